@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages TinyNAS builds and tests with. Idempotent: when every package
+# is already present it only runs dpkg-query and exits (well under a second). Needs root (or sudo)
+# only when something is missing. Package facts: docs/BUILDING.md.
+set -euo pipefail
+
+# Toolchain and the libraries the C++ core links (see CMakeLists.txt for the find_package calls).
+CORE=(g++ cmake ninja-build make pkg-config ca-certificates
+      nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtbb-dev libeigen3-dev
+      libonnx-dev libprotobuf-dev protobuf-compiler
+      libgtest-dev libgmock-dev libbenchmark-dev)
+# Python bindings and their tests use Debian's interpreter (/usr/bin/python3), never pyenv's.
+PYTHON=(python3 python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest)
+
+wanted=("${CORE[@]}" "${PYTHON[@]}")
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists: update once before installing.
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

@@ -1,0 +1,22 @@
+#pragma once
+// Parsing and printing of byte sizes and durations as users type them on the command line.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tinynas {
+
+// "320K", "320KB", "320KiB", "1M", "1MB", "1MiB", "2G", "4096", "4096B" -> bytes. K/M/G are
+// powers of 1024 (as MCU datasheets and MCUNet use them). Case-insensitive suffix; a decimal
+// number is allowed ("1.5M") when it gives a whole number of bytes.
+// Throws Error(kInvalidArgument) naming `what` (e.g. "--sram") on anything else.
+std::uint64_t parse_size(std::string_view text, std::string_view what = "size");
+
+// "500ms", "1.2s", "800us", "250" (milliseconds) -> milliseconds.
+double parse_duration_ms(std::string_view text, std::string_view what = "duration");
+
+// 339968 -> "332.0 KiB"; below 1 KiB "812 B".
+std::string format_size(std::uint64_t bytes);
+
+} // namespace tinynas

@@ -1,0 +1,102 @@
+#include "json_util.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace tinynas::json_util {
+
+json parse(std::string_view text, std::string_view file) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    throw Error(ErrorCode::kInvalidFile,
+                "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(), std::string(file));
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kInvalidFile, "cannot open file", path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+namespace {
+std::string escape_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+const char* type_name(const json& v) { return v.type_name(); }
+} // namespace
+
+void Field::fail(const std::string& message) const {
+  throw Error(ErrorCode::kInvalidFile, message, file_, pointer_.empty() ? "/" : pointer_);
+}
+
+Field Field::at(const char* key) const {
+  if (!value_->is_object()) fail(std::string("expected an object, found ") + type_name(*value_));
+  auto it = value_->find(key);
+  if (it == value_->end()) fail(std::string("missing required field \"") + key + "\"");
+  return Field(*it, file_, pointer_ + "/" + escape_token(key));
+}
+
+Field Field::at(std::size_t index) const {
+  if (!value_->is_array()) fail(std::string("expected an array, found ") + type_name(*value_));
+  if (index >= value_->size()) fail("index " + std::to_string(index) + " out of range");
+  return Field((*value_)[index], file_, pointer_ + "/" + std::to_string(index));
+}
+
+std::size_t Field::size() const {
+  if (!value_->is_array()) fail(std::string("expected an array, found ") + type_name(*value_));
+  return value_->size();
+}
+
+int Field::as_int() const {
+  if (value_->is_number_integer()) {
+    auto v = value_->get<long long>();
+    if (v < -(1LL << 30) || v > (1LL << 30)) fail("integer " + std::to_string(v) + " out of range");
+    return static_cast<int>(v);
+  }
+  if (value_->is_number_float()) {
+    double d = value_->get<double>();
+    if (std::floor(d) == d && std::abs(d) < (1 << 30)) return static_cast<int>(d);
+    fail("expected an integer, found " + value_->dump());
+  }
+  fail(std::string("expected an integer, found ") + type_name(*value_));
+}
+
+double Field::as_double() const {
+  if (!value_->is_number()) fail(std::string("expected a number, found ") + type_name(*value_));
+  return value_->get<double>();
+}
+
+bool Field::as_bool() const {
+  if (!value_->is_boolean()) fail(std::string("expected true or false, found ") + type_name(*value_));
+  return value_->get<bool>();
+}
+
+std::string Field::as_string() const {
+  if (!value_->is_string()) fail(std::string("expected a string, found ") + type_name(*value_));
+  return value_->get<std::string>();
+}
+
+std::vector<int> Field::as_int_list() const {
+  std::vector<int> out(size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = at(i).as_int();
+  return out;
+}
+
+std::vector<double> Field::as_double_list() const {
+  std::vector<double> out(size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = at(i).as_double();
+  return out;
+}
+
+} // namespace tinynas::json_util

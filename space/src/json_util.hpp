@@ -1,0 +1,64 @@
+#pragma once
+// Private helpers for reading JSON with errors that name the file and the JSON Pointer of the
+// field. Used by every loader in space/ (and, through tinynas_json, by later modules).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tinynas/space/error.hpp"
+
+namespace tinynas::json_util {
+
+using nlohmann::json;
+
+// Parses text; throws Error(kInvalidFile) with the parser's byte position on malformed JSON.
+json parse(std::string_view text, std::string_view file);
+// Reads a whole file; throws Error(kInvalidFile) if it cannot be opened.
+std::string read_file(const std::string& path);
+
+// A cursor on a JSON value that knows its file and pointer, so every accessor can complain
+// precisely: Field(j, "x.json").at("stages").at(3).get_int("kernel").
+class Field {
+public:
+  Field(const json& value, std::string file, std::string pointer = "")
+      : value_(&value), file_(std::move(file)), pointer_(std::move(pointer)) {}
+
+  const json& value() const { return *value_; }
+  const std::string& pointer() const { return pointer_; }
+  const std::string& file() const { return file_; }
+
+  bool has(const char* key) const { return value_->is_object() && value_->contains(key); }
+  Field at(const char* key) const;     // required member of an object
+  Field at(std::size_t index) const;   // element of an array
+  std::size_t size() const;            // array length (requires an array)
+
+  int as_int() const;
+  double as_double() const;
+  bool as_bool() const;
+  std::string as_string() const;
+  std::vector<int> as_int_list() const;
+  std::vector<double> as_double_list() const;
+
+  int get_int(const char* key) const { return at(key).as_int(); }
+  int get_int(const char* key, int fallback) const { return has(key) ? at(key).as_int() : fallback; }
+  double get_double(const char* key) const { return at(key).as_double(); }
+  double get_double(const char* key, double fallback) const {
+    return has(key) ? at(key).as_double() : fallback;
+  }
+  std::string get_string(const char* key) const { return at(key).as_string(); }
+  std::string get_string(const char* key, std::string fallback) const {
+    return has(key) ? at(key).as_string() : fallback;
+  }
+
+  [[noreturn]] void fail(const std::string& message) const;
+
+private:
+  const json* value_;
+  std::string file_;
+  std::string pointer_;
+};
+
+} // namespace tinynas::json_util

@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/units.hpp"
+
+namespace tinynas {
+namespace {
+
+TEST(ParseSize, AcceptsEverySpellingOfKibiAndMebi) {
+  EXPECT_EQ(parse_size("320K"), 320u * 1024);
+  EXPECT_EQ(parse_size("320KB"), 320u * 1024);
+  EXPECT_EQ(parse_size("320KiB"), 320u * 1024);
+  EXPECT_EQ(parse_size("320kb"), 320u * 1024);
+  EXPECT_EQ(parse_size("1M"), 1024u * 1024);
+  EXPECT_EQ(parse_size("1MB"), 1024u * 1024);
+  EXPECT_EQ(parse_size("1MiB"), 1024u * 1024);
+  EXPECT_EQ(parse_size("1.5M"), 1536u * 1024);
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_EQ(parse_size("4096B"), 4096u);
+}
+
+TEST(ParseSize, RejectsMalformedSizesNamingTheFlag) {
+  for (const char* bad : {"", "K", "12Q", "-5K", "0", "1.3", "320 KX", "abc"}) {
+    try {
+      parse_size(bad, "--sram");
+      FAIL() << "accepted \"" << bad << "\"";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("--sram"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(ParseDuration, UnitsToMilliseconds) {
+  EXPECT_DOUBLE_EQ(parse_duration_ms("500ms"), 500);
+  EXPECT_DOUBLE_EQ(parse_duration_ms("1.2s"), 1200);
+  EXPECT_DOUBLE_EQ(parse_duration_ms("800us"), 0.8);
+  EXPECT_DOUBLE_EQ(parse_duration_ms("250"), 250);
+  EXPECT_THROW(parse_duration_ms("5min"), Error);
+}
+
+TEST(FormatSize, HumanUnits) {
+  EXPECT_EQ(format_size(812), "812 B");
+  EXPECT_EQ(format_size(340736), "332.8 KiB");
+  EXPECT_EQ(format_size(3u * 1024 * 1024), "3.00 MiB");
+}
+
+TEST(ExitCode, BadInputIsTwo) {
+  EXPECT_EQ(exit_code(ErrorCode::kInvalidFile), 2);
+  EXPECT_EQ(exit_code(ErrorCode::kOutOfSpace), 2);
+  EXPECT_EQ(exit_code(ErrorCode::kInfeasible), 2);
+  EXPECT_EQ(exit_code(ErrorCode::kInterrupted), 130);
+}
+
+} // namespace
+} // namespace tinynas

@@ -30,6 +30,11 @@ enum class PlacementStrategy { kGreedyBySize, kFirstFit };
 
 MemoryPlan plan_memory(const std::vector<BufferRequest>& buffers, PlacementStrategy strategy);
 
+// Runs both strategies and keeps the smaller arena (greedy-by-size on a tie). Neither heuristic
+// dominates: first-fit fragments on some nets, greedy-by-size on others; the firmware ships
+// whichever plan this returns, so the cost model reports exactly what it will use.
+MemoryPlan plan_memory_best(const std::vector<BufferRequest>& buffers, PlacementStrategy* chosen = nullptr);
+
 // Bytes of the arena in use (max offset + bytes of live buffers) while op `op` runs.
 std::int64_t arena_high_water(const std::vector<BufferRequest>& buffers, const MemoryPlan& plan, int op);
 

@@ -4,12 +4,14 @@
 //   mcunet-analytic  MCUNet's published rule: max over layers of input + output bytes, plus the
 //                    block input during the depthwise conv of a residual block. No planner.
 //   layerwise        TF-Lite-Micro style: every tensor lives from its producer to its last consumer
-//                    (residual inputs until their add), placed in one arena by the greedy-by-size
-//                    planner, plus each kernel's scratch buffer (im2col).
-//   inplace-dw       TinyEngine style: depthwise convs overwrite their input (one extra channel
-//                    plane instead of a second tensor), buffers placed first-fit in execution order.
+//                    (residual inputs until their add), plus each kernel's scratch buffer (im2col).
+//   inplace-dw       TinyEngine style: depthwise convs overwrite their input (one extra padded
+//                    channel plane instead of a second tensor).
+//   Both place buffers in one arena with the better of first-fit and greedy-by-size
+//   (memory_planner.hpp); the reported peak is that arena's size.
 //   patch            MCUNetV2 patch-based inference: the layers up to a split run on n x n spatial
-//                    patches (halo recomputed), the rest as inplace-dw.
+//                    patches (halo recomputed; the input is read patch by patch), the rest as
+//                    inplace-dw.
 
 #include <string>
 #include <string_view>
@@ -26,7 +28,10 @@ std::vector<std::string> schedule_names();
 
 struct PatchOptions {
   int patches = 4;     // n: the first part runs on an n x n grid of patches
-  int split_block = -1; // last block run per patch (NetSpec block index); -1: chosen to minimise peak SRAM
+  int split_block = -1; // last block run per patch (NetSpec block index); -1: chosen automatically
+  // Automatic split: lowest peak SRAM among the splits whose halo recomputation adds at most this
+  // fraction of the network's MACs (MCUNetV2 reports 10-20% overheads as acceptable).
+  double max_extra_macs = 0.25;
 };
 
 } // namespace tinynas

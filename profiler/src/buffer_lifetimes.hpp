@@ -1,0 +1,40 @@
+#pragma once
+// Turns a graph (or the part of it between two ops) into arena buffer requests under the rules of
+// the layerwise and inplace-dw schedules, plans them, and reports the arena per op. Private to the
+// profiler: the cost model and the patch schedule both use it.
+
+#include <cstdint>
+#include <vector>
+
+#include "tinynas/profiler/memory_planner.hpp"
+#include "tinynas/space/graph.hpp"
+
+namespace tinynas::detail {
+
+struct ArenaRules {
+  bool inplace_depthwise = false; // a depthwise conv overwrites its input when nothing else reads it
+};
+
+struct ArenaResult {
+  std::vector<BufferRequest> buffers;
+  MemoryPlan plan; // plan_memory_best: the smaller of greedy-by-size and first-fit
+  PlacementStrategy strategy = PlacementStrategy::kGreedyBySize;
+  std::vector<std::int64_t> scratch_bytes; // per op of the range (index op - first_op)
+  std::vector<std::int64_t> high_water;    // arena bytes in use while each op of the range runs
+  std::int64_t peak = 0;
+  int peak_op = 0; // absolute op index
+};
+
+// Kernel scratch of an op (bytes), as CMSIS-NN's s8 get_buffer_size functions compute it for a
+// core with the DSP extension: dense conv im2col 2 columns of int16 (4 * Cin * k * k), generic
+// depthwise 2 * C * k * k (0 for 3x3, which has a dedicated kernel), 1x1 conv and FC none.
+// With in-place depthwise the kernel instead needs one padded input channel plane.
+std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes, bool inplace_depthwise);
+
+// Plans ops [first_op, last_op] of `graph` with tensor shapes `shapes` (graph.tensors, or patch
+// tiles). Tensors produced before first_op that the range reads are live from first_op; the
+// range's last output lives to last_op. `pinned_tensor` (if >= 0) lives through the whole range.
+ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shapes, int first_op, int last_op,
+                       const ArenaRules& rules, int pinned_tensor = -1);
+
+} // namespace tinynas::detail

@@ -1,0 +1,287 @@
+#include "tinynas/profiler/cost_model.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "buffer_lifetimes.hpp"
+#include "patch_schedule.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+namespace {
+
+// Flash layout of an int8 deployment (see docs/COST_MODEL.md): a fixed record per op in the model
+// blob (type, tensor ids, shape, arena offsets) and an int32 multiplier + int32 shift per
+// requantised output channel; FC, add and pool requantise per tensor.
+constexpr std::int64_t kOpRecordBytes = 32;
+constexpr std::int64_t kRequantBytes = 8;
+constexpr std::int64_t kBiasBytes = 4;
+
+std::int64_t op_flash_bytes(const Op& op, const std::vector<TensorShape>& tensors) {
+  const std::int64_t channels = op.out_channels(tensors);
+  switch (op.type) {
+  case OpType::kConv:
+  case OpType::kDepthwiseConv:
+  case OpType::kPointwiseConv: // BN folds into an int32 bias for every output channel
+    return op.weights(tensors) + channels * (kBiasBytes + kRequantBytes) + kOpRecordBytes;
+  case OpType::kFullyConnected: return op.weights(tensors) + channels * kBiasBytes + kRequantBytes + kOpRecordBytes;
+  case OpType::kAdd: return 3 * kRequantBytes + kOpRecordBytes; // two input rescales + output
+  case OpType::kAvgPool: return kRequantBytes + kOpRecordBytes;
+  }
+  return 0;
+}
+
+double op_cycles(const Op& op, std::int64_t macs, const std::vector<TensorShape>& tensors,
+                 const LatencyCoefficients& c) {
+  const auto m = static_cast<double>(macs);
+  double cycles = c.per_layer;
+  switch (op.type) {
+  case OpType::kConv: cycles += m * c.conv; break;
+  case OpType::kDepthwiseConv: cycles += m * c.depthwise; break;
+  case OpType::kPointwiseConv: cycles += m * c.pointwise; break;
+  case OpType::kFullyConnected: cycles += m * c.fc; break;
+  case OpType::kAdd:
+    cycles += static_cast<double>(tensors[static_cast<std::size_t>(op.output)].elements()) * c.add_per_element;
+    break;
+  case OpType::kAvgPool:
+    cycles += static_cast<double>(tensors[static_cast<std::size_t>(op.input)].elements()) * c.pool_per_element;
+    break;
+  }
+  return cycles;
+}
+
+// MCUNet's analytic rule: input + output of every layer; during the depthwise conv of a residual
+// block the block input is alive too.
+std::vector<std::int64_t> analytic_sram(const Graph& g) {
+  std::vector<std::int64_t> sram(g.ops.size(), 0);
+  // Input tensor of each residual block (what its add reads as input2).
+  std::vector<int> residual_input_of_block;
+  for (const Op& op : g.ops)
+    if (op.type == OpType::kAdd) {
+      if (static_cast<int>(residual_input_of_block.size()) <= op.block)
+        residual_input_of_block.resize(static_cast<std::size_t>(op.block) + 1, -1);
+      residual_input_of_block[static_cast<std::size_t>(op.block)] = op.input2;
+    }
+  for (std::size_t o = 0; o < g.ops.size(); ++o) {
+    const Op& op = g.ops[o];
+    std::int64_t bytes = g.tensors[static_cast<std::size_t>(op.input)].elements() +
+                         g.tensors[static_cast<std::size_t>(op.output)].elements();
+    if (op.input2 >= 0) bytes += g.tensors[static_cast<std::size_t>(op.input2)].elements();
+    if (op.type == OpType::kDepthwiseConv && op.block >= 0 &&
+        op.block < static_cast<int>(residual_input_of_block.size()) &&
+        residual_input_of_block[static_cast<std::size_t>(op.block)] >= 0)
+      bytes += g.tensors[static_cast<std::size_t>(residual_input_of_block[static_cast<std::size_t>(op.block)])].elements();
+    sram[o] = bytes;
+  }
+  return sram;
+}
+
+// What a schedule says about memory: SRAM in use and scratch per op, MACs per op (patch
+// recomputation included), and the patch split if any.
+struct MemoryFigures {
+  std::vector<std::int64_t> sram;
+  std::vector<std::int64_t> scratch;
+  std::vector<std::int64_t> macs;
+  std::vector<bool> in_patch;
+  std::int64_t peak = 0;
+  int peak_op = 0;
+  int split_op = -1;
+  std::int64_t extra_macs = 0;
+};
+
+void take_peak(MemoryFigures& f) {
+  f.peak = 0;
+  for (std::size_t o = 0; o < f.sram.size(); ++o)
+    if (f.sram[o] > f.peak) {
+      f.peak = f.sram[o];
+      f.peak_op = static_cast<int>(o);
+    }
+}
+
+MemoryFigures arena_figures(const Graph& g, bool inplace) {
+  MemoryFigures f;
+  detail::ArenaRules rules{inplace};
+  detail::ArenaResult r = detail::plan_arena(g, g.tensors, 0, static_cast<int>(g.ops.size()) - 1, rules);
+  f.sram = std::move(r.high_water);
+  f.scratch = std::move(r.scratch_bytes);
+  // The arena must be as large as the plan, even where fragmentation leaves no op at the top.
+  take_peak(f);
+  f.peak = r.peak;
+  return f;
+}
+
+MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches) {
+  detail::PatchTiling tiling = detail::compute_patch_tiling(g, split_op, patches);
+  detail::ArenaRules rules{true};
+  const int split_tensor = g.ops[static_cast<std::size_t>(split_op)].output;
+  detail::ArenaResult head = detail::plan_arena(g, tiling.tile_shapes, 0, split_op, rules, split_tensor);
+  detail::ArenaResult tail =
+      detail::plan_arena(g, g.tensors, split_op + 1, static_cast<int>(g.ops.size()) - 1, rules);
+  MemoryFigures f;
+  f.split_op = split_op;
+  f.extra_macs = tiling.extra_macs;
+  f.sram = head.high_water;
+  f.sram.insert(f.sram.end(), tail.high_water.begin(), tail.high_water.end());
+  f.scratch = head.scratch_bytes;
+  f.scratch.insert(f.scratch.end(), tail.scratch_bytes.begin(), tail.scratch_bytes.end());
+  f.in_patch.assign(g.ops.size(), false);
+  std::fill(f.in_patch.begin(), f.in_patch.begin() + split_op + 1, true);
+  f.macs.resize(g.ops.size());
+  for (std::size_t o = 0; o < g.ops.size(); ++o)
+    f.macs[o] = static_cast<int>(o) <= split_op ? tiling.patch_macs[o] : g.ops[o].macs(g.tensors);
+  take_peak(f);
+  f.peak = std::max(head.peak, tail.peak);
+  return f;
+}
+
+MemoryFigures patch_figures(const Graph& g, const PatchOptions& options) {
+  if (options.patches < 1) throw Error(ErrorCode::kInvalidArgument, "patch grid must be at least 1x1");
+  std::vector<int> splits = detail::block_boundary_ops(g);
+  if (options.split_block >= 0) {
+    for (int op : splits)
+      if (g.ops[static_cast<std::size_t>(op)].block == options.split_block) return patch_figures_at(g, op, options.patches);
+    throw Error(ErrorCode::kInvalidArgument,
+                "split block " + std::to_string(options.split_block) + " is not a block of this network");
+  }
+  // Automatic split (MCUNetV2): the block boundary with the lowest peak SRAM among those whose halo
+  // recomputation stays within max_extra_macs of the network's MACs; ties go to less
+  // recomputation. Only splits whose tensor has at least one pixel per patch.
+  std::int64_t base_macs = 0;
+  for (const Op& op : g.ops) base_macs += op.macs(g.tensors);
+  const auto extra_cap = static_cast<std::int64_t>(options.max_extra_macs * static_cast<double>(base_macs));
+  MemoryFigures best;
+  bool have = false;
+  for (int op : splits) {
+    if (g.tensors[static_cast<std::size_t>(g.ops[static_cast<std::size_t>(op)].output)].h < options.patches) break;
+    MemoryFigures f = patch_figures_at(g, op, options.patches);
+    if (f.extra_macs > extra_cap) continue;
+    if (!have || f.peak < best.peak || (f.peak == best.peak && f.extra_macs < best.extra_macs)) {
+      best = std::move(f);
+      have = true;
+    }
+  }
+  if (!have) return arena_figures(g, true); // too small to split: plain inplace-dw
+  return best;
+}
+
+MemoryFigures memory_figures(const Graph& g, const CostOptions& options) {
+  MemoryFigures f;
+  switch (options.schedule) {
+  case Schedule::kMcunetAnalytic:
+    f.sram = analytic_sram(g);
+    f.scratch.assign(g.ops.size(), 0);
+    take_peak(f);
+    break;
+  case Schedule::kLayerwise: f = arena_figures(g, false); break;
+  case Schedule::kInplaceDw: f = arena_figures(g, true); break;
+  case Schedule::kPatch: f = patch_figures(g, options.patch); break;
+  }
+  if (f.macs.empty()) {
+    f.macs.resize(g.ops.size());
+    for (std::size_t o = 0; o < g.ops.size(); ++o) f.macs[o] = g.ops[o].macs(g.tensors);
+  }
+  if (f.in_patch.empty()) f.in_patch.assign(g.ops.size(), false);
+  return f;
+}
+
+} // namespace
+
+CostReport analyze(const Graph& graph, const Board& board, const CostOptions& options) {
+  if (graph.ops.empty()) throw Error(ErrorCode::kInternal, "cannot analyze an empty graph");
+  MemoryFigures mem = memory_figures(graph, options);
+  CostReport r;
+  r.schedule = schedule_name(options.schedule);
+  r.board = board.name;
+  r.latency_source = board.latency.source;
+  double cycles = 0;
+  for (std::size_t o = 0; o < graph.ops.size(); ++o) {
+    const Op& op = graph.ops[o];
+    const std::int64_t params = op.params(graph.tensors);
+    const std::int64_t flash = op_flash_bytes(op, graph.tensors);
+    const double op_cycle_count = op_cycles(op, mem.macs[o], graph.tensors, board.latency);
+    r.macs += mem.macs[o];
+    r.params += params;
+    r.model_flash_bytes += flash;
+    cycles += op_cycle_count;
+    if (!options.per_layer) continue;
+    LayerCost l;
+    l.op = static_cast<int>(o);
+    l.name = graph.op_name(static_cast<int>(o));
+    l.type = op.type;
+    l.input = graph.tensors[static_cast<std::size_t>(op.input)];
+    l.output = graph.tensors[static_cast<std::size_t>(op.output)];
+    l.kernel = op.kernel;
+    l.stride = op.stride;
+    l.macs = mem.macs[o];
+    l.params = params;
+    l.flash_bytes = flash;
+    l.sram_bytes = mem.sram[o];
+    l.scratch_bytes = mem.scratch[o];
+    l.latency_ms = op_cycle_count / board.clock_hz * 1e3;
+    l.in_patch_stage = mem.in_patch[o];
+    r.layers.push_back(std::move(l));
+  }
+  r.flash_bytes = r.model_flash_bytes + static_cast<std::int64_t>(board.runtime_flash_bytes);
+  r.peak_sram_bytes = mem.peak;
+  r.peak_op = mem.peak_op;
+  r.total_sram_bytes = mem.peak + static_cast<std::int64_t>(board.runtime_sram_bytes);
+  r.fits_sram = r.total_sram_bytes <= static_cast<std::int64_t>(board.sram_bytes);
+  r.fits_flash = r.flash_bytes <= static_cast<std::int64_t>(board.flash_bytes);
+  r.fits = r.fits_sram && r.fits_flash;
+  r.latency_ms = cycles / board.clock_hz * 1e3;
+  if (options.schedule == Schedule::kPatch && mem.split_op >= 0) {
+    r.patches = options.patch.patches;
+    r.patch_split_block = graph.ops[static_cast<std::size_t>(mem.split_op)].block;
+    r.patch_extra_macs = mem.extra_macs;
+  }
+  return r;
+}
+
+CostSummary summarize(const Graph& graph, const Board& board, const CostOptions& options) {
+  CostOptions fast = options;
+  fast.per_layer = false;
+  CostReport r = analyze(graph, board, fast);
+  return {r.macs, r.params, r.flash_bytes, r.peak_sram_bytes, r.total_sram_bytes, r.latency_ms};
+}
+
+std::string CostReport::to_json(int indent) const {
+  using nlohmann::json;
+  json j;
+  j["macs"] = macs;
+  j["params"] = params;
+  j["flash_bytes"] = flash_bytes;
+  j["model_flash_bytes"] = model_flash_bytes;
+  j["peak_sram_bytes"] = peak_sram_bytes;
+  j["total_sram_bytes"] = total_sram_bytes;
+  j["peak_layer"] = layers.empty() ? json(peak_op) : json(layers[static_cast<std::size_t>(peak_op)].name);
+  j["schedule"] = schedule;
+  j["board"] = board;
+  j["fits"] = fits;
+  j["fits_sram"] = fits_sram;
+  j["fits_flash"] = fits_flash;
+  j["latency"] = {{"value", latency_ms}, {"unit", "ms"}, {"source", latency_source}};
+  if (patches > 0)
+    j["patch"] = {{"patches", patches}, {"split_block", patch_split_block}, {"extra_macs", patch_extra_macs}};
+  j["layers"] = json::array();
+  for (const auto& l : layers) {
+    j["layers"].push_back({{"name", l.name},
+                           {"type", op_type_name(l.type)},
+                           {"input_shape", {l.input.h, l.input.w, l.input.c}},
+                           {"output_shape", {l.output.h, l.output.w, l.output.c}},
+                           {"kernel", l.kernel},
+                           {"stride", l.stride},
+                           {"macs", l.macs},
+                           {"params", l.params},
+                           {"flash_bytes", l.flash_bytes},
+                           {"sram_bytes", l.sram_bytes},
+                           {"scratch_bytes", l.scratch_bytes},
+                           {"latency_ms", l.latency_ms},
+                           {"in_patch_stage", l.in_patch_stage}});
+  }
+  return j.dump(indent);
+}
+
+} // namespace tinynas

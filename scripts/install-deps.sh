@@ -8,11 +8,19 @@ set -euo pipefail
 CORE=(g++ cmake ninja-build make pkg-config ca-certificates
       nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtbb-dev libeigen3-dev
       libonnx-dev libprotobuf-dev protobuf-compiler
-      libgtest-dev libgmock-dev libbenchmark-dev)
+      zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # Python bindings and their tests use Debian's interpreter (/usr/bin/python3), never pyenv's.
-PYTHON=(python3 python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest)
+# onnx and torch are test references (ONNX checker, PyTorch logits and speed comparisons);
+# matplotlib, nbconvert and ipykernel run the plotting API and the example notebook.
+PYTHON=(python3 python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pytest
+        python3-onnx python3-torch python3-tqdm python3-matplotlib
+        jupyter-nbconvert python3-nbclient python3-nbformat python3-ipykernel)
+# Firmware and hardware in the loop: Arm cross compiler, QEMU's Cortex-M boards, OpenOCD, GDB.
+FIRMWARE=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd gdb-multiarch)
+# The embedded default dataset (IDX files under /usr/share/datasets/fashion-mnist).
+DATA=(dataset-fashion-mnist)
 
-wanted=("${CORE[@]}" "${PYTHON[@]}")
+wanted=("${CORE[@]}" "${PYTHON[@]}" "${FIRMWARE[@]}" "${DATA[@]}")
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

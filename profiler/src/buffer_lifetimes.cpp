@@ -75,6 +75,7 @@ ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shape
 
   result.plan = plan_memory_best(result.buffers, &result.strategy);
   result.peak = result.plan.arena_bytes;
+  if (!rules.per_op_high_water) return result;
   result.high_water.reserve(static_cast<std::size_t>(last_op - first_op + 1));
   std::int64_t best = -1;
   for (int o = first_op; o <= last_op; ++o) {

@@ -13,6 +13,7 @@ namespace tinynas::detail {
 
 struct ArenaRules {
   bool inplace_depthwise = false; // a depthwise conv overwrites its input when nothing else reads it
+  bool per_op_high_water = true;  // fill high_water / peak_op (skipped on the search's hot path)
 };
 
 struct ArenaResult {
@@ -20,7 +21,7 @@ struct ArenaResult {
   MemoryPlan plan; // plan_memory_best: the smaller of greedy-by-size and first-fit
   PlacementStrategy strategy = PlacementStrategy::kGreedyBySize;
   std::vector<std::int64_t> scratch_bytes; // per op of the range (index op - first_op)
-  std::vector<std::int64_t> high_water;    // arena bytes in use while each op of the range runs
+  std::vector<std::int64_t> high_water;    // arena bytes in use while each op of the range runs (if asked)
   std::int64_t peak = 0;
   int peak_op = 0; // absolute op index
 };

@@ -101,21 +101,21 @@ void take_peak(MemoryFigures& f) {
     }
 }
 
-MemoryFigures arena_figures(const Graph& g, bool inplace) {
+MemoryFigures arena_figures(const Graph& g, bool inplace, bool per_op) {
   MemoryFigures f;
-  detail::ArenaRules rules{inplace};
+  detail::ArenaRules rules{inplace, per_op};
   detail::ArenaResult r = detail::plan_arena(g, g.tensors, 0, static_cast<int>(g.ops.size()) - 1, rules);
   f.sram = std::move(r.high_water);
   f.scratch = std::move(r.scratch_bytes);
-  // The arena must be as large as the plan, even where fragmentation leaves no op at the top.
   take_peak(f);
+  // The arena must be as large as the plan, even where fragmentation leaves no op at the top.
   f.peak = r.peak;
   return f;
 }
 
-MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches) {
+MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches, bool per_op) {
   detail::PatchTiling tiling = detail::compute_patch_tiling(g, split_op, patches);
-  detail::ArenaRules rules{true};
+  detail::ArenaRules rules{true, per_op};
   const int split_tensor = g.ops[static_cast<std::size_t>(split_op)].output;
   detail::ArenaResult head = detail::plan_arena(g, tiling.tile_shapes, 0, split_op, rules, split_tensor);
   detail::ArenaResult tail =
@@ -137,12 +137,12 @@ MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches) {
   return f;
 }
 
-MemoryFigures patch_figures(const Graph& g, const PatchOptions& options) {
+MemoryFigures patch_figures(const Graph& g, const PatchOptions& options, bool per_op) {
   if (options.patches < 1) throw Error(ErrorCode::kInvalidArgument, "patch grid must be at least 1x1");
   std::vector<int> splits = detail::block_boundary_ops(g);
   if (options.split_block >= 0) {
     for (int op : splits)
-      if (g.ops[static_cast<std::size_t>(op)].block == options.split_block) return patch_figures_at(g, op, options.patches);
+      if (g.ops[static_cast<std::size_t>(op)].block == options.split_block) return patch_figures_at(g, op, options.patches, per_op);
     throw Error(ErrorCode::kInvalidArgument,
                 "split block " + std::to_string(options.split_block) + " is not a block of this network");
   }
@@ -156,14 +156,14 @@ MemoryFigures patch_figures(const Graph& g, const PatchOptions& options) {
   bool have = false;
   for (int op : splits) {
     if (g.tensors[static_cast<std::size_t>(g.ops[static_cast<std::size_t>(op)].output)].h < options.patches) break;
-    MemoryFigures f = patch_figures_at(g, op, options.patches);
+    MemoryFigures f = patch_figures_at(g, op, options.patches, per_op);
     if (f.extra_macs > extra_cap) continue;
     if (!have || f.peak < best.peak || (f.peak == best.peak && f.extra_macs < best.extra_macs)) {
       best = std::move(f);
       have = true;
     }
   }
-  if (!have) return arena_figures(g, true); // too small to split: plain inplace-dw
+  if (!have) return arena_figures(g, true, per_op); // too small to split: plain inplace-dw
   return best;
 }
 
@@ -175,9 +175,9 @@ MemoryFigures memory_figures(const Graph& g, const CostOptions& options) {
     f.scratch.assign(g.ops.size(), 0);
     take_peak(f);
     break;
-  case Schedule::kLayerwise: f = arena_figures(g, false); break;
-  case Schedule::kInplaceDw: f = arena_figures(g, true); break;
-  case Schedule::kPatch: f = patch_figures(g, options.patch); break;
+  case Schedule::kLayerwise: f = arena_figures(g, false, options.per_layer); break;
+  case Schedule::kInplaceDw: f = arena_figures(g, true, options.per_layer); break;
+  case Schedule::kPatch: f = patch_figures(g, options.patch, options.per_layer); break;
   }
   if (f.macs.empty()) {
     f.macs.resize(g.ops.size());

@@ -12,18 +12,29 @@ bool lifetimes_overlap(const BufferRequest& a, const BufferRequest& b) {
   return a.first_op <= b.last_op && b.first_op <= a.last_op;
 }
 
-// Lowest offset at which `bytes` fits among the already placed buffers that are alive at the
-// same time as `request`. `placed` holds indices into buffers/offsets.
-std::int64_t lowest_fit(const std::vector<BufferRequest>& buffers, const std::vector<std::int64_t>& offsets,
-                        const std::vector<int>& placed, const BufferRequest& request,
+// A placed buffer, stored contiguously: the search plans ~10^5 graphs a second, and this scan
+// is its inner loop.
+struct Placed {
+  int first_op;
+  int last_op;
+  std::int64_t begin;
+  std::int64_t end;
+};
+
+// Lowest offset at which `request` fits among the placed buffers alive at the same time.
+std::int64_t lowest_fit(const std::vector<Placed>& placed, const BufferRequest& request,
                         std::vector<std::pair<std::int64_t, std::int64_t>>& busy) {
   busy.clear();
-  for (int i : placed) {
-    const BufferRequest& other = buffers[static_cast<std::size_t>(i)];
-    if (other.bytes > 0 && lifetimes_overlap(other, request))
-      busy.emplace_back(offsets[static_cast<std::size_t>(i)], offsets[static_cast<std::size_t>(i)] + other.bytes);
+  for (const Placed& p : placed) {
+    if (p.first_op <= request.last_op && request.first_op <= p.last_op) busy.emplace_back(p.begin, p.end);
   }
-  std::sort(busy.begin(), busy.end());
+  // Few buffers are alive together: insertion sort beats std::sort here.
+  for (std::size_t i = 1; i < busy.size(); ++i) {
+    auto item = busy[i];
+    std::size_t j = i;
+    for (; j > 0 && busy[j - 1] > item; --j) busy[j] = busy[j - 1];
+    busy[j] = item;
+  }
   std::int64_t candidate = 0;
   for (const auto& [begin, end] : busy) {
     if (begin - candidate >= request.bytes) break; // the gap before this busy range is enough
@@ -52,16 +63,17 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& buffers, PlacementStrat
       return buffers[static_cast<std::size_t>(a)].first_op < buffers[static_cast<std::size_t>(b)].first_op;
     });
   }
-  std::vector<int> placed;
+  std::vector<Placed> placed;
   placed.reserve(buffers.size());
   std::vector<std::pair<std::int64_t, std::int64_t>> busy;
   busy.reserve(buffers.size());
   for (int index : order) {
     const BufferRequest& request = buffers[static_cast<std::size_t>(index)];
-    std::int64_t offset = request.bytes > 0 ? lowest_fit(buffers, plan.offsets, placed, request, busy) : 0;
+    if (request.bytes <= 0) continue; // empty buffers sit at 0 and never conflict
+    std::int64_t offset = lowest_fit(placed, request, busy);
     plan.offsets[static_cast<std::size_t>(index)] = offset;
     plan.arena_bytes = std::max(plan.arena_bytes, offset + request.bytes);
-    placed.push_back(index);
+    placed.push_back({request.first_op, request.last_op, offset, offset + request.bytes});
   }
   return plan;
 }

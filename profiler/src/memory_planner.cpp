@@ -67,9 +67,14 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& buffers, PlacementStrat
   placed.reserve(buffers.size());
   std::vector<std::pair<std::int64_t, std::int64_t>> busy;
   busy.reserve(buffers.size());
+  const bool by_first_use = strategy == PlacementStrategy::kFirstFit;
   for (int index : order) {
     const BufferRequest& request = buffers[static_cast<std::size_t>(index)];
     if (request.bytes <= 0) continue; // empty buffers sit at 0 and never conflict
+    // In first-use order, a buffer that died before this one starts cannot meet any later one
+    // either: dropping it keeps the scan to the buffers alive now.
+    if (by_first_use)
+      std::erase_if(placed, [&](const Placed& p) { return p.last_op < request.first_op; });
     std::int64_t offset = lowest_fit(placed, request, busy);
     plan.offsets[static_cast<std::size_t>(index)] = offset;
     plan.arena_bytes = std::max(plan.arena_bytes, offset + request.bytes);
@@ -78,10 +83,28 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& buffers, PlacementStrat
   return plan;
 }
 
+std::int64_t live_bytes_lower_bound(const std::vector<BufferRequest>& buffers) {
+  int last_op = 0;
+  for (const auto& b : buffers) last_op = std::max(last_op, b.last_op);
+  std::vector<std::int64_t> change(static_cast<std::size_t>(last_op) + 2, 0);
+  for (const auto& b : buffers) {
+    change[static_cast<std::size_t>(b.first_op)] += b.bytes;
+    change[static_cast<std::size_t>(b.last_op) + 1] -= b.bytes;
+  }
+  std::int64_t live = 0, most = 0;
+  for (std::int64_t delta : change) most = std::max(most, live += delta);
+  return most;
+}
+
 MemoryPlan plan_memory_best(const std::vector<BufferRequest>& buffers, PlacementStrategy* chosen) {
-  MemoryPlan greedy = plan_memory(buffers, PlacementStrategy::kGreedyBySize);
+  // First-fit is the cheaper heuristic; when it reaches the lower bound no plan can be smaller.
   MemoryPlan first_fit = plan_memory(buffers, PlacementStrategy::kFirstFit);
-  const bool take_first_fit = first_fit.arena_bytes < greedy.arena_bytes;
+  bool take_first_fit = first_fit.arena_bytes <= live_bytes_lower_bound(buffers);
+  MemoryPlan greedy;
+  if (!take_first_fit) {
+    greedy = plan_memory(buffers, PlacementStrategy::kGreedyBySize);
+    take_first_fit = first_fit.arena_bytes < greedy.arena_bytes;
+  }
   if (chosen) *chosen = take_first_fit ? PlacementStrategy::kFirstFit : PlacementStrategy::kGreedyBySize;
   return take_first_fit ? first_fit : greedy;
 }

@@ -53,6 +53,16 @@ TEST(MemoryPlanner, BestOfBothNeverWorseThanEither) {
   EXPECT_EQ(plan_memory(b, PlacementStrategy::kFirstFit).arena_bytes, 704);
   EXPECT_EQ(best.arena_bytes, 640);
   EXPECT_EQ(chosen, PlacementStrategy::kGreedyBySize);
+  EXPECT_EQ(live_bytes_lower_bound(b), 128 + 256 + 256); // op 4
+}
+
+TEST(MemoryPlanner, FirstFitAtTheLowerBoundIsKept) {
+  std::vector<BufferRequest> b = {{100, 0, 1}, {50, 1, 2}};
+  PlacementStrategy chosen{};
+  MemoryPlan best = plan_memory_best(b, &chosen);
+  EXPECT_EQ(live_bytes_lower_bound(b), 150);
+  EXPECT_EQ(best.arena_bytes, 150);
+  EXPECT_EQ(chosen, PlacementStrategy::kFirstFit);
 }
 
 TEST(MemoryPlanner, HighWaterAndAscii) {

@@ -30,7 +30,11 @@ enum class PlacementStrategy { kGreedyBySize, kFirstFit };
 
 MemoryPlan plan_memory(const std::vector<BufferRequest>& buffers, PlacementStrategy strategy);
 
-// Runs both strategies and keeps the smaller arena (greedy-by-size on a tie). Neither heuristic
+// The largest sum of bytes alive during one op: no plan's arena can be smaller.
+std::int64_t live_bytes_lower_bound(const std::vector<BufferRequest>& buffers);
+
+// Runs both strategies and keeps the smaller arena (greedy-by-size on a tie, first-fit when it
+// already reaches the lower bound, in which case greedy-by-size is not run). Neither heuristic
 // dominates: first-fit fragments on some nets, greedy-by-size on others; the firmware ships
 // whichever plan this returns, so the cost model reports exactly what it will use.
 MemoryPlan plan_memory_best(const std::vector<BufferRequest>& buffers, PlacementStrategy* chosen = nullptr);

@@ -1,0 +1,41 @@
+#pragma once
+// Shared declarations of the pybind11 module tinynas._core. Each bind_*.cpp registers one
+// module's API; module.cpp creates the module and calls them in dependency order.
+
+#include <memory>
+#include <string>
+
+#include <pybind11/pybind11.h>
+
+#include "tinynas/space/arch.hpp"
+#include "tinynas/space/net_spec.hpp"
+#include "tinynas/space/search_space.hpp"
+
+namespace tinynas::python {
+
+namespace py = pybind11;
+
+// A Python-side arch: the genes plus the space they belong to (needed to lower, validate and
+// print it). Immutable from Python.
+struct PyArch {
+  Arch arch;
+  std::shared_ptr<const SearchSpace> space;
+};
+
+// The space of a name or path, loaded once per process and shared by every PyArch of it.
+std::shared_ptr<const SearchSpace> shared_space(const std::string& name_or_path);
+
+// The network a Python "model" argument describes: a PyArch, a NetSpec, a path to an arch file or
+// net config, or a dict (arch or net config). Raises ValueError otherwise.
+NetSpec net_of(const py::handle& model, const std::string& default_space = "mcunet");
+
+// json.loads of a JSON string (results cross into Python as plain dicts and lists).
+py::object json_to_python(const std::string& text);
+std::string python_to_json(const py::handle& object);
+
+void bind_errors(py::module_& m);
+void bind_space(py::module_& m);
+void bind_profiler(py::module_& m);
+void bind_search(py::module_& m);
+
+} // namespace tinynas::python

@@ -1,0 +1,123 @@
+"""TinyNAS: hardware-aware neural architecture search for microcontrollers.
+
+The compiled core (``tinynas._core``) does the work; this package gives it Python conventions::
+
+    import tinynas
+    space = tinynas.SearchSpace.load("mcunet")
+    arch = tinynas.load_arch("configs/models/mcunet-in3.netconfig.json")
+    report = tinynas.analyze(arch, board="stm32f746g-disco", schedule="inplace-dw")
+    result = tinynas.search(sram="320K", flash="1M")
+    tinynas.plot.stage1_cdf(result.stage1)
+
+Errors from bad input raise ``ValueError`` with the file and field the C++ core names;
+``InfeasibleError`` (a ``ValueError``) when no subnet can meet the budgets.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence, Union
+
+from . import _core
+from ._core import (  # noqa: F401  (re-exported API)
+    Analysis,
+    Arch,
+    Board,
+    InfeasibleError,
+    LayerCost,
+    Net,
+    SearchResult,
+    SearchSpace,
+    Stage1Result,
+    analyze,
+    list_boards,
+    list_estimators,
+    list_schedules,
+    list_spaces,
+    load_arch,
+    set_log_level,
+)
+
+__all__ = [
+    "Analysis", "Arch", "Board", "InfeasibleError", "LayerCost", "Net", "SearchResult", "SearchSpace",
+    "Stage1Result", "analyze", "list_boards", "list_estimators", "list_schedules", "list_spaces",
+    "load_arch", "search", "set_log_level", "stage1", "plot",
+]
+
+Size = Union[str, int, None]
+Estimator = Union[str, Callable[[Sequence[Arch]], Sequence[float]]]
+
+
+def stage1(sram: Size = None, flash: Size = None, *, latency: Union[str, float, None] = None,
+           board: str = "stm32f746g-disco", space: str = "mcunet", schedule: str = "inplace-dw",
+           patches: int = 4, split_block: Optional[int] = None, seed: int = 0, samples: int = 1000,
+           stage1_rule: str = "mean", stage1_quantile: float = 0.8, min_fit: float = 0.01,
+           threads: int = 0) -> Stage1Result:
+    """Stage 1 alone: scan every (width, resolution) pair of the space.
+
+    For each pair, ``samples`` random subnets are costed; those within ``sram``/``flash`` (sizes such
+    as ``"320K"`` or a byte count; default: the board's) and ``latency`` (``"500ms"`` or ms) fit.
+    Returns a :class:`Stage1Result` whose ``chosen`` pair has the largest mean MACs of fitting
+    subnets (``stage1_rule="quantile"``: the largest ``stage1_quantile``-quantile). Bit-identical for
+    a seed at any ``threads`` (0: all cores).
+    """
+    return _core._stage1(sram, flash, latency, board, space, schedule, patches, split_block, seed, samples,
+                         stage1_rule, stage1_quantile, min_fit, threads)
+
+
+def search(sram: Size = None, flash: Size = None, *, latency: Union[str, float, None] = None,
+           board: str = "stm32f746g-disco", space: str = "mcunet", schedule: str = "inplace-dw",
+           patches: int = 4, split_block: Optional[int] = None, estimator: Estimator = "macs",
+           estimator_is_proxy: bool = False, seed: int = 0, samples: int = 1000, stage1_rule: str = "mean",
+           stage1_quantile: float = 0.8, min_fit: float = 0.01, population: int = 100, parents: int = 20,
+           generations: int = 30, mutation_prob: float = 0.1, mutation_ratio: float = 0.5,
+           max_attempts: int = 10000, out: Optional[str] = None, resume: Optional[str] = None,
+           overwrite: bool = False, threads: int = 0, progress: Union[bool, Callable[[dict], None]] = True
+           ) -> SearchResult:
+    """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same result for a seed).
+
+    Stage 1 picks the (width, resolution) pair; stage 2 evolves subnets there (``population``,
+    ``parents``, ``generations``, ``mutation_prob``, ``mutation_ratio``) under the SRAM, flash and
+    optional latency budgets, ranking them by ``estimator``:
+
+    - ``"macs"``: the MACs proxy (fast; not an accuracy), or another built-in name
+      (:func:`list_estimators`);
+    - a callable ``f(archs: list[Arch]) -> list[float]`` (higher is better), called once per
+      generation, e.g. your own PyTorch evaluation. It must be deterministic; exceptions it raises
+      come back to you unchanged. Set ``estimator_is_proxy=True`` if its score is not an accuracy.
+
+    With ``out`` (a directory) the search writes its files and a checkpoint every generation;
+    ``resume=dir`` continues one. ``progress=True`` shows a tqdm bar where tqdm is installed (or pass a
+    callable receiving a dict per generation). Ctrl-C (KeyboardInterrupt) stops after the current
+    generation's checkpoint. Raises :class:`InfeasibleError` when nothing fits.
+    """
+    callback, bar = _progress_callback(progress, generations)
+    try:
+        return _core._search(sram, flash, latency, board, space, schedule, patches, split_block, estimator,
+                             estimator_is_proxy, seed, samples, stage1_rule, stage1_quantile, min_fit, population,
+                             parents, generations, mutation_prob, mutation_ratio, max_attempts, out, resume,
+                             overwrite, threads, callback)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _progress_callback(progress, generations):
+    if callable(progress):
+        return progress, None
+    if not progress:
+        return None, None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional: no bar, Ctrl-C still works
+        return None, None
+    bar = tqdm(total=generations + 1, desc="tinynas search", unit="gen")
+
+    def update(p: dict) -> None:
+        bar.n = p["generation"] + 1
+        bar.set_postfix(best=f"{p['best_score']:.4g}", evals=p["evaluations"], refresh=False)
+        bar.refresh()
+
+    return update, bar
+
+
+from . import plot  # noqa: E402  (plot imports matplotlib lazily, inside its functions)

@@ -1,0 +1,106 @@
+"""Bindings of search/: stage 1 arrays, Python estimators, equality with the CLI, interrupts."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+SMALL = dict(samples=100, population=16, parents=4, generations=3, progress=False)
+
+
+def test_stage1_cdf_is_numpy_and_consistent(tinynas):
+    result = tinynas.stage1("320K", "1M", samples=200, seed=1)
+    chosen = result.chosen
+    macs, prob = result.cdf(chosen["width"], chosen["resolution"])
+    assert isinstance(macs, np.ndarray) and macs.shape == prob.shape == (chosen["fitting"],)
+    assert np.all(np.diff(macs) >= 0) and prob[-1] == pytest.approx(1.0)
+    assert macs.mean() == pytest.approx(chosen["mean_macs"])
+    assert np.quantile(macs, 0.8) == pytest.approx(chosen["p80_macs"])  # numpy's default quantile
+    best_mean = max(p["mean_macs"] for p in result.pairs if p["eligible"])
+    assert chosen["mean_macs"] == best_mean
+
+
+def test_stage1_is_identical_at_any_thread_count(tinynas):
+    one = tinynas.stage1("256K", "1M", samples=150, seed=5, threads=1).to_dict()
+    two = tinynas.stage1("256K", "1M", samples=150, seed=5, threads=2).to_dict()
+    assert one == two
+
+
+def test_python_callable_estimator_is_called_per_generation(tinynas):
+    batches = []
+
+    def kernel_sum(archs):
+        batches.append(len(archs))
+        assert all(isinstance(a, tinynas.Arch) for a in archs)
+        return [float(sum(map(sum, a.kernels))) for a in archs]
+
+    result = tinynas.search("320K", "1M", estimator=kernel_sum, **SMALL)
+    assert len(batches) == 4  # the initial population and 3 generations
+    assert sum(batches) == len(result.history)  # each subnet evaluated once
+    assert result.best_score == max(h["score"] for h in result.history)
+    assert result.best_score == sum(map(sum, result.best.kernels))
+    assert result.estimator == "python:kernel_sum" and not result.proxy
+    scores = result.best_score_per_generation
+    assert all(b >= a for a, b in zip(scores, scores[1:]))
+
+
+def test_every_reported_subnet_fits(tinynas):
+    result = tinynas.search("256K", "1M", **SMALL)
+    for entry in result.pareto + [dict(arch=result.best)]:
+        report = tinynas.analyze(entry["arch"])
+        assert report.total_sram_bytes <= 256 * 1024 and report.flash_bytes <= 1024 * 1024
+
+
+def test_estimator_exceptions_surface_unchanged(tinynas):
+    class Boom(Exception):
+        pass
+
+    def failing(archs):
+        raise Boom("raised inside the user's estimator")
+
+    with pytest.raises(Boom, match="inside the user's estimator"):
+        tinynas.search("320K", "1M", estimator=failing, **SMALL)
+
+
+def test_keyboard_interrupt_in_estimator_stops_the_search(tinynas):
+    def interrupted(archs):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tinynas.search("320K", "1M", estimator=interrupted, **SMALL)
+
+
+def test_wrong_score_count_is_a_clear_error(tinynas):
+    with pytest.raises(ValueError, match="returned 1 scores for"):
+        tinynas.search("320K", "1M", estimator=lambda archs: [1.0], **SMALL)
+
+
+def test_infeasible_budget_raises_infeasible_error(tinynas):
+    with pytest.raises(tinynas.InfeasibleError, match="fit"):
+        tinynas.search("8K", "1M", **SMALL)
+    assert issubclass(tinynas.InfeasibleError, ValueError)
+
+
+def test_same_result_as_the_cli(tinynas, cli, tmp_path):
+    out = tmp_path / "cli"
+    cmd = [cli, "search", "--sram", "320K", "--flash", "1M", "--seed", "7", "--samples", "100",
+           "--population", "16", "--parents", "4", "--generations", "3", "--out", str(out), "--json"]
+    printed = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    from_cli = json.loads(printed)
+    result = tinynas.search("320K", "1M", seed=7, samples=100, population=16, parents=4, generations=3,
+                            out=str(tmp_path / "py"), progress=False)
+    from_py = result.to_dict()
+    assert from_py["best"]["id"] == from_cli["best"]["id"]
+    assert from_py["best"]["score"] == from_cli["best"]["score"]
+    assert from_py["stage1"]["chosen"] == from_cli["stage1"]["chosen"]
+    assert (tmp_path / "py" / "best.json").read_text() == (out / "best.json").read_text()
+
+
+def test_resume_continues_to_the_same_result(tinynas, tmp_path):
+    full = tinynas.search("320K", "1M", seed=3, out=str(tmp_path / "full"), **SMALL)
+    part = dict(SMALL, generations=1)
+    tinynas.search("320K", "1M", seed=3, out=str(tmp_path / "part"), **part)
+    resumed = tinynas.search("320K", "1M", seed=3, resume=str(tmp_path / "part"), **SMALL)
+    assert resumed.best.id == full.best.id
+    assert [h["id"] for h in resumed.history] == [h["id"] for h in full.history]

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +42,19 @@ json conv_layer_json(int in, int out, int kernel, int stride, const std::string&
           {"ops_order", "weight_bn_act"}};
 }
 
+// validate_net names NetSpec fields ("/blocks/4/in_channels"). In the file the same value sits at
+// "/blocks/<index in the file>/mobile_inverted_conv/in_channels": skipped ZeroLayer blocks count in
+// the file's indices, and every block field but the shortcut lives inside mobile_inverted_conv.
+std::string file_pointer(const std::string& net_field, const std::vector<std::size_t>& file_index) {
+  const std::string prefix = "/blocks/";
+  if (net_field.compare(0, prefix.size(), prefix) != 0) return net_field;
+  std::size_t end = net_field.find('/', prefix.size());
+  std::size_t block = std::stoul(net_field.substr(prefix.size(), end - prefix.size()));
+  std::string member = end == std::string::npos ? "" : net_field.substr(end);
+  std::string pointer = prefix + std::to_string(file_index.at(block));
+  return pointer + (member == "/shortcut" ? member : "/mobile_inverted_conv" + member);
+}
+
 } // namespace
 
 bool looks_like_netconfig(std::string_view text) {
@@ -65,6 +80,7 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
   net.activation = act.empty() ? "relu6" : act;
 
   Field blocks = root.at("blocks");
+  std::vector<std::size_t> file_index; // net.blocks[k] is blocks[file_index[k]] in the file
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     Field blk = blocks.at(i);
     if (!blk.has("mobile_inverted_conv") || blk.value()["mobile_inverted_conv"].is_null()) continue;
@@ -95,6 +111,7 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
       b.residual = true;
     }
     net.blocks.push_back(b);
+    file_index.push_back(i);
   }
 
   if (root.has("feature_mix_layer") && !root.value()["feature_mix_layer"].is_null()) {
@@ -110,7 +127,11 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
   if (cls.get_int("in_features") != features)
     cls.at("in_features").fail(std::to_string(cls.get_int("in_features")) + " does not match the " +
                                std::to_string(features) + " channels feeding the classifier");
-  validate_net(net, std::string(file));
+  try {
+    validate_net(net, std::string(file));
+  } catch (const Error& e) {
+    throw Error(e.code(), e.message(), e.file(), file_pointer(e.field(), file_index));
+  }
   return net;
 }
 

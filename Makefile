@@ -1,0 +1,50 @@
+# TinyNAS on a fresh Debian 12 machine: `make demo` and `make test` (as root, or with sudo for the
+# package install). Everything builds into $(BUILD_DIR) with CMake + Ninja.
+#
+#   make deps     install the Debian packages that are missing (scripts/install-deps.sh)
+#   make build    configure (Release, warnings as errors) and build
+#   make test     deps + build + every test (ctest)
+#   make demo     deps + build + scripts/demo.sh
+#   make bench    build + every Google Benchmark program
+#   make format   clang-format our C++ sources in place
+#   make clean    remove the build and demo outputs
+
+BUILD_DIR ?= build
+JOBS ?= 2
+PYTHON ?= /usr/bin/python3
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release -DTINYNAS_WERROR=ON -DPython3_EXECUTABLE=$(PYTHON)
+
+# Our C/C++ sources (third-party data and build trees excluded).
+FORMAT_DIRS := $(wildcard space profiler search supernet cli tests bench python firmware)
+
+.PHONY: all deps build test demo bench format clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+build:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	ninja -C $(BUILD_DIR) -j$(JOBS)
+
+# deps runs first even under `make -j`: the build needs its packages.
+test: deps
+	$(MAKE) --no-print-directory build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+demo: deps
+	$(MAKE) --no-print-directory build
+	BUILD_DIR=$(BUILD_DIR) bash scripts/demo.sh
+
+bench: build
+	@set -e; for b in $$(find $(BUILD_DIR)/bench -maxdepth 1 -type f -name 'bench_*' -perm -u+x | sort); do \
+	  echo "== $$b"; "$$b"; \
+	done
+
+format:
+	find $(FORMAT_DIRS) -path '*/data' -prune -o -type f \
+	  \( -name '*.cpp' -o -name '*.hpp' -o -name '*.c' -o -name '*.h' \) -print | xargs -r clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) demo-out

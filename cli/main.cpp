@@ -1,0 +1,194 @@
+// The `tinynas` executable. This is the only translation unit that includes CLI11 (about 10 s to
+// compile): it declares every subcommand's flags, fills the option structs of commands.hpp, sets up
+// logging, runs the chosen command, and turns errors into one-line messages and exit codes
+// (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here).
+
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "search_command.hpp"
+#include "tinynas/profiler/schedule.hpp"
+#include "tinynas/search/estimator.hpp"
+#include "tinynas/space/config_paths.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace {
+
+using namespace tinynas;
+using namespace tinynas::cli;
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// An option that sets `target` only when given, so commands can tell "not given" from a default.
+template <typename T>
+CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<T>& target,
+                          const std::string& help) {
+  return app->add_option_function<T>(
+      name, [&target](const T& value) { target = value; }, help);
+}
+
+// Logs go to stderr (stdout carries results), coloured when it is a terminal. Default: warnings;
+// -v info, -vv debug; --log-level wins over -v.
+void setup_logging(int verbosity, const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("tinynas");
+  logger->set_pattern("tinynas: %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::level::level_enum chosen = verbosity >= 2   ? spdlog::level::debug
+                                     : verbosity == 1 ? spdlog::level::info
+                                                      : spdlog::level::warn;
+  if (!level.empty()) chosen = spdlog::level::from_str(level);
+  spdlog::set_level(chosen);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "TinyNAS: hardware-aware neural architecture search for microcontrollers (MCUNet-style).\n"
+      "Models are arch JSON files or OFA/MCUNet net configs; sizes are written 320K, 320KB, 320KiB, 1M.",
+      "tinynas"};
+  app.set_version_flag("--version", "tinynas " TINYNAS_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(); // global flags are accepted after the subcommand too
+
+  int verbosity = 0;
+  std::string log_level;
+  app.add_flag("-v,--verbose", verbosity, "Log more on stderr (-v: info, -vv: debug)");
+  app.add_option("--log-level", log_level, "Log level (overrides -v)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  const std::string boards_help =
+      "Board: a name (" + joined(list_configs("boards")) + ") or a board JSON file";
+  const std::string spaces_help =
+      "Search space: a name (" + joined(list_configs("spaces")) + ") or a space JSON file";
+
+  // ---- analyze ----
+  AnalyzeOptions analyze_opts;
+  CLI::App* analyze = app.add_subcommand(
+      "analyze", "Cost of a model on a board: MACs, params, flash, peak SRAM per layer and whether it fits");
+  analyze->add_option("model", analyze_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
+  analyze->add_option("--board", analyze_opts.board, boards_help)->capture_default_str();
+  analyze->add_option("--schedule", analyze_opts.schedule, "Memory schedule: " + joined(schedule_names()))
+      ->capture_default_str();
+  analyze
+      ->add_option("--space", analyze_opts.space,
+                   spaces_help + "; for arch files naming none and to map net configs")
+      ->capture_default_str();
+  add_optional(analyze, "--patches", analyze_opts.patches,
+               "Patch schedule: an N x N grid of patches (default 4)");
+  add_optional(analyze, "--split-block", analyze_opts.split_block,
+               "Patch schedule: last block run per patch (default: chosen automatically)");
+  analyze->add_option("--sram", analyze_opts.sram, "Override the board's SRAM (e.g. 256K)");
+  analyze->add_option("--flash", analyze_opts.flash, "Override the board's flash (e.g. 512K)");
+  analyze->add_flag("--json", analyze_opts.json, "Print the cost report as JSON");
+
+  // ---- convert ----
+  ConvertOptions convert_opts;
+  CLI::App* convert =
+      app.add_subcommand("convert", "Convert a model between the arch and net-config formats");
+  convert->add_option("model", convert_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
+  convert->add_option("--to", convert_opts.to, "Output format: netconfig (OFA/MCUNet) or arch (TinyNAS)")
+      ->required()
+      ->check(CLI::IsMember({"netconfig", "arch"}));
+  convert->add_option("-o,--output", convert_opts.output, "Output file (default: stdout)");
+  convert->add_option("--space", convert_opts.space, spaces_help + "; the space an arch must belong to")
+      ->capture_default_str();
+
+  // ---- space sample | info ----
+  CLI::App* space = app.add_subcommand("space", "Inspect a search space");
+  space->require_subcommand(1);
+  SpaceSampleOptions sample_opts;
+  CLI::App* sample = space->add_subcommand("sample", "Random subnets of a space, one arch JSON per line");
+  sample->add_option("--space", sample_opts.space, spaces_help)->capture_default_str();
+  sample->add_option("-n,--count", sample_opts.count, "Number of subnets")->capture_default_str();
+  sample->add_option("--seed", sample_opts.seed, "Random seed (same seed, same subnets)")
+      ->capture_default_str();
+  sample->add_option("--width", sample_opts.width, "Fix the width multiplier (default: sampled)");
+  sample->add_option("--resolution", sample_opts.resolution, "Fix the resolution (default: sampled)");
+  SpaceInfoOptions info_opts;
+  CLI::App* info = space->add_subcommand("info", "Size, choices and channels of a space");
+  info->add_option("--space", info_opts.space, spaces_help)->capture_default_str();
+  info->add_flag("--json", info_opts.json, "Print as JSON");
+
+  // ---- search ----
+  // Options left out keep the defaults of a new search, or the checkpoint's values with --resume.
+  SearchCommandOptions search_opts;
+  CLI::App* search = app.add_subcommand(
+      "search", "Two-stage TinyNAS search: choose the (width, resolution) pair, then evolve subnets in it");
+  add_optional(search, "--sram", search_opts.sram, "SRAM budget incl. the runtime (default: the board's)");
+  add_optional(search, "--flash", search_opts.flash, "Flash budget incl. the runtime (default: the board's)");
+  add_optional(search, "--latency", search_opts.latency, "Latency budget, e.g. 500ms (default: none)");
+  add_optional(search, "--board", search_opts.board, boards_help + " (default: stm32f746g-disco)");
+  add_optional(search, "--space", search_opts.space, spaces_help + " (default: mcunet)");
+  add_optional(search, "--schedule", search_opts.schedule,
+               "Memory schedule: " + joined(schedule_names()) + " (default: inplace-dw)");
+  add_optional(search, "--patches", search_opts.patches,
+               "Patch schedule: an N x N grid of patches (default 4)");
+  add_optional(search, "--split-block", search_opts.split_block,
+               "Patch schedule: last block run per patch (default: chosen automatically)");
+  add_optional(search, "--estimator", search_opts.estimator,
+               "Accuracy estimator: " + joined(estimator_names()) + " (default: macs, a proxy)");
+  add_optional(search, "--seed", search_opts.seed, "Random seed of both stages (default 0)");
+  add_optional(search, "--samples", search_opts.samples, "Stage 1: subnets sampled per pair (default 1000)");
+  add_optional(search, "--stage1-rule", search_opts.stage1_rule,
+               "Stage 1: pick the pair by the fitting subnets' mean MACs or a MACs quantile: mean|quantile "
+               "(default mean)");
+  add_optional(search, "--stage1-quantile", search_opts.stage1_quantile,
+               "Stage 1: the quantile rule's p (default 0.8)");
+  add_optional(search, "--min-fit", search_opts.min_fit,
+               "Stage 1: fraction of samples that must fit for a pair to count (default 0.01)");
+  add_optional(search, "--population", search_opts.population, "Stage 2: population size (default 100)");
+  add_optional(search, "--parents", search_opts.parents, "Stage 2: parents kept per generation (default 20)");
+  add_optional(search, "--generations", search_opts.generations, "Stage 2: generations (default 30)");
+  add_optional(search, "--mutation-prob", search_opts.mutation_prob,
+               "Stage 2: probability of resampling each gene (default 0.1)");
+  add_optional(search, "--mutation-ratio", search_opts.mutation_ratio,
+               "Stage 2: share of children made by mutation (default 0.5)");
+  add_optional(search, "--max-attempts", search_opts.max_attempts,
+               "Draws allowed to find one fitting subnet before giving up (default 10000)");
+  add_optional(search, "--out", search_opts.out, "Output directory (default: tinynas-search)");
+  search->add_option("--resume", search_opts.resume, "Continue the search checkpointed in DIR");
+  search->add_flag("--overwrite", search_opts.overwrite, "Replace a search already in --out");
+  search->add_option("--threads", search_opts.threads, "Worker threads (0: all cores)")
+      ->capture_default_str();
+  search->add_flag("--json", search_opts.json, "Print the result as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+      return app.exit(e); // --help, --version
+    std::cerr << "tinynas: error: " << e.what()
+              << "\nRun 'tinynas --help' (or 'tinynas COMMAND --help') for usage.\n";
+    return 2;
+  }
+  setup_logging(verbosity, log_level);
+
+  try {
+    if (analyze->parsed()) return run_analyze(analyze_opts);
+    if (convert->parsed()) return run_convert(convert_opts);
+    if (sample->parsed()) return run_space_sample(sample_opts);
+    if (info->parsed()) return run_space_info(info_opts);
+    if (search->parsed()) return cli::run_search(search_opts);
+  } catch (const Error& e) {
+    std::cerr << "tinynas: error: " << e.what() << "\n";
+    return exit_code(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "tinynas: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 1; // require_subcommand makes this unreachable
+}

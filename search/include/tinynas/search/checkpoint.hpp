@@ -1,0 +1,38 @@
+#pragma once
+// The search checkpoint (DIR/checkpoint.json): the configuration, the pair stage 1 chose and the
+// evolution state after the last completed generation. Written atomically (a temporary file in DIR,
+// fsync, rename) after every generation, so a search killed at any moment (kill -9 included) leaves
+// either the previous or the new checkpoint, never a torn one.
+
+#include <string>
+#include <string_view>
+
+#include "tinynas/search/evolution.hpp"
+#include "tinynas/search/search_config.hpp"
+
+namespace tinynas {
+
+inline constexpr const char* kCheckpointFile = "checkpoint.json";
+
+struct Checkpoint {
+  SearchConfig config;
+  double width = 0; // the pair stage 1 chose
+  int resolution = 0;
+  EvolutionState state;
+};
+
+// {"format":"tinynas-search-checkpoint","version":1,"config":{..},"chosen":{"width":..,"resolution":..},
+//  "state":{"generation":..,"rng":"..","population":[full genes],"history":[evaluations]}}
+// Takes the parts by reference: the search writes one after every generation.
+std::string checkpoint_to_json(const SearchConfig& config, double width, int resolution,
+                               const EvolutionState& state);
+// Throws Error(kInvalidFile) naming `file` and the field on malformed or inconsistent content.
+Checkpoint checkpoint_from_json(std::string_view text, const std::string& file);
+
+bool has_checkpoint(const std::string& dir);
+// Atomic; Error(kIo) when the directory is not writable.
+void write_checkpoint(const std::string& dir, const SearchConfig& config, double width, int resolution,
+                      const EvolutionState& state);
+Checkpoint read_checkpoint(const std::string& dir);
+
+} // namespace tinynas

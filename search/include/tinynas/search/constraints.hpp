@@ -1,0 +1,54 @@
+#pragma once
+// The budgets a subnet must meet on a board, and the one check the search applies to every
+// candidate: lower the arch (arch -> NetSpec -> op Graph), compute its cost summary once under the
+// chosen schedule, and compare it with the budgets.
+//
+// What is compared (units as the cost model reports them):
+//   total SRAM   activations + kernel scratch under the schedule + the board's runtime SRAM  <= sram_bytes
+//   flash        model weights and tables + the board's runtime code                         <= flash_bytes
+//   latency      the board's latency estimate in ms (only when a latency budget is set)       <= latency_ms
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/cost_model.hpp"
+#include "tinynas/profiler/schedule.hpp"
+#include "tinynas/space/arch.hpp"
+#include "tinynas/space/search_space.hpp"
+
+namespace tinynas {
+
+struct Constraints {
+  Board board;
+  std::uint64_t sram_bytes = 0;     // budget for total SRAM (runtime included)
+  std::uint64_t flash_bytes = 0;    // budget for flash (runtime code included)
+  std::optional<double> latency_ms; // budget for the latency estimate; none: unconstrained
+  Schedule schedule = Schedule::kInplaceDw;
+  PatchOptions patch; // used by Schedule::kPatch only
+
+  // The options the search passes to summarize(): no per-layer rows.
+  CostOptions cost_options() const;
+  // "SRAM 320.0 KiB, flash 1.00 MiB, no latency budget (board stm32f746g-disco, schedule inplace-dw)"
+  std::string describe() const;
+};
+
+// Budgets not given default to the board's SRAM and flash. Throws Error(kInvalidArgument) naming the
+// flag (--sram, --flash, --latency) for a zero budget or a non-positive latency.
+Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_bytes,
+                             std::optional<std::uint64_t> flash_bytes, std::optional<double> latency_ms,
+                             Schedule schedule, PatchOptions patch = {});
+
+// Whether already computed costs meet the budgets.
+bool fits(const CostSummary& cost, const Constraints& constraints);
+
+struct FitCheck {
+  CostSummary cost;
+  bool fits = false;
+};
+
+// Lowers `arch` (a valid arch of `space`) and summarises its cost once. Pure and thread-safe.
+FitCheck check_fit(const SearchSpace& space, const Arch& arch, const Constraints& constraints);
+
+} // namespace tinynas

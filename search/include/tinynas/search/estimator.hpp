@@ -1,0 +1,50 @@
+#pragma once
+// Accuracy estimators: what stage 2 ranks subnets by. One interface for all of them, called with a
+// whole generation at once, so that
+//   - the MACs proxy (MacsProxyEstimator) answers instantly,
+//   - a supernet estimator (the supernet module) can recalibrate BN and evaluate the batch in
+//     parallel with its own threads,
+//   - a Python callable (the bindings) is called once per generation, taking the GIL once,
+// and the evolution code never changes when a new estimator arrives.
+//
+// Contract for every estimator:
+//   - evaluate() returns one finite score per arch, in order; higher is better. Its unit is the
+//     estimator's (MACs for the proxy, top-1 accuracy in [0, 1] for the supernet).
+//   - Deterministic: an arch's score depends only on the arch (and the estimator's construction),
+//     not on the batch it arrives in, its position, or the thread count. Resume relies on this.
+//   - It is called from one thread at a time; it may throw (tinynas::Error, or anything else: the
+//     search stops and the last checkpoint stays valid).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinynas/space/arch.hpp"
+#include "tinynas/space/search_space.hpp"
+
+namespace tinynas {
+
+class AccuracyEstimator {
+public:
+  virtual ~AccuracyEstimator() = default;
+
+  // Scores of valid archs of the space the estimator was made for, one per arch, in order.
+  virtual std::vector<double> evaluate(const std::vector<Arch>& archs) = 0;
+  // Short name, as --estimator spells it: "macs", "supernet", ...
+  virtual std::string name() const = 0;
+  // True when the score is a stand-in for accuracy (not an accuracy measurement). The CLI warns
+  // loudly and every output file says so.
+  virtual bool is_proxy() const = 0;
+  // What a score means, for tables and summaries: "MACs", "top-1 accuracy", ...
+  virtual std::string score_unit() const = 0;
+};
+
+// The estimators --estimator accepts, in the order --help lists them.
+std::vector<std::string> estimator_names();
+
+// Makes an estimator by name for `space` ("macs"). "supernet" throws Error(kInvalidArgument)
+// explaining that it arrives with the supernet module; unknown names list the valid ones.
+std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space);
+
+} // namespace tinynas

@@ -1,0 +1,17 @@
+#pragma once
+// Private: file writes that survive a kill at any instant. write_file_atomic writes a temporary
+// file next to the target, fsyncs it and renames it over the target (rename is atomic on POSIX
+// file systems). append_file appends and flushes. Both throw Error(kIo) naming the path and errno.
+
+#include <string>
+#include <string_view>
+
+namespace tinynas::files {
+
+void write_file_atomic(const std::string& path, std::string_view content);
+void append_file(const std::string& path, std::string_view content);
+std::string read_file(const std::string& path); // Error(kInvalidFile) if unreadable
+// Creates the directory (and parents); Error(kIo) on failure.
+void make_directory(const std::string& dir);
+
+} // namespace tinynas::files

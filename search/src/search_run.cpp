@@ -1,0 +1,114 @@
+#include "tinynas/search/search_run.hpp"
+
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "atomic_file.hpp"
+#include "output_files.hpp"
+#include "tinynas/search/checkpoint.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+namespace {
+
+void require_estimator(const SearchConfig& config, const AccuracyEstimator& estimator) {
+  if (estimator.name() != config.estimator)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the search is configured for estimator \"{}\" but was given "
+                            "estimator \"{}\"",
+                            config.estimator, estimator.name()));
+}
+
+// Stage 2 and the result files, shared by a new and a resumed search.
+SearchResult evolve(const SearchConfig& config, Stage1Result stage1, AccuracyEstimator& estimator,
+                    const std::string& dir, const SearchHooks& hooks, EvolutionState state) {
+  const PairStats& pair = stage1.chosen_pair();
+  const double width = pair.width;
+  const int resolution = pair.resolution;
+  EvolutionHooks evolution_hooks;
+  evolution_hooks.progress = hooks.progress;
+  evolution_hooks.stop = hooks.stop;
+  if (!dir.empty()) {
+    // History lines first, then the checkpoint: after a kill between the two, the checkpoint is
+    // older than the history, and a resume rewrites the history from the checkpoint.
+    evolution_hooks.checkpoint = [&](const EvolutionState& s, std::size_t first_new) {
+      outputs::append_history(dir, s.history, first_new);
+      write_checkpoint(dir, config, width, resolution, s);
+    };
+  }
+  EvolutionResult evolution = run_evolution(config.space, config.constraints, width, resolution, estimator,
+                                            config.evolution, std::move(state), evolution_hooks);
+  SearchResult result{config, std::move(stage1), std::move(evolution), dir};
+  if (!dir.empty()) outputs::write_results(dir, result);
+  const Evaluation& best = result.best();
+  spdlog::info("search done: best {} ({} = {:g}, {:.2f}M MACs) after {} evaluations", best.id,
+               result.evolution.score_unit, best.score, static_cast<double>(best.cost.macs) / 1e6,
+               result.evolution.history.size());
+  return result;
+}
+
+} // namespace
+
+SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator, const std::string& out_dir,
+                        const SearchHooks& hooks, bool overwrite) {
+  validate(config);
+  require_estimator(config, estimator);
+  if (!out_dir.empty()) {
+    if (has_checkpoint(out_dir) && !overwrite)
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another "
+                      "--out, or pass --overwrite to start over",
+                      out_dir, out_dir));
+    files::make_directory(out_dir);
+    outputs::remove_previous(out_dir);
+  }
+  Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);
+  if (!out_dir.empty()) {
+    outputs::write_stage1(out_dir, stage1);
+    outputs::rewrite_history(out_dir, {});
+  }
+  return evolve(config, std::move(stage1), estimator, out_dir, hooks, {});
+}
+
+SearchConfig read_search_config(const std::string& dir) { return read_checkpoint(dir).config; }
+
+SearchResult resume_search(const std::string& dir, const SearchConfig& config, AccuracyEstimator& estimator,
+                           const SearchHooks& hooks) {
+  validate(config);
+  require_estimator(config, estimator);
+  Checkpoint checkpoint = read_checkpoint(dir);
+  const std::string difference = search_config_difference(checkpoint.config, config);
+  if (!difference.empty())
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--resume {}: this search differs from the checkpointed one ({}); resume with the same "
+                    "options (only --generations may grow)",
+                    dir, difference));
+  if (config.evolution.generations < checkpoint.state.generation)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--generations {}: the checkpoint in {} has already done {} generations",
+                            config.evolution.generations, dir, checkpoint.state.generation));
+  // Stage 1 is recomputed rather than stored: it is deterministic and takes about a second. It must
+  // choose the pair the checkpoint evolved in, or the cost model changed under the checkpoint.
+  Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);
+  const PairStats& pair = stage1.chosen_pair();
+  if (pair.width != checkpoint.width || pair.resolution != checkpoint.resolution)
+    throw Error(
+        ErrorCode::kInvalidFile,
+        fmt::format(
+            "stage 1 now chooses width {:g}, resolution {}, but the checkpoint evolved in width {:g}, "
+            "resolution {}: the cost model or the board changed since it was written; start a new search",
+            pair.width, pair.resolution, checkpoint.width, checkpoint.resolution),
+        outputs::path_in(dir, kCheckpointFile));
+  outputs::write_stage1(dir, stage1);
+  outputs::rewrite_history(dir, checkpoint.state.history);
+  spdlog::info("resuming {} after generation {} ({} subnets evaluated)", dir, checkpoint.state.generation,
+               checkpoint.state.history.size());
+  return evolve(config, std::move(stage1), estimator, dir, hooks, std::move(checkpoint.state));
+}
+
+} // namespace tinynas

@@ -1,0 +1,311 @@
+// End-to-end tests of the `tinynas` executable: run it as a user would, check exit codes, that
+// errors say what is wrong on stderr, and that --json output parses and carries its fields.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "../test_support.hpp"
+
+namespace tinynas {
+namespace {
+
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `tinynas ARGS` through the shell (arguments are single-quoted) from the source tree, so
+// relative paths such as configs/models/... work as in the README.
+RunResult run(const std::vector<std::string>& args) {
+  test::ScratchDir dir;
+  std::string err_path = dir.write("stderr.txt", "");
+  std::string command = "cd '" + std::string(TINYNAS_SOURCE_DIR) + "' && '" + std::string(TINYNAS_CLI) + "'";
+  for (const auto& a : args) command += " '" + a + "'";
+  command += " 2>'" + err_path + "'";
+  RunResult r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) {
+    ADD_FAILURE() << "popen failed: " << command;
+    return r;
+  }
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = test::read_text(err_path);
+  return r;
+}
+
+std::string describe(const RunResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err;
+}
+
+const std::string kIn3 = "configs/models/mcunet-in3.netconfig.json";
+const std::string kIn0 = "configs/models/mcunet-in0.netconfig.json";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Cli, VersionAndHelp) {
+  RunResult v = run({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("tinynas ", 0), 0u) << v.out;
+  RunResult h = run({"--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* cmd : {"analyze", "convert", "space"}) EXPECT_TRUE(contains(h.out, cmd)) << h.out;
+  RunResult ah = run({"analyze", "--help"});
+  EXPECT_EQ(ah.exit_code, 0);
+  EXPECT_TRUE(contains(ah.out, "--schedule")) << ah.out;
+  EXPECT_TRUE(contains(ah.out, "stm32f746g-disco")) << ah.out;
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{},
+                                                                {"frobnicate"},
+                                                                {"analyze"},
+                                                                {"space"},
+                                                                {"convert", kIn3},
+                                                                {"--log-level", "loud", "space", "info"}}) {
+    RunResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(r.err.rfind("tinynas: error: ", 0), 0u) << r.err;
+  }
+}
+
+TEST(Cli, AnalyzeHumanOutputHasTheTableTotalsAndVerdict) {
+  RunResult r = run({"analyze", kIn3});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "stm32f746g-disco")) << r.out;
+  EXPECT_TRUE(contains(r.out, "inplace-dw")) << r.out;
+  EXPECT_TRUE(contains(r.out, "w0.5-r176-")) << r.out; // mapped into the mcunet space
+  EXPECT_TRUE(contains(r.out, "blocks.17.project")) << r.out;
+  EXPECT_TRUE(contains(r.out, "<- peak")) << r.out;
+  EXPECT_TRUE(contains(r.out, "81.79M")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Fits stm32f746g-disco")) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err; // logs are off by default
+}
+
+TEST(Cli, AnalyzeJsonHasTheDocumentedFields) {
+  RunResult r = run({"analyze", kIn3, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  json j = json::parse(r.out);
+  for (const char* key :
+       {"macs", "params", "flash_bytes", "peak_sram_bytes", "schedule", "board", "fits", "layers"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["schedule"], "inplace-dw");
+  EXPECT_EQ(j["board"], "stm32f746g-disco");
+  EXPECT_EQ(j["fits"], true);
+  // MCUNet's published in3 figures: 81.8M MACs, 0.74M params.
+  EXPECT_NEAR(j["macs"].get<double>() / 1e6, 81.8, 0.05);
+  EXPECT_NEAR(j["params"].get<double>() / 1e6, 0.74, 0.005);
+  // 1 first conv + 2 ops of the expand-1 block + 3 per other block (17) + 11 residual adds + pool + fc.
+  ASSERT_EQ(j["layers"].size(), 1u + 2 + 3 * 17 + 11 + 2);
+  std::int64_t macs = 0, params = 0;
+  for (const auto& layer : j["layers"]) {
+    for (const char* key :
+         {"name", "type", "input_shape", "output_shape", "macs", "params", "flash_bytes", "sram_bytes"})
+      EXPECT_TRUE(layer.contains(key)) << key;
+    macs += layer["macs"].get<std::int64_t>();
+    params += layer["params"].get<std::int64_t>();
+  }
+  EXPECT_EQ(macs, j["macs"].get<std::int64_t>());
+  EXPECT_EQ(params, j["params"].get<std::int64_t>());
+  EXPECT_EQ(j["layers"][0]["name"], "first_conv");
+  EXPECT_EQ(j["layers"][0]["output_shape"], json({88, 88, 16}));
+}
+
+TEST(Cli, AnalyzeRunsEverySchedule) {
+  for (const char* schedule : {"mcunet-analytic", "layerwise", "inplace-dw", "patch"}) {
+    RunResult r = run({"analyze", kIn3, "--schedule", schedule, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << schedule << ": " << describe(r);
+    json j = json::parse(r.out);
+    EXPECT_EQ(j["schedule"], schedule);
+    if (std::string(schedule) == "mcunet-analytic") {
+      // MCUNet's analytic peak activation for in3: 333 KiB (over the 320 KB board).
+      EXPECT_EQ(std::lround(j["peak_sram_bytes"].get<double>() / 1024), 333);
+      EXPECT_EQ(j["fits"], false);
+    }
+  }
+  RunResult p =
+      run({"analyze", kIn0, "--schedule", "patch", "--patches", "2", "--split-block", "3", "--json"});
+  ASSERT_EQ(p.exit_code, 0) << describe(p);
+  json j = json::parse(p.out);
+  EXPECT_EQ(j["patch"]["patches"], 2);
+  EXPECT_EQ(j["patch"]["split_block"], 3);
+  EXPECT_GT(j["patch"]["extra_macs"].get<std::int64_t>(), 0);
+}
+
+TEST(Cli, AnalyzeBudgetOverrides) {
+  RunResult r = run({"analyze", kIn3, "--sram", "100K", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r); // not fitting is a result, not an error
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["fits_sram"], false);
+  EXPECT_EQ(j["fits"], false);
+  RunResult human = run({"analyze", kIn3, "--flash", "512KiB"});
+  ASSERT_EQ(human.exit_code, 0) << describe(human);
+  EXPECT_TRUE(contains(human.out, "Does NOT fit")) << human.out;
+  EXPECT_TRUE(contains(human.out, "flash over by")) << human.out;
+}
+
+TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
+  test::ScratchDir dir;
+  std::string broken = dir.write("broken.json", "{\"first_conv\": {");
+  std::string arch_out =
+      dir.write("out-of-space.json",
+                R"({"format":"tinynas-arch","space":"mcunet","width":0.5,"resolution":176,"stages":[)"
+                R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":2,"kernels":[9,3],"expands":[3,3]},)"
+                R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":2,"kernels":[3,3],"expands":[3,3]},)"
+                R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":1,"kernels":[3],"expands":[3]}]})");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {{"analyze", broken}, "malformed JSON"},
+      {{"analyze", arch_out}, "/stages/1/kernels/0: 9 is not one of the stage's kernels"},
+      {{"analyze", "configs/spaces/mcunet.json"}, "neither a TinyNAS arch"},
+      {{"analyze", "/nonexistent/model.json"}, "cannot open"},
+      {{"analyze", kIn3, "--sram", "12Q"}, "--sram: \"12Q\" is not a size"},
+      {{"analyze", kIn3, "--flash=-1M"}, "--flash: \"-1M\" is not a size"},
+      {{"analyze", kIn3, "--board", "arduino-uno"}, "unknown board \"arduino-uno\""},
+      {{"analyze", kIn3, "--schedule", "magic"}, "unknown schedule"},
+      {{"analyze", kIn3, "--patches", "2"}, "--schedule patch"},
+      {{"analyze", kIn3, "--schedule", "patch", "--split-block", "99"}, "split block 99"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = run(c.args);
+    SCOPED_TRACE(c.args.back());
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(r.err.rfind("tinynas: error: ", 0), 0u) << r.err;
+    EXPECT_TRUE(contains(r.err, c.message_part)) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+TEST(Cli, ConvertRoundTripsBetweenFormats) {
+  test::ScratchDir dir;
+  std::string arch_path = dir.write("in3.arch.json", "");
+  RunResult to_arch = run({"convert", kIn3, "--to", "arch", "-o", arch_path});
+  ASSERT_EQ(to_arch.exit_code, 0) << describe(to_arch);
+  json arch = json::parse(test::read_text(arch_path));
+  EXPECT_EQ(arch["format"], "tinynas-arch");
+  EXPECT_EQ(arch["id"], "w0.5-r176-k7375e3554-k555e555-k375e564-k573e555-k373e654-k7e5");
+
+  RunResult to_net = run({"convert", arch_path, "--to", "netconfig"});
+  ASSERT_EQ(to_net.exit_code, 0) << describe(to_net);
+  std::string net_path = dir.write("in3.netconfig.json", to_net.out);
+  // The same network whichever file describes it.
+  RunResult a = run({"analyze", kIn3, "--json"});
+  RunResult b = run({"analyze", net_path, "--json"});
+  RunResult c = run({"analyze", arch_path, "--json"});
+  ASSERT_EQ(b.exit_code, 0) << describe(b);
+  ASSERT_EQ(c.exit_code, 0) << describe(c);
+  EXPECT_EQ(json::parse(a.out), json::parse(b.out));
+  EXPECT_EQ(json::parse(a.out), json::parse(c.out));
+  // arch -> arch reproduces the file.
+  RunResult again = run({"convert", arch_path, "--to", "arch"});
+  EXPECT_EQ(json::parse(again.out), arch);
+}
+
+TEST(Cli, ConvertErrors) {
+  RunResult out_of_space = run({"convert", kIn3, "--to", "arch", "--space", "fashion_mnist"});
+  EXPECT_EQ(out_of_space.exit_code, 2) << describe(out_of_space);
+  EXPECT_TRUE(contains(out_of_space.err, "not an arch of space \"fashion_mnist\"")) << out_of_space.err;
+  RunResult bad_format = run({"convert", kIn3, "--to", "onnx"});
+  EXPECT_EQ(bad_format.exit_code, 2) << describe(bad_format);
+  RunResult unwritable = run({"convert", kIn3, "--to", "netconfig", "-o", "/nonexistent/dir/x.json"});
+  EXPECT_EQ(unwritable.exit_code, 1) << describe(unwritable); // an I/O failure, not bad input
+  EXPECT_TRUE(contains(unwritable.err, "/nonexistent/dir/x.json")) << unwritable.err;
+}
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+  return out;
+}
+
+TEST(Cli, SpaceSampleIsOneArchPerLineAndSeeded) {
+  RunResult a = run({"space", "sample", "--space", "mcunet", "-n", "5", "--seed", "7"});
+  ASSERT_EQ(a.exit_code, 0) << describe(a);
+  std::vector<json> archs = json_lines(a.out);
+  ASSERT_EQ(archs.size(), 5u);
+  for (const auto& arch : archs) {
+    EXPECT_EQ(arch["format"], "tinynas-arch");
+    EXPECT_EQ(arch["space"], "mcunet");
+    EXPECT_EQ(arch["stages"].size(), 6u);
+  }
+  EXPECT_EQ(run({"space", "sample", "-n", "5", "--seed", "7"}).out, a.out);
+  EXPECT_NE(run({"space", "sample", "-n", "5", "--seed", "8"}).out, a.out);
+
+  RunResult fixed = run({"space", "sample", "-n", "4", "--width", "0.5", "--resolution", "96"});
+  ASSERT_EQ(fixed.exit_code, 0) << describe(fixed);
+  for (const auto& arch : json_lines(fixed.out)) {
+    EXPECT_EQ(arch["width"], 0.5);
+    EXPECT_EQ(arch["resolution"], 96);
+  }
+  // A sampled line is a model file `analyze` accepts.
+  test::ScratchDir dir;
+  std::string path = dir.write("sample.json", archs[0].dump());
+  RunResult analyzed = run({"analyze", path, "--json"});
+  EXPECT_EQ(analyzed.exit_code, 0) << describe(analyzed);
+}
+
+TEST(Cli, SpaceSampleRejectsPairsOutsideTheSpace) {
+  RunResult w = run({"space", "sample", "--width", "0.55"});
+  EXPECT_EQ(w.exit_code, 2) << describe(w);
+  EXPECT_TRUE(contains(w.err, "--width 0.55")) << w.err;
+  RunResult r = run({"space", "sample", "--space", "fashion_mnist", "--resolution", "224"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  RunResult s = run({"space", "sample", "--space", "imagenet"});
+  EXPECT_EQ(s.exit_code, 2) << describe(s);
+  EXPECT_TRUE(contains(s.err, "unknown space \"imagenet\"")) << s.err;
+}
+
+TEST(Cli, SpaceInfo) {
+  RunResult human = run({"space", "info", "--space", "mcunet"});
+  ASSERT_EQ(human.exit_code, 0) << describe(human);
+  EXPECT_TRUE(contains(human.out, "10^24.88")) << human.out;
+  EXPECT_TRUE(contains(human.out, "108 pairs")) << human.out;
+
+  RunResult r = run({"space", "info", "--space", "mcunet", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["name"], "mcunet");
+  EXPECT_NEAR(j["log10_size"].get<double>(), 24.884, 0.001);
+  EXPECT_EQ(j["pairs"], 108);
+  EXPECT_EQ(j["stages"].size(), 6u);
+  ASSERT_EQ(j["channels"].size(), 9u);
+  EXPECT_EQ(j["channels"][3]["width"], 0.5);
+  EXPECT_EQ(j["channels"][3]["first_conv"], 16);
+  EXPECT_EQ(j["channels"][3]["first_block"], 8);
+  EXPECT_EQ(j["channels"][3]["stages"], json({16, 24, 40, 48, 96, 160}));
+}
+
+TEST(Cli, LoggingGoesToStderr) {
+  RunResult quiet = run({"space", "sample", "-n", "1"});
+  EXPECT_TRUE(quiet.err.empty()) << quiet.err;
+  RunResult verbose = run({"space", "sample", "-n", "1", "-v"});
+  EXPECT_EQ(verbose.exit_code, 0);
+  EXPECT_TRUE(contains(verbose.err, "info")) << verbose.err;
+  EXPECT_EQ(verbose.out, quiet.out); // logs never mix into results
+  RunResult debug = run({"--log-level", "debug", "analyze", kIn0});
+  EXPECT_EQ(debug.exit_code, 0);
+  EXPECT_TRUE(contains(debug.err, "debug")) << debug.err;
+}
+
+} // namespace
+} // namespace tinynas

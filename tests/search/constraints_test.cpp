@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "search_test_support.hpp"
+#include "tinynas/search/constraints.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/graph.hpp"
+#include "tinynas/space/net_spec.hpp"
+
+namespace tinynas {
+namespace {
+
+using testing::f746;
+using testing::mcunet;
+
+TEST(Constraints, BudgetsDefaultToTheBoard) {
+  Constraints c = make_constraints(f746(), {}, {}, {}, Schedule::kInplaceDw);
+  EXPECT_EQ(c.sram_bytes, 320u * 1024);
+  EXPECT_EQ(c.flash_bytes, 1024u * 1024);
+  EXPECT_FALSE(c.latency_ms);
+  Constraints d = make_constraints(f746(), 256u * 1024, 512u * 1024, 500.0, Schedule::kLayerwise);
+  EXPECT_EQ(d.sram_bytes, 256u * 1024);
+  EXPECT_EQ(d.flash_bytes, 512u * 1024);
+  EXPECT_EQ(*d.latency_ms, 500.0);
+  EXPECT_EQ(d.describe(),
+            "SRAM 256.0 KiB, flash 512.0 KiB, latency 500 ms (board stm32f746g-disco, schedule layerwise)");
+}
+
+TEST(Constraints, RejectsEmptyBudgetsNamingTheFlag) {
+  auto message_of = [](auto make) {
+    try {
+      make();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message_of([] { make_constraints(f746(), 0, {}, {}, Schedule::kInplaceDw); }).find("--sram"),
+            std::string::npos);
+  EXPECT_NE(message_of([] { make_constraints(f746(), {}, 0, {}, Schedule::kInplaceDw); }).find("--flash"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of([] { make_constraints(f746(), {}, {}, -1.0, Schedule::kInplaceDw); }).find("--latency"),
+      std::string::npos);
+}
+
+TEST(Constraints, FitsComparesTotalSramFlashAndLatencyInclusively) {
+  Constraints c = make_constraints(f746(), 1000, 2000, {}, Schedule::kInplaceDw);
+  CostSummary cost;
+  cost.peak_sram_bytes = 900; // the runtime's share is in total_sram_bytes, which is what counts
+  cost.total_sram_bytes = 1000;
+  cost.flash_bytes = 2000;
+  cost.latency_ms = 1e9;
+  EXPECT_TRUE(fits(cost, c)); // budgets are inclusive; no latency budget: any latency
+  cost.total_sram_bytes = 1001;
+  EXPECT_FALSE(fits(cost, c));
+  cost.total_sram_bytes = 1000;
+  cost.flash_bytes = 2001;
+  EXPECT_FALSE(fits(cost, c));
+  cost.flash_bytes = 2000;
+  c.latency_ms = 100;
+  EXPECT_FALSE(fits(cost, c));
+  cost.latency_ms = 100;
+  EXPECT_TRUE(fits(cost, c));
+}
+
+TEST(Constraints, CheckFitAgreesWithAFullAnalysis) {
+  Rng rng(3);
+  for (Schedule schedule :
+       {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch}) {
+    Constraints c = make_constraints(f746(), {}, {}, 2000.0, schedule);
+    for (int i = 0; i < 20; ++i) {
+      const Arch arch = sample_arch(mcunet(), rng);
+      const FitCheck check = check_fit(mcunet(), arch, c);
+      CostOptions full;
+      full.schedule = schedule;
+      const CostReport report = analyze(lower_to_graph(lower_to_net(mcunet(), arch)), f746(), full);
+      EXPECT_EQ(check.cost.macs, report.macs);
+      EXPECT_EQ(check.cost.total_sram_bytes, report.total_sram_bytes);
+      EXPECT_EQ(check.cost.flash_bytes, report.flash_bytes);
+      EXPECT_EQ(check.fits, report.total_sram_bytes <= 320 * 1024 && report.flash_bytes <= 1024 * 1024 &&
+                                report.latency_ms <= 2000.0)
+          << arch.id() << " under " << schedule_name(schedule);
+    }
+  }
+}
+
+} // namespace
+} // namespace tinynas

@@ -1,0 +1,283 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <tbb/global_control.h>
+
+#include "genetic_ops.hpp"
+#include "search_test_support.hpp"
+#include "tinynas/search/checkpoint.hpp"
+#include "tinynas/search/evolution.hpp"
+#include "tinynas/search/function_estimator.hpp"
+#include "tinynas/search/macs_estimator.hpp"
+#include "tinynas/search/stage1.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/graph.hpp"
+#include "tinynas/space/net_spec.hpp"
+
+namespace tinynas {
+namespace {
+
+using testing::in3_budgets;
+using testing::mcunet;
+
+EvolutionOptions small_options(std::uint64_t seed = 3) {
+  EvolutionOptions o;
+  o.population = 20;
+  o.parents = 5;
+  o.generations = 5;
+  o.seed = seed;
+  return o;
+}
+
+// The pair stage 1 picks for 320 KB / 1 MB (a small scan is enough to land in a fitting pair).
+const PairStats& in3_pair() {
+  static const Stage1Result r = [] {
+    Stage1Options o;
+    o.samples = 50;
+    return run_stage1(mcunet(), in3_budgets(), o);
+  }();
+  return r.chosen_pair();
+}
+
+EvolutionResult evolve(AccuracyEstimator& estimator, const EvolutionOptions& options,
+                       EvolutionState state = {}, const EvolutionHooks& hooks = {}) {
+  return run_evolution(mcunet(), in3_budgets(), in3_pair().width, in3_pair().resolution, estimator, options,
+                       std::move(state), hooks);
+}
+
+void expect_same(const EvolutionResult& a, const EvolutionResult& b) {
+  ASSERT_EQ(a.history.size(), b.history.size());
+  for (std::size_t i = 0; i < a.history.size(); ++i) {
+    EXPECT_EQ(a.history[i].id, b.history[i].id) << i;
+    EXPECT_EQ(a.history[i].score, b.history[i].score) << i;
+    EXPECT_EQ(a.history[i].generation, b.history[i].generation) << i;
+    EXPECT_EQ(a.history[i].cost.total_sram_bytes, b.history[i].cost.total_sram_bytes) << i;
+  }
+  EXPECT_EQ(a.best, b.best);
+  EXPECT_EQ(a.pareto, b.pareto);
+  EXPECT_EQ(a.best_score_per_generation, b.best_score_per_generation);
+}
+
+TEST(Evolution, EverySubnetItEvaluatesFitsWhenAnalyzedIndependently) {
+  MacsProxyEstimator estimator(mcunet());
+  const EvolutionResult r = evolve(estimator, small_options());
+  ASSERT_GE(r.history.size(), 20u);
+  for (const Evaluation& e : r.history) {
+    CostOptions full; // a full per-layer analysis of the arch rebuilt from its id
+    full.schedule = Schedule::kInplaceDw;
+    const CostReport report =
+        analyze(lower_to_graph(lower_to_net(mcunet(), arch_from_id(e.id, mcunet()))), testing::f746(), full);
+    EXPECT_LE(report.total_sram_bytes, 320 * 1024) << e.id;
+    EXPECT_LE(report.flash_bytes, 1024 * 1024) << e.id;
+    EXPECT_EQ(report.macs, e.cost.macs) << e.id;
+    EXPECT_EQ(report.peak_sram_bytes, e.cost.peak_sram_bytes) << e.id;
+    EXPECT_EQ(e.score, static_cast<double>(report.macs)) << e.id;
+    EXPECT_EQ(e.arch.width, in3_pair().width);
+    EXPECT_EQ(e.arch.resolution, in3_pair().resolution);
+  }
+  // The best is the highest score, and the best per generation never decreases.
+  for (const Evaluation& e : r.history) EXPECT_LE(e.score, r.history[r.best].score);
+  ASSERT_EQ(r.best_score_per_generation.size(), 6u);
+  for (std::size_t g = 1; g < r.best_score_per_generation.size(); ++g)
+    EXPECT_GE(r.best_score_per_generation[g], r.best_score_per_generation[g - 1]);
+  EXPECT_EQ(r.best_score_per_generation.back(), r.history[r.best].score);
+}
+
+TEST(Evolution, EvaluatesEachIdOnceOnlyAfterTheConstraintsPassedOneBatchPerGeneration) {
+  std::set<std::string> seen;
+  int calls = 0, repeats = 0, unfit = 0;
+  FunctionEstimator estimator("recording", true, "blocks", [&](const std::vector<Arch>& archs) {
+    ++calls;
+    std::vector<double> scores;
+    for (const Arch& a : archs) {
+      repeats += !seen.insert(a.id()).second;
+      unfit += !check_fit(mcunet(), a, in3_budgets()).fits;
+      int blocks = 0;
+      for (const auto& s : a.stages) blocks += s.depth;
+      scores.push_back(blocks); // coarse scores: many ties and many repeated children
+    }
+    return scores;
+  });
+  EvolutionOptions o = small_options();
+  o.generations = 8;
+  const EvolutionResult r = evolve(estimator, o);
+  EXPECT_EQ(repeats, 0);
+  EXPECT_EQ(unfit, 0);
+  EXPECT_EQ(seen.size(), r.history.size());
+  EXPECT_LE(calls, 9); // at most one batch per generation (none when every child was cached)
+  EXPECT_LT(r.history.size(), 20u + 8u * 20u); // some children were already evaluated: served by the cache
+}
+
+TEST(Evolution, SameResultAtOneAndTwoThreads) {
+  MacsProxyEstimator estimator(mcunet());
+  EvolutionResult one, two;
+  {
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 1);
+    one = evolve(estimator, small_options(9));
+  }
+  {
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 2);
+    two = evolve(estimator, small_options(9));
+  }
+  expect_same(one, two);
+  const EvolutionResult other = evolve(estimator, small_options(10));
+  EXPECT_NE(other.history.front().id, one.history.front().id);
+}
+
+TEST(Evolution, ResumingFromACheckpointAfterAStopEqualsTheUninterruptedRun) {
+  MacsProxyEstimator estimator(mcunet());
+  const EvolutionOptions o = small_options(4);
+  const EvolutionResult uninterrupted = evolve(estimator, o);
+
+  for (int stop_after : {0, 2, 4}) {
+    std::atomic<bool> stop{false};
+    std::string saved; // the checkpoint as it would be on disk
+    EvolutionHooks hooks;
+    hooks.checkpoint = [&](const EvolutionState& s, std::size_t) {
+      saved = checkpoint_to_json(testing::small_config(), in3_pair().width, in3_pair().resolution, s);
+    };
+    hooks.progress = [&](const EvolutionProgress& p) { stop = p.generation == stop_after; };
+    hooks.stop = &stop;
+    try {
+      evolve(estimator, o, {}, hooks);
+      FAIL() << "the stop flag was ignored";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInterrupted);
+      EXPECT_NE(std::string(e.what()).find("stopped after generation " + std::to_string(stop_after)),
+                std::string::npos);
+    }
+    Checkpoint checkpoint = checkpoint_from_json(saved, "checkpoint.json");
+    EXPECT_EQ(checkpoint.state.generation, stop_after);
+    const EvolutionResult resumed = evolve(estimator, o, std::move(checkpoint.state));
+    expect_same(uninterrupted, resumed);
+  }
+}
+
+// Distance of an arch to a target, gene by gene over the active blocks: 0 only for the target.
+int distance(const Arch& a, const Arch& target) {
+  int d = 0;
+  for (std::size_t s = 0; s < a.stages.size(); ++s) {
+    const StageGenes& x = a.stages[s];
+    const StageGenes& t = target.stages[s];
+    for (std::size_t b = 0; b < x.kernels.size(); ++b) {
+      const bool in_x = static_cast<int>(b) < x.depth, in_t = static_cast<int>(b) < t.depth;
+      if (in_x && in_t) d += (x.kernels[b] != t.kernels[b]) + (x.expands[b] != t.expands[b]);
+      else if (in_x != in_t) d += 2;
+    }
+  }
+  return d;
+}
+
+TEST(Evolution, GetsCloserToAKnownOptimumThanRandomSearchWithTheSameEvaluations) {
+  // Loose budgets: every subnet fits, so only the search strategy differs.
+  const Constraints loose =
+      make_constraints(testing::f746(), parse_size("64M"), parse_size("64M"), {}, Schedule::kInplaceDw);
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Rng target_rng(1000 + seed);
+    const Arch target = sample_arch(mcunet(), target_rng, 0.5, 128);
+    FunctionEstimator estimator("synthetic", false, "-distance", [&](const std::vector<Arch>& archs) {
+      std::vector<double> scores;
+      for (const Arch& a : archs) scores.push_back(-distance(a, target));
+      return scores;
+    });
+    EvolutionOptions o;
+    o.population = 50;
+    o.parents = 10;
+    o.generations = 10;
+    o.seed = seed;
+    const EvolutionResult evo = run_evolution(mcunet(), loose, 0.5, 128, estimator, o);
+    const int evolution_distance = -static_cast<int>(evo.history[evo.best].score);
+
+    Rng random_rng(stream_seed(seed, 77));
+    int random_distance = 1 << 30;
+    for (std::size_t i = 0; i < evo.history.size(); ++i)
+      random_distance =
+          std::min(random_distance, distance(sample_arch(mcunet(), random_rng, 0.5, 128), target));
+    EXPECT_LT(evolution_distance, random_distance)
+        << "seed " << seed << ", " << evo.history.size() << " evaluations";
+  }
+}
+
+TEST(Evolution, GivesUpWithInfeasibleAfterBoundedAttempts) {
+  MacsProxyEstimator estimator(mcunet());
+  EvolutionOptions o = small_options();
+  o.max_attempts = 30;
+  try {
+    // Width 1.0 at 224 pixels needs far more than 320 KB under any schedule.
+    run_evolution(mcunet(), in3_budgets(), 1.0, 224, estimator, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInfeasible);
+    EXPECT_NE(std::string(e.what()).find("in 30 attempts"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("SRAM 320.0 KiB"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Evolution, RejectsBadOptionsNamingTheFlag) {
+  auto message = [](EvolutionOptions o) {
+    try {
+      validate(o);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EvolutionOptions o;
+  o.parents = 200;
+  EXPECT_NE(message(o).find("--parents"), std::string::npos);
+  o = {};
+  o.mutation_prob = 1.5;
+  EXPECT_NE(message(o).find("--mutation-prob"), std::string::npos);
+  o = {};
+  o.population = 0;
+  EXPECT_NE(message(o).find("--population"), std::string::npos);
+  EXPECT_EQ(message(EvolutionOptions{}), "");
+}
+
+TEST(GeneticOps, MutationAndCrossoverStayInTheSpaceAndTakeGenesFromTheParents) {
+  Rng rng(21);
+  const Arch a = sample_arch(mcunet(), rng, 0.5, 128);
+  const Arch b = sample_arch(mcunet(), rng, 0.5, 128);
+  // Probability 0 changes nothing, inactive slots included.
+  const Arch same = genetic::mutate(a, mcunet(), 0.0, rng);
+  for (std::size_t s = 0; s < a.stages.size(); ++s) {
+    EXPECT_EQ(same.stages[s].depth, a.stages[s].depth);
+    EXPECT_EQ(same.stages[s].kernels, a.stages[s].kernels);
+    EXPECT_EQ(same.stages[s].expands, a.stages[s].expands);
+  }
+  int changed = 0;
+  for (int i = 0; i < 200; ++i) {
+    const Arch m = genetic::mutate(a, mcunet(), 0.1, rng);
+    validate_arch(m, mcunet());
+    EXPECT_EQ(m.width, a.width);
+    EXPECT_EQ(m.resolution, a.resolution);
+    changed += m.id() != a.id();
+    const Arch c = genetic::crossover(a, b, rng);
+    validate_arch(c, mcunet());
+    for (std::size_t s = 0; s < c.stages.size(); ++s) {
+      EXPECT_TRUE(c.stages[s].depth == a.stages[s].depth || c.stages[s].depth == b.stages[s].depth);
+      for (std::size_t k = 0; k < c.stages[s].kernels.size(); ++k) {
+        EXPECT_TRUE(c.stages[s].kernels[k] == a.stages[s].kernels[k] ||
+                    c.stages[s].kernels[k] == b.stages[s].kernels[k]);
+        EXPECT_TRUE(c.stages[s].expands[k] == a.stages[s].expands[k] ||
+                    c.stages[s].expands[k] == b.stages[s].expands[k]);
+      }
+    }
+  }
+  // 48 genes at 0.1 each (a resample may redraw the same value or touch an inactive slot): most
+  // mutations change the network, not all.
+  EXPECT_GT(changed, 120);
+  EXPECT_LT(changed, 200);
+  // The canonical form is the one arch_from_id gives back.
+  const Arch canonical = genetic::canonical(a, mcunet());
+  const Arch parsed = arch_from_id(a.id(), mcunet());
+  for (std::size_t s = 0; s < a.stages.size(); ++s) {
+    EXPECT_EQ(canonical.stages[s].kernels, parsed.stages[s].kernels);
+    EXPECT_EQ(canonical.stages[s].expands, parsed.stages[s].expands);
+  }
+}
+
+} // namespace
+} // namespace tinynas

@@ -1,0 +1,67 @@
+#pragma once
+// Helpers shared by the test suites: where the fixtures are, reading them, and scratch files that
+// are unique per test (ctest runs test cases in parallel processes).
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <unistd.h>
+
+namespace tinynas::test {
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(TINYNAS_SOURCE_DIR) + "/" + relative;
+}
+
+// The MCUNet net configs (verbatim copies, provenance in tests/data/mcunet_configs/README.md).
+inline std::string mcunet_in3_path() {
+  return source_path("tests/data/mcunet_configs/mcunet-320kb-1mb_imagenet.json");
+}
+inline std::string mcunet_in0_path() {
+  return source_path("tests/data/mcunet_configs/mcunet-10fps_imagenet.json");
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh directory for the running test, removed when the object goes out of scope. Names are
+// unique per process and object, so several can be alive at once.
+class ScratchDir {
+public:
+  ScratchDir() {
+    static int created = 0;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string("tinynas-") + info->test_suite_name() + "-" + info->name() + "-" +
+                       std::to_string(::getpid()) + "-" + std::to_string(created++);
+    path_ = std::filesystem::temp_directory_path() / name;
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  // Writes `text` to `name` inside the directory and returns the full path.
+  std::string write(const std::string& name, const std::string& text) const {
+    std::string file = (path_ / name).string();
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+} // namespace tinynas::test

@@ -6,6 +6,8 @@
 #   make test     deps + build + every test (ctest)
 #   make demo     deps + build + scripts/demo.sh
 #   make bench    build + every Google Benchmark program
+#   make install  build + install the tinynas executable, configs and the Python package
+#                 (Debian's /usr/bin/python3 then imports tinynas without PYTHONPATH)
 #   make format   clang-format our C++ sources in place
 #   make clean    remove the build and demo outputs
 
@@ -17,7 +19,7 @@ CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release -DTINYNAS_WERROR=ON -DPython3
 # Our C/C++ sources (third-party data and build trees excluded).
 FORMAT_DIRS := $(wildcard space profiler search supernet cli tests bench python firmware)
 
-.PHONY: all deps build test demo bench format clean
+.PHONY: all deps build test demo bench install format clean
 
 all: build
 
@@ -41,6 +43,9 @@ bench: build
 	@set -e; for b in $$(find $(BUILD_DIR)/bench -maxdepth 1 -type f -name 'bench_*' -perm -u+x | sort); do \
 	  echo "== $$b"; "$$b"; \
 	done
+
+install: build
+	cmake --install $(BUILD_DIR)
 
 format:
 	find $(FORMAT_DIRS) -path '*/data' -prune -o -type f \

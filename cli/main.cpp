@@ -141,6 +141,13 @@ int main(int argc, char** argv) {
                "Patch schedule: last block run per patch (default: chosen automatically)");
   add_optional(search, "--estimator", search_opts.estimator,
                "Accuracy estimator: " + joined(estimator_names()) + " (default: macs, a proxy)");
+  add_optional(search, "--supernet", search_opts.supernet,
+               "--estimator supernet: the trained supernet file (tinynas train --out); its space and width "
+               "become the search's");
+  add_optional(search, "--data", search_opts.data,
+               "--estimator supernet: dataset directory (default: Debian's Fashion-MNIST)");
+  add_optional(search, "--eval-images", search_opts.eval_images,
+               "--estimator supernet: validation images per subnet (default: the whole split)");
   add_optional(search, "--seed", search_opts.seed, "Random seed of both stages (default 0)");
   add_optional(search, "--samples", search_opts.samples, "Stage 1: subnets sampled per pair (default 1000)");
   add_optional(search, "--stage1-rule", search_opts.stage1_rule,

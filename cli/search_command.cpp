@@ -21,6 +21,7 @@
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/units.hpp"
+#include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas::cli {
 
@@ -41,8 +42,14 @@ SearchConfig configure(const SearchCommandOptions& o, const std::optional<Search
     c = *checkpoint;
     if (o.space) c.space = SearchSpace::load(*o.space);
     if (o.board) c.constraints.board = Board::load(*o.board);
+  } else if (!o.space && o.supernet) {
+    // A supernet belongs to one space: it is the search's unless --space says otherwise (and then
+    // the estimator refuses the mismatch by name).
+    c.space = Supernet::load(*o.supernet).space();
   } else {
     c.space = SearchSpace::load(o.space.value_or(kDefaultSpace));
+  }
+  if (!checkpoint) {
     c.constraints.board = Board::load(o.board.value_or(kDefaultBoard));
     c.constraints.sram_bytes = c.constraints.board.sram_bytes;
     c.constraints.flash_bytes = c.constraints.board.flash_bytes;
@@ -62,6 +69,9 @@ SearchConfig configure(const SearchCommandOptions& o, const std::optional<Search
                  format_size(k.board.sram_bytes), format_size(k.board.flash_bytes));
 
   if (o.estimator) c.estimator = *o.estimator;
+  if (o.supernet) c.estimator_options.supernet = *o.supernet;
+  if (o.data) c.estimator_options.data_dir = *o.data;
+  if (o.eval_images) c.estimator_options.eval_images = *o.eval_images;
   if (o.seed) c.stage1.seed = c.evolution.seed = *o.seed;
   if (o.samples) c.stage1.samples = *o.samples;
   if (o.stage1_rule) c.stage1.rule = parse_stage1_rule(*o.stage1_rule);
@@ -218,7 +228,7 @@ int run_search(const SearchCommandOptions& o) {
   const std::string dir = resuming ? o.resume : o.out.value_or(kDefaultOut);
   std::optional<SearchConfig> checkpointed;
   if (resuming) checkpointed = read_search_config(dir);
-  const SearchConfig config = configure(o, checkpointed);
+  SearchConfig config = configure(o, checkpointed);
   // The library checks these too; checking first keeps the proxy warning off a run that will not start.
   if (checkpointed) {
     const std::string difference = search_config_difference(*checkpointed, config);
@@ -237,7 +247,10 @@ int run_search(const SearchCommandOptions& o) {
             "or pass --overwrite to start over",
             dir, dir));
   }
-  const std::unique_ptr<AccuracyEstimator> estimator = make_estimator(config.estimator, config.space);
+  const std::unique_ptr<AccuracyEstimator> estimator =
+      make_estimator(config.estimator, config.space, config.estimator_options);
+  // A supernet scores one width only: stage 1 chooses among that width's resolutions.
+  config.stage1.fixed_width = estimator->required_width();
   if (estimator->is_proxy()) warn_about_proxy(*estimator);
   spdlog::info("searching space {} for {}", config.space.name, config.constraints.describe());
 

@@ -24,6 +24,9 @@ struct SearchCommandOptions {
   std::optional<int> patches;           // --patches N       (patch schedule; default 4)
   std::optional<int> split_block;       // --split-block B   (patch schedule; default: automatic)
   std::optional<std::string> estimator; // --estimator       (default: macs)
+  std::optional<std::string> supernet;  // --supernet FILE   (estimator supernet; its space is the default --space)
+  std::optional<std::string> data;      // --data DIR        (estimator supernet; default: Fashion-MNIST)
+  std::optional<int> eval_images;       // --eval-images N   (estimator supernet; default: the whole split)
   std::optional<std::uint64_t> seed;    // --seed N          (default 0; seeds both stages)
   // Stage 1.
   std::optional<int> samples;             // --samples M       (default 1000 per (width, resolution) pair)

@@ -201,7 +201,8 @@ void bind_search(py::module_& m) {
          bool estimator_is_proxy, std::uint64_t seed, int samples, const std::string& rule, double quantile,
          double min_fit, int population, int parents, int generations, double mutation_prob, double mutation_ratio,
          int max_attempts, std::optional<std::string> out, std::optional<std::string> resume, bool overwrite,
-         int threads, std::optional<py::function> progress) {
+         int threads, std::optional<py::function> progress, const std::string& supernet, const std::string& data_dir,
+         int eval_images) {
         auto s = shared_space(space);
         SearchConfig config;
         config.space = *s;
@@ -217,11 +218,15 @@ void bind_search(py::module_& m) {
         config.evolution.mutation_prob = mutation_prob;
         config.evolution.mutation_ratio = mutation_ratio;
         config.evolution.max_attempts = max_attempts;
+        config.estimator_options.supernet = supernet;
+        config.estimator_options.data_dir = data_dir;
+        config.estimator_options.eval_images = eval_images;
         std::unique_ptr<AccuracyEstimator> est =
             py::isinstance<py::function>(estimator)
                 ? callable_estimator(estimator.cast<py::function>(), s, estimator_is_proxy)
-                : make_estimator(estimator.cast<std::string>(), *s);
+                : make_estimator(estimator.cast<std::string>(), *s, config.estimator_options);
         config.estimator = est->name();
+        config.stage1.fixed_width = est->required_width(); // a supernet scores its own width only
         validate(config);
 
         std::atomic<bool> stop{false};
@@ -259,7 +264,7 @@ void bind_search(py::module_& m) {
       py::arg("samples"), py::arg("rule"), py::arg("quantile"), py::arg("min_fit"), py::arg("population"),
       py::arg("parents"), py::arg("generations"), py::arg("mutation_prob"), py::arg("mutation_ratio"),
       py::arg("max_attempts"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("threads"),
-      py::arg("progress"));
+      py::arg("progress"), py::arg("supernet"), py::arg("data_dir"), py::arg("eval_images"));
   m.def("list_estimators", &estimator_names, "Names of the built-in accuracy estimators.");
 }
 

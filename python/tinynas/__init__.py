@@ -71,16 +71,19 @@ def search(sram: Size = None, flash: Size = None, *, latency: Union[str, float, 
            stage1_quantile: float = 0.8, min_fit: float = 0.01, population: int = 100, parents: int = 20,
            generations: int = 30, mutation_prob: float = 0.1, mutation_ratio: float = 0.5,
            max_attempts: int = 10000, out: Optional[str] = None, resume: Optional[str] = None,
-           overwrite: bool = False, threads: int = 0, progress: Union[bool, Callable[[dict], None]] = True
-           ) -> SearchResult:
+           overwrite: bool = False, threads: int = 0, progress: Union[bool, Callable[[dict], None]] = True,
+           supernet: Optional[str] = None, data_dir: Optional[str] = None, eval_images: int = 0) -> SearchResult:
     """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same result for a seed).
 
     Stage 1 picks the (width, resolution) pair; stage 2 evolves subnets there (``population``,
     ``parents``, ``generations``, ``mutation_prob``, ``mutation_ratio``) under the SRAM, flash and
     optional latency budgets, ranking them by ``estimator``:
 
-    - ``"macs"``: the MACs proxy (fast; not an accuracy), or another built-in name
-      (:func:`list_estimators`);
+    - ``"macs"``: the MACs proxy (fast; not an accuracy);
+    - ``"supernet"``: top-1 accuracy on the validation split of subnets inheriting weights from the
+      trained supernet file ``supernet`` (``tinynas train``; ``data_dir``: the dataset, default
+      Fashion-MNIST; ``eval_images``: images per subnet, 0 = all). Pass the supernet's ``space``;
+      stage 1 then chooses among the supernet's width's resolutions only;
     - a callable ``f(archs: list[Arch]) -> list[float]`` (higher is better), called once per
       generation, e.g. your own PyTorch evaluation. It must be deterministic; exceptions it raises
       come back to you unchanged. Set ``estimator_is_proxy=True`` if its score is not an accuracy.
@@ -95,7 +98,7 @@ def search(sram: Size = None, flash: Size = None, *, latency: Union[str, float, 
         return _core._search(sram, flash, latency, board, space, schedule, patches, split_block, estimator,
                              estimator_is_proxy, seed, samples, stage1_rule, stage1_quantile, min_fit, population,
                              parents, generations, mutation_prob, mutation_ratio, max_attempts, out, resume,
-                             overwrite, threads, callback)
+                             overwrite, threads, callback, supernet or "", data_dir or "", eval_images)
     finally:
         if bar is not None:
             bar.close()

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "supernet_estimator.hpp"
 #include "tinynas/search/macs_estimator.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -10,13 +11,10 @@ namespace tinynas {
 
 std::vector<std::string> estimator_names() { return {"macs", "supernet"}; }
 
-std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space) {
+std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space,
+                                                  const EstimatorOptions& options) {
   if (name == "macs") return std::make_unique<MacsProxyEstimator>(space);
-  if (name == "supernet")
-    throw Error(ErrorCode::kInvalidArgument,
-                "--estimator supernet: the supernet accuracy estimator arrives with the supernet module "
-                "(train a weight-shared supernet, then rank subnets by inherited-weight accuracy); it is not "
-                "built yet. Use --estimator macs (a MACs proxy) until then");
+  if (name == "supernet") return make_supernet_estimator(space, options);
   throw Error(ErrorCode::kInvalidArgument, fmt::format("--estimator: \"{}\" is not an estimator (valid: {})",
                                                        name, fmt::join(estimator_names(), ", ")));
 }

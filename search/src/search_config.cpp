@@ -21,7 +21,12 @@ json config_json(const SearchConfig& c) {
   j["space"] = json::parse(c.space.to_json());
   j["constraints"] = search_json::constraints_to_json(c.constraints);
   j["estimator"] = c.estimator;
+  j["estimator_options"] = {{"supernet", c.estimator_options.supernet},
+                            {"data_dir", c.estimator_options.data_dir},
+                            {"eval_images", c.estimator_options.eval_images},
+                            {"calibration_batches", c.estimator_options.calibration_batches}};
   j["stage1"] = {{"samples", c.stage1.samples},
+                 {"fixed_width", c.stage1.fixed_width},
                  {"seed", c.stage1.seed},
                  {"rule", stage1_rule_name(c.stage1.rule)},
                  {"quantile", c.stage1.quantile},
@@ -49,7 +54,13 @@ SearchConfig search_config_from_json(std::string_view text, const std::string& f
   c.constraints = search_json::constraints_from_json(j.at("constraints"), file);
   try {
     c.estimator = j.at("estimator").get<std::string>();
+    const json& o = j.at("estimator_options");
+    c.estimator_options.supernet = o.at("supernet").get<std::string>();
+    c.estimator_options.data_dir = o.at("data_dir").get<std::string>();
+    c.estimator_options.eval_images = o.at("eval_images").get<int>();
+    c.estimator_options.calibration_batches = o.at("calibration_batches").get<int>();
     const json& s = j.at("stage1");
+    c.stage1.fixed_width = s.at("fixed_width").get<double>();
     c.stage1.samples = s.at("samples").get<int>();
     c.stage1.seed = s.at("seed").get<std::uint64_t>();
     c.stage1.rule = parse_stage1_rule(s.at("rule").get<std::string>());

@@ -1,5 +1,6 @@
 #include "tinynas/search/search_run.hpp"
 
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -20,6 +21,12 @@ void require_estimator(const SearchConfig& config, const AccuracyEstimator& esti
                 fmt::format("the search is configured for estimator \"{}\" but was given "
                             "estimator \"{}\"",
                             config.estimator, estimator.name()));
+  const double width = estimator.required_width();
+  if (width > 0 && std::abs(config.stage1.fixed_width - width) > 1e-9)
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("estimator \"{}\" scores only subnets of width {:g}: restrict stage 1 to it "
+                            "(Stage1Options::fixed_width, found {:g})",
+                            estimator.name(), width, config.stage1.fixed_width));
 }
 
 // Stage 2 and the result files, shared by a new and a resumed search.

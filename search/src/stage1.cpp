@@ -111,12 +111,14 @@ PairStats pair_stats(const std::vector<SampleFigures>& samples, const Stage1Opti
   if (constraints.latency_ms)
     latency = fmt::format(" and the least latency {:.1f} ms (smallest subnet: {:.1f} ms)", min_latency,
                           floor.cost.latency_ms);
+  const std::string at_width =
+      options.fixed_width > 0 ? fmt::format(" at width {:g} (the estimator's only width)", options.fixed_width) : "";
   throw Error(
       ErrorCode::kInfeasible,
-      fmt::format("no subnet of space \"{}\" fits {}: among {} sampled subnets ({} per pair) the least "
+      fmt::format("no subnet of space \"{}\"{} fits {}: among {} sampled subnets ({} per pair) the least "
                   "SRAM needed was {} and the least flash {}{}; the space's smallest subnet {} needs SRAM {} "
                   "and flash {}. Raise the budgets, or use a smaller space or a leaner schedule",
-                  space.name, constraints.describe(),
+                  space.name, at_width, constraints.describe(),
                   static_cast<std::int64_t>(options.samples) * static_cast<std::int64_t>(pairs.size()),
                   options.samples, format_size(static_cast<std::uint64_t>(min_sram)),
                   format_size(static_cast<std::uint64_t>(min_flash)), latency, smallest.id(),
@@ -127,13 +129,16 @@ PairStats pair_stats(const std::vector<SampleFigures>& samples, const Stage1Opti
 } // namespace
 
 int select_pair(std::vector<PairStats>& pairs, const Stage1Options& options, bool* fallback) {
+  auto allowed = [&](const PairStats& p) {
+    return options.fixed_width <= 0 || std::abs(p.width - options.fixed_width) < 1e-9;
+  };
   bool any_eligible = false;
   for (PairStats& p : pairs) {
-    p.eligible = p.fitting > 0 && p.fit_fraction >= options.min_fit_fraction;
+    p.eligible = allowed(p) && p.fitting > 0 && p.fit_fraction >= options.min_fit_fraction;
     any_eligible = any_eligible || p.eligible;
   }
   if (fallback) *fallback = !any_eligible;
-  auto candidate = [&](const PairStats& p) { return any_eligible ? p.eligible : p.fitting > 0; };
+  auto candidate = [&](const PairStats& p) { return any_eligible ? p.eligible : allowed(p) && p.fitting > 0; };
   auto value = [&](const PairStats& p) {
     return options.rule == Stage1Rule::kMean ? p.mean_macs : p.quantile_macs;
   };
@@ -154,6 +159,12 @@ int select_pair(std::vector<PairStats>& pairs, const Stage1Options& options, boo
 Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints,
                         const Stage1Options& options) {
   validate(options);
+  if (options.fixed_width > 0 &&
+      std::none_of(space.width_mults.begin(), space.width_mults.end(),
+                   [&](double w) { return std::abs(w - options.fixed_width) < 1e-9; }))
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("stage 1: width {:g} is not one of space \"{}\"'s width multipliers",
+                            options.fixed_width, space.name));
   const auto start = std::chrono::steady_clock::now();
   const std::size_t resolutions = space.resolutions.size();
   const std::size_t pair_count = space.width_mults.size() * resolutions;

@@ -13,7 +13,7 @@ namespace tinynas {
 std::string config_dir() {
   if (const char* env = std::getenv("TINYNAS_CONFIG_DIR"); env && *env) return env;
   if (fs::is_directory(TINYNAS_CONFIG_DIR)) return TINYNAS_CONFIG_DIR;
-  return "/usr/local/share/tinynas/configs";
+  return TINYNAS_INSTALLED_CONFIG_DIR;
 }
 
 std::vector<std::string> list_configs(std::string_view kind) {

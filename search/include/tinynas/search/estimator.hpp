@@ -38,13 +38,26 @@ public:
   virtual bool is_proxy() const = 0;
   // What a score means, for tables and summaries: "MACs", "top-1 accuracy", ...
   virtual std::string score_unit() const = 0;
+  // > 0 when the estimator scores only subnets of this width multiplier (a supernet is trained at
+  // one width): the search must then restrict stage 1 to it (Stage1Options::fixed_width).
+  virtual double required_width() const { return 0; }
+};
+
+// What the estimators other than the MACs proxy need; part of the search configuration.
+struct EstimatorOptions {
+  std::string supernet;        // "supernet": the trained supernet file (tinynas train --out)
+  std::string data_dir;        // "supernet": the dataset directory ("" = the default dataset)
+  int eval_images = 0;         // "supernet": validation images per subnet (0 = the whole split)
+  int calibration_batches = 20; // "supernet": BN recalibration batches of 64 training images
 };
 
 // The estimators --estimator accepts, in the order --help lists them.
 std::vector<std::string> estimator_names();
 
-// Makes an estimator by name for `space` ("macs"). "supernet" throws Error(kInvalidArgument)
-// explaining that it arrives with the supernet module; unknown names list the valid ones.
-std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space);
+// Makes an estimator by name for `space`: "macs", or "supernet" (options.supernet names the file;
+// the supernet must belong to `space`). Unknown names and missing options give
+// Error(kInvalidArgument) naming the flag.
+std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space,
+                                                  const EstimatorOptions& options = {});
 
 } // namespace tinynas

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tinynas/search/constraints.hpp"
+#include "tinynas/search/estimator.hpp"
 #include "tinynas/search/evolution.hpp"
 #include "tinynas/search/stage1.hpp"
 #include "tinynas/space/search_space.hpp"
@@ -16,6 +17,7 @@ struct SearchConfig {
   SearchSpace space;
   Constraints constraints;
   std::string estimator = "macs"; // AccuracyEstimator::name()
+  EstimatorOptions estimator_options;
   Stage1Options stage1;
   EvolutionOptions evolution;
 };

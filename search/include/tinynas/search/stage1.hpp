@@ -6,6 +6,7 @@
 // mean MACs of its fitting subnets (MCUNet's rule), or, as an option, the largest p-th quantile.
 //
 // Eligibility and ties (select_pair):
+//   - With a fixed width (Stage1Options::fixed_width), pairs of other widths are never eligible.
 //   - A pair is eligible when at least 1 sample fits and its fit fraction is >= min_fit_fraction
 //     (default 1%: with m = 1000, at least 10 fitting samples, so the mean is not one lucky draw and
 //     stage 2 can sample its initial population without thousands of rejections).
@@ -48,6 +49,9 @@ struct Stage1Options {
   Stage1Rule rule = Stage1Rule::kMean;
   double quantile = 0.8;          // p of the quantile rule, in (0, 1]
   double min_fit_fraction = 0.01; // eligibility threshold, in [0, 1]
+  // > 0: only pairs of this width multiplier may be chosen (all pairs are still scanned and
+  // reported). Set from the estimator when it scores one width only (a supernet).
+  double fixed_width = 0;
 };
 
 // Throws Error(kInvalidArgument) naming the flag of the first bad value.

@@ -1,6 +1,6 @@
 #pragma once
 // Where shipped data (configs/spaces, configs/boards) is found: $TINYNAS_CONFIG_DIR if set, else
-// the source tree's configs/ the build was configured from, else the installed share directory.
+// the source tree's configs/ the build was configured from, else <install prefix>/share/tinynas/configs.
 
 #include <string>
 #include <string_view>

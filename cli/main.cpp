@@ -14,7 +14,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "calibrate_command.hpp"
 #include "commands.hpp"
+#include "profile_command.hpp"
 #include "search_command.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/search/estimator.hpp"
@@ -173,6 +175,40 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   search->add_flag("--json", search_opts.json, "Print the result as JSON");
 
+  // ---- profile ----
+  cli::ProfileOptions profile_opts;
+  CLI::App* profile = app.add_subcommand(
+      "profile", "Run a model on a board (QEMU or real, via OpenOCD) and report measured latency and memory");
+  profile->add_option("model", profile_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
+  profile->add_option("--board", profile_opts.board,
+                      "Board with profiling firmware: qemu-netduinoplus2, qemu-mps2-an500, stm32f746g-disco, "
+                      "nucleo-h743zi")
+      ->required();
+  profile->add_option("--runs", profile_opts.runs, "Runs per model (at least 2)")->capture_default_str();
+  profile->add_option("--space", profile_opts.space, "Space for arch files naming none")->capture_default_str();
+  profile->add_option("--seed", profile_opts.seed, "Seed of the random weights and input")->capture_default_str();
+  profile->add_option("--firmware", profile_opts.firmware, "Firmware ELF (default: the build tree's image)");
+  profile->add_option("--timeout", profile_opts.timeout_ms, "Milliseconds per run before the board counts as hung")
+      ->capture_default_str();
+  profile->add_option("--retries", profile_opts.retries, "Relaunches or resets after a link failure")
+      ->capture_default_str();
+  profile->add_flag("--json", profile_opts.json, "Print the measurements as JSON");
+
+  // ---- calibrate ----
+  cli::CalibrateOptions calibrate_opts;
+  CLI::App* calibrate = app.add_subcommand(
+      "calibrate", "Profile random subnets on a board and fit its latency lookup table (configs/latency/)");
+  calibrate->add_option("--board", calibrate_opts.board, "Board to calibrate")->required();
+  calibrate->add_option("--out", calibrate_opts.out, "Table file (default: configs/latency/<board>.json)");
+  calibrate->add_option("--space", calibrate_opts.space, "Space to sample subnets from")->capture_default_str();
+  calibrate->add_option("--subnets", calibrate_opts.subnets, "Subnets profiled in total")->capture_default_str();
+  calibrate->add_option("--holdout", calibrate_opts.holdout, "Of which kept out of the fit to measure its error")
+      ->capture_default_str();
+  calibrate->add_option("--seed", calibrate_opts.seed, "Seed")->capture_default_str();
+  calibrate->add_option("--runs", calibrate_opts.runs, "Runs per subnet")->capture_default_str();
+  calibrate->add_option("--firmware", calibrate_opts.firmware, "Firmware ELF (default: the build tree's image)");
+  calibrate->add_flag("--json", calibrate_opts.json, "Print the table with its held-out errors as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -190,6 +226,8 @@ int main(int argc, char** argv) {
     if (sample->parsed()) return run_space_sample(sample_opts);
     if (info->parsed()) return run_space_info(info_opts);
     if (search->parsed()) return cli::run_search(search_opts);
+    if (profile->parsed()) return run_profile(profile_opts);
+    if (calibrate->parsed()) return run_calibrate(calibrate_opts);
   } catch (const Error& e) {
     std::cerr << "tinynas: error: " << e.what() << "\n";
     return exit_code(e.code());

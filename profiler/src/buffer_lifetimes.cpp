@@ -3,18 +3,53 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tn/tn_kernels.h"
+
 namespace tinynas::detail {
 
-std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes, bool inplace_depthwise) {
+namespace {
+
+// The firmware's argument struct for a conv-like op reading a tensor of shape `in`. The output is derived
+// from the input geometry (not read from the graph) so that patch tiles, whose halo rows make the graph's
+// output shape differ, still get the kernel's real request for the tile they process.
+tn_conv_args firmware_conv_args(const Op& op, const TensorShape& in, int out_channels) {
+  tn_conv_args a{};
+  a.input = {in.h, in.w, in.c};
+  a.kernel = op.kernel;
+  a.stride = op.stride;
+  a.pad = op.pad;
+  auto out_size = [&](int size) { return std::max(1, (size + 2 * op.pad - op.kernel) / op.stride + 1); };
+  a.output = {out_size(in.h), out_size(in.w), out_channels};
+  a.io = {0, 0, -128, 127};
+  return a;
+}
+
+} // namespace
+
+std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes,
+                                  bool inplace_depthwise) {
+  // The scratch the firmware's kernels request (firmware/include/tn/tn_kernels.h), through the same getters
+  // and dispatch predicates the interpreter uses, so the planned arena is what the target really needs. The
+  // depthwise kernels need one padded channel plane whether or not they run in place.
+  (void)inplace_depthwise;
   const TensorShape& in = shapes[static_cast<std::size_t>(op.input)];
-  const std::int64_t k2 = std::int64_t{op.kernel} * op.kernel;
+  const TensorShape& out = shapes[static_cast<std::size_t>(op.output)];
   switch (op.type) {
-  case OpType::kConv: return 4 * in.c * k2;
-  case OpType::kDepthwiseConv:
-    if (inplace_depthwise) return std::int64_t{in.h + 2 * op.pad} * (in.w + 2 * op.pad);
-    return op.kernel == 3 ? 0 : 2 * in.c * k2;
-  case OpType::kPointwiseConv:
-  case OpType::kFullyConnected:
+  case OpType::kConv:
+  case OpType::kPointwiseConv: {
+    tn_conv_args a = firmware_conv_args(op, in, out.c);
+    return tn_conv_wrapper_get_buffer_size_s8(&a);
+  }
+  case OpType::kDepthwiseConv: {
+    tn_conv_args a = firmware_conv_args(op, in, in.c);
+    return tn_dw_conv_wrapper_get_buffer_size_s8(&a);
+  }
+  case OpType::kFullyConnected: {
+    tn_fc_args a{};
+    a.in_features = static_cast<std::int32_t>(in.elements());
+    a.out_features = out.c;
+    return tn_fully_connected_get_buffer_size_s8(&a);
+  }
   case OpType::kAdd:
   case OpType::kAvgPool: return 0;
   }
@@ -63,7 +98,8 @@ ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shape
     }
     const bool in_place = rules.inplace_depthwise && op.type == OpType::kDepthwiseConv &&
                           last_reader[static_cast<std::size_t>(op.input)] == o && op.input != pinned_tensor;
-    if (in_place) buffer_of[static_cast<std::size_t>(op.output)] = buffer_of[static_cast<std::size_t>(op.input)];
+    if (in_place)
+      buffer_of[static_cast<std::size_t>(op.output)] = buffer_of[static_cast<std::size_t>(op.input)];
     touch(op.output, op.output == pinned_tensor ? first_op : o, lifetime_end(op.output));
 
     std::int64_t scratch = kernel_scratch_bytes(op, shapes, in_place);

@@ -1,0 +1,25 @@
+#pragma once
+// `tinynas calibrate --board B [--out FILE]`: profiles random subnets of a space on the board, builds the
+// per-op latency lookup table (profiler/include/tinynas/profiler/latency_table.hpp), reports the predictor's
+// error on the subnets it held out, and saves the table (default: configs/latency/<board>.json, where the
+// search finds it).
+
+#include <cstdint>
+#include <string>
+
+namespace tinynas::cli {
+
+struct CalibrateOptions {
+  std::string board;                   // --board (required)
+  std::string out;                     // --out FILE; "" = LatencyTable::default_path(board)
+  std::string space = "fashion_mnist"; // --space: where subnets are sampled
+  int subnets = 24;                    // --subnets N: profiled in total
+  int holdout = 8;                     // --holdout N: of which kept out of the fit to measure the error
+  std::uint64_t seed = 1;              // --seed
+  int runs = 2;                        // --runs N per subnet
+  std::string firmware;                // --firmware ELF
+  bool json = false;                   // --json: print the table (with its held-out errors) on stdout
+};
+int run_calibrate(const CalibrateOptions& options);
+
+} // namespace tinynas::cli

@@ -1,0 +1,98 @@
+// `tinynas profile`: one model on one board's profiling firmware; text report or the profiler's JSON.
+
+#include "profile_command.hpp"
+
+#include <chrono>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "text_output.hpp"
+#include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/hil_profiler.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/graph.hpp"
+#include "tinynas/space/netconfig.hpp"
+#include "tinynas/space/units.hpp"
+
+namespace tinynas::cli {
+
+namespace {
+
+std::string latency_text(const ProfileResult& r) {
+  if (r.latency.source == LatencySource::kQemuIcountTicks)
+    return format_grouped(static_cast<std::int64_t>(r.latency.value)) + " ticks (" +
+           latency_source_name(r.latency.source) + ": about " +
+           format_grouped(static_cast<std::int64_t>(r.instructions)) +
+           " instructions; QEMU counts instructions, not cycles)";
+  return format_grouped(static_cast<std::int64_t>(r.latency.value)) + " cycles (" +
+         latency_source_name(r.latency.source) + ") = " + format_fixed(r.latency_ms, 2) +
+         " ms at the board's clock";
+}
+
+void print_report(const ProfileResult& r, const std::string& model) {
+  std::cout << "Model     " << model << "\n"
+            << "Board     " << r.board << "\n"
+            << "Firmware  " << r.firmware << "\n\n";
+  TextTable t;
+  t.add_column("#");
+  t.add_column("layer", TextTable::Align::kLeft);
+  t.add_column("type", TextTable::Align::kLeft);
+  t.add_column("MACs");
+  t.add_column(r.latency.unit);
+  t.add_column("share");
+  for (const LayerTiming& l : r.layers)
+    t.add_row({std::to_string(l.op), l.name, l.type, format_grouped(l.macs),
+               format_grouped(static_cast<std::int64_t>(l.ticks)),
+               format_fixed(100.0 * static_cast<double>(l.ticks) / r.latency.value, 1) + "%"});
+  std::cout << t.render() << "\n";
+  std::cout << "Latency   " << latency_text(r) << "\n"
+            << "          " << r.run_ticks.size() << " runs"
+            << (r.runs_identical ? ", identical" : ", NOT identical") << "\n"
+            << "SRAM      measured " << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_measured))
+            << " (" << format_grouped(r.peak_sram_bytes_measured) << " B), predicted "
+            << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_predicted)) << " ("
+            << format_grouped(r.peak_sram_bytes_predicted) << " B, inplace-dw); stack "
+            << format_grouped(r.stack_bytes_measured) << " B\n"
+            << "Flash     " << format_size(static_cast<std::uint64_t>(r.flash_bytes)) << " (firmware + "
+            << format_grouped(r.model_blob_bytes) << " B model blob); cost model "
+            << format_size(static_cast<std::uint64_t>(r.flash_bytes_predicted)) << "\n"
+            << "Output    "
+            << (r.bit_exact ? "bit-exact with the host runtime" : "DIFFERS from the host runtime") << "\n";
+}
+
+} // namespace
+
+int run_profile(const ProfileOptions& options) {
+  if (options.board.empty()) throw Error(ErrorCode::kInvalidArgument, "--board is required");
+  if (options.runs < 1) throw Error(ErrorCode::kInvalidArgument, "--runs must be at least 1");
+  if (options.timeout_ms < 1) throw Error(ErrorCode::kInvalidArgument, "--timeout must be positive");
+  if (options.retries < 0) throw Error(ErrorCode::kInvalidArgument, "--retries must not be negative");
+  const Board board = Board::load(options.board);
+  const LoadedModel model = load_model(options.model, options.space);
+  const Graph graph = lower_to_graph(model.net);
+
+  tinynas::ProfileOptions po;
+  po.runs = options.runs;
+  po.seed = options.seed;
+  po.firmware = options.firmware;
+  po.run_timeout = std::chrono::milliseconds(options.timeout_ms);
+  po.retries = options.retries;
+  spdlog::info("profiling {} ({} ops) on {}", model.file, graph.ops.size(), board.name);
+  const auto t0 = std::chrono::steady_clock::now();
+  HilProfiler profiler(board, po);
+  const ProfileResult result = profiler.profile(graph);
+  spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+               std::chrono::duration<double>(profiler.startup_time()).count());
+
+  if (options.json) std::cout << result.to_json(2) << "\n";
+  else print_report(result, model.arch ? model.arch->id() : model.file);
+  if (!result.bit_exact) {
+    spdlog::error("the firmware's output differs from the host runtime's: a firmware or toolchain bug");
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace tinynas::cli

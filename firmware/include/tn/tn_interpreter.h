@@ -1,0 +1,55 @@
+/*
+ * The interpreter: runs a model blob (tn_model_format.h) with the memory plan inside it. No allocation: the
+ * caller owns the arena (one byte array of at least the blob's arena_bytes) and the blob stays where it is
+ * (flash on a board). Two phases, as TF-Lite Micro's Prepare and Eval: tn_model_load    checks everything
+ * once (integrity, every op record, scratch sizes against the kernels' getters, offsets against blob and
+ * arena) and fills a small tn_model; tn_model_invoke  runs the ops in order; it logs nothing and assumes a
+ * loaded model.
+ */
+#ifndef TN_INTERPRETER_H
+#define TN_INTERPRETER_H
+
+#include <stdint.h>
+
+#include "tn/tn_model_format.h"
+#include "tn/tn_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  const uint8_t* blob; /* 4-byte aligned */
+  uint32_t op_count;
+  uint32_t arena_bytes;
+  uint32_t input_offset;
+  uint32_t input_bytes;
+  uint32_t output_offset;
+  uint32_t output_bytes;
+} tn_model;
+
+/* CRC-32 (zlib's) of n bytes, continuing from `crc` (start with 0). */
+uint32_t tn_crc32(uint32_t crc, const uint8_t* data, uint32_t n);
+
+/* Validates the blob at `blob` (at most blob_capacity bytes readable) for an arena of arena_capacity bytes.
+ * On failure returns the first problem found and, if failed_op != NULL, the index of the offending op record
+ * (0xFFFFFFFF for header-level problems). */
+tn_status tn_model_load(tn_model* model, const void* blob, uint32_t blob_capacity, uint32_t arena_capacity,
+                        uint32_t* failed_op);
+
+/* Called after each op with its index (the profiling firmware reads its timer here). */
+typedef void (*tn_op_hook)(void* user, uint32_t op_index);
+
+/* Runs the network. The input must already be at arena + model->input_offset; the output is then at
+ * arena + model->output_offset. `arena` must hold model->arena_bytes. hook may be NULL. */
+tn_status tn_model_invoke(const tn_model* model, uint8_t* arena, tn_op_hook hook, void* user,
+                          uint32_t* failed_op);
+
+/* Scratch bytes the kernel of `record` requests (its wrapper's getter). 0 for invalid records. */
+uint32_t tn_op_scratch_request(const tn_op_record* record);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TN_INTERPRETER_H */

@@ -1,0 +1,22 @@
+/* Scratch requests of the dense/pointwise convolutions. The wrapper's getter uses the wrapper's predicate, so
+ * the host plans exactly what the dispatched kernel checks for. Sizes in bytes; 0 for invalid arguments. */
+#include "tn/tn_kernels.h"
+#include "tn_internal.h"
+
+int32_t tn_conv_get_buffer_size_s8(const tn_conv_args* args) {
+  if (args == NULL || !tn_conv_geometry_valid(args)) return 0;
+  /* two im2col columns of kernel * kernel * in_c int8 values, each starting on a word boundary */
+  return 2 * tn_round_up4(args->kernel * args->kernel * args->input.c);
+}
+
+int32_t tn_conv_1x1_get_buffer_size_s8(const tn_conv_args* args) {
+  if (args == NULL || !tn_conv_geometry_valid(args)) return 0;
+  /* two pixels' inputs widened to int16 pairs: 16 bytes per 4 input channels (tn_q15.h) */
+  return 16 * (args->input.c / 4);
+}
+
+int32_t tn_conv_wrapper_get_buffer_size_s8(const tn_conv_args* args) {
+  if (args == NULL) return 0;
+  if (tn_conv_1x1_applies(args)) return tn_conv_1x1_get_buffer_size_s8(args);
+  return tn_conv_get_buffer_size_s8(args);
+}

@@ -1,0 +1,115 @@
+#pragma once
+// Measured latency lookup table of one board, in the style of Once-for-All's latency_lookup_table: every op is
+// keyed by a signature of its type and shapes, and a network's latency is the sum over its ops. Signatures the
+// table has not seen fall back to a linear model fitted by least squares on the same measurements,
+//   ticks = a * MACs + b * (input + output elements) + c * output channels + d,
+// one per op kind ("depthwise:k=7,s=2", "pointwise", ...; kernel and stride matter for convs), and one per op type
+// for kinds never measured. The channel term carries the per-channel work of depthwise kernels.
+//
+// `tinynas calibrate --board B` builds a table by profiling random subnets on the board, keeps some subnets out of
+// the fit, and stores the predictor's error on those held-out subnets in the table. Default location:
+// <config dir>/latency/<board>.json (configs/latency/ in the source tree), where the search's latency constraint
+// finds it by board name.
+//
+// Units: the table's unit is the profiler's (cycles on a real board, QEMU icount ticks on an emulated one). QEMU
+// ticks count instructions, not cycles; predict_ms() is only defined for cycle tables.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/hil_profiler.hpp"
+#include "tinynas/space/graph.hpp"
+
+namespace tinynas {
+
+// "depthwise:in=20x20x144,out=20x20x144,k=3,s=1"; add and pool carry their shapes only.
+std::string op_signature(const Graph& graph, int op);
+
+struct LatencyEntry {
+  double ticks = 0; // mean of the measurements
+  int samples = 0;
+};
+
+struct HeldOutError {
+  std::string arch_id;
+  double measured = 0;
+  double predicted = 0;
+  double error_pct = 0;      // 100 * (predicted - measured) / measured
+  double table_coverage = 0; // fraction of the subnet's ops found in the table
+};
+
+class LatencyTable {
+public:
+  std::string board;
+  std::string unit;   // "cycles" or "ticks"
+  std::string source; // latency_source_name()
+  double clock_hz = 0;             // the board's nominal clock, for predict_ms() on cycle tables
+  double ticks_per_instruction = 0; // QEMU tables
+  std::map<std::string, LatencyEntry> entries;
+  // fit key -> {per MAC, per element, per channel, per op}; keys are fit_key() values and op type names
+  std::map<std::string, std::array<double, 4>> fallback;
+  std::vector<HeldOutError> holdout;
+  double holdout_mean_abs_error_pct = 0;
+  double holdout_max_abs_error_pct = 0;
+  std::string space; // what was sampled
+
+  struct Prediction {
+    double ticks = 0;
+    int from_table = 0; // ops found by signature
+    int from_fit = 0;   // ops estimated by the fallback model
+  };
+  Prediction predict(const Graph& graph) const;
+  // Milliseconds at the board's clock; throws Error(kInvalidArgument) for an instruction-count (QEMU) table.
+  double predict_ms(const Graph& graph) const;
+
+  std::string to_json(int indent = 2) const;
+  static LatencyTable from_json(const std::string& text, const std::string& file = "<memory>");
+  static LatencyTable load(const std::string& path);
+  void save(const std::string& path) const;
+  // <config dir>/latency/<board>.json
+  static std::string default_path(const std::string& board);
+  // The table for `board` at its default path, if one was calibrated.
+  static std::optional<LatencyTable> load_for_board(const std::string& board);
+};
+
+// One measured op, as calibration collects them.
+struct OpMeasurement {
+  std::string signature;
+  std::string type;
+  std::int64_t macs = 0;
+  std::int64_t elements = 0; // input + output elements
+  std::int64_t channels = 0; // output channels
+  double ticks = 0;
+  std::string kind;          // fit key: "depthwise:k=7,s=2", "pointwise", ...
+};
+
+// Builds entries and the fallback fits from measurements (exposed for tests).
+void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& measurements);
+// The fallback model's features of op `op` of `graph`: MACs, input + output elements, output channels, and its kind.
+OpMeasurement describe_op(const Graph& graph, int op);
+
+struct CalibrationOptions {
+  std::string space = "fashion_mnist"; // subnets are sampled from this space
+  int subnets = 24;                    // profiled in total
+  int holdout = 8;                     // of which kept out of the fit
+  std::uint64_t seed = 1;
+  ProfileOptions profile;              // runs, timeouts, firmware
+  std::function<void(int done, int total)> progress;
+};
+
+struct CalibrationReport {
+  LatencyTable table;
+  int layers_measured = 0;
+  double seconds = 0;
+};
+
+// Throws Error(kInfeasible) if the space has too few subnets that fit the board's firmware.
+CalibrationReport calibrate(const Board& board, const CalibrationOptions& options);
+
+} // namespace tinynas

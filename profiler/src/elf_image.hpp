@@ -1,0 +1,38 @@
+#pragma once
+// The little the profiler needs from a firmware ELF (32-bit little-endian Arm): symbol addresses (hooks, mailbox,
+// runtime code range) and the bytes the image puts into flash.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace tinynas::detail {
+
+struct ElfSymbol {
+  std::uint32_t address = 0;
+  std::uint32_t size = 0;
+  bool is_function = false;
+};
+
+class ElfImage {
+public:
+  // Throws Error(kInvalidFile) naming the file if it is missing or not a 32-bit little-endian Arm ELF.
+  static ElfImage load(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  // Throws Error(kInvalidFile) naming the symbol and the file when absent.
+  std::uint32_t symbol(const std::string& name) const;
+  bool has_symbol(const std::string& name) const { return symbols_.count(name) != 0; }
+  // "tn_model_invoke+0x12" for an address inside a known function, else "0x...".
+  std::string describe(std::uint32_t address) const;
+  // Bytes of the PT_LOAD segments stored in the file: code, constants and .data's initial values, i.e. what
+  // programming the image writes to flash.
+  std::uint64_t load_bytes() const { return load_bytes_; }
+
+private:
+  std::string path_;
+  std::map<std::string, ElfSymbol> symbols_;
+  std::uint64_t load_bytes_ = 0;
+};
+
+} // namespace tinynas::detail

@@ -1,0 +1,303 @@
+#include "tinynas/profiler/latency_table.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "json_util.hpp"
+#include "tinynas/profiler/cost_model.hpp"
+#include "tinynas/space/arch.hpp"
+#include "tinynas/space/config_paths.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/net_spec.hpp"
+#include "tinynas/space/search_space.hpp"
+
+namespace tinynas {
+
+using nlohmann::json;
+
+namespace {
+
+std::string shape(const TensorShape& s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
+}
+
+constexpr int kFeatures = 4;
+using Features = std::array<double, kFeatures>;
+
+Features features(const OpMeasurement& m) {
+  return {static_cast<double>(m.macs), static_cast<double>(m.elements), static_cast<double>(m.channels), 1.0};
+}
+
+// Least squares by the normal equations (a tiny ridge term: features may be collinear, e.g. add layers have no
+// MACs, and a kind measured at a single shape determines only its sum), Gaussian elimination with pivoting.
+Features least_squares(const std::vector<Features>& x, const std::vector<double>& y) {
+  double a[kFeatures][kFeatures + 1] = {};
+  for (std::size_t i = 0; i < x.size(); ++i)
+    for (int r = 0; r < kFeatures; ++r) {
+      for (int c = 0; c < kFeatures; ++c) a[r][c] += x[i][static_cast<std::size_t>(r)] * x[i][static_cast<std::size_t>(c)];
+      a[r][kFeatures] += x[i][static_cast<std::size_t>(r)] * y[i];
+    }
+  for (int r = 0; r < kFeatures; ++r) a[r][r] += 1e-9 * (1.0 + a[r][r]);
+  for (int col = 0; col < kFeatures; ++col) {
+    int pivot = col;
+    for (int r = col + 1; r < kFeatures; ++r)
+      if (std::fabs(a[r][col]) > std::fabs(a[pivot][col])) pivot = r;
+    for (int c = 0; c <= kFeatures; ++c) std::swap(a[col][c], a[pivot][c]);
+    if (std::fabs(a[col][col]) < 1e-30) continue;
+    for (int r = 0; r < kFeatures; ++r) {
+      if (r == col) continue;
+      const double f = a[r][col] / a[col][col];
+      for (int c = col; c <= kFeatures; ++c) a[r][c] -= f * a[col][c];
+    }
+  }
+  Features w{};
+  for (int r = 0; r < kFeatures; ++r)
+    w[static_cast<std::size_t>(r)] = std::fabs(a[r][r]) < 1e-30 ? 0 : a[r][kFeatures] / a[r][r];
+  return w;
+}
+
+double evaluate(const Features& w, const OpMeasurement& m) {
+  const Features f = features(m);
+  double t = 0;
+  for (int i = 0; i < kFeatures; ++i) t += w[static_cast<std::size_t>(i)] * f[static_cast<std::size_t>(i)];
+  return std::max(0.0, t);
+}
+
+} // namespace
+
+std::string op_signature(const Graph& graph, int index) {
+  const Op& op = graph.ops[static_cast<std::size_t>(index)];
+  const TensorShape& in = graph.tensors[static_cast<std::size_t>(op.input)];
+  const TensorShape& out = graph.tensors[static_cast<std::size_t>(op.output)];
+  std::string s = std::string(op_type_name(op.type)) + ":in=" + shape(in) + ",out=" + shape(out);
+  if (op.type == OpType::kConv || op.type == OpType::kDepthwiseConv || op.type == OpType::kPointwiseConv)
+    s += ",k=" + std::to_string(op.kernel) + ",s=" + std::to_string(op.stride);
+  return s;
+}
+
+OpMeasurement describe_op(const Graph& graph, int index) {
+  const Op& op = graph.ops[static_cast<std::size_t>(index)];
+  OpMeasurement m;
+  m.signature = op_signature(graph, index);
+  m.type = op_type_name(op.type);
+  m.macs = op.macs(graph.tensors);
+  m.elements = graph.tensors[static_cast<std::size_t>(op.input)].elements() +
+               graph.tensors[static_cast<std::size_t>(op.output)].elements();
+  m.channels = graph.tensors[static_cast<std::size_t>(op.output)].c;
+  m.kind = m.type;
+  if (op.type == OpType::kConv || op.type == OpType::kDepthwiseConv)
+    m.kind += ":k=" + std::to_string(op.kernel) + ",s=" + std::to_string(op.stride);
+  return m;
+}
+
+void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& measurements) {
+  table.entries.clear();
+  table.fallback.clear();
+  std::map<std::string, std::pair<double, int>> sums;
+  std::map<std::string, std::pair<std::vector<Features>, std::vector<double>>> groups;
+  for (const OpMeasurement& m : measurements) {
+    auto& s = sums[m.signature];
+    s.first += m.ticks;
+    ++s.second;
+    for (const std::string& key : {m.kind.empty() ? m.type : m.kind, m.type}) {
+      auto& g = groups[key];
+      g.first.push_back(features(m));
+      g.second.push_back(m.ticks);
+      if (key == m.type) break; // kind == type: one group
+    }
+  }
+  for (const auto& [sig, s] : sums) table.entries[sig] = {s.first / s.second, s.second};
+  for (const auto& [key, xy] : groups) table.fallback[key] = least_squares(xy.first, xy.second);
+}
+
+LatencyTable::Prediction LatencyTable::predict(const Graph& graph) const {
+  Prediction p;
+  for (int o = 0; o < static_cast<int>(graph.ops.size()); ++o) {
+    const OpMeasurement m = describe_op(graph, o);
+    if (auto it = entries.find(m.signature); it != entries.end()) {
+      p.ticks += it->second.ticks;
+      ++p.from_table;
+      continue;
+    }
+    auto fit = fallback.find(m.kind);
+    if (fit == fallback.end()) fit = fallback.find(m.type);
+    if (fit == fallback.end())
+      throw Error(ErrorCode::kInvalidArgument, "latency table of " + board + " has no measurements of '" + m.type +
+                                                   "' ops: recalibrate");
+    p.ticks += evaluate(fit->second, m);
+    ++p.from_fit;
+  }
+  return p;
+}
+
+double LatencyTable::predict_ms(const Graph& graph) const {
+  if (unit != "cycles" || !(clock_hz > 0))
+    throw Error(ErrorCode::kInvalidArgument, "the latency table of " + board + " counts " + unit +
+                                                 " (" + source + "), not cycles: it has no milliseconds");
+  return predict(graph).ticks / clock_hz * 1e3;
+}
+
+std::string LatencyTable::to_json(int indent) const {
+  json j;
+  j["format"] = "tinynas-latency-table";
+  j["board"] = board;
+  j["unit"] = unit;
+  j["source"] = source;
+  j["clock_hz"] = clock_hz;
+  j["ticks_per_instruction"] = ticks_per_instruction;
+  j["space"] = space;
+  if (source == "qemu-icount-ticks") j["note"] = "QEMU icount ticks count instructions, not cycles";
+  json e = json::object();
+  for (const auto& [sig, v] : entries) e[sig] = {{"ticks", v.ticks}, {"samples", v.samples}};
+  j["entries"] = e;
+  json f = json::object();
+  for (const auto& [key, w] : fallback)
+    f[key] = {{"per_mac", w[0]}, {"per_element", w[1]}, {"per_channel", w[2]}, {"per_op", w[3]}};
+  j["fallback"] = f;
+  json h = json::array();
+  for (const HeldOutError& x : holdout)
+    h.push_back({{"arch", x.arch_id}, {"measured", x.measured}, {"predicted", x.predicted}, {"error_pct", x.error_pct},
+                 {"table_coverage", x.table_coverage}});
+  j["holdout"] = {{"subnets", h}, {"mean_abs_error_pct", holdout_mean_abs_error_pct},
+                  {"max_abs_error_pct", holdout_max_abs_error_pct}};
+  return j.dump(indent);
+}
+
+LatencyTable LatencyTable::from_json(const std::string& text, const std::string& file) {
+  const json doc = json_util::parse(text, file);
+  json_util::Field root(doc, file);
+  if (root.get_string("format") != "tinynas-latency-table")
+    root.at("format").fail("expected \"tinynas-latency-table\"");
+  LatencyTable t;
+  t.board = root.get_string("board");
+  t.unit = root.get_string("unit");
+  t.source = root.get_string("source");
+  t.clock_hz = root.get_double("clock_hz", 0);
+  t.ticks_per_instruction = root.get_double("ticks_per_instruction", 0);
+  t.space = root.get_string("space", "");
+  const json_util::Field entries = root.at("entries");
+  if (!entries.value().is_object()) entries.fail("must be an object");
+  for (const auto& [sig, v] : entries.value().items()) {
+    json_util::Field e(v, file, entries.pointer() + "/" + sig);
+    t.entries[sig] = {e.get_double("ticks"), e.get_int("samples", 1)};
+  }
+  const json_util::Field fb = root.at("fallback");
+  if (!fb.value().is_object()) fb.fail("must be an object");
+  for (const auto& [key, v] : fb.value().items()) {
+    json_util::Field f(v, file, fb.pointer() + "/" + key);
+    t.fallback[key] = {f.get_double("per_mac"), f.get_double("per_element"), f.get_double("per_channel", 0),
+                        f.get_double("per_op")};
+  }
+  if (root.has("holdout")) {
+    const json_util::Field h = root.at("holdout");
+    t.holdout_mean_abs_error_pct = h.get_double("mean_abs_error_pct", 0);
+    t.holdout_max_abs_error_pct = h.get_double("max_abs_error_pct", 0);
+    if (h.has("subnets"))
+      for (std::size_t i = 0; i < h.at("subnets").size(); ++i) {
+        const json_util::Field x = h.at("subnets").at(i);
+        t.holdout.push_back({x.get_string("arch"), x.get_double("measured"), x.get_double("predicted"),
+                             x.get_double("error_pct"), x.get_double("table_coverage", 0)});
+      }
+  }
+  return t;
+}
+
+LatencyTable LatencyTable::load(const std::string& path) { return from_json(json_util::read_file(path), path); }
+
+void LatencyTable::save(const std::string& path) const {
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << to_json() << "\n";
+  if (!out) throw Error(ErrorCode::kIo, "cannot write the latency table", path);
+}
+
+std::string LatencyTable::default_path(const std::string& board) {
+  return (std::filesystem::path(config_dir()) / "latency" / (board + ".json")).string();
+}
+
+std::optional<LatencyTable> LatencyTable::load_for_board(const std::string& board) {
+  const std::string path = default_path(board);
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  return load(path);
+}
+
+CalibrationReport calibrate(const Board& board, const CalibrationOptions& options) {
+  if (options.subnets < 2 || options.holdout < 1 || options.holdout >= options.subnets)
+    throw Error(ErrorCode::kInvalidArgument, "calibration needs at least 2 subnets and 1 to " +
+                                                 std::to_string(options.subnets - 1) + " held out");
+  const auto t0 = std::chrono::steady_clock::now();
+  const SearchSpace space = SearchSpace::load(options.space);
+  HilProfiler profiler(board, options.profile);
+  Rng rng(options.seed);
+  CostOptions cost;
+  cost.schedule = Schedule::kInplaceDw;
+  cost.per_layer = false;
+
+  struct Sample {
+    std::string id;
+    Graph graph;
+    ProfileResult result;
+  };
+  std::vector<Sample> samples;
+  const int max_tries = options.subnets * 50;
+  for (int tries = 0; static_cast<int>(samples.size()) < options.subnets; ++tries) {
+    if (tries >= max_tries)
+      throw Error(ErrorCode::kInfeasible, "only " + std::to_string(samples.size()) + " of " + std::to_string(max_tries) +
+                                              " subnets of space " + space.name + " fit " + board.name);
+    const Arch arch = sample_arch(space, rng);
+    Graph g = lower_to_graph(lower_to_net(space, arch));
+    const CostReport r = analyze(g, board, cost);
+    if (!r.fits) continue;
+    bool seen = false;
+    for (const Sample& s : samples) seen = seen || s.id == arch.id();
+    if (seen) continue;
+    Sample s{arch.id(), std::move(g), {}};
+    s.result = profiler.profile(s.graph);
+    samples.push_back(std::move(s));
+    if (options.progress) options.progress(static_cast<int>(samples.size()), options.subnets);
+  }
+
+  CalibrationReport report;
+  LatencyTable& table = report.table;
+  table.board = board.name;
+  table.space = space.name;
+  table.clock_hz = board.clock_hz;
+  table.unit = samples.front().result.latency.unit;
+  table.source = latency_source_name(samples.front().result.latency.source);
+  table.ticks_per_instruction = samples.front().result.ticks_per_instruction;
+  const std::size_t fit_count = samples.size() - static_cast<std::size_t>(options.holdout);
+  std::vector<OpMeasurement> measurements;
+  for (std::size_t i = 0; i < fit_count; ++i)
+    for (int o = 0; o < static_cast<int>(samples[i].graph.ops.size()); ++o) {
+      OpMeasurement m = describe_op(samples[i].graph, o);
+      m.ticks = static_cast<double>(samples[i].result.layers[static_cast<std::size_t>(o)].ticks);
+      measurements.push_back(std::move(m));
+    }
+  report.layers_measured = static_cast<int>(measurements.size());
+  fit_latency_table(table, measurements);
+  double sum = 0, worst = 0;
+  for (std::size_t i = fit_count; i < samples.size(); ++i) {
+    const LatencyTable::Prediction p = table.predict(samples[i].graph);
+    HeldOutError h;
+    h.arch_id = samples[i].id;
+    h.measured = samples[i].result.latency.value;
+    h.predicted = p.ticks;
+    h.error_pct = 100.0 * (h.predicted - h.measured) / h.measured;
+    h.table_coverage = static_cast<double>(p.from_table) / (p.from_table + p.from_fit);
+    sum += std::fabs(h.error_pct);
+    worst = std::max(worst, std::fabs(h.error_pct));
+    table.holdout.push_back(std::move(h));
+  }
+  table.holdout_mean_abs_error_pct = sum / options.holdout;
+  table.holdout_max_abs_error_pct = worst;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+} // namespace tinynas

@@ -1,0 +1,207 @@
+// The GDB remote protocol client against a scripted server: framing, acknowledgements, checksum
+// retransmission, run-length decoding, memory and register access, stop replies, console output, and the
+// timeouts that keep a silent or absent server from hanging the profiler.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "fake_server.hpp"
+#include "tinynas/profiler/gdb_remote.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+namespace {
+
+using hil_test::FakeServer;
+using namespace std::chrono_literals;
+
+std::string frame(const std::string& payload, bool corrupt = false) {
+  unsigned sum = 0;
+  for (char c : payload) sum += static_cast<unsigned char>(c);
+  char cs[3];
+  std::snprintf(cs, sizeof cs, "%02x", (sum + (corrupt ? 1 : 0)) & 0xFF);
+  return "$" + payload + "#" + cs;
+}
+
+// A minimal gdbstub: 64 bytes of memory at 0x20000000, registers r0..r15, one stop after 'c'.
+struct Stub {
+  std::map<std::uint32_t, std::uint8_t> memory;
+  std::uint32_t pc = 0x08000400;
+  std::vector<std::string> received;
+  std::mutex m;
+  bool corrupt_next_reply = false;
+  bool rle_memory = false;
+
+  std::string answer(const std::string& p) {
+    if (p.rfind("qSupported", 0) == 0) return "PacketSize=400;qXfer:features:read+";
+    if (p.rfind("qXfer:features:read:target.xml", 0) == 0)
+      return "l<target><architecture>arm</architecture></target>";
+    if (p == "?") return "S05";
+    if (p[0] == 'm') {
+      unsigned addr = 0, len = 0;
+      std::sscanf(p.c_str(), "m%x,%x", &addr, &len);
+      if (rle_memory) return "00*" + std::string(1, static_cast<char>(29 + 2 * len - 2)); // "00" + repeat
+      std::string out;
+      for (unsigned i = 0; i < len; ++i) {
+        char b[3];
+        std::snprintf(b, sizeof b, "%02x", memory[addr + i]);
+        out += b;
+      }
+      return out;
+    }
+    if (p[0] == 'M') {
+      unsigned addr = 0, len = 0;
+      std::sscanf(p.c_str(), "M%x,%x:", &addr, &len);
+      const std::string hex = p.substr(p.find(':') + 1);
+      for (unsigned i = 0; i < len; ++i)
+        memory[addr + i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+      return "OK";
+    }
+    if (p == "pf") {
+      char b[9];
+      std::snprintf(b, sizeof b, "%02x%02x%02x%02x", pc & 0xFF, (pc >> 8) & 0xFF, (pc >> 16) & 0xFF,
+                    pc >> 24);
+      return b;
+    }
+    if (p.rfind("Pf=", 0) == 0) {
+      const std::string v = p.substr(3);
+      pc = static_cast<std::uint32_t>(
+          std::stoul(v.substr(6, 2) + v.substr(4, 2) + v.substr(2, 2) + v.substr(0, 2), nullptr, 16));
+      return "OK";
+    }
+    if (p.rfind("Z1,", 0) == 0 || p.rfind("z1,", 0) == 0) return "OK";
+    return "";
+  }
+
+  void serve(int fd, FakeServer& server) {
+    for (;;) {
+      std::string packet = server.read_until(fd, '#');
+      if (packet.empty()) return;
+      char cs[2];
+      if (::recv(fd, cs, 2, MSG_WAITALL) != 2) return;
+      const std::string payload = packet.substr(packet.find('$') + 1, packet.size() - packet.find('$') - 2);
+      {
+        std::lock_guard<std::mutex> lock(m);
+        received.push_back(payload);
+      }
+      FakeServer::send_text(fd, "+");
+      if (payload == "c") {
+        FakeServer::send_text(fd, frame("O48690a")); // console "Hi\n" while running
+        FakeServer::send_text(fd, frame("T05thread:01;"));
+        continue;
+      }
+      const std::string reply = answer(payload);
+      if (corrupt_next_reply) {
+        corrupt_next_reply = false;
+        FakeServer::send_text(fd, frame(reply, true));
+        std::string nack = server.read_until(fd, '-');
+        if (nack.empty()) return;
+      }
+      FakeServer::send_text(fd, frame(reply));
+      std::string ack = server.read_until(fd, '+');
+      if (ack.empty()) return;
+    }
+  }
+};
+
+TEST(GdbRemote, HandshakeMemoryRegistersAndStop) {
+  Stub stub;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  EXPECT_TRUE(gdb.connected());
+  gdb.write_memory(0x20000000, {1, 2, 3, 0xAB});
+  EXPECT_EQ(gdb.read_memory(0x20000000, 4), (std::vector<std::uint8_t>{1, 2, 3, 0xAB}));
+  EXPECT_EQ(gdb.read_u32(0x20000000), 0xAB030201u);
+  EXPECT_EQ(gdb.read_register(15), 0x08000400u);
+  gdb.insert_breakpoint(0x08000800);
+  gdb.resume(0x08000201); // Thumb bit set: the client writes the PC without it
+  std::optional<GdbStop> stop = gdb.wait_for_stop(1s);
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop->signal, 5);
+  EXPECT_EQ(gdb.take_console(), "Hi\n");
+  EXPECT_EQ(gdb.read_register(15), 0x08000200u);
+  server.stop = true;
+  std::lock_guard<std::mutex> lock(stub.m);
+  // the register description is fetched before any p/P (QEMU 7.2 needs it)
+  ASSERT_GE(stub.received.size(), 3u);
+  EXPECT_EQ(stub.received[1].rfind("qXfer:features:read:target.xml", 0), 0u);
+  bool saw_breakpoint = false;
+  for (const std::string& p : stub.received) saw_breakpoint = saw_breakpoint || p == "Z1,8000800,2";
+  EXPECT_TRUE(saw_breakpoint);
+}
+
+TEST(GdbRemote, BadChecksumIsNackedAndResent) {
+  Stub stub;
+  stub.memory[0x20000010] = 0x42;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  stub.corrupt_next_reply = true;
+  EXPECT_EQ(gdb.read_memory(0x20000010, 1), (std::vector<std::uint8_t>{0x42}));
+  server.stop = true;
+}
+
+TEST(GdbRemote, RunLengthEncodedRepliesAreExpanded) {
+  Stub stub;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  stub.rle_memory = true;
+  EXPECT_EQ(gdb.read_memory(0x20000000, 8), std::vector<std::uint8_t>(8, 0));
+  server.stop = true;
+}
+
+TEST(GdbRemote, SilentServerTimesOutWithAClearError) {
+  FakeServer server([](int fd, FakeServer& s) {
+    while (!s.stop) s.read_until(fd, '\0'); // accept, read, never answer
+  });
+  GdbRemote gdb(300ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    gdb.connect("127.0.0.1", server.port(), 2s);
+    FAIL() << "connected to a silent server";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(server.port())), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("no acknowledgement"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  server.stop = true;
+}
+
+TEST(GdbRemote, NothingListeningGivesUpAfterTheTimeout) {
+  int port;
+  {
+    FakeServer probe([](int, FakeServer&) {});
+    port = probe.port();
+    probe.stop = true;
+  } // closed again: nothing listens on it now
+  GdbRemote gdb(300ms);
+  try {
+    gdb.connect("127.0.0.1", port, 400ms);
+    FAIL() << "connected to a closed port";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("nothing accepts connections"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GdbRemote, StopWaitReturnsNothingWhileTheTargetRuns) {
+  FakeServer server([](int fd, FakeServer& s) {
+    Stub stub;
+    stub.serve(fd, s);
+  });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  EXPECT_FALSE(gdb.wait_for_stop(100ms)); // nothing was resumed: no stop reply arrives
+  server.stop = true;
+}
+
+} // namespace
+} // namespace tinynas

@@ -174,6 +174,11 @@ int main(int argc, char** argv) {
   search->add_option("--threads", search_opts.threads, "Worker threads (0: all cores)")
       ->capture_default_str();
   search->add_flag("--json", search_opts.json, "Print the result as JSON");
+  add_optional(search, "--hil", search_opts.hil,
+               "Measure the best subnets on this board (e.g. qemu-mps2-an500) and apply the latency budget to "
+               "the measurements");
+  search->add_option("--hil-top", search_opts.hil_top, "With --hil: how many of the best subnets to measure")
+      ->capture_default_str();
 
   // ---- profile ----
   cli::ProfileOptions profile_opts;

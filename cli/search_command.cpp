@@ -11,12 +11,14 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include "tinynas/search/checkpoint.hpp"
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/search/estimator.hpp"
+#include "tinynas/search/hil_check.hpp"
 #include "tinynas/search/parallelism.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
@@ -212,6 +214,34 @@ void print_result(const SearchResult& r) {
   fmt::print("{}", out);
 }
 
+// --hil: the finalists on the board, the latency budget applied to what was measured.
+HilCheckResult run_hil_check(const SearchResult& result, const std::string& board, int top_k, const std::string& dir) {
+  HilCheckOptions options;
+  options.board = Board::load(board);
+  options.top_k = top_k;
+  fmt::print(stderr, "tinynas: measuring the {} best subnets on {}{}\n", top_k, board,
+             options.board.emulated ? " (emulated: instruction counts, not cycles)" : "");
+  HilCheckResult hil = check_finalists_on_board(result, options);
+  write_hil_files(dir, hil, result);
+  return hil;
+}
+
+void print_hil(const HilCheckResult& hil, const Constraints& k) {
+  fmt::print("Measured on {}{}:\n", hil.board,
+             hil.emulated ? fmt::format(" (QEMU: instructions at {}'s clock, one per cycle; not a real latency)",
+                                        k.board.name)
+                          : std::string());
+  fmt::print("  {:<60} {:>10} {:>12} {:>12} {:>10}  {}\n", "subnet", "score", "estimated", "measured", "SRAM KiB",
+             "bit-exact");
+  for (std::size_t i = 0; i < hil.candidates.size(); ++i) {
+    const HilCandidate& c = hil.candidates[i];
+    fmt::print("  {:<60} {:>10.4g} {:>9.1f} ms {:>9.1f} ms {:>10.1f}  {}{}\n", c.id, c.score, c.estimated_ms,
+               c.measured_ms, static_cast<double>(c.peak_sram_bytes_measured) / 1024.0, c.bit_exact ? "yes" : "NO",
+               static_cast<int>(i) == hil.best ? "  <- best within the budget" : (c.fits_latency ? "" : "  (over budget)"));
+  }
+  if (!k.latency_ms) fmt::print("  (no --latency budget: the search's best stands)\n");
+}
+
 } // namespace
 
 int run_search(const SearchCommandOptions& o) {
@@ -269,8 +299,21 @@ int run_search(const SearchCommandOptions& o) {
     throw Error(ErrorCode::kInterrupted, e.message() + "; continue with: tinynas search --resume " + dir);
   }
   display.finish();
-  if (o.json) fmt::print("{}\n", result->to_json());
-  else print_result(*result);
+  std::optional<HilCheckResult> hil;
+  if (o.hil) hil = run_hil_check(*result, *o.hil, o.hil_top, dir);
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::parse(result->to_json());
+    if (hil) j["hil"] = nlohmann::json::parse(hil->to_json(result->config.constraints));
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    print_result(*result);
+    if (hil) print_hil(*hil, result->config.constraints);
+  }
+  if (hil && hil->best < 0)
+    throw Error(ErrorCode::kInfeasible,
+                fmt::format("none of the {} best subnets meets the latency budget when measured on {} (see {}/hil.json); "
+                            "raise --hil-top or the budget",
+                            hil->candidates.size(), hil->board, dir));
   return 0;
 }
 

@@ -46,6 +46,8 @@ struct SearchCommandOptions {
   bool overwrite = false;         // --overwrite       replace a search already in --out
   int threads = 0;                // --threads N       (default 0: all cores)
   bool json = false;              // --json            print the result as JSON on stdout
+  std::optional<std::string> hil; // --hil BOARD      measure the best subnets on a board (QEMU or real)
+  int hil_top = 5;                // --hil-top K       how many of the best to measure
 };
 
 // Returns 0 with a result; throws tinynas::Error otherwise (kInfeasible when nothing fits: exit 2;

@@ -43,4 +43,9 @@ echo "\$ tinynas analyze demo-out/search/best.json   (the winner, re-analyzed in
 "$TINYNAS" analyze demo-out/search/best.json | sed -n '/^Totals/,$p'
 
 echo
+echo "==== 5. The winner on the emulated Cortex-M7 board (QEMU mps2-an500): measured vs predicted"
+echo "     (QEMU counts instructions, not cycles: latency is in QEMU ticks, not milliseconds)"
+run profile demo-out/search/best.json --board qemu-mps2-an500 --runs 2 | sed -n '/^Latency/,$p'
+
+echo
 echo "demo: done"

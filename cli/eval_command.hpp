@@ -1,0 +1,29 @@
+#pragma once
+// `tinynas eval`: top-1 accuracy of one subnet with weights inherited from a supernet, after BN
+// recalibration on training images, on the held-out validation split (default) or the test set.
+
+#include <cstdint>
+#include <string>
+
+#include "tinynas/space/arch.hpp"
+#include "tinynas/supernet/supernet.hpp"
+
+namespace tinynas::cli {
+
+struct EvalOptions {
+  std::string supernet; // supernet file (required)
+  std::string arch;     // arch JSON file, or "largest" / "smallest" (at the space's max / min resolution)
+  std::string split = "val"; // "val" (held out from training) or "test" (final numbers only)
+  std::string data;          // dataset directory; "" = default_dataset_dir()
+  bool json = false;         // {"accuracy", "split", "images", ...} on stdout
+  int threads = 0;
+  std::uint64_t seed = 0; // picks the BN calibration images
+  int limit = 0;          // > 0: evaluate on the first N images of the split
+};
+int run_eval(const EvalOptions& options);
+
+// The subnet an ARCH argument names: an arch JSON file of the supernet's space, or "largest" /
+// "smallest". Throws Error naming the file on a bad arch or one the supernet does not hold.
+Arch subnet_argument(const Supernet& supernet, const std::string& argument);
+
+} // namespace tinynas::cli

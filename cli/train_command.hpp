@@ -1,0 +1,30 @@
+#pragma once
+// `tinynas train`: trains a weight-shared supernet on Fashion-MNIST (or any IDX dataset laid out
+// like it) and writes it to --out after every epoch (that file is also the checkpoint --resume
+// continues from). Progress on stderr: a live line on a terminal, one line per epoch otherwise.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tinynas::cli {
+
+struct TrainOptions {
+  std::string space = "fashion_mnist"; // name in configs/spaces or a path
+  std::string out;                     // supernet file (required)
+  double width = 1.0;                  // width multiplier the supernet holds
+  std::optional<int> epochs;           // total epochs; default 20 (6 largest + 14 elastic)
+  std::optional<int> largest_epochs;   // of which the largest-subnet phase; default 30% of epochs
+  int limit = 0;                       // > 0: train on the first N images (quick runs)
+  std::uint64_t seed = 0;
+  bool resume = false; // continue the run checkpointed in --out
+  std::string data;    // dataset directory; "" = default_dataset_dir()
+  int threads = 0;     // 0 = all cores
+  int batch_size = 128;
+  std::string kernel_transform = "centre"; // or "ofa-matrix"
+  int val_size = 5000;                     // images held out from the training file for validation
+  bool json = false;                       // print the summary as JSON on stdout
+};
+int run_train(const TrainOptions& options);
+
+} // namespace tinynas::cli

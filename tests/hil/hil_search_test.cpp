@@ -1,0 +1,85 @@
+// `tinynas search --hil`: the search's finalists measured on an emulated board, the latency budget
+// applied to the measurements.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "hil_test_support.hpp"
+#include "tinynas/search/hil_check.hpp"
+#include "tinynas/search/macs_estimator.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/units.hpp"
+
+namespace tinynas {
+namespace {
+
+class HilSearch : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!hil_test::have_program("qemu-system-arm")) GTEST_SKIP() << "qemu-system-arm not installed";
+    try {
+      HilProfiler probe(Board::load("qemu-mps2-an500"));
+      if (!std::filesystem::exists(probe.firmware_path())) GTEST_SKIP() << "no firmware image";
+    } catch (const Error& e) {
+      GTEST_SKIP() << "firmware image not built: " << e.what();
+    }
+  }
+
+  // A small search of the Fashion-MNIST space on the F746: tiny networks, quick under QEMU.
+  static SearchResult small_search() {
+    SearchConfig c;
+    c.space = SearchSpace::load("fashion_mnist");
+    c.constraints = make_constraints(Board::load("stm32f746g-disco"), parse_size("64K"), parse_size("256K"), {},
+                                     Schedule::kInplaceDw);
+    c.stage1.samples = 20;
+    c.evolution.population = 8;
+    c.evolution.parents = 3;
+    c.evolution.generations = 1;
+    MacsProxyEstimator estimator(c.space);
+    return run_search(c, estimator, "");
+  }
+};
+
+TEST_F(HilSearch, FinalistsAreMeasuredInScoreOrderAndTheBudgetUsesTheMeasurements) {
+  SearchResult result = small_search();
+  HilCheckOptions options;
+  options.board = Board::load("qemu-mps2-an500");
+  options.top_k = 2;
+  HilCheckResult hil = check_finalists_on_board(result, options);
+  ASSERT_EQ(hil.candidates.size(), 2u);
+  EXPECT_TRUE(hil.emulated);
+  EXPECT_EQ(hil.candidates[0].id, result.best().id);
+  EXPECT_GE(hil.candidates[0].score, hil.candidates[1].score);
+  for (const HilCandidate& c : hil.candidates) {
+    EXPECT_TRUE(c.bit_exact) << c.id;
+    EXPECT_EQ(c.peak_sram_bytes_measured, c.peak_sram_bytes_predicted) << c.id;
+    EXPECT_GT(c.instructions, 0);
+    // QEMU instructions at the search board's clock, one per cycle.
+    EXPECT_NEAR(c.measured_ms, c.instructions / result.config.constraints.board.clock_hz * 1e3, 1e-9);
+    EXPECT_TRUE(c.fits_latency); // no budget
+  }
+  EXPECT_EQ(hil.best, 0);
+
+  // A budget between the two measurements keeps only the faster one; below both, none.
+  const double fast = std::min(hil.candidates[0].measured_ms, hil.candidates[1].measured_ms);
+  const double slow = std::max(hil.candidates[0].measured_ms, hil.candidates[1].measured_ms);
+  if (fast < slow) {
+    result.config.constraints.latency_ms = (fast + slow) / 2;
+    HilCheckResult within = check_finalists_on_board(result, options);
+    ASSERT_GE(within.best, 0);
+    EXPECT_DOUBLE_EQ(within.candidates[static_cast<std::size_t>(within.best)].measured_ms, fast);
+  }
+  result.config.constraints.latency_ms = fast / 2;
+  EXPECT_EQ(check_finalists_on_board(result, options).best, -1);
+}
+
+TEST_F(HilSearch, TopKMustBePositive) {
+  SearchResult result = small_search();
+  HilCheckOptions options;
+  options.board = Board::load("qemu-mps2-an500");
+  options.top_k = 0;
+  EXPECT_THROW(check_finalists_on_board(result, options), Error);
+}
+
+} // namespace
+} // namespace tinynas

@@ -142,6 +142,14 @@ double LatencyTable::predict_ms(const Graph& graph) const {
   return predict(graph).ticks / clock_hz * 1e3;
 }
 
+double LatencyTable::predict_budget_ms(const Graph& graph) const {
+  if (unit == "cycles") return predict_ms(graph);
+  if (!(ticks_per_instruction > 0 && clock_hz > 0))
+    throw Error(ErrorCode::kInvalidArgument,
+                "the latency table of " + board + " has no instruction rate or clock: recalibrate");
+  return predict(graph).ticks / ticks_per_instruction / clock_hz * 1e3;
+}
+
 std::string LatencyTable::to_json(int indent) const {
   json j;
   j["format"] = "tinynas-latency-table";

@@ -21,7 +21,9 @@ CostOptions Constraints::cost_options() const {
 }
 
 std::string Constraints::describe() const {
-  std::string latency = latency_ms ? fmt::format("latency {:g} ms", *latency_ms) : "no latency budget";
+  std::string latency = !latency_ms    ? "no latency budget"
+                        : latency_table ? fmt::format("latency {:g} ms (calibrated table)", *latency_ms)
+                                        : fmt::format("latency {:g} ms (estimate)", *latency_ms);
   return fmt::format("SRAM {}, flash {}, {} (board {}, schedule {})", format_size(sram_bytes),
                      format_size(flash_bytes), latency, board.name, schedule_name(schedule));
 }
@@ -42,6 +44,10 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("--latency: must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
+  if (latency_ms) {
+    if (auto table = LatencyTable::load_for_board(board.name))
+      c.latency_table = std::make_shared<const LatencyTable>(std::move(*table));
+  }
   c.schedule = schedule;
   c.patch = patch;
   c.board = std::move(board);
@@ -57,8 +63,9 @@ bool fits(const CostSummary& cost, const Constraints& constraints) {
 
 FitCheck check_fit(const SearchSpace& space, const Arch& arch, const Constraints& constraints) {
   FitCheck check;
-  check.cost =
-      summarize(lower_to_graph(lower_to_net(space, arch)), constraints.board, constraints.cost_options());
+  const Graph graph = lower_to_graph(lower_to_net(space, arch));
+  check.cost = summarize(graph, constraints.board, constraints.cost_options());
+  if (constraints.latency_table) check.cost.latency_ms = constraints.latency_table->predict_budget_ms(graph);
   check.fits = fits(check.cost, constraints);
   return check;
 }

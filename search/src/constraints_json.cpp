@@ -20,6 +20,8 @@ json budgets_to_json(const Constraints& c) {
 json constraints_to_json(const Constraints& c) {
   json j = budgets_to_json(c);
   j["board_config"] = json::parse(c.board.to_json());
+  // Embedded, so a resumed search predicts latency exactly as it started, even after recalibration.
+  j["latency_table"] = c.latency_table ? json::parse(c.latency_table->to_json()) : json(nullptr);
   return j;
 }
 
@@ -33,6 +35,9 @@ Constraints constraints_from_json(const json& j, const std::string& file) {
     c.schedule = parse_schedule(j.at("schedule").get<std::string>());
     c.patch.patches = j.at("patch").at("patches").get<int>();
     c.patch.split_block = j.at("patch").at("split_block").get<int>();
+    if (j.contains("latency_table") && !j.at("latency_table").is_null())
+      c.latency_table = std::make_shared<const LatencyTable>(
+          LatencyTable::from_json(j.at("latency_table").dump(), file + " (latency_table)"));
     return c;
   } catch (const json::exception& e) {
     throw Error(ErrorCode::kInvalidFile, std::string("malformed constraints: ") + e.what(), file,

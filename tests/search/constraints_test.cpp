@@ -22,7 +22,7 @@ TEST(Constraints, BudgetsDefaultToTheBoard) {
   EXPECT_EQ(d.flash_bytes, 512u * 1024);
   EXPECT_EQ(*d.latency_ms, 500.0);
   EXPECT_EQ(d.describe(),
-            "SRAM 256.0 KiB, flash 512.0 KiB, latency 500 ms (board stm32f746g-disco, schedule layerwise)");
+            "SRAM 256.0 KiB, flash 512.0 KiB, latency 500 ms (estimate) (board stm32f746g-disco, schedule layerwise)");
 }
 
 TEST(Constraints, RejectsEmptyBudgetsNamingTheFlag) {
@@ -83,6 +83,34 @@ TEST(Constraints, CheckFitAgreesWithAFullAnalysis) {
           << arch.id() << " under " << schedule_name(schedule);
     }
   }
+}
+
+TEST(Constraints, LatencyBudgetUsesTheBoardsCalibratedTable) {
+  // configs/latency/qemu-mps2-an500.json ships with the repository (tinynas calibrate).
+  const Board board = Board::load("qemu-mps2-an500");
+  const Constraints without_budget = make_constraints(board, {}, {}, {}, Schedule::kInplaceDw);
+  EXPECT_EQ(without_budget.latency_table, nullptr);
+  const Constraints with_budget = make_constraints(board, {}, {}, 500.0, Schedule::kInplaceDw);
+  ASSERT_NE(with_budget.latency_table, nullptr);
+  EXPECT_NE(with_budget.describe().find("calibrated table"), std::string::npos) << with_budget.describe();
+
+  SearchSpace space = SearchSpace::load("fashion_mnist");
+  Rng rng(5);
+  const Arch arch = sample_arch(space, rng);
+  const Graph graph = lower_to_graph(lower_to_net(space, arch));
+  const LatencyTable& table = *with_budget.latency_table;
+  // QEMU table: instructions at the board's clock, one per cycle.
+  const double expected = table.predict(graph).ticks / table.ticks_per_instruction / table.clock_hz * 1e3;
+  EXPECT_DOUBLE_EQ(check_fit(space, arch, with_budget).cost.latency_ms, expected);
+  // Without a table the estimate from the board's coefficients stands.
+  EXPECT_DOUBLE_EQ(check_fit(space, arch, without_budget).cost.latency_ms,
+                   summarize(graph, board, without_budget.cost_options()).latency_ms);
+}
+
+TEST(Constraints, BoardsWithoutATableKeepTheEstimate) {
+  const Constraints c = make_constraints(testing::f746(), {}, {}, 500.0, Schedule::kInplaceDw);
+  EXPECT_EQ(c.latency_table, nullptr);
+  EXPECT_NE(c.describe().find("(estimate)"), std::string::npos) << c.describe();
 }
 
 } // namespace

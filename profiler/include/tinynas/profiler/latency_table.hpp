@@ -67,6 +67,9 @@ public:
   Prediction predict(const Graph& graph) const;
   // Milliseconds at the board's clock; throws Error(kInvalidArgument) for an instruction-count (QEMU) table.
   double predict_ms(const Graph& graph) const;
+  // What a latency budget in ms is compared with: predict_ms() for a cycle table; for a QEMU table the
+  // instructions at the board's nominal clock, one per cycle (the convention of the emulated boards' estimates).
+  double predict_budget_ms(const Graph& graph) const;
 
   std::string to_json(int indent = 2) const;
   static LatencyTable from_json(const std::string& text, const std::string& file = "<memory>");

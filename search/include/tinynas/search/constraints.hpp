@@ -6,14 +6,18 @@
 // What is compared (units as the cost model reports them):
 //   total SRAM   activations + kernel scratch under the schedule + the board's runtime SRAM  <= sram_bytes
 //   flash        model weights and tables + the board's runtime code                         <= flash_bytes
-//   latency      the board's latency estimate in ms (only when a latency budget is set)       <= latency_ms
+//   latency      in ms (only when a latency budget is set), from the board's calibrated latency
+//                table when `tinynas calibrate` made one (configs/latency/<board>.json), else the
+//                board's per-op estimate                                                        <= latency_ms
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/cost_model.hpp"
+#include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/search_space.hpp"
@@ -27,6 +31,9 @@ struct Constraints {
   std::optional<double> latency_ms; // budget for the latency estimate; none: unconstrained
   Schedule schedule = Schedule::kInplaceDw;
   PatchOptions patch; // used by Schedule::kPatch only
+  // The board's calibrated latency table, when there is one and a latency budget is set; shared
+  // because constraints are copied into every stage-1 task.
+  std::shared_ptr<const LatencyTable> latency_table;
 
   // The options the search passes to summarize(): no per-layer rows.
   CostOptions cost_options() const;
@@ -34,7 +41,8 @@ struct Constraints {
   std::string describe() const;
 };
 
-// Budgets not given default to the board's SRAM and flash. Throws Error(kInvalidArgument) naming the
+// Budgets not given default to the board's SRAM and flash. With a latency budget, the board's
+// calibrated latency table is loaded when one exists. Throws Error(kInvalidArgument) naming the
 // flag (--sram, --flash, --latency) for a zero budget or a non-positive latency.
 Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_bytes,
                              std::optional<std::uint64_t> flash_bytes, std::optional<double> latency_ms,

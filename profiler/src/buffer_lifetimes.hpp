@@ -26,10 +26,10 @@ struct ArenaResult {
   int peak_op = 0; // absolute op index
 };
 
-// Kernel scratch of an op (bytes), as CMSIS-NN's s8 get_buffer_size functions compute it for a
-// core with the DSP extension: dense conv im2col 2 columns of int16 (4 * Cin * k * k), generic
-// depthwise 2 * C * k * k (0 for 3x3, which has a dedicated kernel), 1x1 conv and FC none.
-// With in-place depthwise the kernel instead needs one padded input channel plane.
+// Kernel scratch of an op (bytes): what the firmware's own kernels request, through the runtime's
+// get_buffer_size functions and the same dispatch predicates (firmware/include/tn/tn_kernels.h), so
+// the planned arena is what the target needs. Depthwise kernels take one padded channel plane
+// whether or not they run in place (`inplace_depthwise` does not change the request).
 std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes, bool inplace_depthwise);
 
 // Plans ops [first_op, last_op] of `graph` with tensor shapes `shapes` (graph.tensors, or patch

@@ -16,8 +16,11 @@
 
 #include "calibrate_command.hpp"
 #include "commands.hpp"
+#include "eval_command.hpp"
+#include "export_command.hpp"
 #include "profile_command.hpp"
 #include "search_command.hpp"
+#include "train_command.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/space/config_paths.hpp"
@@ -180,6 +183,54 @@ int main(int argc, char** argv) {
   search->add_option("--hil-top", search_opts.hil_top, "With --hil: how many of the best subnets to measure")
       ->capture_default_str();
 
+  // ---- train / eval / export (the weight-shared supernet) ----
+  cli::TrainOptions train_opts;
+  CLI::App* train = app.add_subcommand(
+      "train", "Train a weight-shared supernet (largest subnet first, then sandwich rule with distillation)");
+  train->add_option("--space", train_opts.space, spaces_help)->capture_default_str();
+  train->add_option("--out", train_opts.out, "Supernet file (written every epoch; the --resume checkpoint)")
+      ->required();
+  train->add_option("--width", train_opts.width, "Width multiplier the supernet holds")->capture_default_str();
+  add_optional(train, "--epochs", train_opts.epochs, "Total epochs (default 20)");
+  add_optional(train, "--largest-epochs", train_opts.largest_epochs,
+               "Epochs of the largest-subnet phase (default 30% of --epochs)");
+  train->add_option("--limit", train_opts.limit, "Train on the first N images only (0: all)")->capture_default_str();
+  train->add_option("--seed", train_opts.seed, "Seed of weights, batches and augmentation")->capture_default_str();
+  train->add_flag("--resume", train_opts.resume, "Continue the training checkpointed in --out");
+  train->add_option("--data", train_opts.data, "Dataset directory (default: Debian's Fashion-MNIST)");
+  train->add_option("--threads", train_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+  train->add_option("--batch-size", train_opts.batch_size, "Images per batch")->capture_default_str();
+  train->add_option("--kernel-transform", train_opts.kernel_transform,
+                    "How smaller kernels derive from the 7x7: centre or ofa-matrix")
+      ->capture_default_str();
+  train->add_option("--val-size", train_opts.val_size, "Training images held out for validation")
+      ->capture_default_str();
+  train->add_flag("--json", train_opts.json, "Print the training summary as JSON");
+
+  cli::EvalOptions eval_opts;
+  CLI::App* eval = app.add_subcommand(
+      "eval", "Accuracy of a subnet with weights inherited from a supernet (after BN recalibration)");
+  eval->add_option("--supernet", eval_opts.supernet, "Supernet file (tinynas train --out)")->required();
+  eval->add_option("arch", eval_opts.arch, "Arch JSON file, or largest / smallest")->required();
+  eval->add_option("--split", eval_opts.split, "val (held out from training) or test (final numbers only)")
+      ->capture_default_str();
+  eval->add_option("--data", eval_opts.data, "Dataset directory (default: Debian's Fashion-MNIST)");
+  eval->add_option("--limit", eval_opts.limit, "Evaluate on the first N images of the split (0: all)")
+      ->capture_default_str();
+  eval->add_option("--seed", eval_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
+  eval->add_option("--threads", eval_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+  eval->add_flag("--json", eval_opts.json, "Print accuracy, split and image count as JSON");
+
+  cli::ExportOptions export_opts;
+  CLI::App* export_cmd = app.add_subcommand("export", "Export a subnet with its inherited weights to ONNX");
+  export_cmd->add_option("--supernet", export_opts.supernet, "Supernet file (tinynas train --out)")->required();
+  export_cmd->add_option("arch", export_opts.arch, "Arch JSON file, or largest / smallest")->required();
+  export_cmd->add_option("--onnx", export_opts.onnx, "Output ONNX file")->required();
+  export_cmd->add_flag("--keep-bn", export_opts.keep_bn, "BatchNormalization nodes instead of folding BN");
+  export_cmd->add_option("--data", export_opts.data, "Dataset for BN recalibration (default: Fashion-MNIST)");
+  export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
+  export_cmd->add_option("--threads", export_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+
   // ---- profile ----
   cli::ProfileOptions profile_opts;
   CLI::App* profile = app.add_subcommand(
@@ -231,6 +282,9 @@ int main(int argc, char** argv) {
     if (sample->parsed()) return run_space_sample(sample_opts);
     if (info->parsed()) return run_space_info(info_opts);
     if (search->parsed()) return cli::run_search(search_opts);
+    if (train->parsed()) return run_train(train_opts);
+    if (eval->parsed()) return run_eval(eval_opts);
+    if (export_cmd->parsed()) return run_export(export_opts);
     if (profile->parsed()) return run_profile(profile_opts);
     if (calibrate->parsed()) return run_calibrate(calibrate_opts);
   } catch (const Error& e) {

@@ -196,7 +196,8 @@ void print_result(const SearchResult& r) {
                      format_size(k.sram_bytes));
   out += fmt::format("  flash        {} with runtime (budget {})\n", size(check.cost.flash_bytes),
                      format_size(k.flash_bytes));
-  out += fmt::format("  latency      {:.1f} ms, estimated{}\n", check.cost.latency_ms,
+  out += fmt::format("  latency      {:.1f} ms, {}{}\n", check.cost.latency_ms,
+                     k.latency_table ? "predicted from the board's calibrated latency table" : "estimated",
                      k.latency_ms ? fmt::format(" (budget {:g} ms)", *k.latency_ms) : "");
   out += fmt::format("  fits         {} ({}, board {}, schedule {})\n", check.fits ? "yes" : "NO",
                      k.latency_ms ? "SRAM, flash and latency" : "SRAM and flash", k.board.name,

@@ -75,5 +75,3 @@ BENCHMARK(BM_Mcunet108x1000)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Use
 
 } // namespace
 } // namespace tinynas
-
-

@@ -67,31 +67,28 @@ Graph single_op(OpType type, OpRole role, TensorShape in, TensorShape out, int k
 std::vector<LayerCase> cases() {
   return {
       {"a", "1x1 conv 20x20x48 -> 144",
-       single_op(OpType::kPointwiseConv, OpRole::kExpand, {20, 20, 48}, {20, 20, 144}, 1, 1, 0, true), 2.275,
-       2.239, 6.899},
+       single_op(OpType::kPointwiseConv, OpRole::kExpand, {20, 20, 48}, {20, 20, 144}, 1, 1, 0, true), 2.275, 2.239,
+       6.899},
       {"a2", "1x1 conv 20x20x144 -> 24",
-       single_op(OpType::kPointwiseConv, OpRole::kProject, {20, 20, 144}, {20, 20, 24}, 1, 1, 0, false),
-       1.711, 1.678, 6.306},
+       single_op(OpType::kPointwiseConv, OpRole::kProject, {20, 20, 144}, {20, 20, 24}, 1, 1, 0, false), 1.711, 1.678,
+       6.306},
       {"b", "depthwise 3x3 s1 p1, 20x20x144",
-       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {20, 20, 144}, {20, 20, 144}, 3, 1, 1, true),
-       7.952, 7.952, 25.16},
+       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {20, 20, 144}, {20, 20, 144}, 3, 1, 1, true), 7.952, 7.952,
+       25.16},
       {"c", "depthwise 3x3 s2 p1, 40x40x144 -> 20x20x144",
-       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {40, 40, 144}, {20, 20, 144}, 3, 2, 1, true),
-       8.056, 8.056, 25.51},
+       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {40, 40, 144}, {20, 20, 144}, 3, 2, 1, true), 8.056, 8.056,
+       25.51},
       {"d", "conv 3x3 s2 p1, 64x64x3 -> 32x32x16",
-       single_op(OpType::kConv, OpRole::kStem, {64, 64, 3}, {32, 32, 16}, 3, 2, 1, true), 4.769, 4.756,
-       16.33},
+       single_op(OpType::kConv, OpRole::kStem, {64, 64, 3}, {32, 32, 16}, 3, 2, 1, true), 4.769, 4.756, 16.33},
       {"e", "fully connected 1280 -> 10",
-       single_op(OpType::kFullyConnected, OpRole::kClassifier, {1, 1, 1280}, {1, 1, 10}, 1, 1, 0, false),
-       1.925, 1.925, 6.033},
+       single_op(OpType::kFullyConnected, OpRole::kClassifier, {1, 1, 1280}, {1, 1, 10}, 1, 1, 0, false), 1.925, 1.925,
+       6.033},
       // MCUNet's large depthwise kernels; CMSIS-NN's generic depthwise kernel: about 31 instructions per MAC
       // (shared/hil_notes.md, shape not given), so its figure is listed for both
       {"f", "depthwise 5x5 s1 p2, 20x20x144",
-       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {20, 20, 144}, {20, 20, 144}, 5, 1, 2, true), 31,
-       31, 0},
+       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {20, 20, 144}, {20, 20, 144}, 5, 1, 2, true), 31, 31, 0},
       {"g", "depthwise 7x7 s2 p3, 20x20x144 -> 10x10x144",
-       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {20, 20, 144}, {10, 10, 144}, 7, 2, 3, true), 31,
-       31, 0},
+       single_op(OpType::kDepthwiseConv, OpRole::kDepthwise, {20, 20, 144}, {10, 10, 144}, 7, 2, 3, true), 31, 31, 0},
   };
 }
 
@@ -132,8 +129,7 @@ struct Measured {
   bool repeatable = false;
 };
 
-std::vector<Measured> measure(const Machine& m, const std::vector<LayerCase>& layers,
-                              const std::string& log) {
+std::vector<Measured> measure(const Machine& m, const std::vector<LayerCase>& layers, const std::string& log) {
   const std::string image = detail::firmware_dir() + "/" + m.image;
   const detail::ElfImage elf = detail::ElfImage::load(image);
   char lo[16], hi[16], marks[40];
@@ -145,8 +141,7 @@ std::vector<Measured> measure(const Machine& m, const std::vector<LayerCase>& la
   o.qemu_machine = m.qemu_machine;
   o.runs = 2;
   o.qemu_plugin = detail::insn_count_plugin_path();
-  o.qemu_plugin_args = {std::string("lo=") + lo, std::string("hi=") + hi, std::string("marks=") + marks,
-                        "out=" + log};
+  o.qemu_plugin_args = {std::string("lo=") + lo, std::string("hi=") + hi, std::string("marks=") + marks, "out=" + log};
   // the MPS2 memory map of the AN500 image; the board only names the configuration
   HilProfiler profiler(Board::load("qemu-mps2-an500"), o);
   std::vector<Measured> out;
@@ -155,14 +150,12 @@ std::vector<Measured> measure(const Machine& m, const std::vector<LayerCase>& la
     const ProfileResult r = profiler.profile(c.graph);
     const std::vector<std::uint64_t> counts =
         op_counts(log, elf.symbol("hil_timer_restart"), elf.symbol("hil_record_op"));
-    if (counts.size() < seen + 2)
-      throw Error(ErrorCode::kInternal, "the instruction-count plugin logged no marks");
+    if (counts.size() < seen + 2) throw Error(ErrorCode::kInternal, "the instruction-count plugin logged no marks");
     Measured x;
     x.instructions = counts[seen];
     x.repeatable = counts[seen] == counts[seen + 1] && r.runs_identical;
     x.bit_exact = r.bit_exact;
-    x.per_mac =
-        static_cast<double>(x.instructions) / static_cast<double>(c.graph.ops[0].macs(c.graph.tensors));
+    x.per_mac = static_cast<double>(x.instructions) / static_cast<double>(c.graph.ops[0].macs(c.graph.tensors));
     seen = counts.size();
     out.push_back(x);
   }
@@ -191,8 +184,8 @@ int main(int argc, char** argv) {
   // error.
   for (const char* image : {"tinynas-hil-qemu-mps2-an386.elf", "tinynas-hil-qemu-mps2-an500.elf"})
     if (!std::filesystem::exists(std::filesystem::path(detail::firmware_dir()) / image)) {
-      std::cout << "bench_kernels_qemu: skipped, no firmware image " << image << " in "
-                << detail::firmware_dir() << " (needs arm-none-eabi-gcc at configure time)\n";
+      std::cout << "bench_kernels_qemu: skipped, no firmware image " << image << " in " << detail::firmware_dir()
+                << " (needs arm-none-eabi-gcc at configure time)\n";
       return 0;
     }
   if (std::system("qemu-system-arm --version > /dev/null 2>&1") != 0) {
@@ -222,10 +215,10 @@ int main(int argc, char** argv) {
       const bool beats = r4[i].per_mac <= c.cmsis_m4 && r7[i].per_mac <= c.cmsis_m7;
       all_exact = all_exact && r4[i].bit_exact && r7[i].bit_exact && rc[i].bit_exact;
       std::cout << "| " << c.id << " | " << c.layer << " | " << c.graph.ops[0].macs(c.graph.tensors) << " | "
-                << fixed(r4[i].per_mac) << " | " << fixed(c.cmsis_m4) << " | " << fixed(r7[i].per_mac)
-                << " | " << fixed(c.cmsis_m7) << " | " << fixed(rc[i].per_mac) << " | "
-                << (c.plain_c_m4 > 0 ? fixed(c.plain_c_m4, 2) : std::string("-")) << " | "
-                << (beats ? "yes" : "NO") << " |\n";
+                << fixed(r4[i].per_mac) << " | " << fixed(c.cmsis_m4) << " | " << fixed(r7[i].per_mac) << " | "
+                << fixed(c.cmsis_m7) << " | " << fixed(rc[i].per_mac) << " | "
+                << (c.plain_c_m4 > 0 ? fixed(c.plain_c_m4, 2) : std::string("-")) << " | " << (beats ? "yes" : "NO")
+                << " |\n";
       j.push_back({{"id", c.id},
                    {"layer", c.layer},
                    {"macs", c.graph.ops[0].macs(c.graph.tensors)},
@@ -240,20 +233,16 @@ int main(int argc, char** argv) {
                      {"bit_exact", r7[i].bit_exact},
                      {"repeatable", r7[i].repeatable}}},
                    {"m4_pure_c",
-                    {{"instructions", rc[i].instructions},
-                     {"per_mac", rc[i].per_mac},
-                     {"bit_exact", rc[i].bit_exact}}},
+                    {{"instructions", rc[i].instructions}, {"per_mac", rc[i].per_mac}, {"bit_exact", rc[i].bit_exact}}},
                    {"cmsis_nn", {{"m4", c.cmsis_m4}, {"m7", c.cmsis_m7}, {"plain_c_m4", c.plain_c_m4}}}});
     }
     std::cout << "\nf, g: CMSIS-NN's generic depthwise kernel, about 31 instructions per MAC "
                  "(shared/hil_notes.md); its "
                  "3x3 kernels do not apply.\n"
-              << "Outputs bit-exact with the host runtime on every machine: " << (all_exact ? "yes" : "NO")
-              << "\n";
+              << "Outputs bit-exact with the host runtime on every machine: " << (all_exact ? "yes" : "NO") << "\n";
     if (!json_path.empty()) {
       std::ofstream(json_path)
-          << nlohmann::json{{"unit", "instructions per MAC (QEMU, not cycles)"}, {"layers", j}}.dump(2)
-          << "\n";
+          << nlohmann::json{{"unit", "instructions per MAC (QEMU, not cycles)"}, {"layers", j}}.dump(2) << "\n";
     }
     return all_exact ? 0 : 1;
   } catch (const Error& e) {

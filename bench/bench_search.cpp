@@ -34,8 +34,8 @@ const SearchSpace& mcunet() {
 
 // MCUNet's in3 setting: 320 KB SRAM, 1 MB flash on the STM32F746, TinyEngine-style schedule.
 const Constraints& budgets() {
-  static const Constraints c = make_constraints(Board::load("stm32f746g-disco"), parse_size("320K"),
-                                                parse_size("1M"), {}, Schedule::kInplaceDw);
+  static const Constraints c =
+      make_constraints(Board::load("stm32f746g-disco"), parse_size("320K"), parse_size("1M"), {}, Schedule::kInplaceDw);
   return c;
 }
 
@@ -45,19 +45,13 @@ const PairStats& chosen_pair() {
 }
 
 void BM_Stage1Mcunet108x1000(benchmark::State& state) {
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<std::size_t>(state.range(0)));
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(state.range(0)));
   Stage1Options options; // m = 1000
   for (auto _ : state) benchmark::DoNotOptimize(run_stage1(mcunet(), budgets(), options).chosen);
   state.SetItemsProcessed(state.iterations() * 108 * options.samples);
   state.SetLabel(std::to_string(state.range(0)) + " thread(s), subnets/s in items_per_second");
 }
-BENCHMARK(BM_Stage1Mcunet108x1000)
-    ->Arg(1)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(2.0);
+BENCHMARK(BM_Stage1Mcunet108x1000)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 // Population 100, parents 20, 50 + 50 children: `range(0)` generations after the initial population.
 void run_generations(benchmark::State& state, AccuracyEstimator& estimator) {
@@ -86,8 +80,7 @@ BENCHMARK(BM_EvolutionMacsEstimator)->Arg(10)->Unit(benchmark::kMillisecond)->Us
 void BM_EvolutionOverheadOnly(benchmark::State& state) {
   FunctionEstimator estimator("hash", true, "hash", [](const std::vector<Arch>& archs) {
     std::vector<double> scores;
-    for (const Arch& a : archs)
-      scores.push_back(static_cast<double>(std::hash<std::string>{}(a.id()) % 1000003));
+    for (const Arch& a : archs) scores.push_back(static_cast<double>(std::hash<std::string>{}(a.id()) % 1000003));
     return scores;
   });
   run_generations(state, estimator);

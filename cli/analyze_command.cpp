@@ -47,13 +47,10 @@ CostOptions cost_options(const AnalyzeOptions& options) {
 
 void print_model(const LoadedModel& model, const std::string& space_name) {
   std::cout << "Model     " << model.file << "\n";
-  if (model.arch)
-    std::cout << "          arch " << model.arch->id() << " of space " << model.space_name << "\n";
-  else
-    std::cout << "          net config \"" << model.net.name << "\" (not a member of space " << space_name
-              << ")\n";
-  std::cout << "          resolution " << model.net.resolution << ", " << model.net.blocks.size()
-            << " MBConv blocks, " << model.net.num_classes << " classes\n";
+  if (model.arch) std::cout << "          arch " << model.arch->id() << " of space " << model.space_name << "\n";
+  else std::cout << "          net config \"" << model.net.name << "\" (not a member of space " << space_name << ")\n";
+  std::cout << "          resolution " << model.net.resolution << ", " << model.net.blocks.size() << " MBConv blocks, "
+            << model.net.num_classes << " classes\n";
 }
 
 void print_board(const Board& board, bool sram_overridden, bool flash_overridden) {
@@ -83,10 +80,10 @@ void print_layers(const CostReport& report) {
     std::string note;
     if (l.in_patch_stage) note = "patch";
     if (l.op == report.peak_op) note += note.empty() ? "<- peak" : ", <- peak";
-    table.add_row({std::to_string(l.op), l.name, op_type_name(l.type), shape_text(l.input),
-                   shape_text(l.output), std::to_string(l.kernel) + "/" + std::to_string(l.stride),
-                   format_grouped(l.macs), format_grouped(l.params), format_grouped(l.flash_bytes),
-                   kib(l.sram_bytes), format_fixed(l.latency_ms, 2), note});
+    table.add_row({std::to_string(l.op), l.name, op_type_name(l.type), shape_text(l.input), shape_text(l.output),
+                   std::to_string(l.kernel) + "/" + std::to_string(l.stride), format_grouped(l.macs),
+                   format_grouped(l.params), format_grouped(l.flash_bytes), kib(l.sram_bytes),
+                   format_fixed(l.latency_ms, 2), note});
   }
   std::cout << table.render();
 }
@@ -96,20 +93,18 @@ std::string size_text(std::int64_t bytes) { return format_size(static_cast<std::
 void print_totals(const CostReport& report, const Board& board) {
   const auto sram_budget = static_cast<std::int64_t>(board.sram_bytes);
   const auto flash_budget = static_cast<std::int64_t>(board.flash_bytes);
-  const std::string peak_layer = report.layers.empty()
-                                     ? std::to_string(report.peak_op)
-                                     : report.layers[static_cast<std::size_t>(report.peak_op)].name;
+  const std::string peak_layer = report.layers.empty() ? std::to_string(report.peak_op)
+                                                       : report.layers[static_cast<std::size_t>(report.peak_op)].name;
   std::cout << "\nTotals (" << report.schedule << ")\n"
             << "  MACs       " << format_count(report.macs) << "  (" << format_grouped(report.macs) << ")\n"
-            << "  params     " << format_count(report.params) << "  (" << format_grouped(report.params)
-            << ")\n"
+            << "  params     " << format_count(report.params) << "  (" << format_grouped(report.params) << ")\n"
             << "  flash      " << size_text(report.model_flash_bytes) << " model + "
-            << format_size(board.runtime_flash_bytes) << " runtime = " << size_text(report.flash_bytes)
-            << " of " << format_size(board.flash_bytes) << ": " << verdict(report.fits_flash) << "\n"
+            << format_size(board.runtime_flash_bytes) << " runtime = " << size_text(report.flash_bytes) << " of "
+            << format_size(board.flash_bytes) << ": " << verdict(report.fits_flash) << "\n"
             << "  SRAM       peak " << size_text(report.peak_sram_bytes) << " ("
             << format_grouped(report.peak_sram_bytes) << " B) at " << peak_layer << " + "
-            << format_size(board.runtime_sram_bytes) << " runtime = " << size_text(report.total_sram_bytes)
-            << " of " << format_size(board.sram_bytes) << ": " << verdict(report.fits_sram) << "\n"
+            << format_size(board.runtime_sram_bytes) << " runtime = " << size_text(report.total_sram_bytes) << " of "
+            << format_size(board.sram_bytes) << ": " << verdict(report.fits_sram) << "\n"
             << "  latency    " << format_fixed(report.latency_ms, 1) << " ms\n"
             << "             (" << report.latency_source << ")\n";
   if (report.patches > 0) {
@@ -140,8 +135,8 @@ int run_analyze(const AnalyzeOptions& options) {
   if (!options.sram.empty()) board.sram_bytes = parse_size(options.sram, "--sram");
   if (!options.flash.empty()) board.flash_bytes = parse_size(options.flash, "--flash");
   LoadedModel model = load_model(options.model, options.space);
-  spdlog::info("{}: {} ({} blocks, resolution {})", model.file,
-               model.arch ? model.arch->id() : model.net.name, model.net.blocks.size(), model.net.resolution);
+  spdlog::info("{}: {} ({} blocks, resolution {})", model.file, model.arch ? model.arch->id() : model.net.name,
+               model.net.blocks.size(), model.net.resolution);
 
   Graph graph = lower_to_graph(model.net);
   CostReport report = analyze(graph, board, cost);

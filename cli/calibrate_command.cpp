@@ -30,8 +30,8 @@ int run_calibrate(const CalibrateOptions& options) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   co.progress = [tty](int done, int total) {
     if (tty)
-      std::cerr << "\rcalibrate: " << done << "/" << total << " subnets profiled"
-                << (done == total ? "\n" : "") << std::flush;
+      std::cerr << "\rcalibrate: " << done << "/" << total << " subnets profiled" << (done == total ? "\n" : "")
+                << std::flush;
     else if (done == total || done % 8 == 0)
       std::cerr << "calibrate: " << done << "/" << total << " subnets profiled\n";
   };
@@ -64,8 +64,7 @@ int run_calibrate(const CalibrateOptions& options) {
                format_fixed(100 * e.table_coverage, 0) + "%"});
   std::cout << h.render("  ") << "\n"
             << "Error     mean |error| " << format_fixed(t.holdout_mean_abs_error_pct, 2) << "%, max "
-            << format_fixed(t.holdout_max_abs_error_pct, 2) << "% over " << t.holdout.size()
-            << " held-out subnets\n"
+            << format_fixed(t.holdout_max_abs_error_pct, 2) << "% over " << t.holdout.size() << " held-out subnets\n"
             << "Time      " << format_fixed(report.seconds, 1) << " s\n";
   return 0;
 }

@@ -47,8 +47,7 @@ int run_convert(const ConvertOptions& options) {
   if (options.to != "netconfig" && options.to != "arch")
     throw Error(ErrorCode::kInvalidArgument, "--to must be netconfig or arch, not \"" + options.to + "\"");
   LoadedModel model = load_model(options.model, options.space);
-  std::string text =
-      options.to == "netconfig" ? netconfig_from_net(model.net) : to_arch_json(model, options.space);
+  std::string text = options.to == "netconfig" ? netconfig_from_net(model.net) : to_arch_json(model, options.space);
   write_output(text, options.output);
   return 0;
 }

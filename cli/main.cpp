@@ -20,11 +20,11 @@
 #include "export_command.hpp"
 #include "profile_command.hpp"
 #include "search_command.hpp"
-#include "train_command.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
+#include "train_command.hpp"
 
 namespace {
 
@@ -39,8 +39,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 // An option that sets `target` only when given, so commands can tell "not given" from a default.
 template <typename T>
-CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<T>& target,
-                          const std::string& help) {
+CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<T>& target, const std::string& help) {
   return app->add_option_function<T>(
       name, [&target](const T& value) { target = value; }, help);
 }
@@ -61,10 +60,9 @@ void setup_logging(int verbosity, const std::string& level) {
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "TinyNAS: hardware-aware neural architecture search for microcontrollers (MCUNet-style).\n"
-      "Models are arch JSON files or OFA/MCUNet net configs; sizes are written 320K, 320KB, 320KiB, 1M.",
-      "tinynas"};
+  CLI::App app{"TinyNAS: hardware-aware neural architecture search for microcontrollers (MCUNet-style).\n"
+               "Models are arch JSON files or OFA/MCUNet net configs; sizes are written 320K, 320KB, 320KiB, 1M.",
+               "tinynas"};
   app.set_version_flag("--version", "tinynas " TINYNAS_VERSION);
   app.require_subcommand(1);
   app.fallthrough(); // global flags are accepted after the subcommand too
@@ -75,10 +73,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "Log level (overrides -v)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  const std::string boards_help =
-      "Board: a name (" + joined(list_configs("boards")) + ") or a board JSON file";
-  const std::string spaces_help =
-      "Search space: a name (" + joined(list_configs("spaces")) + ") or a space JSON file";
+  const std::string boards_help = "Board: a name (" + joined(list_configs("boards")) + ") or a board JSON file";
+  const std::string spaces_help = "Search space: a name (" + joined(list_configs("spaces")) + ") or a space JSON file";
 
   // ---- analyze ----
   AnalyzeOptions analyze_opts;
@@ -89,11 +85,9 @@ int main(int argc, char** argv) {
   analyze->add_option("--schedule", analyze_opts.schedule, "Memory schedule: " + joined(schedule_names()))
       ->capture_default_str();
   analyze
-      ->add_option("--space", analyze_opts.space,
-                   spaces_help + "; for arch files naming none and to map net configs")
+      ->add_option("--space", analyze_opts.space, spaces_help + "; for arch files naming none and to map net configs")
       ->capture_default_str();
-  add_optional(analyze, "--patches", analyze_opts.patches,
-               "Patch schedule: an N x N grid of patches (default 4)");
+  add_optional(analyze, "--patches", analyze_opts.patches, "Patch schedule: an N x N grid of patches (default 4)");
   add_optional(analyze, "--split-block", analyze_opts.split_block,
                "Patch schedule: last block run per patch (default: chosen automatically)");
   analyze->add_option("--sram", analyze_opts.sram, "Override the board's SRAM (e.g. 256K)");
@@ -102,8 +96,7 @@ int main(int argc, char** argv) {
 
   // ---- convert ----
   ConvertOptions convert_opts;
-  CLI::App* convert =
-      app.add_subcommand("convert", "Convert a model between the arch and net-config formats");
+  CLI::App* convert = app.add_subcommand("convert", "Convert a model between the arch and net-config formats");
   convert->add_option("model", convert_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
   convert->add_option("--to", convert_opts.to, "Output format: netconfig (OFA/MCUNet) or arch (TinyNAS)")
       ->required()
@@ -119,8 +112,7 @@ int main(int argc, char** argv) {
   CLI::App* sample = space->add_subcommand("sample", "Random subnets of a space, one arch JSON per line");
   sample->add_option("--space", sample_opts.space, spaces_help)->capture_default_str();
   sample->add_option("-n,--count", sample_opts.count, "Number of subnets")->capture_default_str();
-  sample->add_option("--seed", sample_opts.seed, "Random seed (same seed, same subnets)")
-      ->capture_default_str();
+  sample->add_option("--seed", sample_opts.seed, "Random seed (same seed, same subnets)")->capture_default_str();
   sample->add_option("--width", sample_opts.width, "Fix the width multiplier (default: sampled)");
   sample->add_option("--resolution", sample_opts.resolution, "Fix the resolution (default: sampled)");
   SpaceInfoOptions info_opts;
@@ -140,8 +132,7 @@ int main(int argc, char** argv) {
   add_optional(search, "--space", search_opts.space, spaces_help + " (default: mcunet)");
   add_optional(search, "--schedule", search_opts.schedule,
                "Memory schedule: " + joined(schedule_names()) + " (default: inplace-dw)");
-  add_optional(search, "--patches", search_opts.patches,
-               "Patch schedule: an N x N grid of patches (default 4)");
+  add_optional(search, "--patches", search_opts.patches, "Patch schedule: an N x N grid of patches (default 4)");
   add_optional(search, "--split-block", search_opts.split_block,
                "Patch schedule: last block run per patch (default: chosen automatically)");
   add_optional(search, "--estimator", search_opts.estimator,
@@ -174,8 +165,7 @@ int main(int argc, char** argv) {
   add_optional(search, "--out", search_opts.out, "Output directory (default: tinynas-search)");
   search->add_option("--resume", search_opts.resume, "Continue the search checkpointed in DIR");
   search->add_flag("--overwrite", search_opts.overwrite, "Replace a search already in --out");
-  search->add_option("--threads", search_opts.threads, "Worker threads (0: all cores)")
-      ->capture_default_str();
+  search->add_option("--threads", search_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
   search->add_flag("--json", search_opts.json, "Print the result as JSON");
   add_optional(search, "--hil", search_opts.hil,
                "Measure the best subnets on this board (e.g. qemu-mps2-an500) and apply the latency budget to "
@@ -200,8 +190,9 @@ int main(int argc, char** argv) {
   train->add_option("--data", train_opts.data, "Dataset directory (default: Debian's Fashion-MNIST)");
   train->add_option("--threads", train_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
   train->add_option("--batch-size", train_opts.batch_size, "Images per batch")->capture_default_str();
-  train->add_option("--kernel-transform", train_opts.kernel_transform,
-                    "How smaller kernels derive from the 7x7: centre or ofa-matrix")
+  train
+      ->add_option("--kernel-transform", train_opts.kernel_transform,
+                   "How smaller kernels derive from the 7x7: centre or ofa-matrix")
       ->capture_default_str();
   train->add_option("--val-size", train_opts.val_size, "Training images held out for validation")
       ->capture_default_str();
@@ -236,9 +227,10 @@ int main(int argc, char** argv) {
   CLI::App* profile = app.add_subcommand(
       "profile", "Run a model on a board (QEMU or real, via OpenOCD) and report measured latency and memory");
   profile->add_option("model", profile_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
-  profile->add_option("--board", profile_opts.board,
-                      "Board with profiling firmware: qemu-netduinoplus2, qemu-mps2-an500, stm32f746g-disco, "
-                      "nucleo-h743zi")
+  profile
+      ->add_option("--board", profile_opts.board,
+                   "Board with profiling firmware: qemu-netduinoplus2, qemu-mps2-an500, stm32f746g-disco, "
+                   "nucleo-h743zi")
       ->required();
   profile->add_option("--runs", profile_opts.runs, "Runs per model (at least 2)")->capture_default_str();
   profile->add_option("--space", profile_opts.space, "Space for arch files naming none")->capture_default_str();
@@ -268,10 +260,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
-      return app.exit(e); // --help, --version
-    std::cerr << "tinynas: error: " << e.what()
-              << "\nRun 'tinynas --help' (or 'tinynas COMMAND --help') for usage.\n";
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e); // --help, --version
+    std::cerr << "tinynas: error: " << e.what() << "\nRun 'tinynas --help' (or 'tinynas COMMAND --help') for usage.\n";
     return 2;
   }
   setup_logging(verbosity, log_level);

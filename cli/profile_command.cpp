@@ -26,8 +26,7 @@ std::string latency_text(const ProfileResult& r) {
            format_grouped(static_cast<std::int64_t>(r.instructions)) +
            " instructions; QEMU counts instructions, not cycles)";
   return format_grouped(static_cast<std::int64_t>(r.latency.value)) + " cycles (" +
-         latency_source_name(r.latency.source) + ") = " + format_fixed(r.latency_ms, 2) +
-         " ms at the board's clock";
+         latency_source_name(r.latency.source) + ") = " + format_fixed(r.latency_ms, 2) + " ms at the board's clock";
 }
 
 void print_report(const ProfileResult& r, const std::string& model) {
@@ -47,18 +46,18 @@ void print_report(const ProfileResult& r, const std::string& model) {
                format_fixed(100.0 * static_cast<double>(l.ticks) / r.latency.value, 1) + "%"});
   std::cout << t.render() << "\n";
   std::cout << "Latency   " << latency_text(r) << "\n"
-            << "          " << r.run_ticks.size() << " runs"
-            << (r.runs_identical ? ", identical" : ", NOT identical") << "\n"
-            << "SRAM      measured " << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_measured))
-            << " (" << format_grouped(r.peak_sram_bytes_measured) << " B), predicted "
+            << "          " << r.run_ticks.size() << " runs" << (r.runs_identical ? ", identical" : ", NOT identical")
+            << "\n"
+            << "SRAM      measured " << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_measured)) << " ("
+            << format_grouped(r.peak_sram_bytes_measured) << " B), predicted "
             << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_predicted)) << " ("
             << format_grouped(r.peak_sram_bytes_predicted) << " B, inplace-dw); stack "
             << format_grouped(r.stack_bytes_measured) << " B\n"
             << "Flash     " << format_size(static_cast<std::uint64_t>(r.flash_bytes)) << " (firmware + "
             << format_grouped(r.model_blob_bytes) << " B model blob); cost model "
             << format_size(static_cast<std::uint64_t>(r.flash_bytes_predicted)) << "\n"
-            << "Output    "
-            << (r.bit_exact ? "bit-exact with the host runtime" : "DIFFERS from the host runtime") << "\n";
+            << "Output    " << (r.bit_exact ? "bit-exact with the host runtime" : "DIFFERS from the host runtime")
+            << "\n";
 }
 
 } // namespace

@@ -139,8 +139,8 @@ public:
 
   void show(const EvolutionProgress& p, const std::string& unit) {
     const std::string line =
-        fmt::format("generation {}/{}  best {}  {} evaluated  {:.0f} evaluations/s", p.generation,
-                    p.generations, score_text(p.best->score, unit), p.evaluations, p.evaluations_per_second);
+        fmt::format("generation {}/{}  best {}  {} evaluated  {:.0f} evaluations/s", p.generation, p.generations,
+                    score_text(p.best->score, unit), p.evaluations, p.evaluations_per_second);
     const auto now = std::chrono::steady_clock::now();
     if (tty_) {
       fmt::print(stderr, "\r\033[K{}", line);
@@ -192,26 +192,23 @@ void print_result(const SearchResult& r) {
   out += fmt::format("  MACs         {:.2f}M\n", static_cast<double>(check.cost.macs) / 1e6);
   out += fmt::format("  params       {:.3f}M\n", static_cast<double>(check.cost.params) / 1e6);
   out += fmt::format("  peak SRAM    {} activations + scratch ({} with runtime; budget {})\n",
-                     size(check.cost.peak_sram_bytes), size(check.cost.total_sram_bytes),
-                     format_size(k.sram_bytes));
+                     size(check.cost.peak_sram_bytes), size(check.cost.total_sram_bytes), format_size(k.sram_bytes));
   out += fmt::format("  flash        {} with runtime (budget {})\n", size(check.cost.flash_bytes),
                      format_size(k.flash_bytes));
   out += fmt::format("  latency      {:.1f} ms, {}{}\n", check.cost.latency_ms,
                      k.latency_table ? "predicted from the board's calibrated latency table" : "estimated",
                      k.latency_ms ? fmt::format(" (budget {:g} ms)", *k.latency_ms) : "");
-  out += fmt::format("  fits         {} ({}, board {}, schedule {})\n", check.fits ? "yes" : "NO",
-                     k.latency_ms ? "SRAM, flash and latency" : "SRAM and flash", k.board.name,
-                     schedule_name(k.schedule));
-  out += fmt::format(
-      "Stage 1 chose width {:g}, resolution {} ({} rule; fitting subnets: {:.1f}%, mean {:.2f}M MACs)\n",
-      pair.width, pair.resolution, stage1_rule_name(r.config.stage1.rule), pair.fit_fraction * 100,
-      pair.mean_macs / 1e6);
-  out += fmt::format("Stage 2: {} generations, {} subnets evaluated, Pareto front of {}\n",
-                     r.evolution.generations, r.evolution.history.size(), r.evolution.pareto.size());
+  out +=
+      fmt::format("  fits         {} ({}, board {}, schedule {})\n", check.fits ? "yes" : "NO",
+                  k.latency_ms ? "SRAM, flash and latency" : "SRAM and flash", k.board.name, schedule_name(k.schedule));
+  out += fmt::format("Stage 1 chose width {:g}, resolution {} ({} rule; fitting subnets: {:.1f}%, mean {:.2f}M MACs)\n",
+                     pair.width, pair.resolution, stage1_rule_name(r.config.stage1.rule), pair.fit_fraction * 100,
+                     pair.mean_macs / 1e6);
+  out += fmt::format("Stage 2: {} generations, {} subnets evaluated, Pareto front of {}\n", r.evolution.generations,
+                     r.evolution.history.size(), r.evolution.pareto.size());
   if (!r.out_dir.empty())
-    out += fmt::format(
-        "Files in {}: stage1.json history.jsonl pareto.json best.json best.netconfig.json summary.md\n",
-        r.out_dir);
+    out += fmt::format("Files in {}: stage1.json history.jsonl pareto.json best.json best.netconfig.json summary.md\n",
+                       r.out_dir);
   fmt::print("{}", out);
 }
 
@@ -229,16 +226,17 @@ HilCheckResult run_hil_check(const SearchResult& result, const std::string& boar
 
 void print_hil(const HilCheckResult& hil, const Constraints& k) {
   fmt::print("Measured on {}{}:\n", hil.board,
-             hil.emulated ? fmt::format(" (QEMU: instructions at {}'s clock, one per cycle; not a real latency)",
-                                        k.board.name)
-                          : std::string());
+             hil.emulated
+                 ? fmt::format(" (QEMU: instructions at {}'s clock, one per cycle; not a real latency)", k.board.name)
+                 : std::string());
   fmt::print("  {:<60} {:>10} {:>12} {:>12} {:>10}  {}\n", "subnet", "score", "estimated", "measured", "SRAM KiB",
              "bit-exact");
   for (std::size_t i = 0; i < hil.candidates.size(); ++i) {
     const HilCandidate& c = hil.candidates[i];
     fmt::print("  {:<60} {:>10.4g} {:>9.1f} ms {:>9.1f} ms {:>10.1f}  {}{}\n", c.id, c.score, c.estimated_ms,
                c.measured_ms, static_cast<double>(c.peak_sram_bytes_measured) / 1024.0, c.bit_exact ? "yes" : "NO",
-               static_cast<int>(i) == hil.best ? "  <- best within the budget" : (c.fits_latency ? "" : "  (over budget)"));
+               static_cast<int>(i) == hil.best ? "  <- best within the budget"
+                                               : (c.fits_latency ? "" : "  (over budget)"));
   }
   if (!k.latency_ms) fmt::print("  (no --latency budget: the search's best stands)\n");
 }
@@ -253,9 +251,9 @@ int run_search(const SearchCommandOptions& o) {
 
   const bool resuming = !o.resume.empty();
   if (resuming && o.out && *o.out != o.resume)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--out {} with --resume {}: a resumed search continues in its own directory",
-                            *o.out, o.resume));
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--out {} with --resume {}: a resumed search continues in its own directory", *o.out, o.resume));
   const std::string dir = resuming ? o.resume : o.out.value_or(kDefaultOut);
   std::optional<SearchConfig> checkpointed;
   if (resuming) checkpointed = read_search_config(dir);
@@ -264,19 +262,15 @@ int run_search(const SearchCommandOptions& o) {
   if (checkpointed) {
     const std::string difference = search_config_difference(*checkpointed, config);
     if (!difference.empty())
-      throw Error(
-          ErrorCode::kInvalidArgument,
-          fmt::format(
-              "--resume {}: these options differ from the checkpointed search's ({}); resume with the "
-              "same options (only --generations may grow)",
-              dir, difference));
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("--resume {}: these options differ from the checkpointed search's ({}); resume with the "
+                              "same options (only --generations may grow)",
+                              dir, difference));
   } else if (!o.overwrite && has_checkpoint(dir)) {
-    throw Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format(
-            "{} already holds a search checkpoint: continue it with --resume {}, choose another --out, "
-            "or pass --overwrite to start over",
-            dir, dir));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another --out, "
+                            "or pass --overwrite to start over",
+                            dir, dir));
   }
   const std::unique_ptr<AccuracyEstimator> estimator =
       make_estimator(config.estimator, config.space, config.estimator_options);
@@ -311,10 +305,11 @@ int run_search(const SearchCommandOptions& o) {
     if (hil) print_hil(*hil, result->config.constraints);
   }
   if (hil && hil->best < 0)
-    throw Error(ErrorCode::kInfeasible,
-                fmt::format("none of the {} best subnets meets the latency budget when measured on {} (see {}/hil.json); "
-                            "raise --hil-top or the budget",
-                            hil->candidates.size(), hil->board, dir));
+    throw Error(
+        ErrorCode::kInfeasible,
+        fmt::format("none of the {} best subnets meets the latency budget when measured on {} (see {}/hil.json); "
+                    "raise --hil-top or the budget",
+                    hil->candidates.size(), hil->board, dir));
   return 0;
 }
 

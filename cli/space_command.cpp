@@ -24,15 +24,12 @@ using nlohmann::json;
 
 // Output channels of the first conv, the first block and every stage at a width multiplier.
 std::vector<int> channels_at(const SearchSpace& space, double width) {
-  std::vector<int> out{space.channels(space.first_conv_base, width),
-                       space.channels(space.first_block_base, width)};
+  std::vector<int> out{space.channels(space.first_conv_base, width), space.channels(space.first_block_base, width)};
   for (const auto& st : space.stages) out.push_back(space.channels(st.base_width, width));
   return out;
 }
 
-std::size_t pair_count(const SearchSpace& space) {
-  return space.width_mults.size() * space.resolutions.size();
-}
+std::size_t pair_count(const SearchSpace& space) { return space.width_mults.size() * space.resolutions.size(); }
 
 json info_json(const SearchSpace& space) {
   json j;
@@ -79,17 +76,15 @@ void print_info(const SearchSpace& space) {
             << space.first_conv_stride << ", base width " << space.first_conv_base << "\n"
             << "First block  MBConv expand 1, " << space.first_block_kernel << "x" << space.first_block_kernel
             << ", base width " << space.first_block_base << "\n";
-  if (space.feature_mix_base > 0)
-    std::cout << "Feature mix  1x1 conv, base width " << space.feature_mix_base << "\n";
+  if (space.feature_mix_base > 0) std::cout << "Feature mix  1x1 conv, base width " << space.feature_mix_base << "\n";
 
   std::cout << "\nStages (MBConv blocks; kernel and expand ratio chosen per block)\n";
   TextTable stages;
-  for (const char* h : {"stage", "base width", "stride", "depths", "kernels", "expands"})
-    stages.add_column(h);
+  for (const char* h : {"stage", "base width", "stride", "depths", "kernels", "expands"}) stages.add_column(h);
   for (std::size_t i = 0; i < space.stages.size(); ++i) {
     const StageSpace& st = space.stages[i];
-    stages.add_row({std::to_string(i), std::to_string(st.base_width), std::to_string(st.stride),
-                    join(st.depths), join(st.kernels), join(st.expands)});
+    stages.add_row({std::to_string(i), std::to_string(st.base_width), std::to_string(st.stride), join(st.depths),
+                    join(st.kernels), join(st.expands)});
   }
   std::cout << stages.render("  ");
 
@@ -117,8 +112,8 @@ double checked_width(const SearchSpace& space, double width, int resolution) {
     std::string choices;
     for (double w : space.width_mults) choices += (choices.empty() ? "" : " ") + format_width(w);
     throw Error(ErrorCode::kInvalidArgument, "--width " + format_width(width) +
-                                                 " is not a width multiplier of space \"" + space.name +
-                                                 "\" (" + choices + ")");
+                                                 " is not a width multiplier of space \"" + space.name + "\" (" +
+                                                 choices + ")");
   }
   if (resolution != 0 &&
       std::find(space.resolutions.begin(), space.resolutions.end(), resolution) == space.resolutions.end())

@@ -13,17 +13,11 @@
 
 namespace tinynas::test {
 
-inline std::string source_path(const std::string& relative) {
-  return std::string(TINYNAS_SOURCE_DIR) + "/" + relative;
-}
+inline std::string source_path(const std::string& relative) { return std::string(TINYNAS_SOURCE_DIR) + "/" + relative; }
 
 // The MCUNet net configs (verbatim copies, provenance in tests/data/mcunet_configs/README.md).
-inline std::string mcunet_in3_path() {
-  return source_path("tests/data/mcunet_configs/mcunet-320kb-1mb_imagenet.json");
-}
-inline std::string mcunet_in0_path() {
-  return source_path("tests/data/mcunet_configs/mcunet-10fps_imagenet.json");
-}
+inline std::string mcunet_in3_path() { return source_path("tests/data/mcunet_configs/mcunet-320kb-1mb_imagenet.json"); }
+inline std::string mcunet_in0_path() { return source_path("tests/data/mcunet_configs/mcunet-10fps_imagenet.json"); }
 
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

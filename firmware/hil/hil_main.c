@@ -29,12 +29,8 @@ static uint64_t hil_last_tick;
 
 /* Breakpoint targets: empty, never inlined, alone on their flash page (a breakpoint makes QEMU run its whole
  * 1 KiB page one instruction at a time, so nothing else may live there). */
-__attribute__((noinline, used, section(".tn_hil_hooks"))) void tn_hil_ready(void) {
-  __asm__ volatile("" ::: "memory");
-}
-__attribute__((noinline, used, section(".tn_hil_hooks"))) void tn_hil_done(void) {
-  __asm__ volatile("" ::: "memory");
-}
+__attribute__((noinline, used, section(".tn_hil_hooks"))) void tn_hil_ready(void) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline, used, section(".tn_hil_hooks"))) void tn_hil_done(void) { __asm__ volatile("" ::: "memory"); }
 
 /* The debugger reads and writes memory, not the D-cache: clean and invalidate it after a command (so the host
  * sees the output) and before one (so the core sees the input the host just wrote, not stale lines). */
@@ -114,8 +110,7 @@ static void hil_run(uint8_t paint) {
   t1 = hil_timer_now();
 
   used = hil_used_from_bottom(_arena_start, _arena_end, paint);
-  if (used < hil_model.input_offset + hil_model.input_bytes)
-    used = hil_model.input_offset + hil_model.input_bytes;
+  if (used < hil_model.input_offset + hil_model.input_bytes) used = hil_model.input_offset + hil_model.input_bytes;
   tn_hil_mb.status = (int32_t)s;
   tn_hil_mb.failed_op = failed;
   tn_hil_mb.ticks_lo = (uint32_t)(t1 - t0);

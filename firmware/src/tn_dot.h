@@ -14,8 +14,8 @@
 #include "tn_internal.h"
 
 /* Two inputs (pixels) x two weight rows (output channels). a[p][q] += (x_p + off) . w_q */
-static inline void tn_dot_2x2_s8(const int8_t* x0, const int8_t* x1, const int8_t* w0, const int8_t* w1,
-                                 int32_t n, int32_t input_offset, int32_t a[2][2]) {
+static inline void tn_dot_2x2_s8(const int8_t* x0, const int8_t* x1, const int8_t* w0, const int8_t* w1, int32_t n,
+                                 int32_t input_offset, int32_t a[2][2]) {
   int32_t s00 = a[0][0], s01 = a[0][1], s10 = a[1][0], s11 = a[1][1];
   int32_t k = 0;
 #if TN_HAS_DSP
@@ -58,8 +58,8 @@ static inline void tn_dot_2x2_s8(const int8_t* x0, const int8_t* x1, const int8_
 }
 
 /* One input x two weight rows: the odd-pixel tail and the fully connected layer. */
-static inline void tn_dot_1x2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
-                                 int32_t input_offset, int32_t a[2]) {
+static inline void tn_dot_1x2_s8(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t n, int32_t input_offset,
+                                 int32_t a[2]) {
   int32_t s0 = a[0], s1 = a[1];
   int32_t k = 0;
 #if TN_HAS_DSP
@@ -86,8 +86,7 @@ static inline void tn_dot_1x2_s8(const int8_t* x, const int8_t* w0, const int8_t
 }
 
 /* One input x one weight row: the odd-channel tail. */
-static inline int32_t tn_dot_1x1_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t input_offset,
-                                    int32_t acc) {
+static inline int32_t tn_dot_1x1_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t input_offset, int32_t acc) {
   int32_t k = 0;
 #if TN_HAS_DSP
   const int32_t off2 = tn_pack_offset16x2(input_offset);

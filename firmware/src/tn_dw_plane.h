@@ -17,9 +17,8 @@ static inline int32_t tn_dw_plane_bytes(const tn_dw_conv_args* a) {
 }
 
 /* Everything a depthwise kernel checks before touching memory. */
-static inline int tn_dw_args_valid(const tn_context* ctx, const tn_dw_conv_args* a,
-                                   const tn_per_channel_quant* q, const int8_t* input, const int8_t* weights,
-                                   const int8_t* output) {
+static inline int tn_dw_args_valid(const tn_context* ctx, const tn_dw_conv_args* a, const tn_per_channel_quant* q,
+                                   const int8_t* input, const int8_t* weights, const int8_t* output) {
   if (ctx == NULL || a == NULL || input == NULL || weights == NULL || output == NULL) return 0;
   if (!tn_conv_geometry_valid(a) || a->input.c != a->output.c || !tn_quant_io_valid(&a->io)) return 0;
   if (ctx->buf == NULL || ctx->size < tn_dw_plane_bytes(a)) return 0;
@@ -32,8 +31,7 @@ static inline int tn_dw_args_valid(const tn_context* ctx, const tn_dw_conv_args*
   return tn_per_channel_valid(q, a->output.c);
 }
 
-static inline void tn_dw_load_plane(const tn_dw_conv_args* a, const int8_t* input, int32_t channel,
-                                    int8_t* plane) {
+static inline void tn_dw_load_plane(const tn_dw_conv_args* a, const int8_t* input, int32_t channel, int8_t* plane) {
   const int32_t pad = a->pad, w = a->input.w, h = a->input.h, c = a->input.c;
   const int32_t pw = w + 2 * pad;
   const int8_t pad_value = (int8_t)(-a->io.input_offset);
@@ -81,8 +79,7 @@ static inline tn_dw_channel_quant tn_dw_channel(const tn_dw_conv_args* a, const 
 /* `fast` is a literal at every call site (the kernels instantiate their channel loops for both values), so
  * the choice between the one-step and the two-step requantisation is made once per channel, not per output.
  */
-static inline int8_t tn_dw_output(int32_t acc, const tn_dw_channel_quant* cq, const tn_quant_io* io,
-                                  int fast) {
+static inline int8_t tn_dw_output(int32_t acc, const tn_dw_channel_quant* cq, const tn_quant_io* io, int fast) {
   const int32_t r = fast ? tn_requantize_fast(acc, cq->q.multiplier, cq->q.high, cq->q.right)
                          : tn_requantize_split(acc, cq->q.multiplier, cq->q.left, cq->q.right);
   return tn_clamp_s8(r + io->output_offset, io->act_min, io->act_max);

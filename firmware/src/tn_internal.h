@@ -100,8 +100,8 @@ static inline int tn_dims_valid(const tn_dims* d) {
 }
 
 static inline int tn_quant_io_valid(const tn_quant_io* io) {
-  return io->input_offset >= -127 && io->input_offset <= 128 && io->output_offset >= -128 &&
-         io->output_offset <= 127 && io->act_min >= -128 && io->act_min <= io->act_max && io->act_max <= 127;
+  return io->input_offset >= -127 && io->input_offset <= 128 && io->output_offset >= -128 && io->output_offset <= 127 &&
+         io->act_min >= -128 && io->act_min <= io->act_max && io->act_max <= 127;
 }
 
 static inline int tn_multiplier_valid(int32_t multiplier, int32_t shift) {
@@ -120,8 +120,7 @@ static inline int tn_per_channel_valid(const tn_per_channel_quant* q, int32_t ch
 /* kernel/stride/pad in range and output = (input + 2 * pad - kernel) / stride + 1 in both dimensions. */
 static inline int tn_conv_geometry_valid(const tn_conv_args* a) {
   if (!tn_dims_valid(&a->input) || !tn_dims_valid(&a->output)) return 0;
-  if (a->kernel < 1 || a->kernel > 15 || a->stride < 1 || a->stride > 4 || a->pad < 0 || a->pad >= a->kernel)
-    return 0;
+  if (a->kernel < 1 || a->kernel > 15 || a->stride < 1 || a->stride > 4 || a->pad < 0 || a->pad >= a->kernel) return 0;
   if (a->input.h + 2 * a->pad < a->kernel || a->input.w + 2 * a->pad < a->kernel) return 0;
   return a->output.h == (a->input.h + 2 * a->pad - a->kernel) / a->stride + 1 &&
          a->output.w == (a->input.w + 2 * a->pad - a->kernel) / a->stride + 1;
@@ -142,9 +141,7 @@ static inline uint32_t tn_read_s8x4(const int8_t* p) {
 static inline uint32_t tn_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
 /* Both input-offset halves packed for __sxtab16: {offset, offset} as two int16. */
-static inline int32_t tn_pack_offset16x2(int32_t offset) {
-  return (int32_t)(((uint32_t)offset & 0xFFFFu) * 0x10001u);
-}
+static inline int32_t tn_pack_offset16x2(int32_t offset) { return (int32_t)(((uint32_t)offset & 0xFFFFu) * 0x10001u); }
 #endif
 
 #endif /* TN_INTERNAL_H */

@@ -103,8 +103,7 @@ static tn_status tn_check_op(const uint8_t* blob, const tn_op_record* r, uint32_
   tn_quant_io io;
   if (r->in_h == 0 || r->in_w == 0 || r->in_c == 0 || r->out_h == 0 || r->out_w == 0 || r->out_c == 0)
     return TN_ERR_BLOB_SHAPE;
-  if (!tn_range_ok(r->input, in_bytes, arena) || !tn_range_ok(r->output, out_bytes, arena))
-    return TN_ERR_BLOB_BOUNDS;
+  if (!tn_range_ok(r->input, in_bytes, arena) || !tn_range_ok(r->output, out_bytes, arena)) return TN_ERR_BLOB_BOUNDS;
   if (r->scratch_bytes > 0 && !tn_range_ok(r->scratch, r->scratch_bytes, arena)) return TN_ERR_BLOB_BOUNDS;
   if (r->scratch_bytes > 0 && (!tn_disjoint(r->scratch, r->scratch_bytes, r->input, in_bytes) ||
                                !tn_disjoint(r->scratch, r->scratch_bytes, r->output, out_bytes)))
@@ -151,8 +150,8 @@ static tn_status tn_check_op(const uint8_t* blob, const tn_op_record* r, uint32_
     tn_fill_add_args(r, &a);
     /* the same rules tn_add_s8 checks at run time */
     if (a.input1_offset < -127 || a.input1_offset > 128 || a.input2_offset < -127 || a.input2_offset > 128 ||
-        !tn_quant_io_valid(&io) || a.left_shift < 0 || a.left_shift > 20 || a.input1_shift > 0 ||
-        a.input2_shift > 0 || !tn_multiplier_valid(a.input1_multiplier, a.input1_shift) ||
+        !tn_quant_io_valid(&io) || a.left_shift < 0 || a.left_shift > 20 || a.input1_shift > 0 || a.input2_shift > 0 ||
+        !tn_multiplier_valid(a.input1_multiplier, a.input1_shift) ||
         !tn_multiplier_valid(a.input2_multiplier, a.input2_shift) ||
         !tn_multiplier_valid(a.output_multiplier, a.output_shift))
       return TN_ERR_BLOB_OP;
@@ -167,8 +166,8 @@ static tn_status tn_check_op(const uint8_t* blob, const tn_op_record* r, uint32_
   }
 }
 
-tn_status tn_model_load(tn_model* model, const void* blob_ptr, uint32_t blob_capacity,
-                        uint32_t arena_capacity, uint32_t* failed_op) {
+tn_status tn_model_load(tn_model* model, const void* blob_ptr, uint32_t blob_capacity, uint32_t arena_capacity,
+                        uint32_t* failed_op) {
   const uint8_t* blob = (const uint8_t*)blob_ptr;
   tn_blob_header h;
   uint32_t i, records_end;
@@ -179,10 +178,8 @@ tn_status tn_model_load(tn_model* model, const void* blob_ptr, uint32_t blob_cap
   memcpy(&h, blob, sizeof h);
   if (h.magic != TN_BLOB_MAGIC) return TN_ERR_BLOB_MAGIC;
   if (h.version != TN_BLOB_VERSION) return TN_ERR_BLOB_VERSION;
-  if (h.total_bytes < sizeof h || h.total_bytes > blob_capacity || (h.total_bytes & 3u) != 0)
-    return TN_ERR_BLOB_SIZE;
-  if (tn_crc32(0, blob + TN_BLOB_CRC_START, h.total_bytes - TN_BLOB_CRC_START) != h.crc32)
-    return TN_ERR_BLOB_CRC;
+  if (h.total_bytes < sizeof h || h.total_bytes > blob_capacity || (h.total_bytes & 3u) != 0) return TN_ERR_BLOB_SIZE;
+  if (tn_crc32(0, blob + TN_BLOB_CRC_START, h.total_bytes - TN_BLOB_CRC_START) != h.crc32) return TN_ERR_BLOB_CRC;
   if (h.op_count == 0 || h.op_count > 4096u || h.ops_offset < sizeof h || (h.ops_offset & 3u) != 0)
     return TN_ERR_BLOB_OP;
   records_end = h.ops_offset + h.op_count * (uint32_t)sizeof(tn_op_record);
@@ -191,8 +188,7 @@ tn_status tn_model_load(tn_model* model, const void* blob_ptr, uint32_t blob_cap
   if (!tn_range_ok(h.input_offset, h.input_bytes, h.arena_bytes) ||
       !tn_range_ok(h.output_offset, h.output_bytes, h.arena_bytes))
     return TN_ERR_BLOB_BOUNDS;
-  if (h.input_zero_point < -128 || h.input_zero_point > 127 || h.output_zero_point < -128 ||
-      h.output_zero_point > 127)
+  if (h.input_zero_point < -128 || h.input_zero_point > 127 || h.output_zero_point < -128 || h.output_zero_point > 127)
     return TN_ERR_BLOB_OP;
 
   model->blob = blob;
@@ -208,8 +204,7 @@ tn_status tn_model_load(tn_model* model, const void* blob_ptr, uint32_t blob_cap
     tn_read_record(model, i, &r);
     s = tn_check_op(blob, &r, h.total_bytes, h.arena_bytes);
     /* the network input feeds the first op; the last op writes the network output */
-    if (s == TN_OK && i == 0 &&
-        (r.input != h.input_offset || tn_elements(r.in_h, r.in_w, r.in_c) != h.input_bytes))
+    if (s == TN_OK && i == 0 && (r.input != h.input_offset || tn_elements(r.in_h, r.in_w, r.in_c) != h.input_bytes))
       s = TN_ERR_BLOB_SHAPE;
     if (s == TN_OK && i + 1 == h.op_count &&
         (r.output != h.output_offset || tn_elements(r.out_h, r.out_w, r.out_c) != h.output_bytes))
@@ -277,8 +272,7 @@ static tn_status tn_run_op(const tn_model* m, const tn_op_record* r, uint8_t* ar
   }
 }
 
-tn_status tn_model_invoke(const tn_model* model, uint8_t* arena, tn_op_hook hook, void* user,
-                          uint32_t* failed_op) {
+tn_status tn_model_invoke(const tn_model* model, uint8_t* arena, tn_op_hook hook, void* user, uint32_t* failed_op) {
   uint32_t i;
   if (failed_op != NULL) *failed_op = TN_NO_OP;
   if (model == NULL || model->blob == NULL) return TN_ERR_NO_MODEL;

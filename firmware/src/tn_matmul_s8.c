@@ -4,8 +4,8 @@
 #include "tn_q15.h"
 
 void tn_matmul_pixels_s8(const int8_t* x0, const int8_t* x1, int32_t n, const int8_t* weights, int32_t out_c,
-                         const int32_t* bias, const tn_per_channel_quant* quant, const tn_quant_io* io,
-                         int8_t* out0, int8_t* out1) {
+                         const int32_t* bias, const tn_per_channel_quant* quant, const tn_quant_io* io, int8_t* out0,
+                         int8_t* out1) {
   const int32_t off = io->input_offset;
   int32_t c = 0;
   for (; c + 2 <= out_c; c += 2) {
@@ -32,17 +32,15 @@ void tn_matmul_pixels_s8(const int8_t* x0, const int8_t* x1, int32_t n, const in
   for (; c < out_c; ++c) {
     const int8_t* w = weights + c * n;
     const int32_t b = bias != NULL ? bias[c] : 0;
-    out0[c] =
-        tn_requantize_output(tn_dot_1x1_s8(x0, w, n, off, b), quant->multiplier[c], quant->shift[c], io);
+    out0[c] = tn_requantize_output(tn_dot_1x1_s8(x0, w, n, off, b), quant->multiplier[c], quant->shift[c], io);
     if (x1 != NULL)
-      out1[c] =
-          tn_requantize_output(tn_dot_1x1_s8(x1, w, n, off, b), quant->multiplier[c], quant->shift[c], io);
+      out1[c] = tn_requantize_output(tn_dot_1x1_s8(x1, w, n, off, b), quant->multiplier[c], quant->shift[c], io);
   }
 }
 
 /* One widened pixel with four weight rows (stride n). */
-__attribute__((noinline)) static void tn_dot_widened_1x4(const uint8_t* xp, const int8_t* w0, int32_t n,
-                                                         int32_t groups, int32_t acc[4]) {
+__attribute__((noinline)) static void tn_dot_widened_1x4(const uint8_t* xp, const int8_t* w0, int32_t n, int32_t groups,
+                                                         int32_t acc[4]) {
   const int8_t* w2 = w0 + 2 * n;
   int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   const uint8_t* const end = xp + 8 * groups;
@@ -80,31 +78,31 @@ typedef struct {
 
 /* Two widened pixels against two weight rows, one group of 4 values. */
 #if TN_HAS_DSP
-#define TN_PW_GROUP(xp, w0, w1)                                                                              \
-  do {                                                                                                       \
-    const uint32_t wa_ = tn_read_s8x4(w0), wb_ = tn_read_s8x4(w1);                                           \
-    const int32_t wa_even_ = __sxtb16((int32_t)wa_), wa_odd_ = __sxtb16((int32_t)tn_ror8(wa_));              \
-    const int32_t wb_even_ = __sxtb16((int32_t)wb_), wb_odd_ = __sxtb16((int32_t)tn_ror8(wb_));              \
-    int32_t x_ = tn_load_word(xp);                                                                           \
-    s00 = __smlad(x_, wa_even_, s00);                                                                        \
-    s01 = __smlad(x_, wb_even_, s01);                                                                        \
-    x_ = tn_load_word((xp) + 4);                                                                             \
-    s00 = __smlad(x_, wa_odd_, s00);                                                                         \
-    s01 = __smlad(x_, wb_odd_, s01);                                                                         \
-    x_ = tn_load_word((xp) + 8);                                                                             \
-    s10 = __smlad(x_, wa_even_, s10);                                                                        \
-    s11 = __smlad(x_, wb_even_, s11);                                                                        \
-    x_ = tn_load_word((xp) + 12);                                                                            \
-    s10 = __smlad(x_, wa_odd_, s10);                                                                         \
-    s11 = __smlad(x_, wb_odd_, s11);                                                                         \
+#define TN_PW_GROUP(xp, w0, w1)                                                                                        \
+  do {                                                                                                                 \
+    const uint32_t wa_ = tn_read_s8x4(w0), wb_ = tn_read_s8x4(w1);                                                     \
+    const int32_t wa_even_ = __sxtb16((int32_t)wa_), wa_odd_ = __sxtb16((int32_t)tn_ror8(wa_));                        \
+    const int32_t wb_even_ = __sxtb16((int32_t)wb_), wb_odd_ = __sxtb16((int32_t)tn_ror8(wb_));                        \
+    int32_t x_ = tn_load_word(xp);                                                                                     \
+    s00 = __smlad(x_, wa_even_, s00);                                                                                  \
+    s01 = __smlad(x_, wb_even_, s01);                                                                                  \
+    x_ = tn_load_word((xp) + 4);                                                                                       \
+    s00 = __smlad(x_, wa_odd_, s00);                                                                                   \
+    s01 = __smlad(x_, wb_odd_, s01);                                                                                   \
+    x_ = tn_load_word((xp) + 8);                                                                                       \
+    s10 = __smlad(x_, wa_even_, s10);                                                                                  \
+    s11 = __smlad(x_, wb_even_, s11);                                                                                  \
+    x_ = tn_load_word((xp) + 12);                                                                                      \
+    s10 = __smlad(x_, wa_odd_, s10);                                                                                   \
+    s11 = __smlad(x_, wb_odd_, s11);                                                                                   \
   } while (0)
 #else
-#define TN_PW_GROUP(xp, w0, w1)                                                                              \
-  do {                                                                                                       \
-    s00 = tn_mac_group(tn_load_word(xp), tn_load_word((xp) + 4), w0, s00);                                   \
-    s01 = tn_mac_group(tn_load_word(xp), tn_load_word((xp) + 4), w1, s01);                                   \
-    s10 = tn_mac_group(tn_load_word((xp) + 8), tn_load_word((xp) + 12), w0, s10);                            \
-    s11 = tn_mac_group(tn_load_word((xp) + 8), tn_load_word((xp) + 12), w1, s11);                            \
+#define TN_PW_GROUP(xp, w0, w1)                                                                                        \
+  do {                                                                                                                 \
+    s00 = tn_mac_group(tn_load_word(xp), tn_load_word((xp) + 4), w0, s00);                                             \
+    s01 = tn_mac_group(tn_load_word(xp), tn_load_word((xp) + 4), w1, s01);                                             \
+    s10 = tn_mac_group(tn_load_word((xp) + 8), tn_load_word((xp) + 12), w0, s10);                                      \
+    s11 = tn_mac_group(tn_load_word((xp) + 8), tn_load_word((xp) + 12), w1, s11);                                      \
   } while (0)
 #endif
 
@@ -165,8 +163,7 @@ __attribute__((noinline)) static void tn_pw_2x2(const tn_pw_block* b, int32_t c)
 
 void tn_matmul_widened_2px_s8(const uint8_t* widened, const int8_t* x0, const int8_t* x1, int32_t n,
                               const int8_t* weights, int32_t out_c, const int32_t* bias,
-                              const tn_per_channel_quant* quant, const tn_quant_io* io, int8_t* out0,
-                              int8_t* out1) {
+                              const tn_per_channel_quant* quant, const tn_quant_io* io, int8_t* out0, int8_t* out1) {
   const int32_t groups = n / 4, tail = groups * 4, off = io->input_offset;
   tn_pw_block block;
   int32_t c = 0;
@@ -199,9 +196,9 @@ void tn_matmul_widened_2px_s8(const uint8_t* widened, const int8_t* x0, const in
   }
 }
 
-void tn_matmul_widened_1px_s8(const uint8_t* widened, const int8_t* x0, int32_t n, const int8_t* weights,
-                              int32_t out_c, const int32_t* bias, const tn_per_channel_quant* quant,
-                              const tn_quant_io* io, int8_t* out0) {
+void tn_matmul_widened_1px_s8(const uint8_t* widened, const int8_t* x0, int32_t n, const int8_t* weights, int32_t out_c,
+                              const int32_t* bias, const tn_per_channel_quant* quant, const tn_quant_io* io,
+                              int8_t* out0) {
   const int32_t groups = n / 4, tail = groups * 4, off = io->input_offset;
   int32_t c = 0;
   /* four rows per pass: each widened input word pair feeds four weight rows */
@@ -241,8 +238,7 @@ void tn_matmul_widened_1px_s8(const uint8_t* widened, const int8_t* x0, int32_t 
     const int8_t* w = weights + c * n;
     int32_t s = bias != NULL ? bias[c] : 0, g, k;
     const uint8_t* xp = widened;
-    for (g = 0; g < groups; ++g, xp += 8)
-      s = tn_mac_group(tn_load_word(xp), tn_load_word(xp + 4), w + 4 * g, s);
+    for (g = 0; g < groups; ++g, xp += 8) s = tn_mac_group(tn_load_word(xp), tn_load_word(xp + 4), w + 4 * g, s);
     for (k = tail; k < n; ++k) s += (x0[k] + off) * w[k];
     out0[c] = tn_requantize_output(s, quant->multiplier[c], quant->shift[c], io);
   }

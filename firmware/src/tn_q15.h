@@ -25,8 +25,7 @@ static inline int32_t tn_load_word(const uint8_t* p) {
 static inline void tn_store_word(uint8_t* p, int32_t v) { memcpy(p, &v, sizeof v); }
 
 /* Widens n / 4 groups of each of `pixels` (1 or 2) inputs into buf (16 or 8 bytes per group). */
-static inline void tn_widen_s8(const int8_t* x0, const int8_t* x1, int32_t n, int32_t input_offset,
-                               uint8_t* buf) {
+static inline void tn_widen_s8(const int8_t* x0, const int8_t* x1, int32_t n, int32_t input_offset, uint8_t* buf) {
   const int32_t groups = n / 4;
   int32_t g;
 #if TN_HAS_DSP

@@ -92,7 +92,10 @@ std::string Board::to_json() const {
   j["latency_estimate"] = {
       {"source", latency.source},
       {"cycles_per_mac",
-       {{"conv", latency.conv}, {"depthwise", latency.depthwise}, {"pointwise", latency.pointwise}, {"fc", latency.fc}}},
+       {{"conv", latency.conv},
+        {"depthwise", latency.depthwise},
+        {"pointwise", latency.pointwise},
+        {"fc", latency.fc}}},
       {"cycles_per_element", {{"add", latency.add_per_element}, {"avgpool", latency.pool_per_element}}},
       {"cycles_per_layer", latency.per_layer}};
   return j.dump(2);

@@ -26,8 +26,7 @@ tn_conv_args firmware_conv_args(const Op& op, const TensorShape& in, int out_cha
 
 } // namespace
 
-std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes,
-                                  bool inplace_depthwise) {
+std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes, bool inplace_depthwise) {
   // The scratch the firmware's kernels request (firmware/include/tn/tn_kernels.h), through the same getters
   // and dispatch predicates the interpreter uses, so the planned arena is what the target really needs. The
   // depthwise kernels need one padded channel plane whether or not they run in place.
@@ -98,8 +97,7 @@ ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shape
     }
     const bool in_place = rules.inplace_depthwise && op.type == OpType::kDepthwiseConv &&
                           last_reader[static_cast<std::size_t>(op.input)] == o && op.input != pinned_tensor;
-    if (in_place)
-      buffer_of[static_cast<std::size_t>(op.output)] = buffer_of[static_cast<std::size_t>(op.input)];
+    if (in_place) buffer_of[static_cast<std::size_t>(op.output)] = buffer_of[static_cast<std::size_t>(op.input)];
     touch(op.output, op.output == pinned_tensor ? first_op : o, lifetime_end(op.output));
 
     std::int64_t scratch = kernel_scratch_bytes(op, shapes, in_place);

@@ -23,9 +23,9 @@ public:
   ChildProcess& operator=(const ChildProcess&) = delete;
   ~ChildProcess();
 
-  bool running();             // false once it has exited (reaps it)
+  bool running();                              // false once it has exited (reaps it)
   int exit_code() const { return exit_code_; } // valid once !running(): exit status, or 128 + signal
-  void kill();                // SIGKILL to the group, then wait; idempotent
+  void kill();                                 // SIGKILL to the group, then wait; idempotent
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   std::string log_tail(std::size_t max_bytes = 2000) const; // the end of the log, for error messages

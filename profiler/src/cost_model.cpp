@@ -73,7 +73,8 @@ std::vector<std::int64_t> analytic_sram(const Graph& g) {
     if (op.type == OpType::kDepthwiseConv && op.block >= 0 &&
         op.block < static_cast<int>(residual_input_of_block.size()) &&
         residual_input_of_block[static_cast<std::size_t>(op.block)] >= 0)
-      bytes += g.tensors[static_cast<std::size_t>(residual_input_of_block[static_cast<std::size_t>(op.block)])].elements();
+      bytes +=
+          g.tensors[static_cast<std::size_t>(residual_input_of_block[static_cast<std::size_t>(op.block)])].elements();
     sram[o] = bytes;
   }
   return sram;
@@ -118,8 +119,7 @@ MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches, bool p
   detail::ArenaRules rules{true, per_op};
   const int split_tensor = g.ops[static_cast<std::size_t>(split_op)].output;
   detail::ArenaResult head = detail::plan_arena(g, tiling.tile_shapes, 0, split_op, rules, split_tensor);
-  detail::ArenaResult tail =
-      detail::plan_arena(g, g.tensors, split_op + 1, static_cast<int>(g.ops.size()) - 1, rules);
+  detail::ArenaResult tail = detail::plan_arena(g, g.tensors, split_op + 1, static_cast<int>(g.ops.size()) - 1, rules);
   MemoryFigures f;
   f.split_op = split_op;
   f.extra_macs = tiling.extra_macs;
@@ -142,7 +142,8 @@ MemoryFigures patch_figures(const Graph& g, const PatchOptions& options, bool pe
   std::vector<int> splits = detail::block_boundary_ops(g);
   if (options.split_block >= 0) {
     for (int op : splits)
-      if (g.ops[static_cast<std::size_t>(op)].block == options.split_block) return patch_figures_at(g, op, options.patches, per_op);
+      if (g.ops[static_cast<std::size_t>(op)].block == options.split_block)
+        return patch_figures_at(g, op, options.patches, per_op);
     throw Error(ErrorCode::kInvalidArgument,
                 "split block " + std::to_string(options.split_block) + " is not a block of this network");
   }

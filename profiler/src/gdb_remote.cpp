@@ -77,8 +77,9 @@ struct GdbRemote::Impl {
       if (no_ack) return;
       for (;;) {
         std::optional<char> c = next_byte(packet_timeout);
-        if (!c) fail("no acknowledgement within " + std::to_string(packet_timeout.count()) + " ms for '" +
-                     payload.substr(0, 24) + "'");
+        if (!c)
+          fail("no acknowledgement within " + std::to_string(packet_timeout.count()) + " ms for '" +
+               payload.substr(0, 24) + "'");
         if (*c == '+') return;
         if (*c == '-') break; // resend
         // anything else before the ack is noise from a previous exchange: skip it
@@ -126,7 +127,8 @@ struct GdbRemote::Impl {
     send_packet(payload);
     for (;;) {
       std::optional<std::string> reply = receive_packet(packet_timeout);
-      if (!reply) fail("no reply within " + std::to_string(packet_timeout.count()) + " ms to '" + payload.substr(0, 24) + "'");
+      if (!reply)
+        fail("no reply within " + std::to_string(packet_timeout.count()) + " ms to '" + payload.substr(0, 24) + "'");
       if (!reply->empty() && reply->front() == 'O' && reply->size() > 1 && reply->size() % 2 == 1) {
         // console output interleaved with the reply (OpenOCD during monitor commands)
         append_console(reply->substr(1));
@@ -147,7 +149,9 @@ struct GdbRemote::Impl {
   }
 };
 
-GdbRemote::GdbRemote(Millis packet_timeout) : impl_(std::make_unique<Impl>()) { impl_->packet_timeout = packet_timeout; }
+GdbRemote::GdbRemote(Millis packet_timeout) : impl_(std::make_unique<Impl>()) {
+  impl_->packet_timeout = packet_timeout;
+}
 GdbRemote::~GdbRemote() = default;
 
 bool GdbRemote::connected() const { return impl_->stream.is_open(); }
@@ -173,7 +177,8 @@ void GdbRemote::connect(const std::string& host, int port, Millis timeout) {
   if (features.find("qXfer:features:read+") != std::string::npos) {
     std::size_t offset = 0;
     for (int chunk = 0; chunk < 64; ++chunk) {
-      const std::string r = s.request("qXfer:features:read:target.xml:" + hex_u32(static_cast<std::uint32_t>(offset)) + ",800");
+      const std::string r =
+          s.request("qXfer:features:read:target.xml:" + hex_u32(static_cast<std::uint32_t>(offset)) + ",800");
       if (r.empty() || (r[0] != 'm' && r[0] != 'l')) break;
       if (r[0] == 'l') break;
       offset += r.size() - 1;
@@ -192,7 +197,8 @@ std::vector<std::uint8_t> GdbRemote::read_memory(std::uint32_t address, std::siz
     const auto at = static_cast<std::uint32_t>(address + out.size());
     const std::string r = s.request("m" + hex_u32(at) + "," + hex_u32(static_cast<std::uint32_t>(n)));
     if (r.empty() || r[0] == 'E' || r.size() != 2 * n)
-      s.fail("reading " + std::to_string(n) + " bytes at 0x" + hex_u32(at) + " failed (reply '" + r.substr(0, 8) + "')");
+      s.fail("reading " + std::to_string(n) + " bytes at 0x" + hex_u32(at) + " failed (reply '" + r.substr(0, 8) +
+             "')");
     for (std::size_t i = 0; i < n; ++i)
       out.push_back(static_cast<std::uint8_t>(hex_digit(r[2 * i]) * 16 + hex_digit(r[2 * i + 1])));
   }

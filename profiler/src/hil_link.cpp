@@ -28,8 +28,8 @@ public:
     launch.plugin = options_.plugin;
     launch.plugin_args = options_.plugin_args;
     qemu_ = std::make_unique<QemuMachine>(launch);
-    session_ = std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + target_.board + " (QEMU " +
-                                                                      launch.machine + ")");
+    session_ =
+        std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + target_.board + " (QEMU " + launch.machine + ")");
     session_->boot(options_.boot_timeout);
   }
 
@@ -89,8 +89,8 @@ public:
   // program over Tcl, then reset and boot to the ready hook again.
   void write_blob(const std::vector<std::uint8_t>& blob) override {
     const std::uint32_t address = session_->identity().blob_addr;
-    const std::string path = (std::filesystem::temp_directory_path() /
-                              ("tinynas-blob-" + std::to_string(::getpid()) + ".bin")).string();
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("tinynas-blob-" + std::to_string(::getpid()) + ".bin")).string();
     {
       std::ofstream out(path, std::ios::binary);
       out.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
@@ -129,7 +129,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image, const LinkOptions& options) {
+std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image,
+                                             const LinkOptions& options) {
   if (target.emulated()) return std::make_unique<QemuLink>(target, image, options);
   return std::make_unique<OpenOcdLink>(target, image, options);
 }

@@ -30,14 +30,15 @@ public:
 };
 
 struct LinkOptions {
-  std::string firmware;   // ELF path
-  int icount_shift = -1;  // QEMU only
+  std::string firmware;  // ELF path
+  int icount_shift = -1; // QEMU only
   std::chrono::milliseconds boot_timeout{10000};
   std::string qemu_machine; // QEMU only: overrides the target's machine
-  std::string plugin;     // QEMU only: TCG plugin + args
+  std::string plugin;       // QEMU only: TCG plugin + args
   std::vector<std::string> plugin_args;
 };
 
-std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image, const LinkOptions& options);
+std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image,
+                                             const LinkOptions& options);
 
 } // namespace tinynas::detail

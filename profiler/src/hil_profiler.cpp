@@ -50,8 +50,12 @@ std::string ProfileResult::to_json(int indent) const {
   j["bit_exact"] = bit_exact;
   json layer_list = json::array();
   for (const LayerTiming& l : layers)
-    layer_list.push_back({{"op", l.op}, {"name", l.name}, {"type", l.type}, {"signature", l.signature},
-                          {"ticks", l.ticks}, {"macs", l.macs}});
+    layer_list.push_back({{"op", l.op},
+                          {"name", l.name},
+                          {"type", l.type},
+                          {"signature", l.signature},
+                          {"ticks", l.ticks},
+                          {"macs", l.macs}});
   j["layers"] = layer_list;
   return j.dump(indent);
 }
@@ -103,7 +107,8 @@ HilProfiler::HilProfiler(const Board& board, ProfileOptions options) : impl_(std
   s.board = board;
   s.options = std::move(options);
   s.target = &detail::hil_target(board.name);
-  s.firmware = s.options.firmware.empty() ? detail::firmware_image_path(*s.target, s.options.pure_c) : s.options.firmware;
+  s.firmware =
+      s.options.firmware.empty() ? detail::firmware_image_path(*s.target, s.options.pure_c) : s.options.firmware;
   s.image = std::make_unique<detail::ElfImage>(detail::ElfImage::load(s.firmware));
   detail::LinkOptions lo;
   lo.firmware = s.firmware;
@@ -125,7 +130,8 @@ ProfileResult HilProfiler::profile(const Graph& graph) {
   return profile(graph, r.model, r.input);
 }
 
-ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input) {
+ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,
+                                   const std::vector<std::int8_t>& input) {
   Impl& s = *impl_;
   CostOptions cost_options;
   cost_options.schedule = Schedule::kInplaceDw;
@@ -145,9 +151,9 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
       detail::HilSession& session = s.link->session();
       const tn_hil_mailbox& id = session.identity();
       if (blob.bytes.size() > id.blob_capacity)
-        throw Error(ErrorCode::kInvalidArgument, "board " + s.board.name + ": the model blob (" +
-                                                     std::to_string(blob.bytes.size()) + " B) exceeds the firmware's blob area (" +
-                                                     std::to_string(id.blob_capacity) + " B)");
+        throw Error(ErrorCode::kInvalidArgument,
+                    "board " + s.board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
+                        " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
       if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
         throw Error(ErrorCode::kInvalidArgument, "board " + s.board.name + ": the model needs a " +
                                                      std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
@@ -161,7 +167,8 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
       std::vector<detail::RunMeasurement> measured;
       for (int r = 0; r < runs; ++r) {
         // alternate paint bytes: a byte the run writes equals at most one of them
-        detail::RunMeasurement m = s.link->session().run(loaded, input, r % 2 == 0 ? 0xA5 : 0x5A, s.options.run_timeout);
+        detail::RunMeasurement m =
+            s.link->session().run(loaded, input, r % 2 == 0 ? 0xA5 : 0x5A, s.options.run_timeout);
         if (m.status != 0)
           throw Error(ErrorCode::kInternal, "board " + s.board.name + ": the firmware failed running the model: " +
                                                 firmware_status_name(m.status));
@@ -199,7 +206,8 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
         res.latency.source = LatencySource::kSystickCycles;
         res.latency.unit = "cycles";
       }
-      if (res.latency.source != LatencySource::kQemuIcountTicks) res.latency_ms = static_cast<double>(t) / s.board.clock_hz * 1e3;
+      if (res.latency.source != LatencySource::kQemuIcountTicks)
+        res.latency_ms = static_cast<double>(t) / s.board.clock_hz * 1e3;
       res.peak_sram_bytes_predicted = predicted.peak_sram_bytes;
       res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
       res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
@@ -221,8 +229,9 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kIo) throw;
       // link errors name the socket; say which board it was
-      last_failure = e.message().find("board " + s.board.name) == std::string::npos ? "board " + s.board.name + ": " + e.message()
-                                                                                      : e.message();
+      last_failure = e.message().find("board " + s.board.name) == std::string::npos
+                         ? "board " + s.board.name + ": " + e.message()
+                         : e.message();
       s.link->stop();
       if (attempt < s.options.retries)
         spdlog::warn("{}; relaunching and retrying ({} of {})", last_failure, attempt + 1, s.options.retries);

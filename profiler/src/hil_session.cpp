@@ -96,15 +96,16 @@ tn_hil_mailbox HilSession::command(std::uint32_t cmd, std::uint32_t arg, Millis 
   if (mb.state == TN_HIL_STATE_FAULT)
     fail("the firmware faulted (HardFault at " + image_.describe(mb.fault_pc) + ") running " + command_name(cmd));
   if (pc != done_) fail("the target stopped at " + image_.describe(pc) + " instead of tn_hil_done");
-  if (mb.done_seq != seq) fail("the firmware answered sequence " + std::to_string(mb.done_seq) + ", expected " + std::to_string(seq));
+  if (mb.done_seq != seq)
+    fail("the firmware answered sequence " + std::to_string(mb.done_seq) + ", expected " + std::to_string(seq));
   return mb;
 }
 
-RunMeasurement HilSession::run(const tn_hil_mailbox& loaded, const std::vector<std::int8_t>& input,
-                               std::uint8_t paint, Millis timeout) {
+RunMeasurement HilSession::run(const tn_hil_mailbox& loaded, const std::vector<std::int8_t>& input, std::uint8_t paint,
+                               Millis timeout) {
   if (input.size() != loaded.input_bytes)
-    throw Error(ErrorCode::kInternal, where_ + ": input of " + std::to_string(input.size()) + " bytes for a model that takes " +
-                                          std::to_string(loaded.input_bytes));
+    throw Error(ErrorCode::kInternal, where_ + ": input of " + std::to_string(input.size()) +
+                                          " bytes for a model that takes " + std::to_string(loaded.input_bytes));
   gdb_.write_memory(loaded.input_addr, std::vector<std::uint8_t>(input.begin(), input.end()));
   const tn_hil_mailbox mb = command(TN_HIL_CMD_RUN, paint, timeout);
   RunMeasurement m;

@@ -32,7 +32,8 @@ const HilTarget& hil_target(const std::string& board) {
     if (t.board == board) return t;
   std::string names;
   for (const HilTarget& t : targets()) names += (names.empty() ? "" : ", ") + t.board;
-  throw Error(ErrorCode::kInvalidArgument, "no profiling firmware for board '" + board + "' (supported: " + names + ")");
+  throw Error(ErrorCode::kInvalidArgument,
+              "no profiling firmware for board '" + board + "' (supported: " + names + ")");
 }
 
 std::vector<std::string> hil_board_names() {

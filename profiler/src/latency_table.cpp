@@ -39,7 +39,8 @@ Features least_squares(const std::vector<Features>& x, const std::vector<double>
   double a[kFeatures][kFeatures + 1] = {};
   for (std::size_t i = 0; i < x.size(); ++i)
     for (int r = 0; r < kFeatures; ++r) {
-      for (int c = 0; c < kFeatures; ++c) a[r][c] += x[i][static_cast<std::size_t>(r)] * x[i][static_cast<std::size_t>(c)];
+      for (int c = 0; c < kFeatures; ++c)
+        a[r][c] += x[i][static_cast<std::size_t>(r)] * x[i][static_cast<std::size_t>(c)];
       a[r][kFeatures] += x[i][static_cast<std::size_t>(r)] * y[i];
     }
   for (int r = 0; r < kFeatures; ++r) a[r][r] += 1e-9 * (1.0 + a[r][r]);
@@ -127,8 +128,8 @@ LatencyTable::Prediction LatencyTable::predict(const Graph& graph) const {
     auto fit = fallback.find(m.kind);
     if (fit == fallback.end()) fit = fallback.find(m.type);
     if (fit == fallback.end())
-      throw Error(ErrorCode::kInvalidArgument, "latency table of " + board + " has no measurements of '" + m.type +
-                                                   "' ops: recalibrate");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "latency table of " + board + " has no measurements of '" + m.type + "' ops: recalibrate");
     p.ticks += evaluate(fit->second, m);
     ++p.from_fit;
   }
@@ -137,8 +138,8 @@ LatencyTable::Prediction LatencyTable::predict(const Graph& graph) const {
 
 double LatencyTable::predict_ms(const Graph& graph) const {
   if (unit != "cycles" || !(clock_hz > 0))
-    throw Error(ErrorCode::kInvalidArgument, "the latency table of " + board + " counts " + unit +
-                                                 " (" + source + "), not cycles: it has no milliseconds");
+    throw Error(ErrorCode::kInvalidArgument, "the latency table of " + board + " counts " + unit + " (" + source +
+                                                 "), not cycles: it has no milliseconds");
   return predict(graph).ticks / clock_hz * 1e3;
 }
 
@@ -169,9 +170,13 @@ std::string LatencyTable::to_json(int indent) const {
   j["fallback"] = f;
   json h = json::array();
   for (const HeldOutError& x : holdout)
-    h.push_back({{"arch", x.arch_id}, {"measured", x.measured}, {"predicted", x.predicted}, {"error_pct", x.error_pct},
+    h.push_back({{"arch", x.arch_id},
+                 {"measured", x.measured},
+                 {"predicted", x.predicted},
+                 {"error_pct", x.error_pct},
                  {"table_coverage", x.table_coverage}});
-  j["holdout"] = {{"subnets", h}, {"mean_abs_error_pct", holdout_mean_abs_error_pct},
+  j["holdout"] = {{"subnets", h},
+                  {"mean_abs_error_pct", holdout_mean_abs_error_pct},
                   {"max_abs_error_pct", holdout_max_abs_error_pct}};
   return j.dump(indent);
 }
@@ -199,7 +204,7 @@ LatencyTable LatencyTable::from_json(const std::string& text, const std::string&
   for (const auto& [key, v] : fb.value().items()) {
     json_util::Field f(v, file, fb.pointer() + "/" + key);
     t.fallback[key] = {f.get_double("per_mac"), f.get_double("per_element"), f.get_double("per_channel", 0),
-                        f.get_double("per_op")};
+                       f.get_double("per_op")};
   }
   if (root.has("holdout")) {
     const json_util::Field h = root.at("holdout");
@@ -237,8 +242,8 @@ std::optional<LatencyTable> LatencyTable::load_for_board(const std::string& boar
 
 CalibrationReport calibrate(const Board& board, const CalibrationOptions& options) {
   if (options.subnets < 2 || options.holdout < 1 || options.holdout >= options.subnets)
-    throw Error(ErrorCode::kInvalidArgument, "calibration needs at least 2 subnets and 1 to " +
-                                                 std::to_string(options.subnets - 1) + " held out");
+    throw Error(ErrorCode::kInvalidArgument,
+                "calibration needs at least 2 subnets and 1 to " + std::to_string(options.subnets - 1) + " held out");
   const auto t0 = std::chrono::steady_clock::now();
   const SearchSpace space = SearchSpace::load(options.space);
   HilProfiler profiler(board, options.profile);
@@ -256,8 +261,9 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
   const int max_tries = options.subnets * 50;
   for (int tries = 0; static_cast<int>(samples.size()) < options.subnets; ++tries) {
     if (tries >= max_tries)
-      throw Error(ErrorCode::kInfeasible, "only " + std::to_string(samples.size()) + " of " + std::to_string(max_tries) +
-                                              " subnets of space " + space.name + " fit " + board.name);
+      throw Error(ErrorCode::kInfeasible, "only " + std::to_string(samples.size()) + " of " +
+                                              std::to_string(max_tries) + " subnets of space " + space.name + " fit " +
+                                              board.name);
     const Arch arch = sample_arch(space, rng);
     Graph g = lower_to_graph(lower_to_net(space, arch));
     const CostReport r = analyze(g, board, cost);

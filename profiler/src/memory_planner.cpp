@@ -73,8 +73,7 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& buffers, PlacementStrat
     if (request.bytes <= 0) continue; // empty buffers sit at 0 and never conflict
     // In first-use order, a buffer that died before this one starts cannot meet any later one
     // either: dropping it keeps the scan to the buffers alive now.
-    if (by_first_use)
-      std::erase_if(placed, [&](const Placed& p) { return p.last_op < request.first_op; });
+    if (by_first_use) std::erase_if(placed, [&](const Placed& p) { return p.last_op < request.first_op; });
     std::int64_t offset = lowest_fit(placed, request, busy);
     plan.offsets[static_cast<std::size_t>(index)] = offset;
     plan.arena_bytes = std::max(plan.arena_bytes, offset + request.bytes);
@@ -129,7 +128,8 @@ bool plan_is_valid(const std::vector<BufferRequest>& buffers, const MemoryPlan& 
       bool disjoint = plan.offsets[a] + buffers[a].bytes <= plan.offsets[b] ||
                       plan.offsets[b] + buffers[b].bytes <= plan.offsets[a];
       if (!disjoint) {
-        if (why) *why = "buffers " + std::to_string(a) + " and " + std::to_string(b) + " are alive together and overlap";
+        if (why)
+          *why = "buffers " + std::to_string(a) + " and " + std::to_string(b) + " are alive together and overlap";
         return false;
       }
     }

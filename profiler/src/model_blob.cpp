@@ -45,12 +45,14 @@ PlanMapping map_plan(const Graph& g, const detail::ArenaResult& r) {
       if (in < 0 || m.buffer_of_tensor[static_cast<std::size_t>(in)] >= 0) continue;
       m.buffer_of_tensor[static_cast<std::size_t>(in)] = expect(g.tensors[static_cast<std::size_t>(in)].elements());
     }
-    const bool in_place = op.type == OpType::kDepthwiseConv && last_reader[static_cast<std::size_t>(op.input)] == static_cast<int>(o);
+    const bool in_place =
+        op.type == OpType::kDepthwiseConv && last_reader[static_cast<std::size_t>(op.input)] == static_cast<int>(o);
     if (in_place) {
       m.buffer_of_tensor[static_cast<std::size_t>(op.output)] = m.buffer_of_tensor[static_cast<std::size_t>(op.input)];
       m.in_place[o] = true;
     } else {
-      m.buffer_of_tensor[static_cast<std::size_t>(op.output)] = expect(g.tensors[static_cast<std::size_t>(op.output)].elements());
+      m.buffer_of_tensor[static_cast<std::size_t>(op.output)] =
+          expect(g.tensors[static_cast<std::size_t>(op.output)].elements());
     }
     if (r.scratch_bytes[o] > 0) m.scratch_buffer_of_op[o] = expect(r.scratch_bytes[o]);
   }
@@ -210,14 +212,14 @@ HostRunResult run_blob_on_host(const std::vector<std::uint8_t>& blob, const std:
     throw Error(ErrorCode::kInvalidArgument, "the host runtime refuses the model blob: " + firmware_status_name(s) +
                                                  (failed != 0xFFFFFFFFu ? " at op " + std::to_string(failed) : ""));
   if (input.size() != model.input_bytes)
-    throw Error(ErrorCode::kInvalidArgument, "input has " + std::to_string(input.size()) + " bytes, the model expects " +
-                                                 std::to_string(model.input_bytes));
+    throw Error(ErrorCode::kInvalidArgument, "input has " + std::to_string(input.size()) +
+                                                 " bytes, the model expects " + std::to_string(model.input_bytes));
   std::vector<std::uint8_t> arena(model.arena_bytes + 16, 0);
   std::memcpy(arena.data() + model.input_offset, input.data(), input.size());
   s = tn_model_invoke(&model, arena.data(), nullptr, nullptr, &failed);
   if (s != TN_OK)
-    throw Error(ErrorCode::kInternal, "the host runtime failed at op " + std::to_string(failed) + ": " +
-                                          firmware_status_name(s));
+    throw Error(ErrorCode::kInternal,
+                "the host runtime failed at op " + std::to_string(failed) + ": " + firmware_status_name(s));
   HostRunResult r;
   const auto* out = reinterpret_cast<const std::int8_t*>(arena.data() + model.output_offset);
   r.output.assign(out, out + model.output_bytes);

@@ -47,7 +47,8 @@ void TclRpcClient::connect(const std::string& host, int port, Millis timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!impl_->stream.try_connect(host, port, Millis(200))) {
     if (std::chrono::steady_clock::now() >= deadline)
-      throw Error(ErrorCode::kIo, impl_->peer + ": nothing accepts connections after " + std::to_string(timeout.count()) + " ms");
+      throw Error(ErrorCode::kIo,
+                  impl_->peer + ": nothing accepts connections after " + std::to_string(timeout.count()) + " ms");
     std::this_thread::sleep_for(Millis(20));
   }
 }
@@ -57,8 +58,8 @@ void TclRpcClient::close() { impl_->stream.close(); }
 std::string TclRpcClient::command(const std::string& tcl, Millis timeout) {
   Impl& s = *impl_;
   // "<rc> <result>": catch turns an error into rc 1 instead of a reply that looks like a result.
-  s.stream.send_all("set _tn_rc [catch {" + tcl + "} _tn_res]; set _tn_out \"$_tn_rc $_tn_res\"" + kTerminator,
-                    timeout, s.peer);
+  s.stream.send_all("set _tn_rc [catch {" + tcl + "} _tn_res]; set _tn_out \"$_tn_rc $_tn_res\"" + kTerminator, timeout,
+                    s.peer);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string::size_type end;
   while ((end = s.pending.find(kTerminator)) == std::string::npos) {
@@ -77,7 +78,8 @@ std::string TclRpcClient::command(const std::string& tcl, Millis timeout) {
   std::string result = reply.size() > rc.size() ? reply.substr(rc.size() + 1) : std::string();
   while (!result.empty() && (result.back() == '\n' || result.back() == ' ')) result.pop_back();
   if (rc != "0")
-    throw Error(ErrorCode::kIo, s.peer + ": '" + tcl.substr(0, 60) + "' failed: " + (result.empty() ? "(no message)" : result));
+    throw Error(ErrorCode::kIo,
+                s.peer + ": '" + tcl.substr(0, 60) + "' failed: " + (result.empty() ? "(no message)" : result));
   return result;
 }
 
@@ -100,10 +102,13 @@ std::string explain_openocd_failure(const std::string& board, const std::string&
                         log.find("unable to find a matching") != std::string::npos ||
                         log.find("Can't find a ST-Link") != std::string::npos;
   if (no_probe)
-    return "board " + board + ": OpenOCD found no debug probe. Is the board connected by USB, and may this user "
-           "access the ST-Link (udev rules from OpenOCD's contrib/60-openocd.rules)? OpenOCD said: " + log;
+    return "board " + board +
+           ": OpenOCD found no debug probe. Is the board connected by USB, and may this user "
+           "access the ST-Link (udev rules from OpenOCD's contrib/60-openocd.rules)? OpenOCD said: " +
+           log;
   if (log.find("LIBUSB_ERROR_ACCESS") != std::string::npos)
-    return "board " + board + ": no permission to open the debug probe (install OpenOCD's udev rules). OpenOCD said: " + log;
+    return "board " + board +
+           ": no permission to open the debug probe (install OpenOCD's udev rules). OpenOCD said: " + log;
   if (log.find("Can't find") != std::string::npos || log.find("couldn't open") != std::string::npos)
     return "board " + board + ": OpenOCD cannot find its board script. OpenOCD said: " + log;
   return "board " + board + ": OpenOCD failed to start: " + log;
@@ -134,15 +139,24 @@ OpenOcdServer::OpenOcdServer(const OpenOcdLaunch& launch, Millis timeout) : impl
   }
   impl_->gdb_port = detail::free_local_port();
   impl_->tcl_port = detail::free_local_port();
-  const std::vector<std::string> argv = {launch.program, "-f", launch.config, "-c", "bindto 127.0.0.1",
-                                         "-c", "gdb_port " + std::to_string(impl_->gdb_port),
-                                         "-c", "tcl_port " + std::to_string(impl_->tcl_port),
-                                         "-c", "telnet_port disabled",
-                                         "-c", "init"};
+  const std::vector<std::string> argv = {launch.program,
+                                         "-f",
+                                         launch.config,
+                                         "-c",
+                                         "bindto 127.0.0.1",
+                                         "-c",
+                                         "gdb_port " + std::to_string(impl_->gdb_port),
+                                         "-c",
+                                         "tcl_port " + std::to_string(impl_->tcl_port),
+                                         "-c",
+                                         "telnet_port disabled",
+                                         "-c",
+                                         "init"};
   impl_->process = detail::ChildProcess::spawn(argv, log);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!impl_->process.running()) throw Error(ErrorCode::kIo, explain_openocd_failure(launch.board, impl_->process.log_tail()));
+    if (!impl_->process.running())
+      throw Error(ErrorCode::kIo, explain_openocd_failure(launch.board, impl_->process.log_tail()));
     try {
       impl_->tcl.connect("127.0.0.1", impl_->tcl_port, Millis(200));
       return;

@@ -41,7 +41,8 @@ std::vector<Interval> demanded_rows(const Graph& graph, int split_op, int index,
     int in_size = graph.tensors[static_cast<std::size_t>(op.input)].h;
     Interval need = input_rows(op, out, in_size);
     rows[static_cast<std::size_t>(op.input)] = hull(rows[static_cast<std::size_t>(op.input)], need);
-    if (op.input2 >= 0) rows[static_cast<std::size_t>(op.input2)] = hull(rows[static_cast<std::size_t>(op.input2)], out);
+    if (op.input2 >= 0)
+      rows[static_cast<std::size_t>(op.input2)] = hull(rows[static_cast<std::size_t>(op.input2)], out);
   }
   return rows;
 }

@@ -14,9 +14,9 @@ namespace tinynas::detail {
 struct PatchTiling {
   int split_op = -1;
   int patches = 0;
-  std::vector<TensorShape> tile_shapes;  // per tensor; tensors after the split keep full shapes
-  std::vector<std::int64_t> patch_macs;  // per op in [0, split_op]: MACs summed over all patches
-  std::int64_t extra_macs = 0;           // sum of patch_macs minus the ops' whole-tensor MACs
+  std::vector<TensorShape> tile_shapes; // per tensor; tensors after the split keep full shapes
+  std::vector<std::int64_t> patch_macs; // per op in [0, split_op]: MACs summed over all patches
+  std::int64_t extra_macs = 0;          // sum of patch_macs minus the ops' whole-tensor MACs
 };
 
 // split_op: the op whose output is the split tensor. Requires that no tensor produced at or before

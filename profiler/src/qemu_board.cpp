@@ -31,8 +31,19 @@ struct QemuMachine::Impl {
 namespace {
 
 std::vector<std::string> qemu_argv(const QemuLaunch& l, int port) {
-  std::vector<std::string> a = {l.program, "-M", l.machine, "-nographic", "-monitor", "none", "-serial", "null",
-                                "-S", "-gdb", "tcp:127.0.0.1:" + std::to_string(port), "-kernel", l.kernel};
+  std::vector<std::string> a = {l.program,
+                                "-M",
+                                l.machine,
+                                "-nographic",
+                                "-monitor",
+                                "none",
+                                "-serial",
+                                "null",
+                                "-S",
+                                "-gdb",
+                                "tcp:127.0.0.1:" + std::to_string(port),
+                                "-kernel",
+                                l.kernel};
   if (l.icount_shift >= 0) {
     a.push_back("-icount");
     a.push_back("shift=" + std::to_string(l.icount_shift) + ",sleep=off");

@@ -87,8 +87,7 @@ std::vector<float> forward_op(const Graph& g, const Op& op, const FoldedOp& f,
                 acc += double{at(iy, ix, o)} * f.weight[(static_cast<std::size_t>(o) * k + ky) * k + kx];
               } else {
                 for (int i = 0; i < is.c; ++i)
-                  acc += double{at(iy, ix, i)} *
-                         f.weight[((static_cast<std::size_t>(o) * is.c + i) * k + ky) * k + kx];
+                  acc += double{at(iy, ix, i)} * f.weight[((static_cast<std::size_t>(o) * is.c + i) * k + ky) * k + kx];
               }
             }
           }
@@ -195,7 +194,8 @@ void quantize_weighted_op(const Graph& g, const Op& op, const FoldedOp& f, const
     break;
   case OpType::kDepthwiseConv: // [c][k][k] -> [k][k][c]
     for (int c = 0; c < oc; ++c)
-      for (int t = 0; t < k * k; ++t) q.weights[static_cast<std::size_t>(t) * oc + c] = qw(c, static_cast<std::size_t>(t));
+      for (int t = 0; t < k * k; ++t)
+        q.weights[static_cast<std::size_t>(t) * oc + c] = qw(c, static_cast<std::size_t>(t));
     break;
   default: // fully connected: [out][in] as is
     for (int o = 0; o < oc; ++o)
@@ -208,7 +208,8 @@ void quantize_weighted_op(const Graph& g, const Op& op, const FoldedOp& f, const
   for (int c = 0; c < oc; ++c) {
     const double acc_scale = double{s_in} * scale[static_cast<std::size_t>(c)];
     q.bias[static_cast<std::size_t>(c)] = saturate_int32(f.bias[static_cast<std::size_t>(c)] / acc_scale);
-    quantize_multiplier(acc_scale / s_out, q.multiplier[static_cast<std::size_t>(c)], q.shift[static_cast<std::size_t>(c)]);
+    quantize_multiplier(acc_scale / s_out, q.multiplier[static_cast<std::size_t>(c)],
+                        q.shift[static_cast<std::size_t>(c)]);
   }
   const TensorQuant& out = tq[static_cast<std::size_t>(op.output)];
   if (op.relu6) {
@@ -287,12 +288,14 @@ std::vector<FloatImage> random_images(const Graph& graph, int count, Rng& rng) {
   return images;
 }
 
-std::vector<std::vector<float>> float_forward(const Graph& graph, const FloatWeights& weights, const FloatImage& image) {
+std::vector<std::vector<float>> float_forward(const Graph& graph, const FloatWeights& weights,
+                                              const FloatImage& image) {
   return forward_folded(graph, fold_all(graph, weights), image);
 }
 
 QuantizedModel quantize(const Graph& graph, const FloatWeights& weights, const std::vector<FloatImage>& calibration) {
-  if (calibration.empty()) throw Error(ErrorCode::kInvalidArgument, "quantisation needs at least one calibration input");
+  if (calibration.empty())
+    throw Error(ErrorCode::kInvalidArgument, "quantisation needs at least one calibration input");
   const std::vector<FoldedOp> folded = fold_all(graph, weights);
   const std::size_t n = graph.tensors.size();
   std::vector<float> lo(n, std::numeric_limits<float>::max()), hi(n, std::numeric_limits<float>::lowest());
@@ -309,7 +312,8 @@ QuantizedModel quantize(const Graph& graph, const FloatWeights& weights, const s
   for (std::size_t i = 0; i < n; ++i) q.tensors[i] = activation_quant(lo[i], hi[i]);
   // TF-Lite's int8 average pool requantises nothing: its output has the input's parameters.
   for (const Op& op : graph.ops)
-    if (op.type == OpType::kAvgPool) q.tensors[static_cast<std::size_t>(op.output)] = q.tensors[static_cast<std::size_t>(op.input)];
+    if (op.type == OpType::kAvgPool)
+      q.tensors[static_cast<std::size_t>(op.output)] = q.tensors[static_cast<std::size_t>(op.input)];
 
   q.ops.resize(graph.ops.size());
   for (std::size_t o = 0; o < graph.ops.size(); ++o) {

@@ -21,7 +21,8 @@ py::tuple shape_tuple(const TensorShape& s) { return py::make_tuple(s.h, s.w, s.
 } // namespace
 
 void bind_profiler(py::module_& m) {
-  py::class_<Board>(m, "Board", "A target board (configs/boards/*.json): memory budgets, core, clock, runtime overhead.")
+  py::class_<Board>(m, "Board",
+                    "A target board (configs/boards/*.json): memory budgets, core, clock, runtime overhead.")
       .def_static("load", &Board::load, py::arg("name_or_path"))
       .def_readonly("name", &Board::name)
       .def_readonly("description", &Board::description)
@@ -52,7 +53,8 @@ void bind_profiler(py::module_& m) {
       .def_readonly("scratch_bytes", &LayerCost::scratch_bytes)
       .def_readonly("latency_ms", &LayerCost::latency_ms)
       .def("__repr__", [](const LayerCost& l) {
-        return "<LayerCost " + l.name + " macs=" + std::to_string(l.macs) + " sram=" + std::to_string(l.sram_bytes) + ">";
+        return "<LayerCost " + l.name + " macs=" + std::to_string(l.macs) + " sram=" + std::to_string(l.sram_bytes) +
+               ">";
       });
 
   py::class_<CostReport>(m, "Analysis", R"doc(
@@ -68,7 +70,8 @@ as ``tinynas analyze --json``.
       .def_readonly("model_flash_bytes", &CostReport::model_flash_bytes)
       .def_readonly("peak_sram_bytes", &CostReport::peak_sram_bytes)
       .def_readonly("total_sram_bytes", &CostReport::total_sram_bytes)
-      .def_property_readonly("peak_layer", [](const CostReport& r) { return r.layers.at(static_cast<std::size_t>(r.peak_op)).name; })
+      .def_property_readonly("peak_layer",
+                             [](const CostReport& r) { return r.layers.at(static_cast<std::size_t>(r.peak_op)).name; })
       .def_readonly("fits", &CostReport::fits)
       .def_readonly("fits_sram", &CostReport::fits_sram)
       .def_readonly("fits_flash", &CostReport::fits_flash)
@@ -79,8 +82,8 @@ as ``tinynas analyze --json``.
       .def("to_dict", [](const CostReport& r) { return json_to_python(r.to_json(-1)); })
       .def("__repr__", [](const CostReport& r) {
         return "<Analysis " + r.board + "/" + r.schedule + ": " + std::to_string(r.macs) + " MACs, peak " +
-               std::to_string(r.peak_sram_bytes) + " B SRAM, " + std::to_string(r.flash_bytes) + " B flash, fits=" +
-               (r.fits ? "True" : "False") + ">";
+               std::to_string(r.peak_sram_bytes) + " B SRAM, " + std::to_string(r.flash_bytes) +
+               " B flash, fits=" + (r.fits ? "True" : "False") + ">";
       });
 
   m.def(

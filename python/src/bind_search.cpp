@@ -110,7 +110,9 @@ Stage 1 of the search: for every (width, resolution) pair, the fraction of sampl
 and the MACs distribution of those that do. ``chosen`` is the pair stage 2 searches.
 )doc")
       .def_property_readonly("chosen", &chosen_pair_dict)
-      .def_property_readonly("pairs", &pair_dicts, "One dict per (width, resolution) pair, as stage1.json has it: fit fraction, mean/median/p80 MACs, eligibility.")
+      .def_property_readonly("pairs", &pair_dicts,
+                             "One dict per (width, resolution) pair, as stage1.json has it: fit fraction, "
+                             "mean/median/p80 MACs, eligibility.")
       .def_readonly("fallback", &Stage1Result::fallback)
       .def_readonly("seconds", &Stage1Result::seconds)
       .def(
@@ -141,28 +143,39 @@ void bind_result(py::module_& m) {
 The outcome of ``tinynas.search``: the best subnet, every evaluation, the Pareto front (score vs
 latency vs peak SRAM), the best score per generation and the stage-1 result.
 )doc")
-      .def_property_readonly("best", [](const PySearchResult& r) { return PyArch{r.result.best().arch, r.space}; })
+      .def_property_readonly("best",
+                             [](const PySearchResult& r) {
+                               return PyArch{r.result.best().arch, r.space};
+                             })
       .def_property_readonly("best_score", [](const PySearchResult& r) { return r.result.best().score; })
       .def_property_readonly("estimator", [](const PySearchResult& r) { return r.result.evolution.estimator; })
       .def_property_readonly("proxy", [](const PySearchResult& r) { return r.result.evolution.proxy; })
       .def_property_readonly("stage1", [](const PySearchResult& r) { return r.result.stage1; })
       .def_property_readonly("best_score_per_generation",
                              [](const PySearchResult& r) { return r.result.evolution.best_score_per_generation; })
-      .def_property_readonly("history", [](const PySearchResult& r) {
-        py::list out;
-        for (const auto& e : r.result.evolution.history) out.append(evaluation_dict(e, r.space));
-        return out;
-      }, "Every evaluated subnet, in order, as dicts.")
-      .def_property_readonly("pareto", [](const PySearchResult& r) {
-        py::list out;
-        for (std::size_t i : r.result.evolution.pareto) out.append(evaluation_dict(r.result.evolution.history[i], r.space));
-        return out;
-      }, "The non-dominated evaluations (max score, min latency, min peak SRAM).")
+      .def_property_readonly(
+          "history",
+          [](const PySearchResult& r) {
+            py::list out;
+            for (const auto& e : r.result.evolution.history) out.append(evaluation_dict(e, r.space));
+            return out;
+          },
+          "Every evaluated subnet, in order, as dicts.")
+      .def_property_readonly(
+          "pareto",
+          [](const PySearchResult& r) {
+            py::list out;
+            for (std::size_t i : r.result.evolution.pareto)
+              out.append(evaluation_dict(r.result.evolution.history[i], r.space));
+            return out;
+          },
+          "The non-dominated evaluations (max score, min latency, min peak SRAM).")
       .def_property_readonly("out_dir", [](const PySearchResult& r) { return r.result.out_dir; })
       .def("to_dict", [](const PySearchResult& r) { return json_to_python(r.result.to_json(-1)); })
       .def("__repr__", [](const PySearchResult& r) {
         const Evaluation& b = r.result.best();
-        return "<SearchResult best " + b.id + " score " + std::to_string(b.score) + " (" + r.result.evolution.estimator + ")>";
+        return "<SearchResult best " + b.id + " score " + std::to_string(b.score) + " (" +
+               r.result.evolution.estimator + ")>";
       });
 }
 

@@ -51,9 +51,7 @@ NetSpec net_of(const py::handle& model, const std::string& default_space) {
 
 namespace {
 
-std::vector<int> active(const std::vector<int>& genes, int depth) {
-  return {genes.begin(), genes.begin() + depth};
-}
+std::vector<int> active(const std::vector<int>& genes, int depth) { return {genes.begin(), genes.begin() + depth}; }
 
 PyArch arch_from_dict(const py::dict& d, const std::string& space_name) {
   std::string name = d.contains("space") ? d["space"].cast<std::string>() : space_name;
@@ -78,7 +76,9 @@ multipliers, resolutions, and per stage the depths, kernel sizes and expand rati
 )doc")
       .def_static(
           "load",
-          [](const std::string& name_or_path) { return std::const_pointer_cast<SearchSpace>(shared_space(name_or_path)); },
+          [](const std::string& name_or_path) {
+            return std::const_pointer_cast<SearchSpace>(shared_space(name_or_path));
+          },
           py::arg("name_or_path"), "Load a shipped space by name (\"mcunet\", \"fashion_mnist\") or a JSON file.")
       .def_readonly("name", &SearchSpace::name)
       .def_readonly("file", &SearchSpace::file)
@@ -92,7 +92,8 @@ multipliers, resolutions, and per stage the depths, kernel sizes and expand rati
            "Channels of a layer of base width `base_width` at multiplier `width` (make_divisible by 8).")
       .def(
           "sample",
-          [](const SearchSpace& s, int n, std::uint64_t seed, std::optional<double> width, std::optional<int> resolution) {
+          [](const SearchSpace& s, int n, std::uint64_t seed, std::optional<double> width,
+             std::optional<int> resolution) {
             auto space = shared_space(s.file.empty() ? s.name : s.file);
             Rng rng(seed);
             std::vector<PyArch> out;
@@ -127,7 +128,8 @@ block's kernel size and expand ratio. Immutable; equal archs have equal ``id``.
       .def_static("from_dict", &arch_from_dict, py::arg("d"), py::arg("space") = "mcunet",
                   "Build from a dict in the arch JSON format (its 'space' key wins over `space`).")
       .def_static(
-          "from_json", [](const std::string& text, const std::string& space) {
+          "from_json",
+          [](const std::string& text, const std::string& space) {
             auto s = shared_space(space);
             std::string name = arch_json_space_name(text);
             if (!name.empty()) s = shared_space(name);
@@ -135,7 +137,8 @@ block's kernel size and expand ratio. Immutable; equal archs have equal ``id``.
           },
           py::arg("text"), py::arg("space") = "mcunet")
       .def_static(
-          "from_id", [](const std::string& id, const std::string& space) {
+          "from_id",
+          [](const std::string& id, const std::string& space) {
             auto s = shared_space(space);
             return PyArch{arch_from_id(id, *s), s};
           },
@@ -144,33 +147,48 @@ block's kernel size and expand ratio. Immutable; equal archs have equal ``id``.
       .def_property_readonly("space", [](const PyArch& a) { return a.space->name; })
       .def_property_readonly("width", [](const PyArch& a) { return a.arch.width; })
       .def_property_readonly("resolution", [](const PyArch& a) { return a.arch.resolution; })
-      .def_property_readonly("depths", [](const PyArch& a) {
-        std::vector<int> d;
-        for (const auto& st : a.arch.stages) d.push_back(st.depth);
-        return d;
-      })
-      .def_property_readonly("kernels", [](const PyArch& a) {
-        std::vector<std::vector<int>> k;
-        for (const auto& st : a.arch.stages) k.push_back(active(st.kernels, st.depth));
-        return k;
-      }, "Per stage, the active blocks' depthwise kernel sizes.")
-      .def_property_readonly("expands", [](const PyArch& a) {
-        std::vector<std::vector<int>> e;
-        for (const auto& st : a.arch.stages) e.push_back(active(st.expands, st.depth));
-        return e;
-      }, "Per stage, the active blocks' expand ratios.")
-      .def_property_readonly("net", [](const PyArch& a) { return lower_to_net(*a.space, a.arch); },
-                             "The concrete network (every layer's channels, kernel, stride).")
-      .def("to_json", [](const PyArch& a, int indent) { return arch_to_json(a.arch, *a.space, indent); },
-           py::arg("indent") = 2)
+      .def_property_readonly("depths",
+                             [](const PyArch& a) {
+                               std::vector<int> d;
+                               for (const auto& st : a.arch.stages) d.push_back(st.depth);
+                               return d;
+                             })
+      .def_property_readonly(
+          "kernels",
+          [](const PyArch& a) {
+            std::vector<std::vector<int>> k;
+            for (const auto& st : a.arch.stages) k.push_back(active(st.kernels, st.depth));
+            return k;
+          },
+          "Per stage, the active blocks' depthwise kernel sizes.")
+      .def_property_readonly(
+          "expands",
+          [](const PyArch& a) {
+            std::vector<std::vector<int>> e;
+            for (const auto& st : a.arch.stages) e.push_back(active(st.expands, st.depth));
+            return e;
+          },
+          "Per stage, the active blocks' expand ratios.")
+      .def_property_readonly(
+          "net", [](const PyArch& a) { return lower_to_net(*a.space, a.arch); },
+          "The concrete network (every layer's channels, kernel, stride).")
+      .def(
+          "to_json", [](const PyArch& a, int indent) { return arch_to_json(a.arch, *a.space, indent); },
+          py::arg("indent") = 2)
       .def("to_dict", [](const PyArch& a) { return json_to_python(arch_to_json(a.arch, *a.space, -1)); })
-      .def("to_netconfig", [](const PyArch& a) { return json_to_python(netconfig_from_net(lower_to_net(*a.space, a.arch))); },
-           "The OFA/MCUNet net config (dict) that builds this subnet in PyTorch.")
-      .def("save", [](const PyArch& a, const std::string& path) {
-        std::string text = arch_to_json(a.arch, *a.space);
-        py::module_::import("pathlib").attr("Path")(path).attr("write_text")(text + "\n");
-      }, py::arg("path"), "Write the arch JSON file (`tinynas analyze` reads it).")
-      .def("__eq__", [](const PyArch& a, const PyArch& b) { return a.space->name == b.space->name && a.arch.id() == b.arch.id(); })
+      .def(
+          "to_netconfig",
+          [](const PyArch& a) { return json_to_python(netconfig_from_net(lower_to_net(*a.space, a.arch))); },
+          "The OFA/MCUNet net config (dict) that builds this subnet in PyTorch.")
+      .def(
+          "save",
+          [](const PyArch& a, const std::string& path) {
+            std::string text = arch_to_json(a.arch, *a.space);
+            py::module_::import("pathlib").attr("Path")(path).attr("write_text")(text + "\n");
+          },
+          py::arg("path"), "Write the arch JSON file (`tinynas analyze` reads it).")
+      .def("__eq__", [](const PyArch& a,
+                        const PyArch& b) { return a.space->name == b.space->name && a.arch.id() == b.arch.id(); })
       .def("__hash__", [](const PyArch& a) { return py::hash(py::str(a.space->name + "/" + a.arch.id())); })
       .def("__repr__", [](const PyArch& a) { return "<Arch " + a.space->name + " " + a.arch.id() + ">"; });
 
@@ -181,7 +199,8 @@ block's kernel size and expand ratio. Immutable; equal archs have equal ``id``.
       .def_property_readonly("num_blocks", [](const NetSpec& n) { return n.blocks.size(); })
       .def("to_netconfig", [](const NetSpec& n) { return json_to_python(netconfig_from_net(n)); })
       .def("__repr__", [](const NetSpec& n) {
-        return "<Net '" + n.name + "' " + std::to_string(n.resolution) + "px, " + std::to_string(n.blocks.size()) + " blocks>";
+        return "<Net '" + n.name + "' " + std::to_string(n.resolution) + "px, " + std::to_string(n.blocks.size()) +
+               " blocks>";
       });
 
   m.def("load_arch", &load_arch, py::arg("path"), py::arg("space") = "mcunet", R"doc(
@@ -191,8 +210,10 @@ Returns an ``Arch`` when the model is a member of `space` (or of the space its f
 otherwise a ``Net`` (which ``analyze`` accepts all the same). Raises ValueError naming the file
 and field on malformed input.
 )doc");
-  m.def("list_spaces", [] { return list_configs("spaces"); }, "Names of the shipped search spaces.");
-  m.def("list_boards", [] { return list_configs("boards"); }, "Names of the shipped boards.");
+  m.def(
+      "list_spaces", [] { return list_configs("spaces"); }, "Names of the shipped search spaces.");
+  m.def(
+      "list_boards", [] { return list_configs("boards"); }, "Names of the shipped boards.");
 }
 
 } // namespace tinynas::python

@@ -45,8 +45,7 @@ void write_file_atomic(const std::string& path, std::string_view content) {
     fail("cannot sync", temporary, error);
   }
   if (::close(fd) != 0) fail("cannot close", temporary, errno);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    fail("cannot rename " + temporary + " to", path, errno);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename " + temporary + " to", path, errno);
 }
 
 void append_file(const std::string& path, std::string_view content) {

@@ -16,14 +16,11 @@ namespace {
 
 constexpr int kCheckpointVersion = 1;
 
-std::string checkpoint_path(const std::string& dir) {
-  return (std::filesystem::path(dir) / kCheckpointFile).string();
-}
+std::string checkpoint_path(const std::string& dir) { return (std::filesystem::path(dir) / kCheckpointFile).string(); }
 
 } // namespace
 
-std::string checkpoint_to_json(const SearchConfig& config, double width, int resolution,
-                               const EvolutionState& s) {
+std::string checkpoint_to_json(const SearchConfig& config, double width, int resolution, const EvolutionState& s) {
   json j;
   j["format"] = "tinynas-search-checkpoint";
   j["version"] = kCheckpointVersion;
@@ -47,8 +44,8 @@ Checkpoint checkpoint_from_json(std::string_view text, const std::string& file) 
     throw Error(ErrorCode::kInvalidFile, "not a TinyNAS search checkpoint", file, "/format");
   if (j.value("version", 0) != kCheckpointVersion)
     throw Error(ErrorCode::kInvalidFile,
-                "checkpoint version " + j.value("version", json(nullptr)).dump() +
-                    " is not supported (expected " + std::to_string(kCheckpointVersion) + ")",
+                "checkpoint version " + j.value("version", json(nullptr)).dump() + " is not supported (expected " +
+                    std::to_string(kCheckpointVersion) + ")",
                 file, "/version");
   Checkpoint c;
   if (!j.contains("config") || !j.contains("chosen") || !j.contains("state"))
@@ -62,12 +59,12 @@ Checkpoint checkpoint_from_json(std::string_view text, const std::string& file) 
     c.state.rng_state = state.at("rng").get<std::string>();
     const json& population = state.at("population");
     for (std::size_t i = 0; i < population.size(); ++i)
-      c.state.population.push_back(search_json::genes_from_json(population[i], c.config.space, file,
-                                                                "/state/population/" + std::to_string(i)));
+      c.state.population.push_back(
+          search_json::genes_from_json(population[i], c.config.space, file, "/state/population/" + std::to_string(i)));
     const json& history = state.at("history");
     for (std::size_t i = 0; i < history.size(); ++i)
-      c.state.history.push_back(search_json::evaluation_from_json(history[i], c.config.space, file,
-                                                                  "/state/history/" + std::to_string(i)));
+      c.state.history.push_back(
+          search_json::evaluation_from_json(history[i], c.config.space, file, "/state/history/" + std::to_string(i)));
   } catch (const json::exception& e) {
     throw Error(ErrorCode::kInvalidFile, std::string("malformed checkpoint: ") + e.what(), file);
   }

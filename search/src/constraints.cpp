@@ -21,11 +21,11 @@ CostOptions Constraints::cost_options() const {
 }
 
 std::string Constraints::describe() const {
-  std::string latency = !latency_ms    ? "no latency budget"
+  std::string latency = !latency_ms     ? "no latency budget"
                         : latency_table ? fmt::format("latency {:g} ms (calibrated table)", *latency_ms)
                                         : fmt::format("latency {:g} ms (estimate)", *latency_ms);
-  return fmt::format("SRAM {}, flash {}, {} (board {}, schedule {})", format_size(sram_bytes),
-                     format_size(flash_bytes), latency, board.name, schedule_name(schedule));
+  return fmt::format("SRAM {}, flash {}, {} (board {}, schedule {})", format_size(sram_bytes), format_size(flash_bytes),
+                     latency, board.name, schedule_name(schedule));
 }
 
 Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_bytes,
@@ -41,8 +41,7 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
     throw Error(ErrorCode::kInvalidArgument,
                 "--flash: the flash budget must be positive (board \"" + board.name + "\" declares none)");
   if (latency_ms && !(std::isfinite(*latency_ms) && *latency_ms > 0))
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--latency: must be positive, found {:g} ms", *latency_ms));
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--latency: must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
   if (latency_ms) {
     if (auto table = LatencyTable::load_for_board(board.name))

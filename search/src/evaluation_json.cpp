@@ -56,8 +56,7 @@ json genes_to_json(const Arch& arch) {
           {"expands", expands}};
 }
 
-Arch genes_from_json(const json& j, const SearchSpace& space, const std::string& file,
-                     const std::string& field) {
+Arch genes_from_json(const json& j, const SearchSpace& space, const std::string& file, const std::string& field) {
   Arch a;
   try {
     a.width = j.at("width").get<double>();
@@ -66,8 +65,7 @@ Arch genes_from_json(const json& j, const SearchSpace& space, const std::string&
     const json& kernels = j.at("kernels");
     const json& expands = j.at("expands");
     if (depths.size() != kernels.size() || depths.size() != expands.size())
-      throw Error(ErrorCode::kInvalidFile, "depths, kernels and expands list different numbers of stages",
-                  file, field);
+      throw Error(ErrorCode::kInvalidFile, "depths, kernels and expands list different numbers of stages", file, field);
     for (std::size_t s = 0; s < depths.size(); ++s)
       a.stages.push_back(
           {depths[s].get<int>(), kernels[s].get<std::vector<int>>(), expands[s].get<std::vector<int>>()});

@@ -22,15 +22,13 @@ void validate(const EvolutionOptions& o) {
   auto bad = [](const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); };
   if (o.population < 1) throw bad(fmt::format("--population: must be at least 1, found {}", o.population));
   if (o.parents < 1 || o.parents > o.population)
-    throw bad(fmt::format("--parents: must be between 1 and the population ({}), found {}", o.population,
-                          o.parents));
+    throw bad(fmt::format("--parents: must be between 1 and the population ({}), found {}", o.population, o.parents));
   if (!(o.mutation_ratio >= 0 && o.mutation_ratio <= 1))
     throw bad(fmt::format("--mutation-ratio: must be in [0, 1], found {:g}", o.mutation_ratio));
   if (!(o.mutation_prob >= 0 && o.mutation_prob <= 1))
     throw bad(fmt::format("--mutation-prob: must be in [0, 1], found {:g}", o.mutation_prob));
   if (o.generations < 0) throw bad(fmt::format("--generations: must be 0 or more, found {}", o.generations));
-  if (o.max_attempts < 1)
-    throw bad(fmt::format("--max-attempts: must be at least 1, found {}", o.max_attempts));
+  if (o.max_attempts < 1) throw bad(fmt::format("--max-attempts: must be at least 1, found {}", o.max_attempts));
 }
 
 EvolutionResult summarize_evolution(const EvolutionState& state, const AccuracyEstimator& estimator) {
@@ -66,8 +64,8 @@ public:
   Evolver(const SearchSpace& space, const Constraints& constraints, double width, int resolution,
           AccuracyEstimator& estimator, const EvolutionOptions& options, EvolutionState state,
           const EvolutionHooks& hooks)
-      : space_(space), constraints_(constraints), width_(width), resolution_(resolution),
-        estimator_(estimator), options_(options), state_(std::move(state)), hooks_(hooks) {}
+      : space_(space), constraints_(constraints), width_(width), resolution_(resolution), estimator_(estimator),
+        options_(options), state_(std::move(state)), hooks_(hooks) {}
 
   EvolutionResult run() {
     validate(options_);
@@ -97,26 +95,23 @@ private:
       const Arch& a = state_.population[i];
       validate_arch(a, space_, "checkpoint");
       if (a.width != width_ || a.resolution != resolution_)
-        throw Error(
-            ErrorCode::kInvalidFile,
-            fmt::format("population member {} is in (width {:g}, resolution {}), not in the pair stage 1 "
-                        "chose (width {:g}, resolution {})",
-                        i, a.width, a.resolution, width_, resolution_),
-            "checkpoint", "/state/population/" + std::to_string(i));
+        throw Error(ErrorCode::kInvalidFile,
+                    fmt::format("population member {} is in (width {:g}, resolution {}), not in the pair stage 1 "
+                                "chose (width {:g}, resolution {})",
+                                i, a.width, a.resolution, width_, resolution_),
+                    "checkpoint", "/state/population/" + std::to_string(i));
     }
     rng_.set_state(state_.rng_state);
     for (std::size_t i = 0; i < state_.history.size(); ++i) {
       if (!cache_.emplace(state_.history[i].id, i).second)
-        throw Error(ErrorCode::kInvalidFile,
-                    "subnet " + state_.history[i].id + " appears twice in the history", "checkpoint",
-                    "/state/history/" + std::to_string(i));
+        throw Error(ErrorCode::kInvalidFile, "subnet " + state_.history[i].id + " appears twice in the history",
+                    "checkpoint", "/state/history/" + std::to_string(i));
       note_best(i);
     }
     for (const Arch& a : state_.population)
       if (!cache_.count(a.id()))
-        throw Error(ErrorCode::kInvalidFile,
-                    "population member " + a.id() + " has no evaluation in the history", "checkpoint",
-                    "/state/population");
+        throw Error(ErrorCode::kInvalidFile, "population member " + a.id() + " has no evaluation in the history",
+                    "checkpoint", "/state/population");
   }
 
   void next_generation() {
@@ -129,15 +124,14 @@ private:
     children.reserve(static_cast<std::size_t>(options_.population));
     for (int i = 0; i < mutations; ++i) {
       const Arch& parent = random_parent();
-      children.push_back(draw_fitting("mutation of " + parent.id(), [&] {
-        return genetic::mutate(parent, space_, options_.mutation_prob, rng_);
-      }));
+      children.push_back(draw_fitting("mutation of " + parent.id(),
+                                      [&] { return genetic::mutate(parent, space_, options_.mutation_prob, rng_); }));
     }
     for (int i = mutations; i < options_.population; ++i) {
       const Arch& a = random_parent();
       const Arch& b = random_parent();
-      children.push_back(draw_fitting("crossover of " + a.id() + " and " + b.id(),
-                                      [&] { return genetic::crossover(a, b, rng_); }));
+      children.push_back(
+          draw_fitting("crossover of " + a.id() + " and " + b.id(), [&] { return genetic::crossover(a, b, rng_); }));
     }
     const std::size_t first_new = state_.history.size();
     evaluate(children, generation);
@@ -183,11 +177,10 @@ private:
       Arch candidate = draw();
       if (check(candidate).fits) return candidate;
     }
-    throw Error(
-        ErrorCode::kInfeasible,
-        fmt::format("stage 2 found no {} that fits {} in {} attempts (width {:g}, resolution {}); relax the "
-                    "budgets or raise --max-attempts",
-                    what, constraints_.describe(), options_.max_attempts, width_, resolution_));
+    throw Error(ErrorCode::kInfeasible,
+                fmt::format("stage 2 found no {} that fits {} in {} attempts (width {:g}, resolution {}); relax the "
+                            "budgets or raise --max-attempts",
+                            what, constraints_.describe(), options_.max_attempts, width_, resolution_));
   }
 
   const FitCheck& check(const Arch& arch) {
@@ -211,18 +204,15 @@ private:
     if (batch.empty()) return;
     const std::vector<double> scores = estimator_.evaluate(batch);
     if (scores.size() != batch.size())
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("estimator \"{}\" returned {} scores for {} subnets", estimator_.name(),
-                              scores.size(), batch.size()));
+      throw Error(ErrorCode::kInvalidArgument, fmt::format("estimator \"{}\" returned {} scores for {} subnets",
+                                                           estimator_.name(), scores.size(), batch.size()));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (!std::isfinite(scores[i]))
-        throw Error(ErrorCode::kInvalidArgument,
-                    fmt::format("estimator \"{}\" returned the non-finite score {} for "
-                                "subnet {}",
-                                estimator_.name(), scores[i], ids[i]));
+        throw Error(ErrorCode::kInvalidArgument, fmt::format("estimator \"{}\" returned the non-finite score {} for "
+                                                             "subnet {}",
+                                                             estimator_.name(), scores[i], ids[i]));
       const std::size_t index = state_.history.size();
-      state_.history.push_back(
-          {ids[i], std::move(batch[i]), generation, scores[i], checked_.at(ids[i]).cost});
+      state_.history.push_back({ids[i], std::move(batch[i]), generation, scores[i], checked_.at(ids[i]).cost});
       cache_.emplace(ids[i], index);
       note_best(index);
     }
@@ -252,8 +242,7 @@ private:
     }
     if (hooks_.stop && hooks_.stop->load())
       throw Error(ErrorCode::kInterrupted,
-                  fmt::format("stopped after generation {} of {}; {}", state_.generation,
-                              options_.generations,
+                  fmt::format("stopped after generation {} of {}; {}", state_.generation, options_.generations,
                               hooks_.checkpoint ? "the checkpoint holds everything needed to resume"
                                                 : "nothing was checkpointed"));
   }
@@ -277,9 +266,9 @@ private:
 
 } // namespace
 
-EvolutionResult run_evolution(const SearchSpace& space, const Constraints& constraints, double width,
-                              int resolution, AccuracyEstimator& estimator, const EvolutionOptions& options,
-                              EvolutionState state, const EvolutionHooks& hooks) {
+EvolutionResult run_evolution(const SearchSpace& space, const Constraints& constraints, double width, int resolution,
+                              AccuracyEstimator& estimator, const EvolutionOptions& options, EvolutionState state,
+                              const EvolutionHooks& hooks) {
   return Evolver(space, constraints, width, resolution, estimator, options, std::move(state), hooks).run();
 }
 

@@ -68,8 +68,9 @@ HilCheckResult check_finalists_on_board(const SearchResult& result, const HilChe
 void write_hil_files(const std::string& dir, const HilCheckResult& hil, const SearchResult& result) {
   files::write_file_atomic(dir + "/hil.json", hil.to_json(result.config.constraints) + "\n");
   if (hil.best >= 0)
-    files::write_file_atomic(dir + "/best_hil.json",
-                      arch_to_json(hil.candidates[static_cast<std::size_t>(hil.best)].arch, result.config.space) + "\n");
+    files::write_file_atomic(
+        dir + "/best_hil.json",
+        arch_to_json(hil.candidates[static_cast<std::size_t>(hil.best)].arch, result.config.space) + "\n");
 }
 
 std::string HilCheckResult::to_json(const Constraints& constraints, int indent) const {
@@ -78,24 +79,24 @@ std::string HilCheckResult::to_json(const Constraints& constraints, int indent) 
   j["board"] = board;
   j["emulated"] = emulated;
   j["measured_ms_meaning"] = emulated ? "QEMU instructions at the search board's clock (" + constraints.board.name +
-                                             "), one per cycle: comparable with the estimate, not a real latency"
+                                            "), one per cycle: comparable with the estimate, not a real latency"
                                       : "cycles at the measured board's clock";
   j["latency_budget_ms"] = constraints.latency_ms ? json(*constraints.latency_ms) : json(nullptr);
   j["best"] = best >= 0 ? json(candidates[static_cast<std::size_t>(best)].id) : json(nullptr);
   j["candidates"] = json::array();
   for (const HilCandidate& c : candidates) {
-    j["candidates"].push_back({{"id", c.id},
-                               {"score", c.score},
-                               {"estimated_ms", c.estimated_ms},
-                               {"measured_ms", c.measured_ms},
-                               {"latency", {{"value", c.measured.value},
-                                            {"unit", c.measured.unit},
-                                            {"source", latency_source_name(c.measured.source)}}},
-                               {"instructions", c.instructions},
-                               {"peak_sram_bytes_measured", c.peak_sram_bytes_measured},
-                               {"peak_sram_bytes_predicted", c.peak_sram_bytes_predicted},
-                               {"bit_exact", c.bit_exact},
-                               {"fits_latency", c.fits_latency}});
+    j["candidates"].push_back(
+        {{"id", c.id},
+         {"score", c.score},
+         {"estimated_ms", c.estimated_ms},
+         {"measured_ms", c.measured_ms},
+         {"latency",
+          {{"value", c.measured.value}, {"unit", c.measured.unit}, {"source", latency_source_name(c.measured.source)}}},
+         {"instructions", c.instructions},
+         {"peak_sram_bytes_measured", c.peak_sram_bytes_measured},
+         {"peak_sram_bytes_predicted", c.peak_sram_bytes_predicted},
+         {"bit_exact", c.bit_exact},
+         {"fits_latency", c.fits_latency}});
   }
   return j.dump(indent);
 }

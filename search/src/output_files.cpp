@@ -17,18 +17,15 @@ namespace tinynas::outputs {
 
 using nlohmann::json;
 
-std::string path_in(const std::string& dir, const char* file) {
-  return (std::filesystem::path(dir) / file).string();
-}
+std::string path_in(const std::string& dir, const char* file) { return (std::filesystem::path(dir) / file).string(); }
 
 void remove_previous(const std::string& dir) {
-  for (const char* file : {kCheckpointFile, kStage1File, kHistoryFile, kParetoFile, kBestFile,
-                           kBestNetconfigFile, kSummaryFile}) {
+  for (const char* file :
+       {kCheckpointFile, kStage1File, kHistoryFile, kParetoFile, kBestFile, kBestNetconfigFile, kSummaryFile}) {
     std::error_code error;
     std::filesystem::remove(path_in(dir, file), error);
     if (error)
-      throw Error(ErrorCode::kIo, "cannot remove the previous search's file: " + error.message(),
-                  path_in(dir, file));
+      throw Error(ErrorCode::kIo, "cannot remove the previous search's file: " + error.message(), path_in(dir, file));
   }
 }
 
@@ -81,8 +78,7 @@ void write_results(const std::string& dir, const SearchResult& result) {
 
   const Evaluation& best = result.best();
   files::write_file_atomic(path_in(dir, kBestFile), arch_to_json(best.arch, space) + "\n");
-  files::write_file_atomic(path_in(dir, kBestNetconfigFile),
-                           netconfig_from_net(lower_to_net(space, best.arch)) + "\n");
+  files::write_file_atomic(path_in(dir, kBestNetconfigFile), netconfig_from_net(lower_to_net(space, best.arch)) + "\n");
   files::write_file_atomic(path_in(dir, kSummaryFile), summary_markdown(result));
 }
 

@@ -25,25 +25,19 @@ json config_json(const SearchConfig& c) {
                             {"data_dir", c.estimator_options.data_dir},
                             {"eval_images", c.estimator_options.eval_images},
                             {"calibration_batches", c.estimator_options.calibration_batches}};
-  j["stage1"] = {{"samples", c.stage1.samples},
-                 {"fixed_width", c.stage1.fixed_width},
-                 {"seed", c.stage1.seed},
-                 {"rule", stage1_rule_name(c.stage1.rule)},
-                 {"quantile", c.stage1.quantile},
-                 {"min_fit_fraction", c.stage1.min_fit_fraction}};
-  j["evolution"] = {
-      {"population", c.evolution.population},         {"parents", c.evolution.parents},
-      {"mutation_ratio", c.evolution.mutation_ratio}, {"mutation_prob", c.evolution.mutation_prob},
-      {"generations", c.evolution.generations},       {"seed", c.evolution.seed},
-      {"max_attempts", c.evolution.max_attempts}};
+  j["stage1"] = {{"samples", c.stage1.samples},   {"fixed_width", c.stage1.fixed_width},
+                 {"seed", c.stage1.seed},         {"rule", stage1_rule_name(c.stage1.rule)},
+                 {"quantile", c.stage1.quantile}, {"min_fit_fraction", c.stage1.min_fit_fraction}};
+  j["evolution"] = {{"population", c.evolution.population},         {"parents", c.evolution.parents},
+                    {"mutation_ratio", c.evolution.mutation_ratio}, {"mutation_prob", c.evolution.mutation_prob},
+                    {"generations", c.evolution.generations},       {"seed", c.evolution.seed},
+                    {"max_attempts", c.evolution.max_attempts}};
   return j;
 }
 
 } // namespace
 
-std::string search_config_to_json(const SearchConfig& config, int indent) {
-  return config_json(config).dump(indent);
-}
+std::string search_config_to_json(const SearchConfig& config, int indent) { return config_json(config).dump(indent); }
 
 SearchConfig search_config_from_json(std::string_view text, const std::string& file) {
   json j = json::parse(text.begin(), text.end(), nullptr, false);
@@ -94,8 +88,7 @@ std::string search_config_difference(const SearchConfig& checkpoint, const Searc
   const json fb = b.flatten();
   for (const auto& [key, value] : fa.items()) {
     if (!fb.contains(key)) return key + ": " + value.dump() + " in the checkpoint, absent now";
-    if (fb.at(key) != value)
-      return key + ": " + value.dump() + " in the checkpoint, " + fb.at(key).dump() + " now";
+    if (fb.at(key) != value) return key + ": " + value.dump() + " in the checkpoint, " + fb.at(key).dump() + " now";
   }
   for (const auto& [key, value] : fb.items())
     if (!fa.contains(key)) return key + ": absent in the checkpoint, " + value.dump() + " now";

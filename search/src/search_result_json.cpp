@@ -17,8 +17,7 @@ std::string SearchResult::to_json(int indent) const {
   best_json["arch"] = json::parse(arch_to_json(b.arch, config.space, -1));
   best_json["fits"] = fits(b.cost, config.constraints);
   j["best"] = std::move(best_json);
-  j["estimator"] = {
-      {"name", evolution.estimator}, {"proxy", evolution.proxy}, {"score_unit", evolution.score_unit}};
+  j["estimator"] = {{"name", evolution.estimator}, {"proxy", evolution.proxy}, {"score_unit", evolution.score_unit}};
   j["space"] = config.space.name;
   j["budgets"] = search_json::budgets_to_json(config.constraints);
   const PairStats& pair = stage1.chosen_pair();

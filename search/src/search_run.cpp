@@ -17,10 +17,9 @@ namespace {
 
 void require_estimator(const SearchConfig& config, const AccuracyEstimator& estimator) {
   if (estimator.name() != config.estimator)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("the search is configured for estimator \"{}\" but was given "
-                            "estimator \"{}\"",
-                            config.estimator, estimator.name()));
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("the search is configured for estimator \"{}\" but was given "
+                                                         "estimator \"{}\"",
+                                                         config.estimator, estimator.name()));
   const double width = estimator.required_width();
   if (width > 0 && std::abs(config.stage1.fixed_width - width) > 1e-9)
     throw Error(ErrorCode::kInvalidArgument,
@@ -65,11 +64,10 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
   require_estimator(config, estimator);
   if (!out_dir.empty()) {
     if (has_checkpoint(out_dir) && !overwrite)
-      throw Error(
-          ErrorCode::kInvalidArgument,
-          fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another "
-                      "--out, or pass --overwrite to start over",
-                      out_dir, out_dir));
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another "
+                              "--out, or pass --overwrite to start over",
+                              out_dir, out_dir));
     files::make_directory(out_dir);
     outputs::remove_previous(out_dir);
   }
@@ -90,11 +88,10 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
   Checkpoint checkpoint = read_checkpoint(dir);
   const std::string difference = search_config_difference(checkpoint.config, config);
   if (!difference.empty())
-    throw Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("--resume {}: this search differs from the checkpointed one ({}); resume with the same "
-                    "options (only --generations may grow)",
-                    dir, difference));
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--resume {}: this search differs from the checkpointed one ({}); resume with the same "
+                            "options (only --generations may grow)",
+                            dir, difference));
   if (config.evolution.generations < checkpoint.state.generation)
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("--generations {}: the checkpoint in {} has already done {} generations",
@@ -106,10 +103,9 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
   if (pair.width != checkpoint.width || pair.resolution != checkpoint.resolution)
     throw Error(
         ErrorCode::kInvalidFile,
-        fmt::format(
-            "stage 1 now chooses width {:g}, resolution {}, but the checkpoint evolved in width {:g}, "
-            "resolution {}: the cost model or the board changed since it was written; start a new search",
-            pair.width, pair.resolution, checkpoint.width, checkpoint.resolution),
+        fmt::format("stage 1 now chooses width {:g}, resolution {}, but the checkpoint evolved in width {:g}, "
+                    "resolution {}: the cost model or the board changed since it was written; start a new search",
+                    pair.width, pair.resolution, checkpoint.width, checkpoint.resolution),
         outputs::path_in(dir, kCheckpointFile));
   outputs::write_stage1(dir, stage1);
   outputs::rewrite_history(dir, checkpoint.state.history);

@@ -35,8 +35,7 @@ Stage1Rule parse_stage1_rule(std::string_view name) {
 
 void validate(const Stage1Options& options) {
   if (options.samples < 1)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--samples: must be at least 1, found {}", options.samples));
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--samples: must be at least 1, found {}", options.samples));
   if (!(options.quantile > 0 && options.quantile <= 1))
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("--stage1-quantile: must be in (0, 1], found {:g}", options.quantile));
@@ -113,17 +112,16 @@ PairStats pair_stats(const std::vector<SampleFigures>& samples, const Stage1Opti
                           floor.cost.latency_ms);
   const std::string at_width =
       options.fixed_width > 0 ? fmt::format(" at width {:g} (the estimator's only width)", options.fixed_width) : "";
-  throw Error(
-      ErrorCode::kInfeasible,
-      fmt::format("no subnet of space \"{}\"{} fits {}: among {} sampled subnets ({} per pair) the least "
-                  "SRAM needed was {} and the least flash {}{}; the space's smallest subnet {} needs SRAM {} "
-                  "and flash {}. Raise the budgets, or use a smaller space or a leaner schedule",
-                  space.name, at_width, constraints.describe(),
-                  static_cast<std::int64_t>(options.samples) * static_cast<std::int64_t>(pairs.size()),
-                  options.samples, format_size(static_cast<std::uint64_t>(min_sram)),
-                  format_size(static_cast<std::uint64_t>(min_flash)), latency, smallest.id(),
-                  format_size(static_cast<std::uint64_t>(floor.cost.total_sram_bytes)),
-                  format_size(static_cast<std::uint64_t>(floor.cost.flash_bytes))));
+  throw Error(ErrorCode::kInfeasible,
+              fmt::format("no subnet of space \"{}\"{} fits {}: among {} sampled subnets ({} per pair) the least "
+                          "SRAM needed was {} and the least flash {}{}; the space's smallest subnet {} needs SRAM {} "
+                          "and flash {}. Raise the budgets, or use a smaller space or a leaner schedule",
+                          space.name, at_width, constraints.describe(),
+                          static_cast<std::int64_t>(options.samples) * static_cast<std::int64_t>(pairs.size()),
+                          options.samples, format_size(static_cast<std::uint64_t>(min_sram)),
+                          format_size(static_cast<std::uint64_t>(min_flash)), latency, smallest.id(),
+                          format_size(static_cast<std::uint64_t>(floor.cost.total_sram_bytes)),
+                          format_size(static_cast<std::uint64_t>(floor.cost.flash_bytes))));
 }
 
 } // namespace
@@ -139,9 +137,7 @@ int select_pair(std::vector<PairStats>& pairs, const Stage1Options& options, boo
   }
   if (fallback) *fallback = !any_eligible;
   auto candidate = [&](const PairStats& p) { return any_eligible ? p.eligible : allowed(p) && p.fitting > 0; };
-  auto value = [&](const PairStats& p) {
-    return options.rule == Stage1Rule::kMean ? p.mean_macs : p.quantile_macs;
-  };
+  auto value = [&](const PairStats& p) { return options.rule == Stage1Rule::kMean ? p.mean_macs : p.quantile_macs; };
   auto better = [&](const PairStats& a, const PairStats& b) {
     if (value(a) != value(b)) return value(a) > value(b);
     if (a.fit_fraction != b.fit_fraction) return a.fit_fraction > b.fit_fraction;
@@ -156,15 +152,13 @@ int select_pair(std::vector<PairStats>& pairs, const Stage1Options& options, boo
   return best;
 }
 
-Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints,
-                        const Stage1Options& options) {
+Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints, const Stage1Options& options) {
   validate(options);
-  if (options.fixed_width > 0 &&
-      std::none_of(space.width_mults.begin(), space.width_mults.end(),
-                   [&](double w) { return std::abs(w - options.fixed_width) < 1e-9; }))
+  if (options.fixed_width > 0 && std::none_of(space.width_mults.begin(), space.width_mults.end(),
+                                              [&](double w) { return std::abs(w - options.fixed_width) < 1e-9; }))
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("stage 1: width {:g} is not one of space \"{}\"'s width multipliers",
-                            options.fixed_width, space.name));
+                fmt::format("stage 1: width {:g} is not one of space \"{}\"'s width multipliers", options.fixed_width,
+                            space.name));
   const auto start = std::chrono::steady_clock::now();
   const std::size_t resolutions = space.resolutions.size();
   const std::size_t pair_count = space.width_mults.size() * resolutions;
@@ -184,8 +178,8 @@ Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints
                         for (std::size_t i = chunk * kStage1ChunkSize; i < end; ++i) {
                           const FitCheck check =
                               check_fit(space, sample_arch(space, rng, width, resolution), constraints);
-                          figures[pair][i] = {check.cost.macs, check.cost.total_sram_bytes,
-                                              check.cost.flash_bytes, check.cost.latency_ms, check.fits};
+                          figures[pair][i] = {check.cost.macs, check.cost.total_sram_bytes, check.cost.flash_bytes,
+                                              check.cost.latency_ms, check.fits};
                         }
                       }
                     });

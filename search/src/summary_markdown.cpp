@@ -29,43 +29,37 @@ std::string summary_markdown(const SearchResult& r) {
 
   std::string md = "# TinyNAS search\n\n";
   if (evo.proxy)
-    md += fmt::format(
-        "> **Ranked by a proxy, not by accuracy.** The `{}` estimator scores subnets by {}; the best "
-        "subnet is the one with the highest {} that fits, which is not necessarily the most accurate. "
-        "Use an accuracy estimator (`--estimator supernet`) for accuracy-ranked results.\n\n",
-        evo.estimator, evo.score_unit, evo.score_unit);
+    md += fmt::format("> **Ranked by a proxy, not by accuracy.** The `{}` estimator scores subnets by {}; the best "
+                      "subnet is the one with the highest {} that fits, which is not necessarily the most accurate. "
+                      "Use an accuracy estimator (`--estimator supernet`) for accuracy-ranked results.\n\n",
+                      evo.estimator, evo.score_unit, evo.score_unit);
   md += "## Setting\n\n";
-  md += fmt::format("- Space: `{}` ({} widths x {} resolutions = {} pairs)\n", c.space.name,
-                    c.space.width_mults.size(), c.space.resolutions.size(), r.stage1.pairs.size());
+  md += fmt::format("- Space: `{}` ({} widths x {} resolutions = {} pairs)\n", c.space.name, c.space.width_mults.size(),
+                    c.space.resolutions.size(), r.stage1.pairs.size());
   md += fmt::format("- Board: `{}`, schedule `{}`\n", k.board.name, schedule_name(k.schedule));
   md += fmt::format("- Budgets: SRAM {} (activations + scratch + runtime), flash {} (model + runtime), {}\n",
                     format_size(k.sram_bytes), format_size(k.flash_bytes),
-                    k.latency_ms ? fmt::format("latency {:g} ms (estimate)", *k.latency_ms)
-                                 : "no latency budget");
-  md +=
-      fmt::format("- Estimator: `{}` ({}{})\n", evo.estimator, evo.score_unit, evo.proxy ? ", a proxy" : "");
+                    k.latency_ms ? fmt::format("latency {:g} ms (estimate)", *k.latency_ms) : "no latency budget");
+  md += fmt::format("- Estimator: `{}` ({}{})\n", evo.estimator, evo.score_unit, evo.proxy ? ", a proxy" : "");
   md += fmt::format("- Seeds: stage 1 {}, evolution {}\n\n", c.stage1.seed, c.evolution.seed);
 
   md += "## Stage 1: search space\n\n";
-  md += fmt::format(
-      "{} subnets sampled per (width, resolution) pair; rule `{}`{}; pairs need at least {:g}% fitting "
-      "samples{}.\n\n",
-      c.stage1.samples, stage1_rule_name(c.stage1.rule),
-      c.stage1.rule == Stage1Rule::kQuantile ? fmt::format(" (p = {:g})", c.stage1.quantile) : "",
-      c.stage1.min_fit_fraction * 100,
-      r.stage1.fallback ? " (none did: the pairs with any fitting subnet competed)" : "");
-  md += fmt::format(
-      "Chosen: **width {:g}, resolution {}**: {:.1f}% of samples fit; MACs of fitting subnets: mean {}, "
-      "median {}, p80 {}. Table and CDFs: `stage1.json`.\n\n",
-      pair.width, pair.resolution, pair.fit_fraction * 100, macs_text(pair.mean_macs),
-      macs_text(pair.median_macs), macs_text(pair.p80_macs));
+  md += fmt::format("{} subnets sampled per (width, resolution) pair; rule `{}`{}; pairs need at least {:g}% fitting "
+                    "samples{}.\n\n",
+                    c.stage1.samples, stage1_rule_name(c.stage1.rule),
+                    c.stage1.rule == Stage1Rule::kQuantile ? fmt::format(" (p = {:g})", c.stage1.quantile) : "",
+                    c.stage1.min_fit_fraction * 100,
+                    r.stage1.fallback ? " (none did: the pairs with any fitting subnet competed)" : "");
+  md += fmt::format("Chosen: **width {:g}, resolution {}**: {:.1f}% of samples fit; MACs of fitting subnets: mean {}, "
+                    "median {}, p80 {}. Table and CDFs: `stage1.json`.\n\n",
+                    pair.width, pair.resolution, pair.fit_fraction * 100, macs_text(pair.mean_macs),
+                    macs_text(pair.median_macs), macs_text(pair.p80_macs));
 
   md += "## Stage 2: evolution\n\n";
-  md += fmt::format(
-      "{} generations, population {}, parents {}, mutation probability {:g}; {} subnets evaluated "
-      "(`history.jsonl`); Pareto front of {} subnets (`pareto.json`).\n\n",
-      evo.generations, c.evolution.population, c.evolution.parents, c.evolution.mutation_prob,
-      evo.history.size(), evo.pareto.size());
+  md += fmt::format("{} generations, population {}, parents {}, mutation probability {:g}; {} subnets evaluated "
+                    "(`history.jsonl`); Pareto front of {} subnets (`pareto.json`).\n\n",
+                    evo.generations, c.evolution.population, c.evolution.parents, c.evolution.mutation_prob,
+                    evo.history.size(), evo.pareto.size());
 
   md += "## Best subnet\n\n";
   md += fmt::format("`{}` (`best.json`, net config `best.netconfig.json`)\n\n", best.id);
@@ -76,8 +70,8 @@ std::string summary_markdown(const SearchResult& r) {
   md += fmt::format("| peak SRAM (activations + scratch) | {} | |\n", size_text(best.cost.peak_sram_bytes));
   md += fmt::format("| total SRAM (with runtime) | {} | {} |\n", size_text(best.cost.total_sram_bytes),
                     format_size(k.sram_bytes));
-  md += fmt::format("| flash (with runtime) | {} | {} |\n", size_text(best.cost.flash_bytes),
-                    format_size(k.flash_bytes));
+  md +=
+      fmt::format("| flash (with runtime) | {} | {} |\n", size_text(best.cost.flash_bytes), format_size(k.flash_bytes));
   md += fmt::format("| latency (estimate) | {:.1f} ms | {} |\n", best.cost.latency_ms,
                     k.latency_ms ? fmt::format("{:g} ms", *k.latency_ms) : "");
   md += fmt::format("\nFits the budgets: **{}**.\n", fit ? "yes" : "NO");

@@ -70,14 +70,14 @@ void validate_arch(const Arch& arch, const SearchSpace& space, std::string_view 
     throw Error(ErrorCode::kOutOfSpace, message, std::string(file), field);
   };
   if (!contains_width(space.width_mults, arch.width))
-    fail("/width", format_width(arch.width) + " is not one of the space's width multipliers " +
-                       list_text(space.width_mults));
+    fail("/width",
+         format_width(arch.width) + " is not one of the space's width multipliers " + list_text(space.width_mults));
   if (!contains(space.resolutions, arch.resolution))
-    fail("/resolution", std::to_string(arch.resolution) + " is not one of the space's resolutions " +
-                            list_text(space.resolutions));
+    fail("/resolution",
+         std::to_string(arch.resolution) + " is not one of the space's resolutions " + list_text(space.resolutions));
   if (arch.stages.size() != space.stages.size())
-    fail("/stages", "has " + std::to_string(arch.stages.size()) + " stages; space \"" + space.name +
-                        "\" has " + std::to_string(space.stages.size()));
+    fail("/stages", "has " + std::to_string(arch.stages.size()) + " stages; space \"" + space.name + "\" has " +
+                        std::to_string(space.stages.size()));
   for (std::size_t i = 0; i < arch.stages.size(); ++i) {
     const StageGenes& g = arch.stages[i];
     const StageSpace& s = space.stages[i];
@@ -183,7 +183,8 @@ Arch arch_from_json(std::string_view text, const SearchSpace& space, std::string
     if (k.size() != static_cast<std::size_t>(g.depth))
       st.at("kernels").fail("lists " + std::to_string(k.size()) + " kernels for depth " + std::to_string(g.depth));
     if (e.size() != static_cast<std::size_t>(g.depth))
-      st.at("expands").fail("lists " + std::to_string(e.size()) + " expand ratios for depth " + std::to_string(g.depth));
+      st.at("expands").fail("lists " + std::to_string(e.size()) + " expand ratios for depth " +
+                            std::to_string(g.depth));
     std::copy(k.begin(), k.end(), g.kernels.begin());
     std::copy(e.begin(), e.end(), g.expands.begin());
     a.stages.push_back(std::move(g));
@@ -233,7 +234,8 @@ Arch arch_from_id(std::string_view id, const SearchSpace& space) {
         throw bad(std::string("unexpected character '") + g[p] + "'");
       }
     }
-    if (k.size() != e.size() || k.empty()) throw bad("stage " + std::to_string(i) + " kernels and expands differ in count");
+    if (k.size() != e.size() || k.empty())
+      throw bad("stage " + std::to_string(i) + " kernels and expands differ in count");
     const StageSpace& s = space.stages[i];
     if (k.size() > static_cast<std::size_t>(s.max_depth())) throw bad("stage " + std::to_string(i) + " is too deep");
     StageGenes genes = filled_stage(s, static_cast<int>(k.size()), s.kernels.front(), s.expands.front());

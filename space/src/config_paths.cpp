@@ -28,8 +28,8 @@ std::vector<std::string> list_configs(std::string_view kind) {
 
 std::string resolve_config(std::string_view kind, std::string_view name_or_path) {
   std::string given(name_or_path);
-  bool is_path = given.find('/') != std::string::npos ||
-                 (given.size() > 5 && given.compare(given.size() - 5, 5, ".json") == 0);
+  bool is_path =
+      given.find('/') != std::string::npos || (given.size() > 5 && given.compare(given.size() - 5, 5, ".json") == 0);
   if (is_path) {
     if (!fs::exists(given)) throw Error(ErrorCode::kInvalidArgument, "no such file", given);
     return given;

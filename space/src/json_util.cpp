@@ -10,8 +10,8 @@ json parse(std::string_view text, std::string_view file) {
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
-    throw Error(ErrorCode::kInvalidFile,
-                "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(), std::string(file));
+    throw Error(ErrorCode::kInvalidFile, "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(),
+                std::string(file));
   }
 }
 

@@ -31,9 +31,9 @@ public:
   const std::string& file() const { return file_; }
 
   bool has(const char* key) const { return value_->is_object() && value_->contains(key); }
-  Field at(const char* key) const;     // required member of an object
-  Field at(std::size_t index) const;   // element of an array
-  std::size_t size() const;            // array length (requires an array)
+  Field at(const char* key) const;   // required member of an object
+  Field at(std::size_t index) const; // element of an array
+  std::size_t size() const;          // array length (requires an array)
 
   int as_int() const;
   double as_double() const;
@@ -45,9 +45,7 @@ public:
   int get_int(const char* key) const { return at(key).as_int(); }
   int get_int(const char* key, int fallback) const { return has(key) ? at(key).as_int() : fallback; }
   double get_double(const char* key) const { return at(key).as_double(); }
-  double get_double(const char* key, double fallback) const {
-    return has(key) ? at(key).as_double() : fallback;
-  }
+  double get_double(const char* key, double fallback) const { return has(key) ? at(key).as_double() : fallback; }
   std::string get_string(const char* key) const { return at(key).as_string(); }
   std::string get_string(const char* key, std::string fallback) const {
     return has(key) ? at(key).as_string() : fallback;

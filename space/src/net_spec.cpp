@@ -14,8 +14,8 @@ NetSpec lower_to_net(const SearchSpace& space, const Arch& arch) {
   net.input_channels = space.input_channels;
   net.num_classes = space.num_classes;
   net.activation = space.activation;
-  net.first_conv = {space.input_channels, space.channels(space.first_conv_base, arch.width),
-                    space.first_conv_kernel, space.first_conv_stride};
+  net.first_conv = {space.input_channels, space.channels(space.first_conv_base, arch.width), space.first_conv_kernel,
+                    space.first_conv_stride};
 
   net.blocks.reserve(static_cast<std::size_t>(space.max_blocks()) + 1);
   int in = net.first_conv.out_channels;
@@ -36,7 +36,8 @@ NetSpec lower_to_net(const SearchSpace& space, const Arch& arch) {
       blk.expand_ratio = genes.expands[static_cast<std::size_t>(b)];
       blk.stride = b == 0 ? stage.stride : 1;
       // Once-for-All: make_divisible(round(in * expand)).
-      blk.mid_channels = blk.expand_ratio == 1 ? in : space.round_channels(std::round(in * static_cast<double>(blk.expand_ratio)));
+      blk.mid_channels =
+          blk.expand_ratio == 1 ? in : space.round_channels(std::round(in * static_cast<double>(blk.expand_ratio)));
       blk.residual = blk.stride == 1 && in == out;
       net.blocks.push_back(blk);
       in = out;
@@ -44,8 +45,8 @@ NetSpec lower_to_net(const SearchSpace& space, const Arch& arch) {
   }
   // OFA's rule: the feature-mix width shrinks only with multipliers above 1.
   if (space.feature_mix_base > 0)
-    net.feature_mix_channels = arch.width > 1.0 ? space.channels(space.feature_mix_base, arch.width)
-                                                : space.feature_mix_base;
+    net.feature_mix_channels =
+        arch.width > 1.0 ? space.channels(space.feature_mix_base, arch.width) : space.feature_mix_base;
   return net;
 }
 

@@ -36,9 +36,18 @@ void reject_unsupported(const Field& layer) {
 }
 
 json conv_layer_json(int in, int out, int kernel, int stride, const std::string& act) {
-  return {{"name", "ConvLayer"},  {"kernel_size", kernel}, {"stride", stride},        {"dilation", 1},
-          {"groups", 1},          {"bias", false},         {"has_shuffle", false},    {"in_channels", in},
-          {"out_channels", out},  {"use_bn", true},        {"act_func", act},         {"dropout_rate", 0},
+  return {{"name", "ConvLayer"},
+          {"kernel_size", kernel},
+          {"stride", stride},
+          {"dilation", 1},
+          {"groups", 1},
+          {"bias", false},
+          {"has_shuffle", false},
+          {"in_channels", in},
+          {"out_channels", out},
+          {"use_bn", true},
+          {"act_func", act},
+          {"dropout_rate", 0},
           {"ops_order", "weight_bn_act"}};
 }
 
@@ -107,7 +116,8 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
     if (blk.has("shortcut") && !blk.value()["shortcut"].is_null()) {
       Field sc = blk.at("shortcut");
       std::string sc_name = sc.get_string("name", "IdentityLayer");
-      if (sc_name != "IdentityLayer") sc.at("name").fail("only identity shortcuts are supported, found \"" + sc_name + "\"");
+      if (sc_name != "IdentityLayer")
+        sc.at("name").fail("only identity shortcuts are supported, found \"" + sc_name + "\"");
       b.residual = true;
     }
     net.blocks.push_back(b);
@@ -125,8 +135,9 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
                  : net.blocks.empty()         ? net.first_conv.out_channels
                                               : net.blocks.back().out_channels;
   if (cls.get_int("in_features") != features)
-    cls.at("in_features").fail(std::to_string(cls.get_int("in_features")) + " does not match the " +
-                               std::to_string(features) + " channels feeding the classifier");
+    cls.at("in_features")
+        .fail(std::to_string(cls.get_int("in_features")) + " does not match the " + std::to_string(features) +
+              " channels feeding the classifier");
   try {
     validate_net(net, std::string(file));
   } catch (const Error& e) {
@@ -154,11 +165,16 @@ std::string netconfig_from_net(const NetSpec& net, int indent) {
                  {"use_se", false}};
     json shortcut = nullptr;
     if (b.residual) {
-      shortcut = {{"name", "IdentityLayer"},  {"in_channels", {b.in_channels}}, {"out_channels", {b.out_channels}},
-                  {"use_bn", false},          {"act_func", nullptr},            {"dropout_rate", 0},
+      shortcut = {{"name", "IdentityLayer"},
+                  {"in_channels", {b.in_channels}},
+                  {"out_channels", {b.out_channels}},
+                  {"use_bn", false},
+                  {"act_func", nullptr},
+                  {"dropout_rate", 0},
                   {"ops_order", "weight_bn_act"}};
     }
-    j["blocks"].push_back({{"name", "MobileInvertedResidualBlock"}, {"mobile_inverted_conv", conv}, {"shortcut", shortcut}});
+    j["blocks"].push_back(
+        {{"name", "MobileInvertedResidualBlock"}, {"mobile_inverted_conv", conv}, {"shortcut", shortcut}});
   }
   int features = net.blocks.empty() ? net.first_conv.out_channels : net.blocks.back().out_channels;
   if (net.feature_mix_channels > 0) {
@@ -167,9 +183,14 @@ std::string netconfig_from_net(const NetSpec& net, int indent) {
   } else {
     j["feature_mix_layer"] = nullptr;
   }
-  j["classifier"] = {{"name", "LinearLayer"}, {"in_features", features}, {"out_features", net.num_classes},
-                     {"bias", true},          {"use_bn", false},         {"act_func", nullptr},
-                     {"dropout_rate", 0},     {"ops_order", "weight_bn_act"}};
+  j["classifier"] = {{"name", "LinearLayer"},
+                     {"in_features", features},
+                     {"out_features", net.num_classes},
+                     {"bias", true},
+                     {"use_bn", false},
+                     {"act_func", nullptr},
+                     {"dropout_rate", 0},
+                     {"ops_order", "weight_bn_act"}};
   j["resolution"] = net.resolution;
   return j.dump(indent);
 }
@@ -180,7 +201,8 @@ std::optional<Arch> arch_from_net(const SearchSpace& space, const NetSpec& net, 
     return std::nullopt;
   };
   if (net.input_channels != space.input_channels)
-    return reject(std::to_string(net.input_channels) + " input channels; the space has " + std::to_string(space.input_channels));
+    return reject(std::to_string(net.input_channels) + " input channels; the space has " +
+                  std::to_string(space.input_channels));
   if (net.num_classes != space.num_classes)
     return reject(std::to_string(net.num_classes) + " classes; the space has " + std::to_string(space.num_classes));
   if (std::find(space.resolutions.begin(), space.resolutions.end(), net.resolution) == space.resolutions.end())
@@ -236,7 +258,9 @@ std::optional<Arch> arch_from_net(const SearchSpace& space, const NetSpec& net, 
       last_reason = "the blocks do not split into the space's stages (depths, kernels, expand ratios, widths)";
       continue;
     }
-    int mix = space.feature_mix_base == 0 ? 0 : (width > 1.0 ? space.channels(space.feature_mix_base, width) : space.feature_mix_base);
+    int mix = space.feature_mix_base == 0
+                  ? 0
+                  : (width > 1.0 ? space.channels(space.feature_mix_base, width) : space.feature_mix_base);
     if (net.feature_mix_channels != mix) {
       last_reason = "the feature-mix layer differs from the space's";
       continue;

@@ -31,7 +31,8 @@ std::vector<T> read_choices(const Field& f, bool positive = true) {
 
 void require_odd_kernels(const Field& f, const std::vector<int>& kernels) {
   for (std::size_t i = 0; i < kernels.size(); ++i)
-    if (kernels[i] % 2 == 0) f.at(i).fail("kernel sizes must be odd (same padding), found " + std::to_string(kernels[i]));
+    if (kernels[i] % 2 == 0)
+      f.at(i).fail("kernel sizes must be odd (same padding), found " + std::to_string(kernels[i]));
 }
 
 int read_positive(const Field& f, const char* key) {
@@ -96,8 +97,7 @@ SearchSpace SearchSpace::from_json(std::string_view text, std::string_view file)
     Field r = root.at("channel_rounding");
     s.channel_divisor = read_positive(r, "divisor");
     s.min_round_ratio = r.get_double("min_ratio", 0.9);
-    if (!(s.min_round_ratio > 0 && s.min_round_ratio <= 1))
-      r.at("min_ratio").fail("must be in (0, 1]");
+    if (!(s.min_round_ratio > 0 && s.min_round_ratio <= 1)) r.at("min_ratio").fail("must be in (0, 1]");
   }
   return s;
 }

@@ -48,16 +48,12 @@ RunResult run(const std::vector<std::string>& args) {
   return r;
 }
 
-std::string describe(const RunResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err;
-}
+std::string describe(const RunResult& r) { return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err; }
 
 const std::string kIn3 = "configs/models/mcunet-in3.netconfig.json";
 const std::string kIn0 = "configs/models/mcunet-in0.netconfig.json";
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 TEST(Cli, VersionAndHelp) {
   RunResult v = run({"--version"});
@@ -73,12 +69,8 @@ TEST(Cli, VersionAndHelp) {
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{},
-                                                                {"frobnicate"},
-                                                                {"analyze"},
-                                                                {"space"},
-                                                                {"convert", kIn3},
-                                                                {"--log-level", "loud", "space", "info"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"analyze"}, {"space"}, {"convert", kIn3}, {"--log-level", "loud", "space", "info"}}) {
     RunResult r = run(args);
     EXPECT_EQ(r.exit_code, 2) << describe(r);
     EXPECT_EQ(r.err.rfind("tinynas: error: ", 0), 0u) << r.err;
@@ -102,8 +94,7 @@ TEST(Cli, AnalyzeJsonHasTheDocumentedFields) {
   RunResult r = run({"analyze", kIn3, "--json"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   json j = json::parse(r.out);
-  for (const char* key :
-       {"macs", "params", "flash_bytes", "peak_sram_bytes", "schedule", "board", "fits", "layers"})
+  for (const char* key : {"macs", "params", "flash_bytes", "peak_sram_bytes", "schedule", "board", "fits", "layers"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["schedule"], "inplace-dw");
   EXPECT_EQ(j["board"], "stm32f746g-disco");
@@ -139,8 +130,7 @@ TEST(Cli, AnalyzeRunsEverySchedule) {
       EXPECT_EQ(j["fits"], false);
     }
   }
-  RunResult p =
-      run({"analyze", kIn0, "--schedule", "patch", "--patches", "2", "--split-block", "3", "--json"});
+  RunResult p = run({"analyze", kIn0, "--schedule", "patch", "--patches", "2", "--split-block", "3", "--json"});
   ASSERT_EQ(p.exit_code, 0) << describe(p);
   json j = json::parse(p.out);
   EXPECT_EQ(j["patch"]["patches"], 2);
@@ -163,12 +153,11 @@ TEST(Cli, AnalyzeBudgetOverrides) {
 TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
   test::ScratchDir dir;
   std::string broken = dir.write("broken.json", "{\"first_conv\": {");
-  std::string arch_out =
-      dir.write("out-of-space.json",
-                R"({"format":"tinynas-arch","space":"mcunet","width":0.5,"resolution":176,"stages":[)"
-                R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":2,"kernels":[9,3],"expands":[3,3]},)"
-                R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":2,"kernels":[3,3],"expands":[3,3]},)"
-                R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":1,"kernels":[3],"expands":[3]}]})");
+  std::string arch_out = dir.write(
+      "out-of-space.json", R"({"format":"tinynas-arch","space":"mcunet","width":0.5,"resolution":176,"stages":[)"
+                           R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":2,"kernels":[9,3],"expands":[3,3]},)"
+                           R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":2,"kernels":[3,3],"expands":[3,3]},)"
+                           R"({"depth":2,"kernels":[3,3],"expands":[3,3]},{"depth":1,"kernels":[3],"expands":[3]}]})");
   struct Case {
     std::vector<std::string> args;
     std::string message_part;

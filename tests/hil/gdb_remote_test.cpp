@@ -38,8 +38,7 @@ struct Stub {
 
   std::string answer(const std::string& p) {
     if (p.rfind("qSupported", 0) == 0) return "PacketSize=400;qXfer:features:read+";
-    if (p.rfind("qXfer:features:read:target.xml", 0) == 0)
-      return "l<target><architecture>arm</architecture></target>";
+    if (p.rfind("qXfer:features:read:target.xml", 0) == 0) return "l<target><architecture>arm</architecture></target>";
     if (p == "?") return "S05";
     if (p[0] == 'm') {
       unsigned addr = 0, len = 0;
@@ -63,8 +62,7 @@ struct Stub {
     }
     if (p == "pf") {
       char b[9];
-      std::snprintf(b, sizeof b, "%02x%02x%02x%02x", pc & 0xFF, (pc >> 8) & 0xFF, (pc >> 16) & 0xFF,
-                    pc >> 24);
+      std::snprintf(b, sizeof b, "%02x%02x%02x%02x", pc & 0xFF, (pc >> 8) & 0xFF, (pc >> 16) & 0xFF, pc >> 24);
       return b;
     }
     if (p.rfind("Pf=", 0) == 0) {
@@ -167,8 +165,7 @@ TEST(GdbRemote, SilentServerTimesOutWithAClearError) {
     FAIL() << "connected to a silent server";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kIo);
-    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(server.port())), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(server.port())), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("no acknowledgement"), std::string::npos) << e.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);

@@ -109,8 +109,7 @@ TEST_P(HilQemu, CountsRepeatAcrossQemuProcesses) {
   const ProfileResult b = profile_model(g, Board::load(GetParam()));
   EXPECT_EQ(a.run_ticks, b.run_ticks);
   ASSERT_EQ(a.layers.size(), b.layers.size());
-  for (std::size_t i = 0; i < a.layers.size(); ++i)
-    EXPECT_EQ(a.layers[i].ticks, b.layers[i].ticks) << a.layers[i].name;
+  for (std::size_t i = 0; i < a.layers.size(); ++i) EXPECT_EQ(a.layers[i].ticks, b.layers[i].ticks) << a.layers[i].name;
 }
 
 // ---- the firmware's own checks, through the raw link ----
@@ -166,9 +165,7 @@ INSTANTIATE_TEST_SUITE_P(Boards, HilFirmware, ::testing::Values("qemu-netduinopl
 // ---- faults: hang, death, freeze; recovery by relaunch, then a clear error ----
 
 // Thumb "b ." over the interpreter's entry: the firmware spins as a hung kernel would.
-void hang_interpreter(const HilFaultContext& ctx) {
-  ctx.gdb.write_memory(ctx.symbol("tn_model_invoke"), {0xFE, 0xE7});
-}
+void hang_interpreter(const HilFaultContext& ctx) { ctx.gdb.write_memory(ctx.symbol("tn_model_invoke"), {0xFE, 0xE7}); }
 
 class HilFaults : public HilQemu {
 protected:
@@ -217,8 +214,7 @@ TEST_P(HilFaults, FirmwareFaultIsReportedWithoutWaitingForTheTimeout) {
     profile_model(graph(), Board::load(GetParam()), o);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("faulted (HardFault at tn_model_invoke"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("faulted (HardFault at tn_model_invoke"), std::string::npos) << e.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
@@ -276,8 +272,8 @@ Graph one_op(OpType type, TensorShape in, int out_c, int k, int stride, bool rel
   Graph g;
   const int pad = type == OpType::kPointwiseConv || type == OpType::kFullyConnected ? 0 : k / 2;
   auto out_size = [&](int n) { return (n + 2 * pad - k) / stride + 1; };
-  TensorShape out = type == OpType::kFullyConnected ? TensorShape{1, 1, out_c}
-                                                    : TensorShape{out_size(in.h), out_size(in.w), out_c};
+  TensorShape out =
+      type == OpType::kFullyConnected ? TensorShape{1, 1, out_c} : TensorShape{out_size(in.h), out_size(in.w), out_c};
   g.tensors = {in, out};
   Op op;
   op.type = type;

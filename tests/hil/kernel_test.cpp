@@ -46,10 +46,9 @@ tn_quant_io random_io(std::mt19937& rng) {
 
 std::string describe(const reference::ConvCase& c) {
   std::ostringstream s;
-  s << (c.depthwise ? "depthwise" : "conv") << " h=" << c.h << " w=" << c.w << " cin=" << c.cin
-    << " cout=" << c.cout << " k=" << c.k << " stride=" << c.stride << " pad=" << c.pad
-    << " input_offset=" << c.input_offset << " output_offset=" << c.output_offset << " act=[" << c.act_min
-    << "," << c.act_max << "]";
+  s << (c.depthwise ? "depthwise" : "conv") << " h=" << c.h << " w=" << c.w << " cin=" << c.cin << " cout=" << c.cout
+    << " k=" << c.k << " stride=" << c.stride << " pad=" << c.pad << " input_offset=" << c.input_offset
+    << " output_offset=" << c.output_offset << " act=[" << c.act_min << "," << c.act_max << "]";
   return s.str();
 }
 
@@ -69,16 +68,14 @@ struct Guarded {
 void run_conv_case(const reference::ConvCase& c, std::uint32_t seed) {
   SCOPED_TRACE(describe(c) + " seed=" + std::to_string(seed));
   std::mt19937 rng(seed);
-  const std::size_t weights = c.depthwise ? static_cast<std::size_t>(c.k * c.k * c.cout)
-                                          : static_cast<std::size_t>(c.cout * c.k * c.k * c.cin);
+  const std::size_t weights =
+      c.depthwise ? static_cast<std::size_t>(c.k * c.k * c.cout) : static_cast<std::size_t>(c.cout * c.k * c.k * c.cin);
   const Data d = random_data(rng, static_cast<std::size_t>(c.h * c.w * c.cin), weights, c.cout);
-  const std::vector<std::int8_t> expected =
-      reference::conv(c, d.input, d.weights, d.bias, d.multiplier, d.shift);
+  const std::vector<std::int8_t> expected = reference::conv(c, d.input, d.weights, d.bias, d.multiplier, d.shift);
 
   tn_conv_args a{};
   a.input = {c.h, c.w, c.cin};
-  a.output = {reference::out_size(c.h, c.k, c.stride, c.pad), reference::out_size(c.w, c.k, c.stride, c.pad),
-              c.cout};
+  a.output = {reference::out_size(c.h, c.k, c.stride, c.pad), reference::out_size(c.w, c.k, c.stride, c.pad), c.cout};
   a.kernel = c.k;
   a.stride = c.stride;
   a.pad = c.pad;
@@ -89,17 +86,15 @@ void run_conv_case(const reference::ConvCase& c, std::uint32_t seed) {
   Guarded scratch(static_cast<std::size_t>(scratch_bytes));
   const tn_context ctx{scratch_bytes > 0 ? scratch.data() : nullptr, scratch_bytes};
   Guarded out(expected.size());
-  tn_status s =
-      c.depthwise
-          ? tn_dw_conv_wrapper_s8(&ctx, &a, &q, d.input.data(), d.weights.data(), d.bias.data(), out.data())
-          : tn_conv_wrapper_s8(&ctx, &a, &q, d.input.data(), d.weights.data(), d.bias.data(), out.data());
+  tn_status s = c.depthwise
+                    ? tn_dw_conv_wrapper_s8(&ctx, &a, &q, d.input.data(), d.weights.data(), d.bias.data(), out.data())
+                    : tn_conv_wrapper_s8(&ctx, &a, &q, d.input.data(), d.weights.data(), d.bias.data(), out.data());
   ASSERT_EQ(s, TN_OK) << tn_status_name(s);
-  EXPECT_EQ(std::vector<std::int8_t>(out.bytes.begin(),
-                                     out.bytes.begin() + static_cast<std::ptrdiff_t>(expected.size())),
-            expected);
+  EXPECT_EQ(
+      std::vector<std::int8_t>(out.bytes.begin(), out.bytes.begin() + static_cast<std::ptrdiff_t>(expected.size())),
+      expected);
   EXPECT_TRUE(out.canaries_intact()) << "wrote past the output";
-  EXPECT_TRUE(scratch.canaries_intact())
-      << "wrote past the requested scratch (" << scratch_bytes << " bytes)";
+  EXPECT_TRUE(scratch.canaries_intact()) << "wrote past the requested scratch (" << scratch_bytes << " bytes)";
 
   if (c.depthwise) { // the same, in place: output over the input in one buffer of max(in, out) bytes
     Guarded buffer(std::max(d.input.size(), expected.size()));
@@ -137,8 +132,7 @@ TEST(Kernels, FirstLayerShapes) {
   // the 3-channel stem of every network: 3x3 stride 2 "same" padding, and the 1-channel Fashion-MNIST stem
   std::uint32_t seed = 100;
   for (int cin : {1, 3})
-    for (int res : {16, 28, 33})
-      run_conv_case({res, res, cin, 16, 3, 2, 1, false, 128, -128, -128, 127}, seed++);
+    for (int res : {16, 28, 33}) run_conv_case({res, res, cin, 16, 3, 2, 1, false, 128, -128, -128, 127}, seed++);
 }
 
 TEST(Kernels, PointwiseGrid) {
@@ -148,9 +142,8 @@ TEST(Kernels, PointwiseGrid) {
       for (int cout : {1, 2, 3, 5, 8, 24}) {
         std::mt19937 rng(seed);
         const tn_quant_io io = random_io(rng);
-        run_conv_case(
-            {1, pixels, cin, cout, 1, 1, 0, false, io.input_offset, io.output_offset, io.act_min, io.act_max},
-            seed++);
+        run_conv_case({1, pixels, cin, cout, 1, 1, 0, false, io.input_offset, io.output_offset, io.act_min, io.act_max},
+                      seed++);
       }
 }
 
@@ -164,9 +157,9 @@ TEST(Kernels, DepthwiseGrid) {
             if (hw + 2 * pad < k) continue;
             std::mt19937 rng(seed);
             const tn_quant_io io = random_io(rng);
-            run_conv_case({hw, hw + 2, c, c, k, stride, pad, true, io.input_offset, io.output_offset,
-                           io.act_min, io.act_max},
-                          seed++);
+            run_conv_case(
+                {hw, hw + 2, c, c, k, stride, pad, true, io.input_offset, io.output_offset, io.act_min, io.act_max},
+                seed++);
           }
 }
 
@@ -185,12 +178,11 @@ TEST(Kernels, FullyConnectedGrid) {
       const tn_context ctx{bytes > 0 ? scratch.data() : nullptr, bytes};
       const tn_per_channel_quant q{d.multiplier.data(), d.shift.data()};
       Guarded out(static_cast<std::size_t>(m));
-      ASSERT_EQ(
-          tn_fully_connected_s8(&ctx, &a, &q, d.input.data(), d.weights.data(), d.bias.data(), out.data()),
-          TN_OK);
+      ASSERT_EQ(tn_fully_connected_s8(&ctx, &a, &q, d.input.data(), d.weights.data(), d.bias.data(), out.data()),
+                TN_OK);
       EXPECT_EQ(std::vector<std::int8_t>(out.bytes.begin(), out.bytes.begin() + m),
-                reference::fully_connected(n, m, d.input, d.weights, d.bias, d.multiplier, d.shift,
-                                           io.input_offset, io.output_offset, io.act_min, io.act_max));
+                reference::fully_connected(n, m, d.input, d.weights, d.bias, d.multiplier, d.shift, io.input_offset,
+                                           io.output_offset, io.act_min, io.act_max));
       EXPECT_TRUE(out.canaries_intact());
       EXPECT_TRUE(scratch.canaries_intact());
     }
@@ -223,10 +215,9 @@ TEST(Kernels, AddMatchesTfliteFormula) {
     ASSERT_EQ(tn_add_s8(&a, x1.data(), x2.data(), out.data()), TN_OK);
     for (int i = 0; i < a.size; ++i)
       ASSERT_EQ(out[static_cast<std::size_t>(i)],
-                reference::add(x1[static_cast<std::size_t>(i)], x2[static_cast<std::size_t>(i)],
-                               a.input1_offset, a.input2_offset, a.left_shift, a.input1_multiplier,
-                               a.input1_shift, a.input2_multiplier, a.input2_shift, a.output_multiplier,
-                               a.output_shift, a.output_offset, -128, 127))
+                reference::add(x1[static_cast<std::size_t>(i)], x2[static_cast<std::size_t>(i)], a.input1_offset,
+                               a.input2_offset, a.left_shift, a.input1_multiplier, a.input1_shift, a.input2_multiplier,
+                               a.input2_shift, a.output_multiplier, a.output_shift, a.output_offset, -128, 127))
           << "trial " << trial << " element " << i;
     // in place over input 1, as elementwise ops may run
     std::vector<std::int8_t> inplace = x1;
@@ -278,8 +269,8 @@ TEST(Requantize, TiesRoundHalfAwayFromZero) {
   // multiplier 2^30 (0.5): acc * 0.5 = x exactly, then x / 2^r with remainders at exactly one half
   const std::int32_t m = 1 << 30;
   for (int r = 1; r <= 10; ++r)
-    for (std::int32_t acc : {2 * ((1 << r) + (1 << (r - 1))), -2 * ((1 << r) + (1 << (r - 1))),
-                             2 * (1 << (r - 1)), -2 * (1 << (r - 1))}) {
+    for (std::int32_t acc :
+         {2 * ((1 << r) + (1 << (r - 1))), -2 * ((1 << r) + (1 << (r - 1))), 2 * (1 << (r - 1)), -2 * (1 << (r - 1))}) {
       const tn_requant_channel q = tn_requant_channel_make(m, -r);
       EXPECT_EQ(tn_requant_channel_apply(acc, &q), reference::multiply_by_quantized_multiplier(acc, m, -r))
           << "acc=" << acc << " r=" << r;
@@ -304,21 +295,17 @@ TEST(Kernels, BadArgumentsAreRefusedNotFaulted) {
   EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &a, &q, in.data(), w.data(), bias.data(), out.data()), TN_OK);
   tn_conv_args bad = a;
   bad.output.h = 3; // inconsistent with kernel/stride/pad
-  EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &bad, &q, in.data(), w.data(), bias.data(), out.data()),
-            TN_ERR_ARGUMENT);
+  EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &bad, &q, in.data(), w.data(), bias.data(), out.data()), TN_ERR_ARGUMENT);
   bad = a;
   bad.stride = 0;
-  EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &bad, &q, in.data(), w.data(), bias.data(), out.data()),
-            TN_ERR_ARGUMENT);
+  EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &bad, &q, in.data(), w.data(), bias.data(), out.data()), TN_ERR_ARGUMENT);
   bad = a;
   bad.io.act_min = 10;
   bad.io.act_max = 5;
-  EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &bad, &q, in.data(), w.data(), bias.data(), out.data()),
-            TN_ERR_ARGUMENT);
+  EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &bad, &q, in.data(), w.data(), bias.data(), out.data()), TN_ERR_ARGUMENT);
   EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &a, &q, nullptr, w.data(), bias.data(), out.data()), TN_ERR_ARGUMENT);
   const tn_context small{scratch.data(), tn_conv_wrapper_get_buffer_size_s8(&a) - 1};
-  EXPECT_EQ(tn_conv_wrapper_s8(&small, &a, &q, in.data(), w.data(), bias.data(), out.data()),
-            TN_ERR_ARGUMENT);
+  EXPECT_EQ(tn_conv_wrapper_s8(&small, &a, &q, in.data(), w.data(), bias.data(), out.data()), TN_ERR_ARGUMENT);
   std::vector<std::int32_t> bad_shift(4, 40);
   const tn_per_channel_quant bq{mult.data(), bad_shift.data()};
   EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &a, &bq, in.data(), w.data(), bias.data(), out.data()), TN_ERR_ARGUMENT);
@@ -331,8 +318,7 @@ TEST(Kernels, BadArgumentsAreRefusedNotFaulted) {
   d.pad = 1;
   d.io = {0, 0, -128, 127};
   std::vector<std::int8_t> buf(80, 0);
-  EXPECT_EQ(tn_dw_conv_wrapper_s8(&ctx, &d, &q, buf.data(), w.data(), bias.data(), buf.data() + 3),
-            TN_ERR_ARGUMENT);
+  EXPECT_EQ(tn_dw_conv_wrapper_s8(&ctx, &d, &q, buf.data(), w.data(), bias.data(), buf.data() + 3), TN_ERR_ARGUMENT);
   EXPECT_EQ(tn_dw_conv_wrapper_s8(&ctx, &d, &q, buf.data(), w.data(), bias.data(), buf.data()), TN_OK);
 }
 

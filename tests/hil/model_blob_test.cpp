@@ -140,8 +140,7 @@ TEST(ModelBlob, RandomSubnetsOfBothSpacesPlanAndRun) {
       const RandomInt8Model m = random_int8_model(g, static_cast<std::uint64_t>(i));
       const ModelBlob blob = write_model_blob(g, m.model);
       EXPECT_EQ(blob.arena_bytes, predicted_peak(g)) << space_name << " " << i;
-      EXPECT_EQ(run_blob_on_host(blob.bytes, m.input).output.size(),
-                static_cast<std::size_t>(space.num_classes));
+      EXPECT_EQ(run_blob_on_host(blob.bytes, m.input).output.size(), static_cast<std::size_t>(space.num_classes));
     }
   }
 }

@@ -52,12 +52,9 @@ TEST(TclRpc, ProgramVerifyResetSendWrappedCommands) {
   server.stop = true;
   std::lock_guard<std::mutex> lock(stub.m);
   ASSERT_EQ(stub.commands.size(), 7u); // write_flash halts the core first
-  for (const std::string& c : stub.commands)
-    EXPECT_EQ(c.rfind("set _tn_rc [catch {", 0), 0u) << c; // never bare
-  EXPECT_NE(stub.commands[1].find("program {/tmp/fw dir/tinynas-hil-stm32f746g-disco.elf} verify"),
-            std::string::npos);
-  EXPECT_NE(stub.commands[3].find("flash write_image erase {/tmp/blob.bin} 0x08040000 bin"),
-            std::string::npos);
+  for (const std::string& c : stub.commands) EXPECT_EQ(c.rfind("set _tn_rc [catch {", 0), 0u) << c; // never bare
+  EXPECT_NE(stub.commands[1].find("program {/tmp/fw dir/tinynas-hil-stm32f746g-disco.elf} verify"), std::string::npos);
+  EXPECT_NE(stub.commands[3].find("flash write_image erase {/tmp/blob.bin} 0x08040000 bin"), std::string::npos);
   EXPECT_NE(stub.commands[4].find("verify_image {/tmp/blob.bin} 0x08040000 bin"), std::string::npos);
   EXPECT_NE(stub.commands[2].find("reset halt"), std::string::npos);
   EXPECT_NE(stub.commands[5].find("reset halt"), std::string::npos);
@@ -100,8 +97,7 @@ TEST(TclRpc, PathsThatCannotBeQuotedAreRefused) {
 }
 
 TEST(OpenOcd, MessagesNameTheBoardAndTheCause) {
-  const std::string m =
-      explain_openocd_failure("stm32f746g-disco", "Error: open failed\n** OpenOCD init failed **");
+  const std::string m = explain_openocd_failure("stm32f746g-disco", "Error: open failed\n** OpenOCD init failed **");
   EXPECT_NE(m.find("stm32f746g-disco"), std::string::npos);
   EXPECT_NE(m.find("no debug probe"), std::string::npos);
   EXPECT_NE(explain_openocd_failure("b", "LIBUSB_ERROR_ACCESS").find("permission"), std::string::npos);

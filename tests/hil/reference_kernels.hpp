@@ -11,8 +11,7 @@
 namespace tinynas::reference {
 
 inline std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) {
-  if (a == b && a == std::numeric_limits<std::int32_t>::min())
-    return std::numeric_limits<std::int32_t>::max();
+  if (a == b && a == std::numeric_limits<std::int32_t>::min()) return std::numeric_limits<std::int32_t>::max();
   const std::int64_t ab = std::int64_t{a} * b;
   const std::int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
   return static_cast<std::int32_t>((ab + nudge) / (std::int64_t{1} << 31)); // division truncates toward zero
@@ -32,9 +31,7 @@ inline std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
 }
 
-inline std::int8_t clamp8(std::int32_t v, int lo, int hi) {
-  return static_cast<std::int8_t>(std::clamp(v, lo, hi));
-}
+inline std::int8_t clamp8(std::int32_t v, int lo, int hi) { return static_cast<std::int8_t>(std::clamp(v, lo, hi)); }
 
 struct ConvCase {
   int h, w, cin, cout, k, stride, pad;
@@ -46,10 +43,8 @@ inline int out_size(int in, int k, int s, int p) { return (in + 2 * p - k) / s +
 
 // input [h][w][cin]; weights conv OHWI [cout][k][k][cin], depthwise [k][k][c]
 inline std::vector<std::int8_t> conv(const ConvCase& c, const std::vector<std::int8_t>& in,
-                                     const std::vector<std::int8_t>& wt,
-                                     const std::vector<std::int32_t>& bias,
-                                     const std::vector<std::int32_t>& mult,
-                                     const std::vector<std::int32_t>& shift) {
+                                     const std::vector<std::int8_t>& wt, const std::vector<std::int32_t>& bias,
+                                     const std::vector<std::int32_t>& mult, const std::vector<std::int32_t>& shift) {
   const int oh = out_size(c.h, c.k, c.stride, c.pad), ow = out_size(c.w, c.k, c.stride, c.pad);
   std::vector<std::int8_t> out(static_cast<std::size_t>(oh * ow * c.cout));
   for (int y = 0; y < oh; ++y)
@@ -69,11 +64,9 @@ inline std::vector<std::int8_t> conv(const ConvCase& c, const std::vector<std::i
                        wt[static_cast<std::size_t>(((o * c.k + ky) * c.k + kx) * c.cin + i)];
             }
           }
-        const std::int32_t v = multiply_by_quantized_multiplier(static_cast<std::int32_t>(acc),
-                                                                mult[static_cast<std::size_t>(o)],
-                                                                shift[static_cast<std::size_t>(o)]);
-        out[static_cast<std::size_t>((y * ow + x) * c.cout + o)] =
-            clamp8(v + c.output_offset, c.act_min, c.act_max);
+        const std::int32_t v = multiply_by_quantized_multiplier(
+            static_cast<std::int32_t>(acc), mult[static_cast<std::size_t>(o)], shift[static_cast<std::size_t>(o)]);
+        out[static_cast<std::size_t>((y * ow + x) * c.cout + o)] = clamp8(v + c.output_offset, c.act_min, c.act_max);
       }
   return out;
 }
@@ -87,28 +80,26 @@ fully_connected(int n, int m, const std::vector<std::int8_t>& in, const std::vec
     std::int64_t acc = bias.empty() ? 0 : bias[static_cast<std::size_t>(o)];
     for (int i = 0; i < n; ++i)
       acc += (in[static_cast<std::size_t>(i)] + in_off) * wt[static_cast<std::size_t>(o * n + i)];
-    out[static_cast<std::size_t>(o)] = clamp8(
-        multiply_by_quantized_multiplier(static_cast<std::int32_t>(acc), mult[static_cast<std::size_t>(o)],
-                                         shift[static_cast<std::size_t>(o)]) +
-            out_off,
-        lo, hi);
+    out[static_cast<std::size_t>(o)] =
+        clamp8(multiply_by_quantized_multiplier(static_cast<std::int32_t>(acc), mult[static_cast<std::size_t>(o)],
+                                                shift[static_cast<std::size_t>(o)]) +
+                   out_off,
+               lo, hi);
   }
   return out;
 }
 
 // TF-Lite reference_integer_ops::AddElementwise (int8).
-inline std::int8_t add(std::int8_t a, std::int8_t b, int off1, int off2, int left_shift, std::int32_t m1,
-                       int s1, std::int32_t m2, int s2, std::int32_t mo, int so, int out_off, int lo,
-                       int hi) {
+inline std::int8_t add(std::int8_t a, std::int8_t b, int off1, int off2, int left_shift, std::int32_t m1, int s1,
+                       std::int32_t m2, int s2, std::int32_t mo, int so, int out_off, int lo, int hi) {
   const std::int32_t x1 = (a + off1) * (1 << left_shift), x2 = (b + off2) * (1 << left_shift);
-  const std::int32_t raw =
-      multiply_by_quantized_multiplier(x1, m1, s1) + multiply_by_quantized_multiplier(x2, m2, s2);
+  const std::int32_t raw = multiply_by_quantized_multiplier(x1, m1, s1) + multiply_by_quantized_multiplier(x2, m2, s2);
   return clamp8(multiply_by_quantized_multiplier(raw, mo, so) + out_off, lo, hi);
 }
 
 // TF-Lite reference_integer_ops::AveragePool over the whole plane.
-inline std::vector<std::int8_t> global_avgpool(int h, int w, int c, const std::vector<std::int8_t>& in,
-                                               int lo, int hi) {
+inline std::vector<std::int8_t> global_avgpool(int h, int w, int c, const std::vector<std::int8_t>& in, int lo,
+                                               int hi) {
   std::vector<std::int8_t> out(static_cast<std::size_t>(c));
   const int count = h * w;
   for (int ch = 0; ch < c; ++ch) {

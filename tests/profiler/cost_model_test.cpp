@@ -148,8 +148,7 @@ TEST(CostModel, FitChecksIncludeRuntime) {
 
 TEST(CostModel, SummaryMatchesFullReport) {
   Graph g = lower_to_graph(testing::tiny_net());
-  for (Schedule s :
-       {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch}) {
+  for (Schedule s : {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch}) {
     CostOptions o;
     o.schedule = s;
     CostReport r = analyze(g, test_board(), o);
@@ -196,13 +195,12 @@ TEST_P(McunetZoo, ReproducesPublishedFigures) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Published, McunetZoo,
-                         ::testing::Values(ZooModel{"mcunet-320kb-1mb_imagenet.json", 81785520, 737408,
-                                                    340736},
+                         ::testing::Values(ZooModel{"mcunet-320kb-1mb_imagenet.json", 81785520, 737408, 340736},
                                            ZooModel{"mcunet-10fps_imagenet.json", 6364224, 749840, 46080}));
 
 TEST(McunetZooRounding, In3MatchesThePaperAsPrinted) {
-  LoadedModel model = load_model(std::string(TINYNAS_SOURCE_DIR) +
-                                 "/tests/data/mcunet_configs/mcunet-320kb-1mb_imagenet.json");
+  LoadedModel model =
+      load_model(std::string(TINYNAS_SOURCE_DIR) + "/tests/data/mcunet_configs/mcunet-320kb-1mb_imagenet.json");
   CostOptions o;
   o.schedule = Schedule::kMcunetAnalytic;
   CostReport r = analyze(lower_to_graph(model.net), Board::load("stm32f746g-disco"), o);

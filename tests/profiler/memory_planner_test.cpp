@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
+#include "buffer_lifetimes.hpp" // private: tested directly
 #include "tinynas/profiler/memory_planner.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/net_spec.hpp"
-#include "buffer_lifetimes.hpp" // private: tested directly
 
 namespace tinynas {
 namespace {
@@ -45,8 +45,8 @@ TEST(MemoryPlanner, FillsGapsBetweenBuffers) {
 }
 
 TEST(MemoryPlanner, BestOfBothNeverWorseThanEither) {
-  std::vector<BufferRequest> b = {{64, 0, 0}, {64, 0, 1}, {36, 0, 0}, {64, 1, 2}, {128, 2, 6},
-                                  {256, 3, 4}, {256, 4, 5}, {128, 5, 6}, {128, 6, 7}, {8, 7, 8}, {10, 8, 8}};
+  std::vector<BufferRequest> b = {{64, 0, 0},  {64, 0, 1},  {36, 0, 0},  {64, 1, 2}, {128, 2, 6}, {256, 3, 4},
+                                  {256, 4, 5}, {128, 5, 6}, {128, 6, 7}, {8, 7, 8},  {10, 8, 8}};
   PlacementStrategy chosen{};
   MemoryPlan best = plan_memory_best(b, &chosen);
   EXPECT_EQ(plan_memory(b, PlacementStrategy::kGreedyBySize).arena_bytes, 640);

@@ -39,9 +39,8 @@ TEST(Constraints, RejectsEmptyBudgetsNamingTheFlag) {
             std::string::npos);
   EXPECT_NE(message_of([] { make_constraints(f746(), {}, 0, {}, Schedule::kInplaceDw); }).find("--flash"),
             std::string::npos);
-  EXPECT_NE(
-      message_of([] { make_constraints(f746(), {}, {}, -1.0, Schedule::kInplaceDw); }).find("--latency"),
-      std::string::npos);
+  EXPECT_NE(message_of([] { make_constraints(f746(), {}, {}, -1.0, Schedule::kInplaceDw); }).find("--latency"),
+            std::string::npos);
 }
 
 TEST(Constraints, FitsComparesTotalSramFlashAndLatencyInclusively) {
@@ -66,8 +65,7 @@ TEST(Constraints, FitsComparesTotalSramFlashAndLatencyInclusively) {
 
 TEST(Constraints, CheckFitAgreesWithAFullAnalysis) {
   Rng rng(3);
-  for (Schedule schedule :
-       {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch}) {
+  for (Schedule schedule : {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch}) {
     Constraints c = make_constraints(f746(), {}, {}, 2000.0, schedule);
     for (int i = 0; i < 20; ++i) {
       const Arch arch = sample_arch(mcunet(), rng);

@@ -34,8 +34,7 @@ TEST(MacsProxyEstimator, ScoresAreTheCostModelsMacsAndItSaysItIsAProxy) {
 
 TEST(MacsProxyEstimator, MatchesMcunetIn3PublishedMacs) {
   // mcunet-in3 is in the mcunet space; its published 81.8M MACs are the proxy's score for it.
-  const auto model =
-      load_model(std::string(TINYNAS_SOURCE_DIR) + "/configs/models/mcunet-in3.netconfig.json");
+  const auto model = load_model(std::string(TINYNAS_SOURCE_DIR) + "/configs/models/mcunet-in3.netconfig.json");
   ASSERT_TRUE(model.arch.has_value());
   MacsProxyEstimator estimator(mcunet());
   EXPECT_NEAR(estimator.evaluate({*model.arch})[0] / 1e6, 81.8, 0.05);

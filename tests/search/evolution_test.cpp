@@ -40,8 +40,8 @@ const PairStats& in3_pair() {
   return r.chosen_pair();
 }
 
-EvolutionResult evolve(AccuracyEstimator& estimator, const EvolutionOptions& options,
-                       EvolutionState state = {}, const EvolutionHooks& hooks = {}) {
+EvolutionResult evolve(AccuracyEstimator& estimator, const EvolutionOptions& options, EvolutionState state = {},
+                       const EvolutionHooks& hooks = {}) {
   return run_evolution(mcunet(), in3_budgets(), in3_pair().width, in3_pair().resolution, estimator, options,
                        std::move(state), hooks);
 }
@@ -105,7 +105,7 @@ TEST(Evolution, EvaluatesEachIdOnceOnlyAfterTheConstraintsPassedOneBatchPerGener
   EXPECT_EQ(repeats, 0);
   EXPECT_EQ(unfit, 0);
   EXPECT_EQ(seen.size(), r.history.size());
-  EXPECT_LE(calls, 9); // at most one batch per generation (none when every child was cached)
+  EXPECT_LE(calls, 9);                         // at most one batch per generation (none when every child was cached)
   EXPECT_LT(r.history.size(), 20u + 8u * 20u); // some children were already evaluated: served by the cache
 }
 
@@ -192,10 +192,8 @@ TEST(Evolution, GetsCloserToAKnownOptimumThanRandomSearchWithTheSameEvaluations)
     Rng random_rng(stream_seed(seed, 77));
     int random_distance = 1 << 30;
     for (std::size_t i = 0; i < evo.history.size(); ++i)
-      random_distance =
-          std::min(random_distance, distance(sample_arch(mcunet(), random_rng, 0.5, 128), target));
-    EXPECT_LT(evolution_distance, random_distance)
-        << "seed " << seed << ", " << evo.history.size() << " evaluations";
+      random_distance = std::min(random_distance, distance(sample_arch(mcunet(), random_rng, 0.5, 128), target));
+    EXPECT_LT(evolution_distance, random_distance) << "seed " << seed << ", " << evo.history.size() << " evaluations";
   }
 }
 

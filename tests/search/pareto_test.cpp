@@ -26,8 +26,7 @@ TEST(Pareto, BruteForceAgreement) {
   // Every point off the front is dominated by a point on it; no front point is dominated.
   std::vector<ParetoPoint> points;
   for (int i = 0; i < 200; ++i)
-    points.push_back(
-        {static_cast<double>((i * 37) % 101), static_cast<double>((i * 53) % 97), (i * 29) % 89});
+    points.push_back({static_cast<double>((i * 37) % 101), static_cast<double>((i * 53) % 97), (i * 29) % 89});
   const auto front = pareto_front(points);
   std::vector<bool> on(points.size(), false);
   for (std::size_t i : front) on[i] = true;

@@ -24,9 +24,7 @@ using testing::read_text;
 using testing::scratch_dir;
 using testing::small_config;
 
-std::string file(const std::string& dir, const char* name) {
-  return (std::filesystem::path(dir) / name).string();
-}
+std::string file(const std::string& dir, const char* name) { return (std::filesystem::path(dir) / name).string(); }
 
 SearchResult search(const SearchConfig& config, const std::string& dir, const SearchHooks& hooks = {}) {
   MacsProxyEstimator estimator(config.space);
@@ -129,8 +127,7 @@ TEST(SearchRun, StoppedAndResumedEqualsUninterrupted) {
 }
 
 TEST(SearchRun, KilledWithSigkillAndResumedEqualsUninterrupted) {
-  ::testing::FLAGS_gtest_death_test_style =
-      "threadsafe"; // re-executes the test binary: safe with TBB threads
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe"; // re-executes the test binary: safe with TBB threads
   const std::string whole = scratch_dir("_whole"), killed = scratch_dir("_killed");
   search(small_config(), whole);
   EXPECT_EXIT(
@@ -174,8 +171,7 @@ TEST(SearchRun, ResumeRefusesADifferentSearch) {
   };
   SearchConfig other = config;
   other.constraints.sram_bytes = 256 * 1024;
-  EXPECT_NE(message(other).find("/constraints/sram_bytes: 327680 in the checkpoint, 262144 now"),
-            std::string::npos)
+  EXPECT_NE(message(other).find("/constraints/sram_bytes: 327680 in the checkpoint, 262144 now"), std::string::npos)
       << message(other);
   other = config;
   other.evolution.seed = 99;
@@ -229,12 +225,10 @@ TEST(Checkpoint, RoundTripsAndRejectsCorruptFiles) {
   EXPECT_EQ(search_config_difference(c.config, config), "");
   EXPECT_EQ(c.state.generation, 2);
   EXPECT_EQ(c.state.history.size(), r.evolution.history.size());
-  EXPECT_EQ(checkpoint_to_json(c.config, c.width, c.resolution, c.state),
-            read_text(file(dir, "checkpoint.json")));
+  EXPECT_EQ(checkpoint_to_json(c.config, c.width, c.resolution, c.state), read_text(file(dir, "checkpoint.json")));
 
   for (const std::string& bad :
-       {std::string("{"), std::string("{\"format\":\"tinynas-search-checkpoint\",\"version\":7}"),
-        std::string("[]")}) {
+       {std::string("{"), std::string("{\"format\":\"tinynas-search-checkpoint\",\"version\":7}"), std::string("[]")}) {
     try {
       checkpoint_from_json(bad, "cp.json");
       FAIL() << bad;

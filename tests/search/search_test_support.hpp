@@ -49,9 +49,8 @@ inline SearchConfig small_config(std::uint64_t seed = 7) {
 // A fresh, empty directory named after the running test, under the system's temp directory.
 inline std::string scratch_dir(const std::string& suffix = "") {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("tinynas_search_" + std::string(info->test_suite_name()) + "_" + info->name() + suffix);
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("tinynas_search_" + std::string(info->test_suite_name()) + "_" + info->name() + suffix);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

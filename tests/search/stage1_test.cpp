@@ -43,8 +43,7 @@ std::int64_t hand_macs(int width, int r) { return width == 1 ? 550LL * r * r + 1
 std::int64_t total_sram(const SearchSpace& space, double width, int resolution, const Constraints& c) {
   CostOptions options;
   options.schedule = c.schedule;
-  return analyze(lower_to_graph(lower_to_net(space, smallest_arch(space, width, resolution))), c.board,
-                 options)
+  return analyze(lower_to_graph(lower_to_net(space, smallest_arch(space, width, resolution))), c.board, options)
       .total_sram_bytes;
 }
 
@@ -56,8 +55,7 @@ TEST(Stage1, PicksThePairWithTheLargestMeanOfFittingSubnets) {
   const auto budget = total_sram(space, 1.0, 16, probe);
   ASSERT_GT(total_sram(space, 2.0, 16, probe), budget);
   ASSERT_LE(total_sram(space, 2.0, 8, probe), budget);
-  const Constraints c =
-      make_constraints(f746(), static_cast<std::uint64_t>(budget), {}, {}, Schedule::kInplaceDw);
+  const Constraints c = make_constraints(f746(), static_cast<std::uint64_t>(budget), {}, {}, Schedule::kInplaceDw);
 
   Stage1Options options;
   options.samples = 20;

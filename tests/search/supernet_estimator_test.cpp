@@ -80,8 +80,8 @@ TEST(SupernetEstimator, SearchStaysAtTheSupernetsWidth) {
   const std::string dir = scratch_dir();
   SearchConfig config;
   config.space = SearchSpace::load("fashion_mnist");
-  config.constraints = make_constraints(testing::f746(), parse_size("96K"), parse_size("512K"), {},
-                                        Schedule::kInplaceDw);
+  config.constraints =
+      make_constraints(testing::f746(), parse_size("96K"), parse_size("512K"), {}, Schedule::kInplaceDw);
   config.estimator = "supernet";
   config.estimator_options.supernet = saved_supernet(dir);
   config.estimator_options.eval_images = 50;

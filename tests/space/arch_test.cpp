@@ -24,9 +24,8 @@ Arch mcunet_in3_arch() {
   Arch a;
   a.width = 0.5;
   a.resolution = 176;
-  a.stages = {{4, {7, 3, 7, 5}, {3, 5, 5, 4}}, {3, {5, 5, 5, 3}, {5, 5, 5, 3}},
-              {3, {3, 7, 5, 3}, {5, 6, 4, 3}}, {3, {5, 7, 3, 3}, {5, 5, 5, 3}},
-              {3, {3, 7, 3, 3}, {6, 5, 4, 3}}, {1, {7}, {5}}};
+  a.stages = {{4, {7, 3, 7, 5}, {3, 5, 5, 4}}, {3, {5, 5, 5, 3}, {5, 5, 5, 3}}, {3, {3, 7, 5, 3}, {5, 6, 4, 3}},
+              {3, {5, 7, 3, 3}, {5, 5, 5, 3}}, {3, {3, 7, 3, 3}, {6, 5, 4, 3}}, {1, {7}, {5}}};
   return a;
 }
 
@@ -48,8 +47,7 @@ TEST_F(ArchTest, IdSpellsOutActiveGenesOnly) {
   EXPECT_NE(b.id(), a.id());
   EXPECT_FALSE(a == b);
 
-  EXPECT_EQ(largest_arch(space, 1.0, 224).id(),
-            "w1-r224-k7777e6666-k7777e6666-k7777e6666-k7777e6666-k7777e6666-k7e6");
+  EXPECT_EQ(largest_arch(space, 1.0, 224).id(), "w1-r224-k7777e6666-k7777e6666-k7777e6666-k7777e6666-k7777e6666-k7e6");
   EXPECT_EQ(smallest_arch(space, 0.2, 48).id(), "w0.2-r48-k33e33-k33e33-k33e33-k33e33-k33e33-k3e3");
 }
 
@@ -81,11 +79,10 @@ TEST_F(ArchTest, IdsOfGenesAboveNineAreParenthesised) {
 }
 
 TEST_F(ArchTest, MalformedIdsAreRejected) {
-  for (const char* bad : {"", "w0.5-r176", "x0.5-r176-k3e3-k33e33-k33e33-k33e33-k33e33-k3e3",
-                          "w0.5-r176-k33e3-k33e33-k33e33-k33e33-k33e33-k3e3",
-                          "w0.5-r176-k33e33-k33e33-k33e33-k33e33-k33e33-k3e3-k3e3",
-                          "w0.5-r176-k3(5e33-k33e33-k33e33-k33e33-k33e33-k3e3",
-                          "w0.5-r176-k33x33-k33e33-k33e33-k33e33-k33e33-k3e3"}) {
+  for (const char* bad :
+       {"", "w0.5-r176", "x0.5-r176-k3e3-k33e33-k33e33-k33e33-k33e33-k3e3",
+        "w0.5-r176-k33e3-k33e33-k33e33-k33e33-k33e33-k3e3", "w0.5-r176-k33e33-k33e33-k33e33-k33e33-k33e33-k3e3-k3e3",
+        "w0.5-r176-k3(5e33-k33e33-k33e33-k33e33-k33e33-k3e3", "w0.5-r176-k33x33-k33e33-k33e33-k33e33-k33e33-k3e3"}) {
     SCOPED_TRACE(bad);
     try {
       arch_from_id(bad, space);
@@ -187,8 +184,7 @@ TEST_F(ArchTest, ArchJsonErrorsNameFileAndField) {
       {"kernel out of space", [](json& j) { j["stages"][1]["kernels"][2] = 9; }, ErrorCode::kOutOfSpace,
        "/stages/1/kernels/2"},
       {"width out of space", [](json& j) { j["width"] = 0.45; }, ErrorCode::kOutOfSpace, "/width"},
-      {"depth too deep", [](json& j) { j["stages"][0]["depth"] = 5; }, ErrorCode::kInvalidFile,
-       "/stages/0/depth"},
+      {"depth too deep", [](json& j) { j["stages"][0]["depth"] = 5; }, ErrorCode::kInvalidFile, "/stages/0/depth"},
       {"kernel count",
        [](json& j) {
          j["stages"][0]["kernels"] = {3, 3};

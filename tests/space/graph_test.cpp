@@ -106,15 +106,13 @@ TEST(LowerToGraph, OpsChainAndTheResidualAddReadsTheBlockInput) {
 
 TEST(LowerToGraph, FusedActivationsPaddingAndBias) {
   Graph g = lower_to_graph(tiny_net());
-  const std::vector<bool> relu6 = {true,  true, false, true,  true,  false,
-                                   false, true, true,  false, false, false};
+  const std::vector<bool> relu6 = {true, true, false, true, true, false, false, true, true, false, false, false};
   ASSERT_EQ(g.ops.size(), relu6.size());
   for (std::size_t i = 0; i < relu6.size(); ++i) {
     SCOPED_TRACE(g.op_name(static_cast<int>(i)));
     const Op& op = g.ops[i];
     EXPECT_EQ(op.relu6, relu6[i]); // project convs are linear
-    bool is_conv =
-        op.type == OpType::kConv || op.type == OpType::kDepthwiseConv || op.type == OpType::kPointwiseConv;
+    bool is_conv = op.type == OpType::kConv || op.type == OpType::kDepthwiseConv || op.type == OpType::kPointwiseConv;
     EXPECT_EQ(op.has_bn, is_conv);
     EXPECT_EQ(op.has_bias, op.type == OpType::kFullyConnected);
     if (is_conv) {

@@ -93,8 +93,7 @@ TEST(LoadModel, NetConfigOutsideTheSpaceIsStillANet) {
 
 TEST(LoadModel, FileThatIsNeitherSaysWhatItExpected) {
   test::ScratchDir dir;
-  std::string path =
-      dir.write("space.json", test::read_text(test::source_path("configs/spaces/mcunet.json")));
+  std::string path = dir.write("space.json", test::read_text(test::source_path("configs/spaces/mcunet.json")));
   Error e = load_error(path);
   EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
   EXPECT_EQ(e.file(), path);

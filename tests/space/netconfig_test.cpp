@@ -183,8 +183,7 @@ TEST_F(NetConfigTest, ZeroLayerAndNullBlocksAreSkipped) {
   json zero = {{"name", "MobileInvertedResidualBlock"},
                {"mobile_inverted_conv", {{"name", "ZeroLayer"}, {"stride", 1}}},
                {"shortcut", {{"name", "IdentityLayer"}, {"in_channels", {16}}, {"out_channels", {16}}}}};
-  json null_conv = {
-      {"name", "MobileInvertedResidualBlock"}, {"mobile_inverted_conv", nullptr}, {"shortcut", nullptr}};
+  json null_conv = {{"name", "MobileInvertedResidualBlock"}, {"mobile_inverted_conv", nullptr}, {"shortcut", nullptr}};
   j["blocks"].insert(j["blocks"].begin() + 4, zero);
   j["blocks"].insert(j["blocks"].begin() + 2, null_conv);
   NetSpec with_zero = net_from_netconfig(j.dump(), "zero.json");
@@ -219,8 +218,7 @@ struct BrokenConfig {
 
 TEST_F(NetConfigTest, BadNetConfigsNameTheFileAndField) {
   const std::vector<BrokenConfig> cases = {
-      {"channels that do not chain",
-       [](json& j) { j["blocks"][5]["mobile_inverted_conv"]["in_channels"] = 20; },
+      {"channels that do not chain", [](json& j) { j["blocks"][5]["mobile_inverted_conv"]["in_channels"] = 20; },
        "/blocks/5/mobile_inverted_conv/in_channels", "does not match"},
       {"squeeze-and-excitation", [](json& j) { j["blocks"][3]["mobile_inverted_conv"]["use_se"] = true; },
        "/blocks/3/mobile_inverted_conv/use_se", "squeeze-and-excitation"},
@@ -233,14 +231,13 @@ TEST_F(NetConfigTest, BadNetConfigsNameTheFileAndField) {
          j["blocks"][5]["shortcut"] = {{"name", "IdentityLayer"}};
        },
        "/blocks/5/shortcut", "stride 1"},
-      {"unknown shortcut", [](json& j) { j["blocks"][2]["shortcut"]["name"] = "ConvLayer"; },
-       "/blocks/2/shortcut/name", "identity"},
+      {"unknown shortcut", [](json& j) { j["blocks"][2]["shortcut"]["name"] = "ConvLayer"; }, "/blocks/2/shortcut/name",
+       "identity"},
       {"unknown block layer", [](json& j) { j["blocks"][2]["mobile_inverted_conv"]["name"] = "MixedEdge"; },
        "/blocks/2/mobile_inverted_conv/name", "MixedEdge"},
-      {"unsupported activation", [](json& j) { j["first_conv"]["act_func"] = "h_swish"; },
-       "/first_conv/act_func", "h_swish"},
-      {"classifier width", [](json& j) { j["classifier"]["in_features"] = 1280; }, "/classifier/in_features",
-       "1280"},
+      {"unsupported activation", [](json& j) { j["first_conv"]["act_func"] = "h_swish"; }, "/first_conv/act_func",
+       "h_swish"},
+      {"classifier width", [](json& j) { j["classifier"]["in_features"] = 1280; }, "/classifier/in_features", "1280"},
       {"grouped first conv", [](json& j) { j["first_conv"]["groups"] = 2; }, "/first_conv/groups", "grouped"},
       {"negative resolution", [](json& j) { j["resolution"] = -176; }, "/resolution", "positive"},
   };

@@ -219,14 +219,12 @@ TEST(SearchSpaceJson, MalformedSpacesNameTheFileAndField) {
        },
        "/width_mults/1", "ascending"},
       {"empty choices", [](json& j) { j["resolutions"] = json::array(); }, "/resolutions", "at least one"},
-      {"negative base width", [](json& j) { j["stages"][4]["base_width"] = -8; }, "/stages/4/base_width",
-       "positive"},
-      {"string for a number", [](json& j) { j["first_conv"]["kernel"] = "3"; }, "/first_conv/kernel",
-       "integer"},
+      {"negative base width", [](json& j) { j["stages"][4]["base_width"] = -8; }, "/stages/4/base_width", "positive"},
+      {"string for a number", [](json& j) { j["first_conv"]["kernel"] = "3"; }, "/first_conv/kernel", "integer"},
       {"unknown activation", [](json& j) { j["activation"] = "gelu"; }, "/activation", "gelu"},
       {"wrong format tag", [](json& j) { j["format"] = "tinynas-arch"; }, "/format", "tinynas-space"},
-      {"rounding ratio", [](json& j) { j["channel_rounding"]["min_ratio"] = 1.5; },
-       "/channel_rounding/min_ratio", "(0, 1]"},
+      {"rounding ratio", [](json& j) { j["channel_rounding"]["min_ratio"] = 1.5; }, "/channel_rounding/min_ratio",
+       "(0, 1]"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);

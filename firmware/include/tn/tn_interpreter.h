@@ -42,8 +42,7 @@ typedef void (*tn_op_hook)(void* user, uint32_t op_index);
 
 /* Runs the network. The input must already be at arena + model->input_offset; the output is then at
  * arena + model->output_offset. `arena` must hold model->arena_bytes. hook may be NULL. */
-tn_status tn_model_invoke(const tn_model* model, uint8_t* arena, tn_op_hook hook, void* user,
-                          uint32_t* failed_op);
+tn_status tn_model_invoke(const tn_model* model, uint8_t* arena, tn_op_hook hook, void* user, uint32_t* failed_op);
 
 /* Scratch bytes the kernel of `record` requests (its wrapper's getter). 0 for invalid records. */
 uint32_t tn_op_scratch_request(const tn_op_record* record);

@@ -30,9 +30,8 @@ int tn_conv_1x1_applies(const tn_conv_args* args);
 
 /* Dispatches to tn_conv_1x1_s8 or tn_conv_s8. ctx->size must be >= tn_conv_wrapper_get_buffer_size_s8(args).
  */
-tn_status tn_conv_wrapper_s8(const tn_context* ctx, const tn_conv_args* args,
-                             const tn_per_channel_quant* quant, const int8_t* input, const int8_t* weights,
-                             const int32_t* bias, int8_t* output);
+tn_status tn_conv_wrapper_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
+                             const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
 int32_t tn_conv_wrapper_get_buffer_size_s8(const tn_conv_args* args);
 
 /* Generic kxk convolution: im2col of two output pixels at a time into int8 columns (padding filled with the
@@ -59,14 +58,12 @@ int32_t tn_conv_1x1_get_buffer_size_s8(const tn_conv_args* args);
 /* Predicate: a 3x3 kernel runs on tn_dw_conv_3x3_s8. */
 int tn_dw_conv_3x3_applies(const tn_dw_conv_args* args);
 
-tn_status tn_dw_conv_wrapper_s8(const tn_context* ctx, const tn_dw_conv_args* args,
-                                const tn_per_channel_quant* quant, const int8_t* input, const int8_t* weights,
-                                const int32_t* bias, int8_t* output);
+tn_status tn_dw_conv_wrapper_s8(const tn_context* ctx, const tn_dw_conv_args* args, const tn_per_channel_quant* quant,
+                                const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
 int32_t tn_dw_conv_wrapper_get_buffer_size_s8(const tn_dw_conv_args* args);
 
-tn_status tn_dw_conv_3x3_s8(const tn_context* ctx, const tn_dw_conv_args* args,
-                            const tn_per_channel_quant* quant, const int8_t* input, const int8_t* weights,
-                            const int32_t* bias, int8_t* output);
+tn_status tn_dw_conv_3x3_s8(const tn_context* ctx, const tn_dw_conv_args* args, const tn_per_channel_quant* quant,
+                            const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
 int32_t tn_dw_conv_3x3_get_buffer_size_s8(const tn_dw_conv_args* args);
 
 /* Any odd kernel size (5x5, 7x7, ...). */
@@ -77,9 +74,8 @@ int32_t tn_dw_conv_get_buffer_size_s8(const tn_dw_conv_args* args);
 /* ---- fully connected ----
  * Per-channel requantisation, output [out_features]. Scratch: the input widened to int16 once (8 bytes per 4
  * values), then four weight rows per pass. */
-tn_status tn_fully_connected_s8(const tn_context* ctx, const tn_fc_args* args,
-                                const tn_per_channel_quant* quant, const int8_t* input, const int8_t* weights,
-                                const int32_t* bias, int8_t* output);
+tn_status tn_fully_connected_s8(const tn_context* ctx, const tn_fc_args* args, const tn_per_channel_quant* quant,
+                                const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
 int32_t tn_fully_connected_get_buffer_size_s8(const tn_fc_args* args);
 
 /* ---- no scratch ---- */

@@ -26,19 +26,19 @@ extern "C" {
  * firmware reports them in its mailbox), so never renumber; add at the end. */
 typedef enum {
   TN_OK = 0,
-  TN_ERR_ARGUMENT = 1,        /* a kernel argument is out of range (size, stride, quantisation parameter) */
-  TN_ERR_BLOB_MAGIC = 2,      /* the model blob does not start with TN_BLOB_MAGIC */
-  TN_ERR_BLOB_VERSION = 3,    /* blob format version this runtime does not read */
-  TN_ERR_BLOB_SIZE = 4,       /* total size too small, larger than the blob area, or not a multiple of 4 */
-  TN_ERR_BLOB_CRC = 5,        /* CRC-32 of the blob does not match its header */
-  TN_ERR_BLOB_OP = 6,         /* unknown op type or an op record with impossible fields */
-  TN_ERR_BLOB_SHAPE = 7,      /* tensor shapes of an op do not agree with its kernel, stride and padding */
-  TN_ERR_BLOB_BOUNDS = 8,     /* an offset points outside the blob or outside the planned arena */
-  TN_ERR_ARENA_TOO_SMALL = 9, /* the plan needs a larger arena than the target has */
+  TN_ERR_ARGUMENT = 1,           /* a kernel argument is out of range (size, stride, quantisation parameter) */
+  TN_ERR_BLOB_MAGIC = 2,         /* the model blob does not start with TN_BLOB_MAGIC */
+  TN_ERR_BLOB_VERSION = 3,       /* blob format version this runtime does not read */
+  TN_ERR_BLOB_SIZE = 4,          /* total size too small, larger than the blob area, or not a multiple of 4 */
+  TN_ERR_BLOB_CRC = 5,           /* CRC-32 of the blob does not match its header */
+  TN_ERR_BLOB_OP = 6,            /* unknown op type or an op record with impossible fields */
+  TN_ERR_BLOB_SHAPE = 7,         /* tensor shapes of an op do not agree with its kernel, stride and padding */
+  TN_ERR_BLOB_BOUNDS = 8,        /* an offset points outside the blob or outside the planned arena */
+  TN_ERR_ARENA_TOO_SMALL = 9,    /* the plan needs a larger arena than the target has */
   TN_ERR_SCRATCH_TOO_SMALL = 10, /* the plan gives an op less scratch than its kernel requests */
   TN_ERR_NO_MODEL = 11,          /* run requested before a blob was loaded successfully */
   TN_ERR_COMMAND = 12,           /* unknown mailbox command */
-  TN_ERR_OVERLAP = 13 /* an op's operands overlap in the arena where the kernel does not allow it */
+  TN_ERR_OVERLAP = 13            /* an op's operands overlap in the arena where the kernel does not allow it */
 } tn_status;
 
 /* Short stable name of a status ("blob-crc"), for logs and host messages. */

@@ -19,8 +19,8 @@ static void tn_fill_s8(int8_t* dst, int8_t value, int32_t n) {
 
 /* The kernel x kernel x in_c receptive field of output pixel (oy, ox) as one column, [ky][kx][c] like the
  * weights; taps in the padding get the input zero point, which the offset arithmetic turns into 0. */
-static void tn_im2col_pixel(const tn_conv_args* a, const int8_t* input, int32_t oy, int32_t ox,
-                            int8_t pad_value, int8_t* col) {
+static void tn_im2col_pixel(const tn_conv_args* a, const int8_t* input, int32_t oy, int32_t ox, int8_t pad_value,
+                            int8_t* col) {
   const int32_t k = a->kernel, in_c = a->input.c, row_bytes = k * in_c;
   const int32_t y0 = oy * a->stride - a->pad, x0 = ox * a->stride - a->pad;
   int32_t ky;
@@ -46,8 +46,7 @@ tn_status tn_conv_s8(const tn_context* ctx, const tn_conv_args* args, const tn_p
                      const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output) {
   int32_t n, column, pixels, out_c, p;
   int8_t *col0, *col1, pad_value;
-  if (args == NULL || input == NULL || weights == NULL || output == NULL || ctx == NULL)
-    return TN_ERR_ARGUMENT;
+  if (args == NULL || input == NULL || weights == NULL || output == NULL || ctx == NULL) return TN_ERR_ARGUMENT;
   if (!tn_conv_geometry_valid(args) || !tn_quant_io_valid(&args->io)) return TN_ERR_ARGUMENT;
   if (!tn_per_channel_valid(quant, args->output.c)) return TN_ERR_ARGUMENT;
   if (ctx->buf == NULL || ctx->size < tn_conv_get_buffer_size_s8(args)) return TN_ERR_ARGUMENT;

@@ -11,8 +11,7 @@ static inline int32_t tn_pack16x2(int32_t lo, int32_t hi) {
 /* One output channel of a 3x3 depthwise conv from its padded plane; `fast` selects the requantisation
  * (tn_dw_output) and is a literal at both call sites. */
 static inline void tn_dw_3x3_channel(const tn_dw_conv_args* a, const int8_t* plane, const int8_t* weights,
-                                     int32_t channel, const tn_dw_channel_quant* cq, int8_t* output,
-                                     int fast) {
+                                     int32_t channel, const tn_dw_channel_quant* cq, int8_t* output, int fast) {
   const int32_t c = a->input.c, pw = a->input.w + 2 * a->pad, stride = a->stride;
   const int32_t out_w = a->output.w, out_h = a->output.h;
   const int32_t w0 = weights[0 * c + channel], w1 = weights[1 * c + channel], w2 = weights[2 * c + channel];
@@ -93,9 +92,8 @@ static inline void tn_dw_3x3_channel(const tn_dw_conv_args* a, const int8_t* pla
   }
 }
 
-tn_status tn_dw_conv_3x3_s8(const tn_context* ctx, const tn_dw_conv_args* args,
-                            const tn_per_channel_quant* quant, const int8_t* input, const int8_t* weights,
-                            const int32_t* bias, int8_t* output) {
+tn_status tn_dw_conv_3x3_s8(const tn_context* ctx, const tn_dw_conv_args* args, const tn_per_channel_quant* quant,
+                            const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output) {
   int32_t ch;
   int8_t* plane;
   if (!tn_dw_args_valid(ctx, args, quant, input, weights, output) || !tn_dw_conv_3x3_applies(args))

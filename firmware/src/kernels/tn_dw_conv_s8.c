@@ -34,8 +34,8 @@ static tn_dw_row_plan tn_dw_plan_row(int32_t k) {
 
 /* The channel's weights in reading order: per row, for each group {w_a, w_c} and {w_b, w_d} as int16 pairs
  * (matching __sxtb16 of the input word and of its rotation), then the tail taps. */
-static void tn_dw_weight_program(const int8_t* weights, int32_t c, int32_t channel, int32_t k,
-                                 const tn_dw_row_plan* p, int32_t* prog) {
+static void tn_dw_weight_program(const int8_t* weights, int32_t c, int32_t channel, int32_t k, const tn_dw_row_plan* p,
+                                 int32_t* prog) {
   int32_t ky, g, kx;
   for (ky = 0; ky < k; ++ky) {
     const int8_t* w = weights + (ky * k) * c + channel;
@@ -55,9 +55,9 @@ static void tn_dw_weight_program(const int8_t* weights, int32_t c, int32_t chann
 
 /* All outputs of one channel. Inlined with literal k, groups, offsets and tail at the call sites below, so
  * the compiler unrolls the row loops into straight-line code for 5x5 and 7x7. */
-static inline void tn_dw_channel_program(const tn_dw_conv_args* a, const int8_t* plane, const int32_t* prog,
-                                         int32_t k, int32_t groups, int32_t offset0, int32_t offset1,
-                                         int32_t tail, const tn_dw_channel_quant* cq, int8_t* out, int fast) {
+static inline void tn_dw_channel_program(const tn_dw_conv_args* a, const int8_t* plane, const int32_t* prog, int32_t k,
+                                         int32_t groups, int32_t offset0, int32_t offset1, int32_t tail,
+                                         const tn_dw_channel_quant* cq, int8_t* out, int fast) {
   const int32_t c = a->input.c, pw = a->input.w + 2 * a->pad, stride = a->stride;
   const int32_t out_w = a->output.w, out_h = a->output.h;
   int32_t oy, ox;
@@ -90,8 +90,8 @@ static inline void tn_dw_channel_program(const tn_dw_conv_args* a, const int8_t*
 #endif
 
 /* One output channel of a kxk depthwise conv from its padded plane. */
-static void tn_dw_channel_kxk(const tn_dw_conv_args* a, const int8_t* plane, const int8_t* weights,
-                              int32_t channel, const tn_dw_channel_quant* cq, int8_t* output) {
+static void tn_dw_channel_kxk(const tn_dw_conv_args* a, const int8_t* plane, const int8_t* weights, int32_t channel,
+                              const tn_dw_channel_quant* cq, int8_t* output) {
   const int32_t k = a->kernel, c = a->input.c;
 #if TN_HAS_DSP
   int32_t prog[TN_DW_MAX_KERNEL * (2 * 2 + 3)];
@@ -99,11 +99,8 @@ static void tn_dw_channel_kxk(const tn_dw_conv_args* a, const int8_t* plane, con
   tn_dw_weight_program(weights, c, channel, k, &p, prog);
   /* literal plans for the common sizes (tn_dw_plan_row gives the same values) let the row loops unroll */
   if (k == 5 && cq->q.fast) tn_dw_channel_program(a, plane, prog, 5, 1, 0, 4, 4, cq, output + channel, 1);
-  else if (k == 7 && cq->q.fast)
-    tn_dw_channel_program(a, plane, prog, 7, 2, 0, 3, 7, cq, output + channel, 1);
-  else
-    tn_dw_channel_program(a, plane, prog, k, p.groups, p.offset[0], p.offset[1], p.tail, cq, output + channel,
-                          0);
+  else if (k == 7 && cq->q.fast) tn_dw_channel_program(a, plane, prog, 7, 2, 0, 3, 7, cq, output + channel, 1);
+  else tn_dw_channel_program(a, plane, prog, k, p.groups, p.offset[0], p.offset[1], p.tail, cq, output + channel, 0);
 #else
   const int32_t pw = a->input.w + 2 * a->pad, stride = a->stride;
   int32_t taps[TN_DW_MAX_KERNEL * TN_DW_MAX_KERNEL];

@@ -12,10 +12,10 @@ namespace tinynas {
 // Coefficients come from published kernel figures until `tinynas calibrate` measures them; `source`
 // says which ("estimate: ..." or "calibrated: ...").
 struct LatencyCoefficients {
-  double conv = 0;      // cycles per MAC, dense kxk conv (first layer)
-  double depthwise = 0; // cycles per MAC, depthwise conv
-  double pointwise = 0; // cycles per MAC, 1x1 conv
-  double fc = 0;        // cycles per MAC, fully connected
+  double conv = 0;             // cycles per MAC, dense kxk conv (first layer)
+  double depthwise = 0;        // cycles per MAC, depthwise conv
+  double pointwise = 0;        // cycles per MAC, 1x1 conv
+  double fc = 0;               // cycles per MAC, fully connected
   double add_per_element = 0;  // cycles per output element of a residual add
   double pool_per_element = 0; // cycles per input element of the global average pool
   double per_layer = 0;        // fixed cycles per op (dispatch, requant setup)

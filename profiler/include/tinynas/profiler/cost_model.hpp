@@ -27,7 +27,7 @@ struct LayerCost {
   TensorShape output;
   int kernel = 1;
   int stride = 1;
-  std::int64_t macs = 0;   // including patch recomputation under the patch schedule
+  std::int64_t macs = 0; // including patch recomputation under the patch schedule
   std::int64_t params = 0;
   std::int64_t flash_bytes = 0;   // this op's weights, biases, requant params and op record
   std::int64_t sram_bytes = 0;    // SRAM in use while this op runs, under the schedule

@@ -20,9 +20,9 @@
 namespace tinynas {
 
 struct GdbStop {
-  int signal = 0;        // 5 = SIGTRAP (breakpoint), 2 = SIGINT (interrupted), ...
-  bool exited = false;   // W/X reply: the target (QEMU) terminated
-  std::string packet;    // the raw stop reply
+  int signal = 0;      // 5 = SIGTRAP (breakpoint), 2 = SIGINT (interrupted), ...
+  bool exited = false; // W/X reply: the target (QEMU) terminated
+  std::string packet;  // the raw stop reply
 };
 
 class GdbRemote {

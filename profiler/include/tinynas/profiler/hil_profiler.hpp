@@ -50,13 +50,13 @@ struct LayerTiming {
 
 struct ProfileResult {
   std::string board;
-  std::string firmware;              // image path
-  MeasuredLatency latency;           // median over runs
-  double latency_ms = 0;             // real boards: cycles at the board's nominal clock; 0 under QEMU
-  double instructions = 0;           // QEMU: ticks / (ticks per instruction); 0 on real boards
-  double ticks_per_instruction = 0;  // QEMU: 2^shift ns x SysTick clock
+  std::string firmware;             // image path
+  MeasuredLatency latency;          // median over runs
+  double latency_ms = 0;            // real boards: cycles at the board's nominal clock; 0 under QEMU
+  double instructions = 0;          // QEMU: ticks / (ticks per instruction); 0 on real boards
+  double ticks_per_instruction = 0; // QEMU: 2^shift ns x SysTick clock
   std::vector<std::uint64_t> run_ticks;
-  bool runs_identical = false;       // every run gave the same ticks and output
+  bool runs_identical = false; // every run gave the same ticks and output
   std::int64_t peak_sram_bytes_measured = 0;
   std::int64_t peak_sram_bytes_predicted = 0;
   std::int64_t stack_bytes_measured = 0;
@@ -75,22 +75,22 @@ struct ProfileResult {
 struct HilFaultContext {
   GdbRemote& gdb;
   std::function<std::uint32_t(const std::string&)> symbol; // firmware symbol address
-  int attempt = 0;                                          // 0 for the first try
-  int process_id = -1;                                      // QEMU's pid; -1 on a real board
+  int attempt = 0;                                         // 0 for the first try
+  int process_id = -1;                                     // QEMU's pid; -1 on a real board
 };
 
 struct ProfileOptions {
-  int runs = 3;                 // runs per model; at least 2 are made (two paint bytes for the SRAM measurement)
-  std::uint64_t seed = 0;       // random weights and input for profile(graph)
-  std::string firmware;         // firmware image; "" = the build tree's image for the board
-  bool pure_c = false;          // use the board's pure-C image (QEMU boards)
-  int retries = 2;              // relaunches / resets after a link failure
+  int runs = 3;           // runs per model; at least 2 are made (two paint bytes for the SRAM measurement)
+  std::uint64_t seed = 0; // random weights and input for profile(graph)
+  std::string firmware;   // firmware image; "" = the build tree's image for the board
+  bool pure_c = false;    // use the board's pure-C image (QEMU boards)
+  int retries = 2;        // relaunches / resets after a link failure
   std::chrono::milliseconds run_timeout{30000};
   std::chrono::milliseconds boot_timeout{10000};
-  int icount_shift = -1;        // QEMU: -1 = the board's default
-  std::string qemu_machine;     // QEMU: another -M machine for the same image family ("" = the board's), e.g. the
-                                // bench's "mps2-an386" (Cortex-M4 with the MPS2 memory map)
-  std::string qemu_plugin;      // QEMU: a TCG plugin and its arguments (bench_kernels_qemu counts instructions)
+  int icount_shift = -1;    // QEMU: -1 = the board's default
+  std::string qemu_machine; // QEMU: another -M machine for the same image family ("" = the board's), e.g. the
+                            // bench's "mps2-an386" (Cortex-M4 with the MPS2 memory map)
+  std::string qemu_plugin;  // QEMU: a TCG plugin and its arguments (bench_kernels_qemu counts instructions)
   std::vector<std::string> qemu_plugin_args;
   std::function<void(const HilFaultContext&)> after_boot; // tests only
 };

@@ -47,9 +47,9 @@ struct HeldOutError {
 class LatencyTable {
 public:
   std::string board;
-  std::string unit;   // "cycles" or "ticks"
-  std::string source; // latency_source_name()
-  double clock_hz = 0;             // the board's nominal clock, for predict_ms() on cycle tables
+  std::string unit;                 // "cycles" or "ticks"
+  std::string source;               // latency_source_name()
+  double clock_hz = 0;              // the board's nominal clock, for predict_ms() on cycle tables
   double ticks_per_instruction = 0; // QEMU tables
   std::map<std::string, LatencyEntry> entries;
   // fit key -> {per MAC, per element, per channel, per op}; keys are fit_key() values and op type names
@@ -89,7 +89,7 @@ struct OpMeasurement {
   std::int64_t elements = 0; // input + output elements
   std::int64_t channels = 0; // output channels
   double ticks = 0;
-  std::string kind;          // fit key: "depthwise:k=7,s=2", "pointwise", ...
+  std::string kind; // fit key: "depthwise:k=7,s=2", "pointwise", ...
 };
 
 // Builds entries and the fallback fits from measurements (exposed for tests).
@@ -102,7 +102,7 @@ struct CalibrationOptions {
   int subnets = 24;                    // profiled in total
   int holdout = 8;                     // of which kept out of the fit
   std::uint64_t seed = 1;
-  ProfileOptions profile;              // runs, timeouts, firmware
+  ProfileOptions profile; // runs, timeouts, firmware
   std::function<void(int done, int total)> progress;
 };
 

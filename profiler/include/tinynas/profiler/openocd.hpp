@@ -44,10 +44,10 @@ private:
 };
 
 struct OpenOcdLaunch {
-  std::string board;          // for messages, e.g. "stm32f746g-disco"
-  std::string config;         // OpenOCD script, e.g. "board/stm32f746g-disco.cfg"
+  std::string board;  // for messages, e.g. "stm32f746g-disco"
+  std::string config; // OpenOCD script, e.g. "board/stm32f746g-disco.cfg"
   std::string program = "openocd";
-  std::string log_file;       // "" = a temporary file
+  std::string log_file; // "" = a temporary file
 };
 
 class OpenOcdServer {

@@ -15,12 +15,12 @@
 namespace tinynas {
 
 struct QemuLaunch {
-  std::string machine;       // -M value, e.g. "netduinoplus2", "mps2-an500"
-  std::string kernel;        // the firmware ELF
-  int icount_shift = 3;      // -icount shift=N,sleep=off; < 0 leaves -icount out (counts then follow host time)
-  std::string plugin;        // a TCG plugin .so ("" for none) and its arguments ("lo=...", "out=...")
+  std::string machine;  // -M value, e.g. "netduinoplus2", "mps2-an500"
+  std::string kernel;   // the firmware ELF
+  int icount_shift = 3; // -icount shift=N,sleep=off; < 0 leaves -icount out (counts then follow host time)
+  std::string plugin;   // a TCG plugin .so ("" for none) and its arguments ("lo=...", "out=...")
   std::vector<std::string> plugin_args;
-  std::string log_file;      // QEMU's stdout/stderr; "" = a temporary file removed with the object
+  std::string log_file; // QEMU's stdout/stderr; "" = a temporary file removed with the object
   std::string program = "qemu-system-arm";
 };
 

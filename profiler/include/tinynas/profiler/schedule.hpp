@@ -27,7 +27,7 @@ Schedule parse_schedule(std::string_view name);
 std::vector<std::string> schedule_names();
 
 struct PatchOptions {
-  int patches = 4;     // n: the first part runs on an n x n grid of patches
+  int patches = 4;      // n: the first part runs on an n x n grid of patches
   int split_block = -1; // last block run per patch (NetSpec block index); -1: chosen automatically
   // Automatic split: lowest peak SRAM among the splits whose halo recomputation adds at most this
   // fraction of the network's MACs (MCUNetV2 reports 10-20% overheads as acceptable).

@@ -24,8 +24,7 @@ struct Checkpoint {
 // {"format":"tinynas-search-checkpoint","version":1,"config":{..},"chosen":{"width":..,"resolution":..},
 //  "state":{"generation":..,"rng":"..","population":[full genes],"history":[evaluations]}}
 // Takes the parts by reference: the search writes one after every generation.
-std::string checkpoint_to_json(const SearchConfig& config, double width, int resolution,
-                               const EvolutionState& state);
+std::string checkpoint_to_json(const SearchConfig& config, double width, int resolution, const EvolutionState& state);
 // Throws Error(kInvalidFile) naming `file` and the field on malformed or inconsistent content.
 Checkpoint checkpoint_from_json(std::string_view text, const std::string& file);
 

@@ -45,9 +45,9 @@ public:
 
 // What the estimators other than the MACs proxy need; part of the search configuration.
 struct EstimatorOptions {
-  std::string supernet;        // "supernet": the trained supernet file (tinynas train --out)
-  std::string data_dir;        // "supernet": the dataset directory ("" = the default dataset)
-  int eval_images = 0;         // "supernet": validation images per subnet (0 = the whole split)
+  std::string supernet;         // "supernet": the trained supernet file (tinynas train --out)
+  std::string data_dir;         // "supernet": the dataset directory ("" = the default dataset)
+  int eval_images = 0;          // "supernet": validation images per subnet (0 = the whole split)
   int calibration_batches = 20; // "supernet": BN recalibration batches of 64 training images
 };
 

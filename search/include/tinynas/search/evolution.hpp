@@ -103,9 +103,9 @@ struct EvolutionResult {
 // Runs (or, with a non-empty `state`, continues) the evolution in the pair (width, resolution).
 // Throws Error(kInfeasible) when a fitting subnet cannot be drawn within max_attempts, and
 // Error(kInterrupted) when the stop flag is set (after the hooks of the last generation ran).
-EvolutionResult run_evolution(const SearchSpace& space, const Constraints& constraints, double width,
-                              int resolution, AccuracyEstimator& estimator, const EvolutionOptions& options,
-                              EvolutionState state = {}, const EvolutionHooks& hooks = {});
+EvolutionResult run_evolution(const SearchSpace& space, const Constraints& constraints, double width, int resolution,
+                              AccuracyEstimator& estimator, const EvolutionOptions& options, EvolutionState state = {},
+                              const EvolutionHooks& hooks = {});
 
 // The result an evolution state stands for (best, Pareto front, best per generation).
 EvolutionResult summarize_evolution(const EvolutionState& state, const AccuracyEstimator& estimator);

@@ -17,8 +17,7 @@ public:
   using Function = std::function<std::vector<double>(const std::vector<Arch>&)>;
 
   FunctionEstimator(std::string name, bool is_proxy, std::string score_unit, Function function)
-      : name_(std::move(name)), unit_(std::move(score_unit)), proxy_(is_proxy),
-        function_(std::move(function)) {}
+      : name_(std::move(name)), unit_(std::move(score_unit)), proxy_(is_proxy), function_(std::move(function)) {}
 
   std::vector<double> evaluate(const std::vector<Arch>& archs) override { return function_(archs); }
   std::string name() const override { return name_; }

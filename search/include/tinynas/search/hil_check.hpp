@@ -29,14 +29,14 @@ struct HilCandidate {
   std::string id;
   Arch arch;
   double score = 0;
-  double estimated_ms = 0;        // the cost model's estimate the search used
-  double measured_ms = 0;         // see the header comment for QEMU
-  MeasuredLatency measured;       // the raw count (cycles or QEMU ticks) and its source
-  double instructions = 0;        // QEMU only
+  double estimated_ms = 0;  // the cost model's estimate the search used
+  double measured_ms = 0;   // see the header comment for QEMU
+  MeasuredLatency measured; // the raw count (cycles or QEMU ticks) and its source
+  double instructions = 0;  // QEMU only
   std::int64_t peak_sram_bytes_measured = 0;
   std::int64_t peak_sram_bytes_predicted = 0;
   bool bit_exact = false;
-  bool fits_latency = true;       // measured_ms within the search's latency budget (true without one)
+  bool fits_latency = true; // measured_ms within the search's latency budget (true without one)
 };
 
 struct HilCheckResult {

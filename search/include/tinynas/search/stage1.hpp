@@ -108,7 +108,6 @@ struct Stage1Result {
 
 // Runs the scan in parallel (oneTBB; the caller limits threads with tbb::global_control or
 // ParallelismLimit). Throws Error(kInfeasible) when no sampled subnet of any pair fits.
-Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints,
-                        const Stage1Options& options);
+Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints, const Stage1Options& options);
 
 } // namespace tinynas

@@ -41,10 +41,10 @@ struct Op {
   int output = -1; // tensor index
   int kernel = 1;
   int stride = 1;
-  int pad = 0;          // symmetric zero padding (kernel / 2: "same")
-  bool has_bn = false;  // BN folded into the conv: its 2 params per channel still count
+  int pad = 0;         // symmetric zero padding (kernel / 2: "same")
+  bool has_bn = false; // BN folded into the conv: its 2 params per channel still count
   bool has_bias = false;
-  bool relu6 = false;   // fused activation (clamp)
+  bool relu6 = false; // fused activation (clamp)
 
   std::int64_t macs(const std::vector<TensorShape>& tensors) const;
   // Weights + biases + 2 per BN channel (MCUNet's parameter count).

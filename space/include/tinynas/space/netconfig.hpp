@@ -26,8 +26,7 @@ std::string netconfig_from_net(const NetSpec& net, int indent = 2);
 
 // The arch of `space` that lowers exactly to `net`, if there is one. On failure `why` (if given)
 // receives the first reason (e.g. "stage 3 has 5 blocks; the space allows [2,3,4]").
-std::optional<Arch> arch_from_net(const SearchSpace& space, const NetSpec& net,
-                                  std::string* why = nullptr);
+std::optional<Arch> arch_from_net(const SearchSpace& space, const NetSpec& net, std::string* why = nullptr);
 
 // A model file as users pass it on the command line: an arch JSON (of `space`, or of the space it
 // names) or a net config. `arch` is set when the model is an arch or a net config that is a member

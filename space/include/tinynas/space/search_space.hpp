@@ -18,11 +18,11 @@
 namespace tinynas {
 
 struct StageSpace {
-  int base_width = 0;        // output channels at width multiplier 1.0
-  int stride = 1;            // stride of the stage's first block
-  std::vector<int> depths;   // allowed block counts, ascending
-  std::vector<int> kernels;  // allowed depthwise kernel sizes, ascending (odd)
-  std::vector<int> expands;  // allowed expand ratios, ascending
+  int base_width = 0;       // output channels at width multiplier 1.0
+  int stride = 1;           // stride of the stage's first block
+  std::vector<int> depths;  // allowed block counts, ascending
+  std::vector<int> kernels; // allowed depthwise kernel sizes, ascending (odd)
+  std::vector<int> expands; // allowed expand ratios, ascending
 
   int max_depth() const { return depths.back(); }
 };

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # Toolchain and the libraries the C++ core links (see CMakeLists.txt for the find_package calls).
-CORE=(g++ cmake ninja-build make pkg-config ca-certificates
+CORE=(g++ cmake ninja-build make pkg-config ca-certificates clang-format
       nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtbb-dev libeigen3-dev
       libonnx-dev libprotobuf-dev protobuf-compiler
       zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev)

@@ -21,8 +21,7 @@ Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
   if (argument == "largest") return supernet.largest();
   if (argument == "smallest") return supernet.smallest();
   std::ifstream in(argument, std::ios::binary);
-  if (!in)
-    throw Error(ErrorCode::kInvalidFile, "cannot open the arch file (or say largest / smallest)", argument);
+  if (!in) throw Error(ErrorCode::kInvalidFile, "cannot open the arch file (or say largest / smallest)", argument);
   std::stringstream text;
   text << in.rdbuf();
   const Arch arch = arch_from_json(text.str(), supernet.space(), argument);
@@ -50,8 +49,8 @@ int run_eval(const EvalOptions& options) {
   SubnetEvaluator evaluator(supernet, data.train, split, eo);
   const double accuracy = evaluator.evaluate(arch);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("evaluated {} on {} {} images in {:.1f} s", arch.id(), evaluator.evaluation_images(),
-               options.split, seconds);
+  spdlog::info("evaluated {} on {} {} images in {:.1f} s", arch.id(), evaluator.evaluation_images(), options.split,
+               seconds);
 
   if (options.json) {
     nlohmann::json j = {{"accuracy", accuracy},
@@ -64,9 +63,9 @@ int run_eval(const EvalOptions& options) {
   } else {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f%%", 100 * accuracy);
-    std::cout << arch.id() << ": top-1 " << buf << " on " << evaluator.evaluation_images() << " "
-              << options.split << " images (BN recalibrated on "
-              << eo.calibration_batches * eo.calibration_batch_size << " training images)\n";
+    std::cout << arch.id() << ": top-1 " << buf << " on " << evaluator.evaluation_images() << " " << options.split
+              << " images (BN recalibrated on " << eo.calibration_batches * eo.calibration_batch_size
+              << " training images)\n";
   }
   return 0;
 }

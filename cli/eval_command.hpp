@@ -11,8 +11,8 @@
 namespace tinynas::cli {
 
 struct EvalOptions {
-  std::string supernet; // supernet file (required)
-  std::string arch;     // arch JSON file, or "largest" / "smallest" (at the space's max / min resolution)
+  std::string supernet;      // supernet file (required)
+  std::string arch;          // arch JSON file, or "largest" / "smallest" (at the space's max / min resolution)
   std::string split = "val"; // "val" (held out from training) or "test" (final numbers only)
   std::string data;          // dataset directory; "" = default_dataset_dir()
   bool json = false;         // {"accuracy", "split", "images", ...} on stdout

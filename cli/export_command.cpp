@@ -28,10 +28,10 @@ int run_export(const ExportOptions& options) {
   OnnxExportOptions xo;
   xo.fold_batch_norm = !options.keep_bn;
   export_onnx(supernet, arch, stats, options.onnx, xo);
-  std::cout << "exported " << arch.id() << " to " << options.onnx << " (input "
-            << supernet.space().input_channels << "x" << arch.resolution << "x" << arch.resolution
-            << ", pixels as (p/255 - " << supernet.input_mean() << ") / " << supernet.input_std() << "; BN "
-            << (options.keep_bn ? "as BatchNormalization nodes" : "folded") << ")\n";
+  std::cout << "exported " << arch.id() << " to " << options.onnx << " (input " << supernet.space().input_channels
+            << "x" << arch.resolution << "x" << arch.resolution << ", pixels as (p/255 - " << supernet.input_mean()
+            << ") / " << supernet.input_std() << "; BN " << (options.keep_bn ? "as BatchNormalization nodes" : "folded")
+            << ")\n";
   return 0;
 }
 

@@ -60,18 +60,16 @@ public:
     const auto now = std::chrono::steady_clock::now();
     if (p.batch != p.batches && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
-    std::fprintf(stderr, "\r\033[Kepoch %d/%d %-8s batch %d/%d  loss %.4f  acc %s  %.0f images/s", p.epoch,
-                 p.epochs, p.phase, p.batch, p.batches, p.loss, percent(p.accuracy).c_str(),
-                 p.images_per_second);
+    std::fprintf(stderr, "\r\033[Kepoch %d/%d %-8s batch %d/%d  loss %.4f  acc %s  %.0f images/s", p.epoch, p.epochs,
+                 p.phase, p.batch, p.batches, p.loss, percent(p.accuracy).c_str(), p.images_per_second);
     std::fflush(stderr);
   }
   void epoch(const EpochReport& r) {
     if (tty_) std::fprintf(stderr, "\r\033[K");
-    std::fprintf(
-        stderr,
-        "epoch %d/%d %-8s loss %.4f  train acc %s  %.0f images/s  %.0f s  val largest %s  smallest %s\n",
-        r.epoch, r.epochs, r.phase.c_str(), r.loss, percent(r.train_accuracy).c_str(), r.images_per_second,
-        r.seconds, percent(r.val_largest).c_str(), percent(r.val_smallest).c_str());
+    std::fprintf(stderr,
+                 "epoch %d/%d %-8s loss %.4f  train acc %s  %.0f images/s  %.0f s  val largest %s  smallest %s\n",
+                 r.epoch, r.epochs, r.phase.c_str(), r.loss, percent(r.train_accuracy).c_str(), r.images_per_second,
+                 r.seconds, percent(r.val_largest).c_str(), percent(r.val_smallest).c_str());
     std::fflush(stderr);
   }
   void note(const std::string& text) {
@@ -123,8 +121,8 @@ int run_train(const TrainOptions& options) {
   callbacks.on_batch = [&](const BatchProgress& p) { printer.batch(p); };
   callbacks.on_epoch = [&](const EpochReport& r) {
     printer.epoch(r);
-    spdlog::info("epoch {}/{} ({}) done in {:.0f} s; checkpoint written to {}", r.epoch, r.epochs, r.phase,
-                 r.seconds, options.out);
+    spdlog::info("epoch {}/{} ({}) done in {:.0f} s; checkpoint written to {}", r.epoch, r.epochs, r.phase, r.seconds,
+                 options.out);
   };
   callbacks.on_note = [&](const std::string& text) { printer.note(text); };
   callbacks.should_stop = [] { return g_stop.load(); };
@@ -135,8 +133,8 @@ int run_train(const TrainOptions& options) {
   std::string space_name;
   if (options.resume) {
     if (training_status(options.out) == TrainingStatus::kNone)
-      throw Error(ErrorCode::kInvalidFile,
-                  "holds no training state to resume (a finished export or another file)", options.out);
+      throw Error(ErrorCode::kInvalidFile, "holds no training state to resume (a finished export or another file)",
+                  options.out);
     DatasetOptions d = training_dataset_options(options.out);
     d.dir = options.data;
     d.load_test = false;
@@ -153,10 +151,9 @@ int run_train(const TrainOptions& options) {
     d.classes = space.num_classes;
     d.load_test = false;
     const DatasetSplits data = load_dataset(d);
-    printer.note("training a supernet of space " + space.name + " at width " + number(options.width) +
-                 " on " + std::to_string(data.train.size()) + " images (" +
-                 std::to_string(config.largest_epochs) + " largest + " +
-                 std::to_string(config.elastic_epochs) + " elastic epochs), " +
+    printer.note("training a supernet of space " + space.name + " at width " + number(options.width) + " on " +
+                 std::to_string(data.train.size()) + " images (" + std::to_string(config.largest_epochs) +
+                 " largest + " + std::to_string(config.elastic_epochs) + " elastic epochs), " +
                  std::to_string(data.val.size()) + " held out for validation");
     result = train_supernet(space, config, data, options.out, callbacks);
     space_name = space.name;
@@ -174,14 +171,12 @@ int run_train(const TrainOptions& options) {
                         {"val_accuracy_smallest", last.val_smallest}};
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << (result.finished ? "trained" : "stopped") << ": " << options.out << " after " << last.epoch
-              << "/" << last.epochs << " epochs in " << static_cast<long>(result.seconds)
-              << " s; validation accuracy largest " << percent(last.val_largest) << ", smallest "
-              << percent(last.val_smallest) << "\n";
+    std::cout << (result.finished ? "trained" : "stopped") << ": " << options.out << " after " << last.epoch << "/"
+              << last.epochs << " epochs in " << static_cast<long>(result.seconds) << " s; validation accuracy largest "
+              << percent(last.val_largest) << ", smallest " << percent(last.val_smallest) << "\n";
   }
   if (!result.finished) {
-    std::cerr << "tinynas: training stopped; continue with: tinynas train --out " << options.out
-              << " --resume\n";
+    std::cerr << "tinynas: training stopped; continue with: tinynas train --out " << options.out << " --resume\n";
     return 130;
   }
   return 0;

@@ -1,0 +1,123 @@
+#pragma once
+// Training a supernet (Once-for-All / BigNAS style) on labelled images:
+//   phase 1, "largest": the largest subnet alone, at a random resolution of the space per batch;
+//   then the mid channels of every block are sorted by L1 importance (OFA's
+//   re_organize_middle_weights), so small expand ratios keep the most important channels;
+//   phase 2, "elastic": per batch the sandwich rule — the largest subnet (largest resolution), the
+//   smallest (smallest resolution) and random ones — with in-place distillation: the largest
+//   learns from the labels, the others from the largest's softmax on the same batch.
+// SGD with Nesterov momentum and weight decay (none on BN and biases), a cosine learning rate per
+// phase after a linear warm-up, augmentation by random crops of the zero-padded image and
+// horizontal flips. Everything random derives from the seed and the (epoch, batch, image) position,
+// so a run is bit-identical for a seed at any thread count, and after --resume.
+//
+// The output file is written atomically after every epoch: the supernet plus the training state
+// (options, progress, momentum), so it is both the result and the checkpoint.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tinynas/space/search_space.hpp"
+#include "tinynas/supernet/dataset.hpp"
+#include "tinynas/supernet/subnet_evaluator.hpp"
+#include "tinynas/supernet/supernet.hpp"
+
+namespace tinynas {
+
+struct TrainingConfig {
+  double width = 1.0; // the supernet's width multiplier (one of the space's)
+  KernelTransform kernel_transform = KernelTransform::kCentreCrop;
+  int largest_epochs = 6;  // phase 1
+  int elastic_epochs = 14; // phase 2
+  int batch_size = 128;
+  double largest_lr = 0.1;    // peak learning rate of phase 1 (cosine to 0)
+  double elastic_lr = 0.05;   // peak learning rate of phase 2
+  double warmup_epochs = 1.0; // linear warm-up at the start of each phase
+  double momentum = 0.9;
+  double weight_decay = 5e-5;
+  double label_smoothing = 0.1; // for the largest subnet's loss
+  int subnets_per_batch = 4;    // elastic phase: largest + smallest + (n - 2) random
+  double distillation = 1.0;    // weight of the distillation loss for the non-largest subnets;
+                                // 1 - distillation on their label loss
+  int crop_padding = 2;         // random crop offsets in [-p, p] pixels
+  bool flip = true;             // random horizontal flip
+  bool sort_channels = true;    // L1 sort of mid channels before phase 2
+  std::uint64_t seed = 0;
+  int validation_images = 0;       // > 0: per-epoch validation on the first N held-out images
+  bool validate_each_epoch = true; // BN-recalibrated accuracy of the largest and smallest subnets
+  // The data the run used, recorded so `tinynas eval` holds out the same validation images.
+  int val_size = 5000; // images held out from the end of the training file
+  int train_limit = 0; // > 0: trained on the first N training images only
+
+  int total_epochs() const { return largest_epochs + elastic_epochs; }
+  // Throws Error(kInvalidArgument) naming the bad setting.
+  void validate() const;
+  std::string to_json() const;
+  static TrainingConfig from_json(const std::string& text, const std::string& file);
+};
+
+struct BatchProgress {
+  int epoch = 0; // 1-based, over both phases
+  int epochs = 0;
+  const char* phase = "";
+  int batch = 0; // 1-based within the epoch
+  int batches = 0;
+  double loss = 0;     // running mean of the largest subnet's loss this epoch
+  double accuracy = 0; // running top-1 of the largest subnet on this epoch's training batches
+  double images_per_second = 0;
+};
+
+struct EpochReport {
+  int epoch = 0;
+  int epochs = 0;
+  std::string phase;
+  double loss = 0;
+  double train_accuracy = 0;
+  double images_per_second = 0;
+  double seconds = 0;
+  double val_largest = -1; // BN-recalibrated validation accuracy, -1 when not measured
+  double val_smallest = -1;
+};
+
+struct TrainCallbacks {
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(const EpochReport&)> on_epoch;
+  std::function<void(const std::string&)> on_note; // phase changes, channel sorting, resume
+  // Polled between batches; true stops after writing a checkpoint of the last finished epoch.
+  std::function<bool()> should_stop;
+};
+
+struct TrainResult {
+  std::vector<EpochReport> epochs; // every epoch so far, including those before a resume
+  bool finished = false;           // all epochs done (false after a stop)
+  double seconds = 0;              // training time over all sessions
+};
+
+// Trains a fresh supernet over `space` on `data` (train split; val for per-epoch validation) and
+// writes `out` after every epoch. Throws Error on bad settings or data, Error(kIo) on write failure.
+TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
+                           const std::string& out, const TrainCallbacks& callbacks = {});
+
+// Continues the run whose checkpoint is `out` (written by train_supernet) with the settings stored
+// in it. A finished run returns at once. Throws Error(kInvalidFile) if `out` holds no training state.
+TrainResult resume_training(const std::string& out, const DatasetSplits& data, const TrainCallbacks& callbacks = {});
+
+// The training configuration stored in a checkpoint (validation split size, seed, ...).
+TrainingConfig read_training_config(const std::string& path);
+// Whether the file holds a finished run, a run to resume, or no training state (a plain supernet).
+enum class TrainingStatus { kNone, kInProgress, kFinished };
+TrainingStatus training_status(const std::string& path);
+// The dataset split the run in `path` used (validation size, image limit), so evaluation holds out
+// exactly the images training never saw; the defaults for a supernet file without training state.
+DatasetOptions training_dataset_options(const std::string& path);
+
+// Fine-tunes one subnet alone (no weight sharing with others: call on a clone of a supernet):
+// `epochs` epochs of SGD on `train` at the subnet's resolution, cosine from `lr`, same
+// augmentation and optimiser settings as `config`. Used to check that inherited-weight accuracy
+// ranks subnets like their fine-tuned accuracy.
+void finetune_subnet(Supernet& supernet, const Arch& arch, const ImageSet& train, int epochs, double lr,
+                     const TrainingConfig& config, const TrainCallbacks& callbacks = {});
+
+} // namespace tinynas

@@ -1,0 +1,165 @@
+// IDX files through zlib's gz* interface, which reads gzip streams and plain files alike.
+
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include <zlib.h>
+
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/dataset.hpp"
+
+namespace tinynas {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw Error(ErrorCode::kInvalidFile, message, path);
+}
+
+// The whole decompressed content. A damaged gzip stream (bad data, bad CRC, early end) is an error.
+std::string read_all(const std::string& path) {
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
+  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string data;
+  std::vector<char> chunk(1 << 20);
+  for (;;) {
+    const int n = gzread(f.get(), chunk.data(), static_cast<unsigned>(chunk.size()));
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(f.get(), &code);
+      fail(path, std::string("damaged gzip data: ") + message);
+    }
+    if (n == 0) break;
+    data.append(chunk.data(), static_cast<std::size_t>(n));
+  }
+  int code = 0;
+  const char* message = gzerror(f.get(), &code);
+  if (code != Z_OK && code != Z_STREAM_END) fail(path, std::string("damaged gzip data: ") + message);
+  return data;
+}
+
+std::uint32_t big_endian(const std::string& d, std::size_t at) {
+  const auto* b = reinterpret_cast<const unsigned char*>(d.data() + at);
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+}
+
+// Checks the magic (0x00 0x00 0x08 ndims) and the size; returns the dimensions.
+std::vector<std::uint32_t> parse_header(const std::string& path, const std::string& d, int ndims, const char* kind) {
+  if (d.size() < 4) fail(path, "truncated: " + std::to_string(d.size()) + " bytes, not even an IDX magic number");
+  const auto* b = reinterpret_cast<const unsigned char*>(d.data());
+  if (b[0] != 0 || b[1] != 0)
+    fail(path, "not an IDX file (magic number starts with " + std::to_string(b[0]) + " " + std::to_string(b[1]) +
+                   ", expected 0 0)");
+  if (b[2] != 0x08) fail(path, "IDX element type " + std::to_string(b[2]) + " is not unsigned byte (8)");
+  if (b[3] != ndims)
+    fail(path, "IDX file has " + std::to_string(b[3]) + " dimensions; " + kind + " need " + std::to_string(ndims));
+  const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndims);
+  if (d.size() < header) fail(path, "truncated inside the IDX header (" + std::to_string(d.size()) + " bytes)");
+  std::vector<std::uint32_t> dims;
+  std::uint64_t body = 1;
+  for (int i = 0; i < ndims; ++i) {
+    dims.push_back(big_endian(d, 4 + 4 * static_cast<std::size_t>(i)));
+    body *= dims.back();
+  }
+  const std::uint64_t have = d.size() - header;
+  if (have < body)
+    fail(path, "truncated: the header announces " + std::to_string(body) + " bytes of " + kind + ", the file holds " +
+                   std::to_string(have));
+  if (have > body) fail(path, std::to_string(have - body) + " unexpected bytes after the " + kind);
+  return dims;
+}
+
+} // namespace
+
+ImageSet ImageSet::slice(int begin, int end) const {
+  ImageSet s;
+  s.rows = rows;
+  s.cols = cols;
+  const std::size_t px = static_cast<std::size_t>(rows) * cols;
+  s.pixels.assign(pixels.begin() + static_cast<std::ptrdiff_t>(begin * px),
+                  pixels.begin() + static_cast<std::ptrdiff_t>(end * px));
+  s.labels.assign(labels.begin() + begin, labels.begin() + end);
+  return s;
+}
+
+IdxImages read_idx_images(const std::string& path) {
+  const std::string d = read_all(path);
+  const auto dims = parse_header(path, d, 3, "images");
+  if (dims[1] == 0 || dims[2] == 0 || dims[1] > 4096 || dims[2] > 4096)
+    fail(path, "implausible image size " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]));
+  IdxImages out;
+  out.count = static_cast<int>(dims[0]);
+  out.rows = static_cast<int>(dims[1]);
+  out.cols = static_cast<int>(dims[2]);
+  out.pixels.assign(d.begin() + 16, d.end());
+  return out;
+}
+
+std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
+  const std::string d = read_all(path);
+  parse_header(path, d, 1, "labels");
+  return {d.begin() + 8, d.end()};
+}
+
+ImageSet read_idx_pair(const std::string& images_path, const std::string& labels_path, int classes) {
+  IdxImages images = read_idx_images(images_path);
+  std::vector<std::uint8_t> labels = read_idx_labels(labels_path);
+  if (labels.size() != static_cast<std::size_t>(images.count))
+    throw Error(ErrorCode::kInvalidFile,
+                std::to_string(labels.size()) + " labels for " + std::to_string(images.count) + " images in " +
+                    images_path,
+                labels_path);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] >= classes)
+      throw Error(ErrorCode::kInvalidFile,
+                  "label " + std::to_string(labels[i]) + " of image " + std::to_string(i) + " is not below the " +
+                      std::to_string(classes) + " classes",
+                  labels_path);
+  ImageSet set;
+  set.rows = images.rows;
+  set.cols = images.cols;
+  set.pixels = std::move(images.pixels);
+  set.labels = std::move(labels);
+  return set;
+}
+
+std::string default_dataset_dir() {
+  if (const char* env = std::getenv("TINYNAS_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  return "/usr/share/datasets/fashion-mnist";
+}
+
+DatasetSplits load_dataset(const DatasetOptions& options) {
+  const std::string dir = options.dir.empty() ? default_dataset_dir() : options.dir;
+  // Prefer the .gz files Debian ships; accept uncompressed copies too.
+  auto locate = [&](const std::string& stem) {
+    const std::string gz = dir + "/" + stem + ".gz";
+    if (std::filesystem::exists(gz)) return gz;
+    const std::string raw = dir + "/" + stem;
+    if (std::filesystem::exists(raw)) return raw;
+    throw Error(ErrorCode::kInvalidFile,
+                "no " + stem +
+                    "[.gz] in the dataset directory (install Debian's dataset-fashion-mnist or pass --data DIR)",
+                dir);
+  };
+  DatasetSplits splits;
+  const std::string train_images = locate("train-images-idx3-ubyte");
+  const std::string train_labels = locate("train-labels-idx1-ubyte");
+  ImageSet all = read_idx_pair(train_images, train_labels, options.classes);
+  if (options.val_size < 0 || options.val_size >= all.size())
+    throw Error(ErrorCode::kInvalidArgument, "a validation split of " + std::to_string(options.val_size) +
+                                                 " images leaves nothing to train on (the training file has " +
+                                                 std::to_string(all.size()) + ")");
+  const int train_end = all.size() - options.val_size;
+  splits.val = all.slice(train_end, all.size());
+  const int limit = options.train_limit > 0 ? std::min(options.train_limit, train_end) : train_end;
+  splits.train = all.slice(0, limit);
+  if (options.load_test) {
+    const std::string test_images = locate("t10k-images-idx3-ubyte");
+    const std::string test_labels = locate("t10k-labels-idx1-ubyte");
+    splits.test = read_idx_pair(test_images, test_labels, options.classes);
+  }
+  return splits;
+}
+
+} // namespace tinynas

@@ -1,0 +1,256 @@
+// The only translation unit that includes ONNX (its checker header alone takes seconds to compile).
+
+#include "tinynas/supernet/onnx_export.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include "file_io.hpp"
+#include "kernel_transform.hpp"
+#include "plan.hpp"
+#include "supernet_impl.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+namespace {
+
+constexpr float kBnEps = 1e-5f; // the engine's (executor.cpp)
+constexpr int kOpset = 13;
+
+class GraphWriter {
+public:
+  explicit GraphWriter(onnx::GraphProto& g) : g_(g) {}
+
+  void initializer(const std::string& name, const std::vector<std::int64_t>& dims, const std::vector<float>& values) {
+    onnx::TensorProto* t = g_.add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (auto d : dims) t->add_dims(d);
+    t->set_raw_data(values.data(), values.size() * sizeof(float));
+  }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output,
+                        const std::string& name) {
+    onnx::NodeProto* n = g_.add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const auto& i : inputs) n->add_input(i);
+    n->add_output(output);
+    return n;
+  }
+  static void ints(onnx::NodeProto* n, const std::string& name, const std::vector<std::int64_t>& values) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (auto v : values) a->add_ints(v);
+  }
+  static void integer(onnx::NodeProto* n, const std::string& name, std::int64_t value) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(value);
+  }
+  static void real(onnx::NodeProto* n, const std::string& name, float value) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(value);
+  }
+
+private:
+  onnx::GraphProto& g_;
+};
+
+// A graph input or output: float tensor, batch dimension symbolic, others fixed (the checker needs
+// a shape on every graph output).
+void value_info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<std::int64_t>& dims) {
+  v->set_name(name);
+  onnx::TypeProto_Tensor* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  onnx::TensorShapeProto* s = t->mutable_shape();
+  s->add_dim()->set_dim_param("batch");
+  for (auto d : dims) s->add_dim()->set_dim_value(d);
+}
+
+// Where each layer's name comes from: blocks are numbered in execution order, block 0 being the
+// first (expand-1) block, as torch_reference.SubnetModel.blocks.
+std::vector<std::string> layer_names(const engine::SubnetPlan& plan) {
+  std::vector<std::string> names;
+  int block = -1;
+  for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+    const engine::PlanLayer& l = plan.layers[i];
+    switch (l.role) {
+    case engine::LayerRole::kFirstConv: names.push_back("first_conv"); break;
+    case engine::LayerRole::kFeatureMix: names.push_back("feature_mix"); break;
+    case engine::LayerRole::kExpand: names.push_back("blocks." + std::to_string(++block) + ".expand"); break;
+    case engine::LayerRole::kDepthwise:
+      if (i == 0 || plan.layers[i - 1].role != engine::LayerRole::kExpand) ++block;
+      names.push_back("blocks." + std::to_string(block) + ".depthwise");
+      break;
+    case engine::LayerRole::kProject: names.push_back("blocks." + std::to_string(block) + ".project"); break;
+    }
+  }
+  return names;
+}
+
+// The layer's weights as used by the subnet, [out][in / groups][k][k].
+std::vector<float> layer_weights(const Supernet::Impl& net, const engine::PlanLayer& l) {
+  const float* params = net.params.data();
+  const int out = l.shape.out_channels, in = l.shape.in_channels;
+  switch (l.kind) {
+  case engine::LayerKind::kConv: {
+    const std::int64_t n = std::int64_t{out} * in * l.kernel * l.kernel;
+    return {params + l.weight, params + l.weight + n};
+  }
+  case engine::LayerKind::kPointwise: {
+    std::vector<float> w(static_cast<std::size_t>(out) * in);
+    for (int o = 0; o < out; ++o)
+      for (int i = 0; i < in; ++i) w[static_cast<std::size_t>(o) * in + i] = params[l.weight + o * l.weight_ld + i];
+    return w;
+  }
+  case engine::LayerKind::kDepthwise: {
+    std::vector<float> w(static_cast<std::size_t>(out) * l.kernel * l.kernel);
+    std::vector<float> scratch(static_cast<std::size_t>(engine::kernel_transform_scratch_floats(*l.slot, out)));
+    engine::effective_depthwise(*l.slot, net.layout.kernel_transform, params, out, l.kernel, w.data(), scratch.data());
+    return w;
+  }
+  }
+  return {};
+}
+
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", x);
+  return buf;
+}
+
+} // namespace
+
+void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats& stats, const std::string& path,
+                 const OnnxExportOptions& options) {
+  supernet.validate(arch);
+  const Supernet::Impl& net = supernet.impl();
+  engine::SubnetPlan plan;
+  engine::build_plan(net.layout, arch, 1, plan);
+  if (static_cast<std::size_t>(plan.bn_channels()) != stats.mean.size() || stats.var.size() != stats.mean.size())
+    throw Error(ErrorCode::kInvalidArgument,
+                "BN statistics of " + stats.arch_id + " do not fit " + arch.id() + " (recalibrate this arch first)");
+
+  onnx::ModelProto model;
+  model.set_ir_version(onnx::IR_VERSION);
+  model.set_producer_name("tinynas");
+  model.set_doc_string("TinyNAS subnet " + arch.id() + " of space " + net.space.name +
+                       " with weights inherited from a supernet. Input: grey images resized to " +
+                       std::to_string(arch.resolution) + "x" + std::to_string(arch.resolution) +
+                       ", pixels p in [0, 255] given as (p / 255 - " + number(net.input_mean) + ") / " +
+                       number(net.input_std) + ".");
+  onnx::OperatorSetIdProto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(kOpset);
+  auto meta = [&](const std::string& key, const std::string& value) {
+    onnx::StringStringEntryProto* e = model.add_metadata_props();
+    e->set_key(key);
+    e->set_value(value);
+  };
+  meta("tinynas.arch", arch_to_json(arch, net.space, -1));
+  meta("tinynas.input_mean", number(net.input_mean));
+  meta("tinynas.input_std", number(net.input_std));
+  meta("tinynas.batch_norm", options.fold_batch_norm ? "folded" : "nodes");
+
+  onnx::GraphProto& g = *model.mutable_graph();
+  g.set_name("tinynas_subnet");
+  GraphWriter w(g);
+  value_info(g.add_input(), "input", {plan.input_channels, arch.resolution, arch.resolution});
+  w.initializer("relu6.min", {}, {0.0f});
+  w.initializer("relu6.max", {}, {6.0f});
+
+  const std::vector<std::string> names = layer_names(plan);
+  std::vector<std::string> tensor(plan.layers.size() + 1);
+  tensor[0] = "input";
+  std::size_t stats_at = 0;
+  for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+    const engine::PlanLayer& l = plan.layers[i];
+    const std::string& name = names[i];
+    const int out = l.shape.out_channels;
+    const bool depthwise = l.kind == engine::LayerKind::kDepthwise;
+    const std::int64_t in_per_group = depthwise ? 1 : l.shape.in_channels;
+    std::vector<float> weight = layer_weights(net, l);
+    const float* gamma = net.params.data() + l.bn.gamma;
+    const float* beta = net.params.data() + l.bn.beta;
+    const float* mean = stats.mean.data() + stats_at;
+    const float* var = stats.var.data() + stats_at;
+    stats_at += static_cast<std::size_t>(out);
+
+    std::vector<std::string> conv_inputs = {tensor[static_cast<std::size_t>(l.input)], name + ".conv.weight"};
+    if (options.fold_batch_norm) {
+      std::vector<float> bias(static_cast<std::size_t>(out));
+      const std::size_t per_out = weight.size() / static_cast<std::size_t>(out);
+      for (int o = 0; o < out; ++o) {
+        const float scale = gamma[o] / std::sqrt(var[o] + kBnEps);
+        for (std::size_t j = 0; j < per_out; ++j) weight[static_cast<std::size_t>(o) * per_out + j] *= scale;
+        bias[static_cast<std::size_t>(o)] = beta[o] - mean[o] * scale;
+      }
+      w.initializer(name + ".conv.bias", {out}, bias);
+      conv_inputs.push_back(name + ".conv.bias");
+    }
+    w.initializer(name + ".conv.weight", {out, in_per_group, l.kernel, l.kernel}, weight);
+    std::string value = name + ".conv";
+    onnx::NodeProto* conv = w.node("Conv", conv_inputs, value, name + ".conv");
+    GraphWriter::ints(conv, "kernel_shape", {l.kernel, l.kernel});
+    GraphWriter::ints(conv, "strides", {l.shape.stride, l.shape.stride});
+    GraphWriter::ints(conv, "pads", {l.shape.pad, l.shape.pad, l.shape.pad, l.shape.pad});
+    GraphWriter::integer(conv, "group", depthwise ? out : 1);
+
+    if (!options.fold_batch_norm) {
+      const auto n = static_cast<std::size_t>(out);
+      w.initializer(name + ".bn.weight", {out}, std::vector<float>(gamma, gamma + n));
+      w.initializer(name + ".bn.bias", {out}, std::vector<float>(beta, beta + n));
+      w.initializer(name + ".bn.running_mean", {out}, std::vector<float>(mean, mean + n));
+      w.initializer(name + ".bn.running_var", {out}, std::vector<float>(var, var + n));
+      onnx::NodeProto* bn =
+          w.node("BatchNormalization",
+                 {value, name + ".bn.weight", name + ".bn.bias", name + ".bn.running_mean", name + ".bn.running_var"},
+                 name + ".bn", name + ".bn");
+      GraphWriter::real(bn, "epsilon", kBnEps);
+      value = name + ".bn";
+    }
+    if (l.activation == engine::Activation::kRelu6) {
+      w.node("Clip", {value, "relu6.min", "relu6.max"}, name + ".act", name + ".act");
+      value = name + ".act";
+    }
+    if (l.residual >= 0) {
+      w.node("Add", {value, tensor[static_cast<std::size_t>(l.residual)]}, name + ".add", name + ".add");
+      value = name + ".add";
+    }
+    tensor[i + 1] = value;
+  }
+
+  w.node("GlobalAveragePool", {tensor.back()}, "pool", "pool");
+  onnx::NodeProto* flatten = w.node("Flatten", {"pool"}, "features", "flatten");
+  GraphWriter::integer(flatten, "axis", 1);
+  const float* fc = net.params.data() + plan.classifier_weight;
+  std::vector<float> fc_w(static_cast<std::size_t>(plan.classes) * plan.head_channels);
+  for (int k = 0; k < plan.classes; ++k)
+    for (int c = 0; c < plan.head_channels; ++c)
+      fc_w[static_cast<std::size_t>(k) * plan.head_channels + c] = fc[k * plan.classifier_ld + c];
+  w.initializer("classifier.weight", {plan.classes, plan.head_channels}, fc_w);
+  const float* fc_b = net.params.data() + plan.classifier_bias;
+  w.initializer("classifier.bias", {plan.classes}, std::vector<float>(fc_b, fc_b + plan.classes));
+  onnx::NodeProto* gemm = w.node("Gemm", {"features", "classifier.weight", "classifier.bias"}, "logits", "classifier");
+  GraphWriter::integer(gemm, "transB", 1);
+  value_info(g.add_output(), "logits", {plan.classes});
+
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kInternal, std::string("the ONNX checker rejected the exported model: ") + e.what(), path);
+  }
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) throw Error(ErrorCode::kInternal, "ONNX serialisation failed", path);
+  engine::write_file_atomic(path, bytes);
+}
+
+} // namespace tinynas

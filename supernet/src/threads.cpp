@@ -1,0 +1,24 @@
+#include "tinynas/supernet/threads.hpp"
+
+#include <optional>
+
+#include <tbb/global_control.h>
+
+namespace tinynas {
+
+struct ParallelismScope::Impl {
+  std::optional<tbb::global_control> control;
+};
+
+ParallelismScope::ParallelismScope(int threads) : impl_(std::make_unique<Impl>()) {
+  if (threads > 0)
+    impl_->control.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+}
+
+ParallelismScope::~ParallelismScope() = default;
+
+int ParallelismScope::current() {
+  return static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+}
+
+} // namespace tinynas

@@ -1,0 +1,145 @@
+// The train / eval / export subcommands' run functions (cli/*_command.cpp) end to end on a small
+// IDX dataset written by the test: files, JSON output, resume, and errors for bad arguments.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "eval_command.hpp"
+#include "export_command.hpp"
+#include "supernet_test_support.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/trainer.hpp"
+#include "train_command.hpp"
+
+namespace tinynas::cli {
+namespace {
+
+using test::idx_bytes;
+
+class CliCommandsTest : public ::testing::Test {
+protected:
+  test::ScratchDir dir;
+  std::string data_dir;
+  std::string space = test::source_path("tests/data/supernet/tiny_space.json");
+
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::warn); // main() routes logs to stderr; the default logger is stdout
+    const ImageSet train = test::pattern_images(360, 3, 11), test_set = test::pattern_images(90, 3, 12);
+    dir.write("train-images-idx3-ubyte", idx_bytes({360, 28, 28}, train.pixels));
+    dir.write("train-labels-idx1-ubyte", idx_bytes({360}, train.labels));
+    dir.write("t10k-images-idx3-ubyte", idx_bytes({90, 28, 28}, test_set.pixels));
+    const std::string last = dir.write("t10k-labels-idx1-ubyte", idx_bytes({90}, test_set.labels));
+    data_dir = std::filesystem::path(last).parent_path().string();
+  }
+
+  TrainOptions train_options(const std::string& out) {
+    TrainOptions o;
+    o.space = space;
+    o.out = out;
+    o.epochs = 2;
+    o.data = data_dir;
+    o.batch_size = 32;
+    o.val_size = 60;
+    o.seed = 3;
+    return o;
+  }
+};
+
+TEST_F(CliCommandsTest, TrainEvalExport) {
+  const std::string out = (std::filesystem::path(data_dir) / "tiny.supernet").string();
+  TrainOptions t = train_options(out);
+  t.json = true;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_train(t), 0);
+  const auto summary = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_TRUE(summary["finished"].get<bool>());
+  EXPECT_EQ(summary["total_epochs"], 2);
+  EXPECT_EQ(training_dataset_options(out).val_size, 60);
+
+  // --resume of a finished run: nothing to do, same file.
+  t.resume = true;
+  t.json = false;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_train(t), 0);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("trained"), std::string::npos);
+
+  for (const std::string split : {"val", "test"}) {
+    EvalOptions e;
+    e.supernet = out;
+    e.arch = "largest";
+    e.split = split;
+    e.data = data_dir;
+    e.json = true;
+    testing::internal::CaptureStdout();
+    EXPECT_EQ(run_eval(e), 0);
+    const auto j = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+    EXPECT_EQ(j["split"], split);
+    EXPECT_EQ(j["images"], split == "val" ? 60 : 90);
+    EXPECT_GE(j["accuracy"].get<double>(), 0.0);
+    EXPECT_LE(j["accuracy"].get<double>(), 1.0);
+  }
+
+  // An arch file of the space, exported to ONNX.
+  const Supernet s = Supernet::load(out);
+  const std::string arch = dir.write("arch.json", arch_to_json(s.smallest(8), s.space()));
+  ExportOptions x;
+  x.supernet = out;
+  x.arch = arch;
+  x.onnx = (std::filesystem::path(data_dir) / "small.onnx").string();
+  x.data = data_dir;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_export(x), 0);
+  testing::internal::GetCapturedStdout();
+  EXPECT_GT(std::filesystem::file_size(x.onnx), 1000u);
+}
+
+TEST_F(CliCommandsTest, BadArgumentsAreErrorsWithExitCodes) {
+  const std::string out = (std::filesystem::path(data_dir) / "bad.supernet").string();
+  TrainOptions t = train_options(out);
+  t.out.clear();
+  EXPECT_THROW(run_train(t), Error);
+  t = train_options(out);
+  t.kernel_transform = "diagonal";
+  EXPECT_THROW(run_train(t), Error);
+  t = train_options(out);
+  t.resume = true; // nothing to resume
+  EXPECT_THROW(run_train(t), Error);
+  t = train_options(out);
+  t.data = data_dir + "/missing";
+  try {
+    run_train(t);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(exit_code(e.code()), 2);
+  }
+
+  t = train_options(out);
+  t.epochs = 1;
+  testing::internal::CaptureStdout();
+  run_train(t);
+  testing::internal::GetCapturedStdout();
+  EvalOptions e;
+  e.supernet = out;
+  e.arch = "largest";
+  e.data = data_dir;
+  e.split = "train";
+  EXPECT_THROW(run_eval(e), Error);
+  e.split = "val";
+  e.arch = dir.write("wide.json", "{\"format\":\"tinynas-arch\",\"width\":2.0,\"resolution\":8,\"stages\":[]}");
+  try {
+    run_eval(e);
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_EQ(err.file(), e.arch);
+  }
+  e.arch = dir.write("missing.json", "") + ".nope";
+  EXPECT_THROW(run_eval(e), Error);
+}
+
+} // namespace
+} // namespace tinynas::cli

@@ -1,0 +1,105 @@
+// The supernet file format: round trip, and rejection (with the file named) of other files, newer
+// versions, truncation, corruption and parameter tables that do not match their space.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include <zlib.h>
+
+#include "supernet_impl.hpp"
+#include "supernet_test_support.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/supernet.hpp"
+
+namespace tinynas {
+namespace {
+
+using test::ScratchDir;
+
+// Rewrites the trailing CRC-32 so a deliberate edit is seen by the checks after the checksum.
+std::string with_crc(std::string bytes) {
+  bytes.resize(bytes.size() - 4);
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+  bytes.append(reinterpret_cast<const char*>(&crc), 4);
+  return bytes;
+}
+
+void expect_rejected(const std::string& path, const std::string& fragment) {
+  try {
+    Supernet::load(path);
+    ADD_FAILURE() << "loaded " << path;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+    EXPECT_EQ(e.file(), path);
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+class SupernetFileTest : public ::testing::Test {
+protected:
+  ScratchDir dir;
+  Supernet original{test::tiny_space(), 1.0, 11, KernelTransform::kOfaMatrix};
+  std::string path = dir.write("s.supernet", "");
+  std::string bytes;
+  void SetUp() override {
+    original.set_input_normalization(0.25f, 0.5f);
+    original.save(path);
+    bytes = test::read_text(path);
+  }
+};
+
+TEST_F(SupernetFileTest, RoundTripKeepsEverything) {
+  const Supernet loaded = Supernet::load(path);
+  EXPECT_EQ(loaded.space().to_json(), original.space().to_json());
+  EXPECT_EQ(loaded.width(), 1.0);
+  EXPECT_EQ(loaded.kernel_transform(), KernelTransform::kOfaMatrix);
+  EXPECT_EQ(loaded.input_mean(), 0.25f);
+  EXPECT_EQ(loaded.input_std(), 0.5f);
+  ASSERT_EQ(loaded.parameter_count(), original.parameter_count());
+  const auto& a = original.impl().params;
+  const auto& b = loaded.impl().params;
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * 4), 0);
+  EXPECT_EQ(loaded.parameters().front().name, "first_conv.weight");
+  EXPECT_EQ(loaded.parameters().front().shape, (std::vector<int>{4, 1, 3, 3}));
+  EXPECT_EQ(bytes.substr(0, 8), "TNSUPNET");
+}
+
+TEST_F(SupernetFileTest, DamagedOrForeignFilesAreRejected) {
+  expect_rejected(dir.write("text", "{\"format\": \"tinynas-space\"}"), "no TNSUPNET magic");
+  expect_rejected(dir.write("short", bytes.substr(0, 10)), "truncated");
+  expect_rejected(dir.write("cut", bytes.substr(0, bytes.size() / 2)), "checksum");
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  expect_rejected(dir.write("flip", flipped), "checksum");
+  std::string newer = bytes;
+  newer[8] = 2; // format version 2
+  expect_rejected(dir.write("newer", with_crc(newer)), "format version 2; this TinyNAS reads version 1");
+  // A header whose parameter table names another layout (edited, checksum fixed).
+  std::string renamed = bytes;
+  const auto at = renamed.find("first_conv.weight");
+  ASSERT_NE(at, std::string::npos);
+  renamed[at] = 'F';
+  expect_rejected(dir.write("renamed", with_crc(renamed)), "does not match the space's \"first_conv.weight\"");
+  // Extra bytes before the checksum.
+  std::string longer = bytes.substr(0, bytes.size() - 4) + "junk" + bytes.substr(bytes.size() - 4);
+  expect_rejected(dir.write("longer", with_crc(longer)), "unexpected bytes after the last section");
+}
+
+TEST_F(SupernetFileTest, SaveIsAtomicAndLeavesNoTemporary) {
+  original.save(path);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_THROW(original.save(dir.write("x", "") + "/no/such/dir/s.supernet"), Error);
+}
+
+TEST_F(SupernetFileTest, CloneIsDeep) {
+  Supernet copy = original.clone();
+  copy.impl().params[0] += 1.0f;
+  EXPECT_NE(copy.impl().params[0], original.impl().params[0]);
+  EXPECT_EQ(copy.impl().params[1], original.impl().params[1]);
+}
+
+} // namespace
+} // namespace tinynas

@@ -1,0 +1,167 @@
+// Training on a few hundred images for a couple of epochs: it learns, it is bit-identical for a
+// seed on any thread count, and a run stopped after an epoch and resumed equals the uninterrupted
+// run exactly (weights and momentum).
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "supernet_file.hpp"
+#include "supernet_test_support.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/threads.hpp"
+#include "tinynas/supernet/trainer.hpp"
+
+namespace tinynas {
+namespace {
+
+using test::ScratchDir;
+
+DatasetSplits pattern_data() {
+  DatasetSplits d;
+  d.train = test::pattern_images(256, 3, 1);
+  d.val = test::pattern_images(96, 3, 2);
+  return d;
+}
+
+TrainingConfig quick_config() {
+  TrainingConfig c;
+  c.largest_epochs = 1;
+  c.elastic_epochs = 2;
+  c.batch_size = 32;
+  c.largest_lr = 0.05;
+  c.elastic_lr = 0.05;
+  c.warmup_epochs = 0.5;
+  c.val_size = 96;
+  c.seed = 7;
+  return c;
+}
+
+bool same_bytes(const engine::FloatBuffer& a, const engine::FloatBuffer& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * 4) == 0;
+}
+
+class TrainerTest : public ::testing::Test {
+protected:
+  ScratchDir dir;
+  SearchSpace space = test::tiny_space();
+  DatasetSplits data = pattern_data();
+};
+
+TEST_F(TrainerTest, LearnsAndWritesACheckpointEveryEpoch) {
+  const std::string out = dir.write("a.supernet", "");
+  std::vector<EpochReport> seen;
+  TrainCallbacks cb;
+  int batches = 0;
+  cb.on_batch = [&](const BatchProgress& p) {
+    ++batches;
+    EXPECT_GT(p.images_per_second, 0);
+  };
+  cb.on_epoch = [&](const EpochReport& r) {
+    seen.push_back(r);
+    EXPECT_EQ(read_training_config(out).seed, 7u) << "checkpoint written before the report";
+  };
+  const TrainResult result = train_supernet(space, quick_config(), data, out, cb);
+  ASSERT_TRUE(result.finished);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(batches, 3 * 8);
+  EXPECT_EQ(seen[0].phase, "largest");
+  EXPECT_EQ(seen[2].phase, "elastic");
+  EXPECT_LT(seen[2].loss, seen[0].loss);
+  // Three classes: chance is 1/3. The pattern is easy; the recalibrated largest subnet finds it.
+  EXPECT_GT(seen[2].val_largest, 0.6);
+  EXPECT_GE(seen[2].val_smallest, 0.0);
+  EXPECT_LE(seen[2].val_smallest, 1.0);
+  EXPECT_EQ(training_status(out), TrainingStatus::kFinished);
+  const Supernet s = Supernet::load(out);
+  EXPECT_EQ(s.space().name, "tiny");
+  EXPECT_GT(s.input_std(), 0.0f);
+  EXPECT_EQ(training_dataset_options(out).val_size, 96);
+}
+
+TEST_F(TrainerTest, SameSeedSameWeightsOnOneOrTwoThreads) {
+  const std::string one = dir.write("one", ""), two = dir.write("two", "");
+  {
+    ParallelismScope limit(1);
+    train_supernet(space, quick_config(), data, one);
+  }
+  {
+    ParallelismScope limit(2);
+    train_supernet(space, quick_config(), data, two);
+  }
+  const auto a = engine::read_supernet_file(one), b = engine::read_supernet_file(two);
+  EXPECT_TRUE(same_bytes(a.supernet->params, b.supernet->params));
+  EXPECT_TRUE(same_bytes(a.training->momentum, b.training->momentum));
+  // Another seed, other weights.
+  TrainingConfig other = quick_config();
+  other.seed = 8;
+  const std::string three = dir.write("three", "");
+  train_supernet(space, other, data, three);
+  EXPECT_FALSE(same_bytes(a.supernet->params, engine::read_supernet_file(three).supernet->params));
+}
+
+TEST_F(TrainerTest, ResumeAfterAStopEqualsTheUninterruptedRun) {
+  const std::string full = dir.write("full", ""), part = dir.write("part", "");
+  train_supernet(space, quick_config(), data, full);
+  // Stop in the middle of epoch 2: the checkpoint of epoch 1 stays, the half epoch is redone.
+  TrainCallbacks stop;
+  int batches = 0;
+  stop.on_batch = [&](const BatchProgress&) { ++batches; };
+  stop.should_stop = [&] { return batches >= 12; };
+  const TrainResult stopped = train_supernet(space, quick_config(), data, part, stop);
+  EXPECT_FALSE(stopped.finished);
+  EXPECT_EQ(stopped.epochs.size(), 1u);
+  EXPECT_EQ(training_status(part), TrainingStatus::kInProgress);
+  const TrainResult resumed = resume_training(part, data);
+  EXPECT_TRUE(resumed.finished);
+  EXPECT_EQ(resumed.epochs.size(), 3u);
+  const auto a = engine::read_supernet_file(full), b = engine::read_supernet_file(part);
+  EXPECT_TRUE(same_bytes(a.supernet->params, b.supernet->params));
+  EXPECT_TRUE(same_bytes(a.training->momentum, b.training->momentum));
+  // A finished run resumes to nothing.
+  EXPECT_TRUE(resume_training(part, data).finished);
+}
+
+TEST_F(TrainerTest, ResumeChecksTheData) {
+  const std::string out = dir.write("r", "");
+  TrainCallbacks stop;
+  stop.should_stop = [] { return true; };
+  train_supernet(space, quick_config(), data, out, stop); // stops before the first epoch: no file yet
+  EXPECT_THROW(resume_training(out, data), Error);        // the empty file is not a supernet
+  TrainCallbacks after_one;
+  int epochs = 0;
+  after_one.on_epoch = [&](const EpochReport&) { ++epochs; };
+  after_one.should_stop = [&] { return epochs >= 1; };
+  train_supernet(space, quick_config(), data, out, after_one);
+  DatasetSplits fewer = data;
+  fewer.train = data.train.slice(0, 128);
+  EXPECT_THROW(resume_training(out, fewer), Error);
+  Supernet plain(space, 1.0, 0);
+  plain.save(out);
+  EXPECT_THROW(resume_training(out, data), Error);
+}
+
+TEST_F(TrainerTest, BadSettingsAreRejected) {
+  TrainingConfig c = quick_config();
+  c.subnets_per_batch = 1;
+  EXPECT_THROW(train_supernet(space, c, data, dir.write("x", "")), Error);
+  c = quick_config();
+  c.largest_epochs = c.elastic_epochs = 0;
+  EXPECT_THROW(c.validate(), Error);
+  c = quick_config();
+  c.width = 0.5; // not a width of the tiny space
+  EXPECT_THROW(train_supernet(space, c, data, dir.write("y", "")), Error);
+}
+
+TEST_F(TrainerTest, FinetuningOneSubnetImprovesIt) {
+  Supernet s(space, 1.0, 4);
+  const Arch arch = s.smallest();
+  SubnetEvaluator before_eval(s, data.train, data.val);
+  const double before = before_eval.evaluate(arch);
+  finetune_subnet(s, arch, data.train, 3, 0.05, quick_config());
+  SubnetEvaluator after_eval(s, data.train, data.val);
+  EXPECT_GT(after_eval.evaluate(arch), std::max(before, 0.5));
+}
+
+} // namespace
+} // namespace tinynas

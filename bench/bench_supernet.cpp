@@ -89,7 +89,7 @@ void BM_Inference(benchmark::State& state) {
   engine::Workspace ws;
   engine::build_plan(net.layout, s.arch, s.batch, ws.plan);
   ws.prepare(ws.plan, engine::RunMode::kInference);
-  // Statistics of a real calibration forward, so activations stay in a realistic range.
+  // Unit statistics: the cost of inference does not depend on their values.
   std::vector<float> mean(static_cast<std::size_t>(ws.plan.bn_channels()), 0.0f), var(mean.size(), 1.0f);
   for (auto _ : state) {
     const float* logits =
@@ -136,10 +136,10 @@ void BM_SandwichStep(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// Wall-clock time: the work runs on oneTBB threads, so the main thread's CPU time would undercount.
 BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 BENCHMARK(BM_Inference)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 BENCHMARK(BM_SandwichStep)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
-// Wall-clock time: the work runs on oneTBB threads, so the main thread's CPU time would undercount.
 
 } // namespace
 

@@ -12,6 +12,10 @@ PyTorch runs with MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ raised (the sc
 itself with them set): with glibc's defaults its large tensors are unmapped and page-faulted back on
 every step, which made it up to 2.2x slower here. The C++ engine plans its buffers once and does not
 need this. The PyTorch model is tests/python/torch_reference.py's, built from the same arch JSON.
+
+On a machine where other work competes for the cores, PyTorch's OpenMP threads spin-wait and its
+2-thread figures collapse (to a fifth of its 1-thread speed here); set OMP_WAIT_POLICY=PASSIVE (passed
+through to PyTorch, recorded in the output) for a fair comparison there, or compare at --threads 1.
 """
 
 import argparse
@@ -113,6 +117,8 @@ def main():
         "batch": args.batch,
         "torch_version": theirs[0]["torch"],
         "malloc_env": MALLOC_ENV,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(default)"),
+        "load_average": os.getloadavg()[0],
         "ours_train_images_per_second": med(ours, "train"),
         "torch_train_images_per_second": med(theirs, "train"),
         "ours_eval_images_per_second": med(ours, "eval"),
@@ -123,7 +129,8 @@ def main():
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"subnet {result['subnet']}, {args.threads} threads, PyTorch {result['torch_version']}")
+        print(f"subnet {result['subnet']}, {args.threads} threads, PyTorch {result['torch_version']}, "
+              f"OMP_WAIT_POLICY {result['omp_wait_policy']}, load average {result['load_average']:.1f}")
         print(f"{'':10} {'TinyNAS':>12} {'PyTorch':>12} {'ratio':>8}   (images/s, median of {args.repeats})")
         for k in ("train", "eval"):
             print(f"{k:10} {result[f'ours_{k}_images_per_second']:12.0f} {result[f'torch_{k}_images_per_second']:12.0f} "

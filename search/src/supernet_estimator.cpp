@@ -7,6 +7,7 @@
 #include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
+#include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
 
@@ -41,10 +42,10 @@ std::unique_ptr<AccuracyEstimator> make_supernet_estimator(const SearchSpace& sp
                 fmt::format("the supernet was trained on space \"{}\", the search is over \"{}\" (use --space {})",
                             supernet.space().name, space.name, supernet.space().name),
                 options.supernet);
-  DatasetOptions data_options;
-  data_options.dir = options.data_dir;
+  // The split the supernet was trained with: its validation images were never trained on.
+  DatasetOptions data_options = training_dataset_options(options.supernet);
+  if (!options.data_dir.empty()) data_options.dir = options.data_dir;
   data_options.load_test = false; // the test split is for final numbers, never for search
-  data_options.classes = space.num_classes;
   DatasetSplits data = load_dataset(data_options);
   EvaluatorOptions evaluator;
   evaluator.calibration_batches = options.calibration_batches;

@@ -84,28 +84,10 @@ private:
 };
 
 TrainingConfig config_from(const TrainOptions& o) {
-  TrainingConfig c;
-  c.width = o.width;
+  TrainingConfig c = make_training_config(o.width, o.epochs, o.largest_epochs, o.limit, o.seed);
   c.kernel_transform = parse_kernel_transform(o.kernel_transform);
-  if (o.epochs) {
-    if (*o.epochs < 1) throw Error(ErrorCode::kInvalidArgument, "--epochs must be at least 1");
-    c.largest_epochs = *o.epochs * 3 / 10;
-    c.elastic_epochs = *o.epochs - c.largest_epochs;
-  }
-  if (o.largest_epochs) {
-    const int total = c.total_epochs();
-    if (*o.largest_epochs < 0 || *o.largest_epochs > total)
-      throw Error(ErrorCode::kInvalidArgument,
-                  "--largest-epochs must be between 0 and the " + std::to_string(total) + " epochs");
-    c.largest_epochs = *o.largest_epochs;
-    c.elastic_epochs = total - c.largest_epochs;
-  }
   c.batch_size = o.batch_size;
-  c.seed = o.seed;
   c.val_size = o.val_size;
-  c.train_limit = o.limit;
-  // Quick runs (--limit) validate on as many held-out images as they train on, at most all.
-  if (o.limit > 0) c.validation_images = std::max(200, o.limit / 5);
   c.validate();
   return c;
 }

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   bind_space(m);
   bind_profiler(m);
   bind_search(m);
+  bind_supernet(m);
 
   m.def(
       "set_log_level",

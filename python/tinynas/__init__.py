@@ -29,18 +29,20 @@ from ._core import (  # noqa: F401  (re-exported API)
     SearchSpace,
     Stage1Result,
     analyze,
+    evaluate,
     list_boards,
     list_estimators,
     list_schedules,
     list_spaces,
     load_arch,
+    profile,
     set_log_level,
 )
 
 __all__ = [
     "Analysis", "Arch", "Board", "InfeasibleError", "LayerCost", "Net", "SearchResult", "SearchSpace",
     "Stage1Result", "analyze", "list_boards", "list_estimators", "list_schedules", "list_spaces",
-    "load_arch", "search", "set_log_level", "stage1", "plot",
+    "load_arch", "search", "set_log_level", "stage1", "plot", "train", "evaluate", "profile",
 ]
 
 Size = Union[str, int, None]
@@ -102,6 +104,26 @@ def search(sram: Size = None, flash: Size = None, *, latency: Union[str, float, 
     finally:
         if bar is not None:
             bar.close()
+
+
+def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs: Optional[int] = None,
+          largest_epochs: Optional[int] = None, limit: int = 0, seed: int = 0, data_dir: Optional[str] = None,
+          resume: bool = False, progress: Union[bool, Callable[[dict], None]] = True) -> dict:
+    """Train a weight-shared supernet, as ``tinynas train`` does, writing ``out`` after every epoch.
+
+    ``epochs`` in total (default 20), ``largest_epochs`` of them on the largest subnet first (default
+    30%), then the sandwich rule with in-place distillation. ``limit`` > 0 trains on the first N images
+    (quick runs). The dataset is Debian's Fashion-MNIST unless ``data_dir`` names another IDX folder.
+    ``resume=True`` continues the run checkpointed in ``out``. ``progress=True`` prints one line per
+    epoch (or pass a callable receiving a dict per epoch). Ctrl-C stops after the epoch's checkpoint.
+    Returns a dict with the per-epoch reports (validation accuracy of the largest and smallest subnets).
+    """
+    if progress is True:
+        def progress(report: dict) -> None:
+            print(f"epoch {report['epoch']}/{report['epochs']} {report['phase']}: loss {report['loss']:.4f}, "
+                  f"val largest {report['val_largest']:.2%}, smallest {report['val_smallest']:.2%}", flush=True)
+    return _core._train(space, out, width, epochs, largest_epochs, limit, seed, data_dir or "", resume,
+                        progress or None)
 
 
 def _progress_callback(progress, generations):

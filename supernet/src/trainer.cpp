@@ -23,6 +23,31 @@ using nlohmann::json;
 
 // ---- configuration ---------------------------------------------------------------------------
 
+TrainingConfig make_training_config(double width, std::optional<int> epochs, std::optional<int> largest_epochs,
+                                    int limit, std::uint64_t seed) {
+  TrainingConfig c;
+  c.width = width;
+  if (epochs) {
+    if (*epochs < 1) throw Error(ErrorCode::kInvalidArgument, "--epochs must be at least 1");
+    c.largest_epochs = *epochs * 3 / 10;
+    c.elastic_epochs = *epochs - c.largest_epochs;
+  }
+  if (largest_epochs) {
+    const int total = c.total_epochs();
+    if (*largest_epochs < 0 || *largest_epochs > total)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--largest-epochs must be between 0 and the " + std::to_string(total) + " epochs");
+    c.largest_epochs = *largest_epochs;
+    c.elastic_epochs = total - c.largest_epochs;
+  }
+  if (limit < 0) throw Error(ErrorCode::kInvalidArgument, "--limit must not be negative");
+  c.seed = seed;
+  c.train_limit = limit;
+  // Quick runs (--limit) validate on as many held-out images as they train on, at most all.
+  if (limit > 0) c.validation_images = std::max(200, limit / 5);
+  return c;
+}
+
 void TrainingConfig::validate() const {
   auto bad = [](const std::string& what) { throw Error(ErrorCode::kInvalidArgument, what); };
   if (largest_epochs < 0 || elastic_epochs < 0 || total_epochs() == 0) bad("training needs at least one epoch");

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ struct TrainingConfig {
   std::string to_json() const;
   static TrainingConfig from_json(const std::string& text, const std::string& file);
 };
+
+// The configuration `tinynas train` and tinynas.train() start from: `epochs` in total (default 20), of
+// which `largest_epochs` on the largest subnet (default 30% of them); `limit` > 0 trains on the first
+// N images and validates on max(200, N / 5) held-out ones. Throws Error(kInvalidArgument) naming the
+// bad setting.
+TrainingConfig make_training_config(double width, std::optional<int> epochs, std::optional<int> largest_epochs,
+                                    int limit, std::uint64_t seed);
 
 struct BatchProgress {
   int epoch = 0; // 1-based, over both phases

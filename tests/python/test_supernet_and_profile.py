@@ -1,0 +1,55 @@
+"""Bindings of the supernet (train, evaluate) and of board profiling, on tiny budgets."""
+
+import os
+import shutil
+
+import pytest
+
+DATASET = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+needs_dataset = pytest.mark.skipif(not os.path.exists(DATASET), reason="dataset-fashion-mnist not installed")
+needs_qemu = pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed")
+
+
+@pytest.fixture(scope="module")
+def supernet(tinynas, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("supernet") / "tiny.supernet")
+    reports = []
+    result = tinynas.train(path, epochs=2, largest_epochs=1, limit=300, seed=1, progress=reports.append)
+    assert [r["epoch"] for r in reports] == [1, 2]
+    assert [r["phase"] for r in result["epochs"]] == ["largest", "elastic"]
+    return path
+
+
+@needs_dataset
+def test_train_writes_a_supernet_that_resume_finds_finished(tinynas, supernet):
+    again = tinynas.train(supernet, resume=True, progress=False)
+    assert len(again["epochs"]) == 2  # nothing left to do
+
+
+@needs_dataset
+def test_evaluate_matches_the_cli_shape_and_is_deterministic(tinynas, supernet):
+    first = tinynas.evaluate(supernet, "largest", limit=100)
+    assert first["split"] == "val" and first["images"] == 100
+    assert 0.0 <= first["accuracy"] <= 1.0
+    assert tinynas.evaluate(supernet, "largest", limit=100) == first
+    smallest = tinynas.evaluate(supernet, "smallest", limit=100)
+    assert smallest["arch"].startswith("w1-r20-")
+
+
+@needs_dataset
+def test_evaluate_rejects_bad_arguments(tinynas, supernet):
+    with pytest.raises(ValueError, match="split"):
+        tinynas.evaluate(supernet, "largest", split="train")
+    mcunet_arch = tinynas.SearchSpace.load("mcunet").sample(seed=1)[0]
+    with pytest.raises(ValueError):
+        tinynas.evaluate(supernet, mcunet_arch)
+
+
+@needs_qemu
+def test_profile_on_the_emulated_board_is_bit_exact_and_as_predicted(tinynas):
+    arch = tinynas.SearchSpace.load("fashion_mnist").smallest(1.0, 20)
+    result = tinynas.profile(arch, board="qemu-mps2-an500", runs=2)
+    assert result["bit_exact"] is True
+    assert result["peak_sram_bytes_measured"] == result["peak_sram_bytes_predicted"]
+    assert result["latency"]["source"] == "qemu-icount-ticks"
+    assert result["board"] == "qemu-mps2-an500"

@@ -26,11 +26,10 @@ tn_conv_args firmware_conv_args(const Op& op, const TensorShape& in, int out_cha
 
 } // namespace
 
-std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes, bool inplace_depthwise) {
+std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes) {
   // The scratch the firmware's kernels request (firmware/include/tn/tn_kernels.h), through the same getters
   // and dispatch predicates the interpreter uses, so the planned arena is what the target really needs. The
   // depthwise kernels need one padded channel plane whether or not they run in place.
-  (void)inplace_depthwise;
   const TensorShape& in = shapes[static_cast<std::size_t>(op.input)];
   const TensorShape& out = shapes[static_cast<std::size_t>(op.output)];
   switch (op.type) {
@@ -100,7 +99,7 @@ ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shape
     if (in_place) buffer_of[static_cast<std::size_t>(op.output)] = buffer_of[static_cast<std::size_t>(op.input)];
     touch(op.output, op.output == pinned_tensor ? first_op : o, lifetime_end(op.output));
 
-    std::int64_t scratch = kernel_scratch_bytes(op, shapes, in_place);
+    std::int64_t scratch = kernel_scratch_bytes(op, shapes);
     result.scratch_bytes.push_back(scratch);
     if (scratch > 0) result.buffers.push_back({scratch, o, o});
   }

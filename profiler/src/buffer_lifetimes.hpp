@@ -29,8 +29,8 @@ struct ArenaResult {
 // Kernel scratch of an op (bytes): what the firmware's own kernels request, through the runtime's
 // get_buffer_size functions and the same dispatch predicates (firmware/include/tn/tn_kernels.h), so
 // the planned arena is what the target needs. Depthwise kernels take one padded channel plane
-// whether or not they run in place (`inplace_depthwise` does not change the request).
-std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes, bool inplace_depthwise);
+// whether or not they run in place.
+std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& shapes);
 
 // Plans ops [first_op, last_op] of `graph` with tensor shapes `shapes` (graph.tensors, or patch
 // tiles). Tensors produced before first_op that the range reads are live from first_op; the

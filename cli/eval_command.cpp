@@ -6,16 +6,24 @@
 #include <iostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include "tinynas/search/subnet_accuracy.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/dataset.hpp"
-#include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/threads.hpp"
-#include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas::cli {
+
+namespace {
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100 * fraction);
+  return buf;
+}
+
+} // namespace
 
 Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
   if (argument == "largest") return supernet.largest();
@@ -30,42 +38,38 @@ Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
 }
 
 int run_eval(const EvalOptions& options) {
-  if (options.split != "val" && options.split != "test")
-    throw Error(ErrorCode::kInvalidArgument, "--split must be val or test, not \"" + options.split + "\"");
   ParallelismScope threads(options.threads);
   const auto started = std::chrono::steady_clock::now();
-  const Supernet supernet = Supernet::load(options.supernet);
-  const Arch arch = subnet_argument(supernet, options.arch);
+  const Arch arch = subnet_argument(Supernet::load(options.supernet), options.arch);
 
-  DatasetOptions d = training_dataset_options(options.supernet);
-  d.dir = options.data;
-  d.load_test = options.split == "test";
-  const DatasetSplits data = load_dataset(d);
-  const ImageSet& split = options.split == "test" ? data.test : data.val;
-
-  EvaluatorOptions eo;
-  eo.seed = options.seed;
-  eo.max_images = options.limit;
-  SubnetEvaluator evaluator(supernet, data.train, split, eo);
-  const double accuracy = evaluator.evaluate(arch);
+  SubnetAccuracyOptions o;
+  o.split = options.split;
+  o.data_dir = options.data;
+  o.limit = options.limit;
+  o.seed = options.seed;
+  o.int8 = options.int8;
+  o.calibration_images = options.calibration_images;
+  if (::isatty(STDERR_FILENO) == 1)
+    o.int8_progress = [](int done, int total) {
+      std::fprintf(stderr, "\rint8 model: %d/%d images%s", done, total, done == total ? "\n" : "");
+    };
+  const SubnetAccuracy r = evaluate_subnet_accuracy(options.supernet, arch, o);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("evaluated {} on {} {} images in {:.1f} s", arch.id(), evaluator.evaluation_images(), options.split,
-               seconds);
+  spdlog::info("evaluated {} on {} {} images in {:.1f} s", r.arch_id, r.images, r.split, seconds);
 
   if (options.json) {
-    nlohmann::json j = {{"accuracy", accuracy},
-                        {"split", options.split},
-                        {"images", evaluator.evaluation_images()},
-                        {"arch", arch.id()},
-                        {"supernet", options.supernet},
-                        {"calibration_images", eo.calibration_batches * eo.calibration_batch_size}};
-    std::cout << j.dump(2) << "\n";
-  } else {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.2f%%", 100 * accuracy);
-    std::cout << arch.id() << ": top-1 " << buf << " on " << evaluator.evaluation_images() << " " << options.split
-              << " images (BN recalibrated on " << eo.calibration_batches * eo.calibration_batch_size
-              << " training images)\n";
+    std::cout << r.to_json(2) << "\n";
+    return 0;
+  }
+  std::cout << r.arch_id << ": top-1 " << percent(r.accuracy) << " on " << r.images << " " << r.split
+            << " images (BN recalibrated on " << r.bn_calibration_images << " training images)\n";
+  if (r.has_int8) {
+    char change[32];
+    std::snprintf(change, sizeof change, "%+.2f", 100 * (r.int8.accuracy - r.accuracy));
+    std::cout << "  int8: top-1 " << percent(r.int8.accuracy) << " (" << change
+              << " points; host runtime, bit-exact with the boards), float reference "
+              << percent(r.int8.float_reference_accuracy) << ", same class on " << percent(r.int8.agreement)
+              << " of images; activation ranges from " << r.int8.calibration_images << " training images\n";
   }
   return 0;
 }

@@ -1,6 +1,9 @@
 #pragma once
 // `tinynas eval`: top-1 accuracy of one subnet with weights inherited from a supernet, after BN
 // recalibration on training images, on the held-out validation split (default) or the test set.
+// With --int8 it also quantises the subnet (profiler/quantize.hpp, activation ranges calibrated on
+// training images) and reports the accuracy of the int8 model run by the host build of the
+// firmware's runtime, which the boards match bit for bit.
 
 #include <cstdint>
 #include <string>
@@ -17,8 +20,10 @@ struct EvalOptions {
   std::string data;          // dataset directory; "" = default_dataset_dir()
   bool json = false;         // {"accuracy", "split", "images", ...} on stdout
   int threads = 0;
-  std::uint64_t seed = 0; // picks the BN calibration images
-  int limit = 0;          // > 0: evaluate on the first N images of the split
+  std::uint64_t seed = 0;       // picks the BN calibration images
+  int limit = 0;                // > 0: evaluate on the first N images of the split
+  bool int8 = false;            // also the int8 model's accuracy
+  int calibration_images = 500; // --int8: training images calibrating the activation ranges
 };
 int run_eval(const EvalOptions& options);
 

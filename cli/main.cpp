@@ -210,6 +210,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   eval->add_option("--seed", eval_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
   eval->add_option("--threads", eval_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+  eval->add_flag("--int8", eval_opts.int8,
+                 "Also quantise the subnet to int8 and report the accuracy of the firmware's runtime (host build)");
+  eval->add_option("--calibration-images", eval_opts.calibration_images,
+                   "--int8: training images that calibrate the activation ranges")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   eval->add_flag("--json", eval_opts.json, "Print accuracy, split and image count as JSON");
 
   cli::ExportOptions export_opts;

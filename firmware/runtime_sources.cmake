@@ -4,6 +4,7 @@ set(TINYNAS_RUNTIME_SOURCES
   src/tn_status.c
   src/tn_crc32.c
   src/tn_matmul_s8.c
+  src/tn_matmul_widened_s8.c
   src/tn_interpreter.c
   src/kernels/tn_conv_wrapper_s8.c
   src/kernels/tn_conv_get_buffer_sizes_s8.c

@@ -3,7 +3,8 @@
 # mcunet-in3 model (found by MCUNet for 320 KB SRAM / 1 MB flash) on the STM32F746G-Discovery under
 # every memory schedule; the search space it came from; a search at MCUNet's budget; a supernet
 # trained on Fashion-MNIST (short budget, cached in demo-out/); a search ranked by that supernet's
-# accuracies whose finalists are measured on an emulated Cortex-M7; the winner profiled under QEMU.
+# accuracies whose finalists are measured on an emulated Cortex-M7; the winner's int8 accuracy next to its
+# float accuracy; the winner profiled under QEMU.
 # Expects a built tree (make build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -64,7 +65,12 @@ run search --estimator supernet --supernet "$SUPERNET" --board qemu-mps2-an500 \
   --hil qemu-mps2-an500 --hil-top 3 --out demo-out/supernet-search --overwrite
 
 echo
-echo "==== 7. The winner on the emulated board: measured vs predicted memory, bit-exactness"
+echo "==== 7. The winner's accuracy as deployed: quantised to int8 and run by the host build of the firmware's"
+echo "     runtime (what the boards compute, bit for bit), next to its float accuracy, on 2,000 test images"
+run eval --supernet "$SUPERNET" demo-out/supernet-search/best_hil.json --split test --limit 2000 --int8
+
+echo
+echo "==== 8. The winner on the emulated board: measured vs predicted memory, bit-exactness"
 echo "     (QEMU counts instructions, not cycles: its latency is in QEMU ticks, not milliseconds)"
 run profile demo-out/supernet-search/best_hil.json --board qemu-mps2-an500 --runs 2 | sed -n '/^Latency/,$p'
 

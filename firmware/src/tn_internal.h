@@ -140,6 +140,23 @@ static inline uint32_t tn_read_s8x4(const int8_t* p) {
 /* Rotate right by 8: brings bytes 1 and 3 to the positions __sxtb16 extracts. */
 static inline uint32_t tn_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
+/* __sxtb16(tn_ror8(x)) and __sxtab16(a, tn_ror8(x)) as the single instruction the ISA has for them (SXTB16 and
+ * SXTAB16 take a rotated operand). ACLE has no rotate form and GCC 12 does not fold the rotate into the
+ * extend, so without these each odd-byte extension costs an extra MOV ... ROR #8 (one per weight word in the
+ * widened matrix products' inner loops, where a word otherwise costs 5). Not volatile: the compiler may still
+ * schedule, combine or drop them like any pure expression. */
+static inline int32_t tn_sxtb16_ror8(uint32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+
+static inline int32_t tn_sxtab16_ror8(int32_t a, uint32_t x) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
+}
+
 /* Both input-offset halves packed for __sxtab16: {offset, offset} as two int16. */
 static inline int32_t tn_pack_offset16x2(int32_t offset) { return (int32_t)(((uint32_t)offset & 0xFFFFu) * 0x10001u); }
 #endif

@@ -33,12 +33,12 @@ static inline void tn_widen_s8(const int8_t* x0, const int8_t* x1, int32_t n, in
   for (g = 0; g < groups; ++g) {
     const uint32_t a = tn_read_s8x4(x0 + 4 * g);
     tn_store_word(buf, __sxtab16(off2, (int32_t)a));
-    tn_store_word(buf + 4, __sxtab16(off2, (int32_t)tn_ror8(a)));
+    tn_store_word(buf + 4, tn_sxtab16_ror8(off2, a));
     buf += 8;
     if (x1 != NULL) {
       const uint32_t b = tn_read_s8x4(x1 + 4 * g);
       tn_store_word(buf, __sxtab16(off2, (int32_t)b));
-      tn_store_word(buf + 4, __sxtab16(off2, (int32_t)tn_ror8(b)));
+      tn_store_word(buf + 4, tn_sxtab16_ror8(off2, b));
       buf += 8;
     }
   }
@@ -71,7 +71,7 @@ static inline int32_t tn_mac_group(int32_t x_even, int32_t x_odd, const int8_t* 
 #if TN_HAS_DSP
   const uint32_t wv = tn_read_s8x4(w);
   acc = __smlad(x_even, __sxtb16((int32_t)wv), acc);
-  return __smlad(x_odd, __sxtb16((int32_t)tn_ror8(wv)), acc);
+  return __smlad(x_odd, tn_sxtb16_ror8(wv), acc);
 #else
   return acc + tn_lane_lo(x_even) * w[0] + tn_lane_hi(x_even) * w[2] + tn_lane_lo(x_odd) * w[1] +
          tn_lane_hi(x_odd) * w[3];

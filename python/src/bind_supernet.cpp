@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "tinynas/profiler/hil_profiler.hpp"
+#include "tinynas/search/subnet_accuracy.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/trainer.hpp"
@@ -76,38 +77,29 @@ py::dict train(const std::string& space_name, const std::string& out, double wid
   return d;
 }
 
-py::dict evaluate(const std::string& supernet_path, const py::handle& arch, const std::string& split,
-                  const std::string& data_dir, int limit, std::uint64_t seed) {
-  if (split != "val" && split != "test")
-    throw Error(ErrorCode::kInvalidArgument, "split must be \"val\" or \"test\", not \"" + split + "\"");
-  const Supernet supernet = Supernet::load(supernet_path);
+py::object evaluate(const std::string& supernet_path, const py::handle& arch, const std::string& split,
+                    const std::string& data_dir, int limit, std::uint64_t seed, bool int8, int calibration_images) {
   Arch subnet;
-  if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "largest") subnet = supernet.largest();
-  else if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "smallest") subnet = supernet.smallest();
-  else if (py::isinstance<PyArch>(arch)) subnet = arch.cast<const PyArch&>().arch;
-  else throw Error(ErrorCode::kInvalidArgument, "arch must be an Arch, \"largest\" or \"smallest\"");
-  supernet.validate(subnet);
-  double accuracy = 0;
-  int images = 0;
+  {
+    const Supernet supernet = Supernet::load(supernet_path);
+    if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "largest") subnet = supernet.largest();
+    else if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "smallest") subnet = supernet.smallest();
+    else if (py::isinstance<PyArch>(arch)) subnet = arch.cast<const PyArch&>().arch;
+    else throw Error(ErrorCode::kInvalidArgument, "arch must be an Arch, \"largest\" or \"smallest\"");
+  }
+  SubnetAccuracyOptions options;
+  options.split = split;
+  options.data_dir = data_dir;
+  options.limit = limit;
+  options.seed = seed;
+  options.int8 = int8;
+  options.calibration_images = calibration_images;
+  std::string json;
   {
     py::gil_scoped_release release;
-    DatasetOptions d = training_dataset_options(supernet_path);
-    if (!data_dir.empty()) d.dir = data_dir;
-    d.load_test = split == "test";
-    const DatasetSplits data = load_dataset(d);
-    EvaluatorOptions options;
-    options.seed = seed;
-    options.max_images = limit;
-    SubnetEvaluator evaluator(supernet, data.train, split == "test" ? data.test : data.val, options);
-    accuracy = evaluator.evaluate(subnet);
-    images = evaluator.evaluation_images();
+    json = evaluate_subnet_accuracy(supernet_path, subnet, options).to_json(-1);
   }
-  py::dict out;
-  out["accuracy"] = accuracy;
-  out["split"] = split;
-  out["images"] = images;
-  out["arch"] = subnet.id();
-  return out;
+  return json_to_python(json);
 }
 
 py::object profile(const py::handle& model, const std::string& board, int runs, std::uint64_t seed,
@@ -132,13 +124,17 @@ void bind_supernet(py::module_& m) {
         py::arg("largest_epochs"), py::arg("limit"), py::arg("seed"), py::arg("data_dir"), py::arg("resume"),
         py::arg("on_epoch"));
   m.def("evaluate", &evaluate, py::arg("supernet"), py::arg("arch") = "largest", py::arg("split") = "val",
-        py::arg("data_dir") = "", py::arg("limit") = 0, py::arg("seed") = 0, R"doc(
+        py::arg("data_dir") = "", py::arg("limit") = 0, py::arg("seed") = 0, py::arg("int8") = false,
+        py::arg("calibration_images") = 500, R"doc(
 Top-1 accuracy of a subnet with weights inherited from a trained supernet file.
 
 arch: an Arch of the supernet's space and width, or "largest" / "smallest". BN statistics are
 recalibrated on training images first (MCUNet's 20 x 64). split: "val" (held out from training, the
-default) or "test" (for final numbers only). limit > 0 evaluates on the first N images. Returns a
-dict with accuracy (a fraction), split, images and the arch id, as `tinynas eval --json`.
+default) or "test" (for final numbers only). limit > 0 evaluates on the first N images. int8=True also
+quantises the subnet (activation ranges from calibration_images training images) and runs it on the
+host build of the firmware's int8 runtime, which the boards match bit for bit. Returns a dict as
+`tinynas eval --json`: accuracy (a fraction), split, images, arch, and with int8 an "int8" dict
+(accuracy, float_reference_accuracy, accuracy_drop_points, agreement, calibration_images).
 )doc");
   m.def("profile", &profile, py::arg("model"), py::arg("board") = "qemu-mps2-an500", py::arg("runs") = 3,
         py::arg("seed") = 0, py::arg("space") = "mcunet", R"doc(

@@ -9,8 +9,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "file_io.hpp"
-#include "kernel_transform.hpp"
-#include "plan.hpp"
+#include "inherited_layers.hpp"
 #include "supernet_impl.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -18,7 +17,6 @@ namespace tinynas {
 
 namespace {
 
-constexpr float kBnEps = 1e-5f; // the engine's (executor.cpp)
 constexpr int kOpset = 13;
 
 class GraphWriter {
@@ -75,52 +73,6 @@ void value_info(onnx::ValueInfoProto* v, const std::string& name, const std::vec
   for (auto d : dims) s->add_dim()->set_dim_value(d);
 }
 
-// Where each layer's name comes from: blocks are numbered in execution order, block 0 being the
-// first (expand-1) block, as torch_reference.SubnetModel.blocks.
-std::vector<std::string> layer_names(const engine::SubnetPlan& plan) {
-  std::vector<std::string> names;
-  int block = -1;
-  for (std::size_t i = 0; i < plan.layers.size(); ++i) {
-    const engine::PlanLayer& l = plan.layers[i];
-    switch (l.role) {
-    case engine::LayerRole::kFirstConv: names.push_back("first_conv"); break;
-    case engine::LayerRole::kFeatureMix: names.push_back("feature_mix"); break;
-    case engine::LayerRole::kExpand: names.push_back("blocks." + std::to_string(++block) + ".expand"); break;
-    case engine::LayerRole::kDepthwise:
-      if (i == 0 || plan.layers[i - 1].role != engine::LayerRole::kExpand) ++block;
-      names.push_back("blocks." + std::to_string(block) + ".depthwise");
-      break;
-    case engine::LayerRole::kProject: names.push_back("blocks." + std::to_string(block) + ".project"); break;
-    }
-  }
-  return names;
-}
-
-// The layer's weights as used by the subnet, [out][in / groups][k][k].
-std::vector<float> layer_weights(const Supernet::Impl& net, const engine::PlanLayer& l) {
-  const float* params = net.params.data();
-  const int out = l.shape.out_channels, in = l.shape.in_channels;
-  switch (l.kind) {
-  case engine::LayerKind::kConv: {
-    const std::int64_t n = std::int64_t{out} * in * l.kernel * l.kernel;
-    return {params + l.weight, params + l.weight + n};
-  }
-  case engine::LayerKind::kPointwise: {
-    std::vector<float> w(static_cast<std::size_t>(out) * in);
-    for (int o = 0; o < out; ++o)
-      for (int i = 0; i < in; ++i) w[static_cast<std::size_t>(o) * in + i] = params[l.weight + o * l.weight_ld + i];
-    return w;
-  }
-  case engine::LayerKind::kDepthwise: {
-    std::vector<float> w(static_cast<std::size_t>(out) * l.kernel * l.kernel);
-    std::vector<float> scratch(static_cast<std::size_t>(engine::kernel_transform_scratch_floats(*l.slot, out)));
-    engine::effective_depthwise(*l.slot, net.layout.kernel_transform, params, out, l.kernel, w.data(), scratch.data());
-    return w;
-  }
-  }
-  return {};
-}
-
 std::string number(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9g", x);
@@ -131,13 +83,9 @@ std::string number(double x) {
 
 void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats& stats, const std::string& path,
                  const OnnxExportOptions& options) {
-  supernet.validate(arch);
   const Supernet::Impl& net = supernet.impl();
-  engine::SubnetPlan plan;
-  engine::build_plan(net.layout, arch, 1, plan);
-  if (static_cast<std::size_t>(plan.bn_channels()) != stats.mean.size() || stats.var.size() != stats.mean.size())
-    throw Error(ErrorCode::kInvalidArgument,
-                "BN statistics of " + stats.arch_id + " do not fit " + arch.id() + " (recalibrate this arch first)");
+  const engine::InheritedSubnet subnet = engine::inherited_subnet(supernet, arch, stats);
+  const engine::SubnetPlan& plan = subnet.plan;
 
   onnx::ModelProto model;
   model.set_ir_version(onnx::IR_VERSION);
@@ -167,31 +115,25 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
   w.initializer("relu6.min", {}, {0.0f});
   w.initializer("relu6.max", {}, {6.0f});
 
-  const std::vector<std::string> names = layer_names(plan);
   std::vector<std::string> tensor(plan.layers.size() + 1);
   tensor[0] = "input";
-  std::size_t stats_at = 0;
-  for (std::size_t i = 0; i < plan.layers.size(); ++i) {
-    const engine::PlanLayer& l = plan.layers[i];
-    const std::string& name = names[i];
+  for (std::size_t i = 0; i < subnet.layers.size(); ++i) {
+    const engine::InheritedLayer& layer = subnet.layers[i];
+    const engine::PlanLayer& l = layer.layer;
+    const std::string& name = layer.name;
     const int out = l.shape.out_channels;
     const bool depthwise = l.kind == engine::LayerKind::kDepthwise;
     const std::int64_t in_per_group = depthwise ? 1 : l.shape.in_channels;
-    std::vector<float> weight = layer_weights(net, l);
-    const float* gamma = net.params.data() + l.bn.gamma;
-    const float* beta = net.params.data() + l.bn.beta;
-    const float* mean = stats.mean.data() + stats_at;
-    const float* var = stats.var.data() + stats_at;
-    stats_at += static_cast<std::size_t>(out);
+    std::vector<float> weight = layer.weight;
 
     std::vector<std::string> conv_inputs = {tensor[static_cast<std::size_t>(l.input)], name + ".conv.weight"};
     if (options.fold_batch_norm) {
       std::vector<float> bias(static_cast<std::size_t>(out));
       const std::size_t per_out = weight.size() / static_cast<std::size_t>(out);
-      for (int o = 0; o < out; ++o) {
-        const float scale = gamma[o] / std::sqrt(var[o] + kBnEps);
-        for (std::size_t j = 0; j < per_out; ++j) weight[static_cast<std::size_t>(o) * per_out + j] *= scale;
-        bias[static_cast<std::size_t>(o)] = beta[o] - mean[o] * scale;
+      for (std::size_t o = 0; o < bias.size(); ++o) {
+        const float scale = layer.gamma[o] / std::sqrt(layer.var[o] + engine::kBnEps);
+        for (std::size_t j = 0; j < per_out; ++j) weight[o * per_out + j] *= scale;
+        bias[o] = layer.beta[o] - layer.mean[o] * scale;
       }
       w.initializer(name + ".conv.bias", {out}, bias);
       conv_inputs.push_back(name + ".conv.bias");
@@ -205,16 +147,15 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
     GraphWriter::integer(conv, "group", depthwise ? out : 1);
 
     if (!options.fold_batch_norm) {
-      const auto n = static_cast<std::size_t>(out);
-      w.initializer(name + ".bn.weight", {out}, std::vector<float>(gamma, gamma + n));
-      w.initializer(name + ".bn.bias", {out}, std::vector<float>(beta, beta + n));
-      w.initializer(name + ".bn.running_mean", {out}, std::vector<float>(mean, mean + n));
-      w.initializer(name + ".bn.running_var", {out}, std::vector<float>(var, var + n));
+      w.initializer(name + ".bn.weight", {out}, layer.gamma);
+      w.initializer(name + ".bn.bias", {out}, layer.beta);
+      w.initializer(name + ".bn.running_mean", {out}, layer.mean);
+      w.initializer(name + ".bn.running_var", {out}, layer.var);
       onnx::NodeProto* bn =
           w.node("BatchNormalization",
                  {value, name + ".bn.weight", name + ".bn.bias", name + ".bn.running_mean", name + ".bn.running_var"},
                  name + ".bn", name + ".bn");
-      GraphWriter::real(bn, "epsilon", kBnEps);
+      GraphWriter::real(bn, "epsilon", engine::kBnEps);
       value = name + ".bn";
     }
     if (l.activation == engine::Activation::kRelu6) {
@@ -231,14 +172,8 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
   w.node("GlobalAveragePool", {tensor.back()}, "pool", "pool");
   onnx::NodeProto* flatten = w.node("Flatten", {"pool"}, "features", "flatten");
   GraphWriter::integer(flatten, "axis", 1);
-  const float* fc = net.params.data() + plan.classifier_weight;
-  std::vector<float> fc_w(static_cast<std::size_t>(plan.classes) * plan.head_channels);
-  for (int k = 0; k < plan.classes; ++k)
-    for (int c = 0; c < plan.head_channels; ++c)
-      fc_w[static_cast<std::size_t>(k) * plan.head_channels + c] = fc[k * plan.classifier_ld + c];
-  w.initializer("classifier.weight", {plan.classes, plan.head_channels}, fc_w);
-  const float* fc_b = net.params.data() + plan.classifier_bias;
-  w.initializer("classifier.bias", {plan.classes}, std::vector<float>(fc_b, fc_b + plan.classes));
+  w.initializer("classifier.weight", {plan.classes, plan.head_channels}, subnet.classifier_weight);
+  w.initializer("classifier.bias", {plan.classes}, subnet.classifier_bias);
   onnx::NodeProto* gemm = w.node("Gemm", {"features", "classifier.weight", "classifier.bias"}, "logits", "classifier");
   GraphWriter::integer(gemm, "transB", 1);
   value_info(g.add_output(), "logits", {plan.classes});

@@ -303,8 +303,14 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
       cases.emplace_back("conv3x3s2 " + std::to_string(cin) + "->" + std::to_string(cout),
                          one_op(OpType::kConv, {7, 6, cin}, cout, 3, 2, true));
     }
-  for (int n : {5, 16, 37})
-    for (int m : {1, 3, 6, 10})
+  // the widened matrix products: 2-pixel blocks and the odd last pixel (15 pixels), rows in blocks of 4, 2 and
+  // 1 (every remainder of out_c / 4), input channels with and without a remainder of n / 4
+  for (int cin : {4, 19, 48})
+    for (int cout : {5, 6, 7})
+      cases.emplace_back("pointwise " + std::to_string(cin) + "->" + std::to_string(cout),
+                         one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
+  for (int n : {4, 5, 16, 37})
+    for (int m : {1, 3, 5, 6, 7, 10})
       cases.emplace_back("fc " + std::to_string(n) + "->" + std::to_string(m),
                          one_op(OpType::kFullyConnected, {1, 1, n}, m, 1, 1, false));
   ProfileOptions o;

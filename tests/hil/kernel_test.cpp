@@ -139,7 +139,7 @@ TEST(Kernels, PointwiseGrid) {
   std::uint32_t seed = 200;
   for (int pixels : {1, 2, 3, 9})
     for (int cin : {1, 3, 4, 7, 8, 16, 19, 48})
-      for (int cout : {1, 2, 3, 5, 8, 24}) {
+      for (int cout : {1, 2, 3, 5, 6, 7, 8, 24}) { // blocks of 4, 2 and 1 channels, and every mix of them
         std::mt19937 rng(seed);
         const tn_quant_io io = random_io(rng);
         run_conv_case({1, pixels, cin, cout, 1, 1, 0, false, io.input_offset, io.output_offset, io.act_min, io.act_max},
@@ -166,7 +166,7 @@ TEST(Kernels, DepthwiseGrid) {
 TEST(Kernels, FullyConnectedGrid) {
   std::uint32_t seed = 400;
   for (int n : {1, 3, 4, 9, 16, 64, 1280})
-    for (int m : {1, 2, 3, 4, 5, 10}) {
+    for (int m : {1, 2, 3, 4, 5, 6, 7, 10}) {
       std::mt19937 rng(seed++);
       const Data d = random_data(rng, static_cast<std::size_t>(n), static_cast<std::size_t>(n * m), m);
       const tn_quant_io io = random_io(rng);

@@ -37,6 +37,18 @@ def test_evaluate_matches_the_cli_shape_and_is_deterministic(tinynas, supernet):
 
 
 @needs_dataset
+def test_evaluate_int8_runs_the_quantised_subnet_on_the_same_images(tinynas, supernet):
+    result = tinynas.evaluate(supernet, "smallest", limit=100, int8=True, calibration_images=50)
+    int8 = result["int8"]
+    assert int8["images"] == 100 and int8["calibration_images"] == 50
+    # The float reference is the engine's network in double precision: at most a near-tie differs.
+    assert abs(int8["float_reference_accuracy"] - result["accuracy"]) <= 0.015
+    assert int8["accuracy_drop_points"] == pytest.approx(100 * (result["accuracy"] - int8["accuracy"]))
+    assert int8["agreement"] >= 0.85
+    assert "int8" not in tinynas.evaluate(supernet, "smallest", limit=100)
+
+
+@needs_dataset
 def test_evaluate_rejects_bad_arguments(tinynas, supernet):
     with pytest.raises(ValueError, match="split"):
         tinynas.evaluate(supernet, "largest", split="train")

@@ -84,6 +84,31 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
     EXPECT_LE(j["accuracy"].get<double>(), 1.0);
   }
 
+  // --int8: the quantised subnet on the host runtime next to the engine's float accuracy, on the same images.
+  EvalOptions q;
+  q.supernet = out;
+  q.arch = "largest";
+  q.split = "test";
+  q.data = data_dir;
+  q.int8 = true;
+  q.calibration_images = 40;
+  q.json = true;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(q), 0);
+  const auto j = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  const auto& int8 = j["int8"];
+  EXPECT_EQ(int8["images"], 90);
+  EXPECT_EQ(int8["calibration_images"], 40);
+  const double float_accuracy = j["accuracy"].get<double>(), int8_accuracy = int8["accuracy"].get<double>();
+  // The float reference is the engine's network in double precision: at most a near-tie flips.
+  EXPECT_NEAR(int8["float_reference_accuracy"].get<double>(), float_accuracy, 1.5 / 90);
+  EXPECT_NEAR(int8["accuracy_drop_points"].get<double>(), 100 * (float_accuracy - int8_accuracy), 1e-9);
+  EXPECT_GE(int8["agreement"].get<double>(), 0.85);
+  q.json = false;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(q), 0);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("int8: top-1"), std::string::npos);
+
   // An arch file of the space, exported to ONNX.
   const Supernet s = Supernet::load(out);
   const std::string arch = dir.write("arch.json", arch_to_json(s.smallest(8), s.space()));

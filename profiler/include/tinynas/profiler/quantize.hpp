@@ -8,32 +8,19 @@
 // The residual add uses TF-Lite's int8 ADD rescaling (left shift 20); the average pool keeps its input's
 // quantisation, as TF-Lite requires.
 //
-// Float weights come in a plain struct, one entry per graph op, in PyTorch's layouts, so a trained supernet's
-// exported subnet (or any PyTorch model of the same graph) feeds it directly. When only latency and memory are
-// wanted, random_float_weights() gives weights whose quantisation is valid and realistic.
+// Float weights come as FloatWeights (space/graph_weights.hpp), one entry per graph op in PyTorch's layouts, so a
+// trained supernet's subnet (supernet/graph_weights.hpp) or any PyTorch model of the same graph feeds it
+// directly. When only latency and memory are wanted, random_float_weights() gives weights whose quantisation is
+// valid and realistic.
 
 #include <cstdint>
 #include <vector>
 
 #include "tinynas/space/graph.hpp"
+#include "tinynas/space/graph_weights.hpp"
 #include "tinynas/space/rng.hpp"
 
 namespace tinynas {
-
-// Float parameters of one op of a Graph (graph.ops[i] <-> FloatWeights::ops[i]). Empty for add and pool.
-struct FloatOpWeights {
-  // conv / pointwise: [out_c][in_c][k][k] (PyTorch OIHW); depthwise: [c][k][k] (PyTorch [C,1,k,k]);
-  // fully connected: [out][in] (PyTorch Linear).
-  std::vector<float> weight;
-  std::vector<float> bias; // [out_c], or empty for none
-  // Batch norm in inference form, folded into weight and bias before quantisation; all empty for none.
-  std::vector<float> bn_gamma, bn_beta, bn_mean, bn_var;
-  float bn_eps = 1e-5f;
-};
-
-struct FloatWeights {
-  std::vector<FloatOpWeights> ops;
-};
 
 // A float input image [H, W, C] (the graph's input tensor shape), already normalised as the network expects.
 using FloatImage = std::vector<float>;

@@ -1,0 +1,93 @@
+#include "tinynas/search/subnet_accuracy.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tinynas/profiler/quantize.hpp"
+#include "tinynas/profiler/quantized_accuracy.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/dataset.hpp"
+#include "tinynas/supernet/subnet_evaluator.hpp"
+#include "tinynas/supernet/subnet_graph.hpp"
+#include "tinynas/supernet/trainer.hpp"
+
+namespace tinynas {
+
+namespace {
+
+// Quantises `arch` with activation ranges from `count` training images spread evenly over the set and
+// classifies the first `images` images of `split` with the float reference and the int8 model.
+Int8Accuracy measure_int8(const Supernet& supernet, const Arch& arch, SubnetEvaluator& evaluator, const ImageSet& train,
+                          const ImageSet& split, int images, int count, const std::function<void(int, int)>& progress) {
+  const SubnetGraph subnet = subnet_graph(supernet, arch, evaluator.recalibrate(arch));
+  count = std::min(count, train.size());
+  std::vector<FloatImage> calibration;
+  calibration.reserve(static_cast<std::size_t>(count));
+  const int step = train.size() / count;
+  for (int i = 0; i < count; ++i)
+    calibration.push_back(std::move(network_inputs(supernet, train, i * step, 1, arch.resolution).front()));
+  const QuantizedModel model = quantize(subnet.graph, subnet.weights, calibration);
+
+  const std::vector<FloatImage> inputs = network_inputs(supernet, split, 0, images, arch.resolution);
+  const std::vector<int> labels(split.labels.begin(), split.labels.begin() + images);
+  const QuantizedAccuracy a = measure_quantized_accuracy(subnet.graph, subnet.weights, model, inputs, labels, progress);
+  Int8Accuracy r;
+  r.accuracy = a.int8_accuracy();
+  r.float_reference_accuracy = a.float_accuracy();
+  r.agreement = a.agreement();
+  r.calibration_images = count;
+  return r;
+}
+
+} // namespace
+
+SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const Arch& arch,
+                                        const SubnetAccuracyOptions& options) {
+  if (options.split != "val" && options.split != "test")
+    throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
+  if (options.int8 && options.calibration_images < 1)
+    throw Error(ErrorCode::kInvalidArgument, "int8 calibration needs at least one image");
+  const Supernet supernet = Supernet::load(supernet_path);
+  supernet.validate(arch);
+  DatasetOptions d = training_dataset_options(supernet_path);
+  if (!options.data_dir.empty()) d.dir = options.data_dir;
+  d.load_test = options.split == "test";
+  const DatasetSplits data = load_dataset(d);
+  const ImageSet& split = options.split == "test" ? data.test : data.val;
+
+  EvaluatorOptions eo;
+  eo.seed = options.seed;
+  eo.max_images = options.limit;
+  SubnetEvaluator evaluator(supernet, data.train, split, eo);
+  SubnetAccuracy r;
+  r.arch_id = arch.id();
+  r.supernet = supernet_path;
+  r.split = options.split;
+  r.accuracy = evaluator.evaluate(arch);
+  r.images = evaluator.evaluation_images();
+  r.bn_calibration_images = eo.calibration_batches * eo.calibration_batch_size;
+  if (options.int8) {
+    r.has_int8 = true;
+    r.int8 = measure_int8(supernet, arch, evaluator, data.train, split, r.images, options.calibration_images,
+                          options.int8_progress);
+  }
+  return r;
+}
+
+std::string SubnetAccuracy::to_json(int indent) const {
+  nlohmann::json j = {{"accuracy", accuracy}, {"split", split},       {"images", images},
+                      {"arch", arch_id},      {"supernet", supernet}, {"calibration_images", bn_calibration_images}};
+  if (has_int8)
+    j["int8"] = {{"accuracy", int8.accuracy},
+                 {"float_reference_accuracy", int8.float_reference_accuracy},
+                 {"accuracy_drop_points", 100 * (accuracy - int8.accuracy)},
+                 {"agreement", int8.agreement},
+                 {"images", images},
+                 {"calibration_images", int8.calibration_images},
+                 {"runtime", "host build of the firmware's int8 runtime (bit-exact with the boards)"}};
+  return j.dump(indent);
+}
+
+} // namespace tinynas

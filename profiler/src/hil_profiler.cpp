@@ -227,7 +227,7 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
       }
       return res;
     } catch (const Error& e) {
-      if (e.code() != ErrorCode::kIo) throw;
+      if (e.code() != ErrorCode::kIo && e.code() != ErrorCode::kDevice) throw;
       // link errors name the socket; say which board it was
       last_failure = e.message().find("board " + s.board.name) == std::string::npos
                          ? "board " + s.board.name + ": " + e.message()
@@ -237,8 +237,9 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
         spdlog::warn("{}; relaunching and retrying ({} of {})", last_failure, attempt + 1, s.options.retries);
     }
   }
-  throw Error(ErrorCode::kIo, "board " + s.board.name + ": giving up after " + std::to_string(s.options.retries + 1) +
-                                  " attempts; last failure: " + last_failure);
+  const int attempts = s.options.retries + 1;
+  throw Error(ErrorCode::kDevice, "board " + s.board.name + ": giving up after " + std::to_string(attempts) +
+                                      (attempts == 1 ? " attempt" : " attempts") + "; last failure: " + last_failure);
 }
 
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options) {

@@ -46,7 +46,7 @@ HilSession::HilSession(GdbRemote& gdb, const ElfImage& image, std::string where)
   done_ = image.symbol("tn_hil_done");
 }
 
-void HilSession::fail(const std::string& what) const { throw Error(ErrorCode::kIo, where_ + ": " + what); }
+void HilSession::fail(const std::string& what) const { throw Error(ErrorCode::kDevice, where_ + ": " + what); }
 
 tn_hil_mailbox HilSession::read_mailbox() {
   const std::vector<std::uint8_t> raw = gdb_.read_memory(mailbox_, sizeof(tn_hil_mailbox));

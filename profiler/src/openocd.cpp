@@ -96,7 +96,28 @@ void TclRpcClient::write_flash(const std::string& bin_path, std::uint32_t addres
 void TclRpcClient::reset_halt(Millis timeout) { command("reset halt", timeout); }
 void TclRpcClient::reset_run(Millis timeout) { command("reset run", timeout); }
 
+namespace {
+
+// The lines of an OpenOCD log that say what went wrong ("Error: ..."), without its banner; the last
+// line when there is none.
+std::string openocd_errors(const std::string& log) {
+  std::string errors, last;
+  std::size_t start = 0;
+  while (start < log.size()) {
+    std::size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    const std::string line = log.substr(start, end - start);
+    if (!line.empty()) last = line;
+    if (line.rfind("Error", 0) == 0) errors += (errors.empty() ? "" : " / ") + line;
+    start = end + 1;
+  }
+  return errors.empty() ? last : errors;
+}
+
+} // namespace
+
 std::string explain_openocd_failure(const std::string& board, const std::string& log) {
+  const std::string said = "OpenOCD said: " + openocd_errors(log);
   const bool no_probe = log.find("open failed") != std::string::npos ||
                         log.find("No device found") != std::string::npos ||
                         log.find("unable to find a matching") != std::string::npos ||
@@ -104,14 +125,13 @@ std::string explain_openocd_failure(const std::string& board, const std::string&
   if (no_probe)
     return "board " + board +
            ": OpenOCD found no debug probe. Is the board connected by USB, and may this user "
-           "access the ST-Link (udev rules from OpenOCD's contrib/60-openocd.rules)? OpenOCD said: " +
-           log;
+           "access the ST-Link (udev rules from OpenOCD's contrib/60-openocd.rules)? " +
+           said;
   if (log.find("LIBUSB_ERROR_ACCESS") != std::string::npos)
-    return "board " + board +
-           ": no permission to open the debug probe (install OpenOCD's udev rules). OpenOCD said: " + log;
+    return "board " + board + ": no permission to open the debug probe (install OpenOCD's udev rules). " + said;
   if (log.find("Can't find") != std::string::npos || log.find("couldn't open") != std::string::npos)
-    return "board " + board + ": OpenOCD cannot find its board script. OpenOCD said: " + log;
-  return "board " + board + ": OpenOCD failed to start: " + log;
+    return "board " + board + ": OpenOCD cannot find its board script. " + said;
+  return "board " + board + ": OpenOCD failed to start. " + said;
 }
 
 struct OpenOcdServer::Impl {
@@ -156,7 +176,7 @@ OpenOcdServer::OpenOcdServer(const OpenOcdLaunch& launch, Millis timeout) : impl
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!impl_->process.running())
-      throw Error(ErrorCode::kIo, explain_openocd_failure(launch.board, impl_->process.log_tail()));
+      throw Error(ErrorCode::kDevice, explain_openocd_failure(launch.board, impl_->process.log_tail()));
     try {
       impl_->tcl.connect("127.0.0.1", impl_->tcl_port, Millis(200));
       return;
@@ -164,8 +184,8 @@ OpenOcdServer::OpenOcdServer(const OpenOcdLaunch& launch, Millis timeout) : impl
     }
   }
   impl_->process.kill();
-  throw Error(ErrorCode::kIo, "board " + launch.board + ": OpenOCD did not open its Tcl port within " +
-                                  std::to_string(timeout.count()) + " ms: " + impl_->process.log_tail());
+  throw Error(ErrorCode::kDevice, "board " + launch.board + ": OpenOCD did not open its Tcl port within " +
+                                      std::to_string(timeout.count()) + " ms: " + impl_->process.log_tail());
 }
 
 OpenOcdServer::~OpenOcdServer() = default;

@@ -88,13 +88,13 @@ QemuMachine::QemuMachine(const QemuLaunch& launch, std::chrono::milliseconds con
     }
     if (impl_->process.running()) {
       impl_->process.kill();
-      throw Error(ErrorCode::kIo, "QEMU (" + launch.machine + ") started but its gdbstub did not answer within " +
-                                      std::to_string(connect_timeout.count()) + " ms: " + last_error);
+      throw Error(ErrorCode::kDevice, "QEMU (" + launch.machine + ") started but its gdbstub did not answer within " +
+                                          std::to_string(connect_timeout.count()) + " ms: " + last_error);
     }
     last_error = impl_->process.log_tail();
     if (last_error.find("ddress already in use") == std::string::npos) break;
   }
-  throw Error(ErrorCode::kIo, "QEMU (" + launch.machine + ") failed to start: " + last_error);
+  throw Error(ErrorCode::kDevice, "QEMU (" + launch.machine + ") failed to start: " + last_error);
 }
 
 QemuMachine::~QemuMachine() = default;

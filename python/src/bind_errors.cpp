@@ -1,6 +1,7 @@
 // Maps tinynas::Error to Python exceptions with the C++ message (file, JSON Pointer, reason):
 // bad input -> ValueError (InfeasibleError, a ValueError, when no subnet can fit), an interrupt ->
-// KeyboardInterrupt, I/O -> OSError, a broken invariant -> RuntimeError.
+// KeyboardInterrupt, I/O -> OSError (BoardError, an OSError, when a board, emulator or probe
+// failed for good), a broken invariant -> RuntimeError.
 #include "bindings.hpp"
 
 #include "tinynas/space/error.hpp"
@@ -10,6 +11,8 @@ namespace tinynas::python {
 void bind_errors(py::module_& m) {
   static py::exception<Error> infeasible(m, "InfeasibleError", PyExc_ValueError);
   infeasible.doc() = "No subnet of the search space meets the constraints (budgets too small).";
+  static py::exception<Error> board(m, "BoardError", PyExc_OSError);
+  board.doc() = "A board, emulator or debug probe failed after the retries: not attached, no answer, died or hung.";
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -21,6 +24,7 @@ void bind_errors(py::module_& m) {
       case ErrorCode::kInfeasible: PyErr_SetString(infeasible.ptr(), e.what()); return;
       case ErrorCode::kInterrupted: PyErr_SetString(PyExc_KeyboardInterrupt, e.what()); return;
       case ErrorCode::kIo: PyErr_SetString(PyExc_OSError, e.what()); return;
+      case ErrorCode::kDevice: PyErr_SetString(board.ptr(), e.what()); return;
       case ErrorCode::kInternal: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
       }
       PyErr_SetString(PyExc_RuntimeError, e.what());

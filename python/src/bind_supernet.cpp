@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "tinynas/profiler/hil_profiler.hpp"
+#include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/search/subnet_accuracy.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
@@ -117,6 +118,27 @@ py::object profile(const py::handle& model, const std::string& board, int runs, 
   return json_to_python(json);
 }
 
+// Builds the board's latency table; saved to `out` ("" = the board's default path, where the
+// search's latency budget finds it) unless save is false. Returns the table as `calibrate --json`.
+py::object calibrate_board(const std::string& board, const std::string& space, int subnets, int holdout,
+                           std::uint64_t seed, int runs, const std::string& out, bool save) {
+  CalibrationOptions options;
+  options.space = space;
+  options.subnets = subnets;
+  options.holdout = holdout;
+  options.seed = seed;
+  options.profile.runs = runs;
+  const Board b = Board::load(board);
+  std::string json;
+  {
+    py::gil_scoped_release release;
+    const CalibrationReport report = calibrate(b, options);
+    if (save) report.table.save(out.empty() ? LatencyTable::default_path(b.name) : out);
+    json = report.table.to_json(-1);
+  }
+  return json_to_python(json);
+}
+
 } // namespace
 
 void bind_supernet(py::module_& m) {
@@ -143,6 +165,16 @@ Run a model on a board through the profiling firmware and return what was measur
 flash_bytes, bit_exact, per-layer timings. QEMU boards (qemu-mps2-an500, qemu-netduinoplus2) count
 instructions, not cycles; real boards go through OpenOCD. Weights and input are random (latency and
 memory only); model is an Arch, a Net, a path or a dict.
+)doc");
+  m.def("calibrate", &calibrate_board, py::arg("board"), py::arg("space") = "fashion_mnist", py::arg("subnets") = 24,
+        py::arg("holdout") = 8, py::arg("seed") = 1, py::arg("runs") = 2, py::arg("out") = "", py::arg("save") = true,
+        R"doc(
+Fit a board's latency lookup table, as `tinynas calibrate`: profile `subnets` random subnets of
+`space` that fit the board, fit the per-op table on all but `holdout` of them, and predict those.
+Saved to `out` (default: configs/latency/<board>.json, which the search's latency budget uses)
+unless save=False. Returns the table as a dict: entries, fallback fits, and holdout with
+mean_abs_error_pct / max_abs_error_pct. QEMU boards count instructions, not cycles. Raises
+BoardError when the board fails after the retries.
 )doc");
 }
 

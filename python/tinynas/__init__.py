@@ -10,7 +10,8 @@ The compiled core (``tinynas._core``) does the work; this package gives it Pytho
     tinynas.plot.stage1_cdf(result.stage1)
 
 Errors from bad input raise ``ValueError`` with the file and field the C++ core names;
-``InfeasibleError`` (a ``ValueError``) when no subnet can meet the budgets.
+``InfeasibleError`` (a ``ValueError``) when no subnet can meet the budgets; ``BoardError`` (an
+``OSError``) when a board, emulator or debug probe fails after the retries.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._core import (  # noqa: F401  (re-exported API)
     Analysis,
     Arch,
     Board,
+    BoardError,
     InfeasibleError,
     LayerCost,
     Net,
@@ -29,6 +31,7 @@ from ._core import (  # noqa: F401  (re-exported API)
     SearchSpace,
     Stage1Result,
     analyze,
+    calibrate,
     evaluate,
     list_boards,
     list_estimators,
@@ -40,9 +43,10 @@ from ._core import (  # noqa: F401  (re-exported API)
 )
 
 __all__ = [
-    "Analysis", "Arch", "Board", "InfeasibleError", "LayerCost", "Net", "SearchResult", "SearchSpace",
+    "Analysis", "Arch", "Board", "BoardError", "InfeasibleError", "LayerCost", "Net", "SearchResult", "SearchSpace",
     "Stage1Result", "analyze", "list_boards", "list_estimators", "list_schedules", "list_spaces",
     "load_arch", "search", "set_log_level", "stage1", "plot", "train", "evaluate", "profile",
+    "calibrate",
 ]
 
 Size = Union[str, int, None]

@@ -21,6 +21,7 @@ int exit_code(ErrorCode code) noexcept {
   case ErrorCode::kInvalidFile:
   case ErrorCode::kOutOfSpace:
   case ErrorCode::kInfeasible: return 2;
+  case ErrorCode::kDevice: return 3;
   case ErrorCode::kInterrupted: return 130;
   case ErrorCode::kIo:
   case ErrorCode::kInternal: return 1;

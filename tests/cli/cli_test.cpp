@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -218,6 +219,17 @@ TEST(Cli, ConvertErrors) {
   RunResult unwritable = run({"convert", kIn3, "--to", "netconfig", "-o", "/nonexistent/dir/x.json"});
   EXPECT_EQ(unwritable.exit_code, 1) << describe(unwritable); // an I/O failure, not bad input
   EXPECT_TRUE(contains(unwritable.err, "/nonexistent/dir/x.json")) << unwritable.err;
+}
+
+// A real board with no probe attached: a board failure (exit 3, so a farm job can tell it from bad
+// input), named in the one error line. Skipped where OpenOCD is not installed or a probe answers.
+TEST(Cli, ProfileOnABoardThatIsNotThereExitsThree) {
+  if (std::system("command -v openocd > /dev/null 2>&1") != 0) GTEST_SKIP() << "openocd not installed";
+  RunResult r = run({"profile", kIn3, "--board", "stm32f746g-disco", "--retries", "0"});
+  if (r.exit_code == 0) GTEST_SKIP() << "a probe is attached to this machine";
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+  EXPECT_TRUE(contains(r.err, "error: board stm32f746g-disco: giving up after 1 attempt;")) << r.err;
+  EXPECT_TRUE(contains(r.err, "no debug probe")) << r.err;
 }
 
 std::vector<json> json_lines(const std::string& text) {

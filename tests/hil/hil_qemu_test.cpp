@@ -196,7 +196,7 @@ TEST_P(HilFaults, PersistentHangEndsWithAnErrorNamingTheBoard) {
     FAIL() << "a hanging firmware was reported as measured";
   } catch (const Error& e) {
     const std::string m = e.what();
-    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_EQ(e.code(), ErrorCode::kDevice);
     EXPECT_NE(m.find("board " + GetParam()), std::string::npos) << m;
     EXPECT_NE(m.find("giving up after 2 attempts"), std::string::npos) << m;
     EXPECT_NE(m.find("tn_model_invoke"), std::string::npos) << m; // where it was stuck
@@ -253,7 +253,7 @@ TEST_P(HilFaults, QemuDyingEveryTimeEndsWithAnErrorNamingTheBoard) {
     profile_model(graph(), Board::load(GetParam()), o);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_EQ(e.code(), ErrorCode::kDevice);
     EXPECT_NE(std::string(e.what()).find("board " + GetParam()), std::string::npos) << e.what();
   }
 }

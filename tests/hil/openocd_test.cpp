@@ -101,6 +101,13 @@ TEST(OpenOcd, MessagesNameTheBoardAndTheCause) {
   EXPECT_NE(m.find("stm32f746g-disco"), std::string::npos);
   EXPECT_NE(m.find("no debug probe"), std::string::npos);
   EXPECT_NE(explain_openocd_failure("b", "LIBUSB_ERROR_ACCESS").find("permission"), std::string::npos);
+  // Only OpenOCD's error lines are quoted, not its banner.
+  const std::string quoted = explain_openocd_failure(
+      "b",
+      "Open On-Chip Debugger 0.12.0\nLicensed under GNU GPL v2\nInfo : clock speed 2000 kHz\nError: open failed\n");
+  EXPECT_NE(quoted.find("OpenOCD said: Error: open failed"), std::string::npos) << quoted;
+  EXPECT_EQ(quoted.find("Licensed"), std::string::npos) << quoted;
+  EXPECT_NE(explain_openocd_failure("b", "something odd\nlast words\n").find("said: last words"), std::string::npos);
 }
 
 TEST(OpenOcd, NoProbeAttachedGivesAClearError) {
@@ -112,7 +119,7 @@ TEST(OpenOcd, NoProbeAttachedGivesAClearError) {
     OpenOcdServer server(launch, 20s);
     GTEST_SKIP() << "a probe is attached to this machine: OpenOCD started";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_EQ(e.code(), ErrorCode::kDevice);
     EXPECT_NE(std::string(e.what()).find("board stm32f746g-disco"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("no debug probe"), std::string::npos) << e.what();
   }

@@ -65,3 +65,22 @@ def test_profile_on_the_emulated_board_is_bit_exact_and_as_predicted(tinynas):
     assert result["peak_sram_bytes_measured"] == result["peak_sram_bytes_predicted"]
     assert result["latency"]["source"] == "qemu-icount-ticks"
     assert result["board"] == "qemu-mps2-an500"
+
+
+@needs_qemu
+def test_calibrate_fits_a_table_and_reports_held_out_errors(tinynas, tmp_path):
+    out = tmp_path / "table.json"
+    table = tinynas.calibrate("qemu-mps2-an500", subnets=6, holdout=2, out=str(out))
+    assert table["board"] == "qemu-mps2-an500" and table["source"] == "qemu-icount-ticks"
+    assert len(table["holdout"]["subnets"]) == 2
+    assert 0.0 <= table["holdout"]["mean_abs_error_pct"] <= table["holdout"]["max_abs_error_pct"]
+    assert out.exists()
+    assert tinynas.calibrate("qemu-mps2-an500", subnets=6, holdout=2, save=False) == table  # deterministic
+
+
+@pytest.mark.skipif(shutil.which("openocd") is None, reason="openocd not installed")
+def test_a_real_board_without_a_probe_raises_board_error(tinynas):
+    arch = tinynas.SearchSpace.load("fashion_mnist").smallest(1.0, 20)
+    with pytest.raises(tinynas.BoardError, match="stm32f746g-disco"):
+        tinynas.profile(arch, board="stm32f746g-disco", runs=2)
+    assert issubclass(tinynas.BoardError, OSError)

@@ -50,6 +50,7 @@ TEST(ExitCode, BadInputIsTwo) {
   EXPECT_EQ(exit_code(ErrorCode::kOutOfSpace), 2);
   EXPECT_EQ(exit_code(ErrorCode::kInfeasible), 2);
   EXPECT_EQ(exit_code(ErrorCode::kInterrupted), 130);
+  EXPECT_EQ(exit_code(ErrorCode::kDevice), 3);
 }
 
 } // namespace

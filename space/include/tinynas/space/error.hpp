@@ -16,7 +16,8 @@ enum class ErrorCode {
   kOutOfSpace,      // an arch is not a member of the search space it claims
   kInfeasible,      // no subnet of the space can meet the constraints
   kInterrupted,     // the user asked to stop (Ctrl-C); results so far were saved
-  kIo,              // writing a result or checkpoint failed
+  kIo,              // writing a result or checkpoint failed; a connection dropped or timed out
+  kDevice,          // a board, emulator or debug probe failed for good: not attached, no answer, died, hung
   kInternal,        // a broken invariant: a bug in TinyNAS
 };
 
@@ -39,7 +40,8 @@ private:
 };
 
 // Process exit code for an error category: 2 for bad input and infeasible constraints (the
-// user must change something), 130 for an interrupt, 1 for I/O and internal failures.
+// user must change something), 3 for a board that failed (a farm job retries elsewhere or later),
+// 130 for an interrupt, 1 for I/O and internal failures.
 int exit_code(ErrorCode code) noexcept;
 
 } // namespace tinynas

@@ -36,4 +36,22 @@ static inline void hil_dsb(void) { __asm__ volatile("dsb 0xF" ::: "memory"); }
 static inline void hil_isb(void) { __asm__ volatile("isb 0xF" ::: "memory"); }
 static inline void hil_dmb(void) { __asm__ volatile("dmb 0xF" ::: "memory"); }
 
+/* One set/way maintenance operation on every line of the Cortex-M7 L1 data cache: `op` is DCISW (invalidate) or
+ * DCCISW (clean and invalidate). The M7's D-cache always has 4 ways of 32-byte lines (so way at bit 30, set at
+ * bit 5: ARMv7-M B2.2.7); the number of sets comes from CCSIDR, as the size differs between parts. */
+static inline void hil_dcache_each_line(volatile uint32_t* op) {
+  uint32_t ccsidr, sets, ways;
+  HIL_SCB_CSSELR = 0; /* level 1 data cache */
+  hil_dsb();
+  ccsidr = HIL_SCB_CCSIDR;
+  sets = (ccsidr >> 13) & 0x7FFFu;
+  do {
+    ways = (ccsidr >> 3) & 0x3FFu;
+    do {
+      *op = ((sets & 0x1FFu) << 5) | ((ways & 3u) << 30);
+    } while (ways-- != 0u);
+  } while (sets-- != 0u);
+  hil_dsb();
+}
+
 #endif /* HIL_CORTEXM_H */

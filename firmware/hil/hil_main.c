@@ -36,18 +36,7 @@ __attribute__((noinline, used, section(".tn_hil_hooks"))) void tn_hil_done(void)
  * sees the output) and before one (so the core sees the input the host just wrote, not stale lines). */
 static void hil_sync_dcache(void) {
 #if defined(TN_HIL_ENABLE_CACHES) && TN_HIL_ENABLE_CACHES
-  uint32_t ccsidr, sets, ways;
-  HIL_SCB_CSSELR = 0;
-  hil_dsb();
-  ccsidr = HIL_SCB_CCSIDR;
-  sets = (ccsidr >> 13) & 0x7FFFu;
-  do {
-    ways = (ccsidr >> 3) & 0x3FFu;
-    do {
-      HIL_SCB_DCCISW = ((sets & 0x1FFu) << 5) | ((ways & 3u) << 30);
-    } while (ways-- != 0u);
-  } while (sets-- != 0u);
-  hil_dsb();
+  hil_dcache_each_line(&HIL_SCB_DCCISW);
   hil_isb();
 #endif
 }

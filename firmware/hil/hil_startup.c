@@ -21,7 +21,6 @@ void SysTick_Handler(void);
 /* Cortex-M7 L1 caches (ARMv7-M B2.2): the run then measures what a deployment with caches on sees. The
  * mailbox sits in DTCM (never cached); the firmware cleans the D-cache before it reports (hil_main.c). */
 static void hil_enable_caches(void) {
-  uint32_t ccsidr, sets, ways;
   hil_dsb();
   hil_isb();
   HIL_SCB_ICIALLU = 0;
@@ -30,17 +29,7 @@ static void hil_enable_caches(void) {
   HIL_SCB_CCR |= HIL_CCR_IC;
   hil_dsb();
   hil_isb();
-  HIL_SCB_CSSELR = 0; /* level 1 data cache */
-  hil_dsb();
-  ccsidr = HIL_SCB_CCSIDR;
-  sets = (ccsidr >> 13) & 0x7FFFu;
-  do {
-    ways = (ccsidr >> 3) & 0x3FFu;
-    do {
-      HIL_SCB_DCISW = ((sets & 0x1FFu) << 5) | ((ways & 3u) << 30);
-    } while (ways-- != 0u);
-  } while (sets-- != 0u);
-  hil_dsb();
+  hil_dcache_each_line(&HIL_SCB_DCISW); /* its content is undefined at reset */
   HIL_SCB_CCR |= HIL_CCR_DC;
   hil_dsb();
   hil_isb();

@@ -1,8 +1,14 @@
 #include "export_command.hpp"
 
+#include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "eval_command.hpp"
+#include "text_output.hpp"
+#include "tinynas/profiler/model_c_source.hpp"
+#include "tinynas/search/quantized_subnet.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
@@ -12,11 +18,11 @@
 
 namespace tinynas::cli {
 
-int run_export(const ExportOptions& options) {
-  if (options.onnx.empty()) throw Error(ErrorCode::kInvalidArgument, "--onnx OUT.onnx is required");
-  ParallelismScope threads(options.threads);
-  const Supernet supernet = Supernet::load(options.supernet);
-  const Arch arch = subnet_argument(supernet, options.arch);
+namespace {
+
+std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
+
+void write_onnx(const ExportOptions& options, const Supernet& supernet, const Arch& arch) {
   DatasetOptions d = training_dataset_options(options.supernet);
   d.dir = options.data;
   d.load_test = false;
@@ -32,6 +38,56 @@ int run_export(const ExportOptions& options) {
             << "x" << arch.resolution << "x" << arch.resolution << ", pixels as (p/255 - " << supernet.input_mean()
             << ") / " << supernet.input_std() << "; BN " << (options.keep_bn ? "as BatchNormalization nodes" : "folded")
             << ")\n";
+}
+
+// The int8 model, quantised once for both the raw blob and the C source.
+void write_int8(const ExportOptions& options, const Arch& arch) {
+  QuantizeSubnetOptions qo;
+  qo.data_dir = options.data;
+  qo.seed = options.seed;
+  qo.calibration_images = options.calibration_images;
+  const QuantizedSubnet q = quantize_trained_subnet(options.supernet, arch, qo);
+  const ModelBlob& blob = q.blob;
+  std::cout << "int8 model of " << q.arch_id << ": blob " << bytes_text(static_cast<std::int64_t>(blob.bytes.size()))
+            << " (flash), arena " << bytes_text(blob.arena_bytes) << " (SRAM), activation ranges from "
+            << q.calibration_images << " training images\n";
+  if (!options.int8_blob.empty()) {
+    files::write_file_atomic(options.int8_blob,
+                             std::string_view(reinterpret_cast<const char*>(blob.bytes.data()), blob.bytes.size()));
+    std::cout << "  wrote " << options.int8_blob << " (" << bytes_text(static_cast<std::int64_t>(blob.bytes.size()))
+              << ")\n";
+  }
+  if (!options.c_source.empty()) {
+    ModelCSourceOptions co;
+    co.name = options.name;
+    co.normalization = q.normalization;
+    co.provenance = "Subnet " + q.arch_id + " of supernet " + options.supernet + ", activation ranges from " +
+                    std::to_string(q.calibration_images) + " training images (seed " + std::to_string(options.seed) +
+                    ").";
+    const ModelCSource c = model_c_source(q.graph, q.model, blob, co);
+    files::make_directory(options.c_source);
+    const std::filesystem::path dir(options.c_source);
+    for (const auto& [file, text] : {std::pair{c.header_file, c.header}, std::pair{c.source_file, c.source}}) {
+      const std::string path = (dir / file).string();
+      files::write_file_atomic(path, text);
+      std::cout << "  wrote " << path << " (" << bytes_text(static_cast<std::int64_t>(text.size())) << ")\n";
+    }
+  }
+}
+
+} // namespace
+
+int run_export(const ExportOptions& options) {
+  const bool int8 = !options.int8_blob.empty() || !options.c_source.empty();
+  if (options.onnx.empty() && !int8)
+    throw Error(ErrorCode::kInvalidArgument,
+                "nothing to export: give --onnx FILE, --int8-blob FILE and/or --c-source DIR");
+  if (!options.c_source.empty()) check_model_name(options.name); // before minutes of work, not after
+  ParallelismScope threads(options.threads);
+  const Supernet supernet = Supernet::load(options.supernet);
+  const Arch arch = subnet_argument(supernet, options.arch);
+  if (!options.onnx.empty()) write_onnx(options, supernet, arch);
+  if (int8) write_int8(options, arch);
   return 0;
 }
 

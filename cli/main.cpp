@@ -219,12 +219,21 @@ int main(int argc, char** argv) {
   eval->add_flag("--json", eval_opts.json, "Print accuracy, split and image count as JSON");
 
   cli::ExportOptions export_opts;
-  CLI::App* export_cmd = app.add_subcommand("export", "Export a subnet with its inherited weights to ONNX");
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Export a subnet with its inherited weights: float ONNX, int8 model blob, C source for firmware");
   export_cmd->add_option("--supernet", export_opts.supernet, "Supernet file (tinynas train --out)")->required();
   export_cmd->add_option("arch", export_opts.arch, "Arch JSON file, or largest / smallest")->required();
-  export_cmd->add_option("--onnx", export_opts.onnx, "Output ONNX file")->required();
+  export_cmd->add_option("--onnx", export_opts.onnx, "Output ONNX file (float)");
+  export_cmd->add_option("--int8-blob", export_opts.int8_blob, "Output int8 model blob for the firmware's runtime");
+  export_cmd->add_option("--c-source", export_opts.c_source, "Directory for NAME.h and NAME.c: the int8 blob as C");
+  export_cmd->add_option("--name", export_opts.name, "C source: file names and symbol prefix (a C identifier)")
+      ->capture_default_str();
+  export_cmd
+      ->add_option("--calibration-images", export_opts.calibration_images,
+                   "int8: training images calibrating the activation ranges")
+      ->capture_default_str();
   export_cmd->add_flag("--keep-bn", export_opts.keep_bn, "BatchNormalization nodes instead of folding BN");
-  export_cmd->add_option("--data", export_opts.data, "Dataset for BN recalibration (default: Fashion-MNIST)");
+  export_cmd->add_option("--data", export_opts.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
   export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
   export_cmd->add_option("--threads", export_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
 

@@ -3,6 +3,7 @@
 #include "profile_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include "text_output.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/hil_profiler.hpp"
+#include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/netconfig.hpp"
@@ -27,6 +29,14 @@ std::string latency_text(const ProfileResult& r) {
            " instructions; QEMU counts instructions, not cycles)";
   return format_grouped(static_cast<std::int64_t>(r.latency.value)) + " cycles (" +
          latency_source_name(r.latency.source) + ") = " + format_fixed(r.latency_ms, 2) + " ms at the board's clock";
+}
+
+std::string prediction_text(const ProfileResult& r) {
+  if (!r.latency_predicted)
+    return "predicted: no calibrated latency table for this board (tinynas calibrate --board " + r.board + ")";
+  const PredictedLatency& p = *r.latency_predicted;
+  return "predicted " + format_grouped(static_cast<std::int64_t>(std::llround(p.value))) + " " + r.latency.unit +
+         " by " + p.table + " (" + (p.error_pct >= 0 ? "+" : "") + format_fixed(p.error_pct, 2) + "%)";
 }
 
 void print_report(const ProfileResult& r, const std::string& model) {
@@ -48,6 +58,7 @@ void print_report(const ProfileResult& r, const std::string& model) {
   std::cout << "Latency   " << latency_text(r) << "\n"
             << "          " << r.run_ticks.size() << " runs" << (r.runs_identical ? ", identical" : ", NOT identical")
             << "\n"
+            << "          " << prediction_text(r) << "\n"
             << "SRAM      measured " << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_measured)) << " ("
             << format_grouped(r.peak_sram_bytes_measured) << " B), predicted "
             << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_predicted)) << " ("
@@ -80,7 +91,8 @@ int run_profile(const ProfileOptions& options) {
   spdlog::info("profiling {} ({} ops) on {}", model.file, graph.ops.size(), board.name);
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);
-  const ProfileResult result = profiler.profile(graph);
+  ProfileResult result = profiler.profile(graph);
+  result.latency_predicted = predicted_latency(board.name, graph, result.latency);
   spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                std::chrono::duration<double>(profiler.startup_time()).count());

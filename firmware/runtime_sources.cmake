@@ -10,6 +10,7 @@ set(TINYNAS_RUNTIME_SOURCES
   src/kernels/tn_conv_get_buffer_sizes_s8.c
   src/kernels/tn_conv_s8.c
   src/kernels/tn_conv_1x1_s8.c
+  src/kernels/tn_conv_1ch_s8.c
   src/kernels/tn_dw_conv_wrapper_s8.c
   src/kernels/tn_dw_conv_get_buffer_sizes_s8.c
   src/kernels/tn_dw_conv_3x3_s8.c

@@ -4,7 +4,8 @@
 # every memory schedule; the search space it came from; a search at MCUNet's budget; a supernet
 # trained on Fashion-MNIST (short budget, cached in demo-out/); a search ranked by that supernet's
 # accuracies whose finalists are measured on an emulated Cortex-M7; the winner's int8 accuracy next to its
-# float accuracy; the winner profiled under QEMU.
+# float accuracy; its int8 model exported as C source; the winner profiled under QEMU (measured vs predicted
+# latency and memory).
 # Expects a built tree (make build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -70,7 +71,12 @@ echo "     runtime (what the boards compute, bit for bit), next to its float acc
 run eval --supernet "$SUPERNET" demo-out/supernet-search/best_hil.json --split test --limit 2000 --int8
 
 echo
-echo "==== 8. The winner on the emulated board: measured vs predicted memory, bit-exactness"
+echo "==== 8. Deploy: the winner's int8 model as C source for a firmware build with the runtime (firmware/)"
+run export --supernet "$SUPERNET" demo-out/supernet-search/best_hil.json --c-source demo-out/firmware \
+  --name fashion_mnist_model --int8-blob demo-out/fashion_mnist_model.tnm
+
+echo
+echo "==== 9. The winner on the emulated board: measured vs predicted latency and memory, bit-exactness"
 echo "     (QEMU counts instructions, not cycles: its latency is in QEMU ticks, not milliseconds)"
 run profile demo-out/supernet-search/best_hil.json --board qemu-mps2-an500 --runs 2 | sed -n '/^Latency/,$p'
 

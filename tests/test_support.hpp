@@ -47,6 +47,8 @@ public:
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 
+  const std::filesystem::path& path() const { return path_; }
+
   // Writes `text` to `name` inside the directory and returns the full path.
   std::string write(const std::string& name, const std::string& text) const {
     std::string file = (path_ / name).string();

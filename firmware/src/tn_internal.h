@@ -128,6 +128,12 @@ static inline int tn_conv_geometry_valid(const tn_conv_args* a) {
 
 static inline int32_t tn_round_up4(int32_t n) { return (n + 3) & ~3; }
 
+/* tn_conv_1ch_s8's widened input rows, shared by the kernel and its getter: in.w + 2 * pad int16 values and
+ * one more (the right half of the last pair a kernel row reads), in whole words. */
+static inline int32_t tn_conv_1ch_row_bytes(const tn_conv_args* a) {
+  return tn_round_up4(2 * (a->input.w + 2 * a->pad + 1));
+}
+
 /* 4 int8 values as one little-endian word; an unaligned LDR on Cortex-M3/M4/M7 (memcpy keeps C99 strict
  * aliasing rules and compiles to that one instruction). */
 static inline uint32_t tn_read_s8x4(const int8_t* p) {

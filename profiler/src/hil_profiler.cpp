@@ -48,6 +48,15 @@ std::string ProfileResult::to_json(int indent) const {
   j["flash_bytes_predicted"] = flash_bytes_predicted;
   j["model_blob_bytes"] = model_blob_bytes;
   j["bit_exact"] = bit_exact;
+  j["latency_predicted"] = nullptr;
+  if (latency_predicted)
+    j["latency_predicted"] = {{"value", latency_predicted->value},
+                              {"unit", latency.unit},
+                              {"source", "latency-table"},
+                              {"table", latency_predicted->table},
+                              {"error_pct", latency_predicted->error_pct},
+                              {"ops_from_table", latency_predicted->ops_from_table},
+                              {"ops_from_fit", latency_predicted->ops_from_fit}};
   json layer_list = json::array();
   for (const LayerTiming& l : layers)
     layer_list.push_back({{"op", l.op},
@@ -244,7 +253,9 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
 
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options) {
   HilProfiler profiler(board, options);
-  return profiler.profile(graph);
+  ProfileResult result = profiler.profile(graph);
+  result.latency_predicted = predicted_latency(board.name, graph, result.latency);
+  return result;
 }
 
 } // namespace tinynas

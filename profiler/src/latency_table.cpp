@@ -240,6 +240,25 @@ std::optional<LatencyTable> LatencyTable::load_for_board(const std::string& boar
   return load(path);
 }
 
+std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph,
+                                                  const MeasuredLatency& measured) {
+  try {
+    const std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
+    if (!table || table->unit != measured.unit || !(measured.value > 0)) return std::nullopt;
+    const LatencyTable::Prediction p = table->predict(graph);
+    PredictedLatency predicted;
+    predicted.value = p.ticks;
+    predicted.table = LatencyTable::default_path(board);
+    predicted.error_pct = 100.0 * (p.ticks - measured.value) / measured.value;
+    predicted.ops_from_table = p.from_table;
+    predicted.ops_from_fit = p.from_fit;
+    return predicted;
+  } catch (const Error& e) {
+    spdlog::warn("board {}: no latency prediction: {}", board, e.what());
+    return std::nullopt;
+  }
+}
+
 CalibrationReport calibrate(const Board& board, const CalibrationOptions& options) {
   if (options.subnets < 2 || options.holdout < 1 || options.holdout >= options.subnets)
     throw Error(ErrorCode::kInvalidArgument,

@@ -215,9 +215,12 @@ std::vector<std::int8_t> quantize_image(const QuantizedModel& model, const Graph
     throw Error(ErrorCode::kInvalidArgument, "input image has " + std::to_string(image.size()) + " values, expected " +
                                                  std::to_string(shape_of(graph, graph.input).elements()));
   std::vector<std::int8_t> out(image.size());
-  for (std::size_t i = 0; i < image.size(); ++i)
-    out[i] = static_cast<std::int8_t>(std::clamp(std::lround(image[i] / tq.scale) + tq.zero_point, -128L, 127L));
+  for (std::size_t i = 0; i < image.size(); ++i) out[i] = quantize_value(tq, image[i]);
   return out;
+}
+
+std::int8_t quantize_value(const TensorQuant& quant, float real) {
+  return static_cast<std::int8_t>(std::clamp(std::lround(real / quant.scale) + quant.zero_point, -128L, 127L));
 }
 
 } // namespace tinynas

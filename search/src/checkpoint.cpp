@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.hpp"
 #include "evaluation_json.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {

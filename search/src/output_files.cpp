@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.hpp"
 #include "evaluation_json.hpp"
 #include "tinynas/search/checkpoint.hpp"
 #include "tinynas/space/arch.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/netconfig.hpp"

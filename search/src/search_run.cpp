@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "atomic_file.hpp"
 #include "output_files.hpp"
 #include "tinynas/search/checkpoint.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {

@@ -1,43 +1,33 @@
 #include "tinynas/search/subnet_accuracy.hpp"
 
-#include <algorithm>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "tinynas/profiler/quantize.hpp"
+#include "subnet_quantization.hpp"
 #include "tinynas/profiler/quantized_accuracy.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/dataset.hpp"
-#include "tinynas/supernet/subnet_evaluator.hpp"
-#include "tinynas/supernet/subnet_graph.hpp"
-#include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
 
 namespace {
 
-// Quantises `arch` with activation ranges from `count` training images spread evenly over the set and
-// classifies the first `images` images of `split` with the float reference and the int8 model.
+// Quantises `arch` (subnet_quantization.hpp) and classifies the first `images` images of `split` with the float
+// reference and the int8 model.
 Int8Accuracy measure_int8(const Supernet& supernet, const Arch& arch, SubnetEvaluator& evaluator, const ImageSet& train,
                           const ImageSet& split, int images, int count, const std::function<void(int, int)>& progress) {
-  const SubnetGraph subnet = subnet_graph(supernet, arch, evaluator.recalibrate(arch));
-  count = std::min(count, train.size());
-  std::vector<FloatImage> calibration;
-  calibration.reserve(static_cast<std::size_t>(count));
-  const int step = train.size() / count;
-  for (int i = 0; i < count; ++i)
-    calibration.push_back(std::move(network_inputs(supernet, train, i * step, 1, arch.resolution).front()));
-  const QuantizedModel model = quantize(subnet.graph, subnet.weights, calibration);
-
+  const subnet_int8::SubnetQuantization q =
+      subnet_int8::quantize_subnet(supernet, arch, evaluator.recalibrate(arch), train, count);
+  const SubnetGraph& subnet = q.subnet;
   const std::vector<FloatImage> inputs = network_inputs(supernet, split, 0, images, arch.resolution);
   const std::vector<int> labels(split.labels.begin(), split.labels.begin() + images);
-  const QuantizedAccuracy a = measure_quantized_accuracy(subnet.graph, subnet.weights, model, inputs, labels, progress);
+  const QuantizedAccuracy a =
+      measure_quantized_accuracy(subnet.graph, subnet.weights, q.model, inputs, labels, progress);
   Int8Accuracy r;
   r.accuracy = a.int8_accuracy();
   r.float_reference_accuracy = a.float_accuracy();
   r.agreement = a.agreement();
-  r.calibration_images = count;
+  r.calibration_images = q.calibration_images;
   return r;
 }
 
@@ -47,14 +37,11 @@ SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const 
                                         const SubnetAccuracyOptions& options) {
   if (options.split != "val" && options.split != "test")
     throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
-  if (options.int8 && options.calibration_images < 1)
-    throw Error(ErrorCode::kInvalidArgument, "int8 calibration needs at least one image");
+  if (options.int8) subnet_int8::check_calibration_images(options.calibration_images);
   const Supernet supernet = Supernet::load(supernet_path);
   supernet.validate(arch);
-  DatasetOptions d = training_dataset_options(supernet_path);
-  if (!options.data_dir.empty()) d.dir = options.data_dir;
-  d.load_test = options.split == "test";
-  const DatasetSplits data = load_dataset(d);
+  const DatasetSplits data =
+      subnet_int8::load_training_dataset(supernet_path, options.data_dir, options.split == "test");
   const ImageSet& split = options.split == "test" ? data.test : data.val;
 
   EvaluatorOptions eo;

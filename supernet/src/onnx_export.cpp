@@ -8,9 +8,9 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
-#include "file_io.hpp"
 #include "inherited_layers.hpp"
 #include "supernet_impl.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -185,7 +185,7 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
   }
   std::string bytes;
   if (!model.SerializeToString(&bytes)) throw Error(ErrorCode::kInternal, "ONNX serialisation failed", path);
-  engine::write_file_atomic(path, bytes);
+  files::write_file_atomic(path, bytes);
 }
 
 } // namespace tinynas

@@ -8,6 +8,7 @@
 
 #include "file_io.hpp"
 #include "json_util.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas::engine {
@@ -122,7 +123,7 @@ void write_supernet_file(const std::string& path, const Supernet::Impl& net, con
     put_floats(out, training->momentum);
   }
   put<std::uint32_t>(out, crc32_of(out.data(), out.size()));
-  write_file_atomic(path, out);
+  files::write_file_atomic(path, out);
 }
 
 SupernetFileContents read_supernet_file(const std::string& path) {

@@ -239,6 +239,16 @@ std::vector<json> json_lines(const std::string& text) {
   return out;
 }
 
+TEST(Cli, ExportWithoutAnOutputExitsTwoNamingTheFlags) {
+  RunResult r = run({"export", "--supernet", "no.supernet", "largest"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "nothing to export: give --onnx FILE, --int8-blob FILE and/or --c-source DIR")) << r.err;
+  RunResult h = run({"export", "--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* flag : {"--int8-blob", "--c-source", "--name", "--calibration-images"})
+    EXPECT_TRUE(contains(h.out, flag)) << h.out;
+}
+
 TEST(Cli, SpaceSampleIsOneArchPerLineAndSeeded) {
   RunResult a = run({"space", "sample", "--space", "mcunet", "-n", "5", "--seed", "7"});
   ASSERT_EQ(a.exit_code, 0) << describe(a);

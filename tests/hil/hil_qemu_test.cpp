@@ -173,7 +173,9 @@ protected:
     ProfileOptions o;
     o.runs = 2;
     o.retries = 1;
-    o.run_timeout = std::chrono::milliseconds(400);
+    // Short enough to keep hang tests quick, long enough that a legitimate command (loading and checking the blob)
+    // finishes well within it on a loaded 2-core CI machine: a hang must be reported where it is, in the kernel.
+    o.run_timeout = std::chrono::milliseconds(1200);
     return o;
   }
   Graph graph() { return lower_to_graph(hil_test::small_net()); }
@@ -309,6 +311,14 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
     for (int cout : {5, 6, 7})
       cases.emplace_back("pointwise " + std::to_string(cin) + "->" + std::to_string(cout),
                          one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
+  // the one-channel stem (tn_conv_1ch_s8): odd kernels, stride 1 and 2, odd sizes, channels not a multiple of 4
+  for (int k : {3, 5, 7})
+    for (int stride : {1, 2})
+      for (TensorShape in : {TensorShape{7, 9, 1}, TensorShape{11, 10, 1}})
+        for (int cout : {5, 8, 16, 19})
+          cases.emplace_back("conv1ch k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
+                                 std::to_string(in.h) + "x" + std::to_string(in.w) + " ->" + std::to_string(cout),
+                             one_op(OpType::kConv, in, cout, k, stride, true));
   for (int n : {4, 5, 16, 37})
     for (int m : {1, 3, 5, 6, 7, 10})
       cases.emplace_back("fc " + std::to_string(n) + "->" + std::to_string(m),

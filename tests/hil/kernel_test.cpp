@@ -135,6 +135,25 @@ TEST(Kernels, FirstLayerShapes) {
     for (int res : {16, 28, 33}) run_conv_case({res, res, cin, 16, 3, 2, 1, false, 128, -128, -128, 127}, seed++);
 }
 
+TEST(Kernels, OneChannelStemGrid) {
+  // tn_conv_1ch_s8: odd and even kernels, stride 1 and 2 (and 3), odd sizes, output channels not a multiple of
+  // 4 or 2, input offsets at both ends of the range
+  std::uint32_t seed = 500;
+  for (int hw : {3, 7, 13})
+    for (int cout : {5, 8, 16, 19})
+      for (int k : {2, 3, 5, 7})
+        for (int stride : {1, 2, 3})
+          for (int pad : {0, k / 2}) {
+            if (hw + 2 * pad < k) continue;
+            std::mt19937 rng(seed);
+            tn_quant_io io = random_io(rng);
+            if (seed % 3 == 0) io.input_offset = seed % 2 == 0 ? 128 : -127;
+            run_conv_case(
+                {hw, hw + 2, 1, cout, k, stride, pad, false, io.input_offset, io.output_offset, io.act_min, io.act_max},
+                seed++);
+          }
+}
+
 TEST(Kernels, PointwiseGrid) {
   std::uint32_t seed = 200;
   for (int pixels : {1, 2, 3, 9})
@@ -338,6 +357,17 @@ TEST(Kernels, GettersFollowTheDispatchPredicates) {
   ASSERT_FALSE(tn_conv_1x1_applies(&a));
   EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_get_buffer_size_s8(&a));
   EXPECT_EQ(tn_conv_get_buffer_size_s8(&a), 2 * (9 * 24)); // two columns, 216 already a multiple of 4
+  a.input.c = 1;                                           // the grey stem
+  ASSERT_TRUE(tn_conv_1ch_applies(&a));
+  EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_1ch_get_buffer_size_s8(&a));
+  EXPECT_EQ(tn_conv_1ch_get_buffer_size_s8(&a), 4 * 3 * 2 + 3 * 28); // packed weights, 3 rows of 10 + 2 + 1 int16
+  a.kernel = 9;
+  a.pad = 4;
+  ASSERT_FALSE(tn_conv_1ch_applies(&a));
+  EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_get_buffer_size_s8(&a));
+  a.kernel = 3;
+  a.pad = 1;
+  a.input.c = 24;
   tn_dw_conv_args d = a;
   d.output.c = 24;
   ASSERT_TRUE(tn_dw_conv_3x3_applies(&d));

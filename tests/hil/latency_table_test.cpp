@@ -4,6 +4,10 @@
 
 #include <cmath>
 
+#include <cstdlib>
+#include <filesystem>
+
+#include "../test_support.hpp"
 #include "hil_test_support.hpp"
 #include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
@@ -42,20 +46,27 @@ TEST(LatencyTable, DuplicateSignaturesAreAveraged) {
   EXPECT_EQ(t.entries["add:in=4x4x8,out=4x4x8"].samples, 2);
 }
 
-TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
-  const Graph g = lower_to_graph(hil_test::small_net());
+// A cycle table of board `board` at 1 MHz fitted on every op of `g`, op o measured at ticks(o).
+template <typename Ticks>
+LatencyTable table_of(const std::string& board, const Graph& g, Ticks ticks) {
   LatencyTable t;
-  t.board = "test";
+  t.board = board;
   t.unit = "cycles";
   t.source = "dwt-cycles";
   t.clock_hz = 1e6;
   std::vector<OpMeasurement> ms;
   for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) {
     OpMeasurement m = describe_op(g, o);
-    m.ticks = 1000.0 + o;
+    m.ticks = ticks(o);
     ms.push_back(m);
   }
   fit_latency_table(t, ms);
+  return t;
+}
+
+TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
+  const Graph g = lower_to_graph(hil_test::small_net());
+  const LatencyTable t = table_of("test", g, [](int o) { return 1000.0 + o; });
   const LatencyTable::Prediction p = t.predict(g);
   EXPECT_EQ(p.from_table, static_cast<int>(g.ops.size()));
   EXPECT_EQ(p.from_fit, 0);
@@ -68,6 +79,45 @@ TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
   const LatencyTable::Prediction q = t.predict(other);
   EXPECT_GT(q.from_fit, 0);
   EXPECT_GT(q.ticks, 0);
+}
+
+// TINYNAS_CONFIG_DIR pointed at a scratch directory for one test.
+class ConfigDirScope {
+public:
+  explicit ConfigDirScope(const std::string& dir) {
+    if (const char* old = std::getenv("TINYNAS_CONFIG_DIR")) saved_ = old;
+    ::setenv("TINYNAS_CONFIG_DIR", dir.c_str(), 1);
+  }
+  ~ConfigDirScope() {
+    if (saved_.empty()) ::unsetenv("TINYNAS_CONFIG_DIR");
+    else ::setenv("TINYNAS_CONFIG_DIR", saved_.c_str(), 1);
+  }
+
+private:
+  std::string saved_;
+};
+
+TEST(LatencyTable, MeasurementsGetTheBoardTablesPrediction) {
+  const Graph g = lower_to_graph(hil_test::small_net());
+  test::ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "latency");
+  ConfigDirScope scope(dir.path().string());
+  const MeasuredLatency measured{2000.0, "cycles", LatencySource::kDwtCycles};
+  EXPECT_FALSE(predicted_latency("board-a", g, measured)) << "no table: no prediction";
+
+  table_of("board-a", g, [](int) { return 100.0; }).save(LatencyTable::default_path("board-a"));
+  const auto p = predicted_latency("board-a", g, measured);
+  ASSERT_TRUE(p);
+  const double want = 100.0 * static_cast<double>(g.ops.size());
+  EXPECT_DOUBLE_EQ(p->value, want);
+  EXPECT_DOUBLE_EQ(p->error_pct, 100.0 * (want - 2000.0) / 2000.0);
+  EXPECT_EQ(p->ops_from_table, static_cast<int>(g.ops.size()));
+  EXPECT_EQ(p->table, LatencyTable::default_path("board-a"));
+  // A table in another unit says nothing about this measurement.
+  EXPECT_FALSE(predicted_latency("board-a", g, MeasuredLatency{2000.0, "ticks", LatencySource::kQemuIcountTicks}));
+  // A damaged table is skipped (logged), never thrown: the measurement must survive it.
+  dir.write("latency/board-b.json", "{\"format\": \"tinynas-latency-table\", \"unit\": ");
+  EXPECT_FALSE(predicted_latency("board-b", g, measured));
 }
 
 TEST(LatencyTable, JsonRoundTripAndTicksHaveNoMilliseconds) {

@@ -65,6 +65,10 @@ def test_profile_on_the_emulated_board_is_bit_exact_and_as_predicted(tinynas):
     assert result["peak_sram_bytes_measured"] == result["peak_sram_bytes_predicted"]
     assert result["latency"]["source"] == "qemu-icount-ticks"
     assert result["board"] == "qemu-mps2-an500"
+    # The shipped calibrated table (configs/latency/) predicts the measurement closely.
+    predicted = result["latency_predicted"]
+    assert predicted["unit"] == "ticks" and predicted["table"].endswith("qemu-mps2-an500.json")
+    assert abs(predicted["error_pct"]) < 10
 
 
 @needs_qemu

@@ -1,5 +1,6 @@
 // The train / eval / export subcommands' run functions (cli/*_command.cpp) end to end on a small
-// IDX dataset written by the test: files, JSON output, resume, and errors for bad arguments.
+// IDX dataset written by the test: files, JSON output, resume, the exports (ONNX, int8 blob, C source), and
+// errors for bad arguments.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "eval_command.hpp"
 #include "export_command.hpp"
 #include "supernet_test_support.hpp"
+#include "tinynas/profiler/model_blob.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/trainer.hpp"
 #include "train_command.hpp"
@@ -121,6 +123,57 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_EQ(run_export(x), 0);
   testing::internal::GetCapturedStdout();
   EXPECT_GT(std::filesystem::file_size(x.onnx), 1000u);
+
+  // The deploy step: the int8 blob and its C source, from one quantisation (no --onnx this time).
+  const std::filesystem::path folder(data_dir);
+  ExportOptions d;
+  d.supernet = out;
+  d.arch = arch;
+  d.data = data_dir;
+  d.int8_blob = (folder / "small.tnm").string();
+  d.c_source = (folder / "firmware" / "model").string(); // created
+  d.name = "fm_small";
+  d.calibration_images = 40;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_export(d), 0);
+  const std::string printed = testing::internal::GetCapturedStdout();
+  EXPECT_NE(printed.find("activation ranges from 40 training images"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("arena "), std::string::npos) << printed;
+  const std::string blob_text = test::read_text(d.int8_blob);
+  const std::vector<std::uint8_t> blob(blob_text.begin(), blob_text.end());
+  ASSERT_GT(blob.size(), 64u);
+  EXPECT_EQ(blob_text.substr(0, 4), "TNMB");
+  // The smallest subnet at resolution 8 takes 8x8x1 int8 pixels and gives the space's logits.
+  const HostRunResult run = run_blob_on_host(blob, std::vector<std::int8_t>(8 * 8, 0));
+  EXPECT_EQ(run.output.size(), static_cast<std::size_t>(s.space().num_classes));
+  const std::string header = test::read_text((folder / "firmware" / "model" / "fm_small.h").string());
+  EXPECT_NE(header.find("#define FM_SMALL_BLOB_BYTES " + std::to_string(blob.size()) + "u"), std::string::npos);
+  EXPECT_NE(header.find("#define FM_SMALL_INPUT_MEAN"), std::string::npos);
+  EXPECT_NE(header.find(s.smallest(8).id()), std::string::npos); // provenance
+  EXPECT_TRUE(std::filesystem::exists(folder / "firmware" / "model" / "fm_small.c"));
+  EXPECT_FALSE(std::filesystem::exists(d.int8_blob + ".tmp"));
+}
+
+TEST_F(CliCommandsTest, ExportNeedsAnOutputAndAValidName) {
+  ExportOptions x;
+  x.supernet = (std::filesystem::path(data_dir) / "none.supernet").string(); // never read: the checks come first
+  x.arch = "largest";
+  try {
+    run_export(x);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(exit_code(e.code()), 2);
+    EXPECT_NE(e.message().find("--onnx FILE, --int8-blob FILE and/or --c-source DIR"), std::string::npos);
+  }
+  x.c_source = data_dir;
+  x.name = "my-model";
+  try {
+    run_export(x);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(exit_code(e.code()), 2);
+    EXPECT_EQ(e.field(), "/name");
+  }
 }
 
 TEST_F(CliCommandsTest, BadArgumentsAreErrorsWithExitCodes) {

@@ -28,7 +28,12 @@ int tn_conv_shape_is_consistent(const tn_conv_args* args);
 /* Predicate: a 1x1, stride-1, unpadded convolution (a pointwise conv) runs on tn_conv_1x1_s8. */
 int tn_conv_1x1_applies(const tn_conv_args* args);
 
-/* Dispatches to tn_conv_1x1_s8 or tn_conv_s8. ctx->size must be >= tn_conv_wrapper_get_buffer_size_s8(args).
+/* Predicate: a kernel 2..7 convolution of a one-channel input (a grey image's stem) runs on tn_conv_1ch_s8
+ * (checked after tn_conv_1x1_applies). */
+int tn_conv_1ch_applies(const tn_conv_args* args);
+
+/* Dispatches to tn_conv_1x1_s8, tn_conv_1ch_s8 or tn_conv_s8. ctx->size must be >=
+ * tn_conv_wrapper_get_buffer_size_s8(args).
  */
 tn_status tn_conv_wrapper_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
                              const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
@@ -40,6 +45,15 @@ int32_t tn_conv_wrapper_get_buffer_size_s8(const tn_conv_args* args);
 tn_status tn_conv_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
                      const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
 int32_t tn_conv_get_buffer_size_s8(const tn_conv_args* args);
+
+/* One input channel, kernel 2..7, any stride and padding: per output row, the kernel input rows it reads are
+ * widened to int16 once (input offset added, padding 0), then every output channel runs along the row with
+ * its weights packed as int16 pairs and its requantisation constants held. Scratch: kernel * ceil(kernel / 2)
+ * words of packed weights + kernel rows of 2 * (in.w + 2 * pad + 1) bytes rounded up to 4 (3x3, 32 wide, pad
+ * 1: 240 bytes). */
+tn_status tn_conv_1ch_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
+                         const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
+int32_t tn_conv_1ch_get_buffer_size_s8(const tn_conv_args* args);
 
 /* Pointwise convolution: the [H*W, in_c] input is already the matrix. Scratch: two pixels' inputs widened to
  * int16 (16 bytes per 4 input channels), reused by every output channel. */

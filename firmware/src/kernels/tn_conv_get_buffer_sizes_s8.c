@@ -15,8 +15,16 @@ int32_t tn_conv_1x1_get_buffer_size_s8(const tn_conv_args* args) {
   return 16 * (args->input.c / 4);
 }
 
+int32_t tn_conv_1ch_get_buffer_size_s8(const tn_conv_args* args) {
+  if (args == NULL || !tn_conv_geometry_valid(args) || !tn_conv_1ch_applies(args)) return 0;
+  /* one channel's weights as int16 pairs (ceil(kernel / 2) words per kernel row), then kernel input rows
+   * widened to int16 (tn_internal.h) */
+  return 4 * args->kernel * ((args->kernel + 1) / 2) + args->kernel * tn_conv_1ch_row_bytes(args);
+}
+
 int32_t tn_conv_wrapper_get_buffer_size_s8(const tn_conv_args* args) {
   if (args == NULL) return 0;
   if (tn_conv_1x1_applies(args)) return tn_conv_1x1_get_buffer_size_s8(args);
+  if (tn_conv_1ch_applies(args)) return tn_conv_1ch_get_buffer_size_s8(args);
   return tn_conv_get_buffer_size_s8(args);
 }

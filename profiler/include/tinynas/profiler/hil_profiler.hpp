@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,16 @@ struct LayerTiming {
   std::int64_t macs = 0;
 };
 
+// What the board's calibrated latency table (configs/latency/<board>.json, `tinynas calibrate`) predicts for the
+// model: the number a search's latency budget is checked with, next to the measurement.
+struct PredictedLatency {
+  double value = 0;     // in the measurement's unit (cycles or QEMU ticks)
+  std::string table;    // the table's path
+  double error_pct = 0; // 100 * (predicted - measured) / measured
+  int ops_from_table = 0;
+  int ops_from_fit = 0; // ops whose signature the table lacks: its per-kind least-squares fit
+};
+
 struct ProfileResult {
   std::string board;
   std::string firmware;             // image path
@@ -65,6 +76,7 @@ struct ProfileResult {
   std::int64_t model_blob_bytes = 0;
   bool bit_exact = false;
   std::vector<LayerTiming> layers;
+  std::optional<PredictedLatency> latency_predicted; // predicted_latency(): when the board has a calibrated table
 
   // The documented JSON (docs/HIL.md): latency{value,unit,source}, peak_sram_bytes_measured,
   // peak_sram_bytes_predicted, flash_bytes, bit_exact, board, layers, and the extra fields above.
@@ -117,7 +129,8 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-// One-shot: a HilProfiler for `board`, profile(graph).
+// One-shot: a HilProfiler for `board`, profile(graph), and the board's calibrated table's prediction if it has one
+// (predicted_latency(), latency_table.hpp).
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options = {});
 
 // Random weights, calibration and one input, all from `seed` (what profile(graph) uses).

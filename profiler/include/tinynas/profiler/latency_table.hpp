@@ -112,6 +112,12 @@ struct CalibrationReport {
   double seconds = 0;
 };
 
+// What the board's calibrated table (at its default path) predicts for `graph`, next to a measurement of it;
+// nullopt without a table or for a table in another unit. A table that cannot be read is logged and skipped, so a
+// measurement is never lost to it.
+std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph,
+                                                  const MeasuredLatency& measured);
+
 // Throws Error(kInfeasible) if the space has too few subnets that fit the board's firmware.
 CalibrationReport calibrate(const Board& board, const CalibrationOptions& options);
 

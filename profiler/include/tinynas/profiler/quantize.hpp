@@ -25,6 +25,13 @@ namespace tinynas {
 // A float input image [H, W, C] (the graph's input tensor shape), already normalised as the network expects.
 using FloatImage = std::vector<float>;
 
+// How raw pixels became the network's float input when it was trained: a pixel p in [0, 255] enters as
+// (p / 255 - mean) / std. Deployed applications need it to feed camera or dataset pixels.
+struct InputNormalization {
+  float mean = 0.0f;
+  float std = 1.0f;
+};
+
 struct TensorQuant {
   float scale = 1.0f;
   int zero_point = 0; // in [-128, 127]
@@ -66,7 +73,11 @@ std::vector<std::vector<float>> float_forward(const Graph& graph, const FloatWei
 // Throws Error(kInvalidArgument) when the weights do not match the graph (naming the op and the expected size).
 QuantizedModel quantize(const Graph& graph, const FloatWeights& weights, const std::vector<FloatImage>& calibration);
 
-// The int8 input bytes of an image under the model's input quantisation (round to nearest, clamp).
+// One real value under a tensor's quantisation: round(real / scale) + zero_point (to nearest, halves away from
+// zero), clamped to [-128, 127].
+std::int8_t quantize_value(const TensorQuant& quant, float real);
+
+// The int8 input bytes of an image under the model's input quantisation (quantize_value of every element).
 std::vector<std::int8_t> quantize_image(const QuantizedModel& model, const Graph& graph, const FloatImage& image);
 
 // TF-Lite's QuantizeMultiplier: real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (0 for real == 0).

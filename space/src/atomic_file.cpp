@@ -1,4 +1,4 @@
-#include "atomic_file.hpp"
+#include "tinynas/space/atomic_file.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,7 +1,8 @@
 #pragma once
-// Private: file writes that survive a kill at any instant. write_file_atomic writes a temporary
-// file next to the target, fsyncs it and renames it over the target (rename is atomic on POSIX
-// file systems). append_file appends and flushes. Both throw Error(kIo) naming the path and errno.
+// File writes that survive a kill at any instant (search results, checkpoints, exported models).
+// write_file_atomic writes a temporary file next to the target, fsyncs it and renames it over the
+// target (rename is atomic on POSIX file systems). append_file appends and flushes. Both throw
+// Error(kIo) naming the path and errno.
 
 #include <string>
 #include <string_view>

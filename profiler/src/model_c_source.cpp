@@ -24,7 +24,7 @@ constexpr std::array<std::string_view, 37> kCKeywords = {
 
 void check_model_name(const std::string& name) {
   const auto bad = [&](const std::string& why) {
-    throw Error(ErrorCode::kInvalidArgument, "model name \"" + name + "\" " + why, {}, "/name");
+    throw Error(ErrorCode::kInvalidArgument, "model name \"" + name + "\" " + why);
   };
   if (name.empty()) bad("is empty; it must be a C identifier");
   const auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };

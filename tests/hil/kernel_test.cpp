@@ -284,6 +284,28 @@ TEST(Requantize, FastPathEqualsTfliteOnRandomAndExtremeValues) {
   }
 }
 
+TEST(Requantize, AccSignFastPathEqualsTflite) {
+  // tn_requantize_fast_acc_sign (tn_conv_1ch_s8) tests the accumulator's sign instead of the product's: every
+  // multiplier from 0 up, so acc < 0 with acc * M in [-2^30, 0) (where the two signs differ) is hit often
+  std::mt19937 rng(710);
+  std::uniform_int_distribution<std::int32_t> mult(0, std::numeric_limits<std::int32_t>::max()), low(0, 1 << 12);
+  std::uniform_int_distribution<std::int32_t> any(std::numeric_limits<std::int32_t>::min(),
+                                                  std::numeric_limits<std::int32_t>::max());
+  std::uniform_int_distribution<int> small(-300000, 300000), right(2, 31);
+  for (int i = 0; i < 2000000; ++i) {
+    const std::int32_t m = (i % 4 == 0) ? low(rng) : mult(rng);
+    const int r = right(rng);
+    std::int32_t acc = (i % 3 == 0) ? any(rng) : small(rng);
+    if (i % 101 == 0)
+      acc = (i % 2) ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
+    if (i % 7 == 0 && m > 0) acc = -static_cast<std::int32_t>((std::int64_t{1} << 30) / m) - (i % 2); // at -2^30
+    const tn_requant_channel q = tn_requant_channel_make(m, -r);
+    ASSERT_EQ(tn_requantize_fast_acc_sign(acc, m, q.high, q.right),
+              reference::multiply_by_quantized_multiplier(acc, m, -r))
+        << "acc=" << acc << " multiplier=" << m << " shift=" << -r;
+  }
+}
+
 TEST(Requantize, TiesRoundHalfAwayFromZero) {
   // multiplier 2^30 (0.5): acc * 0.5 = x exactly, then x / 2^r with remainders at exactly one half
   const std::int32_t m = 1 << 30;
@@ -360,7 +382,11 @@ TEST(Kernels, GettersFollowTheDispatchPredicates) {
   a.input.c = 1;                                           // the grey stem
   ASSERT_TRUE(tn_conv_1ch_applies(&a));
   EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_1ch_get_buffer_size_s8(&a));
-  EXPECT_EQ(tn_conv_1ch_get_buffer_size_s8(&a), 4 * 3 * 2 + 3 * 28); // packed weights, 3 rows of 10 + 2 + 1 int16
+  // 3x3: every channel's record (6 weight words, bias, multiplier, 2 shift words), 3 rows of 10 + 2 + 1 int16
+  EXPECT_EQ(tn_conv_1ch_get_buffer_size_s8(&a), 40 * 40 + 3 * 28);
+  a.kernel = 5; // other kernels: one channel's weights, 5 * 3 words, then 5 rows of 10 + 4 + 1 int16
+  a.pad = 2;
+  EXPECT_EQ(tn_conv_1ch_get_buffer_size_s8(&a), 4 * 5 * 3 + 5 * 32);
   a.kernel = 9;
   a.pad = 4;
   ASSERT_FALSE(tn_conv_1ch_applies(&a));

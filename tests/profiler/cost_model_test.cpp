@@ -88,10 +88,11 @@ TEST(CostModel, LayerwisePeakByHand) {
   EXPECT_EQ(r.peak_sram_bytes, 676);
   EXPECT_EQ(r.total_sram_bytes, 776);
   EXPECT_TRUE(r.fits_sram);
-  // The first conv has one input channel, so the firmware runs tn_conv_1ch_s8: 3x3 weights packed
-  // as int16 pairs, 4 * k * ceil(k / 2) = 24 bytes, plus k = 3 input rows widened to int16 with the
-  // padding and one spare value, 2 * (8 + 2 * 1 + 1) = 22 bytes rounded up to 24 each: 24 + 72.
-  EXPECT_EQ(r.layers[0].scratch_bytes, 96);
+  // The first conv has one input channel, so the firmware runs tn_conv_1ch_s8: for 3x3 a 40-byte record
+  // per output channel (6 weight words, bias, multiplier, 2 shift words), 4 * 40 = 160, plus k = 3 input
+  // rows widened to int16 with the padding and one spare value, 2 * (8 + 2 * 1 + 1) = 22 bytes rounded up
+  // to 24 each: 160 + 72.
+  EXPECT_EQ(r.layers[0].scratch_bytes, 232);
 }
 
 TEST(CostModel, InplaceDepthwisePeakByHand) {

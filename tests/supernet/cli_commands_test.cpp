@@ -172,7 +172,7 @@ TEST_F(CliCommandsTest, ExportNeedsAnOutputAndAValidName) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(exit_code(e.code()), 2);
-    EXPECT_EQ(e.field(), "/name");
+    EXPECT_NE(std::string(e.what()).find("is not a C identifier"), std::string::npos) << e.what();
   }
 }
 

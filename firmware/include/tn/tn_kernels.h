@@ -47,10 +47,12 @@ tn_status tn_conv_s8(const tn_context* ctx, const tn_conv_args* args, const tn_p
 int32_t tn_conv_get_buffer_size_s8(const tn_conv_args* args);
 
 /* One input channel, kernel 2..7, any stride and padding: per output row, the kernel input rows it reads are
- * widened to int16 once (input offset added, padding 0), then every output channel runs along the row with
- * its weights packed as int16 pairs and its requantisation constants held. Scratch: kernel * ceil(kernel / 2)
- * words of packed weights + kernel rows of 2 * (in.w + 2 * pad + 1) bytes rounded up to 4 (3x3, 32 wide, pad
- * 1: 240 bytes). */
+ * widened to int16 once (input offset added, padding 0). 3x3 at stride 1 or 2: every channel's weights (as
+ * int16 pairs) and constants are packed once per call, and each pair of output pixels runs through all
+ * channels. Other kernels and strides: every output channel runs along the row with its weights packed.
+ * Scratch: 3x3, stride <= 2: 40 bytes per output channel; otherwise kernel * ceil(kernel / 2) words of packed
+ * weights. Then kernel rows of 2 * (in.w + 2 * pad + 1) bytes rounded up to 4 (3x3, 32 wide, pad 1, 16
+ * channels: 640 + 216 = 856 bytes). */
 tn_status tn_conv_1ch_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
                          const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
 int32_t tn_conv_1ch_get_buffer_size_s8(const tn_conv_args* args);

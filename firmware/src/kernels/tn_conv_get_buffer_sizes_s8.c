@@ -17,8 +17,10 @@ int32_t tn_conv_1x1_get_buffer_size_s8(const tn_conv_args* args) {
 
 int32_t tn_conv_1ch_get_buffer_size_s8(const tn_conv_args* args) {
   if (args == NULL || !tn_conv_geometry_valid(args) || !tn_conv_1ch_applies(args)) return 0;
-  /* one channel's weights as int16 pairs (ceil(kernel / 2) words per kernel row), then kernel input rows
-   * widened to int16 (tn_internal.h) */
+  /* 3x3, stride 1 or 2: every channel's packed weights and constants (tn_internal.h); otherwise one channel's
+   * weights as int16 pairs (ceil(kernel / 2) words per kernel row). Then kernel input rows widened to int16. */
+  if (tn_conv_1ch_3x3_applies(args))
+    return TN_CONV_1CH_3X3_RECORD_BYTES * args->output.c + args->kernel * tn_conv_1ch_row_bytes(args);
   return 4 * args->kernel * ((args->kernel + 1) / 2) + args->kernel * tn_conv_1ch_row_bytes(args);
 }
 

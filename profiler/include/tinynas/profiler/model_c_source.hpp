@@ -39,7 +39,7 @@ struct ModelCSource {
   std::string source;
 };
 
-// Throws Error(kInvalidArgument, field "/name") unless `name` is a C identifier and not a C keyword.
+// Throws Error(kInvalidArgument), quoting the name, unless `name` is a C identifier and not a C keyword.
 void check_model_name(const std::string& name);
 
 // Throws as check_model_name for a bad name, and Error(kInternal) when the blob or the quantised model do not

@@ -42,13 +42,7 @@ int run_eval(const EvalOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   const Arch arch = subnet_argument(Supernet::load(options.supernet), options.arch);
 
-  SubnetAccuracyOptions o;
-  o.split = options.split;
-  o.data_dir = options.data;
-  o.limit = options.limit;
-  o.seed = options.seed;
-  o.int8 = options.int8;
-  o.calibration_images = options.calibration_images;
+  SubnetAccuracyOptions o = options.accuracy;
   if (::isatty(STDERR_FILENO) == 1)
     o.int8_progress = [](int done, int total) {
       std::fprintf(stderr, "\rint8 model: %d/%d images%s", done, total, done == total ? "\n" : "");

@@ -5,25 +5,20 @@
 // training images) and reports the accuracy of the int8 model run by the host build of the
 // firmware's runtime, which the boards match bit for bit.
 
-#include <cstdint>
 #include <string>
 
+#include "tinynas/search/subnet_accuracy.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas::cli {
 
 struct EvalOptions {
-  std::string supernet;      // supernet file (required)
-  std::string arch;          // arch JSON file, or "largest" / "smallest" (at the space's max / min resolution)
-  std::string split = "val"; // "val" (held out from training) or "test" (final numbers only)
-  std::string data;          // dataset directory; "" = default_dataset_dir()
-  bool json = false;         // {"accuracy", "split", "images", ...} on stdout
+  std::string supernet; // supernet file (required)
+  std::string arch;     // arch JSON file, or "largest" / "smallest" (at the space's max / min resolution)
+  bool json = false;    // {"accuracy", "split", "images", ...} on stdout
   int threads = 0;
-  std::uint64_t seed = 0;       // picks the BN calibration images
-  int limit = 0;                // > 0: evaluate on the first N images of the split
-  bool int8 = false;            // also the int8 model's accuracy
-  int calibration_images = 500; // --int8: training images calibrating the activation ranges
+  SubnetAccuracyOptions accuracy; // --split, --data, --limit, --seed, --int8, --calibration-images
 };
 int run_eval(const EvalOptions& options);
 

@@ -203,16 +203,16 @@ int main(int argc, char** argv) {
       "eval", "Accuracy of a subnet with weights inherited from a supernet (after BN recalibration)");
   eval->add_option("--supernet", eval_opts.supernet, "Supernet file (tinynas train --out)")->required();
   eval->add_option("arch", eval_opts.arch, "Arch JSON file, or largest / smallest")->required();
-  eval->add_option("--split", eval_opts.split, "val (held out from training) or test (final numbers only)")
+  eval->add_option("--split", eval_opts.accuracy.split, "val (held out from training) or test (final numbers only)")
       ->capture_default_str();
-  eval->add_option("--data", eval_opts.data, "Dataset directory (default: Debian's Fashion-MNIST)");
-  eval->add_option("--limit", eval_opts.limit, "Evaluate on the first N images of the split (0: all)")
+  eval->add_option("--data", eval_opts.accuracy.data_dir, "Dataset directory (default: Debian's Fashion-MNIST)");
+  eval->add_option("--limit", eval_opts.accuracy.limit, "Evaluate on the first N images of the split (0: all)")
       ->capture_default_str();
-  eval->add_option("--seed", eval_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
+  eval->add_option("--seed", eval_opts.accuracy.seed, "Seed picking the BN calibration images")->capture_default_str();
   eval->add_option("--threads", eval_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
-  eval->add_flag("--int8", eval_opts.int8,
+  eval->add_flag("--int8", eval_opts.accuracy.int8,
                  "Also quantise the subnet to int8 and report the accuracy of the firmware's runtime (host build)");
-  eval->add_option("--calibration-images", eval_opts.calibration_images,
+  eval->add_option("--calibration-images", eval_opts.accuracy.calibration_images,
                    "--int8: training images that calibrate the activation ranges")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));

@@ -74,8 +74,8 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
     EvalOptions e;
     e.supernet = out;
     e.arch = "largest";
-    e.split = split;
-    e.data = data_dir;
+    e.accuracy.split = split;
+    e.accuracy.data_dir = data_dir;
     e.json = true;
     testing::internal::CaptureStdout();
     EXPECT_EQ(run_eval(e), 0);
@@ -90,10 +90,10 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EvalOptions q;
   q.supernet = out;
   q.arch = "largest";
-  q.split = "test";
-  q.data = data_dir;
-  q.int8 = true;
-  q.calibration_images = 40;
+  q.accuracy.split = "test";
+  q.accuracy.data_dir = data_dir;
+  q.accuracy.int8 = true;
+  q.accuracy.calibration_images = 40;
   q.json = true;
   testing::internal::CaptureStdout();
   EXPECT_EQ(run_eval(q), 0);
@@ -204,10 +204,10 @@ TEST_F(CliCommandsTest, BadArgumentsAreErrorsWithExitCodes) {
   EvalOptions e;
   e.supernet = out;
   e.arch = "largest";
-  e.data = data_dir;
-  e.split = "train";
+  e.accuracy.data_dir = data_dir;
+  e.accuracy.split = "train";
   EXPECT_THROW(run_eval(e), Error);
-  e.split = "val";
+  e.accuracy.split = "val";
   e.arch = dir.write("wide.json", "{\"format\":\"tinynas-arch\",\"width\":2.0,\"resolution\":8,\"stages\":[]}");
   try {
     run_eval(e);

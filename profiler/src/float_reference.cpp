@@ -35,12 +35,22 @@ FoldedOp fold(const Graph& g, int index, const FloatOpWeights& w) {
   f.weight = w.weight;
   f.bias.assign(channels, 0.0f);
   if (!w.bias.empty()) f.bias = w.bias;
-  if (!bn) return f;
   const std::size_t per_channel = f.weight.size() / channels;
-  for (std::size_t c = 0; c < channels; ++c) {
-    const float factor = w.bn_gamma[c] / std::sqrt(w.bn_var[c] + w.bn_eps);
-    for (std::size_t i = 0; i < per_channel; ++i) f.weight[c * per_channel + i] *= factor;
-    f.bias[c] = w.bn_beta[c] + (f.bias[c] - w.bn_mean[c]) * factor;
+  if (bn) {
+    for (std::size_t c = 0; c < channels; ++c) {
+      const float factor = w.bn_gamma[c] / std::sqrt(w.bn_var[c] + w.bn_eps);
+      for (std::size_t i = 0; i < per_channel; ++i) f.weight[c * per_channel + i] *= factor;
+      f.bias[c] = w.bn_beta[c] + (f.bias[c] - w.bn_mean[c]) * factor;
+    }
+  }
+  if (op.type != OpType::kFullyConnected) { // [out][per_channel] -> [per_channel][out], per_channel = [in][ky][kx]
+    const auto k2 = static_cast<std::size_t>(op.kernel) * static_cast<std::size_t>(op.kernel);
+    const std::size_t in = per_channel / k2;
+    f.weight_by_tap.resize(f.weight.size());
+    for (std::size_t o = 0; o < channels; ++o)
+      for (std::size_t i = 0; i < in; ++i)
+        for (std::size_t t = 0; t < k2; ++t)
+          f.weight_by_tap[(t * in + i) * channels + o] = f.weight[(o * in + i) * k2 + t];
   }
   return f;
 }
@@ -53,33 +63,41 @@ std::vector<float> forward_op(const Graph& g, const Op& op, const FoldedOp& f,
   const TensorShape& os = shape_of(g, op.output);
   const std::vector<float>& in = t[static_cast<std::size_t>(op.input)];
   std::vector<float> out(static_cast<std::size_t>(os.elements()), 0.0f);
-  auto at = [&](int y, int x, int c) { return in[(static_cast<std::size_t>(y) * is.w + x) * is.c + c]; };
   switch (op.type) {
   case OpType::kConv:
   case OpType::kPointwiseConv:
   case OpType::kDepthwiseConv: {
+    // Every output channel sums its terms in the order ky, kx, input channel, in double: the same sums as one
+    // channel at a time, with the channel loop innermost.
     const bool dw = op.type == OpType::kDepthwiseConv;
     const int k = op.kernel;
+    const auto oc = static_cast<std::size_t>(os.c);
+    const std::size_t in_per_tap = dw ? 1 : static_cast<std::size_t>(is.c);
+    std::vector<double> acc(oc);
     for (int y = 0; y < os.h; ++y)
-      for (int x = 0; x < os.w; ++x)
-        for (int o = 0; o < os.c; ++o) {
-          double acc = f.bias[static_cast<std::size_t>(o)];
-          for (int ky = 0; ky < k; ++ky) {
-            const int iy = y * op.stride - op.pad + ky;
-            if (iy < 0 || iy >= is.h) continue;
-            for (int kx = 0; kx < k; ++kx) {
-              const int ix = x * op.stride - op.pad + kx;
-              if (ix < 0 || ix >= is.w) continue;
-              if (dw) {
-                acc += double{at(iy, ix, o)} * f.weight[(static_cast<std::size_t>(o) * k + ky) * k + kx];
-              } else {
-                for (int i = 0; i < is.c; ++i)
-                  acc += double{at(iy, ix, i)} * f.weight[((static_cast<std::size_t>(o) * is.c + i) * k + ky) * k + kx];
+      for (int x = 0; x < os.w; ++x) {
+        std::copy(f.bias.begin(), f.bias.end(), acc.begin());
+        for (int ky = 0; ky < k; ++ky) {
+          const int iy = y * op.stride - op.pad + ky;
+          if (iy < 0 || iy >= is.h) continue;
+          for (int kx = 0; kx < k; ++kx) {
+            const int ix = x * op.stride - op.pad + kx;
+            if (ix < 0 || ix >= is.w) continue;
+            const float* pixel = &in[(static_cast<std::size_t>(iy) * is.w + ix) * is.c];
+            const float* w = &f.weight_by_tap[static_cast<std::size_t>(ky * k + kx) * in_per_tap * oc];
+            if (dw) {
+              for (std::size_t c = 0; c < oc; ++c) acc[c] += double{pixel[c]} * w[c];
+            } else {
+              for (std::size_t i = 0; i < in_per_tap; ++i, w += oc) {
+                const double v = pixel[i];
+                for (std::size_t o = 0; o < oc; ++o) acc[o] += v * w[o];
               }
             }
           }
-          out[(static_cast<std::size_t>(y) * os.w + x) * os.c + o] = relu6_if(op, static_cast<float>(acc));
         }
+        float* o = &out[(static_cast<std::size_t>(y) * os.w + x) * oc];
+        for (std::size_t c = 0; c < oc; ++c) o[c] = relu6_if(op, static_cast<float>(acc[c]));
+      }
     break;
   }
   case OpType::kFullyConnected: {

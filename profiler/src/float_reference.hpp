@@ -15,10 +15,13 @@ inline const TensorShape& shape_of(const Graph& g, int tensor) { return g.tensor
 inline bool has_weights(OpType t) { return t != OpType::kAdd && t != OpType::kAvgPool; }
 inline int out_channels(const Graph& g, const Op& op) { return shape_of(g, op.output).c; }
 
-// Weight and bias with BN folded in, still in the PyTorch layout of FloatOpWeights.
+// Weight and bias with BN folded in, still in the PyTorch layout of FloatOpWeights, and the convolutions' weights
+// again with the output channel innermost ([ky][kx][in][out], depthwise [ky][kx][c]): the forward pass then
+// updates all of a pixel's output channels in one contiguous, vectorisable loop per input value.
 struct FoldedOp {
   std::vector<float> weight;
   std::vector<float> bias;
+  std::vector<float> weight_by_tap; // convolutions only
 };
 
 // Throws Error(kInvalidArgument) naming the op and array when `weights` do not fit `graph`.

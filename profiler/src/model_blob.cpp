@@ -201,22 +201,33 @@ ModelBlob write_model_blob(const Graph& graph, const QuantizedModel& model) {
   return blob;
 }
 
-HostRunResult run_blob_on_host(const std::vector<std::uint8_t>& blob, const std::vector<std::int8_t>& input) {
-  // The runtime wants a 4-byte-aligned blob: copy into words.
-  std::vector<std::uint32_t> aligned((blob.size() + 3) / 4, 0);
-  std::memcpy(aligned.data(), blob.data(), blob.size());
+struct HostModel::Impl {
+  std::vector<std::uint32_t> words; // the blob, 4-byte aligned as the runtime wants it; `model` points into it
   tn_model model{};
+};
+
+HostModel::HostModel(const std::vector<std::uint8_t>& blob) : impl_(std::make_unique<Impl>()) {
+  impl_->words.assign((blob.size() + 3) / 4, 0);
+  std::memcpy(impl_->words.data(), blob.data(), blob.size());
   std::uint32_t failed = 0;
-  tn_status s = tn_model_load(&model, aligned.data(), static_cast<std::uint32_t>(blob.size()), 0xFFFFFFFFu, &failed);
+  const tn_status s =
+      tn_model_load(&impl_->model, impl_->words.data(), static_cast<std::uint32_t>(blob.size()), 0xFFFFFFFFu, &failed);
   if (s != TN_OK)
     throw Error(ErrorCode::kInvalidArgument, "the host runtime refuses the model blob: " + firmware_status_name(s) +
                                                  (failed != 0xFFFFFFFFu ? " at op " + std::to_string(failed) : ""));
+}
+
+HostModel::~HostModel() = default;
+
+HostRunResult HostModel::run(const std::vector<std::int8_t>& input) const {
+  const tn_model& model = impl_->model;
+  std::uint32_t failed = 0;
   if (input.size() != model.input_bytes)
     throw Error(ErrorCode::kInvalidArgument, "input has " + std::to_string(input.size()) +
                                                  " bytes, the model expects " + std::to_string(model.input_bytes));
   std::vector<std::uint8_t> arena(model.arena_bytes + 16, 0);
   std::memcpy(arena.data() + model.input_offset, input.data(), input.size());
-  s = tn_model_invoke(&model, arena.data(), nullptr, nullptr, &failed);
+  const tn_status s = tn_model_invoke(&model, arena.data(), nullptr, nullptr, &failed);
   if (s != TN_OK)
     throw Error(ErrorCode::kInternal,
                 "the host runtime failed at op " + std::to_string(failed) + ": " + firmware_status_name(s));
@@ -225,6 +236,10 @@ HostRunResult run_blob_on_host(const std::vector<std::uint8_t>& blob, const std:
   r.output.assign(out, out + model.output_bytes);
   r.output_crc = tn_crc32(0, arena.data() + model.output_offset, model.output_bytes);
   return r;
+}
+
+HostRunResult run_blob_on_host(const std::vector<std::uint8_t>& blob, const std::vector<std::int8_t>& input) {
+  return HostModel(blob).run(input);
 }
 
 } // namespace tinynas

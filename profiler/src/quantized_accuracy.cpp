@@ -39,7 +39,7 @@ QuantizedAccuracy measure_quantized_accuracy(const Graph& graph, const FloatWeig
       throw Error(ErrorCode::kInvalidArgument, "label " + std::to_string(labels[i]) + " of image " + std::to_string(i) +
                                                    " is outside the network's " + std::to_string(classes) + " classes");
   const std::vector<float_reference::FoldedOp> folded = float_reference::fold_all(graph, weights);
-  const ModelBlob blob = write_model_blob(graph, model);
+  const HostModel host(write_model_blob(graph, model).bytes);
 
   const int total = static_cast<int>(images.size());
   std::vector<int> float_class(images.size()), int8_class(images.size());
@@ -50,7 +50,7 @@ QuantizedAccuracy measure_quantized_accuracy(const Graph& graph, const FloatWeig
       const std::vector<std::vector<float>> t = float_reference::forward_folded(graph, folded, images[at]);
       const std::vector<float>& logits = t[static_cast<std::size_t>(graph.output)];
       float_class[at] = top1(logits.data(), classes);
-      const HostRunResult r = run_blob_on_host(blob.bytes, quantize_image(model, graph, images[at]));
+      const HostRunResult r = host.run(quantize_image(model, graph, images[at]));
       int8_class[at] = top1(r.output.data(), classes);
     });
     if (progress) progress(end, total);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "../test_support.hpp"
 #include "hil_test_support.hpp"
@@ -71,6 +73,26 @@ TEST(ModelBlob, ArenaIsTheCostModelsPeakAndRunsAreDeterministic) {
   const HostRunResult b = run_blob_on_host(blob.bytes, m.input);
   EXPECT_EQ(a.output, b.output);
   EXPECT_EQ(a.output_crc, tn_crc32(0, reinterpret_cast<const std::uint8_t*>(a.output.data()), 10));
+}
+
+// One loaded model, many runs from several threads at once (each with its own arena): every output is the one a
+// fresh load gives.
+TEST(ModelBlob, HostModelRunsConcurrentlyAsFreshLoads) {
+  const Graph g = lower_to_graph(hil_test::small_net());
+  const ModelBlob blob = write_model_blob(g, random_int8_model(g, 7).model);
+  const HostModel host(blob.bytes);
+  std::vector<std::vector<std::int8_t>> inputs;
+  for (std::uint64_t seed = 0; seed < 8; ++seed) inputs.push_back(random_int8_model(g, seed).input);
+  std::vector<HostRunResult> results(inputs.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < inputs.size(); ++i) threads.emplace_back([&, i] { results[i] = host.run(inputs[i]); });
+  for (std::thread& t : threads) t.join();
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const HostRunResult fresh = run_blob_on_host(blob.bytes, inputs[i]);
+    EXPECT_EQ(results[i].output, fresh.output) << i;
+    EXPECT_EQ(results[i].output_crc, fresh.output_crc) << i;
+  }
+  EXPECT_THROW(host.run(std::vector<std::int8_t>(5, 0)), Error);
 }
 
 TEST(ModelBlob, EveryCorruptionIsRefusedWithItsStatus) {

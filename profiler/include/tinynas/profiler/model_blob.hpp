@@ -8,6 +8,7 @@
 // firmware's output.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,25 @@ struct HostRunResult {
   std::uint32_t output_crc = 0; // CRC-32 of the output, as the firmware reports it
 };
 
-// Loads and runs `blob` on the host runtime with `input` (the blob's input bytes). Throws Error(kInvalidArgument)
-// naming the firmware status if the runtime refuses the blob or the input size is wrong.
+// A blob loaded into the host runtime once (validated, CRC checked: tn_model_load) and run many times. run() may
+// be called from several threads at once: each call has its own arena.
+class HostModel {
+public:
+  // Throws Error(kInvalidArgument) naming the firmware status if the runtime refuses the blob.
+  explicit HostModel(const std::vector<std::uint8_t>& blob);
+  ~HostModel();
+  HostModel(const HostModel&) = delete;
+  HostModel& operator=(const HostModel&) = delete;
+
+  // Throws Error(kInvalidArgument) if the input size is wrong.
+  HostRunResult run(const std::vector<std::int8_t>& input) const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Loads and runs `blob` on the host runtime with `input` (the blob's input bytes): HostModel(blob).run(input).
 HostRunResult run_blob_on_host(const std::vector<std::uint8_t>& blob, const std::vector<std::int8_t>& input);
 
 } // namespace tinynas

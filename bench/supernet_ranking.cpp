@@ -22,10 +22,10 @@
 
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/net_spec.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
-#include "tinynas/supernet/threads.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace {
@@ -135,7 +135,7 @@ std::vector<Arch> spread_subnets(const Supernet& s, int count, std::uint64_t see
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   try {
-    ParallelismScope threads(o.threads);
+    ParallelismLimit threads(o.threads);
     const auto started = std::chrono::steady_clock::now();
     const Supernet supernet = Supernet::load(o.supernet);
     DatasetOptions d = training_dataset_options(o.supernet);

@@ -11,7 +11,7 @@
 
 #include "tinynas/search/subnet_accuracy.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/threads.hpp"
+#include "tinynas/space/parallelism.hpp"
 
 namespace tinynas::cli {
 
@@ -38,7 +38,7 @@ Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
 }
 
 int run_eval(const EvalOptions& options) {
-  ParallelismScope threads(options.threads);
+  ParallelismLimit threads(options.threads);
   const auto started = std::chrono::steady_clock::now();
   const Arch arch = subnet_argument(Supernet::load(options.supernet), options.arch);
 

@@ -10,10 +10,10 @@
 #include "tinynas/search/quantized_subnet.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
-#include "tinynas/supernet/threads.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas::cli {
@@ -83,7 +83,7 @@ int run_export(const ExportOptions& options) {
     throw Error(ErrorCode::kInvalidArgument,
                 "nothing to export: give --onnx FILE, --int8-blob FILE and/or --c-source DIR");
   if (!options.c_source.empty()) check_model_name(options.name); // before minutes of work, not after
-  ParallelismScope threads(options.threads);
+  ParallelismLimit threads(options.threads);
   const Supernet supernet = Supernet::load(options.supernet);
   const Arch arch = subnet_argument(supernet, options.arch);
   if (!options.onnx.empty()) write_onnx(options, supernet, arch);

@@ -19,9 +19,9 @@
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/search/hil_check.hpp"
-#include "tinynas/search/parallelism.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/units.hpp"
 #include "tinynas/supernet/supernet.hpp"
 

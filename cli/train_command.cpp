@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/search_space.hpp"
 #include "tinynas/supernet/dataset.hpp"
-#include "tinynas/supernet/threads.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas::cli {
@@ -97,7 +97,7 @@ TrainingConfig config_from(const TrainOptions& o) {
 int run_train(const TrainOptions& options) {
   if (options.out.empty()) throw Error(ErrorCode::kInvalidArgument, "--out FILE is required");
   if (options.limit < 0) throw Error(ErrorCode::kInvalidArgument, "--limit must not be negative");
-  ParallelismScope threads(options.threads);
+  ParallelismLimit threads(options.threads);
   ProgressPrinter printer;
   TrainCallbacks callbacks;
   callbacks.on_batch = [&](const BatchProgress& p) { printer.batch(p); };

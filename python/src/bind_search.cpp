@@ -11,9 +11,9 @@
 
 #include "bindings.hpp"
 #include "tinynas/search/function_estimator.hpp"
-#include "tinynas/search/parallelism.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/units.hpp"
 
 namespace tinynas::python {

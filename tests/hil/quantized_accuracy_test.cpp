@@ -10,8 +10,7 @@
 #include "tinynas/profiler/quantize.hpp"
 #include "tinynas/profiler/quantized_accuracy.hpp"
 #include "tinynas/space/error.hpp"
-
-#include <tbb/global_control.h>
+#include "tinynas/space/parallelism.hpp"
 
 namespace tinynas {
 namespace {
@@ -72,7 +71,7 @@ TEST_F(QuantizedAccuracyTest, FloatPredictionsAsLabelsGiveTheAgreement) {
 TEST_F(QuantizedAccuracyTest, SameCountsOnOneThread) {
   const std::vector<int> labels = float_predictions();
   const QuantizedAccuracy all = measure_quantized_accuracy(graph, weights, model, images, labels);
-  tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+  const ParallelismLimit one(1);
   const QuantizedAccuracy single = measure_quantized_accuracy(graph, weights, model, images, labels);
   EXPECT_EQ(single.int8_correct, all.int8_correct);
   EXPECT_EQ(single.agreements, all.agreements);

@@ -11,8 +11,8 @@
 #include "supernet_impl.hpp"
 #include "supernet_test_support.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
-#include "tinynas/supernet/threads.hpp"
 
 namespace tinynas {
 namespace {
@@ -56,7 +56,7 @@ TEST_F(EvaluatorTest, AccuracyDependsOnTheArchOnly) {
   for (std::size_t i = 0; i < archs.size(); ++i) EXPECT_EQ(back[archs.size() - 1 - i], all[i]);
   EXPECT_EQ(ev.evaluate(archs[3]), all[3]);
   {
-    ParallelismScope one(1);
+    ParallelismLimit one(1);
     SubnetEvaluator single(supernet, train, val, o);
     EXPECT_EQ(single.evaluate(archs), all);
   }

@@ -9,7 +9,7 @@
 #include "supernet_file.hpp"
 #include "supernet_test_support.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/threads.hpp"
+#include "tinynas/space/parallelism.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
@@ -82,11 +82,11 @@ TEST_F(TrainerTest, LearnsAndWritesACheckpointEveryEpoch) {
 TEST_F(TrainerTest, SameSeedSameWeightsOnOneOrTwoThreads) {
   const std::string one = dir.write("one", ""), two = dir.write("two", "");
   {
-    ParallelismScope limit(1);
+    ParallelismLimit limit(1);
     train_supernet(space, quick_config(), data, one);
   }
   {
-    ParallelismScope limit(2);
+    ParallelismLimit limit(2);
     train_supernet(space, quick_config(), data, two);
   }
   const auto a = engine::read_supernet_file(one), b = engine::read_supernet_file(two);

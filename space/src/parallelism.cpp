@@ -1,4 +1,4 @@
-#include "tinynas/search/parallelism.hpp"
+#include "tinynas/space/parallelism.hpp"
 
 #include <optional>
 

@@ -1,6 +1,8 @@
 #pragma once
-// Limits the threads the search uses (stage 1 runs on oneTBB) for as long as the object lives,
-// without exposing oneTBB to callers (the CLI's --threads, the Python bindings' threads=).
+// Limits the threads TinyNAS's parallel work uses (all of it runs on oneTBB: stage 1, the supernet
+// engine, int8 accuracy) for as long as the object lives, without exposing oneTBB to callers (the
+// CLI's --threads, the Python bindings' threads=, benchmarks at equal threads). Results never
+// depend on it: the parallel loops are deterministic.
 
 #include <memory>
 

@@ -270,26 +270,6 @@ INSTANTIATE_TEST_SUITE_P(Boards, HilFaults, ::testing::Values("qemu-netduinoplus
 namespace tinynas {
 namespace {
 
-Graph one_op(OpType type, TensorShape in, int out_c, int k, int stride, bool relu6) {
-  Graph g;
-  const int pad = type == OpType::kPointwiseConv || type == OpType::kFullyConnected ? 0 : k / 2;
-  auto out_size = [&](int n) { return (n + 2 * pad - k) / stride + 1; };
-  TensorShape out =
-      type == OpType::kFullyConnected ? TensorShape{1, 1, out_c} : TensorShape{out_size(in.h), out_size(in.w), out_c};
-  g.tensors = {in, out};
-  Op op;
-  op.type = type;
-  op.input = 0;
-  op.output = 1;
-  op.kernel = k;
-  op.stride = stride;
-  op.pad = pad;
-  op.relu6 = relu6;
-  g.ops = {op};
-  g.output = 1;
-  return g;
-}
-
 TEST_P(HilQemu, KernelGridBitExactOnTarget) {
   std::vector<std::pair<std::string, Graph>> cases;
   for (int k : {3, 5, 7})
@@ -297,20 +277,20 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
       for (TensorShape in : {TensorShape{7, 9, 5}, TensorShape{8, 8, 16}, TensorShape{3, 4, 3}})
         cases.emplace_back("depthwise k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
                                std::to_string(in.h) + "x" + std::to_string(in.w) + "x" + std::to_string(in.c),
-                           one_op(OpType::kDepthwiseConv, in, in.c, k, stride, true));
+                           hil_test::one_op(OpType::kDepthwiseConv, in, in.c, k, stride, true));
   for (int cin : {3, 5, 8, 19})
     for (int cout : {1, 3, 8}) {
       cases.emplace_back("pointwise " + std::to_string(cin) + "->" + std::to_string(cout),
-                         one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
+                         hil_test::one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
       cases.emplace_back("conv3x3s2 " + std::to_string(cin) + "->" + std::to_string(cout),
-                         one_op(OpType::kConv, {7, 6, cin}, cout, 3, 2, true));
+                         hil_test::one_op(OpType::kConv, {7, 6, cin}, cout, 3, 2, true));
     }
   // the widened matrix products: 2-pixel blocks and the odd last pixel (15 pixels), rows in blocks of 4, 2 and
   // 1 (every remainder of out_c / 4), input channels with and without a remainder of n / 4
   for (int cin : {4, 19, 48})
     for (int cout : {5, 6, 7})
       cases.emplace_back("pointwise " + std::to_string(cin) + "->" + std::to_string(cout),
-                         one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
+                         hil_test::one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
   // the one-channel stem (tn_conv_1ch_s8): odd kernels, stride 1 and 2, odd sizes, channels not a multiple of 4
   for (int k : {3, 5, 7})
     for (int stride : {1, 2})
@@ -318,11 +298,11 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
         for (int cout : {5, 8, 16, 19})
           cases.emplace_back("conv1ch k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
                                  std::to_string(in.h) + "x" + std::to_string(in.w) + " ->" + std::to_string(cout),
-                             one_op(OpType::kConv, in, cout, k, stride, true));
+                             hil_test::one_op(OpType::kConv, in, cout, k, stride, true));
   for (int n : {4, 5, 16, 37})
     for (int m : {1, 3, 5, 6, 7, 10})
       cases.emplace_back("fc " + std::to_string(n) + "->" + std::to_string(m),
-                         one_op(OpType::kFullyConnected, {1, 1, n}, m, 1, 1, false));
+                         hil_test::one_op(OpType::kFullyConnected, {1, 1, n}, m, 1, 1, false));
   ProfileOptions o;
   o.runs = 2;
   HilProfiler profiler(Board::load(GetParam()), o);

@@ -29,6 +29,28 @@ inline NetSpec small_net(int resolution = 12, int input_channels = 3) {
   return net;
 }
 
+// A graph of one op (the kernel grids): "same" padding for kxk convolutions, none for pointwise and fully
+// connected layers; the output shape follows from the stride.
+inline Graph one_op(OpType type, TensorShape in, int out_c, int k, int stride, bool relu6) {
+  Graph g;
+  const int pad = type == OpType::kPointwiseConv || type == OpType::kFullyConnected ? 0 : k / 2;
+  auto out_size = [&](int n) { return (n + 2 * pad - k) / stride + 1; };
+  TensorShape out =
+      type == OpType::kFullyConnected ? TensorShape{1, 1, out_c} : TensorShape{out_size(in.h), out_size(in.w), out_c};
+  g.tensors = {in, out};
+  Op op;
+  op.type = type;
+  op.input = 0;
+  op.output = 1;
+  op.kernel = k;
+  op.stride = stride;
+  op.pad = pad;
+  op.relu6 = relu6;
+  g.ops = {op};
+  g.output = 1;
+  return g;
+}
+
 inline bool have_program(const std::string& name) {
   const char* path = std::getenv("PATH");
   if (path == nullptr) return false;

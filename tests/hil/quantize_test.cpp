@@ -35,22 +35,8 @@ TEST(Quantize, MultiplierEncodingByHand) {
   EXPECT_EQ(s, 0);
 }
 
-Graph single_op(OpType type, TensorShape in, TensorShape out, int k) {
-  Graph g;
-  g.tensors = {in, out};
-  Op op;
-  op.type = type;
-  op.input = 0;
-  op.output = 1;
-  op.kernel = k;
-  op.pad = k / 2;
-  g.ops = {op};
-  g.output = 1;
-  return g;
-}
-
 TEST(Quantize, ConvWeightsGoFromOihwToOhwi) {
-  const Graph g = single_op(OpType::kConv, {3, 3, 2}, {3, 3, 2}, 3);
+  const Graph g = hil_test::one_op(OpType::kConv, {3, 3, 2}, 2, 3, 1, false);
   FloatWeights w;
   w.ops.resize(1);
   // weight[o][i][ky][kx] = distinct values, all of one channel the same magnitude scale (max 127 after
@@ -66,7 +52,7 @@ TEST(Quantize, ConvWeightsGoFromOihwToOhwi) {
 }
 
 TEST(Quantize, DepthwiseWeightsGoFromCkkToKkc) {
-  const Graph g = single_op(OpType::kDepthwiseConv, {4, 4, 3}, {4, 4, 3}, 3);
+  const Graph g = hil_test::one_op(OpType::kDepthwiseConv, {4, 4, 3}, 3, 3, 1, false);
   FloatWeights w;
   w.ops.resize(1);
   for (int c = 0; c < 3; ++c)
@@ -79,7 +65,7 @@ TEST(Quantize, DepthwiseWeightsGoFromCkkToKkc) {
 }
 
 TEST(Quantize, BatchNormIsFoldedIntoWeightsAndBias) {
-  const Graph g = single_op(OpType::kPointwiseConv, {2, 2, 1}, {2, 2, 1}, 1);
+  const Graph g = hil_test::one_op(OpType::kPointwiseConv, {2, 2, 1}, 1, 1, 1, false);
   FloatWeights plain, with_bn;
   plain.ops.resize(1);
   with_bn.ops.resize(1);

@@ -3,12 +3,11 @@
 // options that keep every test under a second or two, and scratch directories.
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "../test_support.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/search/search_config.hpp"
 #include "tinynas/space/search_space.hpp"
@@ -56,12 +55,6 @@ inline std::string scratch_dir(const std::string& suffix = "") {
   return dir.string();
 }
 
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot read " << path;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::read_text;
 
 } // namespace tinynas::testing

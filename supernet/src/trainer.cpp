@@ -124,6 +124,37 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// An epoch's running loss and top-1 over its training batches, and its throughput.
+class EpochTally {
+public:
+  void add(double mean_loss, std::int64_t correct, std::int64_t images) {
+    loss_sum_ += mean_loss * static_cast<double>(images);
+    correct_ += correct;
+    seen_ += images;
+  }
+  double loss() const { return loss_sum_ / static_cast<double>(seen_); }
+  double accuracy() const { return static_cast<double>(correct_) / static_cast<double>(seen_); }
+  double images_per_second() const { return static_cast<double>(seen_) / std::max(1e-9, seconds_since(started_)); }
+
+  BatchProgress progress(int epoch, int epochs, const char* phase, int batch, int batches) const {
+    BatchProgress bp;
+    bp.epoch = epoch;
+    bp.epochs = epochs;
+    bp.phase = phase;
+    bp.batch = batch;
+    bp.batches = batches;
+    bp.loss = loss();
+    bp.accuracy = accuracy();
+    bp.images_per_second = images_per_second();
+    return bp;
+  }
+
+private:
+  double loss_sum_ = 0;
+  std::int64_t correct_ = 0, seen_ = 0;
+  Clock::time_point started_ = Clock::now();
+};
+
 // What a checkpoint records besides weights and momentum.
 struct Progress {
   TrainingConfig config;
@@ -304,9 +335,7 @@ private:
     report_.epoch = epoch + 1;
     report_.epochs = c.total_epochs();
     report_.phase = elastic ? "elastic" : "largest";
-    double loss_sum = 0;
-    std::int64_t correct = 0, seen = 0;
-    const auto started = Clock::now();
+    EpochTally tally;
     for (int b = 0; b < batches; ++b) {
       if (b > 0 && callbacks_.should_stop && callbacks_.should_stop()) return false;
       const int n = batch_;
@@ -336,25 +365,14 @@ private:
       const std::int64_t it = std::int64_t{phase_epoch} * batches + b;
       runner_.step(phase_lr(peak, warmup, it, phase_iterations), sgd_);
 
-      loss_sum += largest.loss * n;
-      correct += largest.correct;
-      seen += n;
-      if (callbacks_.on_batch) {
-        BatchProgress bp;
-        bp.epoch = epoch + 1;
-        bp.epochs = c.total_epochs();
-        bp.phase = elastic ? "elastic" : "largest";
-        bp.batch = b + 1;
-        bp.batches = batches;
-        bp.loss = loss_sum / static_cast<double>(seen);
-        bp.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-        bp.images_per_second = static_cast<double>(seen) / std::max(1e-9, seconds_since(started));
-        callbacks_.on_batch(bp);
-      }
+      tally.add(largest.loss, largest.correct, n);
+      if (callbacks_.on_batch)
+        callbacks_.on_batch(
+            tally.progress(epoch + 1, c.total_epochs(), elastic ? "elastic" : "largest", b + 1, batches));
     }
-    report_.loss = loss_sum / static_cast<double>(seen);
-    report_.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    report_.images_per_second = static_cast<double>(seen) / std::max(1e-9, seconds_since(started));
+    report_.loss = tally.loss();
+    report_.train_accuracy = tally.accuracy();
+    report_.images_per_second = tally.images_per_second();
     return true;
   }
 
@@ -483,9 +501,7 @@ void finetune_subnet(Supernet& supernet, const Arch& arch, const ImageSet& train
   const std::int64_t total = std::int64_t{epochs} * batches;
   for (int e = 0; e < epochs; ++e) {
     const std::vector<int> order = epoch_order(train.size(), config.seed, e);
-    const auto started = Clock::now();
-    double loss_sum = 0;
-    std::int64_t correct = 0, seen = 0;
+    EpochTally tally;
     for (int b = 0; b < batches; ++b) {
       builder.load(train, order.data() + static_cast<std::size_t>(b) * batch, batch, net.input_mean, net.input_std,
                    &augment,
@@ -495,21 +511,8 @@ void finetune_subnet(Supernet& supernet, const Arch& arch, const ImageSet& train
       const engine::SubnetLoss r = runner.accumulate(arch, builder.at(arch.resolution), batch, builder.labels(),
                                                      static_cast<float>(config.label_smoothing), nullptr, nullptr);
       runner.step(phase_lr(lr, 0, std::int64_t{e} * batches + b, total), sgd);
-      loss_sum += r.loss * batch;
-      correct += r.correct;
-      seen += batch;
-      if (callbacks.on_batch) {
-        BatchProgress bp;
-        bp.epoch = e + 1;
-        bp.epochs = epochs;
-        bp.phase = "fine-tune";
-        bp.batch = b + 1;
-        bp.batches = batches;
-        bp.loss = loss_sum / static_cast<double>(seen);
-        bp.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-        bp.images_per_second = static_cast<double>(seen) / std::max(1e-9, seconds_since(started));
-        callbacks.on_batch(bp);
-      }
+      tally.add(r.loss, r.correct, batch);
+      if (callbacks.on_batch) callbacks.on_batch(tally.progress(e + 1, epochs, "fine-tune", b + 1, batches));
     }
   }
 }

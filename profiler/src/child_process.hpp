@@ -36,4 +36,18 @@ private:
   std::string log_path_;
 };
 
+// A fresh directory for a child's log under the system's temp directory (mkdtemp: PREFIX-XXXXXX), removed with
+// its contents when the object goes. Throws Error(kIo) if it cannot be created.
+class TempDir {
+public:
+  explicit TempDir(const std::string& prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
 } // namespace tinynas::detail

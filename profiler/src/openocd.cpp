@@ -2,10 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
+#include <optional>
 #include <thread>
-
-#include <unistd.h>
 
 #include "child_process.hpp"
 #include "tcp_stream.hpp"
@@ -138,24 +136,18 @@ struct OpenOcdServer::Impl {
   detail::ChildProcess process;
   TclRpcClient tcl;
   int gdb_port = 0, tcl_port = 0;
-  std::string temp_dir;
+  std::optional<detail::TempDir> log_dir; // when the caller gave no log file
   ~Impl() {
     tcl.close();
-    process.kill();
-    if (!temp_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(temp_dir, ec);
-    }
+    process.kill(); // before the log directory goes
   }
 };
 
 OpenOcdServer::OpenOcdServer(const OpenOcdLaunch& launch, Millis timeout) : impl_(std::make_unique<Impl>()) {
   std::string log = launch.log_file;
   if (log.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tinynas-openocd-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error(ErrorCode::kIo, "cannot create a temporary directory");
-    impl_->temp_dir = pattern;
-    log = pattern + "/openocd.log";
+    impl_->log_dir.emplace("tinynas-openocd");
+    log = impl_->log_dir->path() + "/openocd.log";
   }
   impl_->gdb_port = detail::free_local_port();
   impl_->tcl_port = detail::free_local_port();

@@ -2,9 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
-
-#include <unistd.h>
 
 #include "child_process.hpp"
 #include "tcp_stream.hpp"
@@ -17,15 +16,9 @@ struct QemuMachine::Impl {
   GdbRemote gdb;
   int port = 0;
   std::vector<std::string> argv;
-  std::string temp_dir;
+  std::optional<detail::TempDir> log_dir; // when the caller gave no log file
 
-  ~Impl() {
-    process.kill();
-    if (!temp_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(temp_dir, ec);
-    }
-  }
+  ~Impl() { process.kill(); } // before the log directory goes
 };
 
 namespace {
@@ -65,10 +58,8 @@ QemuMachine::QemuMachine(const QemuLaunch& launch, std::chrono::milliseconds con
     throw Error(ErrorCode::kInvalidFile, "firmware image not found (build the firmware first)", launch.kernel);
   std::string log = launch.log_file;
   if (log.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tinynas-qemu-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error(ErrorCode::kIo, "cannot create a temporary directory");
-    impl_->temp_dir = pattern;
-    log = pattern + "/qemu.log";
+    impl_->log_dir.emplace("tinynas-qemu");
+    log = impl_->log_dir->path() + "/qemu.log";
   }
   // The port is free when chosen but another process may take it before QEMU binds it: try a few.
   std::string last_error;

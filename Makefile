@@ -16,9 +16,6 @@ JOBS ?= 2
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release -DTINYNAS_WERROR=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-# Our C/C++ sources (third-party data and build trees excluded).
-FORMAT_DIRS := $(wildcard space profiler search supernet cli tests bench python firmware)
-
 .PHONY: all deps build test demo bench install format clean
 
 all: build
@@ -48,8 +45,7 @@ install: build
 	cmake --install $(BUILD_DIR)
 
 format:
-	find $(FORMAT_DIRS) -path '*/data' -prune -o -type f \
-	  \( -name '*.cpp' -o -name '*.hpp' -o -name '*.c' -o -name '*.h' \) -print | xargs -r clang-format -i
+	bash scripts/check-format.sh --fix
 
 clean:
 	rm -rf $(BUILD_DIR) demo-out

@@ -26,8 +26,8 @@
 
 #include "elf_image.hpp"
 #include "hil_targets.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
-#include "tinynas/profiler/hil_profiler.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace {

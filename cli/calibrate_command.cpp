@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "text_output.hpp"
+#include "tinynas/hil/calibration.hpp"
 #include "tinynas/profiler/board.hpp"
-#include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas::cli {

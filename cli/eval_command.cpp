@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "tinynas/search/subnet_accuracy.hpp"
+#include "tinynas/deploy/subnet_accuracy.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 

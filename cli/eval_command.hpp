@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "tinynas/search/subnet_accuracy.hpp"
+#include "tinynas/deploy/subnet_accuracy.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/supernet/supernet.hpp"
 

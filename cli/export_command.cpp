@@ -6,8 +6,8 @@
 
 #include "eval_command.hpp"
 #include "text_output.hpp"
-#include "tinynas/profiler/model_c_source.hpp"
-#include "tinynas/search/quantized_subnet.hpp"
+#include "tinynas/deploy/model_c_source.hpp"
+#include "tinynas/deploy/quantized_subnet.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"

@@ -9,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "text_output.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
-#include "tinynas/profiler/hil_profiler.hpp"
 #include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
@@ -92,7 +92,7 @@ int run_profile(const ProfileOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);
   ProfileResult result = profiler.profile(graph);
-  result.latency_predicted = predicted_latency(board.name, graph, result.latency);
+  result.latency_predicted = predicted_latency(board.name, graph, result.latency.value, result.latency.unit);
   spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                std::chrono::duration<double>(profiler.startup_time()).count());

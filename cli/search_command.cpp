@@ -15,10 +15,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "tinynas/hil/hil_check.hpp"
 #include "tinynas/search/checkpoint.hpp"
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/search/estimator.hpp"
-#include "tinynas/search/hil_check.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"

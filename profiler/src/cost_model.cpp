@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "buffer_lifetimes.hpp"
 #include "patch_schedule.hpp"
+#include "tinynas/profiler/arena_plan.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -104,8 +104,8 @@ void take_peak(MemoryFigures& f) {
 
 MemoryFigures arena_figures(const Graph& g, bool inplace, bool per_op) {
   MemoryFigures f;
-  detail::ArenaRules rules{inplace, per_op};
-  detail::ArenaResult r = detail::plan_arena(g, g.tensors, 0, static_cast<int>(g.ops.size()) - 1, rules);
+  ArenaRules rules{inplace, per_op};
+  ArenaResult r = plan_arena(g, g.tensors, 0, static_cast<int>(g.ops.size()) - 1, rules);
   f.sram = std::move(r.high_water);
   f.scratch = std::move(r.scratch_bytes);
   take_peak(f);
@@ -116,10 +116,10 @@ MemoryFigures arena_figures(const Graph& g, bool inplace, bool per_op) {
 
 MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches, bool per_op) {
   detail::PatchTiling tiling = detail::compute_patch_tiling(g, split_op, patches);
-  detail::ArenaRules rules{true, per_op};
+  ArenaRules rules{true, per_op};
   const int split_tensor = g.ops[static_cast<std::size_t>(split_op)].output;
-  detail::ArenaResult head = detail::plan_arena(g, tiling.tile_shapes, 0, split_op, rules, split_tensor);
-  detail::ArenaResult tail = detail::plan_arena(g, g.tensors, split_op + 1, static_cast<int>(g.ops.size()) - 1, rules);
+  ArenaResult head = plan_arena(g, tiling.tile_shapes, 0, split_op, rules, split_tensor);
+  ArenaResult tail = plan_arena(g, g.tensors, split_op + 1, static_cast<int>(g.ops.size()) - 1, rules);
   MemoryFigures f;
   f.split_op = split_op;
   f.extra_macs = tiling.extra_macs;

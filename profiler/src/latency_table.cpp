@@ -1,6 +1,5 @@
 #include "tinynas/profiler/latency_table.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -9,12 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "json_util.hpp"
-#include "tinynas/profiler/cost_model.hpp"
-#include "tinynas/space/arch.hpp"
 #include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/space/net_spec.hpp"
-#include "tinynas/space/search_space.hpp"
 
 namespace tinynas {
 
@@ -240,16 +235,16 @@ std::optional<LatencyTable> LatencyTable::load_for_board(const std::string& boar
   return load(path);
 }
 
-std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph,
-                                                  const MeasuredLatency& measured) {
+std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph, double measured,
+                                                  const std::string& unit) {
   try {
     const std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
-    if (!table || table->unit != measured.unit || !(measured.value > 0)) return std::nullopt;
+    if (!table || table->unit != unit || !(measured > 0)) return std::nullopt;
     const LatencyTable::Prediction p = table->predict(graph);
     PredictedLatency predicted;
     predicted.value = p.ticks;
     predicted.table = LatencyTable::default_path(board);
-    predicted.error_pct = 100.0 * (p.ticks - measured.value) / measured.value;
+    predicted.error_pct = 100.0 * (p.ticks - measured) / measured;
     predicted.ops_from_table = p.from_table;
     predicted.ops_from_fit = p.from_fit;
     return predicted;
@@ -257,80 +252,6 @@ std::optional<PredictedLatency> predicted_latency(const std::string& board, cons
     spdlog::warn("board {}: no latency prediction: {}", board, e.what());
     return std::nullopt;
   }
-}
-
-CalibrationReport calibrate(const Board& board, const CalibrationOptions& options) {
-  if (options.subnets < 2 || options.holdout < 1 || options.holdout >= options.subnets)
-    throw Error(ErrorCode::kInvalidArgument,
-                "calibration needs at least 2 subnets and 1 to " + std::to_string(options.subnets - 1) + " held out");
-  const auto t0 = std::chrono::steady_clock::now();
-  const SearchSpace space = SearchSpace::load(options.space);
-  HilProfiler profiler(board, options.profile);
-  Rng rng(options.seed);
-  CostOptions cost;
-  cost.schedule = Schedule::kInplaceDw;
-  cost.per_layer = false;
-
-  struct Sample {
-    std::string id;
-    Graph graph;
-    ProfileResult result;
-  };
-  std::vector<Sample> samples;
-  const int max_tries = options.subnets * 50;
-  for (int tries = 0; static_cast<int>(samples.size()) < options.subnets; ++tries) {
-    if (tries >= max_tries)
-      throw Error(ErrorCode::kInfeasible, "only " + std::to_string(samples.size()) + " of " +
-                                              std::to_string(max_tries) + " subnets of space " + space.name + " fit " +
-                                              board.name);
-    const Arch arch = sample_arch(space, rng);
-    Graph g = lower_to_graph(lower_to_net(space, arch));
-    const CostReport r = analyze(g, board, cost);
-    if (!r.fits) continue;
-    bool seen = false;
-    for (const Sample& s : samples) seen = seen || s.id == arch.id();
-    if (seen) continue;
-    Sample s{arch.id(), std::move(g), {}};
-    s.result = profiler.profile(s.graph);
-    samples.push_back(std::move(s));
-    if (options.progress) options.progress(static_cast<int>(samples.size()), options.subnets);
-  }
-
-  CalibrationReport report;
-  LatencyTable& table = report.table;
-  table.board = board.name;
-  table.space = space.name;
-  table.clock_hz = board.clock_hz;
-  table.unit = samples.front().result.latency.unit;
-  table.source = latency_source_name(samples.front().result.latency.source);
-  table.ticks_per_instruction = samples.front().result.ticks_per_instruction;
-  const std::size_t fit_count = samples.size() - static_cast<std::size_t>(options.holdout);
-  std::vector<OpMeasurement> measurements;
-  for (std::size_t i = 0; i < fit_count; ++i)
-    for (int o = 0; o < static_cast<int>(samples[i].graph.ops.size()); ++o) {
-      OpMeasurement m = describe_op(samples[i].graph, o);
-      m.ticks = static_cast<double>(samples[i].result.layers[static_cast<std::size_t>(o)].ticks);
-      measurements.push_back(std::move(m));
-    }
-  report.layers_measured = static_cast<int>(measurements.size());
-  fit_latency_table(table, measurements);
-  double sum = 0, worst = 0;
-  for (std::size_t i = fit_count; i < samples.size(); ++i) {
-    const LatencyTable::Prediction p = table.predict(samples[i].graph);
-    HeldOutError h;
-    h.arch_id = samples[i].id;
-    h.measured = samples[i].result.latency.value;
-    h.predicted = p.ticks;
-    h.error_pct = 100.0 * (h.predicted - h.measured) / h.measured;
-    h.table_coverage = static_cast<double>(p.from_table) / (p.from_table + p.from_fit);
-    sum += std::fabs(h.error_pct);
-    worst = std::max(worst, std::fabs(h.error_pct));
-    table.holdout.push_back(std::move(h));
-  }
-  table.holdout_mean_abs_error_pct = sum / options.holdout;
-  table.holdout_max_abs_error_pct = worst;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return report;
 }
 
 } // namespace tinynas

@@ -7,9 +7,9 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "tinynas/profiler/hil_profiler.hpp"
-#include "tinynas/profiler/latency_table.hpp"
-#include "tinynas/search/subnet_accuracy.hpp"
+#include "tinynas/deploy/subnet_accuracy.hpp"
+#include "tinynas/hil/calibration.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/trainer.hpp"

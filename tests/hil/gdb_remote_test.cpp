@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
-#include "tinynas/profiler/gdb_remote.hpp"
+#include "tinynas/hil/gdb_remote.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {

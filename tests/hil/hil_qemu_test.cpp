@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "hil_test_support.hpp"
+#include "tinynas/deploy/model_blob.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/cost_model.hpp"
-#include "tinynas/profiler/hil_profiler.hpp"
-#include "tinynas/profiler/model_blob.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -35,7 +35,7 @@ protected:
 
 TEST_P(HilQemu, SmallNetBitExactAndWithinPrediction) {
   const Board board = Board::load(GetParam());
-  const Graph g = lower_to_graph(hil_test::small_net());
+  const Graph g = lower_to_graph(test::small_net());
   HilProfiler profiler(board);
   const ProfileResult r = profiler.profile(g);
   EXPECT_TRUE(r.bit_exact);
@@ -98,13 +98,13 @@ TEST_P(HilQemu, RandomFashionMnistSubnetsBitExact) {
 TEST_P(HilQemu, PureCImageIsBitExactToo) {
   ProfileOptions o;
   o.pure_c = true;
-  const ProfileResult r = profile_model(lower_to_graph(hil_test::small_net()), Board::load(GetParam()), o);
+  const ProfileResult r = profile_model(lower_to_graph(test::small_net()), Board::load(GetParam()), o);
   EXPECT_TRUE(r.bit_exact);
   EXPECT_NE(r.firmware.find("-purec.elf"), std::string::npos);
 }
 
 TEST_P(HilQemu, CountsRepeatAcrossQemuProcesses) {
-  const Graph g = lower_to_graph(hil_test::small_net());
+  const Graph g = lower_to_graph(test::small_net());
   const ProfileResult a = profile_model(g, Board::load(GetParam()));
   const ProfileResult b = profile_model(g, Board::load(GetParam()));
   EXPECT_EQ(a.run_ticks, b.run_ticks);
@@ -130,7 +130,7 @@ TEST_P(HilFirmware, CorruptBlobsAreRefusedAndTheFirmwareKeepsWorking) {
   EXPECT_EQ(s.command(TN_HIL_CMD_RUN, 0xA5, milliseconds(2000)).status, TN_ERR_NO_MODEL);
   EXPECT_EQ(s.command(77, 0, milliseconds(2000)).status, TN_ERR_COMMAND);
 
-  const Graph g = lower_to_graph(hil_test::small_net());
+  const Graph g = lower_to_graph(test::small_net());
   const RandomInt8Model m = random_int8_model(g, 3);
   const ModelBlob blob = write_model_blob(g, m.model);
   struct Corruption {
@@ -178,7 +178,7 @@ protected:
     o.run_timeout = std::chrono::milliseconds(1200);
     return o;
   }
-  Graph graph() { return lower_to_graph(hil_test::small_net()); }
+  Graph graph() { return lower_to_graph(test::small_net()); }
 };
 
 TEST_P(HilFaults, HangOnceThenRecoverAfterRelaunch) {
@@ -277,20 +277,20 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
       for (TensorShape in : {TensorShape{7, 9, 5}, TensorShape{8, 8, 16}, TensorShape{3, 4, 3}})
         cases.emplace_back("depthwise k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
                                std::to_string(in.h) + "x" + std::to_string(in.w) + "x" + std::to_string(in.c),
-                           hil_test::one_op(OpType::kDepthwiseConv, in, in.c, k, stride, true));
+                           test::one_op(OpType::kDepthwiseConv, in, in.c, k, stride, true));
   for (int cin : {3, 5, 8, 19})
     for (int cout : {1, 3, 8}) {
       cases.emplace_back("pointwise " + std::to_string(cin) + "->" + std::to_string(cout),
-                         hil_test::one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
+                         test::one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
       cases.emplace_back("conv3x3s2 " + std::to_string(cin) + "->" + std::to_string(cout),
-                         hil_test::one_op(OpType::kConv, {7, 6, cin}, cout, 3, 2, true));
+                         test::one_op(OpType::kConv, {7, 6, cin}, cout, 3, 2, true));
     }
   // the widened matrix products: 2-pixel blocks and the odd last pixel (15 pixels), rows in blocks of 4, 2 and
   // 1 (every remainder of out_c / 4), input channels with and without a remainder of n / 4
   for (int cin : {4, 19, 48})
     for (int cout : {5, 6, 7})
       cases.emplace_back("pointwise " + std::to_string(cin) + "->" + std::to_string(cout),
-                         hil_test::one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
+                         test::one_op(OpType::kPointwiseConv, {3, 5, cin}, cout, 1, 1, false));
   // the one-channel stem (tn_conv_1ch_s8): odd kernels, stride 1 and 2, odd sizes, channels not a multiple of 4
   for (int k : {3, 5, 7})
     for (int stride : {1, 2})
@@ -298,11 +298,11 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
         for (int cout : {5, 8, 16, 19})
           cases.emplace_back("conv1ch k" + std::to_string(k) + " s" + std::to_string(stride) + " " +
                                  std::to_string(in.h) + "x" + std::to_string(in.w) + " ->" + std::to_string(cout),
-                             hil_test::one_op(OpType::kConv, in, cout, k, stride, true));
+                             test::one_op(OpType::kConv, in, cout, k, stride, true));
   for (int n : {4, 5, 16, 37})
     for (int m : {1, 3, 5, 6, 7, 10})
       cases.emplace_back("fc " + std::to_string(n) + "->" + std::to_string(m),
-                         hil_test::one_op(OpType::kFullyConnected, {1, 1, n}, m, 1, 1, false));
+                         test::one_op(OpType::kFullyConnected, {1, 1, n}, m, 1, 1, false));
   ProfileOptions o;
   o.runs = 2;
   HilProfiler profiler(Board::load(GetParam()), o);

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "hil_test_support.hpp"
-#include "tinynas/search/hil_check.hpp"
+#include "tinynas/hil/hil_check.hpp"
 #include "tinynas/search/macs_estimator.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/units.hpp"

@@ -8,7 +8,7 @@
 
 #include "fake_server.hpp"
 #include "hil_test_support.hpp"
-#include "tinynas/profiler/openocd.hpp"
+#include "tinynas/hil/openocd.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "buffer_lifetimes.hpp" // private: tested directly
+#include "tinynas/profiler/arena_plan.hpp" // private: tested directly
 #include "tinynas/profiler/memory_planner.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/graph.hpp"
@@ -90,7 +90,7 @@ TEST(MemoryPlanner, RandomMcunetSubnetsGetValidPlans) {
   for (int i = 0; i < 40; ++i) {
     Graph g = lower_to_graph(lower_to_net(space, sample_arch(space, rng)));
     for (bool inplace : {false, true}) {
-      detail::ArenaResult r = detail::plan_arena(g, g.tensors, 0, static_cast<int>(g.ops.size()) - 1, {inplace});
+      ArenaResult r = plan_arena(g, g.tensors, 0, static_cast<int>(g.ops.size()) - 1, {inplace});
       std::string why;
       ASSERT_TRUE(plan_is_valid(r.buffers, r.plan, &why)) << why;
       std::int64_t live_max = 0;

@@ -13,7 +13,7 @@
 #include "eval_command.hpp"
 #include "export_command.hpp"
 #include "supernet_test_support.hpp"
-#include "tinynas/profiler/model_blob.hpp"
+#include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/trainer.hpp"
 #include "train_command.hpp"

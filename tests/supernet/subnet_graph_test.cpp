@@ -8,7 +8,7 @@
 
 #include "batch_builder.hpp"
 #include "supernet_test_support.hpp"
-#include "tinynas/profiler/quantize.hpp"
+#include "tinynas/deploy/quantize.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/subnet_graph.hpp"

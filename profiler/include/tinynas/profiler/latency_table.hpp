@@ -6,24 +6,22 @@
 // one per op kind ("depthwise:k=7,s=2", "pointwise", ...; kernel and stride matter for convs), and one per op type
 // for kinds never measured. The channel term carries the per-channel work of depthwise kernels.
 //
-// `tinynas calibrate --board B` builds a table by profiling random subnets on the board, keeps some subnets out of
-// the fit, and stores the predictor's error on those held-out subnets in the table. Default location:
-// <config dir>/latency/<board>.json (configs/latency/ in the source tree), where the search's latency constraint
-// finds it by board name.
+// `tinynas calibrate --board B` (hil/calibration.hpp) builds a table by profiling random subnets on the board, keeps
+// some subnets out of the fit, and stores the predictor's error on those held-out subnets in the table. Default
+// location: <config dir>/latency/<board>.json (configs/latency/ in the source tree), where the search's latency
+// constraint finds it by board name.
 //
 // Units: the table's unit is the profiler's (cycles on a real board, QEMU icount ticks on an emulated one). QEMU
 // ticks count instructions, not cycles; predict_ms() is only defined for cycle tables.
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tinynas/profiler/board.hpp"
-#include "tinynas/profiler/hil_profiler.hpp"
 #include "tinynas/space/graph.hpp"
 
 namespace tinynas {
@@ -97,28 +95,20 @@ void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& me
 // The fallback model's features of op `op` of `graph`: MACs, input + output elements, output channels, and its kind.
 OpMeasurement describe_op(const Graph& graph, int op);
 
-struct CalibrationOptions {
-  std::string space = "fashion_mnist"; // subnets are sampled from this space
-  int subnets = 24;                    // profiled in total
-  int holdout = 8;                     // of which kept out of the fit
-  std::uint64_t seed = 1;
-  ProfileOptions profile; // runs, timeouts, firmware
-  std::function<void(int done, int total)> progress;
+// What the board's calibrated latency table (configs/latency/<board>.json, `tinynas calibrate`) predicts for the
+// model: the number a search's latency budget is checked with, next to the measurement.
+struct PredictedLatency {
+  double value = 0;     // in the measurement's unit (cycles or QEMU ticks)
+  std::string table;    // the table's path
+  double error_pct = 0; // 100 * (predicted - measured) / measured
+  int ops_from_table = 0;
+  int ops_from_fit = 0; // ops whose signature the table lacks: its per-kind least-squares fit
 };
 
-struct CalibrationReport {
-  LatencyTable table;
-  int layers_measured = 0;
-  double seconds = 0;
-};
-
-// What the board's calibrated table (at its default path) predicts for `graph`, next to a measurement of it;
-// nullopt without a table or for a table in another unit. A table that cannot be read is logged and skipped, so a
-// measurement is never lost to it.
-std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph,
-                                                  const MeasuredLatency& measured);
-
-// Throws Error(kInfeasible) if the space has too few subnets that fit the board's firmware.
-CalibrationReport calibrate(const Board& board, const CalibrationOptions& options);
+// What the board's calibrated table (at its default path) predicts for `graph`, next to a measurement of it
+// (`measured` in `unit`: "cycles" or "ticks"); nullopt without a table or for a table in another unit. A table that
+// cannot be read is logged and skipped, so a measurement is never lost to it.
+std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph, double measured,
+                                                  const std::string& unit);
 
 } // namespace tinynas

@@ -1,0 +1,80 @@
+#include "tinynas/deploy/subnet_accuracy.hpp"
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "subnet_quantization.hpp"
+#include "tinynas/deploy/quantized_accuracy.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+namespace {
+
+// Quantises `arch` (subnet_quantization.hpp) and classifies the first `images` images of `split` with the float
+// reference and the int8 model.
+Int8Accuracy measure_int8(const Supernet& supernet, const Arch& arch, SubnetEvaluator& evaluator, const ImageSet& train,
+                          const ImageSet& split, int images, int count, const std::function<void(int, int)>& progress) {
+  const subnet_int8::SubnetQuantization q =
+      subnet_int8::quantize_subnet(supernet, arch, evaluator.recalibrate(arch), train, count);
+  const SubnetGraph& subnet = q.subnet;
+  const std::vector<FloatImage> inputs = network_inputs(supernet, split, 0, images, arch.resolution);
+  const std::vector<int> labels(split.labels.begin(), split.labels.begin() + images);
+  const QuantizedAccuracy a =
+      measure_quantized_accuracy(subnet.graph, subnet.weights, q.model, inputs, labels, progress);
+  Int8Accuracy r;
+  r.accuracy = a.int8_accuracy();
+  r.float_reference_accuracy = a.float_accuracy();
+  r.agreement = a.agreement();
+  r.calibration_images = q.calibration_images;
+  return r;
+}
+
+} // namespace
+
+SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const Arch& arch,
+                                        const SubnetAccuracyOptions& options) {
+  if (options.split != "val" && options.split != "test")
+    throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
+  if (options.int8) subnet_int8::check_calibration_images(options.calibration_images);
+  const Supernet supernet = Supernet::load(supernet_path);
+  supernet.validate(arch);
+  const DatasetSplits data =
+      subnet_int8::load_training_dataset(supernet_path, options.data_dir, options.split == "test");
+  const ImageSet& split = options.split == "test" ? data.test : data.val;
+
+  EvaluatorOptions eo;
+  eo.seed = options.seed;
+  eo.max_images = options.limit;
+  SubnetEvaluator evaluator(supernet, data.train, split, eo);
+  SubnetAccuracy r;
+  r.arch_id = arch.id();
+  r.supernet = supernet_path;
+  r.split = options.split;
+  r.accuracy = evaluator.evaluate(arch);
+  r.images = evaluator.evaluation_images();
+  r.bn_calibration_images = eo.calibration_batches * eo.calibration_batch_size;
+  if (options.int8) {
+    r.has_int8 = true;
+    r.int8 = measure_int8(supernet, arch, evaluator, data.train, split, r.images, options.calibration_images,
+                          options.int8_progress);
+  }
+  return r;
+}
+
+std::string SubnetAccuracy::to_json(int indent) const {
+  nlohmann::json j = {{"accuracy", accuracy}, {"split", split},       {"images", images},
+                      {"arch", arch_id},      {"supernet", supernet}, {"calibration_images", bn_calibration_images}};
+  if (has_int8)
+    j["int8"] = {{"accuracy", int8.accuracy},
+                 {"float_reference_accuracy", int8.float_reference_accuracy},
+                 {"accuracy_drop_points", 100 * (accuracy - int8.accuracy)},
+                 {"agreement", int8.agreement},
+                 {"images", images},
+                 {"calibration_images", int8.calibration_images},
+                 {"runtime", "host build of the firmware's int8 runtime (bit-exact with the boards)"}};
+  return j.dump(indent);
+}
+
+} // namespace tinynas

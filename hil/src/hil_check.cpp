@@ -1,0 +1,104 @@
+#include "tinynas/hil/hil_check.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tinynas/space/atomic_file.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/net_spec.hpp"
+
+namespace tinynas {
+
+namespace {
+
+// Real boards: their cycles at their clock. QEMU stands in for the search's board: its instructions
+// at that board's clock, one per cycle (the convention of the latency estimates of emulated boards).
+double measured_milliseconds(const ProfileResult& p, const Board& search_board) {
+  if (p.latency_ms > 0) return p.latency_ms;
+  return p.instructions / search_board.clock_hz * 1e3;
+}
+
+} // namespace
+
+HilCheckResult check_finalists_on_board(const SearchResult& result, const HilCheckOptions& options) {
+  if (options.top_k < 1)
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--hil-top: must be at least 1, found {}", options.top_k));
+  const std::vector<Evaluation>& history = result.evolution.history;
+  std::vector<std::size_t> order(history.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Highest score first; earlier evaluation on ties, as the search's own best.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return history[a].score > history[b].score; });
+  order.resize(std::min(order.size(), static_cast<std::size_t>(options.top_k)));
+
+  HilCheckResult out;
+  out.board = options.board.name;
+  out.emulated = options.board.emulated;
+  const auto& budget = result.config.constraints.latency_ms;
+  HilProfiler profiler(options.board, options.profile); // one QEMU or board link for all finalists
+  for (std::size_t index : order) {
+    const Evaluation& e = history[index];
+    Graph graph = lower_to_graph(lower_to_net(result.config.space, e.arch));
+    ProfileResult p = profiler.profile(graph);
+    HilCandidate c;
+    c.id = e.id;
+    c.arch = e.arch;
+    c.score = e.score;
+    c.estimated_ms = e.cost.latency_ms;
+    c.measured_ms = measured_milliseconds(p, result.config.constraints.board);
+    c.measured = p.latency;
+    c.instructions = p.instructions;
+    c.peak_sram_bytes_measured = p.peak_sram_bytes_measured;
+    c.peak_sram_bytes_predicted = p.peak_sram_bytes_predicted;
+    c.bit_exact = p.bit_exact;
+    c.fits_latency = !budget || c.measured_ms <= *budget;
+    spdlog::info("hil {}: {} measured {:.1f} ms (estimated {:.1f} ms), SRAM {} B (predicted {} B){}", out.board, c.id,
+                 c.measured_ms, c.estimated_ms, c.peak_sram_bytes_measured, c.peak_sram_bytes_predicted,
+                 c.bit_exact ? "" : ", NOT bit-exact");
+    if (out.best < 0 && c.fits_latency) out.best = static_cast<int>(out.candidates.size());
+    out.candidates.push_back(std::move(c));
+  }
+  return out;
+}
+
+void write_hil_files(const std::string& dir, const HilCheckResult& hil, const SearchResult& result) {
+  files::write_file_atomic(dir + "/hil.json", hil.to_json(result.config.constraints) + "\n");
+  if (hil.best >= 0)
+    files::write_file_atomic(
+        dir + "/best_hil.json",
+        arch_to_json(hil.candidates[static_cast<std::size_t>(hil.best)].arch, result.config.space) + "\n");
+}
+
+std::string HilCheckResult::to_json(const Constraints& constraints, int indent) const {
+  using nlohmann::json;
+  json j;
+  j["board"] = board;
+  j["emulated"] = emulated;
+  j["measured_ms_meaning"] = emulated ? "QEMU instructions at the search board's clock (" + constraints.board.name +
+                                            "), one per cycle: comparable with the estimate, not a real latency"
+                                      : "cycles at the measured board's clock";
+  j["latency_budget_ms"] = constraints.latency_ms ? json(*constraints.latency_ms) : json(nullptr);
+  j["best"] = best >= 0 ? json(candidates[static_cast<std::size_t>(best)].id) : json(nullptr);
+  j["candidates"] = json::array();
+  for (const HilCandidate& c : candidates) {
+    j["candidates"].push_back(
+        {{"id", c.id},
+         {"score", c.score},
+         {"estimated_ms", c.estimated_ms},
+         {"measured_ms", c.measured_ms},
+         {"latency",
+          {{"value", c.measured.value}, {"unit", c.measured.unit}, {"source", latency_source_name(c.measured.source)}}},
+         {"instructions", c.instructions},
+         {"peak_sram_bytes_measured", c.peak_sram_bytes_measured},
+         {"peak_sram_bytes_predicted", c.peak_sram_bytes_predicted},
+         {"bit_exact", c.bit_exact},
+         {"fits_latency", c.fits_latency}});
+  }
+  return j.dump(indent);
+}
+
+} // namespace tinynas

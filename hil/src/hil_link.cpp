@@ -1,0 +1,138 @@
+#include "hil_link.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "tinynas/hil/openocd.hpp"
+#include "tinynas/hil/qemu_board.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas::detail {
+
+namespace {
+
+class QemuLink final : public TargetLink {
+public:
+  QemuLink(const HilTarget& target, const ElfImage& image, const LinkOptions& options)
+      : target_(target), image_(image), options_(options) {}
+
+  void start() override {
+    stop();
+    QemuLaunch launch;
+    launch.machine = options_.qemu_machine.empty() ? target_.qemu_machine : options_.qemu_machine;
+    launch.kernel = options_.firmware;
+    launch.icount_shift = options_.icount_shift;
+    launch.plugin = options_.plugin;
+    launch.plugin_args = options_.plugin_args;
+    qemu_ = std::make_unique<QemuMachine>(launch);
+    session_ =
+        std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + target_.board + " (QEMU " + launch.machine + ")");
+    session_->boot(options_.boot_timeout);
+  }
+
+  void stop() override {
+    session_.reset();
+    qemu_.reset();
+  }
+  bool started() const override { return session_ != nullptr; }
+  HilSession& session() override { return *session_; }
+
+  // QEMU lets the debugger write flash (debug accesses go to ROM too), so the blob goes straight through the gdbstub.
+  void write_blob(const std::vector<std::uint8_t>& blob) override {
+    session_->gdb().write_memory(session_->identity().blob_addr, blob);
+  }
+  int process_id() const override { return qemu_ ? qemu_pid() : -1; }
+
+private:
+  int qemu_pid() const;
+
+  const HilTarget& target_;
+  const ElfImage& image_;
+  LinkOptions options_;
+  std::unique_ptr<QemuMachine> qemu_;
+  std::unique_ptr<HilSession> session_;
+};
+
+int QemuLink::qemu_pid() const { return qemu_->process_id(); }
+
+class OpenOcdLink final : public TargetLink {
+public:
+  OpenOcdLink(const HilTarget& target, const ElfImage& image, const LinkOptions& options)
+      : target_(target), image_(image), options_(options) {}
+
+  void start() override {
+    stop();
+    OpenOcdLaunch launch;
+    launch.board = target_.board;
+    launch.config = target_.openocd_config;
+    server_ = std::make_unique<OpenOcdServer>(launch);
+    if (!programmed_) {
+      server_->tcl().program(options_.firmware);
+      programmed_ = true;
+    }
+    attach_and_boot();
+  }
+
+  void stop() override {
+    session_.reset();
+    if (gdb_) gdb_->close();
+    gdb_.reset();
+    server_.reset();
+  }
+  bool started() const override { return session_ != nullptr; }
+  HilSession& session() override { return *session_; }
+
+  // Flash is written by OpenOCD's flash driver, which needs the core halted and reset afterwards: detach GDB,
+  // program over Tcl, then reset and boot to the ready hook again.
+  void write_blob(const std::vector<std::uint8_t>& blob) override {
+    const std::uint32_t address = session_->identity().blob_addr;
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("tinynas-blob-" + std::to_string(::getpid()) + ".bin")).string();
+    {
+      std::ofstream out(path, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
+      if (!out) throw Error(ErrorCode::kIo, "cannot write " + path);
+    }
+    session_.reset();
+    gdb_->close();
+    gdb_.reset();
+    try {
+      server_->tcl().write_flash(path, address);
+    } catch (...) {
+      std::filesystem::remove(path);
+      throw;
+    }
+    std::filesystem::remove(path);
+    attach_and_boot();
+  }
+
+private:
+  void attach_and_boot() {
+    server_->tcl().reset_halt();
+    gdb_ = std::make_unique<GdbRemote>();
+    gdb_->connect("127.0.0.1", server_->gdb_port(), std::chrono::milliseconds(5000));
+    session_ = std::make_unique<HilSession>(*gdb_, image_, "board " + target_.board);
+    session_->boot(options_.boot_timeout);
+  }
+
+  const HilTarget& target_;
+  const ElfImage& image_;
+  LinkOptions options_;
+  bool programmed_ = false;
+  std::unique_ptr<OpenOcdServer> server_;
+  std::unique_ptr<GdbRemote> gdb_;
+  std::unique_ptr<HilSession> session_;
+};
+
+} // namespace
+
+std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image,
+                                             const LinkOptions& options) {
+  if (target.emulated()) return std::make_unique<QemuLink>(target, image, options);
+  return std::make_unique<OpenOcdLink>(target, image, options);
+}
+
+} // namespace tinynas::detail

@@ -1,0 +1,251 @@
+#include "tinynas/hil/hil_profiler.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "elf_image.hpp"
+#include "hil_link.hpp"
+#include "hil_targets.hpp"
+#include "tinynas/deploy/model_blob.hpp"
+#include "tinynas/profiler/cost_model.hpp"
+#include "tinynas/profiler/latency_table.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+const char* latency_source_name(LatencySource source) {
+  switch (source) {
+  case LatencySource::kDwtCycles: return "dwt-cycles";
+  case LatencySource::kQemuIcountTicks: return "qemu-icount-ticks";
+  case LatencySource::kSystickCycles: return "systick-cycles";
+  }
+  return "unknown";
+}
+
+std::string ProfileResult::to_json(int indent) const {
+  using nlohmann::json;
+  json j;
+  j["board"] = board;
+  j["firmware"] = firmware;
+  json lat = {{"value", latency.value}, {"unit", latency.unit}, {"source", latency_source_name(latency.source)}};
+  if (latency.source == LatencySource::kQemuIcountTicks) {
+    lat["instructions"] = instructions;
+    lat["ticks_per_instruction"] = ticks_per_instruction;
+    lat["note"] = "QEMU -icount ticks: deterministic instruction counts, not cycles; no time in ms exists under QEMU";
+  } else {
+    lat["ms"] = latency_ms;
+  }
+  j["latency"] = lat;
+  j["runs"] = run_ticks;
+  j["runs_identical"] = runs_identical;
+  j["peak_sram_bytes_measured"] = peak_sram_bytes_measured;
+  j["peak_sram_bytes_predicted"] = peak_sram_bytes_predicted;
+  j["stack_bytes_measured"] = stack_bytes_measured;
+  j["flash_bytes"] = flash_bytes;
+  j["flash_bytes_predicted"] = flash_bytes_predicted;
+  j["model_blob_bytes"] = model_blob_bytes;
+  j["bit_exact"] = bit_exact;
+  j["latency_predicted"] = nullptr;
+  if (latency_predicted)
+    j["latency_predicted"] = {{"value", latency_predicted->value},
+                              {"unit", latency.unit},
+                              {"source", "latency-table"},
+                              {"table", latency_predicted->table},
+                              {"error_pct", latency_predicted->error_pct},
+                              {"ops_from_table", latency_predicted->ops_from_table},
+                              {"ops_from_fit", latency_predicted->ops_from_fit}};
+  json layer_list = json::array();
+  for (const LayerTiming& l : layers)
+    layer_list.push_back({{"op", l.op},
+                          {"name", l.name},
+                          {"type", l.type},
+                          {"signature", l.signature},
+                          {"ticks", l.ticks},
+                          {"macs", l.macs}});
+  j["layers"] = layer_list;
+  return j.dump(indent);
+}
+
+namespace {
+
+template <typename T>
+T median(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+} // namespace
+
+struct HilProfiler::Impl {
+  Board board;
+  ProfileOptions options;
+  const detail::HilTarget* target = nullptr;
+  std::string firmware;
+  std::unique_ptr<detail::ElfImage> image;
+  std::unique_ptr<detail::TargetLink> link;
+  std::chrono::milliseconds startup{0};
+
+  void ensure_started(int attempt) {
+    if (link->started()) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    link->start();
+    startup += std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    if (options.after_boot) {
+      HilFaultContext ctx{link->session().gdb(), [this](const std::string& s) { return image->symbol(s); }, attempt,
+                          link->process_id()};
+      options.after_boot(ctx);
+    }
+  }
+};
+
+HilProfiler::HilProfiler(const Board& board, ProfileOptions options) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.board = board;
+  s.options = std::move(options);
+  s.target = &detail::hil_target(board.name);
+  s.firmware =
+      s.options.firmware.empty() ? detail::firmware_image_path(*s.target, s.options.pure_c) : s.options.firmware;
+  s.image = std::make_unique<detail::ElfImage>(detail::ElfImage::load(s.firmware));
+  detail::LinkOptions lo;
+  lo.firmware = s.firmware;
+  lo.icount_shift = s.options.icount_shift >= 0 ? s.options.icount_shift : s.target->icount_shift;
+  lo.boot_timeout = s.options.boot_timeout;
+  lo.qemu_machine = s.options.qemu_machine;
+  lo.plugin = s.options.qemu_plugin;
+  lo.plugin_args = s.options.qemu_plugin_args;
+  s.link = detail::make_target_link(*s.target, *s.image, lo);
+}
+
+HilProfiler::~HilProfiler() = default;
+
+const std::string& HilProfiler::firmware_path() const { return impl_->firmware; }
+std::chrono::milliseconds HilProfiler::startup_time() const { return impl_->startup; }
+
+ProfileResult HilProfiler::profile(const Graph& graph) {
+  const RandomInt8Model r = random_int8_model(graph, impl_->options.seed);
+  return profile(graph, r.model, r.input);
+}
+
+ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,
+                                   const std::vector<std::int8_t>& input) {
+  Impl& s = *impl_;
+  CostOptions cost_options;
+  cost_options.schedule = Schedule::kInplaceDw;
+  const CostReport predicted = analyze(graph, s.board, cost_options);
+  const ModelBlob blob = write_model_blob(graph, model);
+  if (blob.arena_bytes != predicted.peak_sram_bytes)
+    throw Error(ErrorCode::kInternal, "the blob's arena (" + std::to_string(blob.arena_bytes) +
+                                          " B) differs from the cost model's inplace-dw peak (" +
+                                          std::to_string(predicted.peak_sram_bytes) + " B)");
+  const HostRunResult reference = run_blob_on_host(blob.bytes, input);
+  const int runs = std::max(2, s.options.runs);
+
+  std::string last_failure;
+  for (int attempt = 0; attempt <= s.options.retries; ++attempt) {
+    try {
+      s.ensure_started(attempt);
+      detail::HilSession& session = s.link->session();
+      const tn_hil_mailbox& id = session.identity();
+      if (blob.bytes.size() > id.blob_capacity)
+        throw Error(ErrorCode::kInvalidArgument,
+                    "board " + s.board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
+                        " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
+      if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
+        throw Error(ErrorCode::kInvalidArgument, "board " + s.board.name + ": the model needs a " +
+                                                     std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
+                                                     std::to_string(id.arena_capacity) + " B");
+      s.link->write_blob(blob.bytes);
+      const tn_hil_mailbox loaded = s.link->session().load(std::chrono::milliseconds(10000));
+      if (loaded.status != 0)
+        throw Error(ErrorCode::kInvalidArgument,
+                    "board " + s.board.name + " refused the model blob: " + firmware_status_name(loaded.status) +
+                        (loaded.failed_op != 0xFFFFFFFFu ? " (op " + std::to_string(loaded.failed_op) + ")" : ""));
+      std::vector<detail::RunMeasurement> measured;
+      for (int r = 0; r < runs; ++r) {
+        // alternate paint bytes: a byte the run writes equals at most one of them
+        detail::RunMeasurement m =
+            s.link->session().run(loaded, input, r % 2 == 0 ? 0xA5 : 0x5A, s.options.run_timeout);
+        if (m.status != 0)
+          throw Error(ErrorCode::kInternal, "board " + s.board.name + ": the firmware failed running the model: " +
+                                                firmware_status_name(m.status));
+        measured.push_back(std::move(m));
+      }
+
+      ProfileResult res;
+      res.board = s.board.name;
+      res.firmware = s.firmware;
+      const tn_hil_mailbox& ident = s.link->session().identity();
+      std::vector<std::uint64_t> ticks;
+      res.bit_exact = true;
+      res.runs_identical = true;
+      for (const detail::RunMeasurement& m : measured) {
+        ticks.push_back(m.ticks);
+        res.bit_exact = res.bit_exact && m.output == reference.output && m.output_crc == reference.output_crc;
+        res.runs_identical = res.runs_identical && m.ticks == measured[0].ticks && m.output == measured[0].output &&
+                             m.op_ticks == measured[0].op_ticks;
+        res.peak_sram_bytes_measured = std::max<std::int64_t>(res.peak_sram_bytes_measured, m.arena_used);
+        res.stack_bytes_measured = std::max<std::int64_t>(res.stack_bytes_measured, m.stack_used);
+      }
+      res.run_ticks = ticks;
+      const std::uint64_t t = median(ticks);
+      res.latency.value = static_cast<double>(t);
+      if (ident.timer_source == TN_HIL_TIMER_DWT) {
+        res.latency.source = LatencySource::kDwtCycles;
+        res.latency.unit = "cycles";
+      } else if (s.target->emulated()) {
+        res.latency.source = LatencySource::kQemuIcountTicks;
+        res.latency.unit = "ticks";
+        const int shift = s.options.icount_shift >= 0 ? s.options.icount_shift : s.target->icount_shift;
+        res.ticks_per_instruction = std::ldexp(1.0, shift) * ident.core_clock_hz / 1e9;
+        res.instructions = static_cast<double>(t) / res.ticks_per_instruction;
+      } else {
+        res.latency.source = LatencySource::kSystickCycles;
+        res.latency.unit = "cycles";
+      }
+      if (res.latency.source != LatencySource::kQemuIcountTicks)
+        res.latency_ms = static_cast<double>(t) / s.board.clock_hz * 1e3;
+      res.peak_sram_bytes_predicted = predicted.peak_sram_bytes;
+      res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
+      res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
+      res.flash_bytes_predicted = predicted.flash_bytes;
+      for (std::size_t o = 0; o < graph.ops.size(); ++o) {
+        LayerTiming l;
+        l.op = static_cast<int>(o);
+        l.name = graph.op_name(l.op);
+        l.type = op_type_name(graph.ops[o].type);
+        l.signature = op_signature(graph, l.op);
+        std::vector<std::uint64_t> per_run;
+        for (const detail::RunMeasurement& m : measured)
+          if (o < m.op_ticks.size()) per_run.push_back(m.op_ticks[o]);
+        l.ticks = per_run.empty() ? 0 : median(per_run);
+        l.macs = graph.ops[o].macs(graph.tensors);
+        res.layers.push_back(std::move(l));
+      }
+      return res;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kIo && e.code() != ErrorCode::kDevice) throw;
+      // link errors name the socket; say which board it was
+      last_failure = e.message().find("board " + s.board.name) == std::string::npos
+                         ? "board " + s.board.name + ": " + e.message()
+                         : e.message();
+      s.link->stop();
+      if (attempt < s.options.retries)
+        spdlog::warn("{}; relaunching and retrying ({} of {})", last_failure, attempt + 1, s.options.retries);
+    }
+  }
+  const int attempts = s.options.retries + 1;
+  throw Error(ErrorCode::kDevice, "board " + s.board.name + ": giving up after " + std::to_string(attempts) +
+                                      (attempts == 1 ? " attempt" : " attempts") + "; last failure: " + last_failure);
+}
+
+ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options) {
+  HilProfiler profiler(board, options);
+  ProfileResult result = profiler.profile(graph);
+  result.latency_predicted = predicted_latency(board.name, graph, result.latency.value, result.latency.unit);
+  return result;
+}
+
+} // namespace tinynas

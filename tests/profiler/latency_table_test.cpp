@@ -1,0 +1,164 @@
+// The latency lookup table: least-squares fallback fits recover known coefficients, lookups by signature win
+// over the fit, the JSON form round-trips, and instruction-count (QEMU) tables refuse to give milliseconds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "../test_networks.hpp"
+#include "../test_support.hpp"
+#include "tinynas/profiler/latency_table.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+namespace {
+
+TEST(LatencyTable, FallbackFitRecoversLinearCosts) {
+  std::vector<OpMeasurement> ms;
+  for (int i = 1; i <= 12; ++i) {
+    OpMeasurement m;
+    m.type = "pointwise";
+    m.signature = "pointwise:" + std::to_string(i);
+    m.macs = 1000 * i * i;
+    m.elements = 300 * i + 7 * (i % 3);
+    m.channels = 8 * (i % 4) + i;
+    m.ticks = 1.5 * static_cast<double>(m.macs) + 4.0 * static_cast<double>(m.elements) +
+              20.0 * static_cast<double>(m.channels) + 250.0;
+    ms.push_back(m);
+  }
+  LatencyTable t;
+  fit_latency_table(t, ms);
+  ASSERT_EQ(t.fallback.count("pointwise"), 1u);
+  EXPECT_NEAR(t.fallback["pointwise"][0], 1.5, 1e-6);
+  EXPECT_NEAR(t.fallback["pointwise"][1], 4.0, 1e-4);
+  EXPECT_NEAR(t.fallback["pointwise"][2], 20.0, 1e-3);
+  EXPECT_NEAR(t.fallback["pointwise"][3], 250.0, 1e-2);
+  EXPECT_EQ(t.entries.size(), 12u);
+}
+
+TEST(LatencyTable, DuplicateSignaturesAreAveraged) {
+  LatencyTable t;
+  fit_latency_table(t, {{"add:in=4x4x8,out=4x4x8", "add", 0, 256, 8, 100, "add"},
+                        {"add:in=4x4x8,out=4x4x8", "add", 0, 256, 8, 110, "add"}});
+  EXPECT_DOUBLE_EQ(t.entries["add:in=4x4x8,out=4x4x8"].ticks, 105);
+  EXPECT_EQ(t.entries["add:in=4x4x8,out=4x4x8"].samples, 2);
+}
+
+// A cycle table of board `board` at 1 MHz fitted on every op of `g`, op o measured at ticks(o).
+template <typename Ticks>
+LatencyTable table_of(const std::string& board, const Graph& g, Ticks ticks) {
+  LatencyTable t;
+  t.board = board;
+  t.unit = "cycles";
+  t.source = "dwt-cycles";
+  t.clock_hz = 1e6;
+  std::vector<OpMeasurement> ms;
+  for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) {
+    OpMeasurement m = describe_op(g, o);
+    m.ticks = ticks(o);
+    ms.push_back(m);
+  }
+  fit_latency_table(t, ms);
+  return t;
+}
+
+TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
+  const Graph g = lower_to_graph(test::small_net());
+  const LatencyTable t = table_of("test", g, [](int o) { return 1000.0 + o; });
+  const LatencyTable::Prediction p = t.predict(g);
+  EXPECT_EQ(p.from_table, static_cast<int>(g.ops.size()));
+  EXPECT_EQ(p.from_fit, 0);
+  double expected = 0;
+  for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) expected += 1000.0 + o;
+  EXPECT_DOUBLE_EQ(p.ticks, expected);
+  EXPECT_DOUBLE_EQ(t.predict_ms(g), expected / 1e6 * 1e3);
+  // a different resolution: new signatures, estimated by the per-type fits
+  const Graph other = lower_to_graph(test::small_net(16));
+  const LatencyTable::Prediction q = t.predict(other);
+  EXPECT_GT(q.from_fit, 0);
+  EXPECT_GT(q.ticks, 0);
+}
+
+// TINYNAS_CONFIG_DIR pointed at a scratch directory for one test.
+class ConfigDirScope {
+public:
+  explicit ConfigDirScope(const std::string& dir) {
+    if (const char* old = std::getenv("TINYNAS_CONFIG_DIR")) saved_ = old;
+    ::setenv("TINYNAS_CONFIG_DIR", dir.c_str(), 1);
+  }
+  ~ConfigDirScope() {
+    if (saved_.empty()) ::unsetenv("TINYNAS_CONFIG_DIR");
+    else ::setenv("TINYNAS_CONFIG_DIR", saved_.c_str(), 1);
+  }
+
+private:
+  std::string saved_;
+};
+
+TEST(LatencyTable, MeasurementsGetTheBoardTablesPrediction) {
+  const Graph g = lower_to_graph(test::small_net());
+  test::ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "latency");
+  ConfigDirScope scope(dir.path().string());
+  const double measured = 2000.0; // cycles
+  EXPECT_FALSE(predicted_latency("board-a", g, measured, "cycles")) << "no table: no prediction";
+
+  table_of("board-a", g, [](int) { return 100.0; }).save(LatencyTable::default_path("board-a"));
+  const auto p = predicted_latency("board-a", g, measured, "cycles");
+  ASSERT_TRUE(p);
+  const double want = 100.0 * static_cast<double>(g.ops.size());
+  EXPECT_DOUBLE_EQ(p->value, want);
+  EXPECT_DOUBLE_EQ(p->error_pct, 100.0 * (want - 2000.0) / 2000.0);
+  EXPECT_EQ(p->ops_from_table, static_cast<int>(g.ops.size()));
+  EXPECT_EQ(p->table, LatencyTable::default_path("board-a"));
+  // A table in another unit says nothing about this measurement.
+  EXPECT_FALSE(predicted_latency("board-a", g, measured, "ticks"));
+  // A damaged table is skipped (logged), never thrown: the measurement must survive it.
+  dir.write("latency/board-b.json", "{\"format\": \"tinynas-latency-table\", \"unit\": ");
+  EXPECT_FALSE(predicted_latency("board-b", g, measured, "cycles"));
+}
+
+TEST(LatencyTable, JsonRoundTripAndTicksHaveNoMilliseconds) {
+  LatencyTable t;
+  t.board = "qemu-netduinoplus2";
+  t.unit = "ticks";
+  t.source = "qemu-icount-ticks";
+  t.ticks_per_instruction = 1.344;
+  t.space = "fashion_mnist";
+  t.entries["conv:in=28x28x1,out=28x28x8,k=3,s=1"] = {12345.5, 3};
+  t.fallback["conv"] = {4.5, 0.25, 12, 300};
+  t.holdout.push_back({"w1.0-r28-...", 1000, 1050, 5.0, 0.5});
+  t.holdout_mean_abs_error_pct = 5.0;
+  t.holdout_max_abs_error_pct = 5.0;
+  const LatencyTable back = LatencyTable::from_json(t.to_json(), "t.json");
+  EXPECT_EQ(back.board, t.board);
+  EXPECT_EQ(back.unit, "ticks");
+  EXPECT_DOUBLE_EQ(back.entries.at("conv:in=28x28x1,out=28x28x8,k=3,s=1").ticks, 12345.5);
+  EXPECT_EQ(back.fallback.at("conv"), t.fallback.at("conv"));
+  ASSERT_EQ(back.holdout.size(), 1u);
+  EXPECT_DOUBLE_EQ(back.holdout[0].error_pct, 5.0);
+  EXPECT_THROW(back.predict_ms(lower_to_graph(test::small_net())), Error);
+}
+
+TEST(LatencyTable, MalformedFilesNameTheField) {
+  try {
+    LatencyTable::from_json(R"({"format":"tinynas-latency-table","board":"b","unit":"ticks","source":"s",
+                                "entries":{"x":{"samples":1}},"fallback":{}})",
+                            "bad.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.file(), "bad.json");
+    EXPECT_NE(e.field().find("/entries/x"), std::string::npos) << e.field();
+  }
+}
+
+TEST(LatencyTable, SignaturesDistinguishShapesKernelsAndStrides) {
+  const Graph g = lower_to_graph(test::small_net());
+  EXPECT_EQ(op_signature(g, 0), "conv:in=12x12x3,out=6x6x8,k=3,s=2");
+  EXPECT_EQ(op_signature(g, 1), "depthwise:in=6x6x8,out=6x6x8,k=3,s=1");
+}
+
+} // namespace
+} // namespace tinynas

@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "elf_image.hpp"
-#include "hil_targets.hpp"
+#include "firmware_images.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/space/error.hpp"

@@ -38,7 +38,7 @@ int run_calibrate(const CalibrateOptions& options) {
   spdlog::info("calibrating {} on {} subnets of {} ({} held out)", board.name, options.subnets, options.space,
                options.holdout);
   const CalibrationReport report = calibrate(board, co);
-  const std::string path = options.out.empty() ? LatencyTable::default_path(board.name) : options.out;
+  const std::string path = options.out.empty() ? board.latency_table : options.out;
   report.table.save(path);
 
   if (options.json) {

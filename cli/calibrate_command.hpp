@@ -11,7 +11,7 @@ namespace tinynas::cli {
 
 struct CalibrateOptions {
   std::string board;                   // --board (required)
-  std::string out;                     // --out FILE; "" = LatencyTable::default_path(board)
+  std::string out;                     // --out FILE; "" = the board's latency_table (Board)
   std::string space = "fashion_mnist"; // --space: where subnets are sampled
   int subnets = 24;                    // --subnets N: profiled in total
   int holdout = 8;                     // --holdout N: of which kept out of the fit to measure the error

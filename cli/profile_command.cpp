@@ -92,7 +92,7 @@ int run_profile(const ProfileOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);
   ProfileResult result = profiler.profile(graph);
-  result.latency_predicted = predicted_latency(board.name, graph, result.latency.value, result.latency.unit);
+  result.latency_predicted = predicted_latency(board, graph, result.latency.value, result.latency.unit);
   spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                std::chrono::duration<double>(profiler.startup_time()).count());

@@ -1,11 +1,5 @@
 #include "hil_link.hpp"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-
-#include <unistd.h>
-
 #include "tinynas/hil/openocd.hpp"
 #include "tinynas/hil/qemu_board.hpp"
 #include "tinynas/space/error.hpp"
@@ -16,20 +10,19 @@ namespace {
 
 class QemuLink final : public TargetLink {
 public:
-  QemuLink(const HilTarget& target, const ElfImage& image, const LinkOptions& options)
-      : target_(target), image_(image), options_(options) {}
+  QemuLink(std::string board, BoardLink link, const ElfImage& image, const LinkOptions& options)
+      : board_(std::move(board)), link_(std::move(link)), image_(image), options_(options) {}
 
   void start() override {
     stop();
     QemuLaunch launch;
-    launch.machine = options_.qemu_machine.empty() ? target_.qemu_machine : options_.qemu_machine;
+    launch.machine = link_.qemu_machine;
     launch.kernel = options_.firmware;
-    launch.icount_shift = options_.icount_shift;
+    launch.icount_shift = link_.icount_shift;
     launch.plugin = options_.plugin;
     launch.plugin_args = options_.plugin_args;
     qemu_ = std::make_unique<QemuMachine>(launch);
-    session_ =
-        std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + target_.board + " (QEMU " + launch.machine + ")");
+    session_ = std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + board_ + " (QEMU " + launch.machine + ")");
     session_->boot(options_.boot_timeout);
   }
 
@@ -49,7 +42,8 @@ public:
 private:
   int qemu_pid() const;
 
-  const HilTarget& target_;
+  std::string board_;
+  BoardLink link_;
   const ElfImage& image_;
   LinkOptions options_;
   std::unique_ptr<QemuMachine> qemu_;
@@ -60,14 +54,15 @@ int QemuLink::qemu_pid() const { return qemu_->process_id(); }
 
 class OpenOcdLink final : public TargetLink {
 public:
-  OpenOcdLink(const HilTarget& target, const ElfImage& image, const LinkOptions& options)
-      : target_(target), image_(image), options_(options) {}
+  OpenOcdLink(std::string board, BoardLink link, const ElfImage& image, const LinkOptions& options)
+      : board_(std::move(board)), link_(std::move(link)), image_(image), options_(options) {}
 
   void start() override {
     stop();
     OpenOcdLaunch launch;
-    launch.board = target_.board;
-    launch.config = target_.openocd_config;
+    launch.board = board_;
+    launch.scripts = link_.openocd_scripts;
+    launch.probe_serial = link_.probe_serial;
     server_ = std::make_unique<OpenOcdServer>(launch);
     if (!programmed_) {
       server_->tcl().program(options_.firmware);
@@ -89,23 +84,10 @@ public:
   // program over Tcl, then reset and boot to the ready hook again.
   void write_blob(const std::vector<std::uint8_t>& blob) override {
     const std::uint32_t address = session_->identity().blob_addr;
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("tinynas-blob-" + std::to_string(::getpid()) + ".bin")).string();
-    {
-      std::ofstream out(path, std::ios::binary);
-      out.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
-      if (!out) throw Error(ErrorCode::kIo, "cannot write " + path);
-    }
     session_.reset();
     gdb_->close();
     gdb_.reset();
-    try {
-      server_->tcl().write_flash(path, address);
-    } catch (...) {
-      std::filesystem::remove(path);
-      throw;
-    }
-    std::filesystem::remove(path);
+    server_->tcl().write_flash(blob, address);
     attach_and_boot();
   }
 
@@ -114,11 +96,12 @@ private:
     server_->tcl().reset_halt();
     gdb_ = std::make_unique<GdbRemote>();
     gdb_->connect("127.0.0.1", server_->gdb_port(), std::chrono::milliseconds(5000));
-    session_ = std::make_unique<HilSession>(*gdb_, image_, "board " + target_.board);
+    session_ = std::make_unique<HilSession>(*gdb_, image_, "board " + board_);
     session_->boot(options_.boot_timeout);
   }
 
-  const HilTarget& target_;
+  std::string board_;
+  BoardLink link_;
   const ElfImage& image_;
   LinkOptions options_;
   bool programmed_ = false;
@@ -129,10 +112,14 @@ private:
 
 } // namespace
 
-std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image,
+std::unique_ptr<TargetLink> make_target_link(const std::string& board, const BoardLink& link, const ElfImage& image,
                                              const LinkOptions& options) {
-  if (target.emulated()) return std::make_unique<QemuLink>(target, image, options);
-  return std::make_unique<OpenOcdLink>(target, image, options);
+  switch (link.kind) {
+  case BoardLink::Kind::kQemu: return std::make_unique<QemuLink>(board, link, image, options);
+  case BoardLink::Kind::kOpenOcd: return std::make_unique<OpenOcdLink>(board, link, image, options);
+  case BoardLink::Kind::kNone: break;
+  }
+  throw Error(ErrorCode::kInvalidArgument, "board '" + board + "' has no link: it cannot be profiled");
 }
 
 } // namespace tinynas::detail

@@ -13,7 +13,7 @@
 
 #include "elf_image.hpp"
 #include "hil_session.hpp"
-#include "hil_targets.hpp"
+#include "tinynas/profiler/board.hpp"
 
 namespace tinynas::detail {
 
@@ -30,15 +30,15 @@ public:
 };
 
 struct LinkOptions {
-  std::string firmware;  // ELF path
-  int icount_shift = -1; // QEMU only
+  std::string firmware; // ELF path
   std::chrono::milliseconds boot_timeout{10000};
-  std::string qemu_machine; // QEMU only: overrides the target's machine
-  std::string plugin;       // QEMU only: TCG plugin + args
+  std::string plugin; // QEMU only: TCG plugin + args
   std::vector<std::string> plugin_args;
 };
 
-std::unique_ptr<TargetLink> make_target_link(const HilTarget& target, const ElfImage& image,
+// `board` names the board in messages; `link` says how it is reached (Board::link, possibly with the QEMU machine
+// or icount shift overridden). Throws Error(kInvalidArgument) for a link of kind none.
+std::unique_ptr<TargetLink> make_target_link(const std::string& board, const BoardLink& link, const ElfImage& image,
                                              const LinkOptions& options);
 
 } // namespace tinynas::detail

@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "elf_image.hpp"
+#include "firmware_images.hpp"
 #include "hil_link.hpp"
-#include "hil_targets.hpp"
 #include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/profiler/latency_table.hpp"
@@ -82,7 +82,7 @@ T median(std::vector<T> v) {
 struct HilProfiler::Impl {
   Board board;
   ProfileOptions options;
-  const detail::HilTarget* target = nullptr;
+  BoardLink link_config;
   std::string firmware;
   std::unique_ptr<detail::ElfImage> image;
   std::unique_ptr<detail::TargetLink> link;
@@ -105,18 +105,17 @@ HilProfiler::HilProfiler(const Board& board, ProfileOptions options) : impl_(std
   Impl& s = *impl_;
   s.board = board;
   s.options = std::move(options);
-  s.target = &detail::hil_target(board.name);
-  s.firmware =
-      s.options.firmware.empty() ? detail::firmware_image_path(*s.target, s.options.pure_c) : s.options.firmware;
+  s.link_config = detail::profiling_link(board);
+  if (s.options.icount_shift >= 0) s.link_config.icount_shift = s.options.icount_shift;
+  if (!s.options.qemu_machine.empty()) s.link_config.qemu_machine = s.options.qemu_machine;
+  s.firmware = s.options.firmware.empty() ? detail::firmware_image_path(board, s.options.pure_c) : s.options.firmware;
   s.image = std::make_unique<detail::ElfImage>(detail::ElfImage::load(s.firmware));
   detail::LinkOptions lo;
   lo.firmware = s.firmware;
-  lo.icount_shift = s.options.icount_shift >= 0 ? s.options.icount_shift : s.target->icount_shift;
   lo.boot_timeout = s.options.boot_timeout;
-  lo.qemu_machine = s.options.qemu_machine;
   lo.plugin = s.options.qemu_plugin;
   lo.plugin_args = s.options.qemu_plugin_args;
-  s.link = detail::make_target_link(*s.target, *s.image, lo);
+  s.link = detail::make_target_link(board.name, s.link_config, *s.image, lo);
 }
 
 HilProfiler::~HilProfiler() = default;
@@ -195,11 +194,10 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
       if (ident.timer_source == TN_HIL_TIMER_DWT) {
         res.latency.source = LatencySource::kDwtCycles;
         res.latency.unit = "cycles";
-      } else if (s.target->emulated()) {
+      } else if (s.link_config.kind == BoardLink::Kind::kQemu) {
         res.latency.source = LatencySource::kQemuIcountTicks;
         res.latency.unit = "ticks";
-        const int shift = s.options.icount_shift >= 0 ? s.options.icount_shift : s.target->icount_shift;
-        res.ticks_per_instruction = std::ldexp(1.0, shift) * ident.core_clock_hz / 1e9;
+        res.ticks_per_instruction = std::ldexp(1.0, s.link_config.icount_shift) * ident.core_clock_hz / 1e9;
         res.instructions = static_cast<double>(t) / res.ticks_per_instruction;
       } else {
         res.latency.source = LatencySource::kSystickCycles;
@@ -244,7 +242,7 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options) {
   HilProfiler profiler(board, options);
   ProfileResult result = profiler.profile(graph);
-  result.latency_predicted = predicted_latency(board.name, graph, result.latency.value, result.latency.unit);
+  result.latency_predicted = predicted_latency(board, graph, result.latency.value, result.latency.unit);
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -91,6 +92,17 @@ void TclRpcClient::write_flash(const std::string& bin_path, std::uint32_t addres
   command("verify_image " + tcl_word(bin_path) + " " + hex(address) + " bin", timeout);
 }
 
+void TclRpcClient::write_flash(const std::vector<std::uint8_t>& bytes, std::uint32_t address, Millis timeout) {
+  const detail::TempDir dir("tinynas-blob");
+  const std::string path = dir.path() + "/blob.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw Error(ErrorCode::kIo, "cannot write " + path);
+  }
+  write_flash(path, address, timeout);
+}
+
 void TclRpcClient::reset_halt(Millis timeout) { command("reset halt", timeout); }
 void TclRpcClient::reset_run(Millis timeout) { command("reset run", timeout); }
 
@@ -151,19 +163,12 @@ OpenOcdServer::OpenOcdServer(const OpenOcdLaunch& launch, Millis timeout) : impl
   }
   impl_->gdb_port = detail::free_local_port();
   impl_->tcl_port = detail::free_local_port();
-  const std::vector<std::string> argv = {launch.program,
-                                         "-f",
-                                         launch.config,
-                                         "-c",
-                                         "bindto 127.0.0.1",
-                                         "-c",
-                                         "gdb_port " + std::to_string(impl_->gdb_port),
-                                         "-c",
-                                         "tcl_port " + std::to_string(impl_->tcl_port),
-                                         "-c",
-                                         "telnet_port disabled",
-                                         "-c",
-                                         "init"};
+  std::vector<std::string> argv = {launch.program};
+  for (const std::string& script : launch.scripts) argv.insert(argv.end(), {"-f", script});
+  // After the scripts (they select the adapter driver), before init (which opens the probe).
+  if (!launch.probe_serial.empty()) argv.insert(argv.end(), {"-c", "adapter serial " + launch.probe_serial});
+  argv.insert(argv.end(), {"-c", "bindto 127.0.0.1", "-c", "gdb_port " + std::to_string(impl_->gdb_port), "-c",
+                           "tcl_port " + std::to_string(impl_->tcl_port), "-c", "telnet_port disabled", "-c", "init"});
   impl_->process = detail::ChildProcess::spawn(argv, log);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -1,5 +1,7 @@
 #include "tinynas/profiler/board.hpp"
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
@@ -34,7 +36,50 @@ double read_nonnegative(const Field& f, const char* key) {
   return v;
 }
 
+BoardLink read_link(const Field& f) {
+  if (!f.value().is_object()) f.fail("must be an object");
+  BoardLink link;
+  const std::string kind = f.get_string("kind");
+  link.firmware = f.get_string("firmware");
+  if (link.firmware.empty() || link.firmware.find('/') != std::string::npos)
+    f.at("firmware").fail("must be an image name (no '/'): the file is <firmware dir>/<name>.elf");
+  if (kind == "qemu") {
+    link.kind = BoardLink::Kind::kQemu;
+    link.qemu_machine = f.get_string("machine");
+    if (link.qemu_machine.empty()) f.at("machine").fail("must name a QEMU machine (qemu-system-arm -M help)");
+    link.icount_shift = f.get_int("icount_shift");
+    // QEMU accepts 0..10; the SysTick must tick faster than instructions retire (shared/hil_notes.md §2.4).
+    if (link.icount_shift < 0 || link.icount_shift > 10) f.at("icount_shift").fail("must be 0 to 10");
+  } else if (kind == "openocd") {
+    link.kind = BoardLink::Kind::kOpenOcd;
+    const Field scripts = f.at("scripts");
+    if (!scripts.value().is_array() || scripts.size() == 0)
+      scripts.fail("must be a non-empty array of OpenOCD scripts, e.g. [\"board/stm32f746g-disco.cfg\"]");
+    for (std::size_t i = 0; i < scripts.size(); ++i) {
+      link.openocd_scripts.push_back(scripts.at(i).as_string());
+      if (link.openocd_scripts.back().empty()) scripts.at(i).fail("must not be empty");
+    }
+    link.probe_serial = f.get_string("probe_serial", "");
+  } else {
+    f.at("kind").fail("must be \"qemu\" or \"openocd\", found \"" + kind + "\"");
+  }
+  return link;
+}
+
 } // namespace
+
+const char* board_link_kind_name(BoardLink::Kind kind) {
+  switch (kind) {
+  case BoardLink::Kind::kQemu: return "qemu";
+  case BoardLink::Kind::kOpenOcd: return "openocd";
+  case BoardLink::Kind::kNone: break;
+  }
+  return "none";
+}
+
+std::string default_latency_table_path(const std::string& board_name) {
+  return (std::filesystem::path(config_dir()) / "latency" / (board_name + ".json")).string();
+}
 
 Board Board::from_json(std::string_view text, std::string_view file) {
   json doc = json_util::parse(text, file);
@@ -56,7 +101,23 @@ Board Board::from_json(std::string_view text, std::string_view file) {
   Field runtime = root.at("runtime");
   b.runtime_flash_bytes = read_size(runtime.at("flash"));
   b.runtime_sram_bytes = read_size(runtime.at("sram"));
-  b.emulated = root.has("emulated") && root.at("emulated").as_bool();
+  if (root.has("link")) b.link = read_link(root.at("link"));
+  b.emulated = b.link.kind == BoardLink::Kind::kQemu;
+  // Stated by the link; a file without one may still say so (an emulated board profiled by other means).
+  if (root.has("emulated")) {
+    const bool stated = root.at("emulated").as_bool();
+    if (root.has("link") && stated != b.emulated)
+      root.at("emulated")
+          .fail(std::string("contradicts link.kind \"") + board_link_kind_name(b.link.kind) +
+                "\" (drop \"emulated\": the link says it)");
+    b.emulated = stated;
+  }
+  b.latency_table = default_latency_table_path(b.name);
+  if (root.has("latency_table")) {
+    const std::filesystem::path table = root.get_string("latency_table");
+    const std::filesystem::path dir = std::filesystem::path(b.file).parent_path();
+    b.latency_table = (table.is_relative() && b.file != "<memory>" ? dir / table : table).string();
+  }
 
   Field lat = root.at("latency_estimate");
   b.latency.source = lat.get_string("source");
@@ -88,7 +149,20 @@ std::string Board::to_json() const {
   j["sram"] = sram_bytes;
   j["flash"] = flash_bytes;
   j["runtime"] = {{"flash", runtime_flash_bytes}, {"sram", runtime_sram_bytes}};
-  j["emulated"] = emulated;
+  if (link.kind == BoardLink::Kind::kNone) j["emulated"] = emulated;
+  else {
+    json l = {{"kind", board_link_kind_name(link.kind)}, {"firmware", link.firmware}};
+    if (link.kind == BoardLink::Kind::kQemu) {
+      l["machine"] = link.qemu_machine;
+      l["icount_shift"] = link.icount_shift;
+    } else {
+      l["scripts"] = link.openocd_scripts;
+      l["probe_serial"] = link.probe_serial;
+    }
+    j["link"] = l;
+  }
+  if (latency_table != default_latency_table_path(name))
+    j["latency_table"] = std::filesystem::absolute(latency_table).string();
   j["latency_estimate"] = {
       {"source", latency.source},
       {"cycles_per_mac",

@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include "json_util.hpp"
-#include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -225,17 +224,12 @@ void LatencyTable::save(const std::string& path) const {
   if (!out) throw Error(ErrorCode::kIo, "cannot write the latency table", path);
 }
 
-std::string LatencyTable::default_path(const std::string& board) {
-  return (std::filesystem::path(config_dir()) / "latency" / (board + ".json")).string();
+std::optional<LatencyTable> LatencyTable::load_for_board(const Board& board) {
+  if (!std::filesystem::exists(board.latency_table)) return std::nullopt;
+  return load(board.latency_table);
 }
 
-std::optional<LatencyTable> LatencyTable::load_for_board(const std::string& board) {
-  const std::string path = default_path(board);
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  return load(path);
-}
-
-std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph, double measured,
+std::optional<PredictedLatency> predicted_latency(const Board& board, const Graph& graph, double measured,
                                                   const std::string& unit) {
   try {
     const std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
@@ -243,13 +237,13 @@ std::optional<PredictedLatency> predicted_latency(const std::string& board, cons
     const LatencyTable::Prediction p = table->predict(graph);
     PredictedLatency predicted;
     predicted.value = p.ticks;
-    predicted.table = LatencyTable::default_path(board);
+    predicted.table = board.latency_table;
     predicted.error_pct = 100.0 * (p.ticks - measured) / measured;
     predicted.ops_from_table = p.from_table;
     predicted.ops_from_fit = p.from_fit;
     return predicted;
   } catch (const Error& e) {
-    spdlog::warn("board {}: no latency prediction: {}", board, e.what());
+    spdlog::warn("board {}: no latency prediction: {}", board.name, e.what());
     return std::nullopt;
   }
 }

@@ -133,7 +133,7 @@ py::object calibrate_board(const std::string& board, const std::string& space, i
   {
     py::gil_scoped_release release;
     const CalibrationReport report = calibrate(b, options);
-    if (save) report.table.save(out.empty() ? LatencyTable::default_path(b.name) : out);
+    if (save) report.table.save(out.empty() ? b.latency_table : out);
     json = report.table.to_json(-1);
   }
   return json_to_python(json);

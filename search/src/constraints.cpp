@@ -44,7 +44,7 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--latency: must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
   if (latency_ms) {
-    if (auto table = LatencyTable::load_for_board(board.name))
+    if (auto table = LatencyTable::load_for_board(board))
       c.latency_table = std::make_shared<const LatencyTable>(std::move(*table));
   }
   c.schedule = schedule;

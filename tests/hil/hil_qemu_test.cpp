@@ -70,8 +70,8 @@ INSTANTIATE_TEST_SUITE_P(Boards, HilQemu, ::testing::Values("qemu-netduinoplus2"
 
 // ---- more subnets, both ISA paths, determinism ----
 
+#include "firmware_images.hpp"
 #include "hil_link.hpp"
-#include "hil_targets.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tn/tn_hil_mailbox.h"
 #include "tn/tn_types.h"
@@ -117,12 +117,11 @@ TEST_P(HilQemu, CountsRepeatAcrossQemuProcesses) {
 class HilFirmware : public HilQemu {};
 
 TEST_P(HilFirmware, CorruptBlobsAreRefusedAndTheFirmwareKeepsWorking) {
-  const detail::HilTarget& target = detail::hil_target(GetParam());
-  const detail::ElfImage image = detail::ElfImage::load(detail::firmware_image_path(target));
+  const Board board = Board::load(GetParam());
+  const detail::ElfImage image = detail::ElfImage::load(detail::firmware_image_path(board));
   detail::LinkOptions lo;
   lo.firmware = image.path();
-  lo.icount_shift = target.icount_shift;
-  std::unique_ptr<detail::TargetLink> link = detail::make_target_link(target, image, lo);
+  std::unique_ptr<detail::TargetLink> link = detail::make_target_link(board.name, board.link, image, lo);
   link->start();
   detail::HilSession& s = link->session();
   using std::chrono::milliseconds;

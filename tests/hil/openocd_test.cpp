@@ -3,7 +3,10 @@
 // must say so clearly (hil_notes.md §4: OpenOCD exits during init with "open failed").
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "fake_server.hpp"
@@ -61,6 +64,52 @@ TEST(TclRpc, ProgramVerifyResetSendWrappedCommands) {
   EXPECT_NE(stub.commands[6].find("reset run"), std::string::npos);
 }
 
+// Two boards in one process (the farm's case) write their blobs at the same time: each OpenOCD must read its own
+// bytes. The stub reads the file the command names while the command runs, as OpenOCD does.
+TEST(TclRpc, TwoBoardsInOneProcessNeverShareABlobFile) {
+  struct FlashStub {
+    std::mutex m;
+    std::string path, bytes_seen;
+    void serve(int fd, FakeServer& s) {
+      for (;;) {
+        std::string cmd = s.read_until(fd, '\x1a');
+        if (cmd.empty()) return;
+        const std::string key = "flash write_image erase {";
+        if (const std::size_t at = cmd.find(key); at != std::string::npos) {
+          const std::size_t start = at + key.size();
+          const std::string file = cmd.substr(start, cmd.find('}', start) - start);
+          std::this_thread::sleep_for(50ms); // both boards are mid-write at once
+          std::ifstream in(file, std::ios::binary);
+          std::lock_guard<std::mutex> lock(m);
+          path = file;
+          bytes_seen.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        FakeServer::send_text(fd, "0 \x1a");
+      }
+    }
+  };
+  FlashStub stub_a, stub_b;
+  FakeServer server_a([&](int fd, FakeServer& s) { stub_a.serve(fd, s); });
+  FakeServer server_b([&](int fd, FakeServer& s) { stub_b.serve(fd, s); });
+  const std::vector<std::uint8_t> blob_a(1000, 0xa1), blob_b(700, 0xb2);
+  auto write = [](int port, const std::vector<std::uint8_t>& blob) {
+    TclRpcClient tcl;
+    tcl.connect("127.0.0.1", port, 2s);
+    tcl.write_flash(blob, 0x08040000);
+  };
+  std::thread board_a(write, server_a.port(), std::cref(blob_a));
+  std::thread board_b(write, server_b.port(), std::cref(blob_b));
+  board_a.join();
+  board_b.join();
+  server_a.stop = true;
+  server_b.stop = true;
+  EXPECT_EQ(stub_a.bytes_seen, std::string(blob_a.begin(), blob_a.end()));
+  EXPECT_EQ(stub_b.bytes_seen, std::string(blob_b.begin(), blob_b.end()));
+  EXPECT_NE(stub_a.path, stub_b.path);
+  EXPECT_FALSE(std::filesystem::exists(stub_a.path)) << "the blob file outlived the write";
+  EXPECT_FALSE(std::filesystem::exists(stub_b.path));
+}
+
 TEST(TclRpc, ErrorsAreReportedWithOpenOcdsMessage) {
   TclStub stub;
   FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
@@ -115,7 +164,7 @@ TEST(OpenOcd, NoProbeAttachedGivesAClearError) {
   try {
     OpenOcdLaunch launch;
     launch.board = "stm32f746g-disco";
-    launch.config = "board/stm32f746g-disco.cfg";
+    launch.scripts = {"board/stm32f746g-disco.cfg"};
     OpenOcdServer server(launch, 20s);
     GTEST_SKIP() << "a probe is attached to this machine: OpenOCD started";
   } catch (const Error& e) {

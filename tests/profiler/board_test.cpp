@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "../test_support.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/space/config_paths.hpp"
@@ -21,6 +22,97 @@ TEST(Board, ShippedBoardsLoad) {
     EXPECT_GT(b.latency.pointwise, 0);
   }
   EXPECT_TRUE(Board::load("qemu-netduinoplus2").emulated);
+}
+
+// Every shipped board says how it is reached (issue: a board is known in one place, its file).
+TEST(Board, EveryShippedBoardHasItsLink) {
+  const Board an500 = Board::load("qemu-mps2-an500");
+  EXPECT_EQ(an500.link.kind, BoardLink::Kind::kQemu);
+  EXPECT_EQ(an500.link.qemu_machine, "mps2-an500");
+  EXPECT_EQ(an500.link.icount_shift, 6);
+  EXPECT_EQ(an500.link.firmware, "tinynas-hil-qemu-mps2-an500");
+  EXPECT_TRUE(an500.emulated);
+  const Board f405 = Board::load("qemu-netduinoplus2");
+  EXPECT_EQ(f405.link.qemu_machine, "netduinoplus2");
+  EXPECT_EQ(f405.link.icount_shift, 3);
+  for (const char* name : {"stm32f746g-disco", "nucleo-h743zi", "stm32f412g-disco"}) {
+    const Board b = Board::load(name);
+    EXPECT_EQ(b.link.kind, BoardLink::Kind::kOpenOcd) << name;
+    EXPECT_EQ(b.link.firmware, std::string("tinynas-hil-") + name);
+    ASSERT_EQ(b.link.openocd_scripts.size(), 1u) << name;
+    EXPECT_EQ(b.link.openocd_scripts[0].rfind("board/", 0), 0u) << name;
+    EXPECT_FALSE(b.emulated) << name;
+    EXPECT_EQ(b.latency_table, default_latency_table_path(name));
+  }
+  EXPECT_EQ(Board::load("stm32f412g-disco").link.openocd_scripts[0], "board/stm32f412g-disco.cfg");
+}
+
+TEST(Board, LinkAndLatencyTableRoundTrip) {
+  for (const char* name : {"qemu-netduinoplus2", "stm32f746g-disco"}) {
+    const Board a = Board::load(name);
+    const Board b = Board::from_json(a.to_json());
+    EXPECT_EQ(b.link.kind, a.link.kind);
+    EXPECT_EQ(b.link.firmware, a.link.firmware);
+    EXPECT_EQ(b.link.qemu_machine, a.link.qemu_machine);
+    EXPECT_EQ(b.link.icount_shift, a.link.icount_shift);
+    EXPECT_EQ(b.link.openocd_scripts, a.link.openocd_scripts);
+    EXPECT_EQ(b.emulated, a.emulated);
+    EXPECT_EQ(b.latency_table, a.latency_table);
+  }
+}
+
+TEST(Board, BrokenLinksNameTheField) {
+  const std::string good = Board::load("stm32f746g-disco").to_json();
+  auto with_link = [&](const std::string& link) {
+    const std::size_t at = good.find("\"link\"");
+    const std::size_t end = good.find('}', at);
+    return good.substr(0, at) + "\"link\": " + link + good.substr(end + 1);
+  };
+  auto expect_field = [](const std::string& text, const std::string& field, const std::string& words) {
+    try {
+      Board::from_json(text, "b.json");
+      FAIL() << "accepted: " << field;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+      EXPECT_EQ(e.file(), "b.json");
+      EXPECT_EQ(e.field(), field) << e.what();
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  expect_field(with_link(R"({"kind": "jtag", "firmware": "x"})"), "/link/kind", "\"qemu\" or \"openocd\"");
+  expect_field(with_link(R"({"kind": "qemu", "firmware": "x", "icount_shift": 3})"), "/link",
+               "missing required field \"machine\"");
+  expect_field(with_link(R"({"kind": "qemu", "machine": "", "firmware": "x", "icount_shift": 3})"), "/link/machine",
+               "QEMU machine");
+  expect_field(with_link(R"({"kind": "qemu", "machine": "m", "firmware": "x", "icount_shift": 11})"),
+               "/link/icount_shift", "0 to 10");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "x", "scripts": []})"), "/link/scripts", "non-empty");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "x", "scripts": [3]})"), "/link/scripts/0", "string");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "dir/x.elf", "scripts": ["a.cfg"]})"), "/link/firmware",
+               "image name");
+  expect_field(with_link(R"({"kind": "openocd", "scripts": ["a.cfg"]})"), "/link",
+               "missing required field \"firmware\"");
+  expect_field(with_link(R"("qemu")"), "/link", "object");
+  // "emulated" may not contradict the link
+  std::string contradiction = good;
+  contradiction.replace(contradiction.find("\"link\""), 6, "\"emulated\": true, \"link\"");
+  expect_field(contradiction, "/emulated", "contradicts");
+}
+
+TEST(Board, LatencyTablePathIsRelativeToTheBoardFile) {
+  test::ScratchDir dir;
+  std::string text = Board::load("stm32f746g-disco").to_json();
+  text.insert(text.rfind('}'), ", \"latency_table\": \"tables/f7.json\"");
+  dir.write("my-board.json", text);
+  const Board b = Board::load((dir.path() / "my-board.json").string());
+  EXPECT_EQ(b.latency_table, (dir.path() / "tables" / "f7.json").string());
+  // Without a link a board can be analysed but not profiled; "emulated" is then its own statement.
+  std::string no_link = Board::load("qemu-mps2-an500").to_json();
+  const std::size_t at = no_link.find("\"link\"");
+  no_link.replace(at, no_link.find('}', at) + 1 - at, "\"emulated\": true");
+  const Board c = Board::from_json(no_link);
+  EXPECT_EQ(c.link.kind, BoardLink::Kind::kNone);
+  EXPECT_TRUE(c.emulated);
 }
 
 TEST(Board, JsonRoundTrip) {

@@ -81,43 +81,29 @@ TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
   EXPECT_GT(q.ticks, 0);
 }
 
-// TINYNAS_CONFIG_DIR pointed at a scratch directory for one test.
-class ConfigDirScope {
-public:
-  explicit ConfigDirScope(const std::string& dir) {
-    if (const char* old = std::getenv("TINYNAS_CONFIG_DIR")) saved_ = old;
-    ::setenv("TINYNAS_CONFIG_DIR", dir.c_str(), 1);
-  }
-  ~ConfigDirScope() {
-    if (saved_.empty()) ::unsetenv("TINYNAS_CONFIG_DIR");
-    else ::setenv("TINYNAS_CONFIG_DIR", saved_.c_str(), 1);
-  }
-
-private:
-  std::string saved_;
-};
-
 TEST(LatencyTable, MeasurementsGetTheBoardTablesPrediction) {
   const Graph g = lower_to_graph(test::small_net());
   test::ScratchDir dir;
   std::filesystem::create_directories(dir.path() / "latency");
-  ConfigDirScope scope(dir.path().string());
+  Board board_a = Board::load("stm32f746g-disco"), board_b = board_a;
+  board_a.latency_table = (dir.path() / "latency" / "board-a.json").string();
+  board_b.latency_table = (dir.path() / "latency" / "board-b.json").string();
   const double measured = 2000.0; // cycles
-  EXPECT_FALSE(predicted_latency("board-a", g, measured, "cycles")) << "no table: no prediction";
+  EXPECT_FALSE(predicted_latency(board_a, g, measured, "cycles")) << "no table: no prediction";
 
-  table_of("board-a", g, [](int) { return 100.0; }).save(LatencyTable::default_path("board-a"));
-  const auto p = predicted_latency("board-a", g, measured, "cycles");
+  table_of("board-a", g, [](int) { return 100.0; }).save(board_a.latency_table);
+  const auto p = predicted_latency(board_a, g, measured, "cycles");
   ASSERT_TRUE(p);
   const double want = 100.0 * static_cast<double>(g.ops.size());
   EXPECT_DOUBLE_EQ(p->value, want);
   EXPECT_DOUBLE_EQ(p->error_pct, 100.0 * (want - 2000.0) / 2000.0);
   EXPECT_EQ(p->ops_from_table, static_cast<int>(g.ops.size()));
-  EXPECT_EQ(p->table, LatencyTable::default_path("board-a"));
+  EXPECT_EQ(p->table, board_a.latency_table);
   // A table in another unit says nothing about this measurement.
-  EXPECT_FALSE(predicted_latency("board-a", g, measured, "ticks"));
+  EXPECT_FALSE(predicted_latency(board_a, g, measured, "ticks"));
   // A damaged table is skipped (logged), never thrown: the measurement must survive it.
   dir.write("latency/board-b.json", "{\"format\": \"tinynas-latency-table\", \"unit\": ");
-  EXPECT_FALSE(predicted_latency("board-b", g, measured, "cycles"));
+  EXPECT_FALSE(predicted_latency(board_b, g, measured, "cycles"));
 }
 
 TEST(LatencyTable, JsonRoundTripAndTicksHaveNoMilliseconds) {

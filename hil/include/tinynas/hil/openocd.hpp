@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tinynas {
 
@@ -35,6 +36,9 @@ public:
   void program(const std::string& elf_path, Millis timeout = Millis(60000));
   // Writes a raw binary at `address` (erasing the sectors it covers) and verifies it.
   void write_flash(const std::string& bin_path, std::uint32_t address, Millis timeout = Millis(60000));
+  // The same for bytes in memory: they go through a file in a fresh temporary directory of their own (OpenOCD
+  // reads files only), removed afterwards, so any number of boards in one process never share a file.
+  void write_flash(const std::vector<std::uint8_t>& bytes, std::uint32_t address, Millis timeout = Millis(60000));
   void reset_halt(Millis timeout = Millis(5000));
   void reset_run(Millis timeout = Millis(5000));
 
@@ -44,8 +48,9 @@ private:
 };
 
 struct OpenOcdLaunch {
-  std::string board;  // for messages, e.g. "stm32f746g-disco"
-  std::string config; // OpenOCD script, e.g. "board/stm32f746g-disco.cfg"
+  std::string board;                // for messages, e.g. "stm32f746g-disco"
+  std::vector<std::string> scripts; // OpenOCD -f scripts, e.g. {"board/stm32f746g-disco.cfg"} (Board::link)
+  std::string probe_serial;         // "adapter serial"; "" = the only probe attached
   std::string program = "openocd";
   std::string log_file; // "" = a temporary file
 };

@@ -1,10 +1,13 @@
 #pragma once
 // A target board, as data (configs/boards/*.json): memory budgets, the core and its clock, what the
-// runtime itself takes, and the coefficients of the first latency estimate.
+// runtime itself takes, the coefficients of the first latency estimate, how the host reaches the board
+// (its `link`) and where its calibrated latency table is. Everything the tools know about a board is
+// in its file; nothing is keyed by board name in code.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tinynas {
 
@@ -22,6 +25,24 @@ struct LatencyCoefficients {
   std::string source;
 };
 
+// How the host reaches the board's profiling firmware (docs/FORMATS.md, "link").
+struct BoardLink {
+  enum class Kind {
+    kNone,    // no link: the board can be analysed and searched for, not profiled
+    kQemu,    // a QEMU machine stands in for it: counts are instructions, not cycles
+    kOpenOcd, // a real board behind a debug probe, through OpenOCD
+  };
+  Kind kind = Kind::kNone;
+  std::string firmware; // the profiling firmware image's name: <firmware dir>/<firmware>.elf (and -purec.elf)
+  // QEMU
+  std::string qemu_machine; // -M value
+  int icount_shift = 0;     // -icount shift: one instruction = 2^shift ns of virtual time
+  // OpenOCD
+  std::vector<std::string> openocd_scripts; // -f scripts: a board script, or interface + target scripts
+  std::string probe_serial;                 // the probe's serial ("adapter serial"); "" = the only probe attached
+};
+const char* board_link_kind_name(BoardLink::Kind kind); // "none", "qemu", "openocd"
+
 struct Board {
   std::string name;
   std::string description;
@@ -34,8 +55,12 @@ struct Board {
   // interpreter state in SRAM. Counted in every fit check.
   std::uint64_t runtime_flash_bytes = 0;
   std::uint64_t runtime_sram_bytes = 0;
-  bool emulated = false; // a QEMU machine: counts are instructions, not cycles
+  bool emulated = false; // a QEMU machine (link.kind == kQemu): counts are instructions, not cycles
   LatencyCoefficients latency;
+  BoardLink link;
+  // The board's calibrated latency table (`tinynas calibrate`), whether or not it exists yet: the file's
+  // "latency_table" (relative to the board file), else <config dir>/latency/<name>.json.
+  std::string latency_table;
   std::string file;
 
   // "stm32f746g-disco" (configs/boards/stm32f746g-disco.json) or a path.
@@ -43,5 +68,8 @@ struct Board {
   static Board from_json(std::string_view text, std::string_view file = "<memory>");
   std::string to_json() const;
 };
+
+// <config dir>/latency/<board_name>.json: where calibrate puts a board's table unless its file says otherwise.
+std::string default_latency_table_path(const std::string& board_name);
 
 } // namespace tinynas

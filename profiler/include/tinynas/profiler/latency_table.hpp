@@ -7,9 +7,9 @@
 // for kinds never measured. The channel term carries the per-channel work of depthwise kernels.
 //
 // `tinynas calibrate --board B` (hil/calibration.hpp) builds a table by profiling random subnets on the board, keeps
-// some subnets out of the fit, and stores the predictor's error on those held-out subnets in the table. Default
-// location: <config dir>/latency/<board>.json (configs/latency/ in the source tree), where the search's latency
-// constraint finds it by board name.
+// some subnets out of the fit, and stores the predictor's error on those held-out subnets in the table. Its place
+// is the board's (Board::latency_table; by default <config dir>/latency/<board>.json), where the search's latency
+// constraint, profile and analyze find it.
 //
 // Units: the table's unit is the profiler's (cycles on a real board, QEMU icount ticks on an emulated one). QEMU
 // ticks count instructions, not cycles; predict_ms() is only defined for cycle tables.
@@ -73,10 +73,8 @@ public:
   static LatencyTable from_json(const std::string& text, const std::string& file = "<memory>");
   static LatencyTable load(const std::string& path);
   void save(const std::string& path) const;
-  // <config dir>/latency/<board>.json
-  static std::string default_path(const std::string& board);
-  // The table for `board` at its default path, if one was calibrated.
-  static std::optional<LatencyTable> load_for_board(const std::string& board);
+  // The board's table (Board::latency_table), if one was calibrated.
+  static std::optional<LatencyTable> load_for_board(const Board& board);
 };
 
 // One measured op, as calibration collects them.
@@ -105,10 +103,10 @@ struct PredictedLatency {
   int ops_from_fit = 0; // ops whose signature the table lacks: its per-kind least-squares fit
 };
 
-// What the board's calibrated table (at its default path) predicts for `graph`, next to a measurement of it
+// What the board's calibrated table (Board::latency_table) predicts for `graph`, next to a measurement of it
 // (`measured` in `unit`: "cycles" or "ticks"); nullopt without a table or for a table in another unit. A table that
 // cannot be read is logged and skipped, so a measurement is never lost to it.
-std::optional<PredictedLatency> predicted_latency(const std::string& board, const Graph& graph, double measured,
+std::optional<PredictedLatency> predicted_latency(const Board& board, const Graph& graph, double measured,
                                                   const std::string& unit);
 
 } // namespace tinynas

@@ -53,13 +53,18 @@ void print_model(const LoadedModel& model, const std::string& space_name) {
             << model.net.num_classes << " classes\n";
 }
 
-void print_board(const Board& board, bool sram_overridden, bool flash_overridden) {
+void print_board(const Board& board, const CostReport& report) {
   std::cout << "Board     " << board.name;
   if (!board.mcu.empty()) std::cout << ": " << board.mcu;
   std::cout << ", " << board.core << " @ " << format_fixed(board.clock_hz / 1e6, 0) << " MHz, "
-            << format_size(board.sram_bytes) << " SRAM" << (sram_overridden ? " (--sram)" : "") << ", "
-            << format_size(board.flash_bytes) << " flash" << (flash_overridden ? " (--flash)" : "")
+            << format_size(board.sram_bytes) << " SRAM, " << format_size(board.flash_bytes) << " flash"
             << (board.emulated ? ", emulated" : "") << "\n";
+  if (report.sram_budget_bytes != board.sram_bytes || report.flash_budget_bytes != board.flash_bytes ||
+      report.latency_budget_ms)
+    std::cout << "Budgets   " << format_size(report.sram_budget_bytes) << " SRAM (--sram), "
+              << format_size(report.flash_budget_bytes) << " flash (--flash)"
+              << (report.latency_budget_ms ? ", " + format_fixed(*report.latency_budget_ms, 1) + " ms (--latency)" : "")
+              << "\n";
 }
 
 void print_layers(const CostReport& report) {
@@ -91,8 +96,8 @@ void print_layers(const CostReport& report) {
 std::string size_text(std::int64_t bytes) { return format_size(static_cast<std::uint64_t>(bytes)); }
 
 void print_totals(const CostReport& report, const Board& board) {
-  const auto sram_budget = static_cast<std::int64_t>(board.sram_bytes);
-  const auto flash_budget = static_cast<std::int64_t>(board.flash_bytes);
+  const auto sram_budget = static_cast<std::int64_t>(report.sram_budget_bytes);
+  const auto flash_budget = static_cast<std::int64_t>(report.flash_budget_bytes);
   const std::string peak_layer = report.layers.empty() ? std::to_string(report.peak_op)
                                                        : report.layers[static_cast<std::size_t>(report.peak_op)].name;
   std::cout << "\nTotals (" << report.schedule << ")\n"
@@ -100,12 +105,16 @@ void print_totals(const CostReport& report, const Board& board) {
             << "  params     " << format_count(report.params) << "  (" << format_grouped(report.params) << ")\n"
             << "  flash      " << size_text(report.model_flash_bytes) << " model + "
             << format_size(board.runtime_flash_bytes) << " runtime = " << size_text(report.flash_bytes) << " of "
-            << format_size(board.flash_bytes) << ": " << verdict(report.fits_flash) << "\n"
+            << format_size(report.flash_budget_bytes) << ": " << verdict(report.fits_flash) << "\n"
             << "  SRAM       peak " << size_text(report.peak_sram_bytes) << " ("
             << format_grouped(report.peak_sram_bytes) << " B) at " << peak_layer << " + "
             << format_size(board.runtime_sram_bytes) << " runtime = " << size_text(report.total_sram_bytes) << " of "
-            << format_size(board.sram_bytes) << ": " << verdict(report.fits_sram) << "\n"
-            << "  latency    " << format_fixed(report.latency_ms, 1) << " ms\n"
+            << format_size(report.sram_budget_bytes) << ": " << verdict(report.fits_sram) << "\n"
+            << "  latency    " << format_fixed(report.latency_ms, 1) << " ms"
+            << (report.latency_budget_ms
+                    ? " of " + format_fixed(*report.latency_budget_ms, 1) + " ms: " + verdict(report.fits_latency)
+                    : "")
+            << "\n"
             << "             (" << report.latency_source << ")\n";
   if (report.patches > 0) {
     const std::int64_t base = report.macs - report.patch_extra_macs;
@@ -124,6 +133,9 @@ void print_totals(const CostReport& report, const Board& board) {
   if (!report.fits_sram) std::cout << " SRAM over by " << size_text(report.total_sram_bytes - sram_budget);
   if (!report.fits_sram && !report.fits_flash) std::cout << ";";
   if (!report.fits_flash) std::cout << " flash over by " << size_text(report.flash_bytes - flash_budget);
+  if (!report.fits_latency)
+    std::cout << (report.fits_sram && report.fits_flash ? "" : ";") << " latency over by "
+              << format_fixed(report.latency_ms - *report.latency_budget_ms, 1) << " ms";
   std::cout << ".\n";
 }
 
@@ -131,9 +143,14 @@ void print_totals(const CostReport& report, const Board& board) {
 
 int run_analyze(const AnalyzeOptions& options) {
   CostOptions cost = cost_options(options);
-  Board board = Board::load(options.board);
-  if (!options.sram.empty()) board.sram_bytes = parse_size(options.sram, "--sram");
-  if (!options.flash.empty()) board.flash_bytes = parse_size(options.flash, "--flash");
+  const Board board = Board::load(options.board);
+  // The budgets are an input of the fit check, as in `search`: the board stays what its file says.
+  Budgets budgets = board_budgets(board);
+  if (!options.sram.empty()) budgets.sram_bytes = parse_size(options.sram, "--sram");
+  if (!options.flash.empty()) budgets.flash_bytes = parse_size(options.flash, "--flash");
+  budgets.latency_ms = options.latency_ms;
+  cost.budgets = budgets;
+  cost.latency_table = board_latency_table(board);
   LoadedModel model = load_model(options.model, options.space);
   spdlog::info("{}: {} ({} blocks, resolution {})", model.file, model.arch ? model.arch->id() : model.net.name,
                model.net.blocks.size(), model.net.resolution);
@@ -147,7 +164,7 @@ int run_analyze(const AnalyzeOptions& options) {
     return 0;
   }
   print_model(model, options.space);
-  print_board(board, !options.sram.empty(), !options.flash.empty());
+  print_board(board, report);
   std::cout << "Schedule  " << report.schedule << "\n\n";
   print_layers(report);
   print_totals(report, board);

@@ -15,11 +15,12 @@ struct AnalyzeOptions {
   std::string model;                      // arch JSON or OFA/MCUNet net config
   std::string board = "stm32f746g-disco"; // name in configs/boards or a path
   std::string schedule = "inplace-dw";
-  std::string space = "mcunet";   // for arch files naming no space, and to map net configs
-  std::optional<int> patches;     // patch schedule only
-  std::optional<int> split_block; // patch schedule only
-  std::string sram;               // overrides the board's SRAM, e.g. "256K"; "" keeps it
-  std::string flash;              // overrides the board's flash
+  std::string space = "mcunet";     // for arch files naming no space, and to map net configs
+  std::optional<int> patches;       // patch schedule only
+  std::optional<int> split_block;   // patch schedule only
+  std::string sram;                 // SRAM budget, e.g. "256K"; "" = the board's SRAM (as in search)
+  std::string flash;                // flash budget; "" = the board's flash
+  std::optional<double> latency_ms; // latency budget (ms); none: not checked
   bool json = false;
 };
 int run_analyze(const AnalyzeOptions& options);

@@ -90,8 +90,10 @@ int main(int argc, char** argv) {
   add_optional(analyze, "--patches", analyze_opts.patches, "Patch schedule: an N x N grid of patches (default 4)");
   add_optional(analyze, "--split-block", analyze_opts.split_block,
                "Patch schedule: last block run per patch (default: chosen automatically)");
-  analyze->add_option("--sram", analyze_opts.sram, "Override the board's SRAM (e.g. 256K)");
-  analyze->add_option("--flash", analyze_opts.flash, "Override the board's flash (e.g. 512K)");
+  analyze->add_option("--sram", analyze_opts.sram, "SRAM budget (e.g. 256K; default: the board's SRAM, as in search)");
+  analyze->add_option("--flash", analyze_opts.flash, "Flash budget (e.g. 512K; default: the board's flash)");
+  add_optional(analyze, "--latency", analyze_opts.latency_ms,
+               "Latency budget in ms (the board's calibrated table when it has one, else the estimate)");
   analyze->add_flag("--json", analyze_opts.json, "Print the cost report as JSON");
 
   // ---- convert ----

@@ -190,6 +190,23 @@ MemoryFigures memory_figures(const Graph& g, const CostOptions& options) {
 
 } // namespace
 
+Budgets board_budgets(const Board& board) { return {board.sram_bytes, board.flash_bytes, std::nullopt}; }
+
+Fit check_budgets(std::int64_t total_sram_bytes, std::int64_t flash_bytes, double latency_ms, const Budgets& budgets) {
+  // Budgets are unsigned and costs signed: compare in the unsigned domain (costs are never negative).
+  Fit fit;
+  fit.sram = static_cast<std::uint64_t>(total_sram_bytes) <= budgets.sram_bytes;
+  fit.flash = static_cast<std::uint64_t>(flash_bytes) <= budgets.flash_bytes;
+  fit.latency = !budgets.latency_ms || latency_ms <= *budgets.latency_ms;
+  return fit;
+}
+
+std::shared_ptr<const LatencyTable> board_latency_table(const Board& board) {
+  std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
+  if (!table) return nullptr;
+  return std::make_shared<const LatencyTable>(std::move(*table));
+}
+
 CostReport analyze(const Graph& graph, const Board& board, const CostOptions& options) {
   if (graph.ops.empty()) throw Error(ErrorCode::kInternal, "cannot analyze an empty graph");
   MemoryFigures mem = memory_figures(graph, options);
@@ -197,6 +214,12 @@ CostReport analyze(const Graph& graph, const Board& board, const CostOptions& op
   r.schedule = schedule_name(options.schedule);
   r.board = board.name;
   r.latency_source = board.latency.source;
+  std::optional<LatencyTable::Prediction> table_prediction;
+  if (options.latency_table) {
+    table_prediction = options.latency_table->predict(graph);
+    r.latency_source = options.latency_table->describe(board.latency_table);
+    r.latency_calibrated = true;
+  }
   double cycles = 0;
   for (std::size_t o = 0; o < graph.ops.size(); ++o) {
     const Op& op = graph.ops[o];
@@ -221,7 +244,8 @@ CostReport analyze(const Graph& graph, const Board& board, const CostOptions& op
     l.flash_bytes = flash;
     l.sram_bytes = mem.sram[o];
     l.scratch_bytes = mem.scratch[o];
-    l.latency_ms = op_cycle_count / board.clock_hz * 1e3;
+    l.latency_ms = table_prediction ? options.latency_table->budget_ms(table_prediction->op_ticks[o])
+                                    : op_cycle_count / board.clock_hz * 1e3;
     l.in_patch_stage = mem.in_patch[o];
     r.layers.push_back(std::move(l));
   }
@@ -229,10 +253,17 @@ CostReport analyze(const Graph& graph, const Board& board, const CostOptions& op
   r.peak_sram_bytes = mem.peak;
   r.peak_op = mem.peak_op;
   r.total_sram_bytes = mem.peak + static_cast<std::int64_t>(board.runtime_sram_bytes);
-  r.fits_sram = r.total_sram_bytes <= static_cast<std::int64_t>(board.sram_bytes);
-  r.fits_flash = r.flash_bytes <= static_cast<std::int64_t>(board.flash_bytes);
-  r.fits = r.fits_sram && r.fits_flash;
-  r.latency_ms = cycles / board.clock_hz * 1e3;
+  r.latency_ms =
+      table_prediction ? options.latency_table->budget_ms(table_prediction->ticks) : cycles / board.clock_hz * 1e3;
+  const Budgets budgets = options.budgets.value_or(board_budgets(board));
+  r.sram_budget_bytes = budgets.sram_bytes;
+  r.flash_budget_bytes = budgets.flash_bytes;
+  r.latency_budget_ms = budgets.latency_ms;
+  const Fit fit = check_budgets(r.total_sram_bytes, r.flash_bytes, r.latency_ms, budgets);
+  r.fits_sram = fit.sram;
+  r.fits_flash = fit.flash;
+  r.fits_latency = fit.latency;
+  r.fits = fit.all();
   if (options.schedule == Schedule::kPatch && mem.split_op >= 0) {
     r.patches = options.patch.patches;
     r.patch_split_block = graph.ops[static_cast<std::size_t>(mem.split_op)].block;
@@ -260,10 +291,15 @@ std::string CostReport::to_json(int indent) const {
   j["peak_layer"] = layers.empty() ? json(peak_op) : json(layers[static_cast<std::size_t>(peak_op)].name);
   j["schedule"] = schedule;
   j["board"] = board;
+  j["budgets"] = {{"sram_bytes", sram_budget_bytes},
+                  {"flash_bytes", flash_budget_bytes},
+                  {"latency_ms", latency_budget_ms ? json(*latency_budget_ms) : json(nullptr)}};
   j["fits"] = fits;
   j["fits_sram"] = fits_sram;
   j["fits_flash"] = fits_flash;
-  j["latency"] = {{"value", latency_ms}, {"unit", "ms"}, {"source", latency_source}};
+  j["fits_latency"] = fits_latency;
+  j["latency"] = {
+      {"value", latency_ms}, {"unit", "ms"}, {"source", latency_source}, {"calibrated", latency_calibrated}};
   if (patches > 0)
     j["patch"] = {{"patches", patches}, {"split_block", patch_split_block}, {"extra_macs", patch_extra_macs}};
   j["layers"] = json::array();

@@ -1,6 +1,7 @@
 #include "tinynas/profiler/latency_table.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -116,6 +117,7 @@ LatencyTable::Prediction LatencyTable::predict(const Graph& graph) const {
     const OpMeasurement m = describe_op(graph, o);
     if (auto it = entries.find(m.signature); it != entries.end()) {
       p.ticks += it->second.ticks;
+      p.op_ticks.push_back(it->second.ticks);
       ++p.from_table;
       continue;
     }
@@ -124,7 +126,8 @@ LatencyTable::Prediction LatencyTable::predict(const Graph& graph) const {
     if (fit == fallback.end())
       throw Error(ErrorCode::kInvalidArgument,
                   "latency table of " + board + " has no measurements of '" + m.type + "' ops: recalibrate");
-    p.ticks += evaluate(fit->second, m);
+    p.op_ticks.push_back(evaluate(fit->second, m));
+    p.ticks += p.op_ticks.back();
     ++p.from_fit;
   }
   return p;
@@ -137,12 +140,26 @@ double LatencyTable::predict_ms(const Graph& graph) const {
   return predict(graph).ticks / clock_hz * 1e3;
 }
 
-double LatencyTable::predict_budget_ms(const Graph& graph) const {
-  if (unit == "cycles") return predict_ms(graph);
+double LatencyTable::predict_budget_ms(const Graph& graph) const { return budget_ms(predict(graph).ticks); }
+
+double LatencyTable::budget_ms(double ticks) const {
+  if (unit == "cycles") {
+    if (!(clock_hz > 0)) throw Error(ErrorCode::kInvalidArgument, "the latency table of " + board + " has no clock");
+    return ticks / clock_hz * 1e3;
+  }
   if (!(ticks_per_instruction > 0 && clock_hz > 0))
     throw Error(ErrorCode::kInvalidArgument,
                 "the latency table of " + board + " has no instruction rate or clock: recalibrate");
-  return predict(graph).ticks / ticks_per_instruction / clock_hz * 1e3;
+  return ticks / ticks_per_instruction / clock_hz * 1e3;
+}
+
+std::string LatencyTable::describe(const std::string& path) const {
+  char error[96];
+  std::snprintf(error, sizeof error, "held-out error %.1f%% mean / %.1f%% max", holdout_mean_abs_error_pct,
+                holdout_max_abs_error_pct);
+  std::string text = "calibrated table " + path + " (" + source + ", " + error;
+  if (unit != "cycles") text += "; instructions at the board's clock, one per cycle";
+  return text + ")";
 }
 
 std::string LatencyTable::to_json(int indent) const {

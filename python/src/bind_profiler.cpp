@@ -6,6 +6,7 @@
 #include "bindings.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/cost_model.hpp"
+#include "tinynas/space/units.hpp"
 
 namespace tinynas::python {
 
@@ -74,6 +75,11 @@ as ``tinynas analyze --json``.
                              [](const CostReport& r) { return r.layers.at(static_cast<std::size_t>(r.peak_op)).name; })
       .def_readonly("fits", &CostReport::fits)
       .def_readonly("fits_sram", &CostReport::fits_sram)
+      .def_readonly("fits_latency", &CostReport::fits_latency)
+      .def_readonly("latency_source", &CostReport::latency_source)
+      .def_readonly("latency_calibrated", &CostReport::latency_calibrated)
+      .def_readonly("sram_budget_bytes", &CostReport::sram_budget_bytes)
+      .def_readonly("flash_budget_bytes", &CostReport::flash_budget_bytes)
       .def_readonly("fits_flash", &CostReport::fits_flash)
       .def_readonly("latency_ms", &CostReport::latency_ms)
       .def_readonly("latency_source", &CostReport::latency_source)
@@ -89,23 +95,35 @@ as ``tinynas analyze --json``.
   m.def(
       "analyze",
       [](const py::handle& model, const py::handle& board, const std::string& schedule, int patches,
-         std::optional<int> split_block, const std::string& space) {
+         std::optional<int> split_block, const std::string& space, const py::handle& sram, const py::handle& flash,
+         std::optional<double> latency) {
         NetSpec net = net_of(model, space);
         Board b = board_of(board);
         CostOptions options;
         options.schedule = parse_schedule(schedule);
         options.patch.patches = patches;
         options.patch.split_block = split_block.value_or(-1);
+        Budgets budgets = board_budgets(b);
+        // Sizes as the CLI takes them ("256K") or byte counts: both read by parse_size.
+        if (!sram.is_none()) budgets.sram_bytes = parse_size(py::str(sram).cast<std::string>(), "sram");
+        if (!flash.is_none()) budgets.flash_bytes = parse_size(py::str(flash).cast<std::string>(), "flash");
+        budgets.latency_ms = latency;
+        options.budgets = budgets;
+        options.latency_table = board_latency_table(b);
         py::gil_scoped_release release;
         return analyze(lower_to_graph(net), b, options);
       },
       py::arg("model"), py::arg("board") = "stm32f746g-disco", py::arg("schedule") = "inplace-dw",
-      py::arg("patches") = 4, py::arg("split_block") = py::none(), py::arg("space") = "mcunet", R"doc(
+      py::arg("patches") = 4, py::arg("split_block") = py::none(), py::arg("space") = "mcunet",
+      py::arg("sram") = py::none(), py::arg("flash") = py::none(), py::arg("latency") = py::none(), R"doc(
 Exact int8 cost of a network on a board.
 
 model: an Arch, a Net, a path to an arch file or MCUNet/OFA net config, or a dict of either.
 board: a Board or a shipped board name. schedule: "mcunet-analytic", "layerwise", "inplace-dw"
 or "patch" (then `patches` x `patches` tiles, split after `split_block` or chosen automatically).
+sram, flash: budgets ("256K" or bytes; default the board's memory), latency: a budget in ms; ``fits``
+means what it means in search(). Latency comes from the board's calibrated table when it has one
+(``latency_source`` says which), else from the board's estimate.
 Returns an Analysis; raises ValueError with the file and field on bad input.
 )doc");
   m.def("list_schedules", &schedule_names, "Names of the memory schedules.");

@@ -17,6 +17,8 @@ CostOptions Constraints::cost_options() const {
   options.schedule = schedule;
   options.patch = patch;
   options.per_layer = false;
+  options.budgets = Budgets{sram_bytes, flash_bytes, latency_ms};
+  options.latency_table = latency_table;
   return options;
 }
 
@@ -43,10 +45,7 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
   if (latency_ms && !(std::isfinite(*latency_ms) && *latency_ms > 0))
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--latency: must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
-  if (latency_ms) {
-    if (auto table = LatencyTable::load_for_board(board))
-      c.latency_table = std::make_shared<const LatencyTable>(std::move(*table));
-  }
+  c.latency_table = board_latency_table(board);
   c.schedule = schedule;
   c.patch = patch;
   c.board = std::move(board);
@@ -54,17 +53,14 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
 }
 
 bool fits(const CostSummary& cost, const Constraints& constraints) {
-  // Budgets are unsigned and costs signed: compare in the unsigned domain (costs are never negative).
-  return static_cast<std::uint64_t>(cost.total_sram_bytes) <= constraints.sram_bytes &&
-         static_cast<std::uint64_t>(cost.flash_bytes) <= constraints.flash_bytes &&
-         (!constraints.latency_ms || cost.latency_ms <= *constraints.latency_ms);
+  return check_budgets(cost.total_sram_bytes, cost.flash_bytes, cost.latency_ms, *constraints.cost_options().budgets)
+      .all();
 }
 
 FitCheck check_fit(const SearchSpace& space, const Arch& arch, const Constraints& constraints) {
   FitCheck check;
   const Graph graph = lower_to_graph(lower_to_net(space, arch));
   check.cost = summarize(graph, constraints.board, constraints.cost_options());
-  if (constraints.latency_table) check.cost.latency_ms = constraints.latency_table->predict_budget_ms(graph);
   check.fits = fits(check.cost, constraints);
   return check;
 }

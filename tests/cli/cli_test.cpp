@@ -139,6 +139,31 @@ TEST(Cli, AnalyzeRunsEverySchedule) {
   EXPECT_GT(j["patch"]["extra_macs"].get<std::int64_t>(), 0);
 }
 
+// `analyze --sram X` and `search --sram X` mean the same budget: the winner of a search under 256K re-analyzed under
+// 256K fits, with the board left as its file says. And a board with a calibrated table is predicted with it.
+TEST(Cli, AnalyzeAndSearchShareBudgetsAndTheCalibratedTable) {
+  test::ScratchDir dir;
+  const std::string out = (dir.path() / "s").string();
+  RunResult s = run({"search", "--sram", "256K", "--flash", "1M", "--board", "qemu-mps2-an500", "--population", "12",
+                     "--generations", "2", "--samples", "50", "--parents", "4", "--out", out, "--json"});
+  ASSERT_EQ(s.exit_code, 0) << describe(s);
+  RunResult a = run({"analyze", out + "/best.json", "--board", "qemu-mps2-an500", "--sram", "256K", "--json"});
+  ASSERT_EQ(a.exit_code, 0) << describe(a);
+  const json j = json::parse(a.out);
+  EXPECT_EQ(j["budgets"]["sram_bytes"], 256 * 1024);
+  EXPECT_EQ(j["fits"], true);
+  EXPECT_EQ(j["latency"]["calibrated"], true) << a.out;
+  EXPECT_NE(j["latency"]["source"].get<std::string>().find("calibrated table"), std::string::npos);
+  const json best = json::parse(run({"analyze", out + "/best.json", "--json"}).out); // F746: no table
+  EXPECT_EQ(best["latency"]["calibrated"], false);
+  // the search's own latency figure for its winner is the table's, as analyze's
+  const json result = json::parse(s.out);
+  EXPECT_NEAR(result["best"]["latency_ms"].get<double>(), j["latency"]["value"].get<double>(), 1e-9) << s.out;
+  RunResult slow = run({"analyze", out + "/best.json", "--board", "qemu-mps2-an500", "--latency", "0.001"});
+  ASSERT_EQ(slow.exit_code, 0) << describe(slow);
+  EXPECT_TRUE(contains(slow.out, "latency over by")) << slow.out;
+}
+
 TEST(Cli, AnalyzeBudgetOverrides) {
   RunResult r = run({"analyze", kIn3, "--sram", "100K", "--json"});
   ASSERT_EQ(r.exit_code, 0) << describe(r); // not fitting is a result, not an error

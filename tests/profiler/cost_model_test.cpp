@@ -148,6 +148,60 @@ TEST(CostModel, FitChecksIncludeRuntime) {
   EXPECT_TRUE(analyze(lower_to_graph(testing::tiny_net()), b, o).fits_sram);
 }
 
+// Budgets are an input of the fit check: the board is never edited to change them, and the same budgets give the
+// same verdict whoever asks (analyze here, the search through check_budgets).
+TEST(CostModel, BudgetsAreAnExplicitInputDefaultingToTheBoard) {
+  const Board b = test_board();
+  const Graph g = lower_to_graph(testing::tiny_net());
+  const CostReport by_board = analyze(g, b, {});
+  EXPECT_EQ(by_board.sram_budget_bytes, b.sram_bytes);
+  EXPECT_EQ(by_board.flash_budget_bytes, b.flash_bytes);
+  EXPECT_FALSE(by_board.latency_budget_ms);
+  EXPECT_TRUE(by_board.fits_latency);
+  CostOptions o;
+  o.budgets = Budgets{675, b.flash_bytes, std::nullopt}; // 576 activations and scratch + 100 runtime = 676
+  const CostReport tight = analyze(g, b, o);
+  EXPECT_FALSE(tight.fits_sram);
+  EXPECT_FALSE(tight.fits);
+  EXPECT_EQ(tight.sram_budget_bytes, 675u);
+  EXPECT_EQ(check_budgets(tight.total_sram_bytes, tight.flash_bytes, tight.latency_ms, *o.budgets).all(), tight.fits);
+  o.budgets->sram_bytes = 676;
+  EXPECT_TRUE(analyze(g, b, o).fits);
+  o.budgets->latency_ms = tight.latency_ms * 0.5;
+  const CostReport slow = analyze(g, b, o);
+  EXPECT_FALSE(slow.fits_latency);
+  EXPECT_FALSE(slow.fits);
+  EXPECT_TRUE(slow.fits_sram && slow.fits_flash);
+}
+
+// With the board's calibrated table, analyze predicts with it (per layer and in total) and says so; the
+// coefficient estimate is the fallback, labelled as one.
+TEST(CostModel, LatencyComesFromTheCalibratedTableWhenThereIsOne) {
+  const Board b = test_board();
+  const Graph g = lower_to_graph(testing::tiny_net());
+  auto table = std::make_shared<LatencyTable>();
+  table->board = b.name;
+  table->unit = "cycles";
+  table->source = "dwt-cycles";
+  table->clock_hz = b.clock_hz;
+  for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) table->entries[op_signature(g, o)] = {1000.0 * (o + 1), 1};
+  CostOptions o;
+  o.latency_table = table;
+  const CostReport r = analyze(g, b, o);
+  double ticks = 0;
+  for (int op = 0; op < static_cast<int>(g.ops.size()); ++op) ticks += 1000.0 * (op + 1);
+  EXPECT_DOUBLE_EQ(r.latency_ms, ticks / b.clock_hz * 1e3);
+  EXPECT_TRUE(r.latency_calibrated);
+  EXPECT_EQ(r.latency_source.rfind("calibrated table", 0), 0u) << r.latency_source;
+  double sum = 0;
+  for (const LayerCost& l : r.layers) sum += l.latency_ms;
+  EXPECT_NEAR(sum, r.latency_ms, 1e-12);
+  EXPECT_DOUBLE_EQ(summarize(g, b, o).latency_ms, r.latency_ms);
+  const CostReport estimate = analyze(g, b, {});
+  EXPECT_FALSE(estimate.latency_calibrated);
+  EXPECT_EQ(estimate.latency_source, b.latency.source);
+}
+
 TEST(CostModel, SummaryMatchesFullReport) {
   Graph g = lower_to_graph(testing::tiny_net());
   for (Schedule s : {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch}) {

@@ -53,6 +53,20 @@ def test_analyze_reproduces_mcunet_in3(tinynas):
     assert sum(layer.macs for layer in report.layers) == report.macs
 
 
+def test_analyze_budgets_mean_what_search_means(tinynas):
+    report = tinynas.analyze(str(MCUNET_IN3), sram="100K")
+    assert report.sram_budget_bytes == 100 * 1024
+    assert not report.fits_sram and not report.fits
+    assert tinynas.analyze(str(MCUNET_IN3), sram=400 * 1024).fits_sram
+    assert not tinynas.analyze(str(MCUNET_IN3), latency=1.0).fits_latency
+    assert report.to_dict()["budgets"]["sram_bytes"] == 100 * 1024
+    # the emulated M7 has a calibrated table (configs/latency/): analyze predicts with it and says so
+    emulated = tinynas.analyze(str(MCUNET_IN3), board="qemu-mps2-an500")
+    assert emulated.latency_calibrated
+    assert emulated.latency_source.startswith("calibrated table")
+    assert not report.latency_calibrated
+
+
 def test_analyze_accepts_every_model_form(tinynas):
     arch = tinynas.load_arch(str(MCUNET_IN0))
     by_arch = tinynas.analyze(arch).to_dict()

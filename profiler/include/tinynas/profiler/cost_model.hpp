@@ -1,6 +1,8 @@
 #pragma once
 // The exact int8 cost model of a network on a board: MACs, parameters, flash bytes, peak SRAM
-// under a named schedule, and a first latency estimate, with a per-layer breakdown.
+// under a named schedule, and latency, with a per-layer breakdown, checked against budgets.
+// Latency comes from the board's calibrated latency table when the caller passes one
+// (board_latency_table()), else from the board's per-MAC coefficients, labelled as an estimate.
 // Conventions (MCUNet's, checked against its published figures in tests):
 //   MACs    convolutions and the classifier; BN folded, adds and pooling not counted.
 //   params  weights + classifier bias + 2 per BN channel.
@@ -10,10 +12,13 @@
 //           in the fit check.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/space/graph.hpp"
 
@@ -32,7 +37,7 @@ struct LayerCost {
   std::int64_t flash_bytes = 0;   // this op's weights, biases, requant params and op record
   std::int64_t sram_bytes = 0;    // SRAM in use while this op runs, under the schedule
   std::int64_t scratch_bytes = 0; // of which kernel scratch
-  double latency_ms = 0;          // estimate from the board's coefficients
+  double latency_ms = 0;          // the report's latency_source, per op
   bool in_patch_stage = false;
 };
 
@@ -46,11 +51,17 @@ struct CostReport {
   std::int64_t peak_sram_bytes = 0;   // activations + scratch at the worst op
   std::int64_t total_sram_bytes = 0;  // peak + board runtime SRAM
   int peak_op = 0;
+  // The budgets the fit was checked against (CostOptions::budgets; the board's memory by default).
+  std::uint64_t sram_budget_bytes = 0;
+  std::uint64_t flash_budget_bytes = 0;
+  std::optional<double> latency_budget_ms;
   bool fits_sram = false;
   bool fits_flash = false;
+  bool fits_latency = true; // true without a latency budget
   bool fits = false;
   double latency_ms = 0;
-  std::string latency_source;
+  std::string latency_source; // "calibrated table ..." or the board's "estimate: ..."
+  bool latency_calibrated = false;
   // Patch schedule only: grid, split block, and the MACs spent on halo recomputation.
   int patches = 0;
   int patch_split_block = -1;
@@ -58,15 +69,40 @@ struct CostReport {
   std::vector<LayerCost> layers;
 
   // {"macs":..,"params":..,"flash_bytes":..,"peak_sram_bytes":..,"schedule":..,"board":..,
-  //  "fits":..,"latency":{..},"layers":[..]}
+  //  "budgets":{..},"fits":..,"latency":{..},"layers":[..]}
   std::string to_json(int indent = 2) const;
 };
+
+// What "fits" means everywhere (analyze, search, profile): total SRAM (runtime included), flash (runtime code
+// included) and, when set, latency in ms within these budgets.
+struct Budgets {
+  std::uint64_t sram_bytes = 0;
+  std::uint64_t flash_bytes = 0;
+  std::optional<double> latency_ms;
+};
+// The board's memory, no latency budget: the default budgets.
+Budgets board_budgets(const Board& board);
+
+struct Fit {
+  bool sram = false;
+  bool flash = false;
+  bool latency = true;
+  bool all() const { return sram && flash && latency; }
+};
+Fit check_budgets(std::int64_t total_sram_bytes, std::int64_t flash_bytes, double latency_ms, const Budgets& budgets);
 
 struct CostOptions {
   Schedule schedule = Schedule::kInplaceDw;
   PatchOptions patch;
-  bool per_layer = true; // false skips names and per-layer rows (the search's hot path)
+  bool per_layer = true;          // false skips names and per-layer rows (the search's hot path)
+  std::optional<Budgets> budgets; // none: board_budgets(board)
+  // The board's calibrated latency table (board_latency_table()); none: the board's per-MAC estimate.
+  std::shared_ptr<const LatencyTable> latency_table;
 };
+
+// The board's calibrated latency table (Board::latency_table) when one exists, loaded once for many analyses;
+// nullptr without one. Throws Error(kInvalidFile) naming the file for a damaged table.
+std::shared_ptr<const LatencyTable> board_latency_table(const Board& board);
 
 CostReport analyze(const Graph& graph, const Board& board, const CostOptions& options = {});
 

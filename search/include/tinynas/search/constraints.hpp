@@ -7,8 +7,9 @@
 //   total SRAM   activations + kernel scratch under the schedule + the board's runtime SRAM  <= sram_bytes
 //   flash        model weights and tables + the board's runtime code                         <= flash_bytes
 //   latency      in ms (only when a latency budget is set), from the board's calibrated latency
-//                table when `tinynas calibrate` made one (configs/latency/<board>.json), else the
-//                board's per-op estimate                                                        <= latency_ms
+//                table when `tinynas calibrate` made one (Board::latency_table), else the board's
+//                per-op estimate, as everywhere (profiler/cost_model.hpp)                      <= latency_ms
+// The comparison itself is the cost model's check_budgets(): "fits" means the same in analyze.
 
 #include <cstdint>
 #include <memory>
@@ -31,18 +32,18 @@ struct Constraints {
   std::optional<double> latency_ms; // budget for the latency estimate; none: unconstrained
   Schedule schedule = Schedule::kInplaceDw;
   PatchOptions patch; // used by Schedule::kPatch only
-  // The board's calibrated latency table, when there is one and a latency budget is set; shared
-  // because constraints are copied into every stage-1 task.
+  // The board's calibrated latency table, when there is one; shared because constraints are copied
+  // into every stage-1 task. Every latency figure of the search comes from it.
   std::shared_ptr<const LatencyTable> latency_table;
 
-  // The options the search passes to summarize(): no per-layer rows.
+  // The options the search passes to summarize(): no per-layer rows, these budgets, the table.
   CostOptions cost_options() const;
   // "SRAM 320.0 KiB, flash 1.00 MiB, no latency budget (board stm32f746g-disco, schedule inplace-dw)"
   std::string describe() const;
 };
 
-// Budgets not given default to the board's SRAM and flash. With a latency budget, the board's
-// calibrated latency table is loaded when one exists. Throws Error(kInvalidArgument) naming the
+// Budgets not given default to the board's SRAM and flash. The board's calibrated latency table is
+// loaded when one exists. Throws Error(kInvalidArgument) naming the
 // flag (--sram, --flash, --latency) for a zero budget or a non-positive latency.
 Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_bytes,
                              std::optional<std::uint64_t> flash_bytes, std::optional<double> latency_ms,

@@ -1,7 +1,8 @@
 // The `tinynas` executable. This is the only translation unit that includes CLI11 (about 10 s to
 // compile): it declares every subcommand's flags, fills the option structs of commands.hpp, sets up
 // logging, runs the chosen command, and turns errors into one-line messages and exit codes
-// (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here).
+// (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here), the options they name
+// spelled as flags (option_flags.hpp).
 
 #include <cstdint>
 #include <exception>
@@ -18,6 +19,7 @@
 #include "commands.hpp"
 #include "eval_command.hpp"
 #include "export_command.hpp"
+#include "option_flags.hpp"
 #include "profile_command.hpp"
 #include "search_command.hpp"
 #include "tinynas/profiler/schedule.hpp"
@@ -293,7 +295,7 @@ int main(int argc, char** argv) {
     if (profile->parsed()) return run_profile(profile_opts);
     if (calibrate->parsed()) return run_calibrate(calibrate_opts);
   } catch (const Error& e) {
-    std::cerr << "tinynas: error: " << e.what() << "\n";
+    std::cerr << "tinynas: error: " << message_with_flags(e) << "\n";
     return exit_code(e.code());
   } catch (const std::exception& e) {
     std::cerr << "tinynas: internal error: " << e.what() << "\n";

@@ -79,8 +79,8 @@ void write_checkpoint(const std::string& dir, const SearchConfig& config, double
 Checkpoint read_checkpoint(const std::string& dir) {
   const std::string path = checkpoint_path(dir);
   if (!std::filesystem::exists(path))
-    throw Error(ErrorCode::kInvalidArgument, "--resume: no " + std::string(kCheckpointFile) + " in " + dir +
-                                                 " (a search writes one there after its first generation)");
+    throw invalid_option("resume", "no " + std::string(kCheckpointFile) + " in " + dir +
+                                       " (a search writes one there after its first generation)");
   return checkpoint_from_json(files::read_file(path), path);
 }
 

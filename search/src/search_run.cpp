@@ -64,10 +64,9 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
   require_estimator(config, estimator);
   if (!out_dir.empty()) {
     if (has_checkpoint(out_dir) && !overwrite)
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another "
-                              "--out, or pass --overwrite to start over",
-                              out_dir, out_dir));
+      throw invalid_option("out", fmt::format("{} already holds a search checkpoint: continue it with `resume` {}, "
+                                              "choose another `out`, or pass `overwrite` to start over",
+                                              out_dir, out_dir));
     files::make_directory(out_dir);
     outputs::remove_previous(out_dir);
   }
@@ -88,14 +87,13 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
   Checkpoint checkpoint = read_checkpoint(dir);
   const std::string difference = search_config_difference(checkpoint.config, config);
   if (!difference.empty())
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--resume {}: this search differs from the checkpointed one ({}); resume with the same "
-                            "options (only --generations may grow)",
-                            dir, difference));
+    throw invalid_option("resume", fmt::format("the search checkpointed in {} differs from this one ({}); resume "
+                                               "with the same options (only `generations` may grow)",
+                                               dir, difference));
   if (config.evolution.generations < checkpoint.state.generation)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--generations {}: the checkpoint in {} has already done {} generations",
-                            config.evolution.generations, dir, checkpoint.state.generation));
+    throw invalid_option("generations",
+                         fmt::format("{} is too few: the checkpoint in {} has already done {} generations",
+                                     config.evolution.generations, dir, checkpoint.state.generation));
   // Stage 1 is recomputed rather than stored: it is deterministic and takes about a second. It must
   // choose the pair the checkpoint evolved in, or the cost model changed under the checkpoint.
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);

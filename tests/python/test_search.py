@@ -104,3 +104,17 @@ def test_resume_continues_to_the_same_result(tinynas, tmp_path):
     resumed = tinynas.search("320K", "1M", seed=3, resume=str(tmp_path / "part"), **SMALL)
     assert resumed.best.id == full.best.id
     assert [h["id"] for h in resumed.history] == [h["id"] for h in full.history]
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(population=0), "population: must be at least 1, found 0"),
+    (dict(parents=50, population=20), "parents: must be between 1 and the population (20), found 50"),
+    (dict(stage1_rule="median"), 'stage1_rule: "median" is not a stage-1 rule'),
+    (dict(sram="12Q"), 'sram: "12Q" is not a size'),
+    (dict(estimator="flops"), 'estimator: "flops" is not an estimator'),
+])
+def test_bad_options_raise_value_error_naming_the_keyword(tinynas, options, message):
+    with pytest.raises(ValueError) as raised:
+        tinynas.search(**dict(SMALL, **options))
+    assert str(raised.value).startswith(message)
+    assert "--" not in str(raised.value)  # a keyword argument, not a CLI flag

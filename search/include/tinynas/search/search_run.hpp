@@ -45,7 +45,7 @@ struct SearchResult {
 
 // Runs a new search. `estimator` must be the one config.estimator names. With `out_dir` non-empty
 // the files above are written there; a directory that already holds a checkpoint is refused
-// (Error(kInvalidArgument) suggesting --resume) unless `overwrite`.
+// (invalid_option naming `out`, suggesting `resume`) unless `overwrite`.
 // Throws Error(kInfeasible) when nothing fits, Error(kInterrupted) after a stop.
 SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator, const std::string& out_dir,
                         const SearchHooks& hooks = {}, bool overwrite = false);

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "evaluation_json.hpp"
@@ -74,6 +75,25 @@ bool has_checkpoint(const std::string& dir) { return std::filesystem::exists(che
 void write_checkpoint(const std::string& dir, const SearchConfig& config, double width, int resolution,
                       const EvolutionState& state) {
   files::write_file_atomic(checkpoint_path(dir), checkpoint_to_json(config, width, resolution, state));
+}
+
+void refuse_existing_checkpoint(const std::string& out_dir, bool overwrite) {
+  if (!out_dir.empty() && !overwrite && has_checkpoint(out_dir))
+    throw invalid_option("out", fmt::format("{} already holds a search checkpoint: continue it with `resume` {}, "
+                                            "choose another `out`, or pass `overwrite` to start over",
+                                            out_dir, out_dir));
+}
+
+void require_resumable(const Checkpoint& checkpoint, const SearchConfig& config, const std::string& dir) {
+  const std::string difference = search_config_difference(checkpoint.config, config);
+  if (!difference.empty())
+    throw invalid_option("resume", fmt::format("the search checkpointed in {} differs from this one ({}); resume "
+                                               "with the same options (only `generations` may grow)",
+                                               dir, difference));
+  if (config.evolution.generations < checkpoint.state.generation)
+    throw invalid_option("generations",
+                         fmt::format("{} is too few: the checkpoint in {} has already done {} generations",
+                                     config.evolution.generations, dir, checkpoint.state.generation));
 }
 
 Checkpoint read_checkpoint(const std::string& dir) {

@@ -54,4 +54,6 @@ std::unique_ptr<AccuracyEstimator> make_supernet_estimator(const SearchSpace& sp
   return std::make_unique<SupernetEstimator>(std::move(supernet), data, evaluator);
 }
 
+SearchSpace supernet_space(const std::string& file) { return Supernet::load(file).space(); }
+
 } // namespace tinynas

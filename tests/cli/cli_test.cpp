@@ -323,6 +323,8 @@ TEST(Cli, SearchErrorsNameTheFlags) {
       {{"--estimator", "flops"},
        "tinynas: error: --estimator: \"flops\" is not an estimator (valid: macs, supernet)\n"},
       {{"--estimator", "supernet"}, "tinynas: error: --supernet: the supernet estimator needs a supernet file"},
+      {{"--threads", "-1"}, "tinynas: error: --threads: must be 0 (all cores) or more, found -1\n"},
+      {{"--schedule", "magic"}, "tinynas: error: --schedule: unknown schedule \"magic\""},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args{"search", "--out", (dir.path() / "search").string()};

@@ -57,8 +57,8 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
 SearchResult resume_search(const std::string& dir, const SearchConfig& config, AccuracyEstimator& estimator,
                            const SearchHooks& hooks = {});
 
-// The configuration a checkpoint in `dir` was made with (to build its estimator, or to fill in
-// options a resuming user did not repeat).
+// The configuration a checkpoint in `dir` was made with (make_search_config starts a resumed
+// search's from it).
 SearchConfig read_search_config(const std::string& dir);
 
 } // namespace tinynas

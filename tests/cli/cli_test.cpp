@@ -360,6 +360,30 @@ TEST(Cli, SearchResumeAndOverwriteMessagesNameTheFlags) {
   EXPECT_EQ(json::parse(resumed.out)["generations"], 2);
 }
 
+// The supernet's options too: checked before any data is read.
+TEST(Cli, TrainErrorsNameTheFlags) {
+  test::ScratchDir dir;
+  const std::string out = (dir.path() / "x.supernet").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--epochs", "0"}, "tinynas: error: --epochs: must be at least 1\n"},
+      {{"--epochs", "2", "--largest-epochs", "3"},
+       "tinynas: error: --largest-epochs: must be between 0 and the 2 epochs\n"},
+      {{"--data", dir.path().string(), "--limit", "10"}, "dataset-fashion-mnist or pass --data)\n"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args{"train", "--out", out};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    SCOPED_TRACE(c.args.front());
+    RunResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, c.message)) << r.err;
+  }
+}
+
 TEST(Cli, LoggingGoesToStderr) {
   RunResult quiet = run({"space", "sample", "-n", "1"});
   EXPECT_TRUE(quiet.err.empty()) << quiet.err;

@@ -1,12 +1,14 @@
 // The `tinynas` executable. This is the only translation unit that includes CLI11 (about 10 s to
 // compile): it declares every subcommand's flags, fills the option structs of commands.hpp, sets up
 // logging, runs the chosen command, and turns errors into one-line messages and exit codes
-// (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here).
+// (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here), the options they name
+// spelled as flags (option_flags.hpp).
 
 #include <cstdint>
 #include <exception>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,10 +20,12 @@
 #include "commands.hpp"
 #include "eval_command.hpp"
 #include "export_command.hpp"
+#include "option_flags.hpp"
 #include "profile_command.hpp"
 #include "search_command.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/search/estimator.hpp"
+#include "tinynas/search/search_options.hpp"
 #include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
 #include "train_command.hpp"
@@ -42,6 +46,15 @@ template <typename T>
 CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<T>& target, const std::string& help) {
   return app->add_option_function<T>(
       name, [&target](const T& value) { target = value; }, help);
+}
+
+// The search options set on the command line, by SearchOptions' names: with --resume, only these
+// change the checkpoint's configuration.
+std::set<std::string> given_search_options(const CLI::App& search) {
+  std::set<std::string> given;
+  for (const std::string& name : search_option_names())
+    if (search.count(std::string(flag_of(name))) > 0) given.insert(name);
+  return given;
 }
 
 // Logs go to stderr (stdout carries results), coloured when it is a terminal. Default: warnings;
@@ -123,57 +136,63 @@ int main(int argc, char** argv) {
   info->add_flag("--json", info_opts.json, "Print as JSON");
 
   // ---- search ----
-  // Options left out keep the defaults of a new search, or the checkpoint's values with --resume.
+  // Defaults are SearchOptions' own; with --resume, options left out keep the checkpoint's values.
   SearchCommandOptions search_opts;
+  SearchOptions& so = search_opts.search;
   CLI::App* search = app.add_subcommand(
       "search", "Two-stage TinyNAS search: choose the (width, resolution) pair, then evolve subnets in it");
-  add_optional(search, "--sram", search_opts.sram, "SRAM budget incl. the runtime (default: the board's)");
-  add_optional(search, "--flash", search_opts.flash, "Flash budget incl. the runtime (default: the board's)");
-  add_optional(search, "--latency", search_opts.latency, "Latency budget, e.g. 500ms (default: none)");
-  add_optional(search, "--board", search_opts.board, boards_help + " (default: stm32f746g-disco)");
-  add_optional(search, "--space", search_opts.space, spaces_help + " (default: mcunet)");
-  add_optional(search, "--schedule", search_opts.schedule,
-               "Memory schedule: " + joined(schedule_names()) + " (default: inplace-dw)");
-  add_optional(search, "--patches", search_opts.patches, "Patch schedule: an N x N grid of patches (default 4)");
-  add_optional(search, "--split-block", search_opts.split_block,
+  add_optional(search, "--sram", so.sram, "SRAM budget incl. the runtime (default: the board's)");
+  add_optional(search, "--flash", so.flash, "Flash budget incl. the runtime (default: the board's)");
+  add_optional(search, "--latency", so.latency, "Latency budget, e.g. 500ms (default: none)");
+  search->add_option("--board", so.board, boards_help)->capture_default_str();
+  add_optional(search, "--space", so.space,
+               spaces_help + " (default: the --supernet's space, else " + kDefaultSearchSpace + ")");
+  search->add_option("--schedule", so.schedule, "Memory schedule: " + joined(schedule_names()))->capture_default_str();
+  search->add_option("--patches", so.patches, "Patch schedule: an N x N grid of patches")->capture_default_str();
+  add_optional(search, "--split-block", so.split_block,
                "Patch schedule: last block run per patch (default: chosen automatically)");
-  add_optional(search, "--estimator", search_opts.estimator,
-               "Accuracy estimator: " + joined(estimator_names()) + " (default: macs, a proxy)");
-  add_optional(search, "--supernet", search_opts.supernet,
-               "--estimator supernet: the trained supernet file (tinynas train --out); its space and width "
-               "become the search's");
-  add_optional(search, "--data", search_opts.data,
-               "--estimator supernet: dataset directory (default: Debian's Fashion-MNIST)");
-  add_optional(search, "--eval-images", search_opts.eval_images,
-               "--estimator supernet: validation images per subnet (default: the whole split)");
-  add_optional(search, "--seed", search_opts.seed, "Random seed of both stages (default 0)");
-  add_optional(search, "--samples", search_opts.samples, "Stage 1: subnets sampled per pair (default 1000)");
-  add_optional(search, "--stage1-rule", search_opts.stage1_rule,
-               "Stage 1: pick the pair by the fitting subnets' mean MACs or a MACs quantile: mean|quantile "
-               "(default mean)");
-  add_optional(search, "--stage1-quantile", search_opts.stage1_quantile,
-               "Stage 1: the quantile rule's p (default 0.8)");
-  add_optional(search, "--min-fit", search_opts.min_fit,
-               "Stage 1: fraction of samples that must fit for a pair to count (default 0.01)");
-  add_optional(search, "--population", search_opts.population, "Stage 2: population size (default 100)");
-  add_optional(search, "--parents", search_opts.parents, "Stage 2: parents kept per generation (default 20)");
-  add_optional(search, "--generations", search_opts.generations, "Stage 2: generations (default 30)");
-  add_optional(search, "--mutation-prob", search_opts.mutation_prob,
-               "Stage 2: probability of resampling each gene (default 0.1)");
-  add_optional(search, "--mutation-ratio", search_opts.mutation_ratio,
-               "Stage 2: share of children made by mutation (default 0.5)");
-  add_optional(search, "--max-attempts", search_opts.max_attempts,
-               "Draws allowed to find one fitting subnet before giving up (default 10000)");
-  add_optional(search, "--out", search_opts.out, "Output directory (default: tinynas-search)");
-  search->add_option("--resume", search_opts.resume, "Continue the search checkpointed in DIR");
-  search->add_flag("--overwrite", search_opts.overwrite, "Replace a search already in --out");
-  search->add_option("--threads", search_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+  search
+      ->add_option("--estimator", so.estimator, "Accuracy estimator: " + joined(estimator_names()) + " (macs: a proxy)")
+      ->capture_default_str();
+  search->add_option("--supernet", so.supernet,
+                     "--estimator supernet: the trained supernet file (tinynas train --out); its space and width "
+                     "become the search's");
+  search->add_option("--data", so.data_dir,
+                     "--estimator supernet: dataset directory (default: Debian's Fashion-MNIST)");
+  search
+      ->add_option("--eval-images", so.eval_images,
+                   "--estimator supernet: validation images per subnet (0: the whole split)")
+      ->capture_default_str();
+  search->add_option("--seed", so.seed, "Random seed of both stages")->capture_default_str();
+  search->add_option("--samples", so.samples, "Stage 1: subnets sampled per pair")->capture_default_str();
+  search
+      ->add_option("--stage1-rule", so.stage1_rule,
+                   "Stage 1: pick the pair by the fitting subnets' mean MACs or a MACs quantile: mean|quantile")
+      ->capture_default_str();
+  search->add_option("--stage1-quantile", so.stage1_quantile, "Stage 1: the quantile rule's p")->capture_default_str();
+  search->add_option("--min-fit", so.min_fit, "Stage 1: fraction of samples that must fit for a pair to count")
+      ->capture_default_str();
+  search->add_option("--population", so.population, "Stage 2: population size")->capture_default_str();
+  search->add_option("--parents", so.parents, "Stage 2: parents kept per generation")->capture_default_str();
+  search->add_option("--generations", so.generations, "Stage 2: generations")->capture_default_str();
+  search->add_option("--mutation-prob", so.mutation_prob, "Stage 2: probability of resampling each gene")
+      ->capture_default_str();
+  search->add_option("--mutation-ratio", so.mutation_ratio, "Stage 2: share of children made by mutation")
+      ->capture_default_str();
+  search->add_option("--max-attempts", so.max_attempts, "Draws allowed to find one fitting subnet before giving up")
+      ->capture_default_str();
+  search->add_option("--out", so.out, std::string("Output directory (default: ") + kDefaultSearchDir + ")");
+  search->add_option("--resume", so.resume, "Continue the search checkpointed in DIR");
+  search->add_flag("--overwrite", so.overwrite, "Replace a search already in --out");
+  search->add_option("--threads", so.threads, "Worker threads (0: all cores)")->capture_default_str();
   search->add_flag("--json", search_opts.json, "Print the result as JSON");
   add_optional(search, "--hil", search_opts.hil,
                "Measure the best subnets on this board (e.g. qemu-mps2-an500) and apply the latency budget to "
                "the measurements");
   search->add_option("--hil-top", search_opts.hil_top, "With --hil: how many of the best subnets to measure")
       ->capture_default_str();
+  search->footer("With --resume DIR, options left out keep the checkpoint's values; those given must leave it the "
+                 "same search (only --generations may grow).");
 
   // ---- train / eval / export (the weight-shared supernet) ----
   cli::TrainOptions train_opts;
@@ -288,14 +307,17 @@ int main(int argc, char** argv) {
     if (convert->parsed()) return run_convert(convert_opts);
     if (sample->parsed()) return run_space_sample(sample_opts);
     if (info->parsed()) return run_space_info(info_opts);
-    if (search->parsed()) return cli::run_search(search_opts);
+    if (search->parsed()) {
+      search_opts.given = given_search_options(*search);
+      return cli::run_search(search_opts);
+    }
     if (train->parsed()) return run_train(train_opts);
     if (eval->parsed()) return run_eval(eval_opts);
     if (export_cmd->parsed()) return run_export(export_opts);
     if (profile->parsed()) return run_profile(profile_opts);
     if (calibrate->parsed()) return run_calibrate(calibrate_opts);
   } catch (const Error& e) {
-    std::cerr << "tinynas: error: " << e.what() << "\n";
+    std::cerr << "tinynas: error: " << message_with_flags(e) << "\n";
     return exit_code(e.code());
   } catch (const std::exception& e) {
     std::cerr << "tinynas: internal error: " << e.what() << "\n";

@@ -16,78 +16,16 @@
 #include <unistd.h>
 
 #include "tinynas/hil/hil_check.hpp"
-#include "tinynas/search/checkpoint.hpp"
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/units.hpp"
-#include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas::cli {
 
 namespace {
-
-constexpr const char* kDefaultBoard = "stm32f746g-disco";
-constexpr const char* kDefaultSpace = "mcunet";
-constexpr const char* kDefaultSchedule = "inplace-dw";
-constexpr const char* kDefaultOut = "tinynas-search";
-
-// ---- configuration ----
-
-// The search the options describe: on top of the defaults for a new search, on top of the
-// checkpoint's configuration for --resume (resume_search then checks nothing else changed).
-SearchConfig configure(const SearchCommandOptions& o, const std::optional<SearchConfig>& checkpoint) {
-  SearchConfig c;
-  if (checkpoint) {
-    c = *checkpoint;
-    if (o.space) c.space = SearchSpace::load(*o.space);
-    if (o.board) c.constraints.board = Board::load(*o.board);
-  } else if (!o.space && o.supernet) {
-    // A supernet belongs to one space: it is the search's unless --space says otherwise (and then
-    // the estimator refuses the mismatch by name).
-    c.space = Supernet::load(*o.supernet).space();
-  } else {
-    c.space = SearchSpace::load(o.space.value_or(kDefaultSpace));
-  }
-  if (!checkpoint) {
-    c.constraints.board = Board::load(o.board.value_or(kDefaultBoard));
-    c.constraints.sram_bytes = c.constraints.board.sram_bytes;
-    c.constraints.flash_bytes = c.constraints.board.flash_bytes;
-    c.constraints.schedule = parse_schedule(kDefaultSchedule);
-  }
-  Constraints& k = c.constraints;
-  if (o.sram) k.sram_bytes = parse_size(*o.sram, "--sram");
-  if (o.flash) k.flash_bytes = parse_size(*o.flash, "--flash");
-  if (o.latency) k.latency_ms = parse_duration_ms(*o.latency, "--latency");
-  if (o.schedule) k.schedule = parse_schedule(*o.schedule);
-  if (o.patches) k.patch.patches = *o.patches;
-  if (o.split_block) k.patch.split_block = *o.split_block;
-  k = make_constraints(k.board, k.sram_bytes, k.flash_bytes, k.latency_ms, k.schedule,
-                       k.patch); // checks them
-  if (k.sram_bytes > k.board.sram_bytes || k.flash_bytes > k.board.flash_bytes)
-    spdlog::warn("the budgets ({}) exceed what board {} has (SRAM {}, flash {})", k.describe(), k.board.name,
-                 format_size(k.board.sram_bytes), format_size(k.board.flash_bytes));
-
-  if (o.estimator) c.estimator = *o.estimator;
-  if (o.supernet) c.estimator_options.supernet = *o.supernet;
-  if (o.data) c.estimator_options.data_dir = *o.data;
-  if (o.eval_images) c.estimator_options.eval_images = *o.eval_images;
-  if (o.seed) c.stage1.seed = c.evolution.seed = *o.seed;
-  if (o.samples) c.stage1.samples = *o.samples;
-  if (o.stage1_rule) c.stage1.rule = parse_stage1_rule(*o.stage1_rule);
-  if (o.stage1_quantile) c.stage1.quantile = *o.stage1_quantile;
-  if (o.min_fit) c.stage1.min_fit_fraction = *o.min_fit;
-  if (o.population) c.evolution.population = *o.population;
-  if (o.parents) c.evolution.parents = *o.parents;
-  if (o.generations) c.evolution.generations = *o.generations;
-  if (o.mutation_prob) c.evolution.mutation_prob = *o.mutation_prob;
-  if (o.mutation_ratio) c.evolution.mutation_ratio = *o.mutation_ratio;
-  if (o.max_attempts) c.evolution.max_attempts = *o.max_attempts;
-  validate(c);
-  return c;
-}
 
 // ---- Ctrl-C ----
 
@@ -244,38 +182,16 @@ void print_hil(const HilCheckResult& hil, const Constraints& k) {
 } // namespace
 
 int run_search(const SearchCommandOptions& o) {
-  if (o.threads < 0)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--threads: must be 0 (all cores) or more, found {}", o.threads));
-  const ParallelismLimit threads(o.threads);
-
-  const bool resuming = !o.resume.empty();
-  if (resuming && o.out && *o.out != o.resume)
-    throw Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("--out {} with --resume {}: a resumed search continues in its own directory", *o.out, o.resume));
-  const std::string dir = resuming ? o.resume : o.out.value_or(kDefaultOut);
-  std::optional<SearchConfig> checkpointed;
-  if (resuming) checkpointed = read_search_config(dir);
-  SearchConfig config = configure(o, checkpointed);
-  // The library checks these too; checking first keeps the proxy warning off a run that will not start.
-  if (checkpointed) {
-    const std::string difference = search_config_difference(*checkpointed, config);
-    if (!difference.empty())
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("--resume {}: these options differ from the checkpointed search's ({}); resume with the "
-                              "same options (only --generations may grow)",
-                              dir, difference));
-  } else if (!o.overwrite && has_checkpoint(dir)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another --out, "
-                            "or pass --overwrite to start over",
-                            dir, dir));
-  }
+  SearchOptions options = o.search;
+  const bool resuming = !options.resume.empty();
+  if (!resuming && options.out.empty()) options.out = kDefaultSearchDir;
+  const std::string dir = resuming ? options.resume : options.out;
+  // Checked (and a checkpoint in the way refused) before the proxy warning, on a run that will start.
+  SearchConfig config = make_search_config(options, o.given);
+  const ParallelismLimit threads(options.threads);
   const std::unique_ptr<AccuracyEstimator> estimator =
       make_estimator(config.estimator, config.space, config.estimator_options);
-  // A supernet scores one width only: stage 1 chooses among that width's resolutions.
-  config.stage1.fixed_width = estimator->required_width();
+  adopt_estimator(config, *estimator); // a supernet scores one width: stage 1 chooses among its resolutions
   if (estimator->is_proxy()) warn_about_proxy(*estimator);
   spdlog::info("searching space {} for {}", config.space.name, config.constraints.describe());
 
@@ -287,7 +203,7 @@ int run_search(const SearchCommandOptions& o) {
   std::optional<SearchResult> result;
   try {
     result = resuming ? resume_search(dir, config, *estimator, hooks)
-                      : tinynas::run_search(config, *estimator, dir, hooks, o.overwrite);
+                      : tinynas::run_search(config, *estimator, dir, hooks, options.overwrite);
   } catch (const Error& e) {
     display.finish();
     if (e.code() != ErrorCode::kInterrupted) throw;

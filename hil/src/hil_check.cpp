@@ -25,8 +25,7 @@ double measured_milliseconds(const ProfileResult& p, const Board& search_board) 
 } // namespace
 
 HilCheckResult check_finalists_on_board(const SearchResult& result, const HilCheckOptions& options) {
-  if (options.top_k < 1)
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--hil-top: must be at least 1, found {}", options.top_k));
+  if (options.top_k < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", options.top_k));
   const std::vector<Evaluation>& history = result.evolution.history;
   std::vector<std::size_t> order(history.size());
   std::iota(order.begin(), order.end(), 0);

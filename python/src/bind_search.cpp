@@ -5,52 +5,80 @@
 #include <cmath>
 #include <optional>
 
+#include <fmt/format.h>
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
 #include "tinynas/search/function_estimator.hpp"
+#include "tinynas/search/search_options.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
-#include "tinynas/space/units.hpp"
 
 namespace tinynas::python {
 
 namespace {
 
-std::uint64_t size_of(const py::handle& value, const char* what) {
-  if (py::isinstance<py::int_>(value)) {
-    auto bytes = value.cast<long long>();
-    if (bytes <= 0) throw Error(ErrorCode::kInvalidArgument, std::string(what) + ": must be positive");
-    return static_cast<std::uint64_t>(bytes);
+// A budget as Python passes it: a size or duration string, a number (bytes; ms), or None (unset).
+std::optional<std::string> budget_text(const py::object& value) {
+  if (value.is_none()) return std::nullopt;
+  if (py::isinstance<py::int_>(value)) return std::to_string(value.cast<long long>());
+  if (py::isinstance<py::float_>(value)) return fmt::format("{}", value.cast<double>());
+  return value.cast<std::string>();
+}
+
+py::object none_if_unset(const std::optional<std::string>& text) { return text ? py::cast(*text) : py::none(); }
+
+// A path option: None is "" (unset) on the C++ side.
+template <std::string SearchOptions::*field>
+void bind_path(py::class_<SearchOptions>& c, const char* name) {
+  c.def_property(
+      name, [](const SearchOptions& o) { return (o.*field).empty() ? py::none() : py::cast(o.*field); },
+      [](SearchOptions& o, const std::optional<std::string>& value) { o.*field = value.value_or(""); });
+}
+
+void bind_search_options(py::module_& m) {
+  py::class_<SearchOptions> c(m, "SearchOptions", R"doc(
+The options of a search with their defaults (the C++ core's, shared with ``tinynas search``):
+``tinynas.search`` and ``tinynas.stage1`` take them as keyword arguments.
+)doc");
+  c.def(py::init<>());
+  using Budget = std::optional<std::string> SearchOptions::*;
+  for (const auto& [name, budget] : {std::pair<const char*, Budget>{"sram", &SearchOptions::sram},
+                                     std::pair<const char*, Budget>{"flash", &SearchOptions::flash},
+                                     std::pair<const char*, Budget>{"latency", &SearchOptions::latency}}) {
+    const Budget field = budget;
+    c.def_property(
+        name, [field](const SearchOptions& o) { return none_if_unset(o.*field); },
+        [field](SearchOptions& o, const py::object& value) { o.*field = budget_text(value); });
   }
-  return parse_size(py::str(value).cast<std::string>(), what);
-}
-
-double duration_of(const py::handle& value) {
-  if (py::isinstance<py::int_>(value) || py::isinstance<py::float_>(value)) return value.cast<double>();
-  return parse_duration_ms(py::str(value).cast<std::string>(), "latency");
-}
-
-struct ConstraintArgs {
-  py::object sram, flash, latency;
-  std::string board, schedule;
-  int patches;
-  std::optional<int> split_block;
-};
-
-Constraints constraints_of(const ConstraintArgs& a) {
-  PatchOptions patch;
-  patch.patches = a.patches;
-  patch.split_block = a.split_block.value_or(-1);
-  std::optional<std::uint64_t> sram, flash;
-  std::optional<double> latency;
-  if (!a.sram.is_none()) sram = size_of(a.sram, "sram");
-  if (!a.flash.is_none()) flash = size_of(a.flash, "flash");
-  if (!a.latency.is_none()) latency = duration_of(a.latency);
-  return make_constraints(Board::load(a.board), sram, flash, latency, parse_schedule(a.schedule), patch);
+  c.def_readwrite("board", &SearchOptions::board)
+      .def_readwrite("space", &SearchOptions::space)
+      .def_readwrite("schedule", &SearchOptions::schedule)
+      .def_readwrite("patches", &SearchOptions::patches)
+      .def_readwrite("split_block", &SearchOptions::split_block)
+      .def_readwrite("estimator", &SearchOptions::estimator)
+      .def_readwrite("eval_images", &SearchOptions::eval_images)
+      .def_readwrite("seed", &SearchOptions::seed)
+      .def_readwrite("samples", &SearchOptions::samples)
+      .def_readwrite("stage1_rule", &SearchOptions::stage1_rule)
+      .def_readwrite("stage1_quantile", &SearchOptions::stage1_quantile)
+      .def_readwrite("min_fit", &SearchOptions::min_fit)
+      .def_readwrite("population", &SearchOptions::population)
+      .def_readwrite("parents", &SearchOptions::parents)
+      .def_readwrite("generations", &SearchOptions::generations)
+      .def_readwrite("mutation_prob", &SearchOptions::mutation_prob)
+      .def_readwrite("mutation_ratio", &SearchOptions::mutation_ratio)
+      .def_readwrite("max_attempts", &SearchOptions::max_attempts)
+      .def_readwrite("overwrite", &SearchOptions::overwrite)
+      .def_readwrite("threads", &SearchOptions::threads);
+  bind_path<&SearchOptions::supernet>(c, "supernet");
+  bind_path<&SearchOptions::data_dir>(c, "data_dir");
+  bind_path<&SearchOptions::out>(c, "out");
+  bind_path<&SearchOptions::resume>(c, "resume");
+  m.attr("SEARCH_OPTION_NAMES") = search_option_names();
 }
 
 // The chosen pair and all pairs as stage1.json writes them; the pairs without their CDF arrays
@@ -63,10 +91,14 @@ py::list pair_dicts(const Stage1Result& r) {
   return pairs;
 }
 
+// The name a user's function estimates under: "python:" and its __name__.
+std::string callable_name(const py::function& fn) {
+  return "python:" + (py::hasattr(fn, "__name__") ? py::str(fn.attr("__name__")).cast<std::string>() : "callable");
+}
+
 // A user's function as an AccuracyEstimator: one call per generation with a list of Arch.
 std::unique_ptr<AccuracyEstimator> callable_estimator(py::function fn, std::shared_ptr<const SearchSpace> space,
                                                       bool proxy) {
-  std::string name = py::hasattr(fn, "__name__") ? py::str(fn.attr("__name__")).cast<std::string>() : "callable";
   auto call = [fn, space](const std::vector<Arch>& archs) {
     py::gil_scoped_acquire gil;
     py::list batch;
@@ -80,7 +112,7 @@ std::unique_ptr<AccuracyEstimator> callable_estimator(py::function fn, std::shar
       if (!std::isfinite(s)) throw Error(ErrorCode::kInvalidArgument, "the estimator returned a non-finite score");
     return scores;
   };
-  return std::make_unique<FunctionEstimator>("python:" + name, proxy, "score", call);
+  return std::make_unique<FunctionEstimator>(callable_name(fn), proxy, "score", call);
 }
 
 // The search result as Python sees it.
@@ -185,62 +217,29 @@ void bind_search(py::module_& m) {
   bind_stage1(m);
   bind_result(m);
 
+  bind_search_options(m);
+
   m.def(
       "_stage1",
-      [](py::object sram, py::object flash, py::object latency, const std::string& board, const std::string& space,
-         const std::string& schedule, int patches, std::optional<int> split_block, std::uint64_t seed, int samples,
-         const std::string& rule, double quantile, double min_fit, int threads) {
-        Constraints constraints = constraints_of({sram, flash, latency, board, schedule, patches, split_block});
-        auto s = shared_space(space);
-        Stage1Options options;
-        options.samples = samples;
-        options.seed = seed;
-        options.rule = parse_stage1_rule(rule);
-        options.quantile = quantile;
-        options.min_fit_fraction = min_fit;
-        validate(options);
+      [](const SearchOptions& options) {
+        const SearchConfig config = make_search_config(options);
         py::gil_scoped_release release;
-        const ParallelismLimit limit(threads);
-        return run_stage1(*s, constraints, options);
+        const ParallelismLimit limit(options.threads);
+        return run_stage1(config.space, config.constraints, config.stage1);
       },
-      py::arg("sram"), py::arg("flash"), py::arg("latency"), py::arg("board"), py::arg("space"), py::arg("schedule"),
-      py::arg("patches"), py::arg("split_block"), py::arg("seed"), py::arg("samples"), py::arg("rule"),
-      py::arg("quantile"), py::arg("min_fit"), py::arg("threads"));
+      py::arg("options"));
 
   m.def(
       "_search",
-      [](py::object sram, py::object flash, py::object latency, const std::string& board, const std::string& space,
-         const std::string& schedule, int patches, std::optional<int> split_block, py::object estimator,
-         bool estimator_is_proxy, std::uint64_t seed, int samples, const std::string& rule, double quantile,
-         double min_fit, int population, int parents, int generations, double mutation_prob, double mutation_ratio,
-         int max_attempts, std::optional<std::string> out, std::optional<std::string> resume, bool overwrite,
-         int threads, std::optional<py::function> progress, const std::string& supernet, const std::string& data_dir,
-         int eval_images) {
-        auto s = shared_space(space);
-        SearchConfig config;
-        config.space = *s;
-        config.constraints = constraints_of({sram, flash, latency, board, schedule, patches, split_block});
-        config.stage1.samples = samples;
-        config.stage1.seed = config.evolution.seed = seed;
-        config.stage1.rule = parse_stage1_rule(rule);
-        config.stage1.quantile = quantile;
-        config.stage1.min_fit_fraction = min_fit;
-        config.evolution.population = population;
-        config.evolution.parents = parents;
-        config.evolution.generations = generations;
-        config.evolution.mutation_prob = mutation_prob;
-        config.evolution.mutation_ratio = mutation_ratio;
-        config.evolution.max_attempts = max_attempts;
-        config.estimator_options.supernet = supernet;
-        config.estimator_options.data_dir = data_dir;
-        config.estimator_options.eval_images = eval_images;
+      [](SearchOptions options, py::object estimator, bool estimator_is_proxy, std::optional<py::function> progress) {
+        const bool callable = py::isinstance<py::function>(estimator);
+        options.estimator = callable ? callable_name(estimator.cast<py::function>()) : estimator.cast<std::string>();
+        SearchConfig config = make_search_config(options);
+        auto s = std::make_shared<const SearchSpace>(config.space);
         std::unique_ptr<AccuracyEstimator> est =
-            py::isinstance<py::function>(estimator)
-                ? callable_estimator(estimator.cast<py::function>(), s, estimator_is_proxy)
-                : make_estimator(estimator.cast<std::string>(), *s, config.estimator_options);
-        config.estimator = est->name();
-        config.stage1.fixed_width = est->required_width(); // a supernet scores its own width only
-        validate(config);
+            callable ? callable_estimator(estimator.cast<py::function>(), s, estimator_is_proxy)
+                     : make_estimator(config.estimator, config.space, config.estimator_options);
+        adopt_estimator(config, *est);
 
         std::atomic<bool> stop{false};
         SearchHooks hooks;
@@ -266,18 +265,13 @@ void bind_search(py::module_& m) {
         PySearchResult result{{}, s};
         {
           py::gil_scoped_release release;
-          const ParallelismLimit limit(threads);
-          result.result = resume ? resume_search(*resume, config, *est, hooks)
-                                 : run_search(config, *est, out.value_or(""), hooks, overwrite);
+          const ParallelismLimit limit(options.threads);
+          result.result = options.resume.empty() ? run_search(config, *est, options.out, hooks, options.overwrite)
+                                                 : resume_search(options.resume, config, *est, hooks);
         }
         return result;
       },
-      py::arg("sram"), py::arg("flash"), py::arg("latency"), py::arg("board"), py::arg("space"), py::arg("schedule"),
-      py::arg("patches"), py::arg("split_block"), py::arg("estimator"), py::arg("estimator_is_proxy"), py::arg("seed"),
-      py::arg("samples"), py::arg("rule"), py::arg("quantile"), py::arg("min_fit"), py::arg("population"),
-      py::arg("parents"), py::arg("generations"), py::arg("mutation_prob"), py::arg("mutation_ratio"),
-      py::arg("max_attempts"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("threads"),
-      py::arg("progress"), py::arg("supernet"), py::arg("data_dir"), py::arg("eval_images"));
+      py::arg("options"), py::arg("estimator"), py::arg("estimator_is_proxy"), py::arg("progress"));
   m.def("list_estimators", &estimator_names, "Names of the built-in accuracy estimators.");
 }
 

@@ -53,33 +53,53 @@ Size = Union[str, int, None]
 Estimator = Union[str, Callable[[Sequence[Arch]], Sequence[float]]]
 
 
-def stage1(sram: Size = None, flash: Size = None, *, latency: Union[str, float, None] = None,
-           board: str = "stm32f746g-disco", space: str = "mcunet", schedule: str = "inplace-dw",
-           patches: int = 4, split_block: Optional[int] = None, seed: int = 0, samples: int = 1000,
-           stage1_rule: str = "mean", stage1_quantile: float = 0.8, min_fit: float = 0.01,
-           threads: int = 0) -> Stage1Result:
+# Every search option's default, from the C++ core (search/search_options.hpp), which ``tinynas
+# search`` shares: the keyword arguments below default to these, never to values restated here.
+_DEFAULTS = _core.SearchOptions()
+
+
+def _search_options(arguments: dict) -> "_core.SearchOptions":
+    """The core's SearchOptions with the search options among ``arguments`` (a function's locals)."""
+    options = _core.SearchOptions()
+    for name in _core.SEARCH_OPTION_NAMES & arguments.keys():
+        setattr(options, name, arguments[name])
+    return options
+
+
+def stage1(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
+           latency: Union[str, float, None] = _DEFAULTS.latency, board: str = _DEFAULTS.board,
+           space: Optional[str] = _DEFAULTS.space, schedule: str = _DEFAULTS.schedule,
+           patches: int = _DEFAULTS.patches, split_block: Optional[int] = _DEFAULTS.split_block,
+           seed: int = _DEFAULTS.seed, samples: int = _DEFAULTS.samples, stage1_rule: str = _DEFAULTS.stage1_rule,
+           stage1_quantile: float = _DEFAULTS.stage1_quantile, min_fit: float = _DEFAULTS.min_fit,
+           threads: int = _DEFAULTS.threads) -> Stage1Result:
     """Stage 1 alone: scan every (width, resolution) pair of the space.
 
     For each pair, ``samples`` random subnets are costed; those within ``sram``/``flash`` (sizes such
     as ``"320K"`` or a byte count; default: the board's) and ``latency`` (``"500ms"`` or ms) fit.
     Returns a :class:`Stage1Result` whose ``chosen`` pair has the largest mean MACs of fitting
     subnets (``stage1_rule="quantile"``: the largest ``stage1_quantile``-quantile). Bit-identical for
-    a seed at any ``threads`` (0: all cores).
+    a seed at any ``threads`` (0: all cores). Unset, ``space`` is :func:`search`'s default space.
     """
-    return _core._stage1(sram, flash, latency, board, space, schedule, patches, split_block, seed, samples,
-                         stage1_rule, stage1_quantile, min_fit, threads)
+    return _core._stage1(_search_options(locals()))
 
 
-def search(sram: Size = None, flash: Size = None, *, latency: Union[str, float, None] = None,
-           board: str = "stm32f746g-disco", space: str = "mcunet", schedule: str = "inplace-dw",
-           patches: int = 4, split_block: Optional[int] = None, estimator: Estimator = "macs",
-           estimator_is_proxy: bool = False, seed: int = 0, samples: int = 1000, stage1_rule: str = "mean",
-           stage1_quantile: float = 0.8, min_fit: float = 0.01, population: int = 100, parents: int = 20,
-           generations: int = 30, mutation_prob: float = 0.1, mutation_ratio: float = 0.5,
-           max_attempts: int = 10000, out: Optional[str] = None, resume: Optional[str] = None,
-           overwrite: bool = False, threads: int = 0, progress: Union[bool, Callable[[dict], None]] = True,
-           supernet: Optional[str] = None, data_dir: Optional[str] = None, eval_images: int = 0) -> SearchResult:
-    """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same result for a seed).
+def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
+           latency: Union[str, float, None] = _DEFAULTS.latency, board: str = _DEFAULTS.board,
+           space: Optional[str] = _DEFAULTS.space, schedule: str = _DEFAULTS.schedule,
+           patches: int = _DEFAULTS.patches, split_block: Optional[int] = _DEFAULTS.split_block,
+           estimator: Estimator = _DEFAULTS.estimator, estimator_is_proxy: bool = False, seed: int = _DEFAULTS.seed,
+           samples: int = _DEFAULTS.samples, stage1_rule: str = _DEFAULTS.stage1_rule,
+           stage1_quantile: float = _DEFAULTS.stage1_quantile, min_fit: float = _DEFAULTS.min_fit,
+           population: int = _DEFAULTS.population, parents: int = _DEFAULTS.parents,
+           generations: int = _DEFAULTS.generations, mutation_prob: float = _DEFAULTS.mutation_prob,
+           mutation_ratio: float = _DEFAULTS.mutation_ratio, max_attempts: int = _DEFAULTS.max_attempts,
+           out: Optional[str] = _DEFAULTS.out, resume: Optional[str] = _DEFAULTS.resume,
+           overwrite: bool = _DEFAULTS.overwrite, threads: int = _DEFAULTS.threads,
+           progress: Union[bool, Callable[[dict], None]] = True, supernet: Optional[str] = _DEFAULTS.supernet,
+           data_dir: Optional[str] = _DEFAULTS.data_dir, eval_images: int = _DEFAULTS.eval_images) -> SearchResult:
+    """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same defaults, same
+    result for a seed).
 
     Stage 1 picks the (width, resolution) pair; stage 2 evolves subnets there (``population``,
     ``parents``, ``generations``, ``mutation_prob``, ``mutation_ratio``) under the SRAM, flash and
@@ -88,23 +108,23 @@ def search(sram: Size = None, flash: Size = None, *, latency: Union[str, float, 
     - ``"macs"``: the MACs proxy (fast; not an accuracy);
     - ``"supernet"``: top-1 accuracy on the validation split of subnets inheriting weights from the
       trained supernet file ``supernet`` (``tinynas train``; ``data_dir``: the dataset, default
-      Fashion-MNIST; ``eval_images``: images per subnet, 0 = all). Pass the supernet's ``space``;
-      stage 1 then chooses among the supernet's width's resolutions only;
+      Fashion-MNIST; ``eval_images``: images per subnet, 0 = all). ``space`` defaults to the
+      supernet's; stage 1 then chooses among the supernet's width's resolutions only;
     - a callable ``f(archs: list[Arch]) -> list[float]`` (higher is better), called once per
       generation, e.g. your own PyTorch evaluation. It must be deterministic; exceptions it raises
       come back to you unchanged. Set ``estimator_is_proxy=True`` if its score is not an accuracy.
 
     With ``out`` (a directory) the search writes its files and a checkpoint every generation;
-    ``resume=dir`` continues one. ``progress=True`` shows a tqdm bar where tqdm is installed (or pass a
-    callable receiving a dict per generation). Ctrl-C (KeyboardInterrupt) stops after the current
-    generation's checkpoint. Raises :class:`InfeasibleError` when nothing fits.
+    ``resume=dir`` continues one, given the same options (only ``generations`` may grow). ``progress=True``
+    shows a tqdm bar where tqdm is installed (or pass a callable receiving a dict per generation).
+    Ctrl-C (KeyboardInterrupt) stops after the current generation's checkpoint. Raises
+    :class:`InfeasibleError` when nothing fits, ``ValueError`` naming the keyword of a bad option.
     """
+    arguments = dict(locals())
+    del arguments["estimator"]  # a name or a callable: the core takes it apart
     callback, bar = _progress_callback(progress, generations)
     try:
-        return _core._search(sram, flash, latency, board, space, schedule, patches, split_block, estimator,
-                             estimator_is_proxy, seed, samples, stage1_rule, stage1_quantile, min_fit, population,
-                             parents, generations, mutation_prob, mutation_ratio, max_attempts, out, resume,
-                             overwrite, threads, callback, supernet or "", data_dir or "", eval_images)
+        return _core._search(_search_options(arguments), estimator, estimator_is_proxy, callback)
     finally:
         if bar is not None:
             bar.close()

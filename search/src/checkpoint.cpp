@@ -2,9 +2,12 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "evaluation_json.hpp"
+#include "json_util.hpp"
+#include "search_config_json.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -24,7 +27,7 @@ std::string checkpoint_to_json(const SearchConfig& config, double width, int res
   json j;
   j["format"] = "tinynas-search-checkpoint";
   j["version"] = kCheckpointVersion;
-  j["config"] = json::parse(search_config_to_json(config));
+  j["config"] = search_json::config_to_json(config);
   j["chosen"] = {{"width", width}, {"resolution", resolution}};
   json& state = j["state"];
   state["generation"] = s.generation;
@@ -37,37 +40,33 @@ std::string checkpoint_to_json(const SearchConfig& config, double width, int res
 }
 
 Checkpoint checkpoint_from_json(std::string_view text, const std::string& file) {
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    throw Error(ErrorCode::kInvalidFile, "the checkpoint is not a JSON object", file);
-  if (j.value("format", "") != "tinynas-search-checkpoint")
+  const json j = json_util::parse(text, file);
+  const json_util::Field root(j, file);
+  if (!j.is_object())
+    root.fail(std::string("not a TinyNAS search checkpoint: a JSON object expected, found ") + j.type_name());
+  // json defaults: value() with a string or int default throws on a field of another type.
+  if (j.value("format", json()) != "tinynas-search-checkpoint")
     throw Error(ErrorCode::kInvalidFile, "not a TinyNAS search checkpoint", file, "/format");
-  if (j.value("version", 0) != kCheckpointVersion)
+  const json version = j.value("version", json());
+  if (version != kCheckpointVersion)
     throw Error(ErrorCode::kInvalidFile,
-                "checkpoint version " + j.value("version", json(nullptr)).dump() + " is not supported (expected " +
+                "checkpoint version " + version.dump() + " is not supported (expected " +
                     std::to_string(kCheckpointVersion) + ")",
                 file, "/version");
   Checkpoint c;
-  if (!j.contains("config") || !j.contains("chosen") || !j.contains("state"))
-    throw Error(ErrorCode::kInvalidFile, "the checkpoint needs \"config\", \"chosen\" and \"state\"", file);
-  c.config = search_config_from_json(j["config"].dump(), file);
-  try {
-    c.width = j["chosen"].at("width").get<double>();
-    c.resolution = j["chosen"].at("resolution").get<int>();
-    const json& state = j["state"];
-    c.state.generation = state.at("generation").get<int>();
-    c.state.rng_state = state.at("rng").get<std::string>();
-    const json& population = state.at("population");
-    for (std::size_t i = 0; i < population.size(); ++i)
-      c.state.population.push_back(
-          search_json::genes_from_json(population[i], c.config.space, file, "/state/population/" + std::to_string(i)));
-    const json& history = state.at("history");
-    for (std::size_t i = 0; i < history.size(); ++i)
-      c.state.history.push_back(
-          search_json::evaluation_from_json(history[i], c.config.space, file, "/state/history/" + std::to_string(i)));
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::kInvalidFile, std::string("malformed checkpoint: ") + e.what(), file);
-  }
+  c.config = search_json::config_from_json(root.at("config"));
+  const json_util::Field chosen = root.at("chosen");
+  c.width = chosen.get_double("width");
+  c.resolution = chosen.get_int("resolution");
+  const json_util::Field state = root.at("state");
+  c.state.generation = state.get_int("generation");
+  c.state.rng_state = state.get_string("rng");
+  const json_util::Field population = state.at("population");
+  for (std::size_t i = 0; i < population.size(); ++i)
+    c.state.population.push_back(search_json::genes_from_json(population.at(i), c.config.space));
+  const json_util::Field history = state.at("history");
+  for (std::size_t i = 0; i < history.size(); ++i)
+    c.state.history.push_back(search_json::evaluation_from_json(history.at(i), c.config.space));
   return c;
 }
 
@@ -78,11 +77,30 @@ void write_checkpoint(const std::string& dir, const SearchConfig& config, double
   files::write_file_atomic(checkpoint_path(dir), checkpoint_to_json(config, width, resolution, state));
 }
 
+void refuse_existing_checkpoint(const std::string& out_dir, bool overwrite) {
+  if (!out_dir.empty() && !overwrite && has_checkpoint(out_dir))
+    throw invalid_option("out", fmt::format("{} already holds a search checkpoint: continue it with `resume` {}, "
+                                            "choose another `out`, or pass `overwrite` to start over",
+                                            out_dir, out_dir));
+}
+
+void require_resumable(const Checkpoint& checkpoint, const SearchConfig& config, const std::string& dir) {
+  const std::string difference = search_config_difference(checkpoint.config, config);
+  if (!difference.empty())
+    throw invalid_option("resume", fmt::format("the search checkpointed in {} differs from this one ({}); resume "
+                                               "with the same options (only `generations` may grow)",
+                                               dir, difference));
+  if (config.evolution.generations < checkpoint.state.generation)
+    throw invalid_option("generations",
+                         fmt::format("{} is too few: the checkpoint in {} has already done {} generations",
+                                     config.evolution.generations, dir, checkpoint.state.generation));
+}
+
 Checkpoint read_checkpoint(const std::string& dir) {
   const std::string path = checkpoint_path(dir);
   if (!std::filesystem::exists(path))
-    throw Error(ErrorCode::kInvalidArgument, "--resume: no " + std::string(kCheckpointFile) + " in " + dir +
-                                                 " (a search writes one there after its first generation)");
+    throw invalid_option("resume", "no " + std::string(kCheckpointFile) + " in " + dir +
+                                       " (a search writes one there after its first generation)");
   return checkpoint_from_json(files::read_file(path), path);
 }
 

@@ -37,13 +37,11 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
   c.sram_bytes = sram_bytes.value_or(board.sram_bytes);
   c.flash_bytes = flash_bytes.value_or(board.flash_bytes);
   if (c.sram_bytes == 0)
-    throw Error(ErrorCode::kInvalidArgument,
-                "--sram: the SRAM budget must be positive (board \"" + board.name + "\" declares none)");
+    throw invalid_option("sram", "the SRAM budget must be positive (board \"" + board.name + "\" declares none)");
   if (c.flash_bytes == 0)
-    throw Error(ErrorCode::kInvalidArgument,
-                "--flash: the flash budget must be positive (board \"" + board.name + "\" declares none)");
+    throw invalid_option("flash", "the flash budget must be positive (board \"" + board.name + "\" declares none)");
   if (latency_ms && !(std::isfinite(*latency_ms) && *latency_ms > 0))
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--latency: must be positive, found {:g} ms", *latency_ms));
+    throw invalid_option("latency", fmt::format("must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
   c.latency_table = board_latency_table(board);
   c.schedule = schedule;

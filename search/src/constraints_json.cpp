@@ -25,24 +25,27 @@ json constraints_to_json(const Constraints& c) {
   return j;
 }
 
-Constraints constraints_from_json(const json& j, const std::string& file) {
+Constraints constraints_from_json(const json_util::Field& f) {
+  Constraints c;
+  c.board = json_util::load_embedded(
+      f.at("board_config"), "board_config",
+      [](const std::string& text, const std::string& file) { return Board::from_json(text, file); });
+  c.sram_bytes = f.at("sram_bytes").as_uint64();
+  c.flash_bytes = f.at("flash_bytes").as_uint64();
+  if (!f.at("latency_ms").value().is_null()) c.latency_ms = f.get_double("latency_ms");
   try {
-    Constraints c;
-    c.board = Board::from_json(j.at("board_config").dump(), file + " (board_config)");
-    c.sram_bytes = j.at("sram_bytes").get<std::uint64_t>();
-    c.flash_bytes = j.at("flash_bytes").get<std::uint64_t>();
-    if (!j.at("latency_ms").is_null()) c.latency_ms = j.at("latency_ms").get<double>();
-    c.schedule = parse_schedule(j.at("schedule").get<std::string>());
-    c.patch.patches = j.at("patch").at("patches").get<int>();
-    c.patch.split_block = j.at("patch").at("split_block").get<int>();
-    if (j.contains("latency_table") && !j.at("latency_table").is_null())
-      c.latency_table = std::make_shared<const LatencyTable>(
-          LatencyTable::from_json(j.at("latency_table").dump(), file + " (latency_table)"));
-    return c;
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::kInvalidFile, std::string("malformed constraints: ") + e.what(), file,
-                "/config/constraints");
+    c.schedule = parse_schedule(f.get_string("schedule"));
+  } catch (const Error& e) {
+    f.at("schedule").fail(e.message());
   }
+  const json_util::Field patch = f.at("patch");
+  c.patch.patches = patch.get_int("patches");
+  c.patch.split_block = patch.get_int("split_block");
+  if (f.has("latency_table") && !f.at("latency_table").value().is_null())
+    c.latency_table = std::make_shared<const LatencyTable>(json_util::load_embedded(
+        f.at("latency_table"), "latency_table",
+        [](const std::string& text, const std::string& file) { return LatencyTable::from_json(text, file); }));
+  return c;
 }
 
 } // namespace tinynas::search_json

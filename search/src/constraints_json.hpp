@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_util.hpp"
 #include "tinynas/search/constraints.hpp"
 
 namespace tinynas::search_json {
@@ -17,7 +18,7 @@ nlohmann::json budgets_to_json(const Constraints& constraints);
 
 // budgets_to_json plus "board_config": the full board.
 nlohmann::json constraints_to_json(const Constraints& constraints);
-// Inverse of constraints_to_json; throws Error(kInvalidFile) naming `file` on malformed input.
-Constraints constraints_from_json(const nlohmann::json& j, const std::string& file);
+// Inverse of constraints_to_json; throws Error(kInvalidFile) naming the file and field on malformed input.
+Constraints constraints_from_json(const json_util::Field& f);
 
 } // namespace tinynas::search_json

@@ -15,8 +15,8 @@ std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const S
                                                   const EstimatorOptions& options) {
   if (name == "macs") return std::make_unique<MacsProxyEstimator>(space);
   if (name == "supernet") return make_supernet_estimator(space, options);
-  throw Error(ErrorCode::kInvalidArgument, fmt::format("--estimator: \"{}\" is not an estimator (valid: {})", name,
-                                                       fmt::join(estimator_names(), ", ")));
+  throw invalid_option("estimator",
+                       fmt::format("\"{}\" is not an estimator (valid: {})", name, fmt::join(estimator_names(), ", ")));
 }
 
 } // namespace tinynas

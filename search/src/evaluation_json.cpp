@@ -18,26 +18,21 @@ json evaluation_to_json(const Evaluation& e) {
           {"latency_ms", e.cost.latency_ms}};
 }
 
-Evaluation evaluation_from_json(const json& j, const SearchSpace& space, const std::string& file,
-                                const std::string& field) {
+Evaluation evaluation_from_json(const json_util::Field& f, const SearchSpace& space) {
   Evaluation e;
-  try {
-    e.id = j.at("id").get<std::string>();
-    e.generation = j.at("generation").get<int>();
-    e.score = j.at("score").get<double>();
-    e.cost.macs = j.at("macs").get<std::int64_t>();
-    e.cost.params = j.at("params").get<std::int64_t>();
-    e.cost.peak_sram_bytes = j.at("peak_sram_bytes").get<std::int64_t>();
-    e.cost.total_sram_bytes = j.at("total_sram_bytes").get<std::int64_t>();
-    e.cost.flash_bytes = j.at("flash_bytes").get<std::int64_t>();
-    e.cost.latency_ms = j.at("latency_ms").get<double>();
-  } catch (const json::exception& ex) {
-    throw Error(ErrorCode::kInvalidFile, std::string("malformed evaluation: ") + ex.what(), file, field);
-  }
+  e.id = f.get_string("id");
+  e.generation = f.get_int("generation");
+  e.score = f.get_double("score");
+  e.cost.macs = f.at("macs").as_int64();
+  e.cost.params = f.at("params").as_int64();
+  e.cost.peak_sram_bytes = f.at("peak_sram_bytes").as_int64();
+  e.cost.total_sram_bytes = f.at("total_sram_bytes").as_int64();
+  e.cost.flash_bytes = f.at("flash_bytes").as_int64();
+  e.cost.latency_ms = f.get_double("latency_ms");
   try {
     e.arch = arch_from_id(e.id, space);
   } catch (const Error& ex) {
-    throw Error(ErrorCode::kInvalidFile, ex.message(), file, field + "/id");
+    f.at("id").fail(ex.message());
   }
   return e;
 }
@@ -56,26 +51,21 @@ json genes_to_json(const Arch& arch) {
           {"expands", expands}};
 }
 
-Arch genes_from_json(const json& j, const SearchSpace& space, const std::string& file, const std::string& field) {
+Arch genes_from_json(const json_util::Field& f, const SearchSpace& space) {
   Arch a;
+  a.width = f.get_double("width");
+  a.resolution = f.get_int("resolution");
+  const json_util::Field depths = f.at("depths");
+  const json_util::Field kernels = f.at("kernels");
+  const json_util::Field expands = f.at("expands");
+  if (depths.size() != kernels.size() || depths.size() != expands.size())
+    f.fail("depths, kernels and expands list different numbers of stages");
+  for (std::size_t s = 0; s < depths.size(); ++s)
+    a.stages.push_back({depths.at(s).as_int(), kernels.at(s).as_int_list(), expands.at(s).as_int_list()});
   try {
-    a.width = j.at("width").get<double>();
-    a.resolution = j.at("resolution").get<int>();
-    const json& depths = j.at("depths");
-    const json& kernels = j.at("kernels");
-    const json& expands = j.at("expands");
-    if (depths.size() != kernels.size() || depths.size() != expands.size())
-      throw Error(ErrorCode::kInvalidFile, "depths, kernels and expands list different numbers of stages", file, field);
-    for (std::size_t s = 0; s < depths.size(); ++s)
-      a.stages.push_back(
-          {depths[s].get<int>(), kernels[s].get<std::vector<int>>(), expands[s].get<std::vector<int>>()});
-  } catch (const json::exception& ex) {
-    throw Error(ErrorCode::kInvalidFile, std::string("malformed genes: ") + ex.what(), file, field);
-  }
-  try {
-    validate_arch(a, space, file);
+    validate_arch(a, space, f.file());
   } catch (const Error& ex) {
-    throw Error(ErrorCode::kInvalidFile, ex.message(), file, field + ex.field());
+    throw Error(ErrorCode::kInvalidFile, ex.message(), f.file(), f.pointer() + ex.field());
   }
   return a;
 }

@@ -19,16 +19,17 @@
 namespace tinynas {
 
 void validate(const EvolutionOptions& o) {
-  auto bad = [](const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); };
-  if (o.population < 1) throw bad(fmt::format("--population: must be at least 1, found {}", o.population));
+  if (o.population < 1) throw invalid_option("population", fmt::format("must be at least 1, found {}", o.population));
   if (o.parents < 1 || o.parents > o.population)
-    throw bad(fmt::format("--parents: must be between 1 and the population ({}), found {}", o.population, o.parents));
+    throw invalid_option("parents",
+                         fmt::format("must be between 1 and the population ({}), found {}", o.population, o.parents));
   if (!(o.mutation_ratio >= 0 && o.mutation_ratio <= 1))
-    throw bad(fmt::format("--mutation-ratio: must be in [0, 1], found {:g}", o.mutation_ratio));
+    throw invalid_option("mutation_ratio", fmt::format("must be in [0, 1], found {:g}", o.mutation_ratio));
   if (!(o.mutation_prob >= 0 && o.mutation_prob <= 1))
-    throw bad(fmt::format("--mutation-prob: must be in [0, 1], found {:g}", o.mutation_prob));
-  if (o.generations < 0) throw bad(fmt::format("--generations: must be 0 or more, found {}", o.generations));
-  if (o.max_attempts < 1) throw bad(fmt::format("--max-attempts: must be at least 1, found {}", o.max_attempts));
+    throw invalid_option("mutation_prob", fmt::format("must be in [0, 1], found {:g}", o.mutation_prob));
+  if (o.generations < 0) throw invalid_option("generations", fmt::format("must be 0 or more, found {}", o.generations));
+  if (o.max_attempts < 1)
+    throw invalid_option("max_attempts", fmt::format("must be at least 1, found {}", o.max_attempts));
 }
 
 EvolutionResult summarize_evolution(const EvolutionState& state, const AccuracyEstimator& estimator) {
@@ -179,7 +180,7 @@ private:
     }
     throw Error(ErrorCode::kInfeasible,
                 fmt::format("stage 2 found no {} that fits {} in {} attempts (width {:g}, resolution {}); relax the "
-                            "budgets or raise --max-attempts",
+                            "budgets or raise `max_attempts`",
                             what, constraints_.describe(), options_.max_attempts, width_, resolution_));
   }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "constraints_json.hpp"
+#include "search_config_json.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -14,9 +15,9 @@ void validate(const SearchConfig& config) {
   validate(config.evolution);
 }
 
-namespace {
+namespace search_json {
 
-json config_json(const SearchConfig& c) {
+json config_to_json(const SearchConfig& c) {
   json j;
   j["space"] = json::parse(c.space.to_json());
   j["constraints"] = search_json::constraints_to_json(c.constraints);
@@ -35,53 +36,59 @@ json config_json(const SearchConfig& c) {
   return j;
 }
 
-} // namespace
-
-std::string search_config_to_json(const SearchConfig& config, int indent) { return config_json(config).dump(indent); }
-
-SearchConfig search_config_from_json(std::string_view text, const std::string& file) {
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    throw Error(ErrorCode::kInvalidFile, "the search configuration is not a JSON object", file);
+SearchConfig config_from_json(const json_util::Field& f) {
   SearchConfig c;
-  c.space = SearchSpace::from_json(j.at("space").dump(), file + " (space)");
-  c.constraints = search_json::constraints_from_json(j.at("constraints"), file);
+  c.space = json_util::load_embedded(f.at("space"), "space", [](const std::string& text, const std::string& file) {
+    return SearchSpace::from_json(text, file);
+  });
+  c.constraints = constraints_from_json(f.at("constraints"));
+  c.estimator = f.get_string("estimator");
+  const json_util::Field o = f.at("estimator_options");
+  c.estimator_options.supernet = o.get_string("supernet");
+  c.estimator_options.data_dir = o.get_string("data_dir");
+  c.estimator_options.eval_images = o.get_int("eval_images");
+  c.estimator_options.calibration_batches = o.get_int("calibration_batches");
+  const json_util::Field s = f.at("stage1");
+  c.stage1.fixed_width = s.get_double("fixed_width");
+  c.stage1.samples = s.get_int("samples");
+  c.stage1.seed = s.at("seed").as_uint64();
   try {
-    c.estimator = j.at("estimator").get<std::string>();
-    const json& o = j.at("estimator_options");
-    c.estimator_options.supernet = o.at("supernet").get<std::string>();
-    c.estimator_options.data_dir = o.at("data_dir").get<std::string>();
-    c.estimator_options.eval_images = o.at("eval_images").get<int>();
-    c.estimator_options.calibration_batches = o.at("calibration_batches").get<int>();
-    const json& s = j.at("stage1");
-    c.stage1.fixed_width = s.at("fixed_width").get<double>();
-    c.stage1.samples = s.at("samples").get<int>();
-    c.stage1.seed = s.at("seed").get<std::uint64_t>();
-    c.stage1.rule = parse_stage1_rule(s.at("rule").get<std::string>());
-    c.stage1.quantile = s.at("quantile").get<double>();
-    c.stage1.min_fit_fraction = s.at("min_fit_fraction").get<double>();
-    const json& e = j.at("evolution");
-    c.evolution.population = e.at("population").get<int>();
-    c.evolution.parents = e.at("parents").get<int>();
-    c.evolution.mutation_ratio = e.at("mutation_ratio").get<double>();
-    c.evolution.mutation_prob = e.at("mutation_prob").get<double>();
-    c.evolution.generations = e.at("generations").get<int>();
-    c.evolution.seed = e.at("seed").get<std::uint64_t>();
-    c.evolution.max_attempts = e.at("max_attempts").get<int>();
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::kInvalidFile, std::string("malformed search configuration: ") + e.what(), file);
+    c.stage1.rule = parse_stage1_rule(s.get_string("rule"));
+  } catch (const Error& e) {
+    s.at("rule").fail(e.message());
   }
+  c.stage1.quantile = s.get_double("quantile");
+  c.stage1.min_fit_fraction = s.get_double("min_fit_fraction");
+  const json_util::Field e = f.at("evolution");
+  c.evolution.population = e.get_int("population");
+  c.evolution.parents = e.get_int("parents");
+  c.evolution.mutation_ratio = e.get_double("mutation_ratio");
+  c.evolution.mutation_prob = e.get_double("mutation_prob");
+  c.evolution.generations = e.get_int("generations");
+  c.evolution.seed = e.at("seed").as_uint64();
+  c.evolution.max_attempts = e.get_int("max_attempts");
   try {
     validate(c);
-  } catch (const Error& e) {
-    throw Error(ErrorCode::kInvalidFile, "invalid search configuration: " + e.message(), file);
+  } catch (const Error& error) {
+    f.fail("invalid search configuration: " + error.message());
   }
   return c;
 }
 
+} // namespace search_json
+
+std::string search_config_to_json(const SearchConfig& config, int indent) {
+  return search_json::config_to_json(config).dump(indent);
+}
+
+SearchConfig search_config_from_json(std::string_view text, const std::string& file) {
+  const json j = json_util::parse(text, file);
+  return search_json::config_from_json(json_util::Field(j, file));
+}
+
 std::string search_config_difference(const SearchConfig& checkpoint, const SearchConfig& now) {
-  json a = config_json(checkpoint);
-  json b = config_json(now);
+  json a = search_json::config_to_json(checkpoint);
+  json b = search_json::config_to_json(now);
   a["evolution"].erase("generations");
   b["evolution"].erase("generations");
   const json fa = a.flatten();

@@ -62,12 +62,8 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
                         const SearchHooks& hooks, bool overwrite) {
   validate(config);
   require_estimator(config, estimator);
+  refuse_existing_checkpoint(out_dir, overwrite);
   if (!out_dir.empty()) {
-    if (has_checkpoint(out_dir) && !overwrite)
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("{} already holds a search checkpoint: continue it with --resume {}, choose another "
-                              "--out, or pass --overwrite to start over",
-                              out_dir, out_dir));
     files::make_directory(out_dir);
     outputs::remove_previous(out_dir);
   }
@@ -86,16 +82,7 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
   validate(config);
   require_estimator(config, estimator);
   Checkpoint checkpoint = read_checkpoint(dir);
-  const std::string difference = search_config_difference(checkpoint.config, config);
-  if (!difference.empty())
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--resume {}: this search differs from the checkpointed one ({}); resume with the same "
-                            "options (only --generations may grow)",
-                            dir, difference));
-  if (config.evolution.generations < checkpoint.state.generation)
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--generations {}: the checkpoint in {} has already done {} generations",
-                            config.evolution.generations, dir, checkpoint.state.generation));
+  require_resumable(checkpoint, config, dir);
   // Stage 1 is recomputed rather than stored: it is deterministic and takes about a second. It must
   // choose the pair the checkpoint evolved in, or the cost model changed under the checkpoint.
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);

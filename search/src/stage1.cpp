@@ -29,19 +29,16 @@ const char* stage1_rule_name(Stage1Rule rule) {
 Stage1Rule parse_stage1_rule(std::string_view name) {
   if (name == "mean") return Stage1Rule::kMean;
   if (name == "quantile") return Stage1Rule::kQuantile;
-  throw Error(ErrorCode::kInvalidArgument,
-              "--stage1-rule: \"" + std::string(name) + "\" is not a stage-1 rule (use mean or quantile)");
+  throw invalid_option("stage1_rule", "\"" + std::string(name) + "\" is not a stage-1 rule (use mean or quantile)");
 }
 
 void validate(const Stage1Options& options) {
   if (options.samples < 1)
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--samples: must be at least 1, found {}", options.samples));
+    throw invalid_option("samples", fmt::format("must be at least 1, found {}", options.samples));
   if (!(options.quantile > 0 && options.quantile <= 1))
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--stage1-quantile: must be in (0, 1], found {:g}", options.quantile));
+    throw invalid_option("stage1_quantile", fmt::format("must be in (0, 1], found {:g}", options.quantile));
   if (!(options.min_fit_fraction >= 0 && options.min_fit_fraction <= 1))
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--min-fit: must be a fraction in [0, 1], found {:g}", options.min_fit_fraction));
+    throw invalid_option("min_fit", fmt::format("must be a fraction in [0, 1], found {:g}", options.min_fit_fraction));
 }
 
 double quantile_of_sorted(const std::vector<std::int64_t>& ascending, double p) {

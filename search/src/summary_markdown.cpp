@@ -31,7 +31,7 @@ std::string summary_markdown(const SearchResult& r) {
   if (evo.proxy)
     md += fmt::format("> **Ranked by a proxy, not by accuracy.** The `{}` estimator scores subnets by {}; the best "
                       "subnet is the one with the highest {} that fits, which is not necessarily the most accurate. "
-                      "Use an accuracy estimator (`--estimator supernet`) for accuracy-ranked results.\n\n",
+                      "Use an accuracy estimator (the `supernet` estimator) for accuracy-ranked results.\n\n",
                       evo.estimator, evo.score_unit, evo.score_unit);
   md += "## Setting\n\n";
   md += fmt::format("- Space: `{}` ({} widths x {} resolutions = {} pairs)\n", c.space.name, c.space.width_mults.size(),

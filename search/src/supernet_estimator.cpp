@@ -34,12 +34,11 @@ private:
 
 std::unique_ptr<AccuracyEstimator> make_supernet_estimator(const SearchSpace& space, const EstimatorOptions& options) {
   if (options.supernet.empty())
-    throw Error(ErrorCode::kInvalidArgument,
-                "--estimator supernet needs --supernet FILE (a supernet trained with `tinynas train`)");
+    throw invalid_option("supernet", "the supernet estimator needs a supernet file (trained with `tinynas train`)");
   Supernet supernet = Supernet::load(options.supernet);
   if (supernet.space().name != space.name)
     throw Error(ErrorCode::kInvalidFile,
-                fmt::format("the supernet was trained on space \"{}\", the search is over \"{}\" (use --space {})",
+                fmt::format("the supernet was trained on space \"{}\", the search is over \"{}\" (set `space` to {})",
                             supernet.space().name, space.name, supernet.space().name),
                 options.supernet);
   // The split the supernet was trained with: its validation images were never trained on.
@@ -54,5 +53,7 @@ std::unique_ptr<AccuracyEstimator> make_supernet_estimator(const SearchSpace& sp
                supernet.width(), options.eval_images > 0 ? options.eval_images : data.val.size());
   return std::make_unique<SupernetEstimator>(std::move(supernet), data, evaluator);
 }
+
+SearchSpace supernet_space(const std::string& file) { return Supernet::load(file).space(); }
 
 } // namespace tinynas

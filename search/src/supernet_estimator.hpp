@@ -3,6 +3,7 @@
 // their weights from a trained supernet, after BN recalibration (supernet/subnet_evaluator.hpp).
 
 #include <memory>
+#include <string>
 
 #include "tinynas/search/estimator.hpp"
 
@@ -12,5 +13,8 @@ namespace tinynas {
 // Error(kInvalidArgument) without a supernet file, Error(kInvalidFile) for a supernet of another
 // space than `space`.
 std::unique_ptr<AccuracyEstimator> make_supernet_estimator(const SearchSpace& space, const EstimatorOptions& options);
+
+// The space the supernet in `file` was trained on.
+SearchSpace supernet_space(const std::string& file);
 
 } // namespace tinynas

@@ -15,6 +15,10 @@ Error::Error(ErrorCode code, std::string message, std::string file, std::string 
     : std::runtime_error(compose(message, file, field)), code_(code), message_(std::move(message)),
       file_(std::move(file)), field_(std::move(field)) {}
 
+Error invalid_option(std::string option, std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message), {}, std::move(option));
+}
+
 int exit_code(ErrorCode code) noexcept {
   switch (code) {
   case ErrorCode::kInvalidArgument:

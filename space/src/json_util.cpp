@@ -1,16 +1,32 @@
 #include "json_util.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace tinynas::json_util {
+
+namespace {
+// nlohmann's what() starts with its exception id ("[json.exception.parse_error.101] "): noise to a
+// user, who reads the reason after it.
+std::string without_exception_id(const std::string& what) {
+  const std::size_t end = what.find("] ");
+  return what.starts_with("[json.exception.") && end != std::string::npos ? what.substr(end + 2) : what;
+}
+} // namespace
 
 json parse(std::string_view text, std::string_view file) {
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
-    throw Error(ErrorCode::kInvalidFile, "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(),
+    // An empty file, or one cut short (a full disk, an interrupted copy), fails past its end: say so plainly.
+    const bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+    const std::string reason = blank                  ? "the file is empty"
+                               : e.byte > text.size() ? "the file ends in the middle of a value (truncated?)"
+                                                      : without_exception_id(e.what());
+    throw Error(ErrorCode::kInvalidFile, "malformed JSON at byte " + std::to_string(e.byte) + ": " + reason,
                 std::string(file));
   }
 }
@@ -70,6 +86,20 @@ int Field::as_int() const {
     fail("expected an integer, found " + value_->dump());
   }
   fail(std::string("expected an integer, found ") + type_name(*value_));
+}
+
+std::int64_t Field::as_int64() const {
+  if (!value_->is_number_integer()) fail(std::string("expected an integer, found ") + type_name(*value_));
+  if (value_->is_number_unsigned() &&
+      value_->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail("integer " + value_->dump() + " out of range");
+  return value_->get<std::int64_t>();
+}
+
+std::uint64_t Field::as_uint64() const {
+  if (!value_->is_number_integer()) fail(std::string("expected an integer, found ") + type_name(*value_));
+  if (!value_->is_number_unsigned()) fail("expected a non-negative integer, found " + value_->dump());
+  return value_->get<std::uint64_t>();
 }
 
 double Field::as_double() const {

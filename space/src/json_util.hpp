@@ -2,6 +2,7 @@
 // Private helpers for reading JSON with errors that name the file and the JSON Pointer of the
 // field. Used by every loader in space/ (and, through tinynas_json, by later modules).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,8 @@ namespace tinynas::json_util {
 
 using nlohmann::json;
 
-// Parses text; throws Error(kInvalidFile) with the parser's byte position on malformed JSON.
+// Parses text; throws Error(kInvalidFile) with the parser's byte position on malformed JSON (and
+// "truncated?" when the text ends before the JSON does).
 json parse(std::string_view text, std::string_view file);
 // Reads a whole file; throws Error(kInvalidFile) if it cannot be opened.
 std::string read_file(const std::string& path);
@@ -35,7 +37,9 @@ public:
   Field at(std::size_t index) const; // element of an array
   std::size_t size() const;          // array length (requires an array)
 
-  int as_int() const;
+  int as_int() const; // |value| <= 2^30
+  std::int64_t as_int64() const;
+  std::uint64_t as_uint64() const; // seeds, byte counts
   double as_double() const;
   bool as_bool() const;
   std::string as_string() const;
@@ -58,5 +62,17 @@ private:
   std::string file_;
   std::string pointer_;
 };
+
+// Loads a document embedded in this file (a board inside a checkpoint) with its own loader, whose
+// errors then name this file and the full pointer: "cp.json: /config/space/stages/0/depths: ...".
+// `load(text, label)` gets the embedded text and a label for it ("cp.json (space)").
+template <typename Load>
+auto load_embedded(const Field& f, const std::string& what, Load load) {
+  try {
+    return load(f.value().dump(), f.file() + " (" + what + ")");
+  } catch (const Error& e) {
+    throw Error(e.code(), e.message(), f.file(), f.pointer() + (e.field() == "/" ? "" : e.field()));
+  }
+}
 
 } // namespace tinynas::json_util

@@ -33,8 +33,8 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   double number = 0;
   std::string suffix;
   auto bad = [&](const std::string& why) -> Error {
-    return Error(ErrorCode::kInvalidArgument, std::string(what) + ": \"" + std::string(text) + "\" is not a size (" +
-                                                  why + "; use e.g. 320K, 320KB, 320KiB, 1M, 1MB or a byte count)");
+    return invalid_option(std::string(what), "\"" + std::string(text) + "\" is not a size (" + why +
+                                                 "; use e.g. 320K, 320KB, 320KiB, 1M, 1MB or a byte count)");
   };
   if (!split_number(text, number, suffix)) throw bad("no number");
   double scale = 0;
@@ -54,8 +54,8 @@ double parse_duration_ms(std::string_view text, std::string_view what) {
   double number = 0;
   std::string suffix;
   auto bad = [&](const std::string& why) -> Error {
-    return Error(ErrorCode::kInvalidArgument, std::string(what) + ": \"" + std::string(text) +
-                                                  "\" is not a duration (" + why + "; use e.g. 500ms, 1.2s, 800us)");
+    return invalid_option(std::string(what),
+                          "\"" + std::string(text) + "\" is not a duration (" + why + "; use e.g. 500ms, 1.2s, 800us)");
   };
   if (!split_number(text, number, suffix)) throw bad("no number");
   double scale = 0;

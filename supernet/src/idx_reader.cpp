@@ -139,7 +139,7 @@ DatasetSplits load_dataset(const DatasetOptions& options) {
     if (std::filesystem::exists(raw)) return raw;
     throw Error(ErrorCode::kInvalidFile,
                 "no " + stem +
-                    "[.gz] in the dataset directory (install Debian's dataset-fashion-mnist or pass --data DIR)",
+                    "[.gz] in the dataset directory (install Debian's dataset-fashion-mnist or pass `data_dir`)",
                 dir);
   };
   DatasetSplits splits;

@@ -99,7 +99,7 @@ void Supernet::validate(const Arch& arch, const std::string& file) const {
   if (std::abs(arch.width - impl_->width) > 1e-9)
     throw Error(ErrorCode::kOutOfSpace,
                 "this supernet holds width multiplier " + number(impl_->width) + " only; the arch has " +
-                    number(arch.width) + " (train a supernet for that width with tinynas train --width)",
+                    number(arch.width) + " (train a supernet of that `width`)",
                 file, "/width");
 }
 

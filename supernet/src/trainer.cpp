@@ -28,19 +28,18 @@ TrainingConfig make_training_config(double width, std::optional<int> epochs, std
   TrainingConfig c;
   c.width = width;
   if (epochs) {
-    if (*epochs < 1) throw Error(ErrorCode::kInvalidArgument, "--epochs must be at least 1");
+    if (*epochs < 1) throw invalid_option("epochs", "must be at least 1");
     c.largest_epochs = *epochs * 3 / 10;
     c.elastic_epochs = *epochs - c.largest_epochs;
   }
   if (largest_epochs) {
     const int total = c.total_epochs();
     if (*largest_epochs < 0 || *largest_epochs > total)
-      throw Error(ErrorCode::kInvalidArgument,
-                  "--largest-epochs must be between 0 and the " + std::to_string(total) + " epochs");
+      throw invalid_option("largest_epochs", "must be between 0 and the " + std::to_string(total) + " epochs");
     c.largest_epochs = *largest_epochs;
     c.elastic_epochs = total - c.largest_epochs;
   }
-  if (limit < 0) throw Error(ErrorCode::kInvalidArgument, "--limit must not be negative");
+  if (limit < 0) throw invalid_option("limit", "must not be negative");
   c.seed = seed;
   c.train_limit = limit;
   // Quick runs (--limit) validate on as many held-out images as they train on, at most all.
@@ -451,7 +450,7 @@ TrainResult resume_training(const std::string& out, const DatasetSplits& data, c
   if (data.train.size() != p.train_images)
     throw Error(ErrorCode::kInvalidArgument,
                 "the checkpoint was trained on " + std::to_string(p.train_images) + " images; the data given now has " +
-                    std::to_string(data.train.size()) + " (same --data, --limit?)",
+                    std::to_string(data.train.size()) + " (the same `data_dir` and `limit`?)",
                 out);
   if (callbacks.on_note)
     callbacks.on_note("resuming after epoch " + std::to_string(p.epochs_done) + " of " +

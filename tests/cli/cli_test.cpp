@@ -333,6 +333,84 @@ TEST(Cli, SpaceInfo) {
   EXPECT_EQ(j["channels"][3]["stages"], json({16, 24, 40, 48, 96, 160}));
 }
 
+// The library names options as Python spells them (`population`); the CLI prints its flags.
+TEST(Cli, SearchErrorsNameTheFlags) {
+  test::ScratchDir dir;
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--population", "0"}, "tinynas: error: --population: must be at least 1, found 0\n"},
+      {{"--parents", "0"}, "tinynas: error: --parents: must be between 1 and the population (100), found 0\n"},
+      {{"--min-fit", "2"}, "tinynas: error: --min-fit: must be a fraction in [0, 1], found 2\n"},
+      {{"--stage1-rule", "median"},
+       "tinynas: error: --stage1-rule: \"median\" is not a stage-1 rule (use mean or quantile)\n"},
+      {{"--sram", "12Q"}, "tinynas: error: --sram: \"12Q\" is not a size"},
+      {{"--estimator", "flops"},
+       "tinynas: error: --estimator: \"flops\" is not an estimator (valid: macs, supernet)\n"},
+      {{"--estimator", "supernet"}, "tinynas: error: --supernet: the supernet estimator needs a supernet file"},
+      {{"--threads", "-1"}, "tinynas: error: --threads: must be 0 (all cores) or more, found -1\n"},
+      {{"--schedule", "magic"}, "tinynas: error: --schedule: unknown schedule \"magic\""},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args{"search", "--out", (dir.path() / "search").string()};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    SCOPED_TRACE(c.args.front());
+    RunResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(r.err.rfind(c.message, 0), 0u) << r.err;
+  }
+}
+
+// A checkpoint is refused, or resumed, in the CLI's terms.
+TEST(Cli, SearchResumeAndOverwriteMessagesNameTheFlags) {
+  test::ScratchDir dir;
+  const std::string out = (dir.path() / "search").string();
+  const std::vector<std::string> small = {"search", "--sram",    "320K", "--samples",     "100", "--population",
+                                          "16",     "--parents", "4",    "--generations", "1",   "--out",
+                                          out};
+  RunResult first = run(small);
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  RunResult again = run(small);
+  EXPECT_EQ(again.exit_code, 2) << describe(again);
+  EXPECT_TRUE(contains(again.err, out + " already holds a search checkpoint: continue it with --resume " + out +
+                                      ", choose another --out, or pass --overwrite to start over"))
+      << again.err;
+  RunResult different = run({"search", "--resume", out, "--population", "8", "--parents", "4"});
+  EXPECT_EQ(different.exit_code, 2) << describe(different);
+  EXPECT_TRUE(contains(different.err, "/evolution/population: 16 in the checkpoint, 8 now")) << different.err;
+  EXPECT_TRUE(contains(different.err, "only --generations may grow")) << different.err;
+  // Options left out keep the checkpoint's values: --resume alone continues, and may add generations.
+  RunResult resumed = run({"search", "--resume", out, "--generations", "2", "--json"});
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  EXPECT_EQ(json::parse(resumed.out)["generations"], 2);
+}
+
+// The supernet's options too: checked before any data is read.
+TEST(Cli, TrainErrorsNameTheFlags) {
+  test::ScratchDir dir;
+  const std::string out = (dir.path() / "x.supernet").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--epochs", "0"}, "tinynas: error: --epochs: must be at least 1\n"},
+      {{"--epochs", "2", "--largest-epochs", "3"},
+       "tinynas: error: --largest-epochs: must be between 0 and the 2 epochs\n"},
+      {{"--data", dir.path().string(), "--limit", "10"}, "dataset-fashion-mnist or pass --data)\n"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args{"train", "--out", out};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    SCOPED_TRACE(c.args.front());
+    RunResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, c.message)) << r.err;
+  }
+}
+
 TEST(Cli, LoggingGoesToStderr) {
   RunResult quiet = run({"space", "sample", "-n", "1"});
   EXPECT_TRUE(quiet.err.empty()) << quiet.err;

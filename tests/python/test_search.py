@@ -104,3 +104,41 @@ def test_resume_continues_to_the_same_result(tinynas, tmp_path):
     resumed = tinynas.search("320K", "1M", seed=3, resume=str(tmp_path / "part"), **SMALL)
     assert resumed.best.id == full.best.id
     assert [h["id"] for h in resumed.history] == [h["id"] for h in full.history]
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(population=0), "population: must be at least 1, found 0"),
+    (dict(parents=50, population=20), "parents: must be between 1 and the population (20), found 50"),
+    (dict(stage1_rule="median"), 'stage1_rule: "median" is not a stage-1 rule'),
+    (dict(sram="12Q"), 'sram: "12Q" is not a size'),
+    (dict(estimator="flops"), 'estimator: "flops" is not an estimator'),
+])
+def test_bad_options_raise_value_error_naming_the_keyword(tinynas, options, message):
+    with pytest.raises(ValueError) as raised:
+        tinynas.search(**dict(SMALL, **options))
+    assert str(raised.value).startswith(message)
+    assert "--" not in str(raised.value)  # a keyword argument, not a CLI flag
+
+
+@pytest.mark.parametrize("function", ["search", "stage1"])
+def test_keyword_defaults_come_from_the_core(tinynas, function):
+    import inspect
+
+    defaults = tinynas._core.SearchOptions()
+    parameters = inspect.signature(getattr(tinynas, function)).parameters
+    options = tinynas._core.SEARCH_OPTION_NAMES & parameters.keys()
+    assert len(options) > 10
+    for name in options:
+        assert parameters[name].default == getattr(defaults, name), name
+    if function == "search":  # every search option is a keyword of tinynas.search
+        assert options == tinynas._core.SEARCH_OPTION_NAMES
+    assert defaults.population == 100 and defaults.board == "stm32f746g-disco" and defaults.space is None
+
+
+def test_resume_elsewhere_than_out_is_a_value_error(tinynas, tmp_path):
+    tinynas.search("320K", "1M", seed=3, out=str(tmp_path / "a"), **dict(SMALL, generations=1))
+    with pytest.raises(ValueError, match=r"^out: .* a resumed search continues in its own directory"):
+        tinynas.search("320K", "1M", seed=3, out=str(tmp_path / "b"), resume=str(tmp_path / "a"), **SMALL)
+    with pytest.raises(ValueError, match=r"^resume: the search checkpointed in .* differs") as raised:
+        tinynas.search("320K", "1M", seed=4, resume=str(tmp_path / "a"), **SMALL)
+    assert "only `generations` may grow" in str(raised.value)

@@ -25,22 +25,20 @@ TEST(Constraints, BudgetsDefaultToTheBoard) {
             "SRAM 256.0 KiB, flash 512.0 KiB, latency 500 ms (estimate) (board stm32f746g-disco, schedule layerwise)");
 }
 
-TEST(Constraints, RejectsEmptyBudgetsNamingTheFlag) {
-  auto message_of = [](auto make) {
+TEST(Constraints, RejectsEmptyBudgetsNamingTheOption) {
+  auto option_of = [](auto make) {
     try {
       make();
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      return std::string(e.what());
+      EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what(); // an option, not a CLI flag
+      return e.field();
     }
     return std::string("no error");
   };
-  EXPECT_NE(message_of([] { make_constraints(f746(), 0, {}, {}, Schedule::kInplaceDw); }).find("--sram"),
-            std::string::npos);
-  EXPECT_NE(message_of([] { make_constraints(f746(), {}, 0, {}, Schedule::kInplaceDw); }).find("--flash"),
-            std::string::npos);
-  EXPECT_NE(message_of([] { make_constraints(f746(), {}, {}, -1.0, Schedule::kInplaceDw); }).find("--latency"),
-            std::string::npos);
+  EXPECT_EQ(option_of([] { make_constraints(f746(), 0, {}, {}, Schedule::kInplaceDw); }), "sram");
+  EXPECT_EQ(option_of([] { make_constraints(f746(), {}, 0, {}, Schedule::kInplaceDw); }), "flash");
+  EXPECT_EQ(option_of([] { make_constraints(f746(), {}, {}, -1.0, Schedule::kInplaceDw); }), "latency");
 }
 
 TEST(Constraints, FitsComparesTotalSramFlashAndLatencyInclusively) {

@@ -212,7 +212,7 @@ TEST(Evolution, GivesUpWithInfeasibleAfterBoundedAttempts) {
   }
 }
 
-TEST(Evolution, RejectsBadOptionsNamingTheFlag) {
+TEST(Evolution, RejectsBadOptionsNamingTheOption) {
   auto message = [](EvolutionOptions o) {
     try {
       validate(o);
@@ -224,13 +224,22 @@ TEST(Evolution, RejectsBadOptionsNamingTheFlag) {
   };
   EvolutionOptions o;
   o.parents = 200;
-  EXPECT_NE(message(o).find("--parents"), std::string::npos);
+  EXPECT_EQ(message(o), "parents: must be between 1 and the population (100), found 200");
   o = {};
   o.mutation_prob = 1.5;
-  EXPECT_NE(message(o).find("--mutation-prob"), std::string::npos);
+  EXPECT_EQ(message(o), "mutation_prob: must be in [0, 1], found 1.5");
+  o = {};
+  o.mutation_ratio = -1;
+  EXPECT_EQ(message(o), "mutation_ratio: must be in [0, 1], found -1");
   o = {};
   o.population = 0;
-  EXPECT_NE(message(o).find("--population"), std::string::npos);
+  EXPECT_EQ(message(o), "population: must be at least 1, found 0");
+  o = {};
+  o.generations = -1;
+  EXPECT_EQ(message(o), "generations: must be 0 or more, found -1");
+  o = {};
+  o.max_attempts = 0;
+  EXPECT_EQ(message(o), "max_attempts: must be at least 1, found 0");
   EXPECT_EQ(message(EvolutionOptions{}), "");
 }
 

@@ -165,6 +165,7 @@ TEST(SearchRun, ResumeRefusesADifferentSearch) {
       resume(other, dir);
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what(); // options, not CLI flags
       return std::string(e.what());
     }
     return std::string("resumed");
@@ -176,9 +177,12 @@ TEST(SearchRun, ResumeRefusesADifferentSearch) {
   other = config;
   other.evolution.seed = 99;
   EXPECT_NE(message(other).find("/evolution/seed"), std::string::npos);
+  EXPECT_EQ(message(other).rfind("resume: the search checkpointed in " + dir + " differs", 0), 0u) << message(other);
+  EXPECT_NE(message(other).find("only `generations` may grow"), std::string::npos) << message(other);
   other = config;
   other.evolution.generations = 0;
   EXPECT_NE(message(other).find("already done 1 generations"), std::string::npos) << message(other);
+  EXPECT_EQ(message(other).rfind("generations: 0 is too few", 0), 0u) << message(other);
   // The configuration read back from the checkpoint is the one it was made with.
   EXPECT_EQ(search_config_difference(read_search_config(dir), config), "");
 }
@@ -193,7 +197,8 @@ TEST(SearchRun, RefusesToOverwriteACheckpointUnlessAsked) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("--resume " + dir), std::string::npos) << e.what();
+    EXPECT_EQ(e.field(), "out");
+    EXPECT_NE(std::string(e.what()).find("continue it with `resume` " + dir), std::string::npos) << e.what();
   }
   MacsProxyEstimator estimator(config.space);
   EXPECT_NO_THROW(run_search(config, estimator, dir, {}, /*overwrite=*/true));
@@ -242,6 +247,7 @@ TEST(Checkpoint, RoundTripsAndRejectsCorruptFiles) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no checkpoint.json"), std::string::npos) << e.what();
+    EXPECT_EQ(e.field(), "resume");
   }
 }
 

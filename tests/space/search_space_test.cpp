@@ -252,6 +252,29 @@ TEST(SearchSpaceJson, BadJsonNamesTheFileAndByte) {
   }
 }
 
+TEST(SearchSpaceJson, TruncatedOrEmptyJsonSaysSoWithoutTheParsersExceptionId) {
+  test::ScratchDir dir;
+  const std::string text = test::read_text(test::source_path("configs/spaces/mcunet.json"));
+  struct Case {
+    std::string text;
+    std::string reason;
+  };
+  for (const Case& c :
+       {Case{text.substr(0, text.size() / 2), "the file ends in the middle of a value (truncated?)"},
+        Case{" \n", "the file is empty"}, Case{"{\"name\": \"x\",]", "syntax error while parsing object key"}}) {
+    const std::string path = dir.write("cut.json", c.text);
+    try {
+      SearchSpace::load(path);
+      FAIL() << "parsed " << c.text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+      EXPECT_EQ(e.file(), path);
+      EXPECT_NE(e.message().find(c.reason), std::string::npos) << e.what();
+      EXPECT_EQ(e.message().find("json.exception"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(SearchSpaceJson, MissingFileIsReported) {
   try {
     SearchSpace::load("/nonexistent/dir/space.json");

@@ -32,6 +32,14 @@ bool has_checkpoint(const std::string& dir);
 // Atomic; Error(kIo) when the directory is not writable.
 void write_checkpoint(const std::string& dir, const SearchConfig& config, double width, int resolution,
                       const EvolutionState& state);
+// invalid_option(resume) when `dir` holds no checkpoint.
 Checkpoint read_checkpoint(const std::string& dir);
+
+// The checks a new and a resumed search make, before anything runs. A new search refuses an
+// `out_dir` that holds a checkpoint unless `overwrite` (invalid_option(out), suggesting `resume`);
+// a resumed one must be the checkpointed search (see search_config_difference; invalid_option(resume)
+// naming the first difference) with at least the generations done (invalid_option(generations)).
+void refuse_existing_checkpoint(const std::string& out_dir, bool overwrite);
+void require_resumable(const Checkpoint& checkpoint, const SearchConfig& config, const std::string& dir);
 
 } // namespace tinynas

@@ -43,8 +43,8 @@ struct Constraints {
 };
 
 // Budgets not given default to the board's SRAM and flash. The board's calibrated latency table is
-// loaded when one exists. Throws Error(kInvalidArgument) naming the
-// flag (--sram, --flash, --latency) for a zero budget or a non-positive latency.
+// loaded when one exists. Throws invalid_option naming the option (sram, flash, latency) for a zero
+// budget or a non-positive latency.
 Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_bytes,
                              std::optional<std::uint64_t> flash_bytes, std::optional<double> latency_ms,
                              Schedule schedule, PatchOptions patch = {});

@@ -31,7 +31,7 @@ public:
 
   // Scores of valid archs of the space the estimator was made for, one per arch, in order.
   virtual std::vector<double> evaluate(const std::vector<Arch>& archs) = 0;
-  // Short name, as --estimator spells it: "macs", "supernet", ...
+  // Short name, as the `estimator` option spells it: "macs", "supernet", ...
   virtual std::string name() const = 0;
   // True when the score is a stand-in for accuracy (not an accuracy measurement). The CLI warns
   // loudly and every output file says so.
@@ -51,12 +51,12 @@ struct EstimatorOptions {
   int calibration_batches = 20; // "supernet": BN recalibration batches of 64 training images
 };
 
-// The estimators --estimator accepts, in the order --help lists them.
+// The estimators the `estimator` option accepts, in the order help texts list them.
 std::vector<std::string> estimator_names();
 
 // Makes an estimator by name for `space`: "macs", or "supernet" (options.supernet names the file;
-// the supernet must belong to `space`). Unknown names and missing options give
-// Error(kInvalidArgument) naming the flag.
+// the supernet must belong to `space`). Unknown names and missing options give invalid_option
+// naming the option (estimator, supernet).
 std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space,
                                                   const EstimatorOptions& options = {});
 

@@ -48,7 +48,7 @@ struct EvolutionOptions {
   int max_attempts = 10000; // draws per subnet before giving up with Error(kInfeasible)
 };
 
-// Throws Error(kInvalidArgument) naming the flag of the first bad value.
+// Throws invalid_option naming the option of the first bad value (population, parents, ...).
 void validate(const EvolutionOptions& options);
 
 // One evaluated subnet.

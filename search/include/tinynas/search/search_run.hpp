@@ -45,7 +45,7 @@ struct SearchResult {
 
 // Runs a new search. `estimator` must be the one config.estimator names. With `out_dir` non-empty
 // the files above are written there; a directory that already holds a checkpoint is refused
-// (Error(kInvalidArgument) suggesting --resume) unless `overwrite`.
+// (invalid_option naming `out`, suggesting `resume`) unless `overwrite`.
 // Throws Error(kInfeasible) when nothing fits, Error(kInterrupted) after a stop.
 SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator, const std::string& out_dir,
                         const SearchHooks& hooks = {}, bool overwrite = false);
@@ -57,8 +57,8 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
 SearchResult resume_search(const std::string& dir, const SearchConfig& config, AccuracyEstimator& estimator,
                            const SearchHooks& hooks = {});
 
-// The configuration a checkpoint in `dir` was made with (to build its estimator, or to fill in
-// options a resuming user did not repeat).
+// The configuration a checkpoint in `dir` was made with (make_search_config starts a resumed
+// search's from it).
 SearchConfig read_search_config(const std::string& dir);
 
 } // namespace tinynas

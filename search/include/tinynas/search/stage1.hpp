@@ -38,7 +38,7 @@ enum class Stage1Rule {
   kQuantile, // largest p-th quantile of the MACs of fitting subnets
 };
 const char* stage1_rule_name(Stage1Rule rule); // "mean", "quantile"
-// Throws Error(kInvalidArgument) naming --stage1-rule and the valid names.
+// Throws invalid_option(stage1_rule) listing the valid names.
 Stage1Rule parse_stage1_rule(std::string_view name);
 
 inline constexpr int kStage1ChunkSize = 50; // samples per random stream within a pair
@@ -54,7 +54,7 @@ struct Stage1Options {
   double fixed_width = 0;
 };
 
-// Throws Error(kInvalidArgument) naming the flag of the first bad value.
+// Throws invalid_option naming the option of the first bad value (samples, stage1_quantile, min_fit).
 void validate(const Stage1Options& options);
 
 struct PairStats {

@@ -27,7 +27,8 @@ public:
 
   ErrorCode code() const noexcept { return code_; }
   const std::string& file() const noexcept { return file_; }
-  // JSON Pointer (RFC 6901) of the offending value, e.g. "/stages/3/kernels/0"; may be empty.
+  // JSON Pointer (RFC 6901) of the offending value, e.g. "/stages/3/kernels/0"; for a bad option
+  // (invalid_option) the option's name; may be empty.
   const std::string& field() const noexcept { return field_; }
   // The bare message, without file and field prefixes.
   const std::string& message() const noexcept { return message_; }
@@ -38,6 +39,12 @@ private:
   std::string file_;
   std::string field_;
 };
+
+// Error(kInvalidArgument) for an option holding a bad value. The option is named as the library's
+// API spells it ("population", "data_dir", a Python keyword), never as a CLI flag, in field() and,
+// in backticks, inside the message ("only `generations` may grow"); the CLI rewrites both to its
+// flags. what() reads "population: must be at least 1, found 0".
+Error invalid_option(std::string option, std::string message);
 
 // Process exit code for an error category: 2 for bad input and infeasible constraints (the
 // user must change something), 3 for a board that failed (a farm job retries elsewhere or later),

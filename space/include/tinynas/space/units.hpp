@@ -1,5 +1,5 @@
 #pragma once
-// Parsing and printing of byte sizes and durations as users type them on the command line.
+// Parsing and printing of byte sizes and durations as users type them (a CLI flag, a Python argument).
 
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@ namespace tinynas {
 // "320K", "320KB", "320KiB", "1M", "1MB", "1MiB", "2G", "4096", "4096B" -> bytes. K/M/G are
 // powers of 1024 (as MCU datasheets and MCUNet use them). Case-insensitive suffix; a decimal
 // number is allowed ("1.5M") when it gives a whole number of bytes.
-// Throws Error(kInvalidArgument) naming `what` (e.g. "--sram") on anything else.
+// Throws invalid_option(what, ...) on anything else: `what` names the option ("sram").
 std::uint64_t parse_size(std::string_view text, std::string_view what = "size");
 
 // "500ms", "1.2s", "800us", "250" (milliseconds) -> milliseconds.

@@ -163,5 +163,45 @@ TEST_F(TrainerTest, FinetuningOneSubnetImprovesIt) {
   EXPECT_GT(after_eval.evaluate(arch), std::max(before, 0.5));
 }
 
+// Which images form which batch, their crops and flips, the subnets drawn and the learning rates are a
+// reproducibility contract (a seed's run is the same run forever). These values were recorded before
+// fine-tuning came to share the training epoch loop. The tolerance separates rounding from that contract:
+// another instruction set (AVX2 instead of AVX-512) moves them by about 1e-9, one batch's images shifted
+// by one place by about 1e-2.
+constexpr double kRecordedTolerance = 1e-6;
+
+double sum_of(const engine::FloatBuffer& values) {
+  double sum = 0;
+  for (std::int64_t i = 0; i < values.size(); ++i) sum += values.data()[i];
+  return sum;
+}
+
+TEST_F(TrainerTest, FinetuningReproducesTheRecordedRun) {
+  Supernet s(space, 1.0, 4);
+  std::vector<double> epoch_losses;
+  TrainCallbacks cb;
+  cb.on_batch = [&](const BatchProgress& p) {
+    EXPECT_STREQ(p.phase, "fine-tune");
+    EXPECT_EQ(p.epochs, 3);
+    if (p.batch == p.batches) epoch_losses.push_back(p.loss);
+  };
+  finetune_subnet(s, s.smallest(), data.train, 3, 0.05, quick_config(), cb);
+  const std::vector<double> recorded = {1.0632894488069806, 0.98279919655329051, 0.91105036519927418};
+  ASSERT_EQ(epoch_losses.size(), recorded.size());
+  for (std::size_t e = 0; e < recorded.size(); ++e)
+    EXPECT_NEAR(epoch_losses[e], recorded[e], kRecordedTolerance) << "epoch " << e + 1;
+  const std::string file = dir.write("finetuned", "");
+  s.save(file);
+  EXPECT_NEAR(sum_of(engine::read_supernet_file(file).supernet->params), 217.49044645228531, kRecordedTolerance);
+}
+
+TEST_F(TrainerTest, TrainingReproducesTheRecordedLargestPhase) {
+  const TrainResult r = train_supernet(space, quick_config(), data, dir.write("recorded", ""));
+  ASSERT_EQ(r.epochs.size(), 3u);
+  // Only the largest phase: in the elastic phase the channel sort and the sampled subnets amplify another
+  // instruction set's rounding (to about 1e-4) past a tolerance that would still catch a changed batch.
+  EXPECT_NEAR(r.epochs[0].loss, 1.0719403409887984, kRecordedTolerance);
+}
+
 } // namespace
 } // namespace tinynas

@@ -149,8 +149,7 @@ int run_train(const TrainOptions& options) {
                         {"epochs", last.epoch},
                         {"total_epochs", last.epochs},
                         {"seconds", result.seconds},
-                        {"val_accuracy_largest", last.val_largest},
-                        {"val_accuracy_smallest", last.val_smallest}};
+                        {"last_epoch", nlohmann::json::parse(last.to_json())}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << (result.finished ? "trained" : "stopped") << ": " << options.out << " after " << last.epoch << "/"

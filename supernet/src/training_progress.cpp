@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "epoch_report_json.hpp"
 #include "json_util.hpp"
 #include "supernet_file.hpp"
 #include "tinynas/space/error.hpp"
@@ -9,21 +10,6 @@
 namespace tinynas {
 
 using nlohmann::json;
-
-namespace {
-
-json report_json(const EpochReport& r) {
-  return {{"epoch", r.epoch},
-          {"phase", r.phase},
-          {"loss", r.loss},
-          {"train_accuracy", r.train_accuracy},
-          {"images_per_second", r.images_per_second},
-          {"seconds", r.seconds},
-          {"val_largest", r.val_largest},
-          {"val_smallest", r.val_smallest}};
-}
-
-} // namespace
 
 std::string training_progress_to_json(const TrainingProgress& p) {
   json j;
@@ -33,7 +19,7 @@ std::string training_progress_to_json(const TrainingProgress& p) {
   j["train_images"] = p.train_images;
   j["seconds"] = p.seconds;
   j["epochs"] = json::array();
-  for (const auto& r : p.reports) j["epochs"].push_back(report_json(r));
+  for (const auto& r : p.reports) j["epochs"].push_back(json::parse(r.to_json()));
   return j.dump();
 }
 
@@ -47,20 +33,8 @@ TrainingProgress parse_training_progress(const std::string& text, const std::str
   p.train_images = f.get_int("train_images");
   p.seconds = f.get_double("seconds");
   json_util::Field epochs = f.at("epochs");
-  for (std::size_t i = 0; i < epochs.size(); ++i) {
-    json_util::Field e = epochs.at(i);
-    EpochReport r;
-    r.epoch = e.get_int("epoch");
-    r.epochs = p.config.total_epochs();
-    r.phase = e.get_string("phase");
-    r.loss = e.get_double("loss");
-    r.train_accuracy = e.get_double("train_accuracy");
-    r.images_per_second = e.get_double("images_per_second");
-    r.seconds = e.get_double("seconds");
-    r.val_largest = e.get_double("val_largest");
-    r.val_smallest = e.get_double("val_smallest");
-    p.reports.push_back(r);
-  }
+  for (std::size_t i = 0; i < epochs.size(); ++i)
+    p.reports.push_back(epoch_report_from_json(epochs.at(i), p.config.total_epochs()));
   return p;
 }
 

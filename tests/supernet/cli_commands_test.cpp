@@ -61,6 +61,10 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   const auto summary = nlohmann::json::parse(testing::internal::GetCapturedStdout());
   EXPECT_TRUE(summary["finished"].get<bool>());
   EXPECT_EQ(summary["total_epochs"], 2);
+  // The last epoch's report as the checkpoint records it.
+  EXPECT_EQ(summary["last_epoch"]["epoch"], 2);
+  EXPECT_EQ(summary["last_epoch"]["phase"], "elastic");
+  EXPECT_GE(summary["last_epoch"]["val_largest"].get<double>(), 0.0);
   EXPECT_EQ(training_dataset_options(out).val_size, 60);
 
   // --resume of a finished run: nothing to do, same file.

@@ -1,8 +1,6 @@
 #include "json_util.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 namespace tinynas::json_util {
 
@@ -13,14 +11,6 @@ json parse(std::string_view text, std::string_view file) {
     throw Error(ErrorCode::kInvalidFile, "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(),
                 std::string(file));
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kInvalidFile, "cannot open file", path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 namespace {

@@ -221,6 +221,16 @@ TEST_F(CliCommandsTest, BadArgumentsAreErrorsWithExitCodes) {
   }
   e.arch = dir.write("missing.json", "") + ".nope";
   EXPECT_THROW(run_eval(e), Error);
+  // Not an arch file: the error says so and names the alternatives.
+  e.arch = dir.path().string();
+  try {
+    run_eval(e);
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_EQ(err.file(), e.arch);
+    EXPECT_NE(err.message().find("is a directory"), std::string::npos) << err.what();
+    EXPECT_NE(err.message().find("largest / smallest"), std::string::npos) << err.what();
+  }
 }
 
 } // namespace

@@ -31,16 +31,14 @@ public:
   }
 
   BatchProgress progress(int epoch, int epochs, const char* phase, int batch, int batches) const {
-    BatchProgress bp;
-    bp.epoch = epoch;
-    bp.epochs = epochs;
-    bp.phase = phase;
-    bp.batch = batch;
-    bp.batches = batches;
-    bp.loss = loss();
-    bp.accuracy = accuracy();
-    bp.images_per_second = images_per_second();
-    return bp;
+    return {.epoch = epoch,
+            .epochs = epochs,
+            .phase = phase,
+            .batch = batch,
+            .batches = batches,
+            .loss = loss(),
+            .accuracy = accuracy(),
+            .images_per_second = images_per_second()};
   }
 
 private:

@@ -2,14 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include "tinynas/deploy/subnet_accuracy.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 
@@ -28,11 +27,13 @@ std::string percent(double fraction) {
 Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
   if (argument == "largest") return supernet.largest();
   if (argument == "smallest") return supernet.smallest();
-  std::ifstream in(argument, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kInvalidFile, "cannot open the arch file (or say largest / smallest)", argument);
-  std::stringstream text;
-  text << in.rdbuf();
-  const Arch arch = arch_from_json(text.str(), supernet.space(), argument);
+  std::string text;
+  try {
+    text = files::read_file(argument);
+  } catch (const Error& e) {
+    throw Error(e.code(), e.message() + " (an arch file, or say largest / smallest)", argument);
+  }
+  const Arch arch = arch_from_json(text, supernet.space(), argument);
   supernet.validate(arch, argument);
   return arch;
 }

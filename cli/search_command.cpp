@@ -2,9 +2,6 @@
 // Ctrl-C handler that stops cleanly after the next checkpoint, then print the result.
 #include "search_command.hpp"
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -15,6 +12,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "interrupt.hpp"
+#include "progress_line.hpp"
 #include "tinynas/hil/hil_check.hpp"
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/search/estimator.hpp"
@@ -27,82 +26,12 @@ namespace tinynas::cli {
 
 namespace {
 
-// ---- Ctrl-C ----
-
-std::atomic<bool> stop_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the SIGINT handler needs a lock-free flag");
-
-extern "C" void request_stop(int) {
-  stop_requested.store(true);
-  static const char message[] =
-      "\ntinynas: stopping after the current generation's checkpoint (Ctrl-C again to abort at once)\n";
-  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
-}
-
-// Installs the handler for the duration of the search; SA_RESETHAND makes a second Ctrl-C kill
-// the process as usual. The previous handler comes back on destruction.
-class StopOnSigint {
-public:
-  StopOnSigint() {
-    stop_requested.store(false);
-    struct sigaction action {};
-    action.sa_handler = request_stop;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    ::sigaction(SIGINT, &action, &previous_);
-  }
-  ~StopOnSigint() { ::sigaction(SIGINT, &previous_, nullptr); }
-  StopOnSigint(const StopOnSigint&) = delete;
-  StopOnSigint& operator=(const StopOnSigint&) = delete;
-
-private:
-  struct sigaction previous_ {};
-};
-
 // ---- progress and output ----
 
 std::string score_text(double score, const std::string& unit) {
   if (unit == "MACs") return fmt::format("{:.2f}M MACs", score / 1e6);
   return fmt::format("{:.4g} ({})", score, unit);
 }
-
-// One line per generation: rewritten in place on a terminal; on a pipe or log file, a plain line
-// at the first and last generation and at most every 5 seconds in between.
-class ProgressDisplay {
-public:
-  ProgressDisplay() : tty_(::isatty(STDERR_FILENO) == 1) {}
-  ~ProgressDisplay() { finish(); }
-  ProgressDisplay(const ProgressDisplay&) = delete;
-  ProgressDisplay& operator=(const ProgressDisplay&) = delete;
-
-  void show(const EvolutionProgress& p, const std::string& unit) {
-    const std::string line =
-        fmt::format("generation {}/{}  best {}  {} evaluated  {:.0f} evaluations/s", p.generation, p.generations,
-                    score_text(p.best->score, unit), p.evaluations, p.evaluations_per_second);
-    const auto now = std::chrono::steady_clock::now();
-    if (tty_) {
-      fmt::print(stderr, "\r\033[K{}", line);
-      open_line_ = true;
-    } else if (!printed_ || p.generation == p.generations || now - last_ >= std::chrono::seconds(5)) {
-      fmt::print(stderr, "tinynas: {}\n", line);
-      last_ = now;
-    }
-    printed_ = true;
-    std::fflush(stderr);
-  }
-
-  // Ends the in-place line so later messages start on their own line.
-  void finish() {
-    if (open_line_) std::fputc('\n', stderr);
-    open_line_ = false;
-  }
-
-private:
-  bool tty_;
-  bool printed_ = false;
-  bool open_line_ = false;
-  std::chrono::steady_clock::time_point last_{};
-};
 
 void warn_about_proxy(const AccuracyEstimator& estimator) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
@@ -195,11 +124,16 @@ int run_search(const SearchCommandOptions& o) {
   if (estimator->is_proxy()) warn_about_proxy(*estimator);
   spdlog::info("searching space {} for {}", config.space.name, config.constraints.describe());
 
-  const StopOnSigint sigint;
-  ProgressDisplay display;
+  const InterruptGuard interrupt("stopping after the current generation's checkpoint");
+  ProgressLine display;
   SearchHooks hooks;
-  hooks.stop = &stop_requested;
-  hooks.progress = [&](const EvolutionProgress& p) { display.show(p, estimator->score_unit()); };
+  hooks.stop = &interrupt.flag();
+  hooks.progress = [&](const EvolutionProgress& p) {
+    display.update(fmt::format("generation {}/{}  best {}  {} evaluated  {:.0f} evaluations/s", p.generation,
+                               p.generations, score_text(p.best->score, estimator->score_unit()), p.evaluations,
+                               p.evaluations_per_second),
+                   p.generation == p.generations);
+  };
   std::optional<SearchResult> result;
   try {
     result = resuming ? resume_search(dir, config, *estimator, hooks)

@@ -1,16 +1,14 @@
 #include "train_command.hpp"
 
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
+#include "interrupt.hpp"
+#include "progress_line.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/search_space.hpp"
@@ -20,21 +18,6 @@
 namespace tinynas::cli {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_interrupt(int) { g_stop = true; }
-
-// Ctrl-C finishes the current batch and leaves the last epoch's checkpoint in place.
-class InterruptGuard {
-public:
-  InterruptGuard() { previous_ = std::signal(SIGINT, on_interrupt); }
-  ~InterruptGuard() { std::signal(SIGINT, previous_); }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-private:
-  void (*previous_)(int);
-};
 
 std::string number(double x) {
   char buf[32];
@@ -49,38 +32,25 @@ std::string percent(double fraction) {
   return buf;
 }
 
-// Live progress on a terminal (one line rewritten a few times a second), one line per epoch when
-// stderr is a file or pipe (logs stay readable).
-class ProgressPrinter {
+// A batch's progress as the status line; an epoch's summary and notes as lines that stay.
+class TrainProgress {
 public:
-  ProgressPrinter() : tty_(::isatty(STDERR_FILENO) != 0) {}
-
   void batch(const BatchProgress& p) {
-    if (!tty_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (p.batch != p.batches && now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    std::fprintf(stderr, "\r\033[Kepoch %d/%d %-8s batch %d/%d  loss %.4f  acc %s  %.0f images/s", p.epoch, p.epochs,
-                 p.phase, p.batch, p.batches, p.loss, percent(p.accuracy).c_str(), p.images_per_second);
-    std::fflush(stderr);
+    line_.update(fmt::format("epoch {}/{} {:<8} batch {}/{}  loss {:.4f}  acc {}  {:.0f} images/s", p.epoch, p.epochs,
+                             p.phase, p.batch, p.batches, p.loss, percent(p.accuracy), p.images_per_second),
+                 p.batch == p.batches);
   }
   void epoch(const EpochReport& r) {
-    if (tty_) std::fprintf(stderr, "\r\033[K");
-    std::fprintf(stderr,
-                 "epoch %d/%d %-8s loss %.4f  train acc %s  %.0f images/s  %.0f s  val largest %s  smallest %s\n",
-                 r.epoch, r.epochs, r.phase.c_str(), r.loss, percent(r.train_accuracy).c_str(), r.images_per_second,
-                 r.seconds, percent(r.val_largest).c_str(), percent(r.val_smallest).c_str());
-    std::fflush(stderr);
+    line_.print(fmt::format("epoch {}/{} {:<8} loss {:.4f}  train acc {}  {:.0f} images/s  {:.0f} s  val largest {}  "
+                            "smallest {}",
+                            r.epoch, r.epochs, r.phase, r.loss, percent(r.train_accuracy), r.images_per_second,
+                            r.seconds, percent(r.val_largest), percent(r.val_smallest)));
   }
-  void note(const std::string& text) {
-    if (tty_) std::fprintf(stderr, "\r\033[K");
-    std::fprintf(stderr, "%s\n", text.c_str());
-    std::fflush(stderr);
-  }
+  void note(const std::string& text) { line_.print(text); }
+  void finish() { line_.finish(); }
 
 private:
-  bool tty_;
-  std::chrono::steady_clock::time_point last_{};
+  ProgressLine line_;
 };
 
 TrainingConfig config_from(const TrainOptions& o) {
@@ -98,7 +68,7 @@ int run_train(const TrainOptions& options) {
   if (options.out.empty()) throw Error(ErrorCode::kInvalidArgument, "--out FILE is required");
   if (options.limit < 0) throw Error(ErrorCode::kInvalidArgument, "--limit must not be negative");
   ParallelismLimit threads(options.threads);
-  ProgressPrinter printer;
+  TrainProgress printer;
   TrainCallbacks callbacks;
   callbacks.on_batch = [&](const BatchProgress& p) { printer.batch(p); };
   callbacks.on_epoch = [&](const EpochReport& r) {
@@ -107,9 +77,8 @@ int run_train(const TrainOptions& options) {
                  options.out);
   };
   callbacks.on_note = [&](const std::string& text) { printer.note(text); };
-  callbacks.should_stop = [] { return g_stop.load(); };
-  g_stop = false;
-  InterruptGuard interrupt;
+  const InterruptGuard interrupt("stopping after the current batch; the last epoch's checkpoint stays");
+  callbacks.should_stop = [&] { return interrupt.requested(); };
 
   TrainResult result;
   std::string space_name;
@@ -141,6 +110,7 @@ int run_train(const TrainOptions& options) {
     space_name = space.name;
   }
 
+  printer.finish();
   const EpochReport last = result.epochs.empty() ? EpochReport{} : result.epochs.back();
   if (options.json) {
     nlohmann::json j = {{"supernet", options.out},
@@ -149,8 +119,7 @@ int run_train(const TrainOptions& options) {
                         {"epochs", last.epoch},
                         {"total_epochs", last.epochs},
                         {"seconds", result.seconds},
-                        {"val_accuracy_largest", last.val_largest},
-                        {"val_accuracy_smallest", last.val_smallest}};
+                        {"last_epoch", nlohmann::json::parse(last.to_json())}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << (result.finished ? "trained" : "stopped") << ": " << options.out << " after " << last.epoch << "/"

@@ -137,6 +137,23 @@ static inline int tn_conv_geometry_valid(const tn_conv_args* a) {
          a->output.w == (a->input.w + 2 * a->pad - a->kernel) / a->stride + 1;
 }
 
+/* ---- dispatch predicates: which specialised kernel applies to a set of arguments ----
+ * Asked by the wrappers, the scratch-size getters and the interpreter, and by each specialised kernel to refuse
+ * arguments it does not handle. Here rather than next to the wrappers (CMSIS-NN's placement), so a kernel and
+ * its wrapper never need each other. */
+
+/* A 1x1, stride-1, unpadded convolution (a pointwise conv) runs on tn_conv_1x1_s8. */
+static inline int tn_conv_1x1_applies(const tn_conv_args* a) { return a->kernel == 1 && a->stride == 1 && a->pad == 0; }
+
+/* A kernel 2..7 convolution of a one-channel input (a grey image's stem) runs on tn_conv_1ch_s8 (checked after
+ * tn_conv_1x1_applies). */
+static inline int tn_conv_1ch_applies(const tn_conv_args* a) {
+  return a->input.c == 1 && a->kernel >= 2 && a->kernel <= 7;
+}
+
+/* A 3x3 depthwise kernel runs on tn_dw_conv_3x3_s8. */
+static inline int tn_dw_conv_3x3_applies(const tn_dw_conv_args* a) { return a->kernel == 3; }
+
 static inline int32_t tn_round_up4(int32_t n) { return (n + 3) & ~3; }
 
 /* tn_conv_1ch_s8's widened input rows, shared by the kernel and its getter: in.w + 2 * pad int16 values and

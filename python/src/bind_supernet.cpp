@@ -18,19 +18,7 @@ namespace tinynas::python {
 
 namespace {
 
-py::dict epoch_dict(const EpochReport& r) {
-  py::dict d;
-  d["epoch"] = r.epoch;
-  d["epochs"] = r.epochs;
-  d["phase"] = r.phase;
-  d["loss"] = r.loss;
-  d["train_accuracy"] = r.train_accuracy;
-  d["images_per_second"] = r.images_per_second;
-  d["seconds"] = r.seconds;
-  d["val_largest"] = r.val_largest;
-  d["val_smallest"] = r.val_smallest;
-  return d;
-}
+py::object epoch_dict(const EpochReport& r) { return json_to_python(r.to_json()); }
 
 py::dict train(const std::string& space_name, const std::string& out, double width, std::optional<int> epochs,
                std::optional<int> largest_epochs, int limit, std::uint64_t seed, const std::string& data_dir,

@@ -140,7 +140,10 @@ def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs:
     (quick runs). The dataset is Debian's Fashion-MNIST unless ``data_dir`` names another IDX folder.
     ``resume=True`` continues the run checkpointed in ``out``. ``progress=True`` prints one line per
     epoch (or pass a callable receiving a dict per epoch). Ctrl-C stops after the epoch's checkpoint.
-    Returns a dict with the per-epoch reports (validation accuracy of the largest and smallest subnets).
+    Returns a dict: ``supernet`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as the
+    checkpoint records them: ``epoch``, ``epochs``, ``phase``, ``loss``, ``train_accuracy``,
+    ``images_per_second``, ``seconds``, and ``val_largest`` / ``val_smallest`` (validation accuracy of
+    the largest and smallest subnets, -1 when not measured).
     """
     if progress is True:
         def progress(report: dict) -> None:

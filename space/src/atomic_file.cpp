@@ -3,10 +3,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tinynas/space/error.hpp"
@@ -56,11 +55,32 @@ void append_file(const std::string& path, std::string_view content) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kInvalidFile, "cannot open for reading", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto unreadable = [&](const char* what, int error) {
+    return Error(ErrorCode::kInvalidFile, std::string(what) + ": " + std::strerror(error), path);
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw unreadable("cannot open for reading", errno);
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+    ::close(fd);
+    throw Error(ErrorCode::kInvalidFile, "is a directory", path);
+  }
+  std::string content;
+  if (S_ISREG(info.st_mode)) content.reserve(static_cast<std::size_t>(info.st_size));
+  char chunk[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      throw unreadable("cannot read", error);
+    }
+    content.append(chunk, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return content;
 }
 
 void make_directory(const std::string& dir) {

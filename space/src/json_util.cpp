@@ -2,9 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace tinynas::json_util {
 
@@ -29,14 +27,6 @@ json parse(std::string_view text, std::string_view file) {
     throw Error(ErrorCode::kInvalidFile, "malformed JSON at byte " + std::to_string(e.byte) + ": " + reason,
                 std::string(file));
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kInvalidFile, "cannot open file", path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 namespace {

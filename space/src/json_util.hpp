@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas::json_util {
@@ -18,8 +19,8 @@ using nlohmann::json;
 // Parses text; throws Error(kInvalidFile) with the parser's byte position on malformed JSON (and
 // "truncated?" when the text ends before the JSON does).
 json parse(std::string_view text, std::string_view file);
-// Reads a whole file; throws Error(kInvalidFile) if it cannot be opened.
-std::string read_file(const std::string& path);
+// The profiler's loaders read files by this name; it is files::read_file.
+using files::read_file;
 
 // A cursor on a JSON value that knows its file and pointer, so every accessor can complain
 // precisely: Field(j, "x.json").at("stages").at(3).get_int("kernel").

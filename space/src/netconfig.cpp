@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -271,7 +272,7 @@ std::optional<Arch> arch_from_net(const SearchSpace& space, const NetSpec& net, 
 }
 
 LoadedModel load_model(const std::string& path, std::string_view default_space) {
-  std::string text = json_util::read_file(path);
+  std::string text = files::read_file(path);
   LoadedModel model;
   model.file = path;
   if (looks_like_arch_json(text)) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -104,7 +105,7 @@ SearchSpace SearchSpace::from_json(std::string_view text, std::string_view file)
 
 SearchSpace SearchSpace::load(std::string_view name_or_path) {
   std::string path = resolve_config("spaces", name_or_path);
-  return from_json(json_util::read_file(path), path);
+  return from_json(files::read_file(path), path);
 }
 
 std::string SearchSpace::to_json() const {

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
-#include "file_io.hpp"
 #include "json_util.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
@@ -127,7 +126,7 @@ void write_supernet_file(const std::string& path, const Supernet::Impl& net, con
 }
 
 SupernetFileContents read_supernet_file(const std::string& path) {
-  const std::string bytes = read_binary_file(path);
+  const std::string bytes = files::read_file(path);
   auto bad = [&](const std::string& message) { return Error(ErrorCode::kInvalidFile, message, path); };
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw bad("not a TinyNAS supernet file (no TNSUPNET magic); make one with tinynas train");

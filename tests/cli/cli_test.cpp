@@ -193,6 +193,7 @@ TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
       {{"analyze", arch_out}, "/stages/1/kernels/0: 9 is not one of the stage's kernels"},
       {{"analyze", "configs/spaces/mcunet.json"}, "neither a TinyNAS arch"},
       {{"analyze", "/nonexistent/model.json"}, "cannot open"},
+      {{"analyze", dir.path().string()}, "is a directory"}, // once read as empty: "malformed JSON"
       {{"analyze", kIn3, "--sram", "12Q"}, "--sram: \"12Q\" is not a size"},
       {{"analyze", kIn3, "--flash=-1M"}, "--flash: \"-1M\" is not a size"},
       {{"analyze", kIn3, "--board", "arduino-uno"}, "unknown board \"arduino-uno\""},

@@ -11,6 +11,7 @@
 
 #include "reference_kernels.hpp"
 #include "tn/tn_kernels.h"
+#include "tn_internal.h" // the dispatch predicates
 #include "tn_matmul.h"
 
 namespace tinynas {

@@ -17,6 +17,8 @@ def supernet(tinynas, tmp_path_factory):
     result = tinynas.train(path, epochs=2, largest_epochs=1, limit=300, seed=1, progress=reports.append)
     assert [r["epoch"] for r in reports] == [1, 2]
     assert [r["phase"] for r in result["epochs"]] == ["largest", "elastic"]
+    assert set(reports[0]) == {"epoch", "epochs", "phase", "loss", "train_accuracy", "images_per_second", "seconds",
+                               "val_largest", "val_smallest"}
     return path
 
 

@@ -61,6 +61,10 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   const auto summary = nlohmann::json::parse(testing::internal::GetCapturedStdout());
   EXPECT_TRUE(summary["finished"].get<bool>());
   EXPECT_EQ(summary["total_epochs"], 2);
+  // The last epoch's report as the checkpoint records it.
+  EXPECT_EQ(summary["last_epoch"]["epoch"], 2);
+  EXPECT_EQ(summary["last_epoch"]["phase"], "elastic");
+  EXPECT_GE(summary["last_epoch"]["val_largest"].get<double>(), 0.0);
   EXPECT_EQ(training_dataset_options(out).val_size, 60);
 
   // --resume of a finished run: nothing to do, same file.
@@ -217,6 +221,16 @@ TEST_F(CliCommandsTest, BadArgumentsAreErrorsWithExitCodes) {
   }
   e.arch = dir.write("missing.json", "") + ".nope";
   EXPECT_THROW(run_eval(e), Error);
+  // Not an arch file: the error says so and names the alternatives.
+  e.arch = dir.path().string();
+  try {
+    run_eval(e);
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_EQ(err.file(), e.arch);
+    EXPECT_NE(err.message().find("is a directory"), std::string::npos) << err.what();
+    EXPECT_NE(err.message().find("largest / smallest"), std::string::npos) << err.what();
+  }
 }
 
 } // namespace

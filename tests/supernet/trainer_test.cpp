@@ -11,6 +11,7 @@
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/supernet/trainer.hpp"
+#include "training_progress.hpp"
 
 namespace tinynas {
 namespace {
@@ -161,6 +162,96 @@ TEST_F(TrainerTest, FinetuningOneSubnetImprovesIt) {
   finetune_subnet(s, arch, data.train, 3, 0.05, quick_config());
   SubnetEvaluator after_eval(s, data.train, data.val);
   EXPECT_GT(after_eval.evaluate(arch), std::max(before, 0.5));
+}
+
+// Which images form which batch, their crops and flips, the subnets drawn and the learning rates are a
+// reproducibility contract (a seed's run is the same run forever). These values were recorded before
+// fine-tuning came to share the training epoch loop. The tolerance separates rounding from that contract:
+// another instruction set (AVX2 instead of AVX-512) moves them by about 1e-9, one batch's images shifted
+// by one place by about 1e-2.
+constexpr double kRecordedTolerance = 1e-6;
+
+double sum_of(const engine::FloatBuffer& values) {
+  double sum = 0;
+  for (std::int64_t i = 0; i < values.size(); ++i) sum += values.data()[i];
+  return sum;
+}
+
+TEST_F(TrainerTest, FinetuningReproducesTheRecordedRun) {
+  Supernet s(space, 1.0, 4);
+  std::vector<double> epoch_losses;
+  TrainCallbacks cb;
+  cb.on_batch = [&](const BatchProgress& p) {
+    EXPECT_STREQ(p.phase, "fine-tune");
+    EXPECT_EQ(p.epochs, 3);
+    if (p.batch == p.batches) epoch_losses.push_back(p.loss);
+  };
+  finetune_subnet(s, s.smallest(), data.train, 3, 0.05, quick_config(), cb);
+  const std::vector<double> recorded = {1.0632894488069806, 0.98279919655329051, 0.91105036519927418};
+  ASSERT_EQ(epoch_losses.size(), recorded.size());
+  for (std::size_t e = 0; e < recorded.size(); ++e)
+    EXPECT_NEAR(epoch_losses[e], recorded[e], kRecordedTolerance) << "epoch " << e + 1;
+  const std::string file = dir.write("finetuned", "");
+  s.save(file);
+  EXPECT_NEAR(sum_of(engine::read_supernet_file(file).supernet->params), 217.49044645228531, kRecordedTolerance);
+}
+
+TEST_F(TrainerTest, TrainingReproducesTheRecordedLargestPhase) {
+  const TrainResult r = train_supernet(space, quick_config(), data, dir.write("recorded", ""));
+  ASSERT_EQ(r.epochs.size(), 3u);
+  // Only the largest phase: in the elastic phase the channel sort and the sampled subnets amplify another
+  // instruction set's rounding (to about 1e-4) past a tolerance that would still catch a changed batch.
+  EXPECT_NEAR(r.epochs[0].loss, 1.0719403409887984, kRecordedTolerance);
+}
+
+TEST(TrainingProgressTest, EpochReportsRoundTripThroughTheCheckpointExactly) {
+  const EpochReport report{.epoch = 2,
+                           .epochs = 3,
+                           .phase = "elastic",
+                           .loss = 0.123456789012345,
+                           .train_accuracy = 0.8125,
+                           .images_per_second = 1234.5,
+                           .seconds = 2.75,
+                           .val_largest = 0.9,
+                           .val_smallest = -1};
+  TrainingProgress p;
+  p.config = quick_config();
+  p.epochs_done = 2;
+  p.reports = {report, report};
+  p.reports[0].epoch = 1;
+  p.reports[0].phase = "largest";
+  const TrainingProgress back = parse_training_progress(training_progress_to_json(p), "x.supernet");
+  ASSERT_EQ(back.reports.size(), 2u);
+  // to_json writes every field at full precision (its exact text is pinned below): equal JSON, equal reports.
+  for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(back.reports[i].to_json(), p.reports[i].to_json());
+  EXPECT_EQ(back.reports[1].loss, 0.123456789012345);
+}
+
+// A checkpoint as written before reports recorded "epochs": the run's total stands in.
+TEST(TrainingProgressTest, ReadsCheckpointsWhoseReportsLackTheEpochCount) {
+  const std::string old = R"({"config":)" + quick_config().to_json() +
+                          R"(,"epochs_done":1,"channels_sorted":false,"train_images":256,"seconds":2.5,"epochs":[)"
+                          R"({"epoch":1,"phase":"largest","loss":0.75,"train_accuracy":0.5,"images_per_second":900.0,)"
+                          R"("seconds":2.5,"val_largest":0.625,"val_smallest":-1.0}]})";
+  const TrainingProgress p = parse_training_progress(old, "old.supernet");
+  ASSERT_EQ(p.reports.size(), 1u);
+  EXPECT_EQ(p.reports[0].to_json(),
+            R"({"epoch":1,"epochs":3,"images_per_second":900.0,"loss":0.75,"phase":"largest","seconds":2.5,)"
+            R"("train_accuracy":0.5,"val_largest":0.625,"val_smallest":-1.0})");
+}
+
+TEST(TrainingProgressTest, AMissingReportFieldNamesItsPointer) {
+  const std::string bad = R"({"config":)" + quick_config().to_json() +
+                          R"(,"epochs_done":1,"channels_sorted":false,"train_images":256,"seconds":2.5,"epochs":[)"
+                          R"({"epoch":1,"phase":"largest","train_accuracy":0.5,"images_per_second":900.0,)"
+                          R"("seconds":2.5,"val_largest":0.625,"val_smallest":-1.0}]})";
+  try {
+    parse_training_progress(bad, "bad.supernet");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/training/epochs/0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("loss"), std::string::npos) << e.what();
+  }
 }
 
 } // namespace

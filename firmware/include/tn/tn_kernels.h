@@ -1,7 +1,8 @@
 /*
  * TinyNAS int8 kernels (C99). One public function per file in src/kernels/, named tn_<op>[_<constraint>]_s8
  * as CMSIS-NN names its arm_ functions. Each op family has
- *   - named predicates that say which specialised kernel applies to a set of arguments,
+ *   - named predicates that say which specialised kernel applies to a set of arguments (private:
+ * src/tn_internal.h),
  *   - a wrapper that dispatches through those predicates,
  *   - scratch-size getters that use the same predicates, so the size the host plans (profiler/, which links
  * the host build of this library) is exactly what the dispatched kernel uses. Every kernel validates its
@@ -24,13 +25,6 @@ extern "C" {
 /* Output shape arithmetic shared by every conv-like kernel: 1 when args->output is what kernel/stride/pad
  * give. */
 int tn_conv_shape_is_consistent(const tn_conv_args* args);
-
-/* Predicate: a 1x1, stride-1, unpadded convolution (a pointwise conv) runs on tn_conv_1x1_s8. */
-int tn_conv_1x1_applies(const tn_conv_args* args);
-
-/* Predicate: a kernel 2..7 convolution of a one-channel input (a grey image's stem) runs on tn_conv_1ch_s8
- * (checked after tn_conv_1x1_applies). */
-int tn_conv_1ch_applies(const tn_conv_args* args);
 
 /* Dispatches to tn_conv_1x1_s8, tn_conv_1ch_s8 or tn_conv_s8. ctx->size must be >=
  * tn_conv_wrapper_get_buffer_size_s8(args).
@@ -70,9 +64,6 @@ int32_t tn_conv_1x1_get_buffer_size_s8(const tn_conv_args* args);
  * already saved, so `output` may be exactly `input` (in place: one buffer of max(input, output) bytes instead
  * of two, TinyEngine's schedule, which the profiler's inplace-dw plan uses). Partial overlap is not allowed.
  */
-
-/* Predicate: a 3x3 kernel runs on tn_dw_conv_3x3_s8. */
-int tn_dw_conv_3x3_applies(const tn_dw_conv_args* args);
 
 tn_status tn_dw_conv_wrapper_s8(const tn_context* ctx, const tn_dw_conv_args* args, const tn_per_channel_quant* quant,
                                 const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);

@@ -3,12 +3,6 @@
 
 int tn_conv_shape_is_consistent(const tn_conv_args* args) { return args != NULL && tn_conv_geometry_valid(args); }
 
-int tn_conv_1x1_applies(const tn_conv_args* args) { return args->kernel == 1 && args->stride == 1 && args->pad == 0; }
-
-int tn_conv_1ch_applies(const tn_conv_args* args) {
-  return args->input.c == 1 && args->kernel >= 2 && args->kernel <= 7;
-}
-
 tn_status tn_conv_wrapper_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
                              const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output) {
   if (args == NULL) return TN_ERR_ARGUMENT;

@@ -1,6 +1,5 @@
 #include "tn/tn_kernels.h"
-
-int tn_dw_conv_3x3_applies(const tn_dw_conv_args* args) { return args->kernel == 3; }
+#include "tn_internal.h"
 
 tn_status tn_dw_conv_wrapper_s8(const tn_context* ctx, const tn_dw_conv_args* args, const tn_per_channel_quant* quant,
                                 const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output) {

@@ -1,8 +1,9 @@
 #pragma once
-// File writes that survive a kill at any instant (search results, checkpoints, exported models).
-// write_file_atomic writes a temporary file next to the target, fsyncs it and renames it over the
-// target (rename is atomic on POSIX file systems). append_file appends and flushes. Both throw
-// Error(kIo) naming the path and errno.
+// Whole files in and out. Writes survive a kill at any instant (search results, checkpoints,
+// exported models): write_file_atomic writes a temporary file next to the target, fsyncs it and
+// renames it over the target (rename is atomic on POSIX file systems); append_file appends and
+// flushes. Both throw Error(kIo) naming the path and errno. read_file is the one whole-file read of
+// every module (JSON configs, supernet files, checkpoints).
 
 #include <string>
 #include <string_view>
@@ -11,7 +12,9 @@ namespace tinynas::files {
 
 void write_file_atomic(const std::string& path, std::string_view content);
 void append_file(const std::string& path, std::string_view content);
-std::string read_file(const std::string& path); // Error(kInvalidFile) if unreadable
+// The file's bytes. Error(kInvalidFile) naming the path and errno if it cannot be opened or read, and
+// "is a directory" for a directory (which open(2) accepts and only read(2) refuses).
+std::string read_file(const std::string& path);
 // Creates the directory (and parents); Error(kIo) on failure.
 void make_directory(const std::string& dir);
 

@@ -14,9 +14,7 @@
 // The output file is written atomically after every epoch: the supernet plus the training state
 // (options, progress, momentum), so it is both the result and the checkpoint.
 
-#include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,47 +22,9 @@
 #include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
+#include "tinynas/supernet/training_config.hpp"
 
 namespace tinynas {
-
-struct TrainingConfig {
-  double width = 1.0; // the supernet's width multiplier (one of the space's)
-  KernelTransform kernel_transform = KernelTransform::kCentreCrop;
-  int largest_epochs = 6;  // phase 1
-  int elastic_epochs = 14; // phase 2
-  int batch_size = 128;
-  double largest_lr = 0.1;    // peak learning rate of phase 1 (cosine to 0)
-  double elastic_lr = 0.05;   // peak learning rate of phase 2
-  double warmup_epochs = 1.0; // linear warm-up at the start of each phase
-  double momentum = 0.9;
-  double weight_decay = 5e-5;
-  double label_smoothing = 0.1; // for the largest subnet's loss
-  int subnets_per_batch = 4;    // elastic phase: largest + smallest + (n - 2) random
-  double distillation = 1.0;    // weight of the distillation loss for the non-largest subnets;
-                                // 1 - distillation on their label loss
-  int crop_padding = 2;         // random crop offsets in [-p, p] pixels
-  bool flip = true;             // random horizontal flip
-  bool sort_channels = true;    // L1 sort of mid channels before phase 2
-  std::uint64_t seed = 0;
-  int validation_images = 0;       // > 0: per-epoch validation on the first N held-out images
-  bool validate_each_epoch = true; // BN-recalibrated accuracy of the largest and smallest subnets
-  // The data the run used, recorded so `tinynas eval` holds out the same validation images.
-  int val_size = 5000; // images held out from the end of the training file
-  int train_limit = 0; // > 0: trained on the first N training images only
-
-  int total_epochs() const { return largest_epochs + elastic_epochs; }
-  // Throws Error(kInvalidArgument) naming the bad setting.
-  void validate() const;
-  std::string to_json() const;
-  static TrainingConfig from_json(const std::string& text, const std::string& file);
-};
-
-// The configuration `tinynas train` and tinynas.train() start from: `epochs` in total (default 20), of
-// which `largest_epochs` on the largest subnet (default 30% of them); `limit` > 0 trains on the first
-// N images and validates on max(200, N / 5) held-out ones. Throws Error(kInvalidArgument) naming the
-// bad setting.
-TrainingConfig make_training_config(double width, std::optional<int> epochs, std::optional<int> largest_epochs,
-                                    int limit, std::uint64_t seed);
 
 struct BatchProgress {
   int epoch = 0; // 1-based, over both phases
@@ -87,6 +47,10 @@ struct EpochReport {
   double seconds = 0;
   double val_largest = -1; // BN-recalibrated validation accuracy, -1 when not measured
   double val_smallest = -1;
+
+  // The one JSON form of a report, in checkpoints, `tinynas train --json` and tinynas.train(): an
+  // object whose keys are the field names above.
+  std::string to_json() const;
 };
 
 struct TrainCallbacks {

@@ -1,0 +1,66 @@
+#pragma once
+// The SGD epoch that training (trainer.cpp) and fine-tuning (finetune.cpp) share, and with it their
+// reproducibility contract: for a seed, epoch e visits the training images in one shuffled order,
+// batch b holds the images at positions [b * n, (b + 1) * n) of that order, image i of the batch is
+// cropped and flipped by its key e * images + b * n + i, and the learning rate follows the phase's
+// warm-up and cosine. Nothing is drawn from a running generator, so a run is the same at any thread
+// count and after a resume.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "batch_builder.hpp"
+#include "sgd.hpp"
+#include "step_runner.hpp"
+#include "supernet_impl.hpp"
+#include "tinynas/supernet/trainer.hpp"
+
+namespace tinynas::engine {
+
+// Fixed streams of the seed, so nothing depends on how many numbers another part drew.
+enum Stream : std::uint64_t { kShuffle = 1, kAugment = 2, kSubnets = 3, kValidation = 4 };
+
+// Consecutive epochs under one learning-rate schedule: a linear warm-up to peak_lr, then a cosine to 0.
+struct LrPhase {
+  const char* name = ""; // the phase of BatchProgress and EpochReport
+  double peak_lr = 0;
+  double warmup_epochs = 0;
+  int first_epoch = 0; // the run's epoch (0-based) the phase starts at
+  int epochs = 0;
+};
+
+class EpochLoop {
+public:
+  // Batches of min(config.batch_size, images) images of `train`, augmented and optimised as `config` says.
+  EpochLoop(Supernet::Impl& net, const ImageSet& train, const TrainingConfig& config);
+
+  // Trains the batch just loaded into batch(): accumulates the gradients of its subnets into runner()
+  // and returns the loss and hits to report (the largest subnet's when there are several).
+  using BatchStep = std::function<SubnetLoss(int batch_index)>;
+
+  // Epoch `epoch` (0-based) of `total_epochs`: per batch, loads it, zeroes the gradients, calls `step`
+  // and takes one SGD step, then reports progress through callbacks.on_batch. nullopt when
+  // callbacks.should_stop asked to stop before the epoch's end (polled before every batch but the
+  // first); otherwise the epoch's report, without its time and validation accuracies.
+  std::optional<EpochReport> run(int epoch, int total_epochs, const LrPhase& phase, const BatchStep& step,
+                                 const TrainCallbacks& callbacks);
+
+  StepRunner& runner() { return runner_; }
+  BatchBuilder& batch() { return builder_; }
+  int batch_size() const { return batch_size_; }
+  int batches() const { return batches_; } // per epoch
+
+private:
+  Supernet::Impl& net_;
+  const ImageSet& train_;
+  std::uint64_t seed_;
+  StepRunner runner_;
+  int batch_size_;
+  int batches_;
+  BatchBuilder builder_;
+  SgdOptions sgd_;
+  Augmentation augment_;
+};
+
+} // namespace tinynas::engine

@@ -1,0 +1,34 @@
+#include "epoch_report_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tinynas {
+
+std::string EpochReport::to_json() const {
+  const nlohmann::json j = {{"epoch", epoch},
+                            {"epochs", epochs},
+                            {"phase", phase},
+                            {"loss", loss},
+                            {"train_accuracy", train_accuracy},
+                            {"images_per_second", images_per_second},
+                            {"seconds", seconds},
+                            {"val_largest", val_largest},
+                            {"val_smallest", val_smallest}};
+  return j.dump();
+}
+
+EpochReport epoch_report_from_json(const json_util::Field& report, int total_epochs) {
+  EpochReport r;
+  r.epoch = report.get_int("epoch");
+  r.epochs = report.get_int("epochs", total_epochs);
+  r.phase = report.get_string("phase");
+  r.loss = report.get_double("loss");
+  r.train_accuracy = report.get_double("train_accuracy");
+  r.images_per_second = report.get_double("images_per_second");
+  r.seconds = report.get_double("seconds");
+  r.val_largest = report.get_double("val_largest");
+  r.val_smallest = report.get_double("val_smallest");
+  return r;
+}
+
+} // namespace tinynas

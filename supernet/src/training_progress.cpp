@@ -1,0 +1,68 @@
+#include "training_progress.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "epoch_report_json.hpp"
+#include "json_util.hpp"
+#include "supernet_file.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+using nlohmann::json;
+
+std::string training_progress_to_json(const TrainingProgress& p) {
+  json j;
+  j["config"] = json::parse(p.config.to_json());
+  j["epochs_done"] = p.epochs_done;
+  j["channels_sorted"] = p.channels_sorted;
+  j["train_images"] = p.train_images;
+  j["seconds"] = p.seconds;
+  j["epochs"] = json::array();
+  for (const auto& r : p.reports) j["epochs"].push_back(json::parse(r.to_json()));
+  return j.dump();
+}
+
+TrainingProgress parse_training_progress(const std::string& text, const std::string& file) {
+  const json doc = json_util::parse(text, file);
+  json_util::Field f(doc, file, "/training");
+  TrainingProgress p;
+  p.config = TrainingConfig::from_json(doc.at("config").dump(), file);
+  p.epochs_done = f.get_int("epochs_done");
+  p.channels_sorted = f.at("channels_sorted").as_bool();
+  p.train_images = f.get_int("train_images");
+  p.seconds = f.get_double("seconds");
+  json_util::Field epochs = f.at("epochs");
+  for (std::size_t i = 0; i < epochs.size(); ++i)
+    p.reports.push_back(epoch_report_from_json(epochs.at(i), p.config.total_epochs()));
+  return p;
+}
+
+// ---- what a checkpoint says about its run ----
+
+TrainingConfig read_training_config(const std::string& path) {
+  engine::SupernetFileContents contents = engine::read_supernet_file(path);
+  if (!contents.training) throw Error(ErrorCode::kInvalidFile, "holds no training state", path);
+  return parse_training_progress(contents.training->json, path).config;
+}
+
+TrainingStatus training_status(const std::string& path) {
+  engine::SupernetFileContents contents = engine::read_supernet_file(path);
+  if (!contents.training) return TrainingStatus::kNone;
+  const TrainingProgress p = parse_training_progress(contents.training->json, path);
+  return p.epochs_done >= p.config.total_epochs() ? TrainingStatus::kFinished : TrainingStatus::kInProgress;
+}
+
+DatasetOptions training_dataset_options(const std::string& path) {
+  engine::SupernetFileContents contents = engine::read_supernet_file(path);
+  DatasetOptions o;
+  o.classes = contents.supernet->space.num_classes;
+  if (contents.training) {
+    const TrainingConfig c = parse_training_progress(contents.training->json, path).config;
+    o.val_size = c.val_size;
+    o.train_limit = c.train_limit;
+  }
+  return o;
+}
+
+} // namespace tinynas

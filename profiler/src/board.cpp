@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/units.hpp"
@@ -135,7 +136,7 @@ Board Board::from_json(std::string_view text, std::string_view file) {
 
 Board Board::load(std::string_view name_or_path) {
   std::string path = resolve_config("boards", name_or_path);
-  return from_json(json_util::read_file(path), path);
+  return from_json(files::read_file(path), path);
 }
 
 std::string Board::to_json() const {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "json_util.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -231,7 +232,7 @@ LatencyTable LatencyTable::from_json(const std::string& text, const std::string&
   return t;
 }
 
-LatencyTable LatencyTable::load(const std::string& path) { return from_json(json_util::read_file(path), path); }
+LatencyTable LatencyTable::load(const std::string& path) { return from_json(files::read_file(path), path); }
 
 void LatencyTable::save(const std::string& path) const {
   const std::filesystem::path p(path);

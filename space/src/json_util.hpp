@@ -1,6 +1,7 @@
 #pragma once
 // Private helpers for reading JSON with errors that name the file and the JSON Pointer of the
-// field. Used by every loader in space/ (and, through tinynas_json, by later modules).
+// field. Used by every loader in space/ and, through the CMake target tinynas_internal_json (linked
+// PRIVATE, never installed), by the loaders of later modules, so every file error reads the same.
 
 #include <cstdint>
 #include <string>
@@ -9,7 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas::json_util {
@@ -19,8 +19,6 @@ using nlohmann::json;
 // Parses text; throws Error(kInvalidFile) with the parser's byte position on malformed JSON (and
 // "truncated?" when the text ends before the JSON does).
 json parse(std::string_view text, std::string_view file);
-// The profiler's loaders read files by this name; it is files::read_file.
-using files::read_file;
 
 // A cursor on a JSON value that knows its file and pointer, so every accessor can complain
 // precisely: Field(j, "x.json").at("stages").at(3).get_int("kernel").

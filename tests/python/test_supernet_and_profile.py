@@ -96,29 +96,6 @@ def test_profile_on_the_emulated_board_is_bit_exact_and_as_predicted(tinynas):
     assert abs(predicted["error_pct"]) < 10
 
 
-def test_train_rejects_bad_arguments_naming_the_keyword(tinynas, tmp_path):
-    out = str(tmp_path / "x.supernet")
-    for kwargs, message in [(dict(epochs=0), "epochs: must be at least 1"),
-                            (dict(epochs=2, largest_epochs=3), "largest_epochs: must be between 0 and the 2 epochs"),
-                            (dict(limit=-1), "limit: must not be negative")]:
-        with pytest.raises(ValueError) as raised:
-            tinynas.train(out, progress=False, **kwargs)
-        assert str(raised.value) == message  # a keyword argument, not a CLI flag
-
-
-def test_a_missing_dataset_names_the_data_dir_keyword(tinynas, tmp_path):
-    with pytest.raises(ValueError, match=r"no train-images-idx3-ubyte\[\.gz\] .* or pass `data_dir`\)$"):
-        tinynas.train(str(tmp_path / "x.supernet"), data_dir=str(tmp_path), limit=10, progress=False)
-
-
-@needs_dataset
-def test_an_arch_of_another_width_names_the_width_keyword(tinynas, supernet):
-    narrow = tinynas.SearchSpace.load("fashion_mnist").sample(seed=1, width=0.5)[0]
-    with pytest.raises(ValueError, match=r"holds width multiplier 1 only; the arch has 0\.5 \(train a supernet of that "
-                                         r"`width`\)$"):
-        tinynas.evaluate(supernet, narrow)
-
-
 @needs_qemu
 def test_calibrate_fits_a_table_and_reports_held_out_errors(tinynas, tmp_path):
     out = tmp_path / "table.json"

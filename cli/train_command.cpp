@@ -119,6 +119,9 @@ int run_train(const TrainOptions& options) {
                         {"epochs", last.epoch},
                         {"total_epochs", last.epochs},
                         {"seconds", result.seconds},
+                        // kept for scripts written against earlier versions; last_epoch has every field
+                        {"val_accuracy_largest", last.val_largest},
+                        {"val_accuracy_smallest", last.val_smallest},
                         {"last_epoch", nlohmann::json::parse(last.to_json())}};
     std::cout << j.dump(2) << "\n";
   } else {

@@ -65,6 +65,8 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_EQ(summary["last_epoch"]["epoch"], 2);
   EXPECT_EQ(summary["last_epoch"]["phase"], "elastic");
   EXPECT_GE(summary["last_epoch"]["val_largest"].get<double>(), 0.0);
+  EXPECT_EQ(summary["val_accuracy_largest"], summary["last_epoch"]["val_largest"]); // the earlier keys stay
+  EXPECT_EQ(summary["val_accuracy_smallest"], summary["last_epoch"]["val_smallest"]);
   EXPECT_EQ(training_dataset_options(out).val_size, 60);
 
   // --resume of a finished run: nothing to do, same file.

@@ -390,6 +390,20 @@ for name, mode in (('stored.npz', zipfile.ZIP_STORED), ('deflated.npz', zipfile.
     const std::string path = (dir.path() / name).string();
     expect_bad([&] { load_npz_dataset(path, options); }, path, "member x.npy: truncated");
   }
+  // A deflated member whose data was damaged after writing: libzip's inflate or CRC check fails.
+  dir.write("good.npy", npy_bytes(dict("|u1", "(2, 64, 64)"), std::string(2 * 64 * 64, '\x05')));
+  run_python(dir, R"(
+import zipfile
+with zipfile.ZipFile('crc.npz', 'w', zipfile.ZIP_DEFLATED) as z:
+    z.write('good.npy', 'x.npy')
+    z.write('y.npy', 'y.npy')
+data = bytearray(open('crc.npz', 'rb').read())
+for i in range(45, 60):
+    data[i] ^= 0x5a
+open('crc.npz', 'wb').write(bytes(data))
+)");
+  const std::string crc = (dir.path() / "crc.npz").string();
+  expect_bad([&] { load_npz_dataset(crc, options); }, crc, "member x.npy: ");
   const std::string not_zip = dir.write("plain.npz", "this is not a zip archive at all");
   expect_bad([&] { load_npz_dataset(not_zip, options); }, not_zip, "cannot open as an .npz");
   const std::string missing = (dir.path() / "missing.npz").string();

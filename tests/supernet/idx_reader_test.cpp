@@ -16,6 +16,7 @@
 namespace tinynas {
 namespace {
 
+using test::expect_bad;
 using test::idx_bytes;
 using test::ScratchDir;
 
@@ -32,19 +33,6 @@ std::string gzip(const std::string& raw) {
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
-}
-
-// Expects read to throw Error(kInvalidFile) naming `path` with `fragment` in the message.
-template <typename F>
-void expect_bad(F read, const std::string& path, const std::string& fragment) {
-  try {
-    read();
-    ADD_FAILURE() << "no error for " << path << " (expected: " << fragment << ")";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile) << e.what();
-    EXPECT_EQ(e.file(), path);
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
 }
 
 class IdxReaderTest : public ::testing::Test {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "supernet_test_support.hpp"
 #include "test_support.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/npy.hpp"
@@ -16,6 +17,7 @@
 namespace tinynas {
 namespace {
 
+using test::expect_bad;
 using test::ScratchDir;
 
 // An .npy file: magic, version, header length (2 bytes for version 1, else 4), the dict padded
@@ -52,19 +54,6 @@ std::string le_floats(const std::vector<float>& values) {
     out += le({static_cast<std::int64_t>(bits)}, 4);
   }
   return out;
-}
-
-// Expects `read` to throw Error(kInvalidFile) naming `path` with `fragment` in the message.
-template <typename F>
-void expect_bad(F read, const std::string& path, const std::string& fragment) {
-  try {
-    read();
-    ADD_FAILURE() << "no error for " << path << " (expected: " << fragment << ")";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile) << e.what();
-    EXPECT_EQ(e.file(), path);
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
 }
 
 bool have_numpy() { return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0; }

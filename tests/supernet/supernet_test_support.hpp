@@ -1,11 +1,15 @@
 #pragma once
-// Shared fixtures of the supernet tests: the tiny test space, random image sets and IDX files.
+// Shared fixtures of the supernet tests: the tiny test space, random image sets, IDX files, and the check
+// that a dataset reader rejects a file by name.
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "test_support.hpp"
+#include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/space/search_space.hpp"
 #include "tinynas/supernet/dataset.hpp"
@@ -41,6 +45,19 @@ inline std::string idx_bytes(const std::vector<std::uint32_t>& dims, const std::
     for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xFF);
   out.append(data.begin(), data.end());
   return out;
+}
+
+// Expects `read` to throw Error(kInvalidFile) naming `path` with `fragment` in the message.
+template <typename F>
+void expect_bad(F read, const std::string& path, const std::string& fragment) {
+  try {
+    read();
+    ADD_FAILURE() << "no error for " << path << " (expected: " << fragment << ")";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile) << e.what();
+    EXPECT_EQ(e.file(), path);
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
 }
 
 } // namespace tinynas::test

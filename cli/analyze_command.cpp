@@ -61,10 +61,10 @@ void print_board(const Board& board, const CostReport& report) {
             << (board.emulated ? ", emulated" : "") << "\n";
   if (report.sram_budget_bytes != board.sram_bytes || report.flash_budget_bytes != board.flash_bytes ||
       report.latency_budget_ms)
-    std::cout << "Budgets   " << format_size(report.sram_budget_bytes) << " SRAM (--sram), "
-              << format_size(report.flash_budget_bytes) << " flash (--flash)"
-              << (report.latency_budget_ms ? ", " + format_fixed(*report.latency_budget_ms, 1) + " ms (--latency)" : "")
-              << "\n";
+    std::cout << "Budgets   " << format_size(report.sram_budget_bytes) << " SRAM, "
+              << format_size(report.flash_budget_bytes) << " flash"
+              << (report.latency_budget_ms ? ", " + format_fixed(*report.latency_budget_ms, 1) + " ms" : "")
+              << " (--sram, --flash, --latency; the board's memory where not given)\n";
 }
 
 void print_layers(const CostReport& report) {

@@ -172,6 +172,7 @@ TEST(Cli, AnalyzeBudgetOverrides) {
   EXPECT_EQ(j["fits"], false);
   RunResult human = run({"analyze", kIn3, "--flash", "512KiB"});
   ASSERT_EQ(human.exit_code, 0) << describe(human);
+  EXPECT_TRUE(contains(human.out, "Budgets   320.0 KiB SRAM, 512.0 KiB flash (")) << human.out; // the board's SRAM
   EXPECT_TRUE(contains(human.out, "Does NOT fit")) << human.out;
   EXPECT_TRUE(contains(human.out, "flash over by")) << human.out;
 }

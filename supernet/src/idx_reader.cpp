@@ -8,6 +8,7 @@
 
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/dataset.hpp"
+#include "tinynas/supernet/npy.hpp"
 
 namespace tinynas {
 
@@ -131,6 +132,9 @@ std::string default_dataset_dir() {
 
 DatasetSplits load_dataset(const DatasetOptions& options) {
   const std::string dir = options.dir.empty() ? default_dataset_dir() : options.dir;
+  // A NumPy archive instead of a directory of IDX files (npy.hpp): the same splits, so every command's
+  // --data (and Python's data_dir) takes either.
+  if (dir.ends_with(".npz")) return load_npz_dataset(dir, options);
   // Prefer the .gz files Debian ships; accept uncompressed copies too.
   auto locate = [&](const std::string& stem) {
     const std::string gz = dir + "/" + stem + ".gz";

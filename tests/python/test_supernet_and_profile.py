@@ -113,3 +113,27 @@ def test_a_real_board_without_a_probe_raises_board_error(tinynas):
     with pytest.raises(tinynas.BoardError, match="stm32f746g-disco"):
         tinynas.profile(arch, board="stm32f746g-disco", runs=2)
     assert issubclass(tinynas.BoardError, OSError)
+
+
+def test_train_and_evaluate_on_a_numpy_archive(tinynas, tmp_path):
+    # Keras's mnist.npz layout, written by numpy as a PyTorch or TensorFlow user would: `data_dir` (the CLI's --data)
+    # takes the .npz where it takes an IDX folder.
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(0)
+    # 5,000 training images are held out for validation, as from Fashion-MNIST's training file.
+    labels = rng.integers(0, 10, size=5700)
+    # A class-dependent bright band on noise, so the labels are learnable.
+    images = rng.integers(0, 60, size=(5700, 28, 28)).astype(np.uint8)
+    for i, c in enumerate(labels):
+        images[i, 2 + 2 * c: 4 + 2 * c, :] = 250
+    archive = str(tmp_path / "bands.npz")
+    np.savez_compressed(archive, x_train=images[:5600], y_train=labels[:5600], x_test=images[5600:],
+                        y_test=labels[5600:].astype(np.int32))
+    out = str(tmp_path / "bands.supernet")
+    result = tinynas.train(out, epochs=1, limit=300, seed=1, data_dir=archive, progress=False)
+    assert result["epochs"][-1]["epoch"] == 1
+    test = tinynas.evaluate(out, "largest", split="test", data_dir=archive)
+    assert test["split"] == "test" and test["images"] == 100
+    assert 0.0 <= test["accuracy"] <= 1.0
+    with pytest.raises(ValueError, match="cannot open as an .npz"):
+        tinynas.evaluate(out, "largest", split="test", data_dir=str(tmp_path / "missing.npz"))

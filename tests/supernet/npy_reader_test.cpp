@@ -315,6 +315,12 @@ np.savez_compressed('keras_z.npz', x_train=(images(20) / 255.0).astype(np.float3
     expect_values(s.train, 0, 4);
     expect_values(s.val, 15, 5);
     EXPECT_EQ(s.test.size(), 0);
+    // load_dataset, which every command's --data goes through, takes the archive for a directory
+    options.dir = path;
+    const DatasetSplits via_load_dataset = load_dataset(options);
+    EXPECT_EQ(via_load_dataset.train.pixels, s.train.pixels);
+    EXPECT_EQ(via_load_dataset.train.labels, s.train.labels);
+    EXPECT_EQ(via_load_dataset.val.pixels, s.val.pixels);
   }
   // Member arrays read back as numpy wrote them.
   const std::string path = (dir.path() / "keras_z.npz").string();

@@ -51,7 +51,8 @@ struct DatasetOptions {
 };
 
 // Fashion-MNIST layout: train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
-// t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] in `dir`.
+// t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] in `dir`; or, when `dir` names an .npz
+// file, NumPy arrays (load_npz_dataset, npy.hpp).
 DatasetSplits load_dataset(const DatasetOptions& options);
 
 // $TINYNAS_DATA_DIR if set, else Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).

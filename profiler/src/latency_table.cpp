@@ -138,10 +138,8 @@ double LatencyTable::predict_ms(const Graph& graph) const {
   if (unit != "cycles" || !(clock_hz > 0))
     throw Error(ErrorCode::kInvalidArgument, "the latency table of " + board + " counts " + unit + " (" + source +
                                                  "), not cycles: it has no milliseconds");
-  return predict(graph).ticks / clock_hz * 1e3;
+  return budget_ms(predict(graph).ticks);
 }
-
-double LatencyTable::predict_budget_ms(const Graph& graph) const { return budget_ms(predict(graph).ticks); }
 
 double LatencyTable::budget_ms(double ticks) const {
   if (unit == "cycles") {

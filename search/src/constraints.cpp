@@ -17,7 +17,7 @@ CostOptions Constraints::cost_options() const {
   options.schedule = schedule;
   options.patch = patch;
   options.per_layer = false;
-  options.budgets = Budgets{sram_bytes, flash_bytes, latency_ms};
+  options.budgets = budgets();
   options.latency_table = latency_table;
   return options;
 }
@@ -51,8 +51,7 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
 }
 
 bool fits(const CostSummary& cost, const Constraints& constraints) {
-  return check_budgets(cost.total_sram_bytes, cost.flash_bytes, cost.latency_ms, *constraints.cost_options().budgets)
-      .all();
+  return check_budgets(cost.total_sram_bytes, cost.flash_bytes, cost.latency_ms, constraints.budgets()).all();
 }
 
 FitCheck check_fit(const SearchSpace& space, const Arch& arch, const Constraints& constraints) {

@@ -66,10 +66,9 @@ public:
   Prediction predict(const Graph& graph) const;
   // Milliseconds at the board's clock; throws Error(kInvalidArgument) for an instruction-count (QEMU) table.
   double predict_ms(const Graph& graph) const;
-  // What a latency budget in ms is compared with: predict_ms() for a cycle table; for a QEMU table the
-  // instructions at the board's nominal clock, one per cycle (the convention of the emulated boards' estimates).
-  double predict_budget_ms(const Graph& graph) const;
-  // The same conversion for ticks this table predicted (one op's, say).
+  // What a latency budget in ms is compared with, for ticks this table predicted (a graph's or one op's): ms at
+  // the board's clock for a cycle table; for a QEMU table the instructions at the board's nominal clock, one per
+  // cycle (the convention of the emulated boards' estimates).
   double budget_ms(double ticks) const;
   // How latency figures from this table are labelled: "calibrated table <path> (qemu-icount-ticks, held-out error
   // 1.2% mean / 3.7% max)".

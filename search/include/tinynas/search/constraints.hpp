@@ -36,6 +36,8 @@ struct Constraints {
   // into every stage-1 task. Every latency figure of the search comes from it.
   std::shared_ptr<const LatencyTable> latency_table;
 
+  // sram_bytes, flash_bytes and latency_ms as the cost model's check takes them.
+  Budgets budgets() const { return {sram_bytes, flash_bytes, latency_ms}; }
   // The options the search passes to summarize(): no per-layer rows, these budgets, the table.
   CostOptions cost_options() const;
   // "SRAM 320.0 KiB, flash 1.00 MiB, no latency budget (board stm32f746g-disco, schedule inplace-dw)"

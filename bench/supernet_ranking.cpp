@@ -20,11 +20,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/rng.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/trainer.hpp"
 

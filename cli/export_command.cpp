@@ -6,12 +6,12 @@
 
 #include "eval_command.hpp"
 #include "text_output.hpp"
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
 #include "tinynas/deploy/quantized_subnet.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/trainer.hpp"

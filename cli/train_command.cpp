@@ -9,10 +9,10 @@
 
 #include "interrupt.hpp"
 #include "progress_line.hpp"
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/search_space.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas::cli {

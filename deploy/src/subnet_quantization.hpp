@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/deploy/quantize.hpp"
 #include "tinynas/space/arch.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/subnet_graph.hpp"
 #include "tinynas/supernet/supernet.hpp"

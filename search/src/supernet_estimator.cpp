@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
 #include "tinynas/supernet/trainer.hpp"

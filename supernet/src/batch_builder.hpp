@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "buffer.hpp"
-#include "tinynas/supernet/dataset.hpp"
+#include "tinynas/dataset/dataset.hpp"
 
 namespace tinynas::engine {
 

@@ -6,10 +6,10 @@
 #include <filesystem>
 
 #include "search_test_support.hpp"
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas {

@@ -1,6 +1,6 @@
 #pragma once
-// Shared fixtures of the supernet tests: the tiny test space, random image sets, IDX files, and the check
-// that a dataset reader rejects a file by name.
+// Shared fixtures of the supernet tests: the tiny test space and random image sets (plus the dataset
+// tests' IDX files and bad-file check, dataset/dataset_test_support.hpp).
 
 #include <gtest/gtest.h>
 
@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "dataset/dataset_test_support.hpp"
 #include "test_support.hpp"
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/space/search_space.hpp"
-#include "tinynas/supernet/dataset.hpp"
 
 namespace tinynas::test {
 
@@ -36,28 +37,6 @@ inline ImageSet pattern_images(int count, int classes, std::uint64_t seed, int r
       }
   }
   return set;
-}
-
-// The bytes of an IDX file of unsigned bytes: magic 0 0 8 ndims, big-endian dims, data.
-inline std::string idx_bytes(const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
-  std::string out = {0, 0, 8, static_cast<char>(dims.size())};
-  for (std::uint32_t d : dims)
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xFF);
-  out.append(data.begin(), data.end());
-  return out;
-}
-
-// Expects `read` to throw Error(kInvalidFile) naming `path` with `fragment` in the message.
-template <typename F>
-void expect_bad(F read, const std::string& path, const std::string& fragment) {
-  try {
-    read();
-    ADD_FAILURE() << "no error for " << path << " (expected: " << fragment << ")";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile) << e.what();
-    EXPECT_EQ(e.file(), path);
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
 }
 
 } // namespace tinynas::test

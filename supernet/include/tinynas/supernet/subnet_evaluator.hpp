@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/arch.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas {

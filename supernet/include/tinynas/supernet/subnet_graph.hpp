@@ -6,10 +6,10 @@
 
 #include <vector>
 
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/graph_weights.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
 

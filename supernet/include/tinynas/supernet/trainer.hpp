@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/search_space.hpp"
-#include "tinynas/supernet/dataset.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
 #include "tinynas/supernet/training_config.hpp"

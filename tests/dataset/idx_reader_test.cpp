@@ -9,9 +9,10 @@
 
 #include <zlib.h>
 
-#include "supernet_test_support.hpp"
+#include "dataset/dataset_test_support.hpp"
+#include "tinynas/dataset/dataset.hpp"
+#include "tinynas/dataset/idx.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/dataset.hpp"
 
 namespace tinynas {
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tinynas/supernet/dataset.hpp"
+#include "tinynas/dataset/dataset.hpp"
 
 namespace tinynas {
 

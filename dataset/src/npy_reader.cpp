@@ -12,7 +12,7 @@
 
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/npy.hpp"
+#include "tinynas/dataset/npy.hpp"
 
 namespace tinynas {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "supernet_test_support.hpp"
+#include "dataset/dataset_test_support.hpp"
 #include "test_support.hpp"
+#include "tinynas/dataset/npy.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/supernet/npy.hpp"
 
 namespace tinynas {
 namespace {

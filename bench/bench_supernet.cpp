@@ -107,7 +107,7 @@ void BM_SandwichStep(benchmark::State& state) {
   Supernet::Impl& net = s.supernet->impl();
   engine::StepRunner runner(net);
   const int n = s.batch;
-  engine::BatchBuilder builder(28, 28, n, s.space.resolutions);
+  engine::BatchBuilder builder(28, 28, 1, n, s.space.resolutions);
   ImageSet images;
   images.rows = images.cols = 28;
   Rng rng(2);
@@ -115,7 +115,7 @@ void BM_SandwichStep(benchmark::State& state) {
   for (int i = 0; i < n; ++i) images.labels.push_back(static_cast<std::uint8_t>(i % s.space.num_classes));
   std::vector<int> idx(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) idx[static_cast<std::size_t>(i)] = i;
-  builder.load(images, idx.data(), n, 0.3f, 0.35f);
+  builder.load(images, idx.data(), n, InputNormalization::uniform(1, 0.3f, 0.35f));
   std::vector<float> teacher(static_cast<std::size_t>(s.space.num_classes) * n);
   const double width = s.arch.width;
   std::uint64_t step = 0;

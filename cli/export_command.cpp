@@ -35,9 +35,9 @@ void write_onnx(const ExportOptions& options, const Supernet& supernet, const Ar
   xo.fold_batch_norm = !options.keep_bn;
   export_onnx(supernet, arch, stats, options.onnx, xo);
   std::cout << "exported " << arch.id() << " to " << options.onnx << " (input " << supernet.space().input_channels
-            << "x" << arch.resolution << "x" << arch.resolution << ", pixels as (p/255 - " << supernet.input_mean()
-            << ") / " << supernet.input_std() << "; BN " << (options.keep_bn ? "as BatchNormalization nodes" : "folded")
-            << ")\n";
+            << "x" << arch.resolution << "x" << arch.resolution
+            << ", pixels p of channel c as (p/255 - mean[c]) / std[c], " << supernet.input_normalization().describe()
+            << "; BN " << (options.keep_bn ? "as BatchNormalization nodes" : "folded") << ")\n";
 }
 
 // The int8 model, quantised once for both the raw blob and the C source.

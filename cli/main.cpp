@@ -217,7 +217,9 @@ int main(int argc, char** argv) {
       ->add_option("--kernel-transform", train_opts.kernel_transform,
                    "How smaller kernels derive from the 7x7: centre or ofa-matrix")
       ->capture_default_str();
-  train->add_option("--val-size", train_opts.val_size, "Training images held out for validation")
+  train
+      ->add_option("--val-size", train_opts.val_size,
+                   "Training images held out for validation (0: a tenth of them, at most 5000)")
       ->capture_default_str();
   train->add_flag("--json", train_opts.json, "Print the training summary as JSON");
 

@@ -23,7 +23,7 @@ struct TrainOptions {
   int threads = 0;     // 0 = all cores
   int batch_size = 128;
   std::string kernel_transform = "centre"; // or "ofa-matrix"
-  int val_size = 5000;                     // images held out from the training file for validation
+  int val_size = 0;                        // images held out for validation; 0 = auto (a tenth, at most 5000)
   bool json = false;                       // print the summary as JSON on stdout
 };
 int run_train(const TrainOptions& options);

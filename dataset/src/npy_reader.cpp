@@ -12,6 +12,7 @@
 
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
+#include "held_out.hpp"
 #include "tinynas/dataset/npy.hpp"
 
 namespace tinynas {
@@ -417,12 +418,8 @@ DatasetSplits load_npz_dataset(const std::string& path, const DatasetOptions& op
     return image_set_from_arrays(read_npz_member(path, x + ".npy"), read_npz_member(path, y + ".npy"), options.classes,
                                  path, "member " + x + ".npy", "member " + y + ".npy");
   };
-  auto too_small = [&](int have, const std::string& what) {
-    throw Error(ErrorCode::kInvalidArgument, "a validation split of " + std::to_string(options.val_size) + " images " +
-                                                 what + " (the training data has " + std::to_string(have) + " images)");
-  };
-  if (options.val_size < 0) too_small(0, "is negative");
   DatasetSplits splits;
+  DatasetOptions held_out = options;
   ImageSet all;
   std::optional<ImageSet> test;
   if (has("x_train") || has("y_train")) {
@@ -443,17 +440,13 @@ DatasetSplits load_npz_dataset(const std::string& path, const DatasetOptions& op
                   path);
     }
     ImageSet whole = load(x, y);
-    if (2 * static_cast<std::int64_t>(options.val_size) >= whole.size())
-      too_small(whole.size(), "held out twice (validation and test) leaves nothing to train on");
-    const int test_begin = whole.size() - options.val_size;
+    // Validation and test take the same count, decided on the whole array.
+    held_out.val_size = data::held_out_count(whole.size(), options.val_size, 2);
+    const int test_begin = whole.size() - held_out.val_size;
     if (options.load_test) test = whole.slice(test_begin, whole.size());
     all = whole.slice(0, test_begin);
   }
-  if (options.val_size >= all.size()) too_small(all.size(), "leaves nothing to train on");
-  const int train_end = all.size() - options.val_size;
-  splits.val = all.slice(train_end, all.size());
-  const int limit = options.train_limit > 0 ? std::min(options.train_limit, train_end) : train_end;
-  splits.train = all.slice(0, limit);
+  data::hold_out_validation(all, held_out, splits);
   if (test) splits.test = std::move(*test);
   return splits;
 }

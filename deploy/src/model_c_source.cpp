@@ -100,14 +100,22 @@ std::string macro_block(const std::string& p, const Graph& graph, const Quantize
     << "#define " << p << "_OUTPUT_CLASSES " << blob.output_bytes << "\n"
     << "#define " << p << "_OUTPUT_SCALE " << c_float(qo.scale) << "\n"
     << "#define " << p << "_OUTPUT_ZERO_POINT " << c_int(qo.zero_point) << "\n";
-  if (normalization)
-    h << "\n/* Training normalised a pixel p in [0, 255] to (p / 255 - MEAN) / STD before quantisation. */\n"
-      << "#define " << p << "_INPUT_MEAN " << c_float(normalization->mean) << "\n"
-      << "#define " << p << "_INPUT_STD " << c_float(normalization->std) << "\n";
+  if (normalization) {
+    // Brace lists, one entry per channel: `static const float mean[] = NAME_INPUT_MEAN;`.
+    auto list = [](const std::vector<float>& values) {
+      std::string out;
+      for (float v : values) out += (out.empty() ? "" : ", ") + c_float(v);
+      return "{" + out + "}";
+    };
+    h << "\n/* Training normalised channel c of a pixel p in [0, 255] to (p / 255 - MEAN[c]) / STD[c] before\n"
+      << " * quantisation. */\n"
+      << "#define " << p << "_INPUT_MEAN " << list(normalization->mean) << "\n"
+      << "#define " << p << "_INPUT_STD " << list(normalization->std) << "\n";
+  }
   return h.str();
 }
 
-std::string usage_comment(const std::string& n, const std::string& p, bool lut) {
+std::string usage_comment(const std::string& n, const std::string& p, bool lut, int channels) {
   std::ostringstream c;
   c << "/* Running it (firmware/include/tn/tn_interpreter.h; link the runtime, firmware/runtime_sources.cmake):\n"
     << " *\n"
@@ -117,7 +125,11 @@ std::string usage_comment(const std::string& n, const std::string& p, bool lut) 
     << " *   if (tn_model_load(&model, " << n << "_blob, " << p << "_BLOB_BYTES, sizeof arena_words, NULL) != TN_OK)\n"
     << " *     ... (once: validates the blob; it stays in flash)\n"
     << " *   int8_t* input = (int8_t*)(arena + " << p << "_INPUT_OFFSET);\n";
-  if (lut) c << " *   for (i = 0; i < " << p << "_INPUT_BYTES; ++i) input[i] = " << n << "_input_lut[pixels[i]];\n";
+  if (lut && channels == 1)
+    c << " *   for (i = 0; i < " << p << "_INPUT_BYTES; ++i) input[i] = " << n << "_input_lut[pixels[i]];\n";
+  else if (lut) // pixels interleaved [H][W][C]; the table holds 256 entries per channel
+    c << " *   for (i = 0; i < " << p << "_INPUT_BYTES; ++i)\n"
+      << " *     input[i] = " << n << "_input_lut[(i % " << p << "_INPUT_CHANNELS) * 256u + pixels[i]];\n";
   else c << " *   ... fill " << p << "_INPUT_BYTES bytes: round(real / INPUT_SCALE) + INPUT_ZERO_POINT, clamped\n";
   c << " *   tn_model_invoke(&model, arena, NULL, NULL, NULL);\n"
     << " *   const int8_t* logits = (const int8_t*)(arena + " << p << "_OUTPUT_OFFSET);\n"
@@ -131,7 +143,8 @@ std::string header_text(const std::string& n, const std::string& top, const Grap
   const std::string p = upper(n);
   const bool lut = options.normalization.has_value();
   std::ostringstream h;
-  h << top << usage_comment(n, p, lut) << "\n"
+  const int channels = graph.tensors[static_cast<std::size_t>(graph.input)].c;
+  h << top << usage_comment(n, p, lut, channels) << "\n"
     << "#ifndef " << p << "_H\n#define " << p << "_H\n\n#include <stdint.h>\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
     << macro_block(p, graph, model, blob, options.normalization) << "\n"
@@ -140,8 +153,9 @@ std::string header_text(const std::string& n, const std::string& top, const Grap
   if (lut)
     h << "/* Raw pixel value (0..255, the training images' scale) -> int8 input value, normalised and quantised.\n"
       << " * Pixels of another image size must be resized to INPUT_HEIGHT x INPUT_WIDTH first (training resized\n"
-      << " * bilinearly). */\n"
-      << "extern const int8_t " << n << "_input_lut[256];\n";
+      << " * bilinearly).\n"
+      << " * Entry c * 256 + p is channel c of pixel value p. */\n"
+      << "extern const int8_t " << n << "_input_lut[" << 256 * channels << "];\n";
   h << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << p << "_H */\n";
   return h.str();
 }
@@ -170,13 +184,15 @@ std::string source_text(const std::string& n, const std::string& top, const Grap
     const TensorQuant& qi = model.tensors[static_cast<std::size_t>(graph.input)];
     // The supernet's float arithmetic (supernet/src/batch_builder.cpp), so at the training resolution the table
     // gives exactly the bytes quantize_image gives for network_inputs' images.
-    const float scale = 1.0f / (255.0f * options.normalization->std);
-    const float shift = -options.normalization->mean / options.normalization->std;
-    c << "\nconst int8_t " << n << "_input_lut[256] = {";
-    for (int pixel = 0; pixel < 256; ++pixel) {
-      const float real = static_cast<float>(pixel) * scale + shift;
-      c << (pixel % 16 == 0 ? "\n    " : " ") << int{quantize_value(qi, real)} << (pixel < 255 ? "," : "");
-    }
+    const int channels = options.normalization->channels();
+    c << "\nconst int8_t " << n << "_input_lut[" << 256 * channels << "] = {";
+    for (int ch = 0; ch < channels; ++ch)
+      for (int pixel = 0; pixel < 256; ++pixel) {
+        const float real =
+            static_cast<float>(pixel) * options.normalization->scale(ch) + options.normalization->shift(ch);
+        const bool last = ch == channels - 1 && pixel == 255;
+        c << (pixel % 16 == 0 ? "\n    " : " ") << int{quantize_value(qi, real)} << (last ? "" : ",");
+      }
     c << "\n};\n";
   }
   return c.str();
@@ -188,6 +204,9 @@ ModelCSource model_c_source(const Graph& graph, const QuantizedModel& model, con
                             const ModelCSourceOptions& options) {
   check_model_name(options.name);
   check_inputs(graph, model, blob);
+  if (options.normalization)
+    options.normalization->check(graph.tensors[static_cast<std::size_t>(graph.input)].c,
+                                 "C source input normalisation");
   std::string top = "/* Generated by TinyNAS (deploy/src/model_c_source.cpp): an int8 model for the TinyNAS runtime.\n";
   if (!options.provenance.empty()) top += " * " + comment_text(options.provenance) + "\n";
   top += " * Do not edit: regenerate with `tinynas export --c-source`. */\n\n";

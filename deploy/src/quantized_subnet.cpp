@@ -21,7 +21,7 @@ QuantizedSubnet quantize_trained_subnet(const std::string& supernet_path, const 
   r.blob = write_model_blob(q.subnet.graph, q.model);
   r.graph = std::move(q.subnet.graph);
   r.model = std::move(q.model);
-  r.normalization = {supernet.input_mean(), supernet.input_std()};
+  r.normalization = supernet.input_normalization();
   r.calibration_images = q.calibration_images;
   return r;
 }

@@ -1,8 +1,8 @@
 #pragma once
-// Turns dataset images into the engine's input tensors: 8-bit pixels to normalised floats in the
-// [1][rows][cols][N] layout, optional augmentation (random crop of the zero-padded image and a
-// horizontal flip), then bilinear resizing to each subnet's resolution, cached per batch. All
-// buffers are sized once for the batch capacity.
+// Turns dataset images into the engine's input tensors: 8-bit pixels ([rows][cols][channels] per
+// image) to floats normalised per channel in the [channels][rows][cols][N] layout, optional augmentation (random crop
+// of the zero-padded image and a horizontal flip), then bilinear resizing to each subnet's resolution, cached per
+// batch. All buffers are sized once for the batch capacity.
 //
 // Augmentation is a pure function of (seed, key) per image — no shared random state — so a batch
 // is the same on any thread count and after a resume.
@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "buffer.hpp"
-#include "tinynas/dataset/dataset.hpp"
+#include "tinynas/dataset/image_set.hpp"
+#include "tinynas/dataset/normalization.hpp"
 
 namespace tinynas::engine {
 
@@ -23,19 +24,19 @@ struct Augmentation {
 
 class BatchBuilder {
 public:
-  BatchBuilder(int rows, int cols, int capacity, std::vector<int> resolutions);
+  BatchBuilder(int rows, int cols, int channels, int capacity, std::vector<int> resolutions);
 
   // Loads images[indices[i]] for i < n. With `augment`, image i uses the key `first_key + i`.
-  void load(const ImageSet& images, const int* indices, int n, float mean, float std_dev,
+  void load(const ImageSet& images, const int* indices, int n, const InputNormalization& normalization,
             const Augmentation* augment = nullptr, std::uint64_t first_key = 0);
-  // The batch at `resolution` x `resolution`, [1][R][R][N] (resized on first use after load()).
+  // The batch at `resolution` x `resolution`, [C][R][R][N] (resized on first use after load()).
   const float* at(int resolution);
 
   int size() const { return n_; }
   const std::uint8_t* labels() const { return labels_.data(); }
 
 private:
-  int rows_, cols_, capacity_;
+  int rows_, cols_, channels_, capacity_;
   std::vector<int> resolutions_;
   int n_ = 0;
   FloatBuffer base_;

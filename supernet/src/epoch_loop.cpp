@@ -68,7 +68,7 @@ std::vector<int> epoch_order(int images, std::uint64_t seed, int epoch) {
 EpochLoop::EpochLoop(Supernet::Impl& net, const ImageSet& train, const TrainingConfig& config)
     : net_(net), train_(train), seed_(config.seed), runner_(net),
       batch_size_(std::min(config.batch_size, train.size())), batches_(std::max(1, train.size() / batch_size_)),
-      builder_(train.rows, train.cols, batch_size_, net.space.resolutions),
+      builder_(train.rows, train.cols, net.space.input_channels, batch_size_, net.space.resolutions),
       sgd_{config.momentum, config.weight_decay, true}, augment_{config.crop_padding, config.flip,
                                                                  stream_seed(config.seed, kAugment)} {}
 
@@ -84,8 +84,7 @@ std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrP
     if (b > 0 && callbacks.should_stop && callbacks.should_stop()) return std::nullopt;
     const std::uint64_t first_key = static_cast<std::uint64_t>(epoch) * static_cast<std::uint64_t>(images) +
                                     static_cast<std::uint64_t>(b) * static_cast<std::uint64_t>(n);
-    builder_.load(train_, order.data() + static_cast<std::size_t>(b) * n, n, net_.input_mean, net_.input_std, &augment_,
-                  first_key);
+    builder_.load(train_, order.data() + static_cast<std::size_t>(b) * n, n, net_.input, &augment_, first_key);
     runner_.zero_grad();
     const SubnetLoss loss = step(b);
     const std::int64_t it = std::int64_t{epoch - phase.first_epoch} * batches_ + b;

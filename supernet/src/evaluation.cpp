@@ -11,7 +11,7 @@
 namespace tinynas::engine {
 
 EvalContext::EvalContext(const Supernet::Impl& net, int rows, int cols, int capacity)
-    : batch(rows, cols, capacity, net.space.resolutions) {}
+    : batch(rows, cols, net.space.input_channels, capacity, net.space.resolutions) {}
 
 SubnetBnStats recalibrate_bn(const Supernet::Impl& net, const Arch& arch, const ImageSet& images,
                              const std::vector<int>& indices, int batch_size, EvalContext& ctx) {
@@ -21,7 +21,7 @@ SubnetBnStats recalibrate_bn(const Supernet::Impl& net, const Arch& arch, const 
   std::int64_t seen = 0;
   for (std::size_t start = 0; start < indices.size(); start += static_cast<std::size_t>(batch_size)) {
     const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch_size), indices.size() - start));
-    ctx.batch.load(images, indices.data() + start, n, net.input_mean, net.input_std);
+    ctx.batch.load(images, indices.data() + start, n, net.input);
     build_plan(net.layout, arch, n, ctx.ws.plan);
     ctx.ws.prepare(ctx.ws.plan, RunMode::kCalibrate);
     run_forward(net.layout, net.params.data(), ctx.batch.at(arch.resolution), ctx.ws);
@@ -57,7 +57,7 @@ std::int64_t count_correct(const Supernet::Impl& net, const Arch& arch, const Su
   for (int start = 0; start < count; start += batch_size) {
     const int n = std::min(batch_size, count - start);
     std::iota(indices.begin(), indices.begin() + n, start);
-    ctx.batch.load(images, indices.data(), n, net.input_mean, net.input_std);
+    ctx.batch.load(images, indices.data(), n, net.input);
     build_plan(net.layout, arch, n, ctx.ws.plan);
     if (static_cast<std::size_t>(ctx.ws.plan.bn_channels()) != stats.mean.size())
       throw Error(ErrorCode::kInternal, "BN statistics of " + stats.arch_id + " used for " + arch.id());

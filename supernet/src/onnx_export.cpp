@@ -73,10 +73,15 @@ void value_info(onnx::ValueInfoProto* v, const std::string& name, const std::vec
   for (auto d : dims) s->add_dim()->set_dim_value(d);
 }
 
-std::string number(double x) {
+// One number per channel, comma-separated (a single number for grey input).
+std::string numbers(const std::vector<float>& values) {
+  std::string out;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", x);
-  return buf;
+  for (float x : values) {
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));
+    out += (out.empty() ? "" : ",") + std::string(buf);
+  }
+  return out;
 }
 
 } // namespace
@@ -91,10 +96,11 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
   model.set_ir_version(onnx::IR_VERSION);
   model.set_producer_name("tinynas");
   model.set_doc_string("TinyNAS subnet " + arch.id() + " of space " + net.space.name +
-                       " with weights inherited from a supernet. Input: grey images resized to " +
+                       " with weights inherited from a supernet. Input: " +
+                       (net.space.input_channels == 1 ? std::string("grey") : "RGB") + " images resized to " +
                        std::to_string(arch.resolution) + "x" + std::to_string(arch.resolution) +
-                       ", pixels p in [0, 255] given as (p / 255 - " + number(net.input_mean) + ") / " +
-                       number(net.input_std) + ".");
+                       ", pixels p in [0, 255] of channel c given as (p / 255 - mean[c]) / std[c], mean " +
+                       numbers(net.input.mean) + ", std " + numbers(net.input.std) + ".");
   onnx::OperatorSetIdProto* opset = model.add_opset_import();
   opset->set_domain("");
   opset->set_version(kOpset);
@@ -104,8 +110,8 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
     e->set_value(value);
   };
   meta("tinynas.arch", arch_to_json(arch, net.space, -1));
-  meta("tinynas.input_mean", number(net.input_mean));
-  meta("tinynas.input_std", number(net.input_std));
+  meta("tinynas.input_mean", numbers(net.input.mean));
+  meta("tinynas.input_std", numbers(net.input.std));
   meta("tinynas.batch_norm", options.fold_batch_norm ? "folded" : "nodes");
 
   onnx::GraphProto& g = *model.mutable_graph();

@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "dataset_fit.hpp"
 #include "evaluation.hpp"
 #include "executor.hpp"
 #include "tinynas/space/error.hpp"
@@ -61,10 +62,8 @@ SubnetEvaluator::SubnetEvaluator(const Supernet& supernet, const ImageSet& calib
     : impl_(std::make_unique<Impl>(supernet, options)) {
   if (calibration.size() == 0) throw Error(ErrorCode::kInvalidArgument, "no images for BN recalibration");
   if (evaluation.size() == 0) throw Error(ErrorCode::kInvalidArgument, "no images to evaluate on");
-  if (supernet.space().input_channels != 1)
-    throw Error(ErrorCode::kInvalidArgument, "the dataset has grey images; space \"" + supernet.space().name +
-                                                 "\" expects " + std::to_string(supernet.space().input_channels) +
-                                                 " input channels");
+  engine::check_dataset_fits(supernet.space(), calibration, "calibration");
+  engine::check_dataset_fits(supernet.space(), evaluation, "evaluation");
   if (calibration.rows != evaluation.rows || calibration.cols != evaluation.cols)
     throw Error(ErrorCode::kInvalidArgument, "calibration and evaluation images differ in size");
   if (options.batch_size <= 0 || options.calibration_batch_size <= 0 || options.calibration_batches <= 0)
@@ -74,7 +73,8 @@ SubnetEvaluator::SubnetEvaluator(const Supernet& supernet, const ImageSet& calib
                                                               options.calibration_batch_size, options.seed);
   impl_->calibration.rows = calibration.rows;
   impl_->calibration.cols = calibration.cols;
-  const std::size_t px = static_cast<std::size_t>(calibration.rows) * calibration.cols;
+  impl_->calibration.channels = calibration.channels;
+  const std::size_t px = calibration.image_bytes();
   for (int i : picked) {
     const std::uint8_t* img = calibration.image(i);
     impl_->calibration.pixels.insert(impl_->calibration.pixels.end(), img, img + px);

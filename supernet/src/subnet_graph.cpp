@@ -74,20 +74,27 @@ std::vector<std::vector<float>> network_inputs(const Supernet& supernet, const I
     throw Error(ErrorCode::kInvalidArgument, "images [" + std::to_string(begin) + ", " + std::to_string(begin + count) +
                                                  ") are outside a set of " + std::to_string(images.size()));
   if (resolution <= 0) throw Error(ErrorCode::kInvalidArgument, "resolution must be positive");
+  if (images.channels != supernet.space().input_channels)
+    throw Error(ErrorCode::kInvalidArgument, "images of " + std::to_string(images.channels) + " channels for space \"" +
+                                                 supernet.space().name + "\" of " +
+                                                 std::to_string(supernet.space().input_channels));
   std::vector<std::vector<float>> out(static_cast<std::size_t>(count));
-  engine::BatchBuilder builder(images.rows, images.cols, std::min(count, kBatch), {resolution});
+  engine::BatchBuilder builder(images.rows, images.cols, images.channels, std::min(count, kBatch), {resolution});
   std::vector<int> indices(static_cast<std::size_t>(kBatch));
-  const std::size_t pixels = static_cast<std::size_t>(resolution) * resolution;
+  const auto pixels = static_cast<std::size_t>(resolution) * resolution;
+  const auto channels = static_cast<std::size_t>(images.channels);
   for (int first = 0; first < count; first += kBatch) {
     const int n = std::min(kBatch, count - first);
     std::iota(indices.begin(), indices.begin() + n, begin + first);
-    builder.load(images, indices.data(), n, supernet.input_mean(), supernet.input_std());
-    const float* batch = builder.at(resolution); // [1][R][R][n]
+    builder.load(images, indices.data(), n, supernet.input_normalization());
+    const float* batch = builder.at(resolution); // [C][R][R][n]
+    const auto stride = static_cast<std::size_t>(n);
     for (int i = 0; i < n; ++i) {
-      std::vector<float>& image = out[static_cast<std::size_t>(first + i)];
-      image.resize(pixels);
+      std::vector<float>& image = out[static_cast<std::size_t>(first + i)]; // [R][R][C]
+      image.resize(pixels * channels);
       for (std::size_t p = 0; p < pixels; ++p)
-        image[p] = batch[p * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)];
+        for (std::size_t c = 0; c < channels; ++c)
+          image[p * channels + c] = batch[(c * pixels + p) * stride + static_cast<std::size_t>(i)];
     }
   }
   return out;

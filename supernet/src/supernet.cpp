@@ -48,6 +48,7 @@ Supernet::Supernet(SearchSpace space, double width, std::uint64_t seed, KernelTr
   impl_->layout = engine::make_layout(space, width, transform);
   impl_->space = std::move(space);
   impl_->width = width;
+  impl_->input = InputNormalization::uniform(impl_->space.input_channels, 0.5f, 0.5f);
   impl_->params.resize(impl_->layout.total);
   engine::initialise_parameters(impl_->layout, seed, impl_->params.data());
 }
@@ -62,8 +63,7 @@ Supernet Supernet::clone() const {
   copy->space = impl_->space;
   copy->width = impl_->width;
   copy->layout = engine::make_layout(copy->space, copy->width, impl_->layout.kernel_transform);
-  copy->input_mean = impl_->input_mean;
-  copy->input_std = impl_->input_std;
+  copy->input = impl_->input;
   copy->params.resize(impl_->params.size());
   std::copy(impl_->params.data(), impl_->params.data() + impl_->params.size(), copy->params.data());
   return Supernet(std::move(copy));
@@ -78,12 +78,10 @@ void Supernet::save(const std::string& path) const { engine::write_supernet_file
 const SearchSpace& Supernet::space() const { return impl_->space; }
 double Supernet::width() const { return impl_->width; }
 KernelTransform Supernet::kernel_transform() const { return impl_->layout.kernel_transform; }
-float Supernet::input_mean() const { return impl_->input_mean; }
-float Supernet::input_std() const { return impl_->input_std; }
-void Supernet::set_input_normalization(float mean, float std_dev) {
-  if (!(std_dev > 0)) throw Error(ErrorCode::kInvalidArgument, "input standard deviation must be positive");
-  impl_->input_mean = mean;
-  impl_->input_std = std_dev;
+const InputNormalization& Supernet::input_normalization() const { return impl_->input; }
+void Supernet::set_input_normalization(InputNormalization normalization) {
+  normalization.check(impl_->space.input_channels, "input normalisation");
+  impl_->input = std::move(normalization);
 }
 
 std::int64_t Supernet::parameter_count() const { return impl_->layout.total; }

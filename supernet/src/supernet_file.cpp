@@ -1,6 +1,7 @@
 #include "supernet_file.hpp"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -94,13 +95,32 @@ private:
   std::size_t pos_ = 0;
 };
 
+// One number per input channel; files written before RGB support hold one number for all channels.
+std::vector<float> read_channel_values(const json_util::Field& field, int channels) {
+  const auto n = static_cast<std::size_t>(channels);
+  if (field.value().is_number()) return std::vector<float>(n, static_cast<float>(field.as_double()));
+  const std::vector<double> values = field.as_double_list();
+  if (values.size() != n) field.fail("must hold " + std::to_string(channels) + " numbers, one per input channel");
+  return {values.begin(), values.end()};
+}
+
+InputNormalization read_normalization(const json_util::Field& norm, int channels) {
+  InputNormalization n;
+  n.mean = read_channel_values(norm.at("mean"), channels);
+  n.std = read_channel_values(norm.at("std"), channels);
+  for (std::size_t c = 0; c < n.std.size(); ++c)
+    if (!(n.std[c] > 0) || !std::isfinite(n.std[c]) || !std::isfinite(n.mean[c]))
+      norm.fail("channel " + std::to_string(c) + ": the mean must be finite and the std positive");
+  return n;
+}
+
 json header_json(const Supernet::Impl& net) {
   json h;
   h["format"] = "tinynas-supernet";
   h["space"] = json::parse(net.space.to_json());
   h["width"] = net.width;
   h["kernel_transform"] = kernel_transform_name(net.layout.kernel_transform);
-  h["input_normalization"] = {{"mean", net.input_mean}, {"std", net.input_std}};
+  h["input_normalization"] = {{"mean", net.input.mean}, {"std", net.input.std}};
   h["parameter_count"] = net.layout.total;
   h["parameters"] = json::array();
   for (const auto& p : net.layout.params) h["parameters"].push_back({{"name", p.name}, {"shape", p.shape}});
@@ -157,10 +177,7 @@ SupernetFileContents read_supernet_file(const std::string& path) {
     h.at("kernel_transform").fail(e.message());
   }
   net->layout = make_layout(net->space, net->width, transform);
-  json_util::Field norm = h.at("input_normalization");
-  net->input_mean = static_cast<float>(norm.get_double("mean"));
-  net->input_std = static_cast<float>(norm.get_double("std"));
-  if (!(net->input_std > 0)) norm.at("std").fail("must be positive");
+  net->input = read_normalization(h.at("input_normalization"), net->space.input_channels);
 
   // The stored table must be the one this space, width and transform produce.
   json_util::Field table = h.at("parameters");

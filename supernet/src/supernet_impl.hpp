@@ -3,6 +3,7 @@
 
 #include "buffer.hpp"
 #include "layout.hpp"
+#include "tinynas/dataset/normalization.hpp"
 #include "tinynas/space/search_space.hpp"
 #include "tinynas/supernet/supernet.hpp"
 
@@ -13,10 +14,9 @@ struct Supernet::Impl {
   double width = 1.0;
   engine::SupernetLayout layout;
   engine::FloatBuffer params; // layout.total floats
-  // Input pixels p in [0, 255] enter the network as (p / 255 - mean) / std; the trainer sets these
-  // from its training images (exported ONNX models expect the same normalisation).
-  float input_mean = 0.5f;
-  float input_std = 0.5f;
+  // How input pixels become floats; the trainer sets it from its training data (exported ONNX
+  // models and deployed lookup tables expect the same).
+  InputNormalization input;
 };
 
 } // namespace tinynas

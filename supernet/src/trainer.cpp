@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "channel_sort.hpp"
+#include "dataset_fit.hpp"
 #include "epoch_loop.hpp"
 #include "supernet_file.hpp"
 #include "supernet_impl.hpp"
@@ -21,15 +22,9 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 void check_data(const SearchSpace& space, const DatasetSplits& data) {
-  if (space.input_channels != 1)
-    throw Error(ErrorCode::kInvalidArgument, "the dataset has grey images; space \"" + space.name + "\" expects " +
-                                                 std::to_string(space.input_channels) + " input channels");
   if (data.train.size() == 0) throw Error(ErrorCode::kInvalidArgument, "no training images");
-  for (std::uint8_t label : data.train.labels)
-    if (label >= space.num_classes)
-      throw Error(ErrorCode::kInvalidArgument, "a training label (" + std::to_string(label) +
-                                                   ") is not below the space's " + std::to_string(space.num_classes) +
-                                                   " classes");
+  engine::check_dataset_fits(space, data.train, "training");
+  engine::check_dataset_fits(space, data.val, "validation");
 }
 
 class Trainer {
@@ -162,19 +157,6 @@ private:
   std::unique_ptr<SubnetEvaluator> evaluator_;
 };
 
-// Mean and standard deviation of the training pixels in [0, 1].
-void set_normalization_from(Supernet& supernet, const ImageSet& train) {
-  double sum = 0, sq = 0;
-  for (std::uint8_t p : train.pixels) {
-    const double v = p / 255.0;
-    sum += v;
-    sq += v * v;
-  }
-  const double n = static_cast<double>(train.pixels.size());
-  const double mean = sum / n, var = std::max(1e-12, sq / n - mean * mean);
-  supernet.set_input_normalization(static_cast<float>(mean), static_cast<float>(std::sqrt(var)));
-}
-
 } // namespace
 
 TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
@@ -182,9 +164,11 @@ TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& confi
   config.validate();
   check_data(space, data);
   Supernet supernet(space, config.width, stream_seed(config.seed, 0), config.kernel_transform);
-  set_normalization_from(supernet, data.train);
+  supernet.set_input_normalization(dataset_normalization(data));
   TrainingProgress p;
   p.config = config;
+  // Flips only where the data allows them (dataset.json); recorded, so a resume augments alike.
+  p.config.flip = config.flip && dataset_allows_flip(data);
   p.train_images = data.train.size();
   Trainer trainer(supernet, std::move(p), data, out, callbacks);
   return trainer.run();

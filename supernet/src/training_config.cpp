@@ -47,7 +47,7 @@ void TrainingConfig::validate() const {
   if (subnets_per_batch < 2) bad("the sandwich rule needs at least 2 subnets per batch (largest and smallest)");
   if (distillation < 0 || distillation > 1) bad("the distillation weight must be in [0, 1]");
   if (crop_padding < 0) bad("crop padding must not be negative");
-  if (val_size < 1) bad("the validation split needs at least one image");
+  if (val_size < 0) bad("the validation split must be 0 (auto) or a positive image count");
   if (train_limit < 0) bad("the training image limit must not be negative");
 }
 

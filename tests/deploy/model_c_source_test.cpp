@@ -72,6 +72,8 @@ std::string main_c(const std::vector<std::int8_t>& input) {
     << R"(int main(void) {
   uint8_t* arena = (uint8_t*)arena_words;
   const int8_t* output;
+  static const float mean[DEMO_NET_INPUT_CHANNELS] = DEMO_NET_INPUT_MEAN;
+  static const float std_dev[DEMO_NET_INPUT_CHANNELS] = DEMO_NET_INPUT_STD;
   tn_model model;
   tn_status s;
   uint32_t i;
@@ -84,7 +86,7 @@ std::string main_c(const std::vector<std::int8_t>& input) {
   printf("output");
   for (i = 0; i < DEMO_NET_OUTPUT_BYTES; ++i) printf(" %d", (int)output[i]);
   printf("\nlut");
-  for (i = 0; i < 256u; ++i) printf(" %d", (int)demo_net_input_lut[i]);
+  for (i = 0; i < 3u * 256u; ++i) printf(" %d", (int)demo_net_input_lut[i]);
   printf("\nblob_bytes %lu\narena_bytes %lu\n", (unsigned long)DEMO_NET_BLOB_BYTES, (unsigned long)DEMO_NET_ARENA_BYTES);
   printf("input_offset %lu\ninput_bytes %lu\n", (unsigned long)DEMO_NET_INPUT_OFFSET, (unsigned long)DEMO_NET_INPUT_BYTES);
   printf("input_shape %d %d %d\n", DEMO_NET_INPUT_HEIGHT, DEMO_NET_INPUT_WIDTH, DEMO_NET_INPUT_CHANNELS);
@@ -92,7 +94,11 @@ std::string main_c(const std::vector<std::int8_t>& input) {
          (unsigned long)DEMO_NET_OUTPUT_BYTES, DEMO_NET_OUTPUT_CLASSES);
   printf("input_quant %.9g %d\n", (double)DEMO_NET_INPUT_SCALE, DEMO_NET_INPUT_ZERO_POINT);
   printf("output_quant %.9g %d\n", (double)DEMO_NET_OUTPUT_SCALE, DEMO_NET_OUTPUT_ZERO_POINT);
-  printf("normalization %.9g %.9g\n", (double)DEMO_NET_INPUT_MEAN, (double)DEMO_NET_INPUT_STD);
+  printf("mean");
+  for (i = 0; i < 3u; ++i) printf(" %.9g", (double)mean[i]);
+  printf("\nstd");
+  for (i = 0; i < 3u; ++i) printf(" %.9g", (double)std_dev[i]);
+  printf("\n");
   return 0;
 }
 )";
@@ -103,7 +109,8 @@ TEST(ModelCSource, CompiledWithTheRuntimeItMatchesTheHostRunByteForByte) {
   const SmallModel m = small_model();
   ModelCSourceOptions o;
   o.name = "demo_net";
-  o.normalization = InputNormalization{0.2860f, 0.3530f};
+  // Per channel (the small model takes 3), as an RGB dataset gives.
+  o.normalization = InputNormalization{{0.2860f, 0.5f, 0.125f}, {0.3530f, 0.25f, 0.5f}};
   o.provenance = "a test net */ with a comment end\nand a second line";
   const ModelCSource c = model_c_source(m.graph, m.model, m.blob, o);
   EXPECT_EQ(c.header_file, "demo_net.h");
@@ -159,13 +166,20 @@ TEST(ModelCSource, CompiledWithTheRuntimeItMatchesTheHostRunByteForByte) {
   EXPECT_EQ(num("input_quant", 1), qi.zero_point);
   EXPECT_EQ(static_cast<float>(num("output_quant")), qo.scale);
   EXPECT_EQ(num("output_quant", 1), qo.zero_point);
-  EXPECT_EQ(static_cast<float>(num("normalization")), 0.2860f);
-  EXPECT_EQ(static_cast<float>(num("normalization", 1)), 0.3530f);
-  // The lookup table: pixel -> (p / 255 - mean) / std, quantised (black and white at least are exact).
-  ASSERT_EQ(printed["lut"].size(), 256u);
-  EXPECT_EQ(std::stoi(printed["lut"][0]), quantize_value(qi, -0.2860f / 0.3530f));
-  EXPECT_EQ(std::stoi(printed["lut"][255]), quantize_value(qi, (1.0f - 0.2860f) / 0.3530f));
-  for (int p = 1; p < 256; ++p) EXPECT_GE(std::stoi(printed["lut"][p]), std::stoi(printed["lut"][p - 1]));
+  for (std::size_t ch = 0; ch < 3; ++ch) {
+    EXPECT_EQ(static_cast<float>(num("mean", ch)), o.normalization->mean[ch]);
+    EXPECT_EQ(static_cast<float>(num("std", ch)), o.normalization->std[ch]);
+  }
+  // The lookup table: entry c * 256 + p is channel c of pixel p, (p / 255 - mean[c]) / std[c] quantised
+  // with the very arithmetic training used (InputNormalization::scale/shift).
+  ASSERT_EQ(printed["lut"].size(), 3u * 256u);
+  for (int ch = 0; ch < 3; ++ch)
+    for (int p = 0; p < 256; ++p) {
+      const float real = static_cast<float>(p) * o.normalization->scale(ch) + o.normalization->shift(ch);
+      EXPECT_EQ(std::stoi(printed["lut"][static_cast<std::size_t>(ch * 256 + p)]), quantize_value(qi, real))
+          << "channel " << ch << " pixel " << p;
+    }
+  EXPECT_NE(c.header.find("input_lut[(i % DEMO_NET_INPUT_CHANNELS) * 256u + pixels[i]]"), std::string::npos);
 }
 
 TEST(ModelCSource, WithoutNormalizationThereIsNoLookupTable) {

@@ -81,10 +81,10 @@ TEST_F(EvaluatorTest, OneCalibrationBatchReproducesTrainingModeOnThoseImages) {
   const int r = arch.resolution, n = 16;
   // Normalised, resized input in NCHW (the engine's BatchBuilder path is what training uses; build
   // it with the same pieces here).
-  engine::BatchBuilder builder(28, 28, n, space.resolutions);
+  engine::BatchBuilder builder(28, 28, 1, n, space.resolutions);
   std::vector<int> idx(16);
   for (int i = 0; i < 16; ++i) idx[static_cast<std::size_t>(i)] = i;
-  builder.load(batch, idx.data(), n, supernet.input_mean(), supernet.input_std());
+  builder.load(batch, idx.data(), n, supernet.input_normalization());
   const float* chwn = builder.at(r);
   std::vector<float> nchw(static_cast<std::size_t>(n * r * r));
   for (int i = 0; i < n; ++i)

@@ -63,9 +63,9 @@ TEST_F(SubnetGraphTest, FloatReferenceReproducesTheEngine) {
 
 TEST_F(SubnetGraphTest, NetworkInputsAreTheEnginesBatches) {
   const int r = 6, n = 5;
-  engine::BatchBuilder builder(28, 28, n, {r});
+  engine::BatchBuilder builder(28, 28, 1, n, {r});
   const std::vector<int> indices = {3, 4, 5, 6, 7};
-  builder.load(val, indices.data(), n, supernet.input_mean(), supernet.input_std());
+  builder.load(val, indices.data(), n, supernet.input_normalization());
   const float* batch = builder.at(r); // [1][R][R][n]
   const std::vector<std::vector<float>> inputs = network_inputs(supernet, val, 3, n, r);
   for (int i = 0; i < n; ++i)
@@ -73,7 +73,8 @@ TEST_F(SubnetGraphTest, NetworkInputsAreTheEnginesBatches) {
       EXPECT_EQ(inputs[static_cast<std::size_t>(i)][static_cast<std::size_t>(p)], batch[p * n + i]);
   // The identity at the source size: normalised pixels.
   const std::vector<std::vector<float>> full = network_inputs(supernet, val, 0, 1, 28);
-  EXPECT_FLOAT_EQ(full[0][100], (val.image(0)[100] / 255.0f - supernet.input_mean()) / supernet.input_std());
+  EXPECT_FLOAT_EQ(full[0][100], (val.image(0)[100] / 255.0f - supernet.input_normalization().mean[0]) /
+                                    supernet.input_normalization().std[0]);
 }
 
 TEST_F(SubnetGraphTest, BadArgumentsAreRefused) {

@@ -45,7 +45,7 @@ protected:
   std::string path = dir.write("s.supernet", "");
   std::string bytes;
   void SetUp() override {
-    original.set_input_normalization(0.25f, 0.5f);
+    original.set_input_normalization(InputNormalization::uniform(1, 0.25f, 0.5f));
     original.save(path);
     bytes = test::read_text(path);
   }
@@ -56,8 +56,8 @@ TEST_F(SupernetFileTest, RoundTripKeepsEverything) {
   EXPECT_EQ(loaded.space().to_json(), original.space().to_json());
   EXPECT_EQ(loaded.width(), 1.0);
   EXPECT_EQ(loaded.kernel_transform(), KernelTransform::kOfaMatrix);
-  EXPECT_EQ(loaded.input_mean(), 0.25f);
-  EXPECT_EQ(loaded.input_std(), 0.5f);
+  EXPECT_EQ(loaded.input_normalization().mean, std::vector<float>{0.25f});
+  EXPECT_EQ(loaded.input_normalization().std, std::vector<float>{0.5f});
   ASSERT_EQ(loaded.parameter_count(), original.parameter_count());
   const auto& a = original.impl().params;
   const auto& b = loaded.impl().params;

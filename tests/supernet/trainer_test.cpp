@@ -76,7 +76,7 @@ TEST_F(TrainerTest, LearnsAndWritesACheckpointEveryEpoch) {
   EXPECT_EQ(training_status(out), TrainingStatus::kFinished);
   const Supernet s = Supernet::load(out);
   EXPECT_EQ(s.space().name, "tiny");
-  EXPECT_GT(s.input_std(), 0.0f);
+  EXPECT_GT(s.input_normalization().std.at(0), 0.0f);
   EXPECT_EQ(training_dataset_options(out).val_size, 96);
 }
 

@@ -3,8 +3,11 @@
 // whichever source a --data path names (IDX files, a NumPy archive, ...).
 
 #include <string>
+#include <vector>
 
+#include "tinynas/dataset/description.hpp"
 #include "tinynas/dataset/image_set.hpp"
+#include "tinynas/dataset/normalization.hpp"
 
 namespace tinynas {
 
@@ -14,11 +17,24 @@ struct DatasetSplits {
   ImageSet train;
   ImageSet val;
   ImageSet test;
+  std::vector<std::string> class_names; // from dataset.json or the class folders; empty when unnamed
+  DatasetDescription description;       // dataset.json beside the data (empty when there is none)
 };
+
+// The input normalisation to train with: dataset.json's mean and std, else measured on the
+// training split.
+InputNormalization dataset_normalization(const DatasetSplits& data);
+// Whether horizontal flips keep the class: dataset.json's "flip", true when it does not say.
+bool dataset_allows_flip(const DatasetSplits& data);
+// One line for a person: images, size, channels, classes and where the normalisation came from.
+std::string describe_dataset(const DatasetSplits& data);
+
+inline constexpr int kAutoHeldOutMax = 5000;
 
 struct DatasetOptions {
   std::string dir;     // "" = default_dataset_dir()
-  int val_size = 5000; // images held out from the end of the training file
+  int val_size = 0;    // images held out from the end of the training data; 0 = auto: a tenth, at most
+                       // kAutoHeldOutMax (5000 of Fashion-MNIST's 60000)
   int train_limit = 0; // > 0: keep only the first N training images (quick runs, tests)
   bool load_test = true;
   int classes = 10;
@@ -26,7 +42,8 @@ struct DatasetOptions {
 
 // Fashion-MNIST layout: train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
 // t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] in `dir`; or, when `dir` names an .npz
-// file, NumPy arrays (load_npz_dataset, npy.hpp).
+// file, NumPy arrays (load_npz_dataset, npy.hpp). dataset.json beside the data is read and checked
+// against it (channels of mean/std, input size, class count): Error(kInvalidFile) naming it.
 DatasetSplits load_dataset(const DatasetOptions& options);
 
 // $TINYNAS_DATA_DIR if set, else Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "tinynas/dataset/normalization.hpp" // InputNormalization: raw pixels -> the float input
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/graph_weights.hpp"
 #include "tinynas/space/rng.hpp"
@@ -24,13 +25,6 @@ namespace tinynas {
 
 // A float input image [H, W, C] (the graph's input tensor shape), already normalised as the network expects.
 using FloatImage = std::vector<float>;
-
-// How raw pixels became the network's float input when it was trained: a pixel p in [0, 255] enters as
-// (p / 255 - mean) / std. Deployed applications need it to feed camera or dataset pixels.
-struct InputNormalization {
-  float mean = 0.0f;
-  float std = 1.0f;
-};
 
 struct TensorQuant {
   float scale = 1.0f;

@@ -26,8 +26,8 @@ struct SubnetGraph {
 SubnetGraph subnet_graph(const Supernet& supernet, const Arch& arch, const SubnetBnStats& stats);
 
 // Images [begin, begin + count) of `images` as the network sees them: pixels normalised with the
-// supernet's input mean and std, then bilinearly resized to `resolution` exactly as training and
-// evaluation do; each image [R][R][1] (the Graph's [H, W, C] layout).
+// supernet's per-channel input mean and std, then bilinearly resized to `resolution` exactly as
+// training and evaluation do; each image [R][R][C] (the Graph's [H, W, C] layout).
 std::vector<std::vector<float>> network_inputs(const Supernet& supernet, const ImageSet& images, int begin, int count,
                                                int resolution);
 

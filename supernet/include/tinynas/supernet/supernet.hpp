@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tinynas/dataset/normalization.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/search_space.hpp"
 
@@ -59,11 +60,10 @@ public:
   double width() const;
   KernelTransform kernel_transform() const;
 
-  // Input normalisation the weights were trained with: a pixel p in [0, 255] enters the network
-  // as (p / 255 - mean) / std (exported ONNX models expect normalised input too).
-  float input_mean() const;
-  float input_std() const;
-  void set_input_normalization(float mean, float std_dev);
+  // Input normalisation the weights were trained with, one mean and std per input channel
+  // (exported ONNX models expect normalised input too). Setting it checks the channel count.
+  const InputNormalization& input_normalization() const;
+  void set_input_normalization(InputNormalization normalization);
 
   std::int64_t parameter_count() const;
   std::vector<ParameterInfo> parameters() const;

@@ -32,7 +32,7 @@ struct TrainingConfig {
   int validation_images = 0;       // > 0: per-epoch validation on the first N held-out images
   bool validate_each_epoch = true; // BN-recalibrated accuracy of the largest and smallest subnets
   // The data the run used, recorded so `tinynas eval` holds out the same validation images.
-  int val_size = 5000; // images held out from the end of the training file
+  int val_size = 0;    // images held out from the end of the training data; 0 = auto (dataset.hpp)
   int train_limit = 0; // > 0: trained on the first N training images only
 
   int total_epochs() const { return largest_epochs + elastic_epochs; }

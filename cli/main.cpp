@@ -221,6 +221,8 @@ int main(int argc, char** argv) {
       ->add_option("--val-size", train_opts.val_size,
                    "Training images held out for validation (0: a tenth of them, at most 5000)")
       ->capture_default_str();
+  train->add_flag("--classes-from-data", train_opts.classes_from_data,
+                  "Give the space as many classes as the data has (class folders, dataset.json or labels)");
   train->add_flag("--json", train_opts.json, "Print the training summary as JSON");
 
   cli::EvalOptions eval_opts;

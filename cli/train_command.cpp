@@ -93,15 +93,15 @@ int run_train(const TrainOptions& options) {
     result = resume_training(options.out, data, callbacks);
     space_name = Supernet::load(options.out).space().name;
   } else {
-    const SearchSpace space = SearchSpace::load(options.space);
+    SearchSpace space = SearchSpace::load(options.space);
     const TrainingConfig config = config_from(options);
-    DatasetOptions d;
-    d.dir = options.data;
-    d.val_size = config.val_size;
-    d.train_limit = config.train_limit;
-    d.classes = space.num_classes;
-    d.load_test = false;
-    const DatasetSplits data = load_dataset(d);
+    const DatasetSplits data =
+        load_dataset(fresh_training_dataset_options(space, config, options.data, options.classes_from_data));
+    if (options.classes_from_data) {
+      space = space_with_classes_of(std::move(space), data);
+      printer.note("space " + space.name + " set to the data's " + std::to_string(space.num_classes) + " classes");
+    }
+    printer.note("data: " + describe_dataset(data));
     printer.note("training a supernet of space " + space.name + " at width " + number(options.width) + " on " +
                  std::to_string(data.train.size()) + " images (" + std::to_string(config.largest_epochs) +
                  " largest + " + std::to_string(config.elastic_epochs) + " elastic epochs), " +

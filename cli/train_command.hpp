@@ -24,6 +24,7 @@ struct TrainOptions {
   int batch_size = 128;
   std::string kernel_transform = "centre"; // or "ofa-matrix"
   int val_size = 0;                        // images held out for validation; 0 = auto (a tenth, at most 5000)
+  bool classes_from_data = false;          // set the space's class count to the data's
   bool json = false;                       // print the summary as JSON on stdout
 };
 int run_train(const TrainOptions& options);

@@ -35,12 +35,10 @@ void apply_description(DatasetSplits& data, DatasetDescription description) {
   if (!description.class_names.empty()) {
     if (!data.class_names.empty() && data.class_names != description.class_names)
       fail("lists other classes than the class folders hold");
-    int top = -1;
-    for (const ImageSet* s : {&data.train, &data.val, &data.test})
-      for (std::uint8_t label : s->labels) top = std::max(top, int{label});
-    if (top >= static_cast<int>(description.class_names.size()))
+    const int classes = dataset_class_count(data);
+    if (classes > static_cast<int>(description.class_names.size()))
       fail("names " + std::to_string(description.class_names.size()) + " classes but the data has label " +
-           std::to_string(top));
+           std::to_string(classes - 1));
     data.class_names = description.class_names;
   }
   data.description = std::move(description);
@@ -61,6 +59,14 @@ DatasetSplits load_dataset(const DatasetOptions& options) {
 InputNormalization dataset_normalization(const DatasetSplits& data) {
   if (data.description.mean) return {*data.description.mean, *data.description.std};
   return measure_normalization(data.train);
+}
+
+int dataset_class_count(const DatasetSplits& data) {
+  if (!data.class_names.empty()) return static_cast<int>(data.class_names.size());
+  int top = -1;
+  for (const ImageSet* s : {&data.train, &data.val, &data.test})
+    for (std::uint8_t label : s->labels) top = std::max(top, int{label});
+  return top + 1;
 }
 
 bool dataset_allows_flip(const DatasetSplits& data) { return data.description.flip.value_or(true); }

@@ -357,12 +357,12 @@ ImageSet image_set_from_arrays(const NpyArray& images, const NpyArray& labels, i
   if (classes < 1 || classes > 256)
     throw invalid_option("classes", "must be between 1 and 256, found " + std::to_string(classes));
   const auto& s = images.shape;
-  if (s.size() == 4 && s[3] == 3)
+  if (s.size() == 4 && s[1] <= 4 && s[3] > 4)
     bad(images_name, "shape " + shape_text(s) +
-                         " holds RGB images; TinyNAS's image sets are greyscale, RGB arrays need the RGB pipeline "
-                         "(issue 11)");
-  if (!(s.size() == 3 || (s.size() == 4 && s[3] == 1)))
-    bad(images_name, "shape " + shape_text(s) + " is not N x H x W or N x H x W x 1 (greyscale images)");
+                         " looks channels-first (N x C x H x W, PyTorch's layout); save it as N x H x W x C, e.g. "
+                         "x.transpose(0, 2, 3, 1)");
+  if (!(s.size() == 3 || (s.size() == 4 && (s[3] == 1 || s[3] == 3))))
+    bad(images_name, "shape " + shape_text(s) + " is not N x H x W (grey) or N x H x W x C with C 1 (grey) or 3 (RGB)");
   if (s[1] == 0 || s[2] == 0 || s[1] > 4096 || s[2] > 4096)
     bad(images_name, "implausible image size " + std::to_string(s[1]) + "x" + std::to_string(s[2]));
   if (s[0] > static_cast<std::uint64_t>(INT32_MAX)) bad(images_name, "too many images");
@@ -378,6 +378,7 @@ ImageSet image_set_from_arrays(const NpyArray& images, const NpyArray& labels, i
   ImageSet set;
   set.rows = static_cast<int>(s[1]);
   set.cols = static_cast<int>(s[2]);
+  set.channels = s.size() == 4 ? static_cast<int>(s[3]) : 1;
   const std::size_t n = static_cast<std::size_t>(images.count());
   if (images.dtype == NpyDtype::kUint8) {
     set.pixels = images.data;

@@ -22,7 +22,7 @@ py::object epoch_dict(const EpochReport& r) { return json_to_python(r.to_json())
 
 py::dict train(const std::string& space_name, const std::string& out, double width, std::optional<int> epochs,
                std::optional<int> largest_epochs, int limit, std::uint64_t seed, const std::string& data_dir,
-               bool resume, std::optional<py::function> on_epoch) {
+               bool classes_from_data, bool resume, std::optional<py::function> on_epoch) {
   std::atomic<bool> stop{false};
   TrainCallbacks callbacks;
   callbacks.on_epoch = [&](const EpochReport& r) {
@@ -43,16 +43,13 @@ py::dict train(const std::string& space_name, const std::string& out, double wid
       d.load_test = false;
       result = resume_training(out, load_dataset(d), callbacks);
     } else {
-      const SearchSpace space = SearchSpace::load(space_name);
+      SearchSpace space = SearchSpace::load(space_name);
       TrainingConfig config = make_training_config(width, epochs, largest_epochs, limit, seed);
       config.validate();
-      DatasetOptions d;
-      d.dir = data_dir;
-      d.val_size = config.val_size;
-      d.train_limit = config.train_limit;
-      d.classes = space.num_classes;
-      d.load_test = false;
-      result = train_supernet(space, config, load_dataset(d), out, callbacks);
+      const DatasetSplits data =
+          load_dataset(fresh_training_dataset_options(space, config, data_dir, classes_from_data));
+      if (classes_from_data) space = space_with_classes_of(std::move(space), data);
+      result = train_supernet(space, config, data, out, callbacks);
     }
   }
   if (!result.finished)
@@ -131,8 +128,8 @@ py::object calibrate_board(const std::string& board, const std::string& space, i
 
 void bind_supernet(py::module_& m) {
   m.def("_train", &train, py::arg("space"), py::arg("out"), py::arg("width"), py::arg("epochs"),
-        py::arg("largest_epochs"), py::arg("limit"), py::arg("seed"), py::arg("data_dir"), py::arg("resume"),
-        py::arg("on_epoch"));
+        py::arg("largest_epochs"), py::arg("limit"), py::arg("seed"), py::arg("data_dir"), py::arg("classes_from_data"),
+        py::arg("resume"), py::arg("on_epoch"));
   m.def("evaluate", &evaluate, py::arg("supernet"), py::arg("arch") = "largest", py::arg("split") = "val",
         py::arg("data_dir") = "", py::arg("limit") = 0, py::arg("seed") = 0, py::arg("int8") = false,
         py::arg("calibration_images") = 500, R"doc(

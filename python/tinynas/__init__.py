@@ -16,6 +16,7 @@ Errors from bad input raise ``ValueError`` with the file and field the C++ core 
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Optional, Sequence, Union
 
 from . import _core
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 Size = Union[str, int, None]
+Data = Union[str, "os.PathLike[str]", tuple, dict, None]
 Estimator = Union[str, Callable[[Sequence[Arch]], Sequence[float]]]
 
 
@@ -131,13 +133,19 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
 
 
 def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs: Optional[int] = None,
-          largest_epochs: Optional[int] = None, limit: int = 0, seed: int = 0, data_dir: Optional[str] = None,
-          resume: bool = False, progress: Union[bool, Callable[[dict], None]] = True) -> dict:
+          largest_epochs: Optional[int] = None, limit: int = 0, seed: int = 0, data: Data = None,
+          data_dir: Optional[str] = None, classes_from_data: bool = False, resume: bool = False,
+          progress: Union[bool, Callable[[dict], None]] = True) -> dict:
     """Train a weight-shared supernet, as ``tinynas train`` does, writing ``out`` after every epoch.
 
     ``epochs`` in total (default 20), ``largest_epochs`` of them on the largest subnet first (default
     30%), then the sandwich rule with in-place distillation. ``limit`` > 0 trains on the first N images
-    (quick runs). The dataset is Debian's Fashion-MNIST unless ``data_dir`` names another IDX folder.
+    (quick runs). ``data`` is what ``tinynas train --data`` takes (an IDX folder, an image folder, an
+    ``.npz``), or arrays: ``(x, y)`` with ``x`` N x H x W (x 1 or 3) uint8 or float32 and ``y`` integer
+    labels, or a dict of Keras's ``x_train``/``y_train``/``x_test``/``y_test``; arrays are saved next to
+    ``out`` as ``<out>.data.npz``, the file to pass to ``evaluate`` and ``search`` later. Default:
+    Debian's Fashion-MNIST (``data_dir`` is the older name of ``data``). ``classes_from_data=True``
+    gives the space as many classes as the data has.
     ``resume=True`` continues the run checkpointed in ``out``. ``progress=True`` prints one line per
     epoch (or pass a callable receiving a dict per epoch). Ctrl-C stops after the epoch's checkpoint.
     Returns a dict: ``supernet`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as the
@@ -149,8 +157,30 @@ def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs:
         def progress(report: dict) -> None:
             print(f"epoch {report['epoch']}/{report['epochs']} {report['phase']}: loss {report['loss']:.4f}, "
                   f"val largest {report['val_largest']:.2%}, smallest {report['val_smallest']:.2%}", flush=True)
-    return _core._train(space, out, width, epochs, largest_epochs, limit, seed, data_dir or "", resume,
+    source = _data_source(data if data is not None else data_dir, out)
+    return _core._train(space, out, width, epochs, largest_epochs, limit, seed, source, classes_from_data, resume,
                         progress or None)
+
+
+def _data_source(data: Data, out: str) -> str:
+    """The path the core reads for ``data``: a path as given, arrays saved to ``<out>.data.npz``."""
+    if data is None:
+        return ""
+    if isinstance(data, (str, os.PathLike)):
+        return os.fspath(data)
+    import numpy as np
+    if isinstance(data, dict):
+        arrays = dict(data)
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        arrays = {"x": data[0], "y": data[1]}
+    else:
+        raise ValueError("data: give a path, (x, y) arrays, or a dict of x_train, y_train, x_test, y_test arrays")
+    path = os.fspath(out) + ".data.npz"
+    # Written whole, then renamed: a crash never leaves a half-written archive the next run would read.
+    partial = path + ".partial.npz"
+    np.savez(partial, **{key: np.asarray(value) for key, value in arrays.items()})
+    os.replace(partial, path)
+    return path
 
 
 def _progress_callback(progress, generations):

@@ -64,6 +64,7 @@ Supernet Supernet::clone() const {
   copy->width = impl_->width;
   copy->layout = engine::make_layout(copy->space, copy->width, impl_->layout.kernel_transform);
   copy->input = impl_->input;
+  copy->class_names = impl_->class_names;
   copy->params.resize(impl_->params.size());
   std::copy(impl_->params.data(), impl_->params.data() + impl_->params.size(), copy->params.data());
   return Supernet(std::move(copy));
@@ -82,6 +83,15 @@ const InputNormalization& Supernet::input_normalization() const { return impl_->
 void Supernet::set_input_normalization(InputNormalization normalization) {
   normalization.check(impl_->space.input_channels, "input normalisation");
   impl_->input = std::move(normalization);
+}
+
+const std::vector<std::string>& Supernet::class_names() const { return impl_->class_names; }
+void Supernet::set_class_names(std::vector<std::string> names) {
+  if (!names.empty() && names.size() != static_cast<std::size_t>(impl_->space.num_classes))
+    throw Error(ErrorCode::kInvalidArgument, std::to_string(names.size()) + " class names for space \"" +
+                                                 impl_->space.name + "\" of " +
+                                                 std::to_string(impl_->space.num_classes) + " classes");
+  impl_->class_names = std::move(names);
 }
 
 std::int64_t Supernet::parameter_count() const { return impl_->layout.total; }

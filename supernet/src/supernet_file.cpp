@@ -121,6 +121,7 @@ json header_json(const Supernet::Impl& net) {
   h["width"] = net.width;
   h["kernel_transform"] = kernel_transform_name(net.layout.kernel_transform);
   h["input_normalization"] = {{"mean", net.input.mean}, {"std", net.input.std}};
+  if (!net.class_names.empty()) h["class_names"] = net.class_names;
   h["parameter_count"] = net.layout.total;
   h["parameters"] = json::array();
   for (const auto& p : net.layout.params) h["parameters"].push_back({{"name", p.name}, {"shape", p.shape}});
@@ -178,6 +179,12 @@ SupernetFileContents read_supernet_file(const std::string& path) {
   }
   net->layout = make_layout(net->space, net->width, transform);
   net->input = read_normalization(h.at("input_normalization"), net->space.input_channels);
+  if (h.has("class_names")) {
+    const json_util::Field names = h.at("class_names");
+    if (!names.value().is_array() || names.size() != static_cast<std::size_t>(net->space.num_classes))
+      names.fail("must list the space's " + std::to_string(net->space.num_classes) + " class names");
+    for (std::size_t i = 0; i < names.size(); ++i) net->class_names.push_back(names.at(i).as_string());
+  }
 
   // The stored table must be the one this space, width and transform produce.
   json_util::Field table = h.at("parameters");

@@ -17,6 +17,7 @@ struct Supernet::Impl {
   // How input pixels become floats; the trainer sets it from its training data (exported ONNX
   // models and deployed lookup tables expect the same).
   InputNormalization input;
+  std::vector<std::string> class_names; // the training data's (image folders, dataset.json); may be empty
 };
 
 } // namespace tinynas

@@ -24,6 +24,12 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 void check_data(const SearchSpace& space, const DatasetSplits& data) {
   if (data.train.size() == 0) throw Error(ErrorCode::kInvalidArgument, "no training images");
   engine::check_dataset_fits(space, data.train, "training");
+  if (!data.class_names.empty() && data.class_names.size() != static_cast<std::size_t>(space.num_classes))
+    throw Error(ErrorCode::kInvalidArgument,
+                "the data names " + std::to_string(data.class_names.size()) + " classes (\"" +
+                    data.class_names.front() + "\", ...) but space \"" + space.name + "\" has " +
+                    std::to_string(space.num_classes) +
+                    ": pass --classes-from-data (Python: classes_from_data=True) or set \"num_classes\" in the space");
   engine::check_dataset_fits(space, data.val, "validation");
 }
 
@@ -165,6 +171,8 @@ TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& confi
   check_data(space, data);
   Supernet supernet(space, config.width, stream_seed(config.seed, 0), config.kernel_transform);
   supernet.set_input_normalization(dataset_normalization(data));
+  if (data.class_names.size() == static_cast<std::size_t>(space.num_classes))
+    supernet.set_class_names(data.class_names);
   TrainingProgress p;
   p.config = config;
   // Flips only where the data allows them (dataset.json); recorded, so a resume augments alike.

@@ -53,6 +53,25 @@ TrainingStatus training_status(const std::string& path) {
   return p.epochs_done >= p.config.total_epochs() ? TrainingStatus::kFinished : TrainingStatus::kInProgress;
 }
 
+DatasetOptions fresh_training_dataset_options(const SearchSpace& space, const TrainingConfig& config,
+                                              const std::string& dir, bool classes_from_data) {
+  DatasetOptions d;
+  d.dir = dir;
+  d.val_size = config.val_size;
+  d.train_limit = config.train_limit;
+  d.classes = classes_from_data ? 256 : space.num_classes;
+  d.load_test = false;
+  return d;
+}
+
+SearchSpace space_with_classes_of(SearchSpace space, const DatasetSplits& data) {
+  space.num_classes = dataset_class_count(data);
+  if (space.num_classes < 2)
+    throw Error(ErrorCode::kInvalidArgument,
+                "the data has " + std::to_string(space.num_classes) + " class: a classifier needs at least 2");
+  return space;
+}
+
 DatasetOptions training_dataset_options(const std::string& path) {
   engine::SupernetFileContents contents = engine::read_supernet_file(path);
   DatasetOptions o;

@@ -200,7 +200,16 @@ TEST(NpyImages, ConvertsUint8AndFloatImages) {
   s = image_set_from_arrays(array(NpyDtype::kUint8, {2, 1, 4, 1}, px), labels, 10, "d.npz");
   EXPECT_EQ(s.rows, 1);
   EXPECT_EQ(s.cols, 4);
+  EXPECT_EQ(s.channels, 1);
   EXPECT_EQ(s.pixels, px);
+  // RGB, interleaved as NumPy stores N x H x W x 3: the pixels keep their order.
+  const std::vector<std::uint8_t> rgb = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120};
+  s = image_set_from_arrays(array(NpyDtype::kUint8, {2, 1, 2, 3}, rgb), labels, 10, "d.npz");
+  EXPECT_EQ(s.rows, 1);
+  EXPECT_EQ(s.cols, 2);
+  EXPECT_EQ(s.channels, 3);
+  EXPECT_EQ(s.pixels, rgb);
+  EXPECT_EQ(s.image(1)[0], 70);
 
   auto floats = [](const std::vector<float>& f, std::vector<std::uint64_t> shape) {
     const std::string b = le_floats(f);
@@ -232,12 +241,10 @@ TEST(NpyImages, RejectsBadShapesAndLabels) {
   const NpyArray img = array(NpyDtype::kUint8, {1, 2, 2}, {1, 2, 3, 4});
   expect_bad(
       [&] {
-        image_set_from_arrays(array(NpyDtype::kUint8, {1, 2, 2, 3}, std::vector<std::uint8_t>(12)), labels, 10, "d",
+        image_set_from_arrays(array(NpyDtype::kUint8, {1, 3, 8, 8}, std::vector<std::uint8_t>(192)), labels, 10, "d",
                               "member x.npy");
       },
-      "d",
-      "member x.npy: shape (1, 2, 2, 3) holds RGB images; TinyNAS's image sets are greyscale, RGB arrays need the RGB "
-      "pipeline (issue 11)");
+      "d", "member x.npy: shape (1, 3, 8, 8) looks channels-first (N x C x H x W, PyTorch's layout)");
   expect_bad(
       [&] {
         image_set_from_arrays(array(NpyDtype::kUint8, {4}, {1, 2, 3, 4}), labels, 10, "d");
@@ -338,7 +345,7 @@ TEST(NpyNpz, ReadsSingleSplitLayouts) {
 np.savez('xy.npz', x=images(30), y=labels(30))
 np.savez_compressed('il.npz', images=images(30), labels=labels(30, np.uint16))
 np.savez('none.npz', a=images(2))
-np.savez('rgb.npz', x=np.zeros((2, 4, 4, 3), np.uint8), y=labels(2))
+np.savez('chw.npz', x=np.zeros((30, 3, 8, 8), np.uint8), y=labels(30))
 np.savez('fortran.npz', x=np.asfortranarray(images(3)), y=labels(3))
 np.savez('big.npz', x=images(3).astype('>f4'), y=labels(3))
 )");
@@ -357,8 +364,8 @@ np.savez('big.npz', x=images(3).astype('>f4'), y=labels(3))
   options.val_size = 1;
   auto p = [&](const char* n) { return (dir.path() / n).string(); };
   expect_bad([&] { load_npz_dataset(p("none.npz"), options); }, p("none.npz"), "(members: a.npy)");
-  expect_bad([&] { load_npz_dataset(p("rgb.npz"), options); }, p("rgb.npz"),
-             "member x.npy: shape (2, 4, 4, 3) holds RGB");
+  expect_bad([&] { load_npz_dataset(p("chw.npz"), options); }, p("chw.npz"),
+             "member x.npy: shape (30, 3, 8, 8) looks channels-first");
   expect_bad([&] { load_npz_dataset(p("fortran.npz"), options); }, p("fortran.npz"),
              "member x.npy: fortran_order is True");
   expect_bad([&] { load_npz_dataset(p("big.npz"), options); }, p("big.npz"), "member x.npy: dtype '>f4' is big-endian");

@@ -154,6 +154,76 @@ TEST_F(TrainerTest, BadSettingsAreRejected) {
   EXPECT_THROW(train_supernet(space, c, data, dir.write("y", "")), Error);
 }
 
+// RGB images whose class is only in the colour: a square of the same brightness and place, red, green
+// or blue by class. A network that saw one channel could not beat chance.
+ImageSet colour_images(int count, std::uint64_t seed) {
+  ImageSet set;
+  set.rows = set.cols = 16;
+  set.channels = 3;
+  Rng rng(seed);
+  for (int i = 0; i < count; ++i) {
+    const int label = static_cast<int>(rng.index(3));
+    set.labels.push_back(static_cast<std::uint8_t>(label));
+    for (int y = 0; y < 16; ++y)
+      for (int x = 0; x < 16; ++x)
+        for (int c = 0; c < 3; ++c) {
+          const bool on = y >= 4 && y < 12 && x >= 4 && x < 12 && c == label;
+          set.pixels.push_back(static_cast<std::uint8_t>((on ? 200 : 30) + rng.index(40)));
+        }
+  }
+  return set;
+}
+
+TEST_F(TrainerTest, TrainsOnRgbImagesWithPerChannelNormalisation) {
+  SearchSpace rgb_space = space;
+  rgb_space.input_channels = 3;
+  DatasetSplits rgb;
+  rgb.train = colour_images(256, 1);
+  rgb.val = colour_images(96, 2);
+  const std::string out = dir.write("rgb.supernet", "");
+  const TrainResult r = train_supernet(rgb_space, quick_config(), rgb, out);
+  ASSERT_TRUE(r.finished);
+  EXPECT_GT(r.epochs.back().val_largest, 0.6);
+  const Supernet s = Supernet::load(out);
+  EXPECT_EQ(s.input_normalization().mean, measure_normalization(rgb.train).mean);
+  EXPECT_EQ(s.input_normalization().channels(), 3);
+  // Grey data for an RGB space (and the reverse) is refused before any work, saying how to fix it.
+  try {
+    train_supernet(rgb_space, quick_config(), data, dir.write("grey.supernet", ""));
+    FAIL() << "grey images trained an RGB space";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("grey images (1 channel) but space \"tiny\" takes RGB images"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(train_supernet(space, quick_config(), rgb, dir.write("rgb-grey.supernet", "")), Error);
+}
+
+TEST_F(TrainerTest, DatasetDescriptionTurnsFlipsOffAndGivesTheNormalisation) {
+  DatasetSplits described = data;
+  described.description.file = "dataset.json";
+  described.description.flip = false;
+  described.description.mean = std::vector<float>{0.25f};
+  described.description.std = std::vector<float>{0.5f};
+  TrainingConfig c = quick_config();
+  c.largest_epochs = 1;
+  c.elastic_epochs = 0;
+  c.validate_each_epoch = false;
+  const std::string out = dir.write("described.supernet", "");
+  train_supernet(space, c, described, out);
+  EXPECT_FALSE(read_training_config(out).flip);
+  EXPECT_EQ(Supernet::load(out).input_normalization().mean, std::vector<float>{0.25f});
+  // A label beyond the space's classes names the fix.
+  DatasetSplits many = data;
+  many.train.labels[5] = 7;
+  try {
+    train_supernet(space, c, many, dir.write("many.supernet", ""));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("set \"num_classes\" to 8"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(TrainerTest, FinetuningOneSubnetImprovesIt) {
   Supernet s(space, 1.0, 4);
   const Arch arch = s.smallest();

@@ -26,6 +26,8 @@ struct DatasetSplits {
 InputNormalization dataset_normalization(const DatasetSplits& data);
 // Whether horizontal flips keep the class: dataset.json's "flip", true when it does not say.
 bool dataset_allows_flip(const DatasetSplits& data);
+// How many classes the data has: its class names, else the largest label + 1 over all splits.
+int dataset_class_count(const DatasetSplits& data);
 // One line for a person: images, size, channels, classes and where the normalisation came from.
 std::string describe_dataset(const DatasetSplits& data);
 

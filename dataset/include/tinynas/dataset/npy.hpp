@@ -51,7 +51,7 @@ NpyArray read_npz_member(const std::string& path, const std::string& name);
 // The names of the archive's members, in archive order.
 std::vector<std::string> npz_members(const std::string& path);
 
-// An ImageSet from images shaped N x H x W or N x H x W x 1 (uint8, or float32: see
+// An ImageSet from images shaped N x H x W, N x H x W x 1 (grey) or N x H x W x 3 (RGB) (uint8, or float32: see
 // docs/FORMATS.md for the scaling) and integer labels shaped N or N x 1, each below `classes`.
 // `file` names the source in errors; `images_name` and `labels_name` the arrays (e.g. members).
 ImageSet image_set_from_arrays(const NpyArray& images, const NpyArray& labels, int classes, const std::string& file,

@@ -65,6 +65,11 @@ public:
   const InputNormalization& input_normalization() const;
   void set_input_normalization(InputNormalization normalization);
 
+  // The names of the classes, by label, as the training data gave them (class folders or
+  // dataset.json); empty when the data named none. Setting checks the count against the space.
+  const std::vector<std::string>& class_names() const;
+  void set_class_names(std::vector<std::string> names);
+
   std::int64_t parameter_count() const;
   std::vector<ParameterInfo> parameters() const;
 

@@ -76,6 +76,13 @@ TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& confi
 // in it. A finished run returns at once. Throws Error(kInvalidFile) if `out` holds no training state.
 TrainResult resume_training(const std::string& out, const DatasetSplits& data, const TrainCallbacks& callbacks = {});
 
+// The dataset options a fresh run over `space` loads `dir` with: the config's validation split and
+// image limit, labels bounded by the space's classes (by 256 with `classes_from_data`), no test set.
+DatasetOptions fresh_training_dataset_options(const SearchSpace& space, const TrainingConfig& config,
+                                              const std::string& dir, bool classes_from_data = false);
+// `space` with as many classes as `data` has (dataset_class_count): train's --classes-from-data.
+SearchSpace space_with_classes_of(SearchSpace space, const DatasetSplits& data);
+
 // The training configuration stored in a checkpoint (validation split size, seed, ...).
 TrainingConfig read_training_config(const std::string& path);
 // Whether the file holds a finished run, a run to resume, or no training state (a plain supernet).

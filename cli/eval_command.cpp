@@ -58,6 +58,11 @@ int run_eval(const EvalOptions& options) {
   }
   std::cout << r.arch_id << ": top-1 " << percent(r.accuracy) << " on " << r.images << " " << r.split
             << " images (BN recalibrated on " << r.bn_calibration_images << " training images)\n";
+  if (!r.class_names.empty()) {
+    std::cout << "  classes:";
+    for (std::size_t i = 0; i < r.class_names.size(); ++i) std::cout << (i ? ", " : " ") << i << " " << r.class_names[i];
+    std::cout << "\n";
+  }
   if (r.has_int8) {
     char change[32];
     std::snprintf(change, sizeof change, "%+.2f", 100 * (r.int8.accuracy - r.accuracy));

@@ -55,6 +55,7 @@ SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const 
   r.accuracy = evaluator.evaluate(arch);
   r.images = evaluator.evaluation_images();
   r.bn_calibration_images = eo.calibration_batches * eo.calibration_batch_size;
+  r.class_names = supernet.class_names();
   if (options.int8) {
     r.has_int8 = true;
     r.int8 = measure_int8(supernet, arch, evaluator, data.train, split, r.images, options.calibration_images,
@@ -66,6 +67,7 @@ SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const 
 std::string SubnetAccuracy::to_json(int indent) const {
   nlohmann::json j = {{"accuracy", accuracy}, {"split", split},       {"images", images},
                       {"arch", arch_id},      {"supernet", supernet}, {"calibration_images", bn_calibration_images}};
+  if (!class_names.empty()) j["classes"] = class_names;
   if (has_int8)
     j["int8"] = {{"accuracy", int8.accuracy},
                  {"float_reference_accuracy", int8.float_reference_accuracy},

@@ -65,6 +65,27 @@ TEST_F(SupernetFileTest, RoundTripKeepsEverything) {
   EXPECT_EQ(loaded.parameters().front().name, "first_conv.weight");
   EXPECT_EQ(loaded.parameters().front().shape, (std::vector<int>{4, 1, 3, 3}));
   EXPECT_EQ(bytes.substr(0, 8), "TNSUPNET");
+  EXPECT_TRUE(loaded.class_names().empty());
+}
+
+TEST_F(SupernetFileTest, ClassNamesAndPerChannelNormalisationRoundTrip) {
+  SearchSpace rgb = test::tiny_space();
+  rgb.input_channels = 3;
+  Supernet s(rgb, 1.0, 3);
+  s.set_input_normalization({{0.1f, 0.2f, 0.3f}, {0.4f, 0.5f, 0.6f}});
+  std::vector<std::string> names(static_cast<std::size_t>(rgb.num_classes));
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = "class " + std::to_string(i);
+  s.set_class_names(names);
+  const std::string file = dir.write("rgb.supernet", "");
+  s.save(file);
+  const Supernet loaded = Supernet::load(file);
+  EXPECT_EQ(loaded.input_normalization().mean, (std::vector<float>{0.1f, 0.2f, 0.3f}));
+  EXPECT_EQ(loaded.input_normalization().std, (std::vector<float>{0.4f, 0.5f, 0.6f}));
+  EXPECT_EQ(loaded.class_names(), names);
+  EXPECT_EQ(loaded.clone().class_names(), names);
+  // Counts that do not fit the space are refused.
+  EXPECT_THROW(s.set_class_names({"a"}), Error);
+  EXPECT_THROW(s.set_input_normalization({{0.5f}, {0.5f}}), Error);
 }
 
 TEST_F(SupernetFileTest, DamagedOrForeignFilesAreRejected) {

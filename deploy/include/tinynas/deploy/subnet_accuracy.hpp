@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "tinynas/space/arch.hpp"
 
@@ -37,10 +38,12 @@ struct SubnetAccuracy {
   int images = 0;
   double accuracy = 0; // float top-1 (the engine's)
   int bn_calibration_images = 0;
+  std::vector<std::string> class_names; // the supernet's (empty when its data named none)
   bool has_int8 = false;
   Int8Accuracy int8;
 
-  // {"accuracy", "split", "images", "arch", "supernet", "calibration_images", "int8": {...} when measured}
+  // {"accuracy", "split", "images", "arch", "supernet", "calibration_images", "classes" (names, when known),
+  //  "int8": {...} when measured}
   std::string to_json(int indent = 2) const;
 };
 

@@ -60,7 +60,8 @@ int run_eval(const EvalOptions& options) {
             << " images (BN recalibrated on " << r.bn_calibration_images << " training images)\n";
   if (!r.class_names.empty()) {
     std::cout << "  classes:";
-    for (std::size_t i = 0; i < r.class_names.size(); ++i) std::cout << (i ? ", " : " ") << i << " " << r.class_names[i];
+    for (std::size_t i = 0; i < r.class_names.size(); ++i)
+      std::cout << (i ? ", " : " ") << i << " " << r.class_names[i];
     std::cout << "\n";
   }
   if (r.has_int8) {

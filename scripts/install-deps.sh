@@ -8,7 +8,7 @@ set -euo pipefail
 CORE=(g++ cmake ninja-build make pkg-config ca-certificates clang-format
       nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtbb-dev libeigen3-dev
       libonnx-dev libprotobuf-dev protobuf-compiler
-      zlib1g-dev libzip-dev libgtest-dev libgmock-dev libbenchmark-dev)
+      zlib1g-dev libzip-dev libstb-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # Python bindings and their tests use Debian's interpreter (/usr/bin/python3), never pyenv's.
 # onnx and torch are test references (ONNX checker, PyTorch logits and speed comparisons);
 # matplotlib, nbconvert and ipykernel run the plotting API and the example notebook.

@@ -9,6 +9,7 @@
 
 #include "held_out.hpp"
 #include "tinynas/dataset/idx.hpp"
+#include "tinynas/dataset/image_folder.hpp"
 #include "tinynas/dataset/npy.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -44,14 +45,14 @@ void apply_description(DatasetSplits& data, DatasetDescription description) {
   data.description = std::move(description);
 }
 
-DatasetSplits read_source(const std::string& dir, const DatasetOptions& options);
+DatasetSplits read_source(const std::string& dir, const DatasetOptions& options, const DatasetDescription& description);
 
 } // namespace
 
 DatasetSplits load_dataset(const DatasetOptions& options) {
   const std::string dir = options.dir.empty() ? default_dataset_dir() : options.dir;
   DatasetDescription description = read_dataset_description(dir);
-  DatasetSplits data = read_source(dir, options);
+  DatasetSplits data = read_source(dir, options, description);
   apply_description(data, std::move(description));
   return data;
 }
@@ -87,10 +88,17 @@ std::string describe_dataset(const DatasetSplits& data) {
 
 namespace {
 
-DatasetSplits read_source(const std::string& dir, const DatasetOptions& options) {
+DatasetSplits read_source(const std::string& dir, const DatasetOptions& options, const DatasetDescription& description) {
   // A NumPy archive instead of a directory of IDX files (npy.hpp): the same splits, so every command's
   // --data (and Python's data_dir) takes either.
   if (dir.ends_with(".npz")) return load_npz_dataset(dir, options);
+  if (is_image_folder(dir)) {
+    DatasetOptions folder = options;
+    folder.dir = dir;
+    FolderOptions resize;
+    resize.input_size = {description.input_rows, description.input_cols};
+    return load_image_folder(folder, resize).splits;
+  }
   // Prefer the .gz files Debian ships; accept uncompressed copies too.
   auto locate = [&](const std::string& stem) {
     const std::string gz = dir + "/" + stem + ".gz";

@@ -9,14 +9,14 @@ namespace tinynas::data {
 
 int held_out_count(int available, int requested, int parts) {
   if (requested < 0)
-    throw Error(ErrorCode::kInvalidArgument,
-                "a validation split of " + std::to_string(requested) + " images: it must be 0 (auto) or more");
+    throw invalid_option("val_size", "a validation split of " + std::to_string(requested) +
+                                         " images: it must be 0 (auto) or more");
   const int n = requested > 0 ? requested : std::clamp(available / 10, 1, kAutoHeldOutMax);
   if (static_cast<long long>(n) * parts >= available)
-    throw Error(ErrorCode::kInvalidArgument,
-                "holding out " + std::to_string(n) + " images" + (parts > 1 ? " twice (validation and test)" : "") +
-                    " leaves nothing to train on (the training data has " + std::to_string(available) +
-                    " images; --val-size sets how many)");
+    throw invalid_option("val_size", "holding out " + std::to_string(n) + " images" +
+                                         (parts > 1 ? " twice (validation and test)" : "") +
+                                         " leaves nothing to train on (the training data has " +
+                                         std::to_string(available) + " images)");
   return n;
 }
 

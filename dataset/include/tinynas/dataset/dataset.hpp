@@ -40,12 +40,15 @@ struct DatasetOptions {
   int train_limit = 0; // > 0: keep only the first N training images (quick runs, tests)
   bool load_test = true;
   int classes = 10;
+  std::string cache_dir; // "" = none; else where image-folder datasets keep decoded copies (image_folder.hpp)
 };
 
 // Fashion-MNIST layout: train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
 // t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] in `dir`; or, when `dir` names an .npz
-// file, NumPy arrays (load_npz_dataset, npy.hpp). dataset.json beside the data is read and checked
-// against it (channels of mean/std, input size, class count): Error(kInvalidFile) naming it.
+// file, NumPy arrays (load_npz_dataset, npy.hpp); or, when `dir` has a train/ subdirectory, an image
+// folder (load_image_folder with default FolderOptions, image_folder.hpp). dataset.json beside the
+// data is read and checked against it (channels of mean/std, input size, class count):
+// Error(kInvalidFile) naming it.
 DatasetSplits load_dataset(const DatasetOptions& options);
 
 // $TINYNAS_DATA_DIR if set, else Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).

@@ -1,0 +1,84 @@
+// stb_image and stb_image_resize as Debian's libstb.so provides them: the headers are included
+// without STB_*_IMPLEMENTATION, so they only declare the functions. stbi_failure_reason is
+// thread-local in this build, so parallel decodes report their own reasons.
+
+#include "image_decode.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include <stb_image.h>
+#include <stb_image_resize.h>
+#include <zlib.h>
+
+#include "tinynas/space/atomic_file.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas::folder {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw Error(ErrorCode::kInvalidFile, message, path);
+}
+
+std::string reason() {
+  const char* r = stbi_failure_reason();
+  return r != nullptr ? r : "unknown reason";
+}
+
+std::uint32_t crc_of(const std::string& bytes) {
+  // zlib's crc32 takes a uInt length: feed it in chunks so files over 4 GiB hash correctly.
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* data = reinterpret_cast<const Bytef*>(bytes.data());
+  for (std::size_t at = 0; at < bytes.size();) {
+    const auto n = static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, 1U << 30));
+    crc = crc32(crc, data + at, n);
+    at += n;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+// stb takes an int length; image files over 2 GiB are far beyond kFolderMaxImageSide anyway.
+int stb_length(const std::string& path, const std::string& bytes) {
+  if (bytes.size() > static_cast<std::size_t>(1) << 30) fail(path, "is over 1 GiB: too large for an image");
+  return static_cast<int>(bytes.size());
+}
+
+} // namespace
+
+ImageProbe probe_image(const std::string& path) {
+  const std::string bytes = files::read_file(path);
+  ImageProbe p;
+  p.bytes = bytes.size();
+  p.crc = crc_of(bytes);
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  if (stbi_info_from_memory(data, stb_length(path, bytes), &p.size.cols, &p.size.rows, &p.components) == 0)
+    fail(path, "is not an image stb_image can read (" + reason() + ")");
+  if (p.size.rows > kFolderMaxImageSide || p.size.cols > kFolderMaxImageSide)
+    fail(path, "is " + std::to_string(p.size.cols) + "x" + std::to_string(p.size.rows) + " pixels; images over " +
+                   std::to_string(kFolderMaxImageSide) + " pixels on a side are refused (memory)");
+  if (p.size.rows < 1 || p.size.cols < 1 || p.components < 1 || p.components > 4)
+    fail(path, "has an unsupported shape or pixel format");
+  return p;
+}
+
+void decode_image(const std::string& path, std::uint32_t expected_crc, int channels, ImageSize size,
+                  std::uint8_t* out) {
+  const std::string bytes = files::read_file(path);
+  if (crc_of(bytes) != expected_crc) fail(path, "changed while the dataset was being read");
+  int cols = 0, rows = 0, stored = 0;
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(data, stb_length(path, bytes), &cols, &rows, &stored, channels), stbi_image_free);
+  if (pixels == nullptr) fail(path, "cannot be decoded (" + reason() + ")");
+  if (rows == size.rows && cols == size.cols) {
+    std::memcpy(out, pixels.get(), static_cast<std::size_t>(rows) * cols * channels);
+    return;
+  }
+  if (stbir_resize_uint8(pixels.get(), cols, rows, 0, out, size.cols, size.rows, 0, channels) == 0)
+    fail(path, "could not be resized to " + std::to_string(size.cols) + "x" + std::to_string(size.rows));
+}
+
+} // namespace tinynas::folder

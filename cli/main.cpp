@@ -157,9 +157,9 @@ int main(int argc, char** argv) {
   search->add_option("--supernet", so.supernet,
                      "--estimator supernet: the trained supernet file (tinynas train --out); its space and width "
                      "become the search's");
-  search->add_option(
-      "--data", so.data_dir,
-      "--estimator supernet: the dataset, an IDX directory or an .npz file (default: Debian's Fashion-MNIST)");
+  search->add_option("--data", so.data_dir,
+                     "--estimator supernet: the dataset, an IDX directory, an .npz file or an image folder "
+                     "(DIR/train/<class>/*.png) (default: Debian's Fashion-MNIST)");
   search
       ->add_option("--eval-images", so.eval_images,
                    "--estimator supernet: validation images per subnet (0: the whole split)")
@@ -210,7 +210,8 @@ int main(int argc, char** argv) {
   train->add_option("--seed", train_opts.seed, "Seed of weights, batches and augmentation")->capture_default_str();
   train->add_flag("--resume", train_opts.resume, "Continue the training checkpointed in --out");
   train->add_option("--data", train_opts.data,
-                    "Dataset: an IDX directory or an .npz file (default: Debian's Fashion-MNIST)");
+                    "Dataset: an IDX directory, an .npz file or an image folder (DIR/train/<class>/*.png) (default: "
+                    "Debian's Fashion-MNIST)");
   train->add_option("--threads", train_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
   train->add_option("--batch-size", train_opts.batch_size, "Images per batch")->capture_default_str();
   train
@@ -233,7 +234,8 @@ int main(int argc, char** argv) {
   eval->add_option("--split", eval_opts.accuracy.split, "val (held out from training) or test (final numbers only)")
       ->capture_default_str();
   eval->add_option("--data", eval_opts.accuracy.data_dir,
-                   "Dataset: an IDX directory or an .npz file (default: Debian's Fashion-MNIST)");
+                   "Dataset: an IDX directory, an .npz file or an image folder (DIR/train/<class>/*.png) (default: "
+                   "Debian's Fashion-MNIST)");
   eval->add_option("--limit", eval_opts.accuracy.limit, "Evaluate on the first N images of the split (0: all)")
       ->capture_default_str();
   eval->add_option("--seed", eval_opts.accuracy.seed, "Seed picking the BN calibration images")->capture_default_str();

@@ -57,8 +57,9 @@ ImageProbe probe_image(const std::string& path) {
   if (stbi_info_from_memory(data, stb_length(path, bytes), &p.size.cols, &p.size.rows, &p.components) == 0)
     fail(path, "is not an image stb_image can read (" + reason() + ")");
   if (p.size.rows > kFolderMaxImageSide || p.size.cols > kFolderMaxImageSide)
-    fail(path, "is " + std::to_string(p.size.cols) + "x" + std::to_string(p.size.rows) + " pixels; images over " +
-                   std::to_string(kFolderMaxImageSide) + " pixels on a side are refused (memory)");
+    fail(path, "is " + std::to_string(p.size.cols) + "x" + std::to_string(p.size.rows) +
+                   " pixels (width x height); images over " + std::to_string(kFolderMaxImageSide) +
+                   " pixels on a side are refused (memory)");
   if (p.size.rows < 1 || p.size.cols < 1 || p.components < 1 || p.components > 4)
     fail(path, "has an unsupported shape or pixel format");
   return p;

@@ -236,7 +236,8 @@ FolderDataset load_image_folder(const DatasetOptions& options, const FolderOptio
     result.splits.class_names = listing.class_names;
     if (!options.cache_dir.empty()) folder::write_decode_cache(result.cache_file, key, result.splits);
   }
-  spdlog::info("image folder {}: {} classes; {} training, {} validation, {} test images; {} at {}x{} ({}){}",
+  spdlog::info("image folder {}: {} classes; {} training, {} validation, {} test images; {} at {}x{} pixels (width x "
+               "height; {}){}",
                options.dir, listing.class_names.size(), plan.train.size(), plan.val.size(), plan.test.size(),
                channels == 1 ? "grey" : "RGB", size.cols, size.rows,
                result.input_size_chosen ? "the most common training size" : "as asked",

@@ -96,7 +96,7 @@ int run_train(const TrainOptions& options) {
     SearchSpace space = SearchSpace::load(options.space);
     const TrainingConfig config = config_from(options);
     const DatasetSplits data =
-        load_dataset(fresh_training_dataset_options(space, config, options.data, options.classes_from_data));
+        load_dataset(fresh_training_dataset_options(space, config, options.data, options.out, options.classes_from_data));
     if (options.classes_from_data) {
       space = space_with_classes_of(std::move(space), data);
       printer.note("space " + space.name + " set to the data's " + std::to_string(space.num_classes) + " classes");

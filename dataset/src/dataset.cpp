@@ -20,6 +20,12 @@ std::string default_dataset_dir() {
   return "/usr/share/datasets/fashion-mnist";
 }
 
+std::string default_cache_dir() {
+  const char* env = std::getenv("TINYNAS_DATA_CACHE");
+  return env != nullptr ? env : "";
+}
+
+
 namespace {
 
 // dataset.json must describe the data it sits beside.
@@ -48,6 +54,13 @@ void apply_description(DatasetSplits& data, DatasetDescription description) {
 DatasetSplits read_source(const std::string& dir, const DatasetOptions& options, const DatasetDescription& description);
 
 } // namespace
+
+std::string cache_dir_beside(const std::string& file) {
+  const std::string shared = default_cache_dir();
+  if (!shared.empty()) return shared;
+  const std::string dir = std::filesystem::path(file).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
 
 DatasetSplits load_dataset(const DatasetOptions& options) {
   const std::string dir = options.dir.empty() ? default_dataset_dir() : options.dir;
@@ -95,6 +108,7 @@ DatasetSplits read_source(const std::string& dir, const DatasetOptions& options,
   if (is_image_folder(dir)) {
     DatasetOptions folder = options;
     folder.dir = dir;
+    if (folder.cache_dir.empty()) folder.cache_dir = default_cache_dir();
     FolderOptions resize;
     resize.input_size = {description.input_rows, description.input_cols};
     return load_image_folder(folder, resize).splits;

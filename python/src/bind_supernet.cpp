@@ -47,7 +47,7 @@ py::dict train(const std::string& space_name, const std::string& out, double wid
       TrainingConfig config = make_training_config(width, epochs, largest_epochs, limit, seed);
       config.validate();
       const DatasetSplits data =
-          load_dataset(fresh_training_dataset_options(space, config, data_dir, classes_from_data));
+          load_dataset(fresh_training_dataset_options(space, config, data_dir, out, classes_from_data));
       if (classes_from_data) space = space_with_classes_of(std::move(space), data);
       result = train_supernet(space, config, data, out, callbacks);
     }

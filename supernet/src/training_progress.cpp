@@ -54,9 +54,11 @@ TrainingStatus training_status(const std::string& path) {
 }
 
 DatasetOptions fresh_training_dataset_options(const SearchSpace& space, const TrainingConfig& config,
-                                              const std::string& dir, bool classes_from_data) {
+                                              const std::string& dir, const std::string& out,
+                                              bool classes_from_data) {
   DatasetOptions d;
   d.dir = dir;
+  d.cache_dir = cache_dir_beside(out);
   d.val_size = config.val_size;
   d.train_limit = config.train_limit;
   d.classes = classes_from_data ? 256 : space.num_classes;
@@ -75,6 +77,7 @@ SearchSpace space_with_classes_of(SearchSpace space, const DatasetSplits& data) 
 DatasetOptions training_dataset_options(const std::string& path) {
   engine::SupernetFileContents contents = engine::read_supernet_file(path);
   DatasetOptions o;
+  o.cache_dir = cache_dir_beside(path);
   o.classes = contents.supernet->space.num_classes;
   if (contents.training) {
     const TrainingConfig c = parse_training_progress(contents.training->json, path).config;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <stb_image_write.h>
+#include <stdlib.h>
 
 #include "dataset/dataset_test_support.hpp"
 #include "test_support.hpp"
@@ -375,6 +376,18 @@ TEST_F(DecodeCacheTest, ACorruptOrTruncatedCacheIsRebuilt) {
     EXPECT_FALSE(again.from_cache) << damaged.size();
     expect_same(again.splits, first.splits);
   }
+}
+
+TEST_F(DecodeCacheTest, LoadDatasetUsesTheCacheFolderFromTheEnvironment) {
+  // What lets `tinynas train` and a later `tinynas eval` share decoded images without an option.
+  ::setenv("TINYNAS_DATA_CACHE", cache.path().c_str(), 1);
+  const DatasetSplits first = load_dataset(options(1));
+  const DatasetSplits second = load_dataset(options(1));
+  ::unsetenv("TINYNAS_DATA_CACHE");
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(cache.path())) files += e.path().extension() == ".tnds";
+  EXPECT_EQ(files, 1);
+  expect_same(second, first);
 }
 
 // ---- bad inputs ----

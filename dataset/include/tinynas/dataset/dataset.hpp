@@ -40,7 +40,9 @@ struct DatasetOptions {
   int train_limit = 0; // > 0: keep only the first N training images (quick runs, tests)
   bool load_test = true;
   int classes = 10;
-  std::string cache_dir; // "" = none; else where image-folder datasets keep decoded copies (image_folder.hpp)
+  // Where image-folder datasets keep decoded copies (image_folder.hpp). load_dataset reads "" as
+  // default_cache_dir(); the commands pass cache_dir_beside(the supernet or model file).
+  std::string cache_dir;
 };
 
 // Fashion-MNIST layout: train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
@@ -53,5 +55,10 @@ DatasetSplits load_dataset(const DatasetOptions& options);
 
 // $TINYNAS_DATA_DIR if set, else Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 std::string default_dataset_dir();
+// $TINYNAS_DATA_CACHE if set, else "" (no decode cache).
+std::string default_cache_dir();
+// The decode cache for work on `file` (a supernet or model): $TINYNAS_DATA_CACHE if set, else the
+// file's directory, so decoded images sit next to the supernet they trained.
+std::string cache_dir_beside(const std::string& file);
 
 } // namespace tinynas

@@ -76,10 +76,12 @@ TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& confi
 // in it. A finished run returns at once. Throws Error(kInvalidFile) if `out` holds no training state.
 TrainResult resume_training(const std::string& out, const DatasetSplits& data, const TrainCallbacks& callbacks = {});
 
-// The dataset options a fresh run over `space` loads `dir` with: the config's validation split and
-// image limit, labels bounded by the space's classes (by 256 with `classes_from_data`), no test set.
+// The dataset options a fresh run over `space` writing `out` loads `dir` with: the config's
+// validation split and image limit, labels bounded by the space's classes (by 256 with
+// `classes_from_data`), no test set, image folders' decode cache beside `out`.
 DatasetOptions fresh_training_dataset_options(const SearchSpace& space, const TrainingConfig& config,
-                                              const std::string& dir, bool classes_from_data = false);
+                                              const std::string& dir, const std::string& out,
+                                              bool classes_from_data = false);
 // `space` with as many classes as `data` has (dataset_class_count): train's --classes-from-data.
 SearchSpace space_with_classes_of(SearchSpace space, const DatasetSplits& data);
 

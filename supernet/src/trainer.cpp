@@ -10,6 +10,7 @@
 #include "supernet_impl.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
+#include "training_data_check.hpp"
 #include "training_progress.hpp"
 
 namespace tinynas {
@@ -193,6 +194,8 @@ TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& confi
 TrainResult resume_training(const std::string& out, const DatasetSplits& data, const TrainCallbacks& callbacks) {
   engine::SupernetFileContents contents = engine::read_supernet_file(out);
   if (!contents.training) throw Error(ErrorCode::kInvalidFile, "holds a supernet but no training state to resume", out);
+  if (contents.model_arch)
+    throw Error(ErrorCode::kInvalidFile, "holds a model (a fine-tuned subnet), not a supernet training run", out);
   TrainingProgress p = parse_training_progress(contents.training->json, out);
   Supernet supernet(std::move(contents.supernet));
   check_data(supernet.space(), data);
@@ -209,5 +212,7 @@ TrainResult resume_training(const std::string& out, const DatasetSplits& data, c
   std::copy(contents.training->momentum.data(), contents.training->momentum.data() + m.size(), m.data());
   return trainer.run();
 }
+
+void check_training_data(const SearchSpace& space, const DatasetSplits& data) { check_data(space, data); }
 
 } // namespace tinynas

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "epoch_loop.hpp"
@@ -166,6 +167,9 @@ void check_data_size(const FinetuneProgress& p, const DatasetSplits& data, const
 TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, const FinetuneOptions& options,
                            const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks) {
   options.validate();
+  std::error_code ec;
+  if (std::filesystem::equivalent(out, supernet_path, ec))
+    throw invalid_option("out", "is the supernet itself: write the model to another file");
   engine::SupernetFileContents contents = read_supernet_not_model(supernet_path);
   // The supernet run's optimiser, augmentation and split; its defaults for a supernet without a record.
   TrainingConfig config;

@@ -167,6 +167,8 @@ TEST_F(FinetuneTest, BadInputsAreNamed) {
   o = quick(1);
   o.lr = -1;
   expect_error([&] { finetune_model(supernet, arch, o, data, model); }, ErrorCode::kInvalidArgument, "lr");
+  expect_error([&] { finetune_model(supernet, arch, quick(1), data, supernet); }, ErrorCode::kInvalidArgument,
+               "is the supernet itself");
   Arch wide = arch;
   wide.width = 2.0;
   EXPECT_THROW(finetune_model(supernet, wide, quick(1), data, model), Error);

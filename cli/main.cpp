@@ -276,8 +276,8 @@ int main(int argc, char** argv) {
   finetune->add_option("--epochs", finetune_opts.epochs, "Epochs")->capture_default_str();
   finetune
       ->add_option("--lr", finetune_opts.lr,
-                   "Peak learning rate, cosine to 0 (0: 0.01 from inherited weights, the supernet's largest-phase "
-                   "rate from scratch)")
+                   "Peak learning rate, cosine to 0 (0: the supernet training's, its elastic phase's from inherited "
+                   "weights, its largest phase's from scratch)")
       ->capture_default_str();
   finetune->add_flag("--distill", finetune_opts.distill,
                      "Learn half from the supernet's largest subnet's softmax on the same batch, half from the labels");

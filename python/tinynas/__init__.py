@@ -161,8 +161,8 @@ def finetune(supernet: str, arch: Union[Arch, str], out: str, *, data_dir: Optio
     ``arch`` is an :class:`Arch` of the supernet (e.g. a search's best) or ``"largest"`` /
     ``"smallest"``. It starts from the inherited weights (``from_scratch=True``: random ones) and trains
     ``epochs`` epochs at the arch's resolution on the supernet's training split, SGD with its optimiser
-    settings and a cosine learning rate from ``lr`` (0: 0.01, or the supernet's largest-phase rate from
-    scratch). ``distill=True`` mixes the supernet's largest subnet's softmax into the targets, half and
+    settings and a cosine learning rate from ``lr`` (0: the supernet's elastic-phase rate, or its
+    largest-phase rate from scratch). ``distill=True`` mixes the supernet's largest subnet's softmax into the targets, half and
     half with the labels. ``out`` is written after every epoch and is also the checkpoint
     ``resume=True`` continues from; pass it as ``model=`` to :func:`evaluate`. Returns a dict:
     ``model`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as :func:`train` returns

@@ -186,7 +186,8 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
   FinetuneProgress p;
   p.config = config;
   p.epochs = options.epochs;
-  p.lr = options.lr > 0 ? options.lr : options.from_scratch ? config.largest_lr : kFinetuneInheritedLr;
+  // Default: the rate of the phase that trained these weights, or would have (docs/SUPERNET.md measures it).
+  p.lr = options.lr > 0 ? options.lr : options.from_scratch ? config.largest_lr : config.elastic_lr;
   p.distill = options.distill;
   p.from_scratch = options.from_scratch;
   p.supernet = supernet_path;

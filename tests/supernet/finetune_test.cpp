@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "finetune_state.hpp"
 #include "supernet_file.hpp"
 #include "supernet_test_support.hpp"
 #include "tinynas/space/error.hpp"
@@ -33,7 +34,8 @@ protected:
     c.largest_epochs = 1;
     c.elastic_epochs = 1;
     c.batch_size = 32;
-    c.largest_lr = c.elastic_lr = 0.05;
+    c.largest_lr = 0.05;
+    c.elastic_lr = 0.04;
     c.warmup_epochs = 0.5;
     c.val_size = 96;
     c.seed = 7;
@@ -131,7 +133,9 @@ TEST_F(FinetuneTest, FromScratchAndDistillationAreOtherRuns) {
 TEST_F(FinetuneTest, TheModelFileReadsBackAsItsSubnet) {
   const std::string model = dir.write("m.model", "");
   const Arch mid = Supernet::load(supernet).largest(6);
-  finetune_model(supernet, mid, quick(1), data, model);
+  FinetuneOptions o = quick(1);
+  o.lr = 0; // the default
+  finetune_model(supernet, mid, o, data, model);
   EXPECT_TRUE(is_model_file(model));
   EXPECT_FALSE(is_model_file(supernet));
   EXPECT_EQ(read_model_arch(model), mid);
@@ -141,10 +145,23 @@ TEST_F(FinetuneTest, TheModelFileReadsBackAsItsSubnet) {
   const Supernet loaded = Supernet::load(model);
   EXPECT_EQ(loaded.space().name, "tiny");
   EXPECT_EQ(training_dataset_options(model).val_size, 96);
+  // The settings it ran with: lr 0 resolved to the supernet's elastic-phase rate (its largest phase's from scratch).
+  const auto state = [&](const std::string& file) {
+    return parse_finetune_progress(engine::read_supernet_file(file).training->json, file);
+  };
+  const FinetuneProgress p = state(model);
+  EXPECT_EQ(p.lr, 0.04);
+  EXPECT_EQ(p.epochs, 1);
+  EXPECT_EQ(p.config.seed, 5u);
+  EXPECT_EQ(p.supernet, supernet);
   // Not a supernet training run.
   EXPECT_EQ(training_status(model), TrainingStatus::kNone);
   EXPECT_THROW(resume_training(model, data), Error);
   // Saved again as a plain supernet, it is one (the arch lives only in model files).
+  const std::string scratch = dir.write("scratch", "");
+  o.from_scratch = true;
+  finetune_model(supernet, mid, o, data, scratch);
+  EXPECT_EQ(state(scratch).lr, 0.05);
   const std::string plain = dir.write("plain", "");
   loaded.save(plain);
   EXPECT_FALSE(is_model_file(plain));

@@ -26,15 +26,13 @@
 
 namespace tinynas {
 
-// The default peak learning rate from inherited weights: a fifth of the elastic phase's, since the
-// weights are already trained. From scratch the default is the largest phase's (TrainingConfig).
-constexpr double kFinetuneInheritedLr = 0.01;
 // Weight of the teacher's softmax in the targets with distillation; 1 - this on the labels.
 constexpr double kFinetuneDistillWeight = 0.5;
 
 struct FinetuneOptions {
   int epochs = 5;
-  double lr = 0;             // peak learning rate; 0 = the default above
+  double lr = 0;             // peak learning rate; 0 = the supernet run's: its elastic phase's from
+                             // inherited weights (0.05), its largest phase's from scratch (0.1)
   bool distill = false;      // learn from the supernet's largest subnet too
   bool from_scratch = false; // random weights (the supernet's initialisation) instead of the inherited ones
   int batch_size = 0;        // 0 = the supernet training's

@@ -7,7 +7,6 @@
 
 #include "interrupt.hpp"
 #include "subnet_source.hpp"
-#include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/supernet/finetune.hpp"
@@ -24,7 +23,7 @@ int run_finetune(const FinetuneCommandOptions& options) {
   fo.from_scratch = options.from_scratch;
   fo.batch_size = options.batch_size;
   fo.seed = options.seed;
-  fo.validate(); // before loading anything
+  fo.validate(); // before loading the supernet
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, "");
 
@@ -39,25 +38,8 @@ int run_finetune(const FinetuneCommandOptions& options) {
   const InterruptGuard interrupt("stopping after the current batch; the last epoch's model stays");
   callbacks.should_stop = [&] { return interrupt.requested(); };
 
-  // The supernet's split (the model's records the same one), so its validation images stay held out.
-  DatasetOptions d = training_dataset_options(options.resume ? options.out : subnet.file);
-  d.dir = options.data;
-  d.load_test = false;
-  TrainResult result;
-  if (options.resume) {
-    if (!(read_model_arch(options.out) == subnet.arch))
-      throw Error(ErrorCode::kInvalidArgument,
-                  "holds a model of another subnet (" + read_model_arch(options.out).id() + ") than " + options.arch,
-                  options.out);
-    result = resume_finetune(subnet.file, options.out, load_dataset(d), callbacks);
-  } else {
-    const DatasetSplits data = load_dataset(d);
-    printer.note("fine-tuning " + subnet.arch.id() +
-                 (options.from_scratch ? " from scratch" : " from inherited weights") +
-                 (options.distill ? " with distillation" : "") + " on " + std::to_string(data.train.size()) +
-                 " images for " + std::to_string(options.epochs) + " epochs");
-    result = finetune_model(subnet.file, subnet.arch, fo, data, options.out, callbacks);
-  }
+  const TrainResult result =
+      finetune_or_resume(subnet.file, subnet.arch, fo, options.data, options.out, options.resume, callbacks);
 
   printer.finish();
   const EpochReport last = result.epochs.empty() ? EpochReport{} : result.epochs.back();

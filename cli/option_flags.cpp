@@ -9,7 +9,7 @@ namespace {
 
 // Every option the library may name, with the flag main.cpp declares for it. The same name means
 // the same flag in every subcommand (--data, --seed, --out, --resume, ...).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 35> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
     // search
     {"sram", "--sram"},
     {"flash", "--flash"},
@@ -46,6 +46,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 35> kFlags{{
     {"largest_epochs", "--largest-epochs"},
     {"limit", "--limit"},
     // finetune
+    {"arch", "ARCH"}, // the positional argument
     {"lr", "--lr"},
     {"batch_size", "--batch-size"},
 }};

@@ -102,16 +102,7 @@ py::dict finetune(const std::string& supernet_path, const py::handle& arch, cons
   TrainResult result;
   {
     py::gil_scoped_release release;
-    DatasetOptions d = training_dataset_options(resume ? out : supernet_path);
-    if (!data_dir.empty()) d.dir = data_dir;
-    d.load_test = false;
-    if (resume) {
-      if (!(read_model_arch(out) == subnet))
-        throw invalid_option("arch", "is not the subnet of the model to resume (" + read_model_arch(out).id() + ")");
-      result = resume_finetune(supernet_path, out, load_dataset(d), callbacks);
-    } else {
-      result = finetune_model(supernet_path, subnet, options, load_dataset(d), out, callbacks);
-    }
+    result = finetune_or_resume(supernet_path, subnet, options, data_dir, out, resume, callbacks);
   }
   if (!result.finished)
     throw Error(ErrorCode::kInterrupted, "fine-tuning stopped after an epoch's model; resume=True continues it", out);

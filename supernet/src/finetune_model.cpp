@@ -227,6 +227,29 @@ TrainResult resume_finetune(const std::string& supernet_path, const std::string&
   return finetuner.run();
 }
 
+TrainResult finetune_or_resume(const std::string& supernet_path, const Arch& arch, const FinetuneOptions& options,
+                               const std::string& data_dir, const std::string& out, bool resume,
+                               const TrainCallbacks& callbacks) {
+  options.validate(); // before loading anything
+  // The supernet's split (a model records the same one), so its validation images stay held out.
+  DatasetOptions d = training_dataset_options(resume ? out : supernet_path);
+  d.dir = data_dir;
+  d.load_test = false;
+  if (resume) {
+    const Arch stored = read_model_arch(out);
+    if (!(stored == arch))
+      throw invalid_option("arch", "is " + arch.id() + "; the model to resume holds " + stored.id());
+    return resume_finetune(supernet_path, out, load_dataset(d), callbacks);
+  }
+  const DatasetSplits data = load_dataset(d);
+  if (callbacks.on_note)
+    callbacks.on_note("fine-tuning " + arch.id() +
+                      (options.from_scratch ? " from scratch" : " from inherited weights") +
+                      (options.distill ? " with distillation" : "") + " on " + std::to_string(data.train.size()) +
+                      " images for " + std::to_string(options.epochs) + " epochs");
+  return finetune_model(supernet_path, arch, options, data, out, callbacks);
+}
+
 bool is_model_file(const std::string& path) { return engine::read_supernet_file(path).model_arch.has_value(); }
 
 Arch read_model_arch(const std::string& path) {

@@ -57,6 +57,14 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
 TrainResult resume_finetune(const std::string& supernet_path, const std::string& out, const DatasetSplits& data,
                             const TrainCallbacks& callbacks = {});
 
+// What `tinynas finetune` and tinynas.finetune() run: loads the supernet's dataset split from
+// `data_dir` ("" = the default dataset) and fine-tunes `arch` into `out`, or with `resume` continues
+// the model in `out` (Error(kInvalidArgument) naming `arch` if the model holds another subnet).
+// Tells callbacks.on_note what it starts.
+TrainResult finetune_or_resume(const std::string& supernet_path, const Arch& arch, const FinetuneOptions& options,
+                               const std::string& data_dir, const std::string& out, bool resume,
+                               const TrainCallbacks& callbacks = {});
+
 // Whether `path` is a model file (a supernet file with an arch in its header).
 bool is_model_file(const std::string& path);
 // The subnet a model file holds. Throws Error(kInvalidFile) naming the file when it is a plain

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "tinynas/deploy/subnet_accuracy.hpp"
-#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 
@@ -24,31 +23,17 @@ std::string percent(double fraction) {
 
 } // namespace
 
-Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
-  if (argument == "largest") return supernet.largest();
-  if (argument == "smallest") return supernet.smallest();
-  std::string text;
-  try {
-    text = files::read_file(argument);
-  } catch (const Error& e) {
-    throw Error(e.code(), e.message() + " (an arch file, or say largest / smallest)", argument);
-  }
-  const Arch arch = arch_from_json(text, supernet.space(), argument);
-  supernet.validate(arch, argument);
-  return arch;
-}
-
 int run_eval(const EvalOptions& options) {
   ParallelismLimit threads(options.threads);
   const auto started = std::chrono::steady_clock::now();
-  const Arch arch = subnet_argument(Supernet::load(options.supernet), options.arch);
+  const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
 
   SubnetAccuracyOptions o = options.accuracy;
   if (::isatty(STDERR_FILENO) == 1)
     o.int8_progress = [](int done, int total) {
       std::fprintf(stderr, "\rint8 model: %d/%d images%s", done, total, done == total ? "\n" : "");
     };
-  const SubnetAccuracy r = evaluate_subnet_accuracy(options.supernet, arch, o);
+  const SubnetAccuracy r = evaluate_subnet_accuracy(subnet.file, subnet.arch, o);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("evaluated {} on {} {} images in {:.1f} s", r.arch_id, r.images, r.split, seconds);
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string_view>
 
-#include "eval_command.hpp"
+#include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/dataset/dataset.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
@@ -22,8 +22,8 @@ namespace {
 
 std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
 
-void write_onnx(const ExportOptions& options, const Supernet& supernet, const Arch& arch) {
-  DatasetOptions d = training_dataset_options(options.supernet);
+void write_onnx(const ExportOptions& options, const std::string& weights, const Supernet& supernet, const Arch& arch) {
+  DatasetOptions d = training_dataset_options(weights);
   d.dir = options.data;
   d.load_test = false;
   const DatasetSplits data = load_dataset(d);
@@ -41,12 +41,12 @@ void write_onnx(const ExportOptions& options, const Supernet& supernet, const Ar
 }
 
 // The int8 model, quantised once for both the raw blob and the C source.
-void write_int8(const ExportOptions& options, const Arch& arch) {
+void write_int8(const ExportOptions& options, const std::string& weights, const Arch& arch) {
   QuantizeSubnetOptions qo;
   qo.data_dir = options.data;
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
-  const QuantizedSubnet q = quantize_trained_subnet(options.supernet, arch, qo);
+  const QuantizedSubnet q = quantize_trained_subnet(weights, arch, qo);
   const ModelBlob& blob = q.blob;
   std::cout << "int8 model of " << q.arch_id << ": blob " << bytes_text(static_cast<std::int64_t>(blob.bytes.size()))
             << " (flash), arena " << bytes_text(blob.arena_bytes) << " (SRAM), activation ranges from "
@@ -61,7 +61,7 @@ void write_int8(const ExportOptions& options, const Arch& arch) {
     ModelCSourceOptions co;
     co.name = options.name;
     co.normalization = q.normalization;
-    co.provenance = "Subnet " + q.arch_id + " of supernet " + options.supernet + ", activation ranges from " +
+    co.provenance = "Subnet " + q.arch_id + " of " + weights + ", activation ranges from " +
                     std::to_string(q.calibration_images) + " training images (seed " + std::to_string(options.seed) +
                     ").";
     const ModelCSource c = model_c_source(q.graph, q.model, blob, co);
@@ -84,10 +84,9 @@ int run_export(const ExportOptions& options) {
                 "nothing to export: give --onnx FILE, --int8-blob FILE and/or --c-source DIR");
   if (!options.c_source.empty()) check_model_name(options.name); // before minutes of work, not after
   ParallelismLimit threads(options.threads);
-  const Supernet supernet = Supernet::load(options.supernet);
-  const Arch arch = subnet_argument(supernet, options.arch);
-  if (!options.onnx.empty()) write_onnx(options, supernet, arch);
-  if (int8) write_int8(options, arch);
+  const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
+  if (!options.onnx.empty()) write_onnx(options, subnet.file, Supernet::load(subnet.file), subnet.arch);
+  if (int8) write_int8(options, subnet.file, subnet.arch);
   return 0;
 }
 

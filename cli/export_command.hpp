@@ -1,6 +1,6 @@
 #pragma once
-// `tinynas export`: one subnet with its inherited weights (BN recalibrated on training images) for
-// deployment, in any of three forms:
+// `tinynas export`: one subnet with its inherited weights, or a model of `tinynas finetune` (BN
+// recalibrated on training images) for deployment, in any of three forms:
 //   --onnx FILE       the float model (BN folded into the convolutions unless --keep-bn);
 //   --int8-blob FILE  the int8 model blob the firmware's runtime runs (profiler/model_blob.hpp), quantised
 //                     with activation ranges from --calibration-images training images: the model
@@ -14,8 +14,9 @@
 namespace tinynas::cli {
 
 struct ExportOptions {
-  std::string supernet; // supernet file (required)
+  std::string supernet; // supernet file, with `arch` ...
   std::string arch;     // arch JSON file, or "largest" / "smallest"
+  std::string model;    // ... or a model file (tinynas finetune --out) instead of both (subnet_source.hpp)
   // Outputs, at least one: the ONNX file, the blob file, the directory for the C files (created if missing).
   std::string onnx;
   std::string int8_blob;

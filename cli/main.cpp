@@ -20,6 +20,7 @@
 #include "commands.hpp"
 #include "eval_command.hpp"
 #include "export_command.hpp"
+#include "finetune_command.hpp"
 #include "option_flags.hpp"
 #include "profile_command.hpp"
 #include "search_command.hpp"
@@ -229,8 +230,9 @@ int main(int argc, char** argv) {
   cli::EvalOptions eval_opts;
   CLI::App* eval = app.add_subcommand(
       "eval", "Accuracy of a subnet with weights inherited from a supernet (after BN recalibration)");
-  eval->add_option("--supernet", eval_opts.supernet, "Supernet file (tinynas train --out)")->required();
-  eval->add_option("arch", eval_opts.arch, "Arch JSON file, or largest / smallest")->required();
+  eval->add_option("--supernet", eval_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
+  eval->add_option("arch", eval_opts.arch, "Arch JSON file, or largest / smallest");
+  eval->add_option("--model", eval_opts.model, "A model file (tinynas finetune --out) instead of --supernet S ARCH");
   eval->add_option("--split", eval_opts.accuracy.split, "val (held out from training) or test (final numbers only)")
       ->capture_default_str();
   eval->add_option("--data", eval_opts.accuracy.data_dir,
@@ -251,8 +253,10 @@ int main(int argc, char** argv) {
   cli::ExportOptions export_opts;
   CLI::App* export_cmd = app.add_subcommand(
       "export", "Export a subnet with its inherited weights: float ONNX, int8 model blob, C source for firmware");
-  export_cmd->add_option("--supernet", export_opts.supernet, "Supernet file (tinynas train --out)")->required();
-  export_cmd->add_option("arch", export_opts.arch, "Arch JSON file, or largest / smallest")->required();
+  export_cmd->add_option("--supernet", export_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
+  export_cmd->add_option("arch", export_opts.arch, "Arch JSON file, or largest / smallest");
+  export_cmd->add_option("--model", export_opts.model,
+                         "A model file (tinynas finetune --out) instead of --supernet S ARCH");
   export_cmd->add_option("--onnx", export_opts.onnx, "Output ONNX file (float)");
   export_cmd->add_option("--int8-blob", export_opts.int8_blob, "Output int8 model blob for the firmware's runtime");
   export_cmd->add_option("--c-source", export_opts.c_source, "Directory for NAME.h and NAME.c: the int8 blob as C");
@@ -267,11 +271,41 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
   export_cmd->add_option("--threads", export_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
 
+  cli::FinetuneCommandOptions finetune_opts;
+  CLI::App* finetune = app.add_subcommand(
+      "finetune", "Fine-tune one subnet of a supernet on its own into a model file (for eval/export/profile --model)");
+  finetune->add_option("--supernet", finetune_opts.supernet, "Supernet file (tinynas train --out)")->required();
+  finetune->add_option("arch", finetune_opts.arch, "Arch JSON file (e.g. a search's best), or largest / smallest")
+      ->required();
+  finetune->add_option("--out", finetune_opts.out, "Model file (written every epoch; the --resume checkpoint)")
+      ->required();
+  finetune->add_option("--epochs", finetune_opts.epochs, "Epochs")->capture_default_str();
+  finetune
+      ->add_option("--lr", finetune_opts.lr,
+                   "Peak learning rate, cosine to 0 (0: the supernet training's, its elastic phase's from inherited "
+                   "weights, its largest phase's from scratch)")
+      ->capture_default_str();
+  finetune->add_flag("--distill", finetune_opts.distill,
+                     "Learn half from the supernet's largest subnet's softmax on the same batch, half from the labels");
+  finetune->add_flag("--from-scratch", finetune_opts.from_scratch,
+                     "Start from random weights instead of the inherited ones");
+  finetune->add_flag("--resume", finetune_opts.resume, "Continue the fine-tuning checkpointed in --out");
+  finetune->add_option("--data", finetune_opts.data,
+                       "Dataset: an IDX directory or an .npz file (default: Debian's Fashion-MNIST)");
+  finetune->add_option("--seed", finetune_opts.seed, "Seed of batches and augmentation (and of the random weights)")
+      ->capture_default_str();
+  finetune->add_option("--threads", finetune_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+  finetune->add_option("--batch-size", finetune_opts.batch_size, "Images per batch (0: the supernet training's)")
+      ->capture_default_str();
+  finetune->add_flag("--json", finetune_opts.json, "Print the fine-tuning summary as JSON");
+
   // ---- profile ----
   cli::ProfileOptions profile_opts;
   CLI::App* profile = app.add_subcommand(
       "profile", "Run a model on a board (QEMU or real, via OpenOCD) and report measured latency and memory");
-  profile->add_option("model", profile_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
+  profile->add_option("model", profile_opts.model, "Arch JSON or OFA/MCUNet net config");
+  profile->add_option("--model", profile_opts.model_file,
+                      "A model file (tinynas finetune --out) instead of MODEL.json: its subnet");
   profile
       ->add_option("--board", profile_opts.board,
                    "Board with profiling firmware: qemu-netduinoplus2, qemu-mps2-an500, stm32f746g-disco, "
@@ -321,6 +355,7 @@ int main(int argc, char** argv) {
       return cli::run_search(search_opts);
     }
     if (train->parsed()) return run_train(train_opts);
+    if (finetune->parsed()) return run_finetune(finetune_opts);
     if (eval->parsed()) return run_eval(eval_opts);
     if (export_cmd->parsed()) return run_export(export_opts);
     if (profile->parsed()) return run_profile(profile_opts);

@@ -9,7 +9,7 @@ namespace {
 
 // Every option the library may name, with the flag main.cpp declares for it. The same name means
 // the same flag in every subcommand (--data, --seed, --out, --resume, ...).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 33> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
     // search
     {"sram", "--sram"},
     {"flash", "--flash"},
@@ -45,6 +45,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 33> kFlags{{
     {"epochs", "--epochs"},
     {"largest_epochs", "--largest-epochs"},
     {"limit", "--limit"},
+    // finetune
+    {"arch", "ARCH"}, // the positional argument
+    {"lr", "--lr"},
+    {"batch_size", "--batch-size"},
 }};
 
 // "`population` may grow" -> "--population may grow"; backticked text that is no option stays.

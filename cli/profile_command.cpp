@@ -8,12 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
+#include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/netconfig.hpp"
 #include "tinynas/space/units.hpp"
 
@@ -71,6 +73,21 @@ void print_report(const ProfileResult& r, const std::string& model) {
             << "\n";
 }
 
+// The network to profile: a MODEL.json argument or the subnet of a --model file (one of the two).
+LoadedModel profiled_model(const ProfileOptions& options) {
+  if (options.model_file.empty()) {
+    if (options.model.empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "no model given: an arch JSON or net config, or --model MODEL (tinynas finetune --out)");
+    return load_model(options.model, options.space);
+  }
+  if (!options.model.empty())
+    throw Error(ErrorCode::kInvalidArgument, "give either a MODEL.json argument or --model MODEL, not both");
+  const SubnetSource subnet = model_subnet(options.model_file);
+  const SearchSpace space = Supernet::load(subnet.file).space();
+  return {lower_to_net(space, subnet.arch), subnet.arch, space.name, subnet.file};
+}
+
 } // namespace
 
 int run_profile(const ProfileOptions& options) {
@@ -79,7 +96,7 @@ int run_profile(const ProfileOptions& options) {
   if (options.timeout_ms < 1) throw Error(ErrorCode::kInvalidArgument, "--timeout must be positive");
   if (options.retries < 0) throw Error(ErrorCode::kInvalidArgument, "--retries must not be negative");
   const Board board = Board::load(options.board);
-  const LoadedModel model = load_model(options.model, options.space);
+  const LoadedModel model = profiled_model(options);
   const Graph graph = lower_to_graph(model.net);
 
   tinynas::ProfileOptions po;

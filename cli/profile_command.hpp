@@ -11,10 +11,11 @@
 namespace tinynas::cli {
 
 struct ProfileOptions {
-  std::string model; // arch JSON or OFA/MCUNet net config (positional, required)
-  std::string board; // --board (required): qemu-netduinoplus2, qemu-mps2-an500, stm32f746g-disco, nucleo-h743zi
-  int runs = 3;      // --runs N (at least 2 are made: the SRAM measurement paints with two bytes)
-  bool json = false; // --json
+  std::string model;      // arch JSON or OFA/MCUNet net config (positional) ...
+  std::string model_file; // ... or --model: a model file of `tinynas finetune` (its arch in its space)
+  std::string board;      // --board (required): qemu-netduinoplus2, qemu-mps2-an500, stm32f746g-disco, nucleo-h743zi
+  int runs = 3;           // --runs N (at least 2 are made: the SRAM measurement paints with two bytes)
+  bool json = false;      // --json
   std::string space = "mcunet"; // --space: for arch files naming no space, and to map net configs
   std::uint64_t seed = 0;       // --seed: random weights and input
   std::string firmware;         // --firmware ELF: overrides the build tree's image for the board

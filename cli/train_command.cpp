@@ -8,12 +8,12 @@
 #include <spdlog/spdlog.h>
 
 #include "interrupt.hpp"
-#include "progress_line.hpp"
 #include "tinynas/dataset/dataset.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/search_space.hpp"
 #include "tinynas/supernet/trainer.hpp"
+#include "training_printer.hpp"
 
 namespace tinynas::cli {
 
@@ -24,34 +24,6 @@ std::string number(double x) {
   std::snprintf(buf, sizeof buf, "%g", x);
   return buf;
 }
-
-std::string percent(double fraction) {
-  if (fraction < 0) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", 100 * fraction);
-  return buf;
-}
-
-// A batch's progress as the status line; an epoch's summary and notes as lines that stay.
-class TrainProgress {
-public:
-  void batch(const BatchProgress& p) {
-    line_.update(fmt::format("epoch {}/{} {:<8} batch {}/{}  loss {:.4f}  acc {}  {:.0f} images/s", p.epoch, p.epochs,
-                             p.phase, p.batch, p.batches, p.loss, percent(p.accuracy), p.images_per_second),
-                 p.batch == p.batches);
-  }
-  void epoch(const EpochReport& r) {
-    line_.print(fmt::format("epoch {}/{} {:<8} loss {:.4f}  train acc {}  {:.0f} images/s  {:.0f} s  val largest {}  "
-                            "smallest {}",
-                            r.epoch, r.epochs, r.phase, r.loss, percent(r.train_accuracy), r.images_per_second,
-                            r.seconds, percent(r.val_largest), percent(r.val_smallest)));
-  }
-  void note(const std::string& text) { line_.print(text); }
-  void finish() { line_.finish(); }
-
-private:
-  ProgressLine line_;
-};
 
 TrainingConfig config_from(const TrainOptions& o) {
   TrainingConfig c = make_training_config(o.width, o.epochs, o.largest_epochs, o.limit, o.seed);
@@ -68,7 +40,7 @@ int run_train(const TrainOptions& options) {
   if (options.out.empty()) throw Error(ErrorCode::kInvalidArgument, "--out FILE is required");
   if (options.limit < 0) throw Error(ErrorCode::kInvalidArgument, "--limit must not be negative");
   ParallelismLimit threads(options.threads);
-  TrainProgress printer;
+  TrainingPrinter printer;
   TrainCallbacks callbacks;
   callbacks.on_batch = [&](const BatchProgress& p) { printer.batch(p); };
   callbacks.on_epoch = [&](const EpochReport& r) {
@@ -95,8 +67,8 @@ int run_train(const TrainOptions& options) {
   } else {
     SearchSpace space = SearchSpace::load(options.space);
     const TrainingConfig config = config_from(options);
-    const DatasetSplits data =
-        load_dataset(fresh_training_dataset_options(space, config, options.data, options.out, options.classes_from_data));
+    const DatasetSplits data = load_dataset(
+        fresh_training_dataset_options(space, config, options.data, options.out, options.classes_from_data));
     if (options.classes_from_data) {
       space = space_with_classes_of(std::move(space), data);
       printer.note("space " + space.name + " set to the data's " + std::to_string(space.num_classes) + " classes");
@@ -127,7 +99,7 @@ int run_train(const TrainOptions& options) {
   } else {
     std::cout << (result.finished ? "trained" : "stopped") << ": " << options.out << " after " << last.epoch << "/"
               << last.epochs << " epochs in " << static_cast<long>(result.seconds) << " s; validation accuracy largest "
-              << percent(last.val_largest) << ", smallest " << percent(last.val_smallest) << "\n";
+              << percent_or_dash(last.val_largest) << ", smallest " << percent_or_dash(last.val_smallest) << "\n";
   }
   if (!result.finished) {
     std::cerr << "tinynas: training stopped; continue with: tinynas train --out " << options.out << " --resume\n";

@@ -11,6 +11,7 @@
 #include "tinynas/hil/calibration.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
@@ -63,16 +64,67 @@ py::dict train(const std::string& space_name, const std::string& out, double wid
   return d;
 }
 
-py::object evaluate(const std::string& supernet_path, const py::handle& arch, const std::string& split,
-                    const std::string& data_dir, int limit, std::uint64_t seed, bool int8, int calibration_images) {
-  Arch subnet;
+// The subnet `arch` names in a supernet: an Arch, "largest" or "smallest".
+Arch subnet_of(const Supernet& supernet, const py::handle& arch) {
+  if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "largest") return supernet.largest();
+  if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "smallest") return supernet.smallest();
+  if (py::isinstance<PyArch>(arch)) return arch.cast<const PyArch&>().arch;
+  throw invalid_option("arch", "must be an Arch, \"largest\" or \"smallest\"");
+}
+
+// Fine-tunes `arch` of `supernet_path` into the model file `out`, as `tinynas finetune` does.
+py::dict finetune(const std::string& supernet_path, const py::handle& arch, const std::string& out,
+                  const std::string& data_dir, int epochs, double lr, bool distill, bool from_scratch, int batch_size,
+                  std::uint64_t seed, bool resume, std::optional<py::function> on_epoch) {
+  FinetuneOptions options;
+  options.epochs = epochs;
+  options.lr = lr;
+  options.distill = distill;
+  options.from_scratch = from_scratch;
+  options.batch_size = batch_size;
+  options.seed = seed;
+  options.validate();
+  const Arch subnet = subnet_of(Supernet::load(supernet_path), arch);
+  std::atomic<bool> stop{false};
+  TrainCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochReport& r) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) { // Ctrl-C: stop after this epoch's model
+      PyErr_Clear();
+      stop = true;
+    }
+    if (on_epoch) (*on_epoch)(epoch_dict(r));
+  };
+  callbacks.should_stop = [&] { return stop.load(); };
+  TrainResult result;
   {
-    const Supernet supernet = Supernet::load(supernet_path);
-    if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "largest") subnet = supernet.largest();
-    else if (py::isinstance<py::str>(arch) && arch.cast<std::string>() == "smallest") subnet = supernet.smallest();
-    else if (py::isinstance<PyArch>(arch)) subnet = arch.cast<const PyArch&>().arch;
-    else throw Error(ErrorCode::kInvalidArgument, "arch must be an Arch, \"largest\" or \"smallest\"");
+    py::gil_scoped_release release;
+    result = finetune_or_resume(supernet_path, subnet, options, data_dir, out, resume, callbacks);
   }
+  if (!result.finished)
+    throw Error(ErrorCode::kInterrupted, "fine-tuning stopped after an epoch's model; resume=True continues it", out);
+  py::dict d;
+  d["model"] = out;
+  d["seconds"] = result.seconds;
+  py::list reports;
+  for (const auto& r : result.epochs) reports.append(epoch_dict(r));
+  d["epochs"] = reports;
+  return d;
+}
+
+py::object evaluate(const std::string& supernet_path, const py::handle& arch, const std::string& split,
+                    const std::string& data_dir, int limit, std::uint64_t seed, bool int8, int calibration_images,
+                    const std::string& model) {
+  // The model form (a file of finetune()) holds its own arch; the supernet form names one.
+  if (!model.empty() && (!supernet_path.empty() || !arch.is_none()))
+    throw invalid_option("model", "replaces `supernet` and `arch` (a model holds its own arch): give one form");
+  if (model.empty() && supernet_path.empty())
+    throw invalid_option("supernet", "is required (or `model`, a file of tinynas.finetune)");
+  const std::string file = model.empty() ? supernet_path : model;
+  const Arch subnet = !model.empty()
+                          ? read_model_arch(model)
+                          : subnet_of(Supernet::load(supernet_path),
+                                      arch.is_none() ? py::str("largest") : py::reinterpret_borrow<py::object>(arch));
   SubnetAccuracyOptions options;
   options.split = split;
   options.data_dir = data_dir;
@@ -83,7 +135,7 @@ py::object evaluate(const std::string& supernet_path, const py::handle& arch, co
   std::string json;
   {
     py::gil_scoped_release release;
-    json = evaluate_subnet_accuracy(supernet_path, subnet, options).to_json(-1);
+    json = evaluate_subnet_accuracy(file, subnet, options).to_json(-1);
   }
   return json_to_python(json);
 }
@@ -130,12 +182,16 @@ void bind_supernet(py::module_& m) {
   m.def("_train", &train, py::arg("space"), py::arg("out"), py::arg("width"), py::arg("epochs"),
         py::arg("largest_epochs"), py::arg("limit"), py::arg("seed"), py::arg("data_dir"), py::arg("classes_from_data"),
         py::arg("resume"), py::arg("on_epoch"));
-  m.def("evaluate", &evaluate, py::arg("supernet"), py::arg("arch") = "largest", py::arg("split") = "val",
+  m.def("_finetune", &finetune, py::arg("supernet"), py::arg("arch"), py::arg("out"), py::arg("data_dir"),
+        py::arg("epochs"), py::arg("lr"), py::arg("distill"), py::arg("from_scratch"), py::arg("batch_size"),
+        py::arg("seed"), py::arg("resume"), py::arg("on_epoch"));
+  m.def("evaluate", &evaluate, py::arg("supernet") = "", py::arg("arch") = py::none(), py::arg("split") = "val",
         py::arg("data_dir") = "", py::arg("limit") = 0, py::arg("seed") = 0, py::arg("int8") = false,
-        py::arg("calibration_images") = 500, R"doc(
-Top-1 accuracy of a subnet with weights inherited from a trained supernet file.
+        py::arg("calibration_images") = 500, py::kw_only(), py::arg("model") = "", R"doc(
+Top-1 accuracy of a subnet with weights inherited from a trained supernet file, or of a model
+(model=: a file of tinynas.finetune, in place of supernet and arch).
 
-arch: an Arch of the supernet's space and width, or "largest" / "smallest". BN statistics are
+arch: an Arch of the supernet's space and width, or "largest" (the default) / "smallest". BN statistics are
 recalibrated on training images first (MCUNet's 20 x 64). split: "val" (held out from training, the
 default) or "test" (for final numbers only). limit > 0 evaluates on the first N images. int8=True also
 quantises the subnet (activation ranges from calibration_images training images) and runs it on the

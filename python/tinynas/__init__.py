@@ -46,7 +46,7 @@ from ._core import (  # noqa: F401  (re-exported API)
 __all__ = [
     "Analysis", "Arch", "Board", "BoardError", "InfeasibleError", "LayerCost", "Net", "SearchResult", "SearchSpace",
     "Stage1Result", "analyze", "list_boards", "list_estimators", "list_schedules", "list_spaces",
-    "load_arch", "search", "set_log_level", "stage1", "plot", "train", "evaluate", "profile",
+    "load_arch", "search", "set_log_level", "stage1", "plot", "train", "finetune", "evaluate", "profile",
     "calibrate",
 ]
 
@@ -151,7 +151,7 @@ def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs:
     Returns a dict: ``supernet`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as the
     checkpoint records them: ``epoch``, ``epochs``, ``phase``, ``loss``, ``train_accuracy``,
     ``images_per_second``, ``seconds``, and ``val_largest`` / ``val_smallest`` (validation accuracy of
-    the largest and smallest subnets, -1 when not measured).
+    the largest and smallest subnets, -1 when not measured; ``val_subnet`` is :func:`finetune`'s).
     """
     if progress is True:
         def progress(report: dict) -> None:
@@ -181,6 +181,31 @@ def _data_source(data: Data, out: str) -> str:
     np.savez(partial, **{key: np.asarray(value) for key, value in arrays.items()})
     os.replace(partial, path)
     return path
+
+
+def finetune(supernet: str, arch: Union[Arch, str], out: str, *, data: Data = None, data_dir: Optional[str] = None,
+             epochs: int = 5,
+             lr: float = 0.0, distill: bool = False, from_scratch: bool = False, batch_size: int = 0, seed: int = 0,
+             resume: bool = False, progress: Union[bool, Callable[[dict], None]] = True) -> dict:
+    """Fine-tune one subnet of a supernet on its own into a model file, as ``tinynas finetune`` does.
+
+    ``arch`` is an :class:`Arch` of the supernet (e.g. a search's best) or ``"largest"`` /
+    ``"smallest"``. It starts from the inherited weights (``from_scratch=True``: random ones) and trains
+    ``epochs`` epochs at the arch's resolution on the supernet's training split, SGD with its optimiser
+    settings and a cosine learning rate from ``lr`` (0: the supernet's elastic-phase rate, or its
+    largest-phase rate from scratch). ``distill=True`` mixes the supernet's largest subnet's softmax into the targets, half and
+    half with the labels. ``out`` is written after every epoch and is also the checkpoint
+    ``resume=True`` continues from; pass it as ``model=`` to :func:`evaluate`. Returns a dict:
+    ``model`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as :func:`train` returns
+    them, with ``val_subnet`` the fine-tuned subnet's validation accuracy after BN recalibration.
+    """
+    if progress is True:
+        def progress(report: dict) -> None:
+            print(f"epoch {report['epoch']}/{report['epochs']} fine-tune: loss {report['loss']:.4f}, "
+                  f"val {report['val_subnet']:.2%}", flush=True)
+    source = _data_source(data if data is not None else data_dir, out)
+    return _core._finetune(supernet, arch, out, source, epochs, lr, distill, from_scratch, batch_size, seed,
+                           resume, progress or None)
 
 
 def _progress_callback(progress, generations):

@@ -13,7 +13,8 @@ std::string EpochReport::to_json() const {
                             {"images_per_second", images_per_second},
                             {"seconds", seconds},
                             {"val_largest", val_largest},
-                            {"val_smallest", val_smallest}};
+                            {"val_smallest", val_smallest},
+                            {"val_subnet", val_subnet}};
   return j.dump();
 }
 
@@ -28,6 +29,7 @@ EpochReport epoch_report_from_json(const json_util::Field& report, int total_epo
   r.seconds = report.get_double("seconds");
   r.val_largest = report.get_double("val_largest");
   r.val_smallest = report.get_double("val_smallest");
+  r.val_subnet = report.get_double("val_subnet", -1); // written since fine-tuning
   return r;
 }
 

@@ -130,13 +130,16 @@ json header_json(const Supernet::Impl& net) {
 
 } // namespace
 
-void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingState* training) {
+void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingState* training,
+                         const std::string* model_arch) {
   std::string out;
   out.reserve(static_cast<std::size_t>(net.params.size()) * 4 * (training ? 2 : 1) + 65536);
   out.append(kMagic, sizeof kMagic);
-  put<std::uint32_t>(out, kSupernetFormatVersion);
+  put<std::uint32_t>(out, model_arch ? kModelFormatVersion : kSupernetFormatVersion);
   put<std::uint32_t>(out, training ? kHasTraining : 0);
-  put_text(out, header_json(net).dump());
+  json header = header_json(net);
+  if (model_arch) header["arch"] = json::parse(*model_arch);
+  put_text(out, header.dump());
   put_floats(out, net.params);
   if (training) {
     put_text(out, training->json);
@@ -155,9 +158,9 @@ SupernetFileContents read_supernet_file(const std::string& path) {
   Reader r(bytes, bytes.size() - 4, path);
   r.get<std::uint64_t>("magic");
   const auto version = r.get<std::uint32_t>("format version");
-  if (version != kSupernetFormatVersion)
-    throw bad("supernet file format version " + std::to_string(version) + "; this TinyNAS reads version " +
-              std::to_string(kSupernetFormatVersion));
+  if (version != kSupernetFormatVersion && version != kModelFormatVersion)
+    throw bad("supernet file format version " + std::to_string(version) + "; this TinyNAS reads versions " +
+              std::to_string(kSupernetFormatVersion) + " and " + std::to_string(kModelFormatVersion));
   std::uint32_t stored_crc;
   std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
   if (crc32_of(bytes.data(), bytes.size() - 4) != stored_crc)
@@ -200,6 +203,7 @@ SupernetFileContents read_supernet_file(const std::string& path) {
   r.floats(net->params, net->layout.total, "weights");
 
   SupernetFileContents contents;
+  if (version >= kModelFormatVersion && h.has("arch")) contents.model_arch = h.at("arch").value().dump();
   if (flags & kHasTraining) {
     TrainingState state;
     state.json = r.text("training state");
@@ -209,6 +213,11 @@ SupernetFileContents read_supernet_file(const std::string& path) {
   if (r.position() != bytes.size() - 4) throw bad("unexpected bytes after the last section");
   contents.supernet = std::move(net);
   return contents;
+}
+
+std::uint32_t weights_crc32(const Supernet::Impl& net) {
+  return crc32_of(reinterpret_cast<const char*>(net.params.data()),
+                  static_cast<std::size_t>(net.params.size()) * sizeof(float));
 }
 
 } // namespace tinynas::engine

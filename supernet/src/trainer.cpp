@@ -21,18 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-void check_data(const SearchSpace& space, const DatasetSplits& data) {
-  if (data.train.size() == 0) throw Error(ErrorCode::kInvalidArgument, "no training images");
-  engine::check_dataset_fits(space, data.train, "training");
-  if (!data.class_names.empty() && data.class_names.size() != static_cast<std::size_t>(space.num_classes))
-    throw Error(ErrorCode::kInvalidArgument,
-                "the data names " + std::to_string(data.class_names.size()) + " classes (\"" +
-                    data.class_names.front() + "\", ...) but space \"" + space.name + "\" has " +
-                    std::to_string(space.num_classes) +
-                    ": pass --classes-from-data (Python: classes_from_data=True) or set \"num_classes\" in the space");
-  engine::check_dataset_fits(space, data.val, "validation");
-}
-
 class Trainer {
 public:
   Trainer(Supernet& supernet, TrainingProgress progress, const DatasetSplits& data, std::string out,
@@ -168,7 +156,7 @@ private:
 TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
                            const std::string& out, const TrainCallbacks& callbacks) {
   config.validate();
-  check_data(space, data);
+  engine::check_training_data(space, data);
   Supernet supernet(space, config.width, stream_seed(config.seed, 0), config.kernel_transform);
   supernet.set_input_normalization(dataset_normalization(data));
   if (data.class_names.size() == static_cast<std::size_t>(space.num_classes))
@@ -185,9 +173,11 @@ TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& confi
 TrainResult resume_training(const std::string& out, const DatasetSplits& data, const TrainCallbacks& callbacks) {
   engine::SupernetFileContents contents = engine::read_supernet_file(out);
   if (!contents.training) throw Error(ErrorCode::kInvalidFile, "holds a supernet but no training state to resume", out);
+  if (contents.model_arch)
+    throw Error(ErrorCode::kInvalidFile, "holds a model (a fine-tuned subnet), not a supernet training run", out);
   TrainingProgress p = parse_training_progress(contents.training->json, out);
   Supernet supernet(std::move(contents.supernet));
-  check_data(supernet.space(), data);
+  engine::check_training_data(supernet.space(), data);
   if (data.train.size() != p.train_images)
     throw Error(ErrorCode::kInvalidArgument,
                 "the checkpoint was trained on " + std::to_string(p.train_images) + " images; the data given now has " +

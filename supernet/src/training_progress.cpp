@@ -42,20 +42,20 @@ TrainingProgress parse_training_progress(const std::string& text, const std::str
 
 TrainingConfig read_training_config(const std::string& path) {
   engine::SupernetFileContents contents = engine::read_supernet_file(path);
-  if (!contents.training) throw Error(ErrorCode::kInvalidFile, "holds no training state", path);
+  if (!contents.training || contents.model_arch)
+    throw Error(ErrorCode::kInvalidFile, "holds no supernet training state", path);
   return parse_training_progress(contents.training->json, path).config;
 }
 
 TrainingStatus training_status(const std::string& path) {
   engine::SupernetFileContents contents = engine::read_supernet_file(path);
-  if (!contents.training) return TrainingStatus::kNone;
+  if (!contents.training || contents.model_arch) return TrainingStatus::kNone; // a model's state is fine-tuning's
   const TrainingProgress p = parse_training_progress(contents.training->json, path);
   return p.epochs_done >= p.config.total_epochs() ? TrainingStatus::kFinished : TrainingStatus::kInProgress;
 }
 
 DatasetOptions fresh_training_dataset_options(const SearchSpace& space, const TrainingConfig& config,
-                                              const std::string& dir, const std::string& out,
-                                              bool classes_from_data) {
+                                              const std::string& dir, const std::string& out, bool classes_from_data) {
   DatasetOptions d;
   d.dir = dir;
   d.cache_dir = cache_dir_beside(out);
@@ -80,7 +80,9 @@ DatasetOptions training_dataset_options(const std::string& path) {
   o.cache_dir = cache_dir_beside(path);
   o.classes = contents.supernet->space.num_classes;
   if (contents.training) {
-    const TrainingConfig c = parse_training_progress(contents.training->json, path).config;
+    // A supernet run's and a model's fine-tuning state (finetune_state.hpp) both record it as "config".
+    const TrainingConfig c =
+        TrainingConfig::from_json(json_util::parse(contents.training->json, path).at("config").dump(), path);
     o.val_size = c.val_size;
     o.train_limit = c.train_limit;
   }

@@ -278,6 +278,37 @@ TEST(Cli, ExportWithoutAnOutputExitsTwoNamingTheFlags) {
     EXPECT_TRUE(contains(h.out, flag)) << h.out;
 }
 
+// --model MODEL (a file of `tinynas finetune`) in place of --supernet S ARCH, one form at a time; checked before
+// any file is read. The whole path (finetune, then eval and export --model) is tests/supernet/cli_commands_test.cpp.
+TEST(Cli, ModelOrSupernetAndArchExitTwoWhenBothOrNeither) {
+  const struct {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"eval", "--model", "m.model", "--supernet", "s.supernet", "largest"}, "not both (a model holds its own arch)"},
+      {{"eval"}, "no subnet given: --supernet S ARCH (inherited weights) or --model MODEL"},
+      {{"eval", "--supernet", "s.supernet"}, "--supernet needs an ARCH"},
+      {{"export", "--model", "m.model", "largest", "--onnx", "x.onnx"}, "not both"},
+      {{"profile", "--board", "qemu-mps2-an500"}, "no model given"},
+      {{"profile", kIn0, "--model", "m.model", "--board", "qemu-mps2-an500"}, "not both"},
+      {{"finetune", "--supernet", "s.supernet", "largest", "--out", "m.model", "--epochs", "0"},
+       "tinynas: error: --epochs: must be at least 1\n"},
+      {{"finetune", "--supernet", "s.supernet", "largest", "--out", "m.model", "--lr", "-1"}, "--lr: must be positive"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args.front() + " " + c.args.back());
+    RunResult r = run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, c.message)) << r.err;
+  }
+  RunResult h = run({"finetune", "--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* flag : {"--supernet", "--epochs", "--out", "--lr", "--distill", "--from-scratch", "--resume"})
+    EXPECT_TRUE(contains(h.out, flag)) << h.out;
+  for (const char* command : {"eval", "export", "profile"})
+    EXPECT_TRUE(contains(run({command, "--help"}).out, "--model"));
+}
+
 TEST(Cli, SpaceSampleIsOneArchPerLineAndSeeded) {
   RunResult a = run({"space", "sample", "--space", "mcunet", "-n", "5", "--seed", "7"});
   ASSERT_EQ(a.exit_code, 0) << describe(a);

@@ -18,7 +18,7 @@ def supernet(tinynas, tmp_path_factory):
     assert [r["epoch"] for r in reports] == [1, 2]
     assert [r["phase"] for r in result["epochs"]] == ["largest", "elastic"]
     assert set(reports[0]) == {"epoch", "epochs", "phase", "loss", "train_accuracy", "images_per_second", "seconds",
-                               "val_largest", "val_smallest"}
+                               "val_largest", "val_smallest", "val_subnet"}
     return path
 
 
@@ -57,6 +57,31 @@ def test_evaluate_rejects_bad_arguments(tinynas, supernet):
     mcunet_arch = tinynas.SearchSpace.load("mcunet").sample(seed=1)[0]
     with pytest.raises(ValueError):
         tinynas.evaluate(supernet, mcunet_arch)
+
+
+@needs_dataset
+def test_finetune_writes_a_model_that_evaluate_takes(tinynas, supernet, tmp_path):
+    model = str(tmp_path / "small.model")
+    reports = []
+    result = tinynas.finetune(supernet, "smallest", model, epochs=2, seed=3, progress=reports.append)
+    assert result["model"] == model and len(result["epochs"]) == 2
+    assert [r["phase"] for r in reports] == ["fine-tune", "fine-tune"]
+    last = result["epochs"][-1]["val_subnet"]
+    assert 0.0 <= last <= 1.0
+    # The model in place of supernet + arch: the same validation accuracy the last epoch reported (on the
+    # 200 images a supernet trained with limit=300 validates on).
+    evaluated = tinynas.evaluate(model=model, limit=200)
+    assert evaluated["accuracy"] == last
+    assert evaluated["arch"] == tinynas.evaluate(supernet, "smallest", limit=10)["arch"]
+    # A finished model resumes to nothing; its subnet must be named again.
+    again = tinynas.finetune(supernet, "smallest", model, resume=True, progress=False)
+    assert len(again["epochs"]) == 2
+    with pytest.raises(ValueError, match="replaces `supernet` and `arch`"):
+        tinynas.evaluate(supernet, "largest", model=model)
+    with pytest.raises(ValueError, match="holds a supernet but no model"):
+        tinynas.evaluate(model=supernet)
+    with pytest.raises(ValueError, match="epochs: must be at least 1"):
+        tinynas.finetune(supernet, "smallest", model, epochs=0, progress=False)
 
 
 def test_train_rejects_bad_arguments_naming_the_keyword(tinynas, tmp_path):

@@ -1,6 +1,6 @@
-// The train / eval / export subcommands' run functions (cli/*_command.cpp) end to end on a small
-// IDX dataset written by the test: files, JSON output, resume, the exports (ONNX, int8 blob, C source), and
-// errors for bad arguments.
+// The train / finetune / eval / export subcommands' run functions (cli/*_command.cpp) end to end on a
+// small IDX dataset written by the test: files, JSON output, resume, the exports (ONNX, int8 blob, C
+// source), a fine-tuned model in place of --supernet S ARCH, and errors for bad arguments.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 
 #include "eval_command.hpp"
 #include "export_command.hpp"
+#include "finetune_command.hpp"
 #include "supernet_test_support.hpp"
 #include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/space/error.hpp"
@@ -233,6 +234,122 @@ TEST_F(CliCommandsTest, BadArgumentsAreErrorsWithExitCodes) {
     EXPECT_NE(err.message().find("is a directory"), std::string::npos) << err.what();
     EXPECT_NE(err.message().find("largest / smallest"), std::string::npos) << err.what();
   }
+}
+
+TEST_F(CliCommandsTest, FinetuneThenEvalAndExportTheModel) {
+  const std::filesystem::path folder(data_dir);
+  const std::string supernet = (folder / "tiny.supernet").string(), model = (folder / "tiny.model").string();
+  testing::internal::CaptureStdout();
+  ASSERT_EQ(run_train(train_options(supernet)), 0);
+  testing::internal::GetCapturedStdout();
+
+  FinetuneCommandOptions f;
+  f.supernet = supernet;
+  f.arch = "smallest";
+  f.out = model;
+  f.data = data_dir;
+  f.epochs = 2;
+  f.batch_size = 32;
+  f.distill = true;
+  f.json = true;
+  testing::internal::CaptureStdout();
+  ASSERT_EQ(run_finetune(f), 0);
+  const auto summary = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_TRUE(summary["finished"].get<bool>());
+  EXPECT_EQ(summary["model"], model);
+  EXPECT_EQ(summary["total_epochs"], 2);
+  EXPECT_EQ(summary["last_epoch"]["phase"], "fine-tune");
+  const double val = summary["last_epoch"]["val_subnet"].get<double>();
+  EXPECT_GE(val, 0.0);
+  // The model keeps the supernet's split: its 60 validation images stay held out.
+  EXPECT_EQ(training_dataset_options(model).val_size, 60);
+
+  // --resume of a finished model: nothing to do. Another subnet is refused.
+  f.resume = true;
+  f.json = false;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_finetune(f), 0);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("fine-tuned"), std::string::npos);
+  f.arch = "largest";
+  EXPECT_THROW(run_finetune(f), Error);
+
+  // eval --model: the last epoch's validation accuracy, measured the same way.
+  EvalOptions e;
+  e.model = model;
+  e.accuracy.data_dir = data_dir;
+  e.json = true;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(e), 0);
+  auto j = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_EQ(j["accuracy"].get<double>(), val);
+  EXPECT_EQ(j["arch"], Supernet::load(supernet).smallest().id());
+  e.accuracy.split = "test";
+  e.accuracy.int8 = true;
+  e.accuracy.calibration_images = 40;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(e), 0);
+  j = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_EQ(j["images"], 90);
+  EXPECT_GE(j["int8"]["agreement"].get<double>(), 0.85);
+
+  // export --model: ONNX and the int8 blob.
+  ExportOptions x;
+  x.model = model;
+  x.data = data_dir;
+  x.onnx = (folder / "model.onnx").string();
+  x.int8_blob = (folder / "model.tnm").string();
+  x.calibration_images = 40;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_export(x), 0);
+  testing::internal::GetCapturedStdout();
+  EXPECT_GT(std::filesystem::file_size(x.onnx), 1000u);
+  EXPECT_EQ(test::read_text(x.int8_blob).substr(0, 4), "TNMB");
+}
+
+TEST_F(CliCommandsTest, ModelOrSupernetAndArchButNotBoth) {
+  const std::string supernet = (std::filesystem::path(data_dir) / "s.supernet").string();
+  TrainOptions t = train_options(supernet);
+  t.epochs = 1;
+  testing::internal::CaptureStdout();
+  run_train(t);
+  testing::internal::GetCapturedStdout();
+  auto expect_error = [](const auto& call, int exit, const std::string& text) {
+    try {
+      call();
+      FAIL() << "no error; expected " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(exit_code(e.code()), exit) << e.what();
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  EvalOptions e;
+  e.accuracy.data_dir = data_dir;
+  expect_error([&] { run_eval(e); }, 2, "no subnet given");
+  e.supernet = supernet;
+  expect_error([&] { run_eval(e); }, 2, "--supernet needs an ARCH");
+  e.arch = "largest";
+  e.model = supernet;
+  expect_error([&] { run_eval(e); }, 2, "not both");
+  // A plain supernet is no model: the error says how to make one.
+  e.supernet.clear();
+  e.arch.clear();
+  expect_error([&] { run_eval(e); }, 2, "holds a supernet but no model; fine-tuning one of its subnets makes one");
+  ExportOptions x;
+  x.model = supernet;
+  x.arch = "largest";
+  x.onnx = supernet + ".onnx";
+  expect_error([&] { run_export(x); }, 2, "not both");
+  // finetune: bad settings before any work, a model is no supernet to start from.
+  FinetuneCommandOptions f;
+  f.supernet = supernet;
+  f.arch = "smallest";
+  f.out = supernet + ".model";
+  f.data = data_dir;
+  f.epochs = 0;
+  expect_error([&] { run_finetune(f); }, 2, "epochs");
+  f.epochs = 1;
+  f.resume = true; // nothing to resume
+  EXPECT_THROW(run_finetune(f), Error);
 }
 
 } // namespace

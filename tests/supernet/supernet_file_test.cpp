@@ -96,8 +96,8 @@ TEST_F(SupernetFileTest, DamagedOrForeignFilesAreRejected) {
   flipped[bytes.size() / 2] ^= 0x10;
   expect_rejected(dir.write("flip", flipped), "checksum");
   std::string newer = bytes;
-  newer[8] = 2; // format version 2
-  expect_rejected(dir.write("newer", with_crc(newer)), "format version 2; this TinyNAS reads version 1");
+  newer[8] = 3; // format version 3
+  expect_rejected(dir.write("newer", with_crc(newer)), "format version 3; this TinyNAS reads versions 1 and 2");
   // A header whose parameter table names another layout (edited, checksum fixed).
   std::string renamed = bytes;
   const auto at = renamed.find("first_conv.weight");

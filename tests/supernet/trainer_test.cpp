@@ -283,7 +283,8 @@ TEST(TrainingProgressTest, EpochReportsRoundTripThroughTheCheckpointExactly) {
                            .images_per_second = 1234.5,
                            .seconds = 2.75,
                            .val_largest = 0.9,
-                           .val_smallest = -1};
+                           .val_smallest = -1,
+                           .val_subnet = 0.75};
   TrainingProgress p;
   p.config = quick_config();
   p.epochs_done = 2;
@@ -297,7 +298,8 @@ TEST(TrainingProgressTest, EpochReportsRoundTripThroughTheCheckpointExactly) {
   EXPECT_EQ(back.reports[1].loss, 0.123456789012345);
 }
 
-// A checkpoint as written before reports recorded "epochs": the run's total stands in.
+// A checkpoint as written before reports recorded "epochs" (and "val_subnet"): the run's total stands
+// in (and -1, not measured).
 TEST(TrainingProgressTest, ReadsCheckpointsWhoseReportsLackTheEpochCount) {
   const std::string old = R"({"config":)" + quick_config().to_json() +
                           R"(,"epochs_done":1,"channels_sorted":false,"train_images":256,"seconds":2.5,"epochs":[)"
@@ -307,7 +309,7 @@ TEST(TrainingProgressTest, ReadsCheckpointsWhoseReportsLackTheEpochCount) {
   ASSERT_EQ(p.reports.size(), 1u);
   EXPECT_EQ(p.reports[0].to_json(),
             R"({"epoch":1,"epochs":3,"images_per_second":900.0,"loss":0.75,"phase":"largest","seconds":2.5,)"
-            R"("train_accuracy":0.5,"val_largest":0.625,"val_smallest":-1.0})");
+            R"("train_accuracy":0.5,"val_largest":0.625,"val_smallest":-1.0,"val_subnet":-1.0})");
 }
 
 TEST(TrainingProgressTest, AMissingReportFieldNamesItsPointer) {

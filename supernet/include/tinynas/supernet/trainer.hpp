@@ -47,6 +47,7 @@ struct EpochReport {
   double seconds = 0;
   double val_largest = -1; // BN-recalibrated validation accuracy, -1 when not measured
   double val_smallest = -1;
+  double val_subnet = -1; // fine-tuning (finetune.hpp): the fine-tuned subnet's, measured the same way
 
   // The one JSON form of a report, in checkpoints, `tinynas train --json` and tinynas.train(): an
   // object whose keys are the field names above.

@@ -1,0 +1,64 @@
+#include "finetune_command.hpp"
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "interrupt.hpp"
+#include "subnet_source.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/parallelism.hpp"
+#include "tinynas/supernet/finetune.hpp"
+#include "training_printer.hpp"
+
+namespace tinynas::cli {
+
+int run_finetune(const FinetuneCommandOptions& options) {
+  if (options.out.empty()) throw Error(ErrorCode::kInvalidArgument, "--out MODEL is required");
+  FinetuneOptions fo;
+  fo.epochs = options.epochs;
+  fo.lr = options.lr;
+  fo.distill = options.distill;
+  fo.from_scratch = options.from_scratch;
+  fo.batch_size = options.batch_size;
+  fo.seed = options.seed;
+  fo.validate(); // before loading the supernet
+  ParallelismLimit threads(options.threads);
+  const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, "");
+
+  TrainingPrinter printer;
+  TrainCallbacks callbacks;
+  callbacks.on_batch = [&](const BatchProgress& p) { printer.batch(p); };
+  callbacks.on_epoch = [&](const EpochReport& r) {
+    printer.epoch(r);
+    spdlog::info("epoch {}/{} done in {:.0f} s; model written to {}", r.epoch, r.epochs, r.seconds, options.out);
+  };
+  callbacks.on_note = [&](const std::string& text) { printer.note(text); };
+  const InterruptGuard interrupt("stopping after the current batch; the last epoch's model stays");
+  callbacks.should_stop = [&] { return interrupt.requested(); };
+
+  const TrainResult result =
+      finetune_or_resume(subnet.file, subnet.arch, fo, options.data, options.out, options.resume, callbacks);
+
+  printer.finish();
+  const EpochReport last = result.epochs.empty() ? EpochReport{} : result.epochs.back();
+  if (options.json) {
+    const nlohmann::json j = {{"model", options.out},      {"supernet", subnet.file},
+                              {"arch", subnet.arch.id()},  {"finished", result.finished},
+                              {"epochs", last.epoch},      {"total_epochs", last.epochs},
+                              {"seconds", result.seconds}, {"last_epoch", nlohmann::json::parse(last.to_json())}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << (result.finished ? "fine-tuned" : "stopped") << ": " << options.out << " after " << last.epoch << "/"
+              << last.epochs << " epochs in " << static_cast<long>(result.seconds) << " s; validation accuracy "
+              << percent_or_dash(last.val_subnet) << "\n";
+  }
+  if (!result.finished) {
+    std::cerr << "tinynas: fine-tuning stopped; continue with the same command and --resume\n";
+    return 130;
+  }
+  return 0;
+}
+
+} // namespace tinynas::cli

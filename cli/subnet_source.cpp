@@ -1,0 +1,41 @@
+#include "subnet_source.hpp"
+
+#include "tinynas/space/atomic_file.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/finetune.hpp"
+
+namespace tinynas::cli {
+
+Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
+  if (argument == "largest") return supernet.largest();
+  if (argument == "smallest") return supernet.smallest();
+  std::string text;
+  try {
+    text = files::read_file(argument);
+  } catch (const Error& e) {
+    throw Error(e.code(), e.message() + " (an arch file, or say largest / smallest)", argument);
+  }
+  const Arch arch = arch_from_json(text, supernet.space(), argument);
+  supernet.validate(arch, argument);
+  return arch;
+}
+
+SubnetSource model_subnet(const std::string& model) { return {model, read_model_arch(model)}; }
+
+SubnetSource resolve_subnet(const std::string& supernet, const std::string& arch, const std::string& model) {
+  if (!model.empty()) {
+    if (!supernet.empty() || !arch.empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "give either --supernet S ARCH or --model MODEL, not both (a model holds its own arch)");
+    return model_subnet(model);
+  }
+  if (supernet.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "no subnet given: --supernet S ARCH (inherited weights) or --model MODEL (tinynas finetune --out)");
+  if (arch.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "--supernet needs an ARCH: an arch JSON file, largest or smallest (or give --model MODEL instead)");
+  return {supernet, subnet_argument(Supernet::load(supernet), arch)};
+}
+
+} // namespace tinynas::cli

@@ -105,6 +105,7 @@ DatasetSplits read_source(const std::string& dir, const DatasetOptions& options,
   // A NumPy archive instead of a directory of IDX files (npy.hpp): the same splits, so every command's
   // --data (and Python's data_dir) takes either.
   if (dir.ends_with(".npz")) return load_npz_dataset(dir, options);
+  if (is_npy_folder(dir)) return load_npy_folder_dataset(dir, options);
   if (is_image_folder(dir)) {
     DatasetOptions folder = options;
     folder.dir = dir;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -16,6 +17,8 @@
 #include "tinynas/dataset/npy.hpp"
 
 namespace tinynas {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -410,14 +413,59 @@ ImageSet image_set_from_arrays(const NpyArray& images, const NpyArray& labels, i
   return set;
 }
 
+namespace {
+
+// Where the arrays of a NumPy dataset are: members of an .npz archive, or .npy files in a folder.
+struct ArraySource {
+  std::string path;
+  bool folder = false;
+  std::vector<std::string> names; // "<key>.npy" of every array present
+
+  bool has(const std::string& key) const { return std::find(names.begin(), names.end(), key + ".npy") != names.end(); }
+  NpyArray read(const std::string& key) const {
+    return folder ? read_npy((fs::path(path) / (key + ".npy")).string()) : read_npz_member(path, key + ".npy");
+  }
+  // How errors name an array: the archive's member, or the file (relative to the folder).
+  std::string label(const std::string& key) const { return (folder ? "file " : "member ") + key + ".npy"; }
+};
+
+ArraySource npy_folder_source(const std::string& dir) {
+  ArraySource s{dir, true, {}};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".npy") s.names.push_back(entry.path().filename().string());
+  std::sort(s.names.begin(), s.names.end());
+  return s;
+}
+
+DatasetSplits load_array_dataset(const ArraySource& source, const DatasetOptions& options);
+
+} // namespace
+
+bool is_npy_folder(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return false;
+  const ArraySource s = npy_folder_source(dir);
+  return s.has("x_train") || s.has("x") || s.has("images");
+}
+
+DatasetSplits load_npy_folder_dataset(const std::string& dir, const DatasetOptions& options) {
+  return load_array_dataset(npy_folder_source(dir), options);
+}
+
 DatasetSplits load_npz_dataset(const std::string& path, const DatasetOptions& options) {
-  const std::vector<std::string> members = npz_members(path);
-  auto has = [&](const std::string& key) {
-    return std::find(members.begin(), members.end(), key + ".npy") != members.end();
-  };
+  return load_array_dataset({path, false, npz_members(path)}, options);
+}
+
+namespace {
+
+DatasetSplits load_array_dataset(const ArraySource& source, const DatasetOptions& options) {
+  const std::string& path = source.path;
+  const std::vector<std::string>& members = source.names;
+  auto has = [&](const std::string& key) { return source.has(key); };
   auto load = [&](const std::string& x, const std::string& y) {
-    return image_set_from_arrays(read_npz_member(path, x + ".npy"), read_npz_member(path, y + ".npy"), options.classes,
-                                 path, "member " + x + ".npy", "member " + y + ".npy");
+    return image_set_from_arrays(source.read(x), source.read(y), options.classes, path, source.label(x),
+                                 source.label(y));
   };
   DatasetSplits splits;
   DatasetOptions held_out = options;
@@ -436,7 +484,8 @@ DatasetSplits load_npz_dataset(const std::string& path, const DatasetOptions& op
       std::string list;
       for (const std::string& m : members) list += (list.empty() ? "" : ", ") + m;
       throw Error(ErrorCode::kInvalidFile,
-                  "no x_train.npy/y_train.npy, x.npy/y.npy or images.npy/labels.npy in the archive (members: " +
+                  "no x_train.npy/y_train.npy, x.npy/y.npy or images.npy/labels.npy in the " +
+                      std::string(source.folder ? "folder (.npy files: " : "archive (members: ") +
                       (list.empty() ? std::string("none") : list) + ")",
                   path);
     }
@@ -451,5 +500,7 @@ DatasetSplits load_npz_dataset(const std::string& path, const DatasetOptions& op
   if (test) splits.test = std::move(*test);
   return splits;
 }
+
+} // namespace
 
 } // namespace tinynas

@@ -371,6 +371,43 @@ np.savez('big.npz', x=images(3).astype('>f4'), y=labels(3))
   expect_bad([&] { load_npz_dataset(p("big.npz"), options); }, p("big.npz"), "member x.npy: dtype '>f4' is big-endian");
 }
 
+TEST(NpyFolder, APairOfNpyFilesIsADataset) {
+  if (!have_numpy()) GTEST_SKIP() << "Debian's python3-numpy is not installed";
+  ScratchDir dir;
+  run_python(dir, std::string(kArrays) + R"(
+import os
+os.makedirs('pair')
+np.save('pair/x.npy', images(30))
+np.save('pair/y.npy', labels(30))
+os.makedirs('keras')
+np.save('keras/x_train.npy', images(20))
+np.save('keras/y_train.npy', labels(20))
+np.save('keras/x_test.npy', images(6))
+np.save('keras/y_test.npy', labels(6))
+os.makedirs('bad')
+np.save('bad/x.npy', images(4))
+np.save('bad/y.npy', labels(3))
+)");
+  DatasetOptions options;
+  options.val_size = 4;
+  const std::string pair = (dir.path() / "pair").string();
+  EXPECT_TRUE(is_npy_folder(pair));
+  options.dir = pair;
+  DatasetSplits s = load_dataset(options); // dispatched like an .npz with x and y
+  expect_values(s.train, 0, 22);
+  expect_values(s.val, 22, 4);
+  expect_values(s.test, 26, 4);
+  options.dir = (dir.path() / "keras").string();
+  s = load_dataset(options);
+  expect_values(s.train, 0, 16);
+  expect_values(s.val, 16, 4);
+  expect_values(s.test, 0, 6);
+  options.val_size = 1;
+  options.dir = (dir.path() / "bad").string();
+  expect_bad([&] { load_dataset(options); }, options.dir, "file y.npy: 3 labels for 4 images in file x.npy");
+  EXPECT_FALSE(is_npy_folder(dir.path().string()));
+}
+
 TEST(NpyNpz, RejectsDamagedArchives) {
   if (!have_python()) GTEST_SKIP() << "/usr/bin/python3 is not installed";
   ScratchDir dir;

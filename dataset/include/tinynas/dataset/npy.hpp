@@ -64,4 +64,9 @@ ImageSet image_set_from_arrays(const NpyArray& images, const NpyArray& labels, i
 // classes as in load_dataset; options.dir is not used.
 DatasetSplits load_npz_dataset(const std::string& path, const DatasetOptions& options);
 
+// The same layouts as .npy files in a folder (np.save("DIR/x_train.npy", x), ...): a pair of .npy
+// files is a dataset too. Errors name the folder and the file.
+bool is_npy_folder(const std::string& dir); // it holds x_train.npy, x.npy or images.npy
+DatasetSplits load_npy_folder_dataset(const std::string& dir, const DatasetOptions& options);
+
 } // namespace tinynas

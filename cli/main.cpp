@@ -181,6 +181,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   search->add_option("--mutation-ratio", so.mutation_ratio, "Stage 2: share of children made by mutation")
       ->capture_default_str();
+  search
+      ->add_option("--resolution-window", so.resolution_window,
+                   "Stage 2: also search the space's resolutions within N steps of stage 1's (0: stage 1's only)")
+      ->capture_default_str();
   search->add_option("--max-attempts", so.max_attempts, "Draws allowed to find one fitting subnet before giving up")
       ->capture_default_str();
   search->add_option("--out", so.out, std::string("Output directory (default: ") + kDefaultSearchDir + ")");

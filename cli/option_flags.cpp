@@ -9,7 +9,7 @@ namespace {
 
 // Every option the library may name, with the flag main.cpp declares for it. The same name means
 // the same flag in every subcommand (--data, --seed, --out, --resume, ...).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kFlags{{
     // search
     {"sram", "--sram"},
     {"flash", "--flash"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
     {"mutation_prob", "--mutation-prob"},
     {"mutation_ratio", "--mutation-ratio"},
     {"max_attempts", "--max-attempts"},
+    {"resolution_window", "--resolution-window"},
     {"out", "--out"},
     {"resume", "--resume"},
     {"overwrite", "--overwrite"},

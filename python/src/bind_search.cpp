@@ -72,6 +72,7 @@ The options of a search with their defaults (the C++ core's, shared with ``tinyn
       .def_readwrite("mutation_prob", &SearchOptions::mutation_prob)
       .def_readwrite("mutation_ratio", &SearchOptions::mutation_ratio)
       .def_readwrite("max_attempts", &SearchOptions::max_attempts)
+      .def_readwrite("resolution_window", &SearchOptions::resolution_window)
       .def_readwrite("overwrite", &SearchOptions::overwrite)
       .def_readwrite("threads", &SearchOptions::threads);
   bind_path<&SearchOptions::supernet>(c, "supernet");

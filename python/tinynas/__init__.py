@@ -96,7 +96,7 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
            population: int = _DEFAULTS.population, parents: int = _DEFAULTS.parents,
            generations: int = _DEFAULTS.generations, mutation_prob: float = _DEFAULTS.mutation_prob,
            mutation_ratio: float = _DEFAULTS.mutation_ratio, max_attempts: int = _DEFAULTS.max_attempts,
-           out: Optional[str] = _DEFAULTS.out, resume: Optional[str] = _DEFAULTS.resume,
+           resolution_window: int = _DEFAULTS.resolution_window, out: Optional[str] = _DEFAULTS.out, resume: Optional[str] = _DEFAULTS.resume,
            overwrite: bool = _DEFAULTS.overwrite, threads: int = _DEFAULTS.threads,
            progress: Union[bool, Callable[[dict], None]] = True, supernet: Optional[str] = _DEFAULTS.supernet,
            data_dir: Optional[str] = _DEFAULTS.data_dir, eval_images: int = _DEFAULTS.eval_images) -> SearchResult:

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "genetic_ops.hpp"
@@ -30,6 +31,17 @@ void validate(const EvolutionOptions& o) {
   if (o.generations < 0) throw invalid_option("generations", fmt::format("must be 0 or more, found {}", o.generations));
   if (o.max_attempts < 1)
     throw invalid_option("max_attempts", fmt::format("must be at least 1, found {}", o.max_attempts));
+  if (o.resolution_window < 0 || o.resolution_window > 64)
+    throw invalid_option("resolution_window", fmt::format("must be 0 to 64, found {}", o.resolution_window));
+}
+
+std::vector<int> stage2_resolutions(const SearchSpace& space, int resolution, int window) {
+  const std::vector<int>& all = space.resolutions;
+  const auto at = std::find(all.begin(), all.end(), resolution);
+  if (at == all.end())
+    throw Error(ErrorCode::kOutOfSpace, fmt::format("resolution {} is not one of space {}'s", resolution, space.name));
+  const auto i = at - all.begin(), n = static_cast<std::ptrdiff_t>(all.size());
+  return {all.begin() + std::max<std::ptrdiff_t>(0, i - window), all.begin() + std::min(n, i + window + 1)};
 }
 
 EvolutionResult summarize_evolution(const EvolutionState& state, const AccuracyEstimator& estimator) {
@@ -65,7 +77,8 @@ public:
   Evolver(const SearchSpace& space, const Constraints& constraints, double width, int resolution,
           AccuracyEstimator& estimator, const EvolutionOptions& options, EvolutionState state,
           const EvolutionHooks& hooks)
-      : space_(space), constraints_(constraints), width_(width), resolution_(resolution), estimator_(estimator),
+      : space_(space), constraints_(constraints), width_(width), resolution_(resolution),
+        resolutions_(stage2_resolutions(space, resolution, options.resolution_window)), estimator_(estimator),
         options_(options), state_(std::move(state)), hooks_(hooks) {}
 
   EvolutionResult run() {
@@ -75,8 +88,11 @@ public:
       std::vector<Arch> population;
       population.reserve(static_cast<std::size_t>(options_.population));
       for (int i = 0; i < options_.population; ++i)
-        population.push_back(
-            draw_fitting("random subnet", [&] { return sample_arch(space_, rng_, width_, resolution_); }));
+        population.push_back(draw_fitting("random subnet", [&] {
+          // A single resolution draws no random number: searches without a window stay as they were.
+          const int r = resolutions_.size() == 1 ? resolution_ : resolutions_[rng_.index(resolutions_.size())];
+          return sample_arch(space_, rng_, width_, r);
+        }));
       const std::size_t first_new = state_.history.size();
       evaluate(population, 0);
       state_.population = std::move(population);
@@ -95,11 +111,11 @@ private:
     for (std::size_t i = 0; i < state_.population.size(); ++i) {
       const Arch& a = state_.population[i];
       validate_arch(a, space_, "checkpoint");
-      if (a.width != width_ || a.resolution != resolution_)
+      if (a.width != width_ || std::find(resolutions_.begin(), resolutions_.end(), a.resolution) == resolutions_.end())
         throw Error(ErrorCode::kInvalidFile,
-                    fmt::format("population member {} is in (width {:g}, resolution {}), not in the pair stage 1 "
-                                "chose (width {:g}, resolution {})",
-                                i, a.width, a.resolution, width_, resolution_),
+                    fmt::format("population member {} is in (width {:g}, resolution {}), not where stage 2 searches "
+                                "(width {:g}, resolutions {})",
+                                i, a.width, a.resolution, width_, fmt::join(resolutions_, ", ")),
                     "checkpoint", "/state/population/" + std::to_string(i));
     }
     rng_.set_state(state_.rng_state);
@@ -125,14 +141,15 @@ private:
     children.reserve(static_cast<std::size_t>(options_.population));
     for (int i = 0; i < mutations; ++i) {
       const Arch& parent = random_parent();
-      children.push_back(draw_fitting("mutation of " + parent.id(),
-                                      [&] { return genetic::mutate(parent, space_, options_.mutation_prob, rng_); }));
+      children.push_back(draw_fitting("mutation of " + parent.id(), [&] {
+        return genetic::mutate(parent, space_, resolutions_, options_.mutation_prob, rng_);
+      }));
     }
     for (int i = mutations; i < options_.population; ++i) {
       const Arch& a = random_parent();
       const Arch& b = random_parent();
-      children.push_back(
-          draw_fitting("crossover of " + a.id() + " and " + b.id(), [&] { return genetic::crossover(a, b, rng_); }));
+      children.push_back(draw_fitting("crossover of " + a.id() + " and " + b.id(),
+                                      [&] { return genetic::crossover(a, b, resolutions_, rng_); }));
     }
     const std::size_t first_new = state_.history.size();
     evaluate(children, generation);
@@ -252,6 +269,7 @@ private:
   const Constraints& constraints_;
   const double width_;
   const int resolution_;
+  const std::vector<int> resolutions_; // where stage 2 searches (resolution_ alone without a window)
   AccuracyEstimator& estimator_;
   const EvolutionOptions& options_;
   EvolutionState state_;

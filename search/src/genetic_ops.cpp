@@ -11,7 +11,7 @@ T pick(const std::vector<T>& choices, Rng& rng) {
 
 } // namespace
 
-Arch mutate(const Arch& parent, const SearchSpace& space, double prob, Rng& rng) {
+Arch mutate(const Arch& parent, const SearchSpace& space, const std::vector<int>& resolutions, double prob, Rng& rng) {
   Arch child = parent;
   for (std::size_t s = 0; s < child.stages.size(); ++s) {
     const StageSpace& choices = space.stages[s];
@@ -22,10 +22,11 @@ Arch mutate(const Arch& parent, const SearchSpace& space, double prob, Rng& rng)
       if (rng.uniform() < prob) genes.expands[b] = pick(choices.expands, rng);
     }
   }
+  if (resolutions.size() > 1 && rng.uniform() < prob) child.resolution = pick(resolutions, rng);
   return child;
 }
 
-Arch crossover(const Arch& a, const Arch& b, Rng& rng) {
+Arch crossover(const Arch& a, const Arch& b, const std::vector<int>& resolutions, Rng& rng) {
   Arch child = a;
   for (std::size_t s = 0; s < child.stages.size(); ++s) {
     const StageGenes& other = b.stages[s];
@@ -36,6 +37,7 @@ Arch crossover(const Arch& a, const Arch& b, Rng& rng) {
       if (rng.index(2) == 1) genes.expands[i] = other.expands[i];
     }
   }
+  if (resolutions.size() > 1 && rng.index(2) == 1) child.resolution = b.resolution;
   return child;
 }
 

@@ -29,10 +29,11 @@ json config_to_json(const SearchConfig& c) {
   j["stage1"] = {{"samples", c.stage1.samples},   {"fixed_width", c.stage1.fixed_width},
                  {"seed", c.stage1.seed},         {"rule", stage1_rule_name(c.stage1.rule)},
                  {"quantile", c.stage1.quantile}, {"min_fit_fraction", c.stage1.min_fit_fraction}};
-  j["evolution"] = {{"population", c.evolution.population},         {"parents", c.evolution.parents},
-                    {"mutation_ratio", c.evolution.mutation_ratio}, {"mutation_prob", c.evolution.mutation_prob},
-                    {"generations", c.evolution.generations},       {"seed", c.evolution.seed},
-                    {"max_attempts", c.evolution.max_attempts}};
+  j["evolution"] = {
+      {"population", c.evolution.population},         {"parents", c.evolution.parents},
+      {"mutation_ratio", c.evolution.mutation_ratio}, {"mutation_prob", c.evolution.mutation_prob},
+      {"generations", c.evolution.generations},       {"seed", c.evolution.seed},
+      {"max_attempts", c.evolution.max_attempts},     {"resolution_window", c.evolution.resolution_window}};
   return j;
 }
 
@@ -67,6 +68,7 @@ SearchConfig config_from_json(const json_util::Field& f) {
   c.evolution.generations = e.get_int("generations");
   c.evolution.seed = e.at("seed").as_uint64();
   c.evolution.max_attempts = e.get_int("max_attempts");
+  c.evolution.resolution_window = e.get_int("resolution_window", 0); // absent before stage 2 searched resolutions
   try {
     validate(c);
   } catch (const Error& error) {

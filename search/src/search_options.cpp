@@ -84,6 +84,7 @@ void apply_search_options(const SearchOptions& o, const Applies& applies, Search
   if (applies("mutation_prob")) c.evolution.mutation_prob = o.mutation_prob;
   if (applies("mutation_ratio")) c.evolution.mutation_ratio = o.mutation_ratio;
   if (applies("max_attempts")) c.evolution.max_attempts = o.max_attempts;
+  if (applies("resolution_window")) c.evolution.resolution_window = o.resolution_window;
   validate(c);
 }
 
@@ -91,10 +92,11 @@ void apply_search_options(const SearchOptions& o, const Applies& applies, Search
 
 const std::set<std::string>& search_option_names() {
   static const std::set<std::string> names{
-      "sram",           "flash",           "latency",  "board",      "space",       "schedule",    "patches",
-      "split_block",    "estimator",       "supernet", "data_dir",   "eval_images", "seed",        "samples",
-      "stage1_rule",    "stage1_quantile", "min_fit",  "population", "parents",     "generations", "mutation_prob",
-      "mutation_ratio", "max_attempts",    "out",      "resume",     "overwrite",   "threads"};
+      "sram",    "flash",       "latency",       "board",           "space",        "schedule",
+      "patches", "split_block", "estimator",     "supernet",        "data_dir",     "eval_images",
+      "seed",    "samples",     "stage1_rule",   "stage1_quantile", "min_fit",      "population",
+      "parents", "generations", "mutation_prob", "mutation_ratio",  "max_attempts", "resolution_window",
+      "out",     "resume",      "overwrite",     "threads"};
   return names;
 }
 

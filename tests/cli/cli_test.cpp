@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -367,6 +369,26 @@ TEST(Cli, SpaceInfo) {
 }
 
 // The library names options as Python spells them (`population`); the CLI prints its flags.
+TEST(Cli, SearchWithAResolutionWindowSearchesTheResolutionsAroundStage1s) {
+  test::ScratchDir dir;
+  const std::string out = (dir.path() / "s").string();
+  RunResult s = run({"search", "--sram", "320K", "--flash", "1M", "--population", "16", "--generations", "3",
+                     "--samples", "50", "--parents", "4", "--resolution-window", "1", "--out", out, "--json"});
+  ASSERT_EQ(s.exit_code, 0) << describe(s);
+  const json j = json::parse(s.out);
+  const int chosen = j["stage1"]["chosen"]["resolution"].get<int>();
+  std::set<int> seen;
+  std::istringstream history(test::read_text(out + "/history.jsonl"));
+  for (std::string line; std::getline(history, line);) {
+    // The id holds the resolution: "w0.5-r176-...".
+    const std::string id = json::parse(line)["id"].get<std::string>();
+    const int r = std::stoi(id.substr(id.find("-r") + 2));
+    EXPECT_LE(std::abs(r - chosen), 16) << "mcunet's resolutions are 16 apart: one step either side";
+    seen.insert(r);
+  }
+  EXPECT_GE(seen.size(), 2u) << s.out.substr(0, 2000);
+}
+
 TEST(Cli, SearchErrorsNameTheFlags) {
   test::ScratchDir dir;
   struct Case {
@@ -375,6 +397,7 @@ TEST(Cli, SearchErrorsNameTheFlags) {
   };
   const std::vector<Case> cases = {
       {{"--population", "0"}, "tinynas: error: --population: must be at least 1, found 0\n"},
+      {{"--resolution-window", "-1"}, "tinynas: error: --resolution-window: must be 0 to 64, found -1\n"},
       {{"--parents", "0"}, "tinynas: error: --parents: must be between 1 and the population (100), found 0\n"},
       {{"--min-fit", "2"}, "tinynas: error: --min-fit: must be a fraction in [0, 1], found 2\n"},
       {{"--stage1-rule", "median"},

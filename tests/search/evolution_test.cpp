@@ -243,12 +243,61 @@ TEST(Evolution, RejectsBadOptionsNamingTheOption) {
   EXPECT_EQ(message(EvolutionOptions{}), "");
 }
 
+TEST(Stage2Resolutions, AWindowOfStepsAroundStage1sResolutionClippedToTheSpace) {
+  // mcunet: 48, 64, ..., 224 in steps of 16.
+  EXPECT_EQ(stage2_resolutions(mcunet(), 128, 0), std::vector<int>{128});
+  EXPECT_EQ(stage2_resolutions(mcunet(), 128, 1), (std::vector<int>{112, 128, 144}));
+  EXPECT_EQ(stage2_resolutions(mcunet(), 48, 2), (std::vector<int>{48, 64, 80}));
+  EXPECT_EQ(stage2_resolutions(mcunet(), 224, 1), (std::vector<int>{208, 224}));
+  EXPECT_EQ(stage2_resolutions(mcunet(), 128, 64).size(), mcunet().resolutions.size());
+  EXPECT_THROW(stage2_resolutions(mcunet(), 100, 1), Error);
+}
+
+TEST(Evolution, WithAResolutionWindowStage2SearchesTheResolutionsAroundStage1s) {
+  MacsProxyEstimator estimator(mcunet());
+  EvolutionOptions o = small_options(4);
+  o.resolution_window = 1;
+  const EvolutionResult r = evolve(estimator, o);
+  const std::vector<int> allowed = stage2_resolutions(mcunet(), in3_pair().resolution, 1);
+  std::set<int> seen;
+  for (const Evaluation& e : r.history) {
+    EXPECT_NE(std::find(allowed.begin(), allowed.end(), e.arch.resolution), allowed.end()) << e.id;
+    EXPECT_EQ(e.arch.width, in3_pair().width);
+    seen.insert(e.arch.resolution);
+  }
+  // Stage 1's pair sits near the edge of what fits, so the larger neighbour may never fit: at least
+  // one resolution besides stage 1's is searched.
+  EXPECT_GE(seen.size(), 2u);
+  EXPECT_TRUE(seen.count(in3_pair().resolution));
+  // The MACs proxy prefers the larger resolution wherever it fits: the best is not below stage 1's.
+  EXPECT_GE(r.history[r.best].arch.resolution, in3_pair().resolution);
+  // Resuming checks the population against the window, and a stopped run resumes exactly.
+  std::atomic<bool> stop{false};
+  std::string saved;
+  EvolutionHooks hooks;
+  hooks.checkpoint = [&](const EvolutionState& s, std::size_t) {
+    saved = checkpoint_to_json(testing::small_config(), in3_pair().width, in3_pair().resolution, s);
+  };
+  hooks.progress = [&](const EvolutionProgress& p) { stop = p.generation == 2; };
+  hooks.stop = &stop;
+  EXPECT_THROW(evolve(estimator, o, {}, hooks), Error);
+  expect_same(r, evolve(estimator, o, checkpoint_from_json(saved, "checkpoint.json").state));
+  o.resolution_window = 0;
+  try {
+    evolve(estimator, o, checkpoint_from_json(saved, "checkpoint.json").state);
+    FAIL() << "a population outside stage 1's resolution resumed without a window";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not where stage 2 searches"), std::string::npos) << e.what();
+  }
+}
+
 TEST(GeneticOps, MutationAndCrossoverStayInTheSpaceAndTakeGenesFromTheParents) {
   Rng rng(21);
   const Arch a = sample_arch(mcunet(), rng, 0.5, 128);
   const Arch b = sample_arch(mcunet(), rng, 0.5, 128);
   // Probability 0 changes nothing, inactive slots included.
-  const Arch same = genetic::mutate(a, mcunet(), 0.0, rng);
+  const std::vector<int> only{128};
+  const Arch same = genetic::mutate(a, mcunet(), only, 0.0, rng);
   for (std::size_t s = 0; s < a.stages.size(); ++s) {
     EXPECT_EQ(same.stages[s].depth, a.stages[s].depth);
     EXPECT_EQ(same.stages[s].kernels, a.stages[s].kernels);
@@ -256,12 +305,12 @@ TEST(GeneticOps, MutationAndCrossoverStayInTheSpaceAndTakeGenesFromTheParents) {
   }
   int changed = 0;
   for (int i = 0; i < 200; ++i) {
-    const Arch m = genetic::mutate(a, mcunet(), 0.1, rng);
+    const Arch m = genetic::mutate(a, mcunet(), only, 0.1, rng);
     validate_arch(m, mcunet());
     EXPECT_EQ(m.width, a.width);
     EXPECT_EQ(m.resolution, a.resolution);
     changed += m.id() != a.id();
-    const Arch c = genetic::crossover(a, b, rng);
+    const Arch c = genetic::crossover(a, b, only, rng);
     validate_arch(c, mcunet());
     for (std::size_t s = 0; s < c.stages.size(); ++s) {
       EXPECT_TRUE(c.stages[s].depth == a.stages[s].depth || c.stages[s].depth == b.stages[s].depth);

@@ -1,12 +1,13 @@
 #pragma once
-// Stage 2 of TinyNAS: evolutionary search in the (width, resolution) pair stage 1 chose, in the
+// Stage 2 of TinyNAS: evolutionary search at the width stage 1 chose, at its resolution or (with
+// resolution_window) at the resolutions around it, in the
 // style of Once-for-All's evolution.py (which MCUNet used):
 //
 //   generation 0   `population` random subnets that fit the constraints, evaluated
 //   generation g   parents = the `parents` best distinct subnets of the current population;
 //                  round(mutation_ratio * population) children by mutation of a random parent
 //                  (each gene resampled with probability mutation_prob: every stage's depth, every
-//                  block slot's kernel and expand ratio), the rest of `population` children by
+//                  block slot's kernel and expand ratio, then the resolution), the rest of `population` children by
 //                  crossover of two random parents (each gene from either parent with equal
 //                  probability); population = parents + children
 //
@@ -46,7 +47,14 @@ struct EvolutionOptions {
   int generations = 30;        // after the initial population
   std::uint64_t seed = 0;
   int max_attempts = 10000; // draws per subnet before giving up with Error(kInfeasible)
+  // Stage 2 also searches the resolution: the space's resolutions within this many steps of stage
+  // 1's (0: stage 1's only, as MCUNet's stage 2). The resolution is then a gene like the others:
+  // drawn uniformly for random subnets, resampled with mutation_prob, inherited in crossover.
+  int resolution_window = 0;
 };
+
+// The resolutions stage 2 searches around stage 1's `resolution` (which must be one of the space's).
+std::vector<int> stage2_resolutions(const SearchSpace& space, int resolution, int window);
 
 // Throws invalid_option naming the option of the first bad value (population, parents, ...).
 void validate(const EvolutionOptions& options);

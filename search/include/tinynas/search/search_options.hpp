@@ -46,6 +46,7 @@ struct SearchOptions {
   double mutation_prob = EvolutionOptions{}.mutation_prob;
   double mutation_ratio = EvolutionOptions{}.mutation_ratio;
   int max_attempts = EvolutionOptions{}.max_attempts;
+  int resolution_window = EvolutionOptions{}.resolution_window;
   // Files and execution.
   std::string out;        // the directory for the result files and checkpoints; "": none
   std::string resume;     // continue the search checkpointed in this directory

@@ -159,8 +159,15 @@ int main(int argc, char** argv) {
                      "--estimator supernet: the trained supernet file (tinynas train --out); its space and width "
                      "become the search's");
   search->add_option("--data", so.data_dir,
-                     "--estimator supernet: the dataset, an IDX directory, an .npz file or an image folder "
-                     "(DIR/train/<class>/*.png) (default: Debian's Fashion-MNIST)");
+                     "The dataset: an IDX directory, an .npz file or an image folder (DIR/train/<class>/*.png). "
+                     "Without --supernet: the whole pipeline (train a supernet for stage 1's choice, stage 2 with "
+                     "its accuracy, fine-tune, test, export, report); with --estimator supernet: its data");
+  search->add_option("--supernet-epochs", search_opts.supernet_epochs, "--data pipeline: supernet training epochs")
+      ->capture_default_str();
+  search->add_option("--finetune-epochs", search_opts.finetune_epochs, "--data pipeline: fine-tuning epochs")
+      ->capture_default_str();
+  search->add_option("--limit", search_opts.limit, "--data pipeline: train on the first N images (0: all)")
+      ->capture_default_str();
   search
       ->add_option("--eval-images", so.eval_images,
                    "--estimator supernet: validation images per subnet (0: the whole split)")

@@ -15,9 +15,11 @@
 #include "interrupt.hpp"
 #include "progress_line.hpp"
 #include "tinynas/hil/hil_check.hpp"
+#include "tinynas/pipeline/pipeline.hpp"
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/search/search_run.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/units.hpp"
@@ -110,7 +112,43 @@ void print_hil(const HilCheckResult& hil, const Constraints& k) {
 
 } // namespace
 
+bool runs_pipeline(const SearchCommandOptions& o) {
+  return o.given.count("data_dir") && !o.given.count("supernet") && !o.given.count("estimator");
+}
+
+namespace {
+
+// tinynas search --data DIR: every phase from data to an exported model (pipeline.hpp).
+int run_pipeline_command(const SearchCommandOptions& o) {
+  PipelineOptions p;
+  p.search = o.search;
+  if (p.search.out.empty()) p.search.out = p.search.resume.empty() ? kDefaultSearchDir : p.search.resume;
+  p.search.resume.clear();
+  if (o.given.count("resolution_window")) p.resolution_window = o.search.resolution_window;
+  p.supernet_epochs = o.supernet_epochs;
+  p.finetune_epochs = o.finetune_epochs;
+  p.train_limit = o.limit;
+  const ParallelismLimit threads(o.search.threads);
+  PipelineHooks hooks;
+  hooks.on_phase = [](const std::string& phase) { fmt::print(stderr, "tinynas: {}\n", phase); };
+  hooks.on_note = [](const std::string& note) { fmt::print(stderr, "  {}\n", note); };
+  const PipelineResult r = run_pipeline(p, hooks);
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::parse(files::read_file(r.accuracy_json));
+    j["run"] = r.run_dir;
+    j["model"] = r.model;
+    j["report"] = r.report;
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("{}", files::read_file(r.report));
+  }
+  return 0;
+}
+
+} // namespace
+
 int run_search(const SearchCommandOptions& o) {
+  if (runs_pipeline(o)) return run_pipeline_command(o);
   SearchOptions options = o.search;
   const bool resuming = !options.resume.empty();
   if (!resuming && options.out.empty()) options.out = kDefaultSearchDir;

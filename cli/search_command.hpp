@@ -25,7 +25,15 @@ struct SearchCommandOptions {
   bool json = false;              // --json            print the result as JSON on stdout
   std::optional<std::string> hil; // --hil BOARD       measure the best subnets on a board (QEMU or real)
   int hil_top = 5;                // --hil-top K       how many of the best to measure
+  // The whole pipeline (pipeline/pipeline.hpp) runs when --data is given without --supernet or
+  // --estimator: these size its training phases.
+  int supernet_epochs = 10; // --supernet-epochs
+  int finetune_epochs = 5;  // --finetune-epochs
+  int limit = 0;            // --limit N: train on the first N images (quick runs)
 };
+
+// Whether the options ask for the whole pipeline: data, and no supernet or estimator chosen.
+bool runs_pipeline(const SearchCommandOptions& options);
 
 // Returns 0 with a result; throws tinynas::Error otherwise (kInfeasible when nothing fits: exit 2;
 // kInterrupted after Ctrl-C, once the checkpoint is written: exit 130).

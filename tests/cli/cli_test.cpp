@@ -389,6 +389,67 @@ TEST(Cli, SearchWithAResolutionWindowSearchesTheResolutionsAroundStage1s) {
   EXPECT_GE(seen.size(), 2u) << s.out.substr(0, 2000);
 }
 
+// An IDX file of unsigned bytes: magic 0 0 8 ndims, big-endian dims, data.
+std::string idx_file(const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
+  std::string out = {0, 0, 8, static_cast<char>(dims.size())};
+  for (std::uint32_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xFF);
+  out.append(data.begin(), data.end());
+  return out;
+}
+
+TEST(Cli, SearchWithDataRunsTheWholePipeline) {
+  // 3 classes of 12x12 images: a bright band whose row is the class.
+  test::ScratchDir dir;
+  auto images = [](int n) {
+    std::vector<std::uint8_t> px, labels;
+    for (int i = 0; i < n; ++i) {
+      labels.push_back(static_cast<std::uint8_t>(i % 3));
+      for (int p = 0; p < 144; ++p) px.push_back(static_cast<std::uint8_t>(p / 12 / 4 == i % 3 ? 220 : 10 + p % 7));
+    }
+    return std::pair{px, labels};
+  };
+  const auto [train, train_labels] = images(240);
+  const auto [test_px, test_labels] = images(60);
+  dir.write("train-images-idx3-ubyte", idx_file({240, 12, 12}, train));
+  dir.write("train-labels-idx1-ubyte", idx_file({240}, train_labels));
+  dir.write("t10k-images-idx3-ubyte", idx_file({60, 12, 12}, test_px));
+  dir.write("t10k-labels-idx1-ubyte", idx_file({60}, test_labels));
+  const std::string run_dir = (dir.path() / "run").string();
+  RunResult r = run({"search",
+                     "--space",
+                     test::source_path("tests/data/supernet/tiny_space.json"),
+                     "--data",
+                     dir.path().string(),
+                     "--sram",
+                     "320K",
+                     "--flash",
+                     "1M",
+                     "--samples",
+                     "20",
+                     "--population",
+                     "6",
+                     "--parents",
+                     "2",
+                     "--generations",
+                     "1",
+                     "--supernet-epochs",
+                     "2",
+                     "--finetune-epochs",
+                     "1",
+                     "--out",
+                     run_dir,
+                     "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["split"], "test");
+  EXPECT_EQ(j["images"], 60);
+  EXPECT_TRUE(j.contains("int8"));
+  EXPECT_EQ(j["model"], run_dir + "/best.model");
+  EXPECT_TRUE(contains(r.err, "tinynas: fine-tuning")) << r.err;
+  EXPECT_TRUE(contains(test::read_text(run_dir + "/report.md"), "## The winner"));
+}
+
 TEST(Cli, SearchErrorsNameTheFlags) {
   test::ScratchDir dir;
   struct Case {

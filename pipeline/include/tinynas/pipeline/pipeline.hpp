@@ -1,0 +1,53 @@
+#pragma once
+// The whole TinyNAS in one call, from data to a deployable model, as MCUNet describes it
+// (`tinynas search --data DIR --out RUN`):
+//   1. stage 1 over every (width, resolution) pair of the space (the cost model only);
+//   2. a supernet for the chosen space: stage 1's width, resolution elastic over the space's
+//      resolutions within `resolution_window` steps of stage 1's (RUN/supernet.supernet);
+//   3. stage 2 ranked by that supernet's inherited-weight accuracy, searching the resolution too
+//      (RUN/search/);
+//   4. the winner fine-tuned on its own (RUN/best.model);
+//   5. its float and int8 accuracy on the test split (RUN/accuracy.json);
+//   6. its int8 blob and C source (RUN/export/);
+//   7. RUN/report.md.
+// Every phase leaves a file that is its checkpoint: running again with the same options (`resume`)
+// skips finished phases and continues an interrupted one where it stopped (the supernet and the
+// fine-tuning at their last epoch, stage 2 at its last generation), reaching the uninterrupted result.
+
+#include <functional>
+#include <string>
+
+#include "tinynas/search/search_options.hpp"
+
+namespace tinynas {
+
+struct PipelineOptions {
+  SearchOptions search;       // budgets, board, space, seeds, stage 1 and 2; data_dir = the data; out = RUN
+  int resolution_window = 1;  // resolutions either side of stage 1's that the supernet trains and stage 2 searches
+  int supernet_epochs = 10;   // supernet training (30% on the largest subnet first)
+  int finetune_epochs = 5;    // fine-tuning of the winner
+  int train_limit = 0;        // > 0: train on the first N images only (quick runs, tests)
+  bool classes_from_data = true; // the space takes the data's class count
+  int calibration_images = 500;  // int8 activation ranges
+
+  void validate() const; // invalid_option naming the bad option
+};
+
+struct PipelineHooks {
+  std::function<void(const std::string&)> on_phase; // "stage 1", "supernet", ... as each starts
+  std::function<void(const std::string&)> on_note;  // what a phase decided or reused
+};
+
+struct PipelineResult {
+  std::string run_dir;
+  std::string report; // RUN/report.md
+  std::string model;  // RUN/best.model
+  std::string accuracy_json;
+};
+
+// Runs the phases that are not done yet in options.search.out. The options must be those the run
+// started with (RUN/pipeline.json records them; a different set is refused, naming the first
+// difference). Errors as the phases throw them; Error(kInterrupted) when hooks ask to stop.
+PipelineResult run_pipeline(const PipelineOptions& options, const PipelineHooks& hooks = {});
+
+} // namespace tinynas

@@ -1,0 +1,222 @@
+#include "tinynas/pipeline/pipeline.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline_report.hpp"
+#include "tinynas/deploy/model_c_source.hpp"
+#include "tinynas/deploy/quantized_subnet.hpp"
+#include "tinynas/deploy/subnet_accuracy.hpp"
+#include "tinynas/search/search_run.hpp"
+#include "tinynas/space/atomic_file.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/finetune.hpp"
+#include "tinynas/supernet/trainer.hpp"
+
+namespace tinynas {
+
+namespace fs = std::filesystem;
+
+void PipelineOptions::validate() const {
+  if (search.out.empty()) throw invalid_option("out", "the pipeline needs a run directory");
+  if (resolution_window < 0 || resolution_window > 64)
+    throw invalid_option("resolution_window", fmt::format("must be 0 to 64, found {}", resolution_window));
+  if (supernet_epochs < 1) throw invalid_option("supernet_epochs", fmt::format("must be at least 1, found {}", supernet_epochs));
+  if (finetune_epochs < 1) throw invalid_option("finetune_epochs", fmt::format("must be at least 1, found {}", finetune_epochs));
+  if (train_limit < 0) throw invalid_option("train_limit", "must not be negative");
+  if (calibration_images < 1) throw invalid_option("calibration_images", "must be at least 1");
+}
+
+namespace {
+
+class Pipeline {
+public:
+  Pipeline(const PipelineOptions& options, const PipelineHooks& hooks)
+      : o_(options), hooks_(hooks), run_(options.search.out), supernet_((fs::path(run_) / "supernet.supernet").string()),
+        search_dir_((fs::path(run_) / "search").string()), model_((fs::path(run_) / "best.model").string()) {}
+
+  PipelineResult run() {
+    o_.validate();
+    fs::create_directories(run_);
+    record_options();
+    const Stage1Result stage1 = run_stage1_phase();
+    train_supernet_phase(stage1.chosen_pair());
+    const SearchResult search = run_search_phase();
+    finetune_phase(search.best().arch);
+    const SubnetAccuracy accuracy = evaluate_phase();
+    export_phase();
+    phase("report");
+    PipelineReport report{o_, stage1, search, accuracy, supernet_, model_};
+    const std::string report_path = (fs::path(run_) / "report.md").string();
+    files::write_file_atomic(report_path, report_markdown(report));
+    return {run_, report_path, model_, (fs::path(run_) / "accuracy.json").string()};
+  }
+
+private:
+  void phase(const std::string& name) {
+    if (hooks_.on_phase) hooks_.on_phase(name);
+  }
+  void note(const std::string& text) {
+    if (hooks_.on_note) hooks_.on_note(text);
+  }
+
+  // RUN/pipeline.json: what this run is. A second call must ask for the same run.
+  void record_options() {
+    const std::string path = (fs::path(run_) / "pipeline.json").string();
+    const std::string now = options_json();
+    if (fs::exists(path)) {
+      const std::string before = files::read_file(path);
+      if (nlohmann::json::parse(before) != nlohmann::json::parse(now))
+        throw invalid_option("resume", "run directory " + run_ +
+                                           " holds a pipeline started with other options (see its pipeline.json); "
+                                           "give the same options or another --out");
+      note("continuing the run in " + run_);
+      return;
+    }
+    files::write_file_atomic(path, now);
+  }
+
+  std::string options_json() const {
+    SearchOptions s = o_.search;
+    s.out.clear();
+    const SearchConfig config = make_search_config(s);
+    nlohmann::json j = {{"format", "tinynas-pipeline"},
+                        {"version", 1},
+                        {"data", o_.search.data_dir},
+                        {"search", nlohmann::json::parse(search_config_to_json(config))},
+                        {"resolution_window", o_.resolution_window},
+                        {"supernet_epochs", o_.supernet_epochs},
+                        {"finetune_epochs", o_.finetune_epochs},
+                        {"train_limit", o_.train_limit},
+                        {"classes_from_data", o_.classes_from_data},
+                        {"calibration_images", o_.calibration_images}};
+    return j.dump(2) + "\n";
+  }
+
+  // 1. The space as stage 1 sees it: the cost model only, so it is recomputed (it is deterministic
+  // and takes seconds) instead of checkpointed.
+  Stage1Result run_stage1_phase() {
+    phase("stage 1");
+    SearchOptions s = o_.search;
+    s.out.clear();
+    s.estimator = "macs";
+    s.supernet.clear();
+    const SearchConfig config = make_search_config(s);
+    space_ = config.space;
+    Stage1Result r = run_stage1(config.space, config.constraints, config.stage1);
+    files::write_file_atomic((fs::path(run_) / "stage1.json").string(), r.to_json() + "\n");
+    note(fmt::format("stage 1 chose width {:g}, resolution {}", r.chosen_pair().width, r.chosen_pair().resolution));
+    return r;
+  }
+
+  // 2. The supernet of the chosen space: stage 1's width, the resolutions around its resolution.
+  void train_supernet_phase(const PairStats& pair) {
+    phase("supernet");
+    SearchSpace chosen = space_;
+    chosen.width_mults = {pair.width};
+    chosen.resolutions = stage2_resolutions(space_, pair.resolution, o_.resolution_window);
+    const TrainingStatus status = training_status_or_none(supernet_);
+    if (status == TrainingStatus::kFinished) {
+      note("reusing the trained supernet " + supernet_);
+      return;
+    }
+    TrainingConfig config = make_training_config(pair.width, o_.supernet_epochs, std::nullopt, o_.train_limit,
+                                                 o_.search.seed);
+    if (status == TrainingStatus::kInProgress) {
+      DatasetOptions d = training_dataset_options(supernet_);
+      d.dir = o_.search.data_dir;
+      d.load_test = false;
+      resume_training(supernet_, load_dataset(d));
+      return;
+    }
+    const DatasetSplits data = load_dataset(
+        fresh_training_dataset_options(chosen, config, o_.search.data_dir, supernet_, o_.classes_from_data));
+    if (o_.classes_from_data) chosen = space_with_classes_of(std::move(chosen), data);
+    note("data: " + describe_dataset(data));
+    const TrainResult r = train_supernet(chosen, config, data, supernet_);
+    if (!r.finished) throw Error(ErrorCode::kInterrupted, "supernet training stopped", supernet_);
+  }
+
+  static TrainingStatus training_status_or_none(const std::string& path) {
+    return fs::exists(path) ? training_status(path) : TrainingStatus::kNone;
+  }
+
+  // 3. Stage 2 with the supernet's accuracy, searching the resolution too.
+  SearchResult run_search_phase() {
+    phase("stage 2");
+    SearchOptions s = o_.search;
+    s.space.reset(); // the supernet's
+    s.estimator = "supernet";
+    s.supernet = supernet_;
+    s.resolution_window = o_.resolution_window;
+    const bool resuming = fs::exists(fs::path(search_dir_) / "checkpoint.json");
+    s.out = resuming ? "" : search_dir_;
+    s.resume = resuming ? search_dir_ : "";
+    s.overwrite = false;
+    SearchConfig config = make_search_config(s);
+    const std::unique_ptr<AccuracyEstimator> estimator =
+        make_estimator(config.estimator, config.space, config.estimator_options);
+    adopt_estimator(config, *estimator);
+    return resuming ? resume_search(search_dir_, config, *estimator) : tinynas::run_search(config, *estimator, search_dir_);
+  }
+
+  // 4. The winner fine-tuned on its own.
+  void finetune_phase(const Arch& best) {
+    phase("fine-tuning");
+    FinetuneOptions f;
+    f.epochs = o_.finetune_epochs;
+    f.seed = o_.search.seed;
+    const TrainResult r = finetune_or_resume(supernet_, best, f, o_.search.data_dir, model_, fs::exists(model_));
+    if (!r.finished) throw Error(ErrorCode::kInterrupted, "fine-tuning stopped", model_);
+  }
+
+  // 5. Float and int8 accuracy on the test split (final numbers).
+  SubnetAccuracy evaluate_phase() {
+    phase("test accuracy");
+    SubnetAccuracyOptions a;
+    a.split = "test";
+    a.data_dir = o_.search.data_dir;
+    a.int8 = true;
+    a.calibration_images = o_.calibration_images;
+    a.seed = o_.search.seed;
+    SubnetAccuracy r = evaluate_subnet_accuracy(model_, read_model_arch(model_), a);
+    files::write_file_atomic((fs::path(run_) / "accuracy.json").string(), r.to_json(2) + "\n");
+    return r;
+  }
+
+  // 6. What a firmware build needs.
+  void export_phase() {
+    phase("export");
+    QuantizeSubnetOptions q;
+    q.data_dir = o_.search.data_dir;
+    q.seed = o_.search.seed;
+    q.calibration_images = o_.calibration_images;
+    const QuantizedSubnet int8 = quantize_trained_subnet(model_, read_model_arch(model_), q);
+    const fs::path dir = fs::path(run_) / "export";
+    fs::create_directories(dir);
+    files::write_file_atomic((dir / "best.tnm").string(),
+                             std::string_view(reinterpret_cast<const char*>(int8.blob.bytes.data()), int8.blob.bytes.size()));
+    ModelCSourceOptions c;
+    c.name = "tinynas_model";
+    c.normalization = int8.normalization;
+    c.provenance = "tinynas search --data " + o_.search.data_dir + ": " + int8.arch_id;
+    const ModelCSource source = model_c_source(int8.graph, int8.model, int8.blob, c);
+    files::write_file_atomic((dir / source.header_file).string(), source.header);
+    files::write_file_atomic((dir / source.source_file).string(), source.source);
+  }
+
+  PipelineOptions o_;
+  PipelineHooks hooks_;
+  std::string run_, supernet_, search_dir_, model_;
+  SearchSpace space_;
+};
+
+} // namespace
+
+PipelineResult run_pipeline(const PipelineOptions& options, const PipelineHooks& hooks) {
+  return Pipeline(options, hooks).run();
+}
+
+} // namespace tinynas

@@ -1,0 +1,107 @@
+// The one-command pipeline on a small budget: the tiny test space, pattern images written as an IDX
+// folder, a few epochs. Checks every phase's files, that the winner was fine-tuned and measured on
+// the test split, that running again reuses the finished phases, and that other options are refused.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "supernet/supernet_test_support.hpp"
+#include "tinynas/pipeline/pipeline.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/supernet/finetune.hpp"
+#include "tinynas/supernet/supernet.hpp"
+
+namespace tinynas {
+namespace {
+
+namespace fs = std::filesystem;
+using test::idx_bytes;
+
+class PipelineTest : public ::testing::Test {
+protected:
+  test::ScratchDir dir;
+  PipelineOptions options;
+
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::warn);
+    const ImageSet train = test::pattern_images(400, 3, 11), test_set = test::pattern_images(90, 3, 12);
+    fs::create_directories(dir.path() / "data");
+    dir.write("data/train-images-idx3-ubyte", idx_bytes({400, 28, 28}, train.pixels));
+    dir.write("data/train-labels-idx1-ubyte", idx_bytes({400}, train.labels));
+    dir.write("data/t10k-images-idx3-ubyte", idx_bytes({90, 28, 28}, test_set.pixels));
+    dir.write("data/t10k-labels-idx1-ubyte", idx_bytes({90}, test_set.labels));
+    SearchOptions& s = options.search;
+    s.space = test::source_path("tests/data/supernet/tiny_space.json");
+    s.data_dir = (dir.path() / "data").string();
+    s.out = (dir.path() / "run").string();
+    s.sram = "320K";
+    s.flash = "1M";
+    s.samples = 20;
+    s.population = 6;
+    s.parents = 2;
+    s.generations = 2;
+    s.seed = 2;
+    options.supernet_epochs = 3;
+    options.finetune_epochs = 2;
+    options.calibration_images = 40;
+  }
+};
+
+TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
+  std::vector<std::string> phases, notes;
+  PipelineHooks hooks;
+  hooks.on_phase = [&](const std::string& p) { phases.push_back(p); };
+  hooks.on_note = [&](const std::string& n) { notes.push_back(n); };
+  const PipelineResult r = run_pipeline(options, hooks);
+  EXPECT_EQ(phases, (std::vector<std::string>{"stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy",
+                                              "export", "report"}));
+  const fs::path run = options.search.out;
+  for (const char* file :
+       {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json", "search/checkpoint.json", "best.model",
+        "accuracy.json", "export/best.tnm", "export/tinynas_model.h", "export/tinynas_model.c", "report.md"})
+    EXPECT_TRUE(fs::exists(run / file)) << file;
+
+  // The supernet holds stage 1's width and the resolutions around its resolution (the tiny space has 6 and 8).
+  const Supernet supernet = Supernet::load((run / "supernet.supernet").string());
+  EXPECT_EQ(supernet.space().resolutions, (std::vector<int>{6, 8}));
+  // The model is the search's winner, fine-tuned, measured on the 90 test images in float and int8.
+  const auto best = nlohmann::json::parse(test::read_text((run / "search/best.json").string()));
+  const Arch model_arch = read_model_arch(r.model);
+  EXPECT_EQ(model_arch.resolution, best["resolution"].get<int>());
+  const auto accuracy = nlohmann::json::parse(test::read_text(r.accuracy_json));
+  EXPECT_EQ(accuracy["split"], "test");
+  EXPECT_EQ(accuracy["images"], 90);
+  EXPECT_GT(accuracy["accuracy"].get<double>(), 0.5); // the patterns are easy; chance is 1/3
+  EXPECT_GE(accuracy["int8"]["agreement"].get<double>(), 0.8);
+  const std::string report = test::read_text(r.report);
+  EXPECT_NE(report.find(model_arch.id()), std::string::npos) << report;
+  EXPECT_NE(report.find("test accuracy, int8"), std::string::npos);
+
+  // Again with the same options: every finished phase is reused, the result is the same.
+  notes.clear();
+  fs::remove(run / "report.md");
+  const PipelineResult again = run_pipeline(options, hooks);
+  EXPECT_EQ(test::read_text(again.accuracy_json), test::read_text(r.accuracy_json));
+  EXPECT_TRUE(fs::exists(again.report));
+  bool reused = false;
+  for (const std::string& n : notes) reused |= n.find("reusing the trained supernet") != std::string::npos;
+  EXPECT_TRUE(reused);
+
+  // Other options in the same directory are refused before any work.
+  options.finetune_epochs = 3;
+  try {
+    run_pipeline(options);
+    FAIL() << "a run directory was reused with other options";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("started with other options"), std::string::npos) << e.what();
+  }
+}
+
+} // namespace
+} // namespace tinynas

@@ -132,6 +132,8 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   PipelineHooks hooks;
   hooks.on_phase = [](const std::string& phase) { fmt::print(stderr, "tinynas: {}\n", phase); };
   hooks.on_note = [](const std::string& note) { fmt::print(stderr, "  {}\n", note); };
+  const InterruptGuard interrupt("stopping after the current phase's last checkpoint");
+  hooks.should_stop = [&] { return interrupt.requested(); };
   const PipelineResult r = run_pipeline(p, hooks);
   if (o.json) {
     nlohmann::json j = nlohmann::json::parse(files::read_file(r.accuracy_json));

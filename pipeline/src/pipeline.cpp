@@ -1,5 +1,6 @@
 #include "tinynas/pipeline/pipeline.hpp"
 
+#include <atomic>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -57,6 +58,15 @@ public:
 private:
   void phase(const std::string& name) {
     if (hooks_.on_phase) hooks_.on_phase(name);
+  }
+  TrainCallbacks training_callbacks() const {
+    TrainCallbacks c;
+    c.should_stop = hooks_.should_stop;
+    return c;
+  }
+  [[noreturn]] void stopped(const std::string& what, const std::string& file) const {
+    throw Error(ErrorCode::kInterrupted, what + " stopped after its last checkpoint; run the same command again to "
+                                                "continue the run in " + run_, file);
   }
   void note(const std::string& text) {
     if (hooks_.on_note) hooks_.on_note(text);
@@ -128,15 +138,16 @@ private:
       DatasetOptions d = training_dataset_options(supernet_);
       d.dir = o_.search.data_dir;
       d.load_test = false;
-      resume_training(supernet_, load_dataset(d));
+      if (!resume_training(supernet_, load_dataset(d), training_callbacks()).finished)
+        stopped("supernet training", supernet_);
       return;
     }
     const DatasetSplits data = load_dataset(
         fresh_training_dataset_options(chosen, config, o_.search.data_dir, supernet_, o_.classes_from_data));
     if (o_.classes_from_data) chosen = space_with_classes_of(std::move(chosen), data);
     note("data: " + describe_dataset(data));
-    const TrainResult r = train_supernet(chosen, config, data, supernet_);
-    if (!r.finished) throw Error(ErrorCode::kInterrupted, "supernet training stopped", supernet_);
+    if (!train_supernet(chosen, config, data, supernet_, training_callbacks()).finished)
+      stopped("supernet training", supernet_);
   }
 
   static TrainingStatus training_status_or_none(const std::string& path) {
@@ -159,7 +170,18 @@ private:
     const std::unique_ptr<AccuracyEstimator> estimator =
         make_estimator(config.estimator, config.space, config.estimator_options);
     adopt_estimator(config, *estimator);
-    return resuming ? resume_search(search_dir_, config, *estimator) : tinynas::run_search(config, *estimator, search_dir_);
+    // The search polls a flag: a watcher sets it from should_stop after every generation.
+    std::atomic<bool> stop{false};
+    SearchHooks hooks;
+    hooks.stop = &stop;
+    hooks.progress = [&](const EvolutionProgress&) { stop = hooks_.should_stop && hooks_.should_stop(); };
+    try {
+      return resuming ? resume_search(search_dir_, config, *estimator, hooks)
+                      : tinynas::run_search(config, *estimator, search_dir_, hooks);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kInterrupted) stopped("stage 2", search_dir_);
+      throw;
+    }
   }
 
   // 4. The winner fine-tuned on its own.
@@ -168,8 +190,9 @@ private:
     FinetuneOptions f;
     f.epochs = o_.finetune_epochs;
     f.seed = o_.search.seed;
-    const TrainResult r = finetune_or_resume(supernet_, best, f, o_.search.data_dir, model_, fs::exists(model_));
-    if (!r.finished) throw Error(ErrorCode::kInterrupted, "fine-tuning stopped", model_);
+    if (!finetune_or_resume(supernet_, best, f, o_.search.data_dir, model_, fs::exists(model_), training_callbacks())
+             .finished)
+      stopped("fine-tuning", model_);
   }
 
   // 5. Float and int8 accuracy on the test split (final numbers).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,48 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("started with other options"), std::string::npos) << e.what();
   }
+}
+
+// Stopped at any point (here: after the n-th poll, which lands in the supernet's batches, stage 2's
+// generations or the fine-tuning's batches) and run again, the pipeline reaches the result of a run
+// that was never stopped.
+TEST_F(PipelineTest, StoppedInAnyPhaseAndRunAgainItReachesTheUninterruptedResult) {
+  const PipelineResult whole = run_pipeline(options);
+  const auto expected = nlohmann::json::parse(test::read_text(whole.accuracy_json));
+  const std::string expected_model = read_model_arch(whole.model).id();
+  int polls_in_whole_run = 0;
+  {
+    PipelineOptions counting = options;
+    counting.search.out = (dir.path() / "counting").string();
+    PipelineHooks hooks;
+    hooks.should_stop = [&] { return ++polls_in_whole_run < 0; };
+    run_pipeline(counting, hooks);
+  }
+  ASSERT_GT(polls_in_whole_run, 8);
+  std::set<std::string> phases_stopped_in;
+  for (int stop_at : {1, polls_in_whole_run / 3, polls_in_whole_run / 2, polls_in_whole_run - 2}) {
+    PipelineOptions o = options;
+    o.search.out = (dir.path() / ("stopped-" + std::to_string(stop_at))).string();
+    int polls = 0;
+    std::string current;
+    PipelineHooks hooks;
+    hooks.on_phase = [&](const std::string& p) { current = p; };
+    hooks.should_stop = [&] { return ++polls == stop_at; };
+    try {
+      run_pipeline(o, hooks);
+      FAIL() << "not stopped at poll " << stop_at;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInterrupted) << e.what();
+      EXPECT_NE(std::string(e.what()).find("run the same command again"), std::string::npos) << e.what();
+    }
+    phases_stopped_in.insert(current);
+    const PipelineResult resumed = run_pipeline(o);
+    const auto got = nlohmann::json::parse(test::read_text(resumed.accuracy_json));
+    EXPECT_EQ(read_model_arch(resumed.model).id(), expected_model) << "stopped at poll " << stop_at;
+    EXPECT_EQ(got["accuracy"], expected["accuracy"]) << "stopped at poll " << stop_at << " in " << current;
+    EXPECT_EQ(got["int8"]["accuracy"], expected["int8"]["accuracy"]) << "stopped at poll " << stop_at;
+  }
+  EXPECT_GE(phases_stopped_in.size(), 2u);
 }
 
 } // namespace

@@ -36,6 +36,9 @@ struct PipelineOptions {
 struct PipelineHooks {
   std::function<void(const std::string&)> on_phase; // "stage 1", "supernet", ... as each starts
   std::function<void(const std::string&)> on_note;  // what a phase decided or reused
+  // Polled between batches and generations; true stops after the current phase's last checkpoint
+  // (Error(kInterrupted)); running again continues from there.
+  std::function<bool()> should_stop;
 };
 
 struct PipelineResult {

@@ -21,20 +21,27 @@ namespace {
 
 py::object epoch_dict(const EpochReport& r) { return json_to_python(r.to_json()); }
 
-py::dict train(const std::string& space_name, const std::string& out, double width, std::optional<int> epochs,
-               std::optional<int> largest_epochs, int limit, std::uint64_t seed, const std::string& data_dir,
-               bool classes_from_data, bool resume, std::optional<py::function> on_epoch) {
-  std::atomic<bool> stop{false};
+// Training and fine-tuning from Python: `on_epoch` gets each epoch's report; Ctrl-C sets `stop`, so
+// the run ends after that epoch's checkpoint.
+TrainCallbacks epoch_callbacks(std::atomic<bool>& stop, const std::optional<py::function>& on_epoch) {
   TrainCallbacks callbacks;
-  callbacks.on_epoch = [&](const EpochReport& r) {
+  callbacks.on_epoch = [&stop, on_epoch](const EpochReport& r) {
     py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) { // Ctrl-C: stop after this epoch's checkpoint
+    if (PyErr_CheckSignals() != 0) {
       PyErr_Clear();
       stop = true;
     }
     if (on_epoch) (*on_epoch)(epoch_dict(r));
   };
-  callbacks.should_stop = [&] { return stop.load(); };
+  callbacks.should_stop = [&stop] { return stop.load(); };
+  return callbacks;
+}
+
+py::dict train(const std::string& space_name, const std::string& out, double width, std::optional<int> epochs,
+               std::optional<int> largest_epochs, int limit, std::uint64_t seed, const std::string& data_dir,
+               bool classes_from_data, bool resume, std::optional<py::function> on_epoch) {
+  std::atomic<bool> stop{false};
+  const TrainCallbacks callbacks = epoch_callbacks(stop, on_epoch);
   TrainResult result;
   {
     py::gil_scoped_release release;
@@ -86,16 +93,7 @@ py::dict finetune(const std::string& supernet_path, const py::handle& arch, cons
   options.validate();
   const Arch subnet = subnet_of(Supernet::load(supernet_path), arch);
   std::atomic<bool> stop{false};
-  TrainCallbacks callbacks;
-  callbacks.on_epoch = [&](const EpochReport& r) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) { // Ctrl-C: stop after this epoch's model
-      PyErr_Clear();
-      stop = true;
-    }
-    if (on_epoch) (*on_epoch)(epoch_dict(r));
-  };
-  callbacks.should_stop = [&] { return stop.load(); };
+  const TrainCallbacks callbacks = epoch_callbacks(stop, on_epoch);
   TrainResult result;
   {
     py::gil_scoped_release release;

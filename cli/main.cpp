@@ -190,7 +190,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   search
       ->add_option("--resolution-window", so.resolution_window,
-                   "Stage 2: also search the space's resolutions within N steps of stage 1's (0: stage 1's only)")
+                   "Stage 2: also search the space's resolutions within N steps of stage 1's (0: stage 1's only; "
+                   "-1: 0 for a search, 1 for the --data pipeline)")
       ->capture_default_str();
   search->add_option("--max-attempts", so.max_attempts, "Draws allowed to find one fitting subnet before giving up")
       ->capture_default_str();

@@ -124,7 +124,6 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   p.search = o.search;
   if (p.search.out.empty()) p.search.out = p.search.resume.empty() ? kDefaultSearchDir : p.search.resume;
   p.search.resume.clear();
-  if (o.given.count("resolution_window")) p.resolution_window = o.search.resolution_window;
   p.supernet_epochs = o.supernet_epochs;
   p.finetune_epochs = o.finetune_epochs;
   p.train_limit = o.limit;

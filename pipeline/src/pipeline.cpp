@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 
 void PipelineOptions::validate() const {
   if (search.out.empty()) throw invalid_option("out", "the pipeline needs a run directory");
-  if (resolution_window < 0 || resolution_window > 64)
-    throw invalid_option("resolution_window", fmt::format("must be 0 to 64, found {}", resolution_window));
+  if (resolution_window() > 64)
+    throw invalid_option("resolution_window", fmt::format("must be 0 to 64, found {}", resolution_window()));
   if (supernet_epochs < 1) throw invalid_option("supernet_epochs", fmt::format("must be at least 1, found {}", supernet_epochs));
   if (finetune_epochs < 1) throw invalid_option("finetune_epochs", fmt::format("must be at least 1, found {}", finetune_epochs));
   if (train_limit < 0) throw invalid_option("train_limit", "must not be negative");
@@ -96,7 +96,7 @@ private:
                         {"version", 1},
                         {"data", o_.search.data_dir},
                         {"search", nlohmann::json::parse(search_config_to_json(config))},
-                        {"resolution_window", o_.resolution_window},
+                        {"resolution_window", o_.resolution_window()},
                         {"supernet_epochs", o_.supernet_epochs},
                         {"finetune_epochs", o_.finetune_epochs},
                         {"train_limit", o_.train_limit},
@@ -126,7 +126,7 @@ private:
     phase("supernet");
     SearchSpace chosen = space_;
     chosen.width_mults = {pair.width};
-    chosen.resolutions = stage2_resolutions(space_, pair.resolution, o_.resolution_window);
+    chosen.resolutions = stage2_resolutions(space_, pair.resolution, o_.resolution_window());
     const TrainingStatus status = training_status_or_none(supernet_);
     if (status == TrainingStatus::kFinished) {
       note("reusing the trained supernet " + supernet_);
@@ -161,7 +161,7 @@ private:
     s.space.reset(); // the supernet's
     s.estimator = "supernet";
     s.supernet = supernet_;
-    s.resolution_window = o_.resolution_window;
+    s.resolution_window = o_.resolution_window();
     const bool resuming = fs::exists(fs::path(search_dir_) / "checkpoint.json");
     s.out = resuming ? "" : search_dir_;
     s.resume = resuming ? search_dir_ : "";

@@ -11,9 +11,11 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "tinynas/pipeline/pipeline.hpp"
 #include "tinynas/search/function_estimator.hpp"
 #include "tinynas/search/search_options.hpp"
 #include "tinynas/search/search_run.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 
@@ -273,6 +275,43 @@ void bind_search(py::module_& m) {
         return result;
       },
       py::arg("options"), py::arg("estimator"), py::arg("estimator_is_proxy"), py::arg("progress"));
+  m.def(
+      "_pipeline",
+      [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, int limit,
+         std::optional<py::function> on_phase) {
+        PipelineOptions p;
+        p.search = search;
+        p.supernet_epochs = supernet_epochs;
+        p.finetune_epochs = finetune_epochs;
+        p.train_limit = limit;
+        std::atomic<bool> stop{false};
+        PipelineHooks hooks;
+        hooks.on_phase = [&](const std::string& phase) {
+          py::gil_scoped_acquire gil;
+          if (on_phase) (*on_phase)(phase);
+        };
+        hooks.should_stop = [&] {
+          py::gil_scoped_acquire gil;
+          if (PyErr_CheckSignals() != 0) { // Ctrl-C in a notebook: stop at the phase's last checkpoint
+            PyErr_Clear();
+            stop = true;
+          }
+          return stop.load();
+        };
+        PipelineResult r;
+        {
+          py::gil_scoped_release release;
+          const ParallelismLimit threads(search.threads);
+          r = run_pipeline(p, hooks);
+        }
+        py::dict d;
+        d["run"] = r.run_dir;
+        d["model"] = r.model;
+        d["report"] = r.report;
+        d["accuracy"] = json_to_python(files::read_file(r.accuracy_json));
+        return d;
+      },
+      py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("limit"), py::arg("on_phase"));
   m.def("list_estimators", &estimator_names, "Names of the built-in accuracy estimators.");
 }
 

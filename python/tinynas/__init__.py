@@ -99,7 +99,9 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
            resolution_window: int = _DEFAULTS.resolution_window, out: Optional[str] = _DEFAULTS.out, resume: Optional[str] = _DEFAULTS.resume,
            overwrite: bool = _DEFAULTS.overwrite, threads: int = _DEFAULTS.threads,
            progress: Union[bool, Callable[[dict], None]] = True, supernet: Optional[str] = _DEFAULTS.supernet,
-           data_dir: Optional[str] = _DEFAULTS.data_dir, eval_images: int = _DEFAULTS.eval_images) -> SearchResult:
+           data_dir: Optional[str] = _DEFAULTS.data_dir, eval_images: int = _DEFAULTS.eval_images,
+           data: Data = None, supernet_epochs: int = 10, finetune_epochs: int = 5,
+           limit: int = 0) -> Union[SearchResult, dict]:
     """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same defaults, same
     result for a seed).
 
@@ -121,8 +123,26 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     shows a tqdm bar where tqdm is installed (or pass a callable receiving a dict per generation).
     Ctrl-C (KeyboardInterrupt) stops after the current generation's checkpoint. Raises
     :class:`InfeasibleError` when nothing fits, ``ValueError`` naming the keyword of a bad option.
+
+    With ``data`` (what :func:`train` takes) and no ``supernet``, the whole pipeline runs, as
+    ``tinynas search --data`` does: stage 1, a supernet trained for its choice (``supernet_epochs``;
+    ``limit`` > 0 trains on the first N images), stage 2 ranked by that supernet searching
+    ``resolution_window`` resolutions either side (-1, the default: 1 here, 0 for a plain search), the winner fine-tuned
+    (``finetune_epochs``), its test accuracy (float and int8), its int8 export and ``report.md``, all in
+    ``out`` (default ``"tinynas-search"``). Calling it again with the same arguments continues an
+    interrupted run. Returns a dict: ``run``, ``model``, ``report`` and ``accuracy`` (as
+    :func:`evaluate` returns it).
     """
     arguments = dict(locals())
+    if data is not None and supernet is None:
+        options = _search_options(arguments)
+        options.out = out or "tinynas-search"
+        os.makedirs(options.out, exist_ok=True)
+        options.data_dir = _data_source(data, os.path.join(options.out, "arrays"))
+        if progress is True:
+            def progress(phase: str) -> None:
+                print(f"tinynas: {phase}", flush=True)
+        return _core._pipeline(options, supernet_epochs, finetune_epochs, limit, progress or None)
     del arguments["estimator"]  # a name or a callable: the core takes it apart
     callback, bar = _progress_callback(progress, generations)
     try:

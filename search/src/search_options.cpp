@@ -1,5 +1,7 @@
 #include "tinynas/search/search_options.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -84,7 +86,12 @@ void apply_search_options(const SearchOptions& o, const Applies& applies, Search
   if (applies("mutation_prob")) c.evolution.mutation_prob = o.mutation_prob;
   if (applies("mutation_ratio")) c.evolution.mutation_ratio = o.mutation_ratio;
   if (applies("max_attempts")) c.evolution.max_attempts = o.max_attempts;
-  if (applies("resolution_window")) c.evolution.resolution_window = o.resolution_window;
+  if (applies("resolution_window")) {
+    if (o.resolution_window < -1)
+      throw invalid_option("resolution_window",
+                           fmt::format("must be -1 (auto) or 0 to 64, found {}", o.resolution_window));
+    c.evolution.resolution_window = std::max(o.resolution_window, 0);
+  }
   validate(c);
 }
 

@@ -458,7 +458,8 @@ TEST(Cli, SearchErrorsNameTheFlags) {
   };
   const std::vector<Case> cases = {
       {{"--population", "0"}, "tinynas: error: --population: must be at least 1, found 0\n"},
-      {{"--resolution-window", "-1"}, "tinynas: error: --resolution-window: must be 0 to 64, found -1\n"},
+      {{"--resolution-window", "-2"}, "tinynas: error: --resolution-window: must be -1 (auto) or 0 to 64, found -2\n"},
+      {{"--resolution-window", "65"}, "tinynas: error: --resolution-window: must be 0 to 64, found 65\n"},
       {{"--parents", "0"}, "tinynas: error: --parents: must be between 1 and the population (100), found 0\n"},
       {{"--min-fit", "2"}, "tinynas: error: --min-fit: must be a fraction in [0, 1], found 2\n"},
       {{"--stage1-rule", "median"},

@@ -166,6 +166,29 @@ def test_rgb_arrays_train_the_mcunet_space(tinynas, tmp_path):
         tinynas.train(str(tmp_path / "grey.supernet"), data=(images, labels), progress=False)
 
 
+def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
+    # tinynas.search(data=...) as `tinynas search --data`: from arrays to a fine-tuned, measured, exported model.
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, size=300)
+    images = rng.integers(0, 40, size=(300, 12, 12)).astype(np.uint8)
+    for i, c in enumerate(labels):
+        images[i, 4 * c:4 * c + 4, :] = 220
+    tiny = os.path.join(os.path.dirname(__file__), "..", "data", "supernet", "tiny_space.json")
+    phases = []
+    out = str(tmp_path / "run")
+    result = tinynas.search("320K", "1M", space=tiny, data=(images, labels), samples=20, population=6, parents=2,
+                            generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=phases.append)
+    assert phases == ["stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy", "export", "report"]
+    assert result["model"] == os.path.join(out, "best.model")
+    assert result["accuracy"]["split"] == "test" and "int8" in result["accuracy"]
+    assert os.path.exists(os.path.join(out, "export", "tinynas_model.c"))
+    # The same call again continues (here: reuses) the run.
+    again = tinynas.search("320K", "1M", space=tiny, data=(images, labels), samples=20, population=6, parents=2,
+                           generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=False)
+    assert again["accuracy"]["accuracy"] == result["accuracy"]["accuracy"]
+
+
 def test_train_and_evaluate_on_a_numpy_archive(tinynas, tmp_path):
     # Keras's mnist.npz layout, written by numpy as a PyTorch or TensorFlow user would: `data_dir` (the CLI's --data)
     # takes the .npz where it takes an IDX folder.

@@ -21,9 +21,13 @@
 
 namespace tinynas {
 
+inline constexpr int kPipelineResolutionWindow = 1;
+
 struct PipelineOptions {
-  SearchOptions search;       // budgets, board, space, seeds, stage 1 and 2; data_dir = the data; out = RUN
-  int resolution_window = 1;  // resolutions either side of stage 1's that the supernet trains and stage 2 searches
+  // Budgets, board, space, seeds, stage 1 and 2; data_dir = the data; out = RUN. Its
+  // resolution_window (-1: kPipelineResolutionWindow) is how many resolutions either side of stage
+  // 1's the supernet trains and stage 2 searches.
+  SearchOptions search;
   int supernet_epochs = 10;   // supernet training (30% on the largest subnet first)
   int finetune_epochs = 5;    // fine-tuning of the winner
   int train_limit = 0;        // > 0: train on the first N images only (quick runs, tests)
@@ -31,6 +35,7 @@ struct PipelineOptions {
   int calibration_images = 500;  // int8 activation ranges
 
   void validate() const; // invalid_option naming the bad option
+  int resolution_window() const { return search.resolution_window < 0 ? kPipelineResolutionWindow : search.resolution_window; }
 };
 
 struct PipelineHooks {

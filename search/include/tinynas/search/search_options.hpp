@@ -46,7 +46,9 @@ struct SearchOptions {
   double mutation_prob = EvolutionOptions{}.mutation_prob;
   double mutation_ratio = EvolutionOptions{}.mutation_ratio;
   int max_attempts = EvolutionOptions{}.max_attempts;
-  int resolution_window = EvolutionOptions{}.resolution_window;
+  // Stage 2's resolution window (EvolutionOptions); -1, the default, is "auto": 0 for a search,
+  // kPipelineResolutionWindow for the whole pipeline (pipeline.hpp), whose supernet trains it.
+  int resolution_window = -1;
   // Files and execution.
   std::string out;        // the directory for the result files and checkpoints; "": none
   std::string resume;     // continue the search checkpointed in this directory

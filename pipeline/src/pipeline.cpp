@@ -1,6 +1,7 @@
 #include "tinynas/pipeline/pipeline.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -49,14 +50,19 @@ public:
     const SubnetAccuracy accuracy = evaluate_phase();
     export_phase();
     phase("report");
-    PipelineReport report{o_, stage1, search, accuracy, supernet_, model_};
+    PipelineReport report{o_, stage1, search, accuracy, supernet_, model_, timings_};
     const std::string report_path = (fs::path(run_) / "report.md").string();
     files::write_file_atomic(report_path, report_markdown(report));
     return {run_, report_path, model_, (fs::path(run_) / "accuracy.json").string()};
   }
 
 private:
+  // Starts phase `name`, closing the previous one's clock.
   void phase(const std::string& name) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!timings_.empty()) timings_.back().seconds = std::chrono::duration<double>(now - started_).count();
+    timings_.push_back({name, 0});
+    started_ = now;
     if (hooks_.on_phase) hooks_.on_phase(name);
   }
   TrainCallbacks training_callbacks() const {
@@ -234,6 +240,8 @@ private:
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;
   SearchSpace space_;
+  std::vector<PhaseTiming> timings_; // this call's phases (a continued run times only what it did)
+  std::chrono::steady_clock::time_point started_;
 };
 
 } // namespace

@@ -44,6 +44,9 @@ std::string report_markdown(const PipelineReport& r) {
   if (r.accuracy.has_int8)
     md += fmt::format("| **test accuracy, int8** (host runtime, bit-exact with the boards) | **{:.2f}%** |\n",
                       100 * r.accuracy.int8.accuracy);
+  md += "\n## Time (this invocation; finished phases a continued run reused take none)\n\n| phase | seconds |\n|---|---|\n";
+  for (std::size_t i = 0; i + 1 < r.timings.size(); ++i)
+    md += fmt::format("| {} | {:.1f} |\n", r.timings[i].phase, r.timings[i].seconds);
   md += "\n## Reproduce\n\n```console\n";
   md += fmt::format("tinynas eval --model {} --split test --int8\n", r.model);
   md += fmt::format("tinynas profile --model {} --board {}\n", r.model, k.board.name);

@@ -83,6 +83,7 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   const std::string report = test::read_text(r.report);
   EXPECT_NE(report.find(model_arch.id()), std::string::npos) << report;
   EXPECT_NE(report.find("test accuracy, int8"), std::string::npos);
+  EXPECT_NE(report.find("| fine-tuning |"), std::string::npos) << "each phase's time";
 
   // Again with the same options: every finished phase is reused, the result is the same.
   notes.clear();

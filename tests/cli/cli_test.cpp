@@ -8,12 +8,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../test_support.hpp"
 
@@ -398,9 +403,8 @@ std::string idx_file(const std::vector<std::uint32_t>& dims, const std::vector<s
   return out;
 }
 
-TEST(Cli, SearchWithDataRunsTheWholePipeline) {
-  // 3 classes of 12x12 images: a bright band whose row is the class.
-  test::ScratchDir dir;
+// An IDX dataset of 3 classes of 12x12 images (a bright band whose row is the class) in `dir`.
+void write_band_dataset(const test::ScratchDir& dir) {
   auto images = [](int n) {
     std::vector<std::uint8_t> px, labels;
     for (int i = 0; i < n; ++i) {
@@ -415,31 +419,29 @@ TEST(Cli, SearchWithDataRunsTheWholePipeline) {
   dir.write("train-labels-idx1-ubyte", idx_file({240}, train_labels));
   dir.write("t10k-images-idx3-ubyte", idx_file({60, 12, 12}, test_px));
   dir.write("t10k-labels-idx1-ubyte", idx_file({60}, test_labels));
+}
+
+// The pipeline's arguments on the band dataset in `dir`, writing `run_dir`.
+std::vector<std::string> pipeline_args(const test::ScratchDir& dir, const std::string& run_dir) {
+  std::vector<std::string> args = {"search",
+                                   "--space",
+                                   test::source_path("tests/data/supernet/tiny_space.json"),
+                                   "--data",
+                                   dir.path().string(),
+                                   "--out",
+                                   run_dir,
+                                   "--json"};
+  for (const char* a : {"--sram=320K", "--flash=1M", "--samples=20", "--population=6", "--parents=2", "--generations=3",
+                        "--supernet-epochs=4", "--finetune-epochs=3"})
+    args.push_back(a);
+  return args;
+}
+
+TEST(Cli, SearchWithDataRunsTheWholePipeline) {
+  test::ScratchDir dir;
+  write_band_dataset(dir);
   const std::string run_dir = (dir.path() / "run").string();
-  RunResult r = run({"search",
-                     "--space",
-                     test::source_path("tests/data/supernet/tiny_space.json"),
-                     "--data",
-                     dir.path().string(),
-                     "--sram",
-                     "320K",
-                     "--flash",
-                     "1M",
-                     "--samples",
-                     "20",
-                     "--population",
-                     "6",
-                     "--parents",
-                     "2",
-                     "--generations",
-                     "1",
-                     "--supernet-epochs",
-                     "2",
-                     "--finetune-epochs",
-                     "1",
-                     "--out",
-                     run_dir,
-                     "--json"});
+  RunResult r = run(pipeline_args(dir, run_dir));
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const json j = json::parse(r.out);
   EXPECT_EQ(j["split"], "test");
@@ -448,6 +450,54 @@ TEST(Cli, SearchWithDataRunsTheWholePipeline) {
   EXPECT_EQ(j["model"], run_dir + "/best.model");
   EXPECT_TRUE(contains(r.err, "tinynas: fine-tuning")) << r.err;
   EXPECT_TRUE(contains(test::read_text(run_dir + "/report.md"), "## The winner"));
+}
+
+// Starts `tinynas ARGS` with stderr to `err_file`, waits until stderr shows `line`, then kills it with
+// SIGKILL: no handler runs, whatever the process was writing is cut off there.
+void kill_when_printed(const std::vector<std::string>& args, const std::string& err_file, const std::string& line) {
+  std::ofstream(err_file).flush(); // exists before the child writes to it
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int err = ::open(err_file.c_str(), O_WRONLY | O_TRUNC);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(err, 2);
+    ::dup2(null, 1);
+    std::vector<char*> argv{const_cast<char*>(TINYNAS_CLI)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(TINYNAS_CLI, argv.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 60000; ++i) {
+    if (test::read_text(err_file).find(line) != std::string::npos) break;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return; // finished before that phase: nothing to kill
+    ::usleep(1000);
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
+// Where the kill lands depends on timing (the phases take milliseconds here): the assertion, the same
+// result after running again, holds wherever it lands, so the test cannot flake.
+TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
+  test::ScratchDir dir;
+  write_band_dataset(dir);
+  const RunResult whole = run(pipeline_args(dir, (dir.path() / "whole").string()));
+  ASSERT_EQ(whole.exit_code, 0) << describe(whole);
+  const json expected = json::parse(whole.out);
+  for (const char* phase : {"supernet", "stage 2", "fine-tuning", "export"}) {
+    const std::string run_dir = (dir.path() / (std::string("killed-") + phase)).string();
+    kill_when_printed(pipeline_args(dir, run_dir), run_dir + ".stderr", std::string("tinynas: ") + phase);
+    const RunResult again = run(pipeline_args(dir, run_dir));
+    ASSERT_EQ(again.exit_code, 0) << phase << ": " << describe(again);
+    const json got = json::parse(again.out);
+    EXPECT_EQ(got["arch"], expected["arch"]) << "killed in " << phase;
+    EXPECT_EQ(got["accuracy"], expected["accuracy"]) << "killed in " << phase;
+    EXPECT_EQ(got["int8"]["accuracy"], expected["int8"]["accuracy"]) << "killed in " << phase;
+  }
 }
 
 TEST(Cli, SearchErrorsNameTheFlags) {

@@ -119,7 +119,18 @@ private:
     s.out.clear();
     s.estimator = "macs";
     s.supernet.clear();
-    const SearchConfig config = make_search_config(s);
+    SearchConfig config = make_search_config(s);
+    if (o_.classes_from_data) {
+      // Stage 1 costs the classifier too: with the data's class count, not the space file's (1000
+      // for mcunet). Reading the data first also finds a bad --data before any work.
+      DatasetOptions d;
+      d.dir = o_.search.data_dir;
+      d.classes = 256;
+      d.load_test = false;
+      d.cache_dir = cache_dir_beside(supernet_);
+      config.space = space_with_classes_of(std::move(config.space), load_dataset(d));
+      note(fmt::format("space {} takes the data's {} classes", config.space.name, config.space.num_classes));
+    }
     space_ = config.space;
     Stage1Result r = run_stage1(config.space, config.constraints, config.stage1);
     files::write_file_atomic((fs::path(run_) / "stage1.json").string(), r.to_json() + "\n");
@@ -150,7 +161,6 @@ private:
     }
     const DatasetSplits data = load_dataset(
         fresh_training_dataset_options(chosen, config, o_.search.data_dir, supernet_, o_.classes_from_data));
-    if (o_.classes_from_data) chosen = space_with_classes_of(std::move(chosen), data);
     note("data: " + describe_dataset(data));
     if (!train_supernet(chosen, config, data, supernet_, training_callbacks()).finished)
       stopped("supernet training", supernet_);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -62,6 +63,8 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   const PipelineResult r = run_pipeline(options, hooks);
   EXPECT_EQ(phases, (std::vector<std::string>{"stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy",
                                               "export", "report"}));
+  // Stage 1 already costs the data's 3 classes (the cost of the classifier depends on them).
+  EXPECT_NE(std::find(notes.begin(), notes.end(), "space tiny takes the data's 3 classes"), notes.end());
   const fs::path run = options.search.out;
   for (const char* file :
        {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json", "search/checkpoint.json", "best.model",

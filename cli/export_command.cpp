@@ -22,18 +22,10 @@ namespace {
 
 std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
 
-void write_onnx(const ExportOptions& options, const std::string& weights, const Supernet& supernet, const Arch& arch) {
-  DatasetOptions d = training_dataset_options(weights);
-  d.dir = options.data;
-  d.load_test = false;
-  const DatasetSplits data = load_dataset(d);
-  EvaluatorOptions eo;
-  eo.seed = options.seed;
-  SubnetEvaluator evaluator(supernet, data.train, data.val, eo);
-  const SubnetBnStats stats = evaluator.recalibrate(arch);
+void write_onnx(const ExportOptions& options, const std::string& weights, const Arch& arch) {
   OnnxExportOptions xo;
   xo.fold_batch_norm = !options.keep_bn;
-  export_onnx(supernet, arch, stats, options.onnx, xo);
+  const Supernet supernet = export_trained_onnx(weights, arch, options.data, options.seed, options.onnx, xo);
   std::cout << "exported " << arch.id() << " to " << options.onnx << " (input " << supernet.space().input_channels
             << "x" << arch.resolution << "x" << arch.resolution
             << ", pixels p of channel c as (p/255 - mean[c]) / std[c], " << supernet.input_normalization().describe()
@@ -85,7 +77,7 @@ int run_export(const ExportOptions& options) {
   if (!options.c_source.empty()) check_model_name(options.name); // before minutes of work, not after
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
-  if (!options.onnx.empty()) write_onnx(options, subnet.file, Supernet::load(subnet.file), subnet.arch);
+  if (!options.onnx.empty()) write_onnx(options, subnet.file, subnet.arch);
   if (int8) write_int8(options, subnet.file, subnet.arch);
   return 0;
 }

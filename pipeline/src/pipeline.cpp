@@ -15,6 +15,7 @@
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/finetune.hpp"
+#include "tinynas/supernet/onnx_export.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
@@ -244,6 +245,8 @@ private:
     const ModelCSource source = model_c_source(int8.graph, int8.model, int8.blob, c);
     files::write_file_atomic((dir / source.header_file).string(), source.header);
     files::write_file_atomic((dir / source.source_file).string(), source.source);
+    export_trained_onnx(model_, read_model_arch(model_), o_.search.data_dir, o_.search.seed,
+                        (dir / "best.onnx").string());
   }
 
   PipelineOptions o_;

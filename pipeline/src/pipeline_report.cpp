@@ -29,7 +29,8 @@ std::string report_markdown(const PipelineReport& r) {
                     "(files in `search/`).\n",
                     r.search.evolution.history.size(), r.search.evolution.generations);
   md += fmt::format("4. **Fine-tuned** the winner for {} epochs: `{}`.\n", r.options.finetune_epochs, r.model);
-  md += "5. **Exported** the int8 model: `export/best.tnm`, `export/tinynas_model.{h,c}`.\n\n";
+  md += "5. **Exported** the int8 model (`export/best.tnm`, `export/tinynas_model.{h,c}`) and the float model "
+        "(`export/best.onnx`).\n\n";
   md += "## The winner\n\n";
   md += fmt::format("`{}`\n\n", best.id);
   md += "| | value |\n|---|---|\n";

@@ -12,6 +12,7 @@
 #include "supernet_impl.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
 
@@ -192,6 +193,20 @@ void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats
   std::string bytes;
   if (!model.SerializeToString(&bytes)) throw Error(ErrorCode::kInternal, "ONNX serialisation failed", path);
   files::write_file_atomic(path, bytes);
+}
+
+Supernet export_trained_onnx(const std::string& supernet_path, const Arch& arch, const std::string& data_dir,
+                             std::uint64_t seed, const std::string& path, const OnnxExportOptions& options) {
+  Supernet supernet = Supernet::load(supernet_path);
+  DatasetOptions d = training_dataset_options(supernet_path);
+  d.dir = data_dir;
+  d.load_test = false;
+  const DatasetSplits data = load_dataset(d);
+  EvaluatorOptions eo;
+  eo.seed = seed;
+  SubnetEvaluator evaluator(supernet, data.train, data.val, eo);
+  export_onnx(supernet, arch, evaluator.recalibrate(arch), path, options);
+  return supernet;
 }
 
 } // namespace tinynas

@@ -66,9 +66,9 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   // Stage 1 already costs the data's 3 classes (the cost of the classifier depends on them).
   EXPECT_NE(std::find(notes.begin(), notes.end(), "space tiny takes the data's 3 classes"), notes.end());
   const fs::path run = options.search.out;
-  for (const char* file :
-       {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json", "search/checkpoint.json", "best.model",
-        "accuracy.json", "export/best.tnm", "export/tinynas_model.h", "export/tinynas_model.c", "report.md"})
+  for (const char* file : {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json",
+                           "search/checkpoint.json", "best.model", "accuracy.json", "export/best.tnm",
+                           "export/tinynas_model.h", "export/tinynas_model.c", "export/best.onnx", "report.md"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
 
   // The supernet holds stage 1's width and the resolutions around its resolution (the tiny space has 6 and 8).

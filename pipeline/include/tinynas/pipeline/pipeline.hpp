@@ -8,7 +8,7 @@
 //      (RUN/search/);
 //   4. the winner fine-tuned on its own (RUN/best.model);
 //   5. its float and int8 accuracy on the test split (RUN/accuracy.json);
-//   6. its int8 blob and C source (RUN/export/);
+//   6. its int8 blob, C source and ONNX model (RUN/export/);
 //   7. RUN/report.md.
 // Every phase leaves a file that is its checkpoint: running again with the same options (`resume`)
 // skips finished phases and continues an interrupted one where it stopped (the supernet and the

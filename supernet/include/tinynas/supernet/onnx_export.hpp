@@ -11,6 +11,7 @@
 // Initializer names follow tests/python/torch_reference.py's module names (first_conv.conv.weight,
 // blocks.3.depthwise.bn.running_var, classifier.weight, ...).
 
+#include <cstdint>
 #include <string>
 
 #include "tinynas/space/arch.hpp"
@@ -28,5 +29,11 @@ struct OnnxExportOptions {
 // failure and Error(kInternal) if the ONNX checker rejects the model.
 void export_onnx(const Supernet& supernet, const Arch& arch, const SubnetBnStats& stats, const std::string& path,
                  const OnnxExportOptions& options = {});
+
+// The same for a trained supernet or model file: BN recalibrated (seeded by `seed`) on the training
+// split of the data it was trained on, read from `data_dir` ("" = the default dataset), as `tinynas
+// eval` recalibrates. Returns the loaded supernet (for what the caller reports about its input).
+Supernet export_trained_onnx(const std::string& supernet_path, const Arch& arch, const std::string& data_dir,
+                             std::uint64_t seed, const std::string& path, const OnnxExportOptions& options = {});
 
 } // namespace tinynas

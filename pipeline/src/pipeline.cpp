@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,8 +25,6 @@ namespace fs = std::filesystem;
 
 void PipelineOptions::validate() const {
   if (search.out.empty()) throw invalid_option("out", "the pipeline needs a run directory");
-  if (resolution_window() > 64)
-    throw invalid_option("resolution_window", fmt::format("must be 0 to 64, found {}", resolution_window()));
   if (supernet_epochs < 1) throw invalid_option("supernet_epochs", fmt::format("must be at least 1, found {}", supernet_epochs));
   if (finetune_epochs < 1) throw invalid_option("finetune_epochs", fmt::format("must be at least 1, found {}", finetune_epochs));
   if (train_limit < 0) throw invalid_option("train_limit", "must not be negative");
@@ -42,14 +41,16 @@ public:
 
   PipelineResult run() {
     o_.validate();
+    const std::string options = options_json(); // checks every search option before anything is written
     fs::create_directories(run_);
-    record_options();
+    record_options(options);
     const Stage1Result stage1 = run_stage1_phase();
     train_supernet_phase(stage1.chosen_pair());
     const SearchResult search = run_search_phase();
     finetune_phase(search.best().arch);
-    const SubnetAccuracy accuracy = evaluate_phase();
-    export_phase();
+    const Arch model_arch = read_model_arch(model_);
+    const SubnetAccuracy accuracy = evaluate_phase(model_arch);
+    export_phase(model_arch);
     phase("report");
     PipelineReport report{o_, stage1, search, accuracy, supernet_, model_, timings_};
     const std::string report_path = (fs::path(run_) / "report.md").string();
@@ -80,9 +81,8 @@ private:
   }
 
   // RUN/pipeline.json: what this run is. A second call must ask for the same run.
-  void record_options() {
+  void record_options(const std::string& now) {
     const std::string path = (fs::path(run_) / "pipeline.json").string();
-    const std::string now = options_json();
     if (fs::exists(path)) {
       const std::string before = files::read_file(path);
       if (nlohmann::json::parse(before) != nlohmann::json::parse(now))
@@ -124,12 +124,7 @@ private:
     if (o_.classes_from_data) {
       // Stage 1 costs the classifier too: with the data's class count, not the space file's (1000
       // for mcunet). Reading the data first also finds a bad --data before any work.
-      DatasetOptions d;
-      d.dir = o_.search.data_dir;
-      d.classes = 256;
-      d.load_test = false;
-      d.cache_dir = cache_dir_beside(supernet_);
-      config.space = space_with_classes_of(std::move(config.space), load_dataset(d));
+      config.space = space_with_classes_of(std::move(config.space), training_data(config.space));
       note(fmt::format("space {} takes the data's {} classes", config.space.name, config.space.num_classes));
     }
     space_ = config.space;
@@ -150,8 +145,6 @@ private:
       note("reusing the trained supernet " + supernet_);
       return;
     }
-    TrainingConfig config = make_training_config(pair.width, o_.supernet_epochs, std::nullopt, o_.train_limit,
-                                                 o_.search.seed);
     if (status == TrainingStatus::kInProgress) {
       DatasetOptions d = training_dataset_options(supernet_);
       d.dir = o_.search.data_dir;
@@ -160,11 +153,25 @@ private:
         stopped("supernet training", supernet_);
       return;
     }
-    const DatasetSplits data = load_dataset(
-        fresh_training_dataset_options(chosen, config, o_.search.data_dir, supernet_, o_.classes_from_data));
+    const DatasetSplits& data = training_data(chosen);
     note("data: " + describe_dataset(data));
-    if (!train_supernet(chosen, config, data, supernet_, training_callbacks()).finished)
+    if (!train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks()).finished)
       stopped("supernet training", supernet_);
+  }
+
+  TrainingConfig supernet_config(double width) const {
+    return make_training_config(width, o_.supernet_epochs, std::nullopt, o_.train_limit, o_.search.seed);
+  }
+
+  // The data the supernet trains on, read once: stage 1 counts its classes, phase 2 trains on it.
+  // Its split comes from the run's options (validation size, image limit), not from the width.
+  const DatasetSplits& training_data(const SearchSpace& space) {
+    if (!data_) {
+      const TrainingConfig config = supernet_config(space.width_mults.front());
+      data_ = load_dataset(
+          fresh_training_dataset_options(space, config, o_.search.data_dir, supernet_, o_.classes_from_data));
+    }
+    return *data_;
   }
 
   static TrainingStatus training_status_or_none(const std::string& path) {
@@ -213,7 +220,7 @@ private:
   }
 
   // 5. Float and int8 accuracy on the test split (final numbers).
-  SubnetAccuracy evaluate_phase() {
+  SubnetAccuracy evaluate_phase(const Arch& arch) {
     phase("test accuracy");
     SubnetAccuracyOptions a;
     a.split = "test";
@@ -221,19 +228,19 @@ private:
     a.int8 = true;
     a.calibration_images = o_.calibration_images;
     a.seed = o_.search.seed;
-    SubnetAccuracy r = evaluate_subnet_accuracy(model_, read_model_arch(model_), a);
+    SubnetAccuracy r = evaluate_subnet_accuracy(model_, arch, a);
     files::write_file_atomic((fs::path(run_) / "accuracy.json").string(), r.to_json(2) + "\n");
     return r;
   }
 
   // 6. What a firmware build needs.
-  void export_phase() {
+  void export_phase(const Arch& arch) {
     phase("export");
     QuantizeSubnetOptions q;
     q.data_dir = o_.search.data_dir;
     q.seed = o_.search.seed;
     q.calibration_images = o_.calibration_images;
-    const QuantizedSubnet int8 = quantize_trained_subnet(model_, read_model_arch(model_), q);
+    const QuantizedSubnet int8 = quantize_trained_subnet(model_, arch, q);
     const fs::path dir = fs::path(run_) / "export";
     fs::create_directories(dir);
     files::write_file_atomic((dir / "best.tnm").string(),
@@ -245,14 +252,14 @@ private:
     const ModelCSource source = model_c_source(int8.graph, int8.model, int8.blob, c);
     files::write_file_atomic((dir / source.header_file).string(), source.header);
     files::write_file_atomic((dir / source.source_file).string(), source.source);
-    export_trained_onnx(model_, read_model_arch(model_), o_.search.data_dir, o_.search.seed,
-                        (dir / "best.onnx").string());
+    export_trained_onnx(model_, arch, o_.search.data_dir, o_.search.seed, (dir / "best.onnx").string());
   }
 
   PipelineOptions o_;
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;
   SearchSpace space_;
+  std::optional<DatasetSplits> data_; // training_data()
   std::vector<PhaseTiming> timings_; // this call's phases (a continued run times only what it did)
   std::chrono::steady_clock::time_point started_;
 };

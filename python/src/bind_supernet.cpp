@@ -21,6 +21,17 @@ namespace {
 
 py::object epoch_dict(const EpochReport& r) { return json_to_python(r.to_json()); }
 
+// What train() and finetune() return: {file_key: the file, "seconds", "epochs": every epoch's report}.
+py::dict result_dict(const char* file_key, const std::string& file, const TrainResult& result) {
+  py::dict d;
+  d[file_key] = file;
+  d["seconds"] = result.seconds;
+  py::list reports;
+  for (const auto& r : result.epochs) reports.append(epoch_dict(r));
+  d["epochs"] = reports;
+  return d;
+}
+
 // Training and fine-tuning from Python: `on_epoch` gets each epoch's report; Ctrl-C sets `stop`, so
 // the run ends after that epoch's checkpoint.
 TrainCallbacks epoch_callbacks(std::atomic<bool>& stop, const std::optional<py::function>& on_epoch) {
@@ -62,13 +73,7 @@ py::dict train(const std::string& space_name, const std::string& out, double wid
   }
   if (!result.finished)
     throw Error(ErrorCode::kInterrupted, "training stopped after a checkpoint; resume=True continues it", out);
-  py::dict d;
-  d["supernet"] = out;
-  d["seconds"] = result.seconds;
-  py::list reports;
-  for (const auto& r : result.epochs) reports.append(epoch_dict(r));
-  d["epochs"] = reports;
-  return d;
+  return result_dict("supernet", out, result);
 }
 
 // The subnet `arch` names in a supernet: an Arch, "largest" or "smallest".
@@ -101,13 +106,7 @@ py::dict finetune(const std::string& supernet_path, const py::handle& arch, cons
   }
   if (!result.finished)
     throw Error(ErrorCode::kInterrupted, "fine-tuning stopped after an epoch's model; resume=True continues it", out);
-  py::dict d;
-  d["model"] = out;
-  d["seconds"] = result.seconds;
-  py::list reports;
-  for (const auto& r : result.epochs) reports.append(epoch_dict(r));
-  d["epochs"] = reports;
-  return d;
+  return result_dict("model", out, result);
 }
 
 py::object evaluate(const std::string& supernet_path, const py::handle& arch, const std::string& split,

@@ -105,11 +105,8 @@ public:
   }
 
   void checkpoint() {
-    engine::TrainingState state;
-    state.json = finetune_progress_to_json(p_);
-    const engine::FloatBuffer& m = momentum();
-    state.momentum.resize(m.size());
-    std::copy(m.data(), m.data() + m.size(), state.momentum.data());
+    const std::string json = finetune_progress_to_json(p_);
+    const engine::TrainingStateRef state{json, momentum()};
     engine::write_supernet_file(out_, model_.impl(), &state, &arch_json_);
   }
 

@@ -130,7 +130,7 @@ json header_json(const Supernet::Impl& net) {
 
 } // namespace
 
-void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingState* training,
+void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingStateRef* training,
                          const std::string* model_arch) {
   std::string out;
   out.reserve(static_cast<std::size_t>(net.params.size()) * 4 * (training ? 2 : 1) + 65536);

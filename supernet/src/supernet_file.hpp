@@ -34,6 +34,13 @@ struct TrainingState {
   FloatBuffer momentum;
 };
 
+// The same, to write: references to the trainer's own JSON and momentum, so a checkpoint copies
+// neither.
+struct TrainingStateRef {
+  const std::string& json;
+  const FloatBuffer& momentum;
+};
+
 struct SupernetFileContents {
   std::unique_ptr<Supernet::Impl> supernet;
   std::optional<TrainingState> training;
@@ -41,7 +48,7 @@ struct SupernetFileContents {
 };
 
 // `model_arch`, when given, makes the file a model (version 2, the header's "arch").
-void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingState* training,
+void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingStateRef* training,
                          const std::string* model_arch = nullptr);
 SupernetFileContents read_supernet_file(const std::string& path);
 

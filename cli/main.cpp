@@ -196,13 +196,14 @@ int main(int argc, char** argv) {
   search->add_option("--max-attempts", so.max_attempts, "Draws allowed to find one fitting subnet before giving up")
       ->capture_default_str();
   search->add_option("--out", so.out, std::string("Output directory (default: ") + kDefaultSearchDir + ")");
-  search->add_option("--resume", so.resume, "Continue the search checkpointed in DIR");
+  search->add_option("--resume", so.resume,
+                     "Continue the search checkpointed in DIR, or the --data pipeline run in DIR with its options");
   search->add_flag("--overwrite", so.overwrite, "Replace a search already in --out");
   search->add_option("--threads", so.threads, "Worker threads (0: all cores)")->capture_default_str();
   search->add_flag("--json", search_opts.json, "Print the result as JSON");
   add_optional(search, "--hil", search_opts.hil,
                "Measure the best subnets on this board (e.g. qemu-mps2-an500) and apply the latency budget to "
-               "the measurements");
+               "the measurements; the --data pipeline measures its fine-tuned int8 winner");
   search->add_option("--hil-top", search_opts.hil_top, "With --hil: how many of the best subnets to measure")
       ->capture_default_str();
   search->footer("With --resume DIR, options left out keep the checkpoint's values; those given must leave it the "
@@ -364,6 +365,10 @@ int main(int argc, char** argv) {
     if (info->parsed()) return run_space_info(info_opts);
     if (search->parsed()) {
       search_opts.given = given_search_options(*search);
+      for (const auto& [flag, name] : {std::pair{"--supernet-epochs", "supernet_epochs"},
+                                       {"--finetune-epochs", "finetune_epochs"},
+                                       {"--limit", "limit"}})
+        if (search->count(flag) > 0) search_opts.given.insert(name);
       return cli::run_search(search_opts);
     }
     if (train->parsed()) return run_train(train_opts);

@@ -9,7 +9,7 @@ namespace {
 
 // Every option the library may name, with the flag main.cpp declares for it. The same name means
 // the same flag in every subcommand (--data, --seed, --out, --resume, ...).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kFlags{{
     // search
     {"sram", "--sram"},
     {"flash", "--flash"},
@@ -23,6 +23,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kFlags{{
     {"supernet", "--supernet"},
     {"data_dir", "--data"},
     {"eval_images", "--eval-images"},
+    {"supernet_epochs", "--supernet-epochs"},
+    {"finetune_epochs", "--finetune-epochs"},
     {"seed", "--seed"},
     {"samples", "--samples"},
     {"stage1_rule", "--stage1-rule"},

@@ -23,6 +23,7 @@
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/units.hpp"
+#include "training_printer.hpp"
 
 namespace tinynas::cli {
 
@@ -113,13 +114,28 @@ void print_hil(const HilCheckResult& hil, const Constraints& k) {
 } // namespace
 
 bool runs_pipeline(const SearchCommandOptions& o) {
+  if (!o.search.resume.empty() && is_pipeline_run(o.search.resume)) return true;
   return o.given.count("data_dir") && !o.given.count("supernet") && !o.given.count("estimator");
 }
 
 namespace {
 
-// tinynas search --data DIR: every phase from data to an exported model (pipeline.hpp).
-int run_pipeline_command(const SearchCommandOptions& o) {
+// The pipeline --resume RUN continues: the options RUN/pipeline.json recorded. Only where it runs
+// (--threads) and the board it is measured on (--hil) may be given again.
+PipelineOptions resumed_pipeline_options(const SearchCommandOptions& o) {
+  for (const std::string& name : o.given)
+    if (name != "resume" && name != "threads")
+      throw invalid_option(name, "--resume " + o.search.resume +
+                                     " continues a pipeline with the options in its pipeline.json; leave this "
+                                     "option out, or start another run with --out");
+  PipelineOptions p = read_pipeline_options(o.search.resume);
+  p.search.threads = o.search.threads;
+  if (o.hil) p.hil_board = o.hil;
+  return p;
+}
+
+PipelineOptions pipeline_options(const SearchCommandOptions& o) {
+  if (!o.search.resume.empty() && is_pipeline_run(o.search.resume)) return resumed_pipeline_options(o);
   PipelineOptions p;
   p.search = o.search;
   if (p.search.out.empty()) p.search.out = p.search.resume.empty() ? kDefaultSearchDir : p.search.resume;
@@ -127,18 +143,51 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   p.supernet_epochs = o.supernet_epochs;
   p.finetune_epochs = o.finetune_epochs;
   p.train_limit = o.limit;
-  const ParallelismLimit threads(o.search.threads);
+  p.hil_board = o.hil;
+  return p;
+}
+
+// tinynas search --data DIR: every phase from data to an exported model (pipeline.hpp), with the
+// phase, epoch or generation and the time left on stderr.
+int run_pipeline_command(const SearchCommandOptions& o) {
+  const PipelineOptions p = pipeline_options(o);
+  const ParallelismLimit threads(p.search.threads);
+  TrainingPrinter printer;
+  ProgressLine generations;
   PipelineHooks hooks;
-  hooks.on_phase = [](const std::string& phase) { fmt::print(stderr, "tinynas: {}\n", phase); };
-  hooks.on_note = [](const std::string& note) { fmt::print(stderr, "  {}\n", note); };
+  hooks.on_phase = [&](const std::string& phase) {
+    printer.restart_clock();
+    printer.note("tinynas: " + phase);
+  };
+  hooks.on_note = [&](const std::string& note) { printer.note("  " + note); };
+  hooks.on_batch = [&](const BatchProgress& b) { printer.batch(b); };
+  hooks.on_epoch = [&](const EpochReport& e) { printer.epoch(e); };
+  hooks.on_generation = [&](const EvolutionProgress& g) {
+    const double left = g.generation > 0 ? g.seconds / g.generation * (g.generations - g.generation) : 0;
+    generations.update(fmt::format("generation {}/{}  best {:.2f}%  {} evaluated  {:.1f} subnets/s  ~{:.0f} s left",
+                                   g.generation, g.generations, 100 * g.best->score, g.evaluations,
+                                   g.evaluations_per_second, left),
+                       g.generation == g.generations);
+  };
   const InterruptGuard interrupt("stopping after the current phase's last checkpoint");
   hooks.should_stop = [&] { return interrupt.requested(); };
-  const PipelineResult r = run_pipeline(p, hooks);
+  PipelineResult r;
+  try {
+    r = run_pipeline(p, hooks);
+  } catch (const Error& e) {
+    printer.finish();
+    generations.finish();
+    if (e.code() != ErrorCode::kInterrupted) throw;
+    throw Error(ErrorCode::kInterrupted, e.message() + "; or: tinynas search --resume " + p.search.out);
+  }
+  printer.finish();
+  generations.finish();
   if (o.json) {
     nlohmann::json j = nlohmann::json::parse(files::read_file(r.accuracy_json));
     j["run"] = r.run_dir;
     j["model"] = r.model;
     j["report"] = r.report;
+    j["report_html"] = r.report_html;
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("{}", files::read_file(r.report));

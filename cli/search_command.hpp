@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "tinynas/pipeline/pipeline.hpp"
 #include "tinynas/search/search_options.hpp"
 
 namespace tinynas::cli {
@@ -27,12 +28,14 @@ struct SearchCommandOptions {
   int hil_top = 5;                // --hil-top K       how many of the best to measure
   // The whole pipeline (pipeline/pipeline.hpp) runs when --data is given without --supernet or
   // --estimator: these size its training phases.
-  int supernet_epochs = 10; // --supernet-epochs
-  int finetune_epochs = 5;  // --finetune-epochs
-  int limit = 0;            // --limit N: train on the first N images (quick runs)
+  int supernet_epochs = PipelineOptions{}.supernet_epochs; // --supernet-epochs
+  int finetune_epochs = PipelineOptions{}.finetune_epochs; // --finetune-epochs
+  int limit = PipelineOptions{}.train_limit;               // --limit N: train on the first N images
+  // With --hil: the pipeline measures its winner on the board (the search its --hil-top best).
 };
 
-// Whether the options ask for the whole pipeline: data, and no supernet or estimator chosen.
+// Whether the options ask for the whole pipeline: data, and no supernet or estimator chosen; or
+// --resume of a pipeline's run directory.
 bool runs_pipeline(const SearchCommandOptions& options);
 
 // Returns 0 with a result; throws tinynas::Error otherwise (kInfeasible when nothing fits: exit 2;

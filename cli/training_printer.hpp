@@ -1,8 +1,9 @@
 #pragma once
 // The progress of `tinynas train` and `tinynas finetune` on stderr: a status line per batch
-// (progress_line.hpp) and a line per epoch that stays, with the validation accuracies the epoch
+// (progress_line.hpp) with the time left, and a line per epoch that stays, with the validation accuracies the epoch
 // measured (the largest and smallest subnets when training a supernet, the subnet when fine-tuning).
 
+#include <chrono>
 #include <string>
 
 #include "progress_line.hpp"
@@ -19,9 +20,13 @@ public:
   void epoch(const EpochReport& r);
   void note(const std::string& text) { line_.print(text); }
   void finish() { line_.finish(); }
+  // Another training starts (the pipeline's fine-tuning after its supernet): its own rate.
+  void restart_clock() { batches_seen_ = 0; }
 
 private:
   ProgressLine line_;
+  long batches_seen_ = 0; // by this printer: the rate behind "time left"
+  std::chrono::steady_clock::time_point first_batch_;
 };
 
 } // namespace tinynas::cli

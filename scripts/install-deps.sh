@@ -19,8 +19,10 @@ PYTHON=(python3 python3-dev pybind11-dev python3-pybind11 python3-numpy python3-
 FIRMWARE=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd gdb-multiarch)
 # The embedded default dataset (IDX files under /usr/share/datasets/fashion-mnist).
 DATA=(dataset-fashion-mnist)
+# A headless browser: the tests open the pipeline's HTML report in it and check its plots render.
+BROWSER=(chromium)
 
-wanted=("${CORE[@]}" "${PYTHON[@]}" "${FIRMWARE[@]}" "${DATA[@]}")
+wanted=("${CORE[@]}" "${PYTHON[@]}" "${FIRMWARE[@]}" "${DATA[@]}" "${BROWSER[@]}")
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

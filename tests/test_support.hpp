@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace tinynas::test {
@@ -59,5 +61,26 @@ public:
 private:
   std::filesystem::path path_;
 };
+
+// The opening tag of the <body> of the page `html` as headless Chromium leaves it once its scripts
+// ran (--dump-dom): pages report what their scripts did in body attributes. Chromium gets a profile
+// of its own in `scratch` (tests run side by side); scripts/install-deps.sh installs it.
+inline std::string body_tag_in_chromium(const std::string& html, const ScratchDir& scratch) {
+  const std::string command = "timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run "
+                              "--user-data-dir='" +
+                              (scratch.path() / "chromium-profile").string() +
+                              "' --virtual-time-budget=20000 --dump-dom 'file://" + html + "' 2>/dev/null";
+  std::string dom;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return dom;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) dom.append(buf, n);
+  const int status = ::pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "chromium failed: " << command;
+  const std::size_t body = dom.find("<body");
+  if (body == std::string::npos) return "no <body> in: " + dom.substr(0, 2000);
+  return dom.substr(body, dom.find('>', body) - body + 1);
+}
 
 } // namespace tinynas::test

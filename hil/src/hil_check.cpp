@@ -13,16 +13,10 @@
 
 namespace tinynas {
 
-namespace {
-
-// Real boards: their cycles at their clock. QEMU stands in for the search's board: its instructions
-// at that board's clock, one per cycle (the convention of the latency estimates of emulated boards).
 double measured_milliseconds(const ProfileResult& p, const Board& search_board) {
   if (p.latency_ms > 0) return p.latency_ms;
   return p.instructions / search_board.clock_hz * 1e3;
 }
-
-} // namespace
 
 HilCheckResult check_finalists_on_board(const SearchResult& result, const HilCheckOptions& options) {
   if (options.top_k < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", options.top_k));

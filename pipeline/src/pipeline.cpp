@@ -8,13 +8,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline_options_json.hpp"
 #include "pipeline_report.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
 #include "tinynas/deploy/quantized_subnet.hpp"
 #include "tinynas/deploy/subnet_accuracy.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/net_spec.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
 #include "tinynas/supernet/trainer.hpp"
@@ -50,12 +53,18 @@ public:
     finetune_phase(search.best().arch);
     const Arch model_arch = read_model_arch(model_);
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
-    export_phase(model_arch);
+    const QuantizedSubnet int8 = export_phase(model_arch);
+    std::optional<ProfileResult> board;
+    if (o_.hil_board) board = board_phase(int8);
     phase("report");
-    PipelineReport report{o_, stage1, search, accuracy, supernet_, model_, timings_};
-    const std::string report_path = (fs::path(run_) / "report.md").string();
-    files::write_file_atomic(report_path, report_markdown(report));
-    return {run_, report_path, model_, (fs::path(run_) / "accuracy.json").string()};
+    const CostReport winner = winner_cost(search);
+    const PipelineReport report{o_, stage1, search, winner, accuracy, board, supernet_, model_, timings_};
+    const ReportFiles files = render_report(report);
+    PipelineResult result{run_, (fs::path(run_) / "report.md").string(), (fs::path(run_) / "report.html").string(),
+                          model_, (fs::path(run_) / "accuracy.json").string()};
+    files::write_file_atomic(result.report, files.markdown);
+    files::write_file_atomic(result.report_html, files.html);
+    return result;
   }
 
 private:
@@ -69,6 +78,9 @@ private:
   }
   TrainCallbacks training_callbacks() const {
     TrainCallbacks c;
+    c.on_batch = hooks_.on_batch;
+    c.on_epoch = hooks_.on_epoch;
+    c.on_note = hooks_.on_note;
     c.should_stop = hooks_.should_stop;
     return c;
   }
@@ -80,16 +92,23 @@ private:
     if (hooks_.on_note) hooks_.on_note(text);
   }
 
-  // RUN/pipeline.json: what this run is. A second call must ask for the same run.
+  // RUN/pipeline.json: what this run is. A second call must ask for the same run: the same search,
+  // data and training (how the options were spelled, and the board measured on, may differ).
   void record_options(const std::string& now) {
     const std::string path = (fs::path(run_) / "pipeline.json").string();
     if (fs::exists(path)) {
-      const std::string before = files::read_file(path);
-      if (nlohmann::json::parse(before) != nlohmann::json::parse(now))
+      const auto identity = [](nlohmann::json j) {
+        j.erase("options");
+        j.erase("hil");
+        return j;
+      };
+      const nlohmann::json before = nlohmann::json::parse(files::read_file(path));
+      if (identity(before) != identity(nlohmann::json::parse(now)))
         throw invalid_option("resume", "run directory " + run_ +
                                            " holds a pipeline started with other options (see its pipeline.json); "
-                                           "give the same options or another --out");
+                                           "give the same options, --resume " + run_ + " alone, or another --out");
       note("continuing the run in " + run_);
+      if (before != nlohmann::json::parse(now)) files::write_file_atomic(path, now);
       return;
     }
     files::write_file_atomic(path, now);
@@ -108,7 +127,9 @@ private:
                         {"finetune_epochs", o_.finetune_epochs},
                         {"train_limit", o_.train_limit},
                         {"classes_from_data", o_.classes_from_data},
-                        {"calibration_images", o_.calibration_images}};
+                        {"calibration_images", o_.calibration_images},
+                        {"options", pipeline_options_json(o_)},
+                        {"hil", o_.hil_board ? nlohmann::json(*o_.hil_board) : nlohmann::json()}};
     return j.dump(2) + "\n";
   }
 
@@ -198,7 +219,10 @@ private:
     std::atomic<bool> stop{false};
     SearchHooks hooks;
     hooks.stop = &stop;
-    hooks.progress = [&](const EvolutionProgress&) { stop = hooks_.should_stop && hooks_.should_stop(); };
+    hooks.progress = [&](const EvolutionProgress& p) {
+      if (hooks_.on_generation) hooks_.on_generation(p);
+      stop = hooks_.should_stop && hooks_.should_stop();
+    };
     try {
       return resuming ? resume_search(search_dir_, config, *estimator, hooks)
                       : tinynas::run_search(config, *estimator, search_dir_, hooks);
@@ -234,7 +258,7 @@ private:
   }
 
   // 6. What a firmware build needs.
-  void export_phase(const Arch& arch) {
+  QuantizedSubnet export_phase(const Arch& arch) {
     phase("export");
     QuantizeSubnetOptions q;
     q.data_dir = o_.search.data_dir;
@@ -253,6 +277,37 @@ private:
     files::write_file_atomic((dir / source.header_file).string(), source.header);
     files::write_file_atomic((dir / source.source_file).string(), source.source);
     export_trained_onnx(model_, arch, o_.search.data_dir, o_.search.seed, (dir / "best.onnx").string());
+    return int8;
+  }
+
+  // 7. The exported int8 model on a board: measured time and memory next to the cost model's. Short
+  // (a few runs), so it runs again when a run continues instead of being checkpointed.
+  ProfileResult board_phase(const QuantizedSubnet& int8) {
+    phase("board");
+    const Board board = Board::load(*o_.hil_board);
+    ProfileOptions p;
+    p.seed = o_.search.seed;
+    HilProfiler profiler(board, p);
+    // One random input: the kernels' time and memory do not depend on the pixel values.
+    Rng rng(o_.search.seed);
+    const std::vector<std::int8_t> input =
+        quantize_image(int8.model, int8.graph, random_images(int8.graph, 1, rng).front());
+    ProfileResult r = profiler.profile(int8.graph, int8.model, input);
+    r.latency_predicted = predicted_latency(board, int8.graph, r.latency.value, r.latency.unit);
+    files::write_file_atomic((fs::path(run_) / "board.json").string(), r.to_json(2) + "\n");
+    note(fmt::format("measured on {}: {:.0f} {}{}, peak SRAM {} B (predicted {} B){}", r.board, r.latency.value,
+                     r.latency.unit, board.emulated ? " (QEMU: instructions, not cycles)" : "",
+                     r.peak_sram_bytes_measured, r.peak_sram_bytes_predicted,
+                     r.bit_exact ? ", output bit-exact" : ", OUTPUT DIFFERS from the host runtime"));
+    return r;
+  }
+
+  // The winner's cost with a row per layer, under the search's constraints.
+  static CostReport winner_cost(const SearchResult& search) {
+    const Constraints& k = search.config.constraints;
+    CostOptions options = k.cost_options();
+    options.per_layer = true;
+    return analyze(lower_to_graph(lower_to_net(search.config.space, search.best().arch)), k.board, options);
   }
 
   PipelineOptions o_;
@@ -268,6 +323,17 @@ private:
 
 PipelineResult run_pipeline(const PipelineOptions& options, const PipelineHooks& hooks) {
   return Pipeline(options, hooks).run();
+}
+
+bool is_pipeline_run(const std::string& dir) { return fs::exists(fs::path(dir) / "pipeline.json"); }
+
+PipelineOptions read_pipeline_options(const std::string& run_dir) {
+  const std::string path = (fs::path(run_dir) / "pipeline.json").string();
+  if (!fs::exists(path))
+    throw Error(ErrorCode::kInvalidFile, "no pipeline run here (no pipeline.json): start one with tinynas search --data DIR --out " + run_dir, path);
+  PipelineOptions o = pipeline_options_from_json(files::read_file(path), path);
+  o.search.out = run_dir;
+  return o;
 }
 
 } // namespace tinynas

@@ -23,6 +23,44 @@ namespace tinynas::python {
 
 namespace {
 
+// Runs the pipeline without the GIL, calling `on_phase` with each phase's name; Ctrl-C stops it at
+// the phase's last checkpoint. The result dict: run, model, report, report_html, accuracy, board.
+py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::function>& on_phase) {
+  std::atomic<bool> stop{false};
+  PipelineHooks hooks;
+  hooks.on_phase = [&](const std::string& phase) {
+    py::gil_scoped_acquire gil;
+    if (on_phase) (*on_phase)(phase);
+  };
+  hooks.should_stop = [&] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) { // Ctrl-C in a notebook: stop at the phase's last checkpoint
+      PyErr_Clear();
+      stop = true;
+    }
+    return stop.load();
+  };
+  PipelineResult r;
+  {
+    py::gil_scoped_release release;
+    const ParallelismLimit threads(p.search.threads);
+    r = run_pipeline(p, hooks);
+  }
+  py::dict d;
+  d["run"] = r.run_dir;
+  d["model"] = r.model;
+  d["report"] = r.report;
+  d["report_html"] = r.report_html;
+  d["accuracy"] = json_to_python(files::read_file(r.accuracy_json));
+  const std::string board = r.run_dir + "/board.json";
+  d["board"] = p.hil_board ? json_to_python(files::read_file(board)) : py::none();
+  return d;
+}
+
+} // namespace
+
+namespace {
+
 // A budget as Python passes it: a size or duration string, a number (bytes; ms), or None (unset).
 std::optional<std::string> budget_text(const py::object& value) {
   if (value.is_none()) return std::nullopt;
@@ -278,40 +316,35 @@ void bind_search(py::module_& m) {
   m.def(
       "_pipeline",
       [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, int limit,
-         std::optional<py::function> on_phase) {
+         std::optional<std::string> hil, std::optional<py::function> on_phase) {
         PipelineOptions p;
         p.search = search;
         p.supernet_epochs = supernet_epochs;
         p.finetune_epochs = finetune_epochs;
         p.train_limit = limit;
-        std::atomic<bool> stop{false};
-        PipelineHooks hooks;
-        hooks.on_phase = [&](const std::string& phase) {
-          py::gil_scoped_acquire gil;
-          if (on_phase) (*on_phase)(phase);
-        };
-        hooks.should_stop = [&] {
-          py::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() != 0) { // Ctrl-C in a notebook: stop at the phase's last checkpoint
-            PyErr_Clear();
-            stop = true;
-          }
-          return stop.load();
-        };
-        PipelineResult r;
-        {
-          py::gil_scoped_release release;
-          const ParallelismLimit threads(search.threads);
-          r = run_pipeline(p, hooks);
-        }
-        py::dict d;
-        d["run"] = r.run_dir;
-        d["model"] = r.model;
-        d["report"] = r.report;
-        d["accuracy"] = json_to_python(files::read_file(r.accuracy_json));
-        return d;
+        p.hil_board = std::move(hil);
+        return pipeline_for_python(p, on_phase);
       },
-      py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("limit"), py::arg("on_phase"));
+      py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("limit"), py::arg("hil"),
+      py::arg("on_phase"));
+  m.def(
+      "_resume_pipeline",
+      [](const std::string& run, std::optional<std::string> hil, int threads, std::optional<py::function> on_phase) {
+        PipelineOptions p = read_pipeline_options(run);
+        p.search.threads = threads;
+        if (hil) p.hil_board = std::move(hil);
+        return pipeline_for_python(p, on_phase);
+      },
+      py::arg("run"), py::arg("hil"), py::arg("threads"), py::arg("on_phase"));
+  m.def("_is_pipeline_run", &is_pipeline_run, py::arg("dir"));
+  m.def("_pipeline_defaults", [] {
+    const PipelineOptions p;
+    py::dict d;
+    d["supernet_epochs"] = p.supernet_epochs;
+    d["finetune_epochs"] = p.finetune_epochs;
+    d["limit"] = p.train_limit;
+    return d;
+  });
   m.def("list_estimators", &estimator_names, "Names of the built-in accuracy estimators.");
 }
 

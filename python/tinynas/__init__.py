@@ -58,6 +58,7 @@ Estimator = Union[str, Callable[[Sequence[Arch]], Sequence[float]]]
 # Every search option's default, from the C++ core (search/search_options.hpp), which ``tinynas
 # search`` shares: the keyword arguments below default to these, never to values restated here.
 _DEFAULTS = _core.SearchOptions()
+_PIPELINE_DEFAULTS = _core._pipeline_defaults()
 
 
 def _search_options(arguments: dict) -> "_core.SearchOptions":
@@ -100,8 +101,9 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
            overwrite: bool = _DEFAULTS.overwrite, threads: int = _DEFAULTS.threads,
            progress: Union[bool, Callable[[dict], None]] = True, supernet: Optional[str] = _DEFAULTS.supernet,
            data_dir: Optional[str] = _DEFAULTS.data_dir, eval_images: int = _DEFAULTS.eval_images,
-           data: Data = None, supernet_epochs: int = 10, finetune_epochs: int = 5,
-           limit: int = 0) -> Union[SearchResult, dict]:
+           data: Data = None, supernet_epochs: int = _PIPELINE_DEFAULTS["supernet_epochs"],
+           finetune_epochs: int = _PIPELINE_DEFAULTS["finetune_epochs"], limit: int = _PIPELINE_DEFAULTS["limit"],
+           hil: Optional[str] = None) -> Union[SearchResult, dict]:
     """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same defaults, same
     result for a seed).
 
@@ -128,21 +130,25 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     ``tinynas search --data`` does: stage 1, a supernet trained for its choice (``supernet_epochs``;
     ``limit`` > 0 trains on the first N images), stage 2 ranked by that supernet searching
     ``resolution_window`` resolutions either side (-1, the default: 1 here, 0 for a plain search), the winner fine-tuned
-    (``finetune_epochs``), its test accuracy (float and int8), its int8 export and ``report.md``, all in
-    ``out`` (default ``"tinynas-search"``). Calling it again with the same arguments continues an
-    interrupted run. Returns a dict: ``run``, ``model``, ``report`` and ``accuracy`` (as
-    :func:`evaluate` returns it).
+    (``finetune_epochs``), its test accuracy (float and int8), its int8 export, with ``hil`` (a board
+    with profiling firmware, e.g. ``"qemu-mps2-an500"``) the int8 model measured on that board, and
+    ``report.md`` and ``report.html`` (with plots), all in ``out`` (default ``"tinynas-search"``).
+    Calling it again with the same arguments, or ``search(resume=out)`` alone, continues an
+    interrupted run. Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
+    :func:`evaluate` returns it) and ``board`` (the measurement, or None).
     """
     arguments = dict(locals())
+    if progress is True and (data is not None or (resume and _core._is_pipeline_run(resume))):
+        def progress(phase: str) -> None:
+            print(f"tinynas: {phase}", flush=True)
+    if resume and _core._is_pipeline_run(resume):
+        return _core._resume_pipeline(resume, hil, threads, progress or None)
     if data is not None and supernet is None:
         options = _search_options(arguments)
         options.out = out or "tinynas-search"
         os.makedirs(options.out, exist_ok=True)
         options.data_dir = _data_source(data, os.path.join(options.out, "arrays"))
-        if progress is True:
-            def progress(phase: str) -> None:
-                print(f"tinynas: {phase}", flush=True)
-        return _core._pipeline(options, supernet_epochs, finetune_epochs, limit, progress or None)
+        return _core._pipeline(options, supernet_epochs, finetune_epochs, limit, hil, progress or None)
     del arguments["estimator"]  # a name or a callable: the core takes it apart
     callback, bar = _progress_callback(progress, generations)
     try:

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -435,19 +436,45 @@ std::vector<std::string> pipeline_args(const test::ScratchDir& dir, const std::s
   return args;
 }
 
-TEST(Cli, SearchWithDataRunsTheWholePipeline) {
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+TEST(Cli, SearchWithDataRunsTheWholePipelineMeasuresTheWinnerAndItsReportRendersInABrowser) {
   test::ScratchDir dir;
   write_band_dataset(dir);
   const std::string run_dir = (dir.path() / "run").string();
-  RunResult r = run(pipeline_args(dir, run_dir));
+  std::vector<std::string> args = pipeline_args(dir, run_dir);
+  args.insert(args.end(), {"--hil", "qemu-mps2-an500"});
+  RunResult r = run(args);
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const json j = json::parse(r.out);
   EXPECT_EQ(j["split"], "test");
   EXPECT_EQ(j["images"], 60);
   EXPECT_TRUE(j.contains("int8"));
   EXPECT_EQ(j["model"], run_dir + "/best.model");
+  EXPECT_EQ(j["report_html"], run_dir + "/report.html");
   EXPECT_TRUE(contains(r.err, "tinynas: fine-tuning")) << r.err;
-  EXPECT_TRUE(contains(test::read_text(run_dir + "/report.md"), "## The winner"));
+  EXPECT_TRUE(contains(r.err, "epoch 3/3")) << "training progress: " << r.err;
+
+  // The fine-tuned int8 winner ran on the emulated board, bit-exact with the host runtime.
+  const json board = json::parse(test::read_text(run_dir + "/board.json"));
+  EXPECT_EQ(board["board"], "qemu-mps2-an500");
+  EXPECT_TRUE(board["bit_exact"].get<bool>());
+  EXPECT_EQ(board["latency"]["source"], "qemu-icount-ticks");
+  const std::string md = test::read_text(run_dir + "/report.md");
+  EXPECT_TRUE(contains(md, "## The winner")) << md;
+  EXPECT_TRUE(contains(md, "## On the board: qemu-mps2-an500")) << md;
+  EXPECT_TRUE(contains(md, "instructions, not cycles")) << md;
+  EXPECT_TRUE(contains(md, "--hil qemu-mps2-an500 --out RUN2")) << "the command that reproduces the run: " << md;
+
+  // Every plot of report.html is drawn by its scripts in a real browser, without an error.
+  const std::string html = run_dir + "/report.html";
+  const std::size_t canvases = count_of(test::read_text(html), "<canvas id=");
+  EXPECT_EQ(canvases, 6u) << "stage 1, evolution, two Pareto plots, memory, board";
+  EXPECT_EQ(test::body_tag_in_chromium(html, dir), "<body data-charts-drawn=\"" + std::to_string(canvases) + "\">");
 }
 
 // Starts `tinynas ARGS` with stderr to `err_file`, waits until stderr shows `line`, then kills it with
@@ -486,16 +513,37 @@ TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
   const RunResult whole = run(pipeline_args(dir, (dir.path() / "whole").string()));
   ASSERT_EQ(whole.exit_code, 0) << describe(whole);
   const json expected = json::parse(whole.out);
-  for (const char* phase : {"supernet", "stage 2", "fine-tuning", "export"}) {
+  for (const char* phase : {"stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy", "export", "report"}) {
     const std::string run_dir = (dir.path() / (std::string("killed-") + phase)).string();
     kill_when_printed(pipeline_args(dir, run_dir), run_dir + ".stderr", std::string("tinynas: ") + phase);
-    const RunResult again = run(pipeline_args(dir, run_dir));
+    // --resume alone continues with the options the run recorded (a kill before pipeline.json was
+    // written leaves nothing to resume: the test then starts the run again).
+    const bool recorded = std::filesystem::exists(run_dir + "/pipeline.json");
+    const RunResult again =
+        run(recorded ? std::vector<std::string>{"search", "--resume", run_dir, "--json"} : pipeline_args(dir, run_dir));
     ASSERT_EQ(again.exit_code, 0) << phase << ": " << describe(again);
     const json got = json::parse(again.out);
     EXPECT_EQ(got["arch"], expected["arch"]) << "killed in " << phase;
     EXPECT_EQ(got["accuracy"], expected["accuracy"]) << "killed in " << phase;
     EXPECT_EQ(got["int8"]["accuracy"], expected["int8"]["accuracy"]) << "killed in " << phase;
   }
+}
+
+TEST(Cli, ResumingAPipelineTakesItsOptionsFromTheRunAndRefusesOthers) {
+  test::ScratchDir dir;
+  write_band_dataset(dir);
+  const std::string run_dir = (dir.path() / "run").string();
+  ASSERT_EQ(run(pipeline_args(dir, run_dir)).exit_code, 0);
+  const RunResult other = run({"search", "--resume", run_dir, "--sram", "256K"});
+  EXPECT_EQ(other.exit_code, 2) << describe(other);
+  EXPECT_TRUE(contains(other.err, "--sram: --resume " + run_dir +
+                                      " continues a pipeline with the options in its "
+                                      "pipeline.json"))
+      << other.err;
+  const RunResult again = run({"search", "--resume", run_dir, "--threads", "1"});
+  EXPECT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_TRUE(contains(again.err, "reusing the trained supernet")) << again.err;
+  EXPECT_TRUE(contains(again.out, "# TinyNAS run")) << again.out;
 }
 
 TEST(Cli, SearchErrorsNameTheFlags) {

@@ -66,9 +66,10 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   // Stage 1 already costs the data's 3 classes (the cost of the classifier depends on them).
   EXPECT_NE(std::find(notes.begin(), notes.end(), "space tiny takes the data's 3 classes"), notes.end());
   const fs::path run = options.search.out;
-  for (const char* file : {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json",
-                           "search/checkpoint.json", "best.model", "accuracy.json", "export/best.tnm",
-                           "export/tinynas_model.h", "export/tinynas_model.c", "export/best.onnx", "report.md"})
+  for (const char* file :
+       {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json", "search/checkpoint.json", "best.model",
+        "accuracy.json", "export/best.tnm", "export/tinynas_model.h", "export/tinynas_model.c", "export/best.onnx",
+        "report.md", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
 
   // The supernet holds stage 1's width and the resolutions around its resolution (the tiny space has 6 and 8).
@@ -88,10 +89,18 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   EXPECT_NE(report.find("test accuracy, int8"), std::string::npos);
   EXPECT_NE(report.find("| fine-tuning |"), std::string::npos) << "each phase's time";
 
-  // Again with the same options: every finished phase is reused, the result is the same.
+  // Again with the options the run recorded: every finished phase is reused, the result is the same.
   notes.clear();
   fs::remove(run / "report.md");
-  const PipelineResult again = run_pipeline(options, hooks);
+  const PipelineOptions recorded = read_pipeline_options(run.string());
+  EXPECT_EQ(recorded.search.space, options.search.space);
+  EXPECT_EQ(recorded.search.sram, options.search.sram);
+  EXPECT_EQ(recorded.search.samples, options.search.samples);
+  EXPECT_EQ(recorded.search.seed, options.search.seed);
+  EXPECT_EQ(recorded.supernet_epochs, options.supernet_epochs);
+  EXPECT_EQ(recorded.calibration_images, options.calibration_images);
+  EXPECT_FALSE(recorded.hil_board);
+  const PipelineResult again = run_pipeline(recorded, hooks);
   EXPECT_EQ(test::read_text(again.accuracy_json), test::read_text(r.accuracy_json));
   EXPECT_TRUE(fs::exists(again.report));
   bool reused = false;
@@ -105,6 +114,27 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
     FAIL() << "a run directory was reused with other options";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("started with other options"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(PipelineTest, AMissingOrDamagedRunRecordIsRefusedNamingTheFile) {
+  const std::string run = (dir.path() / "nothing").string();
+  try {
+    read_pipeline_options(run);
+    FAIL() << "no pipeline.json";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+    EXPECT_NE(std::string(e.what()).find("no pipeline run here"), std::string::npos) << e.what();
+  }
+  fs::create_directories(run);
+  dir.write("nothing/pipeline.json", R"({"options": {"board": 7}})");
+  try {
+    read_pipeline_options(run);
+    FAIL() << "a mistyped field";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+    EXPECT_NE(std::string(e.what()).find("options.board"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pipeline.json"), std::string::npos) << e.what();
   }
 }
 

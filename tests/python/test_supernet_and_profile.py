@@ -183,10 +183,15 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     assert result["model"] == os.path.join(out, "best.model")
     assert result["accuracy"]["split"] == "test" and "int8" in result["accuracy"]
     assert os.path.exists(os.path.join(out, "export", "tinynas_model.c"))
+    assert result["report_html"] == os.path.join(out, "report.html") and result["board"] is None
     # The same call again continues (here: reuses) the run.
     again = tinynas.search("320K", "1M", space=tiny, data=(images, labels), samples=20, population=6, parents=2,
                            generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=False)
     assert again["accuracy"]["accuracy"] == result["accuracy"]["accuracy"]
+    # resume=RUN alone continues it with its recorded options; hil= measures the winner on a board.
+    measured = tinynas.search(resume=out, hil="qemu-mps2-an500", progress=False)
+    assert measured["accuracy"]["accuracy"] == result["accuracy"]["accuracy"]
+    assert measured["board"]["board"] == "qemu-mps2-an500" and measured["board"]["bit_exact"]
 
 
 def test_train_and_evaluate_on_a_numpy_archive(tinynas, tmp_path):

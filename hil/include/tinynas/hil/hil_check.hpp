@@ -49,6 +49,11 @@ struct HilCheckResult {
   std::string to_json(const Constraints& constraints, int indent = 2) const;
 };
 
+// A measurement in milliseconds: real boards' cycles at their clock. QEMU stands in for the search's
+// board: its instructions at that board's clock, one per cycle (the convention of the latency
+// estimates of emulated boards).
+double measured_milliseconds(const ProfileResult& p, const Board& search_board);
+
 // Profiles the top_k subnets of `result` by score on options.board. Throws Error(kInvalidArgument)
 // for top_k < 1 or a board without profiling firmware, Error(kIo) when the board does not answer.
 HilCheckResult check_finalists_on_board(const SearchResult& result, const HilCheckOptions& options);

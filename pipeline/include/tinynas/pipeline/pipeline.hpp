@@ -9,15 +9,18 @@
 //   4. the winner fine-tuned on its own (RUN/best.model);
 //   5. its float and int8 accuracy on the test split (RUN/accuracy.json);
 //   6. its int8 blob, C source and ONNX model (RUN/export/);
-//   7. RUN/report.md.
+//   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json);
+//   8. RUN/report.md and RUN/report.html (the same page with its plots).
 // Every phase leaves a file that is its checkpoint: running again with the same options (`resume`)
 // skips finished phases and continues an interrupted one where it stopped (the supernet and the
 // fine-tuning at their last epoch, stage 2 at its last generation), reaching the uninterrupted result.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "tinynas/search/search_options.hpp"
+#include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
 
@@ -33,6 +36,9 @@ struct PipelineOptions {
   int train_limit = 0;        // > 0: train on the first N images only (quick runs, tests)
   bool classes_from_data = true; // the space takes the data's class count
   int calibration_images = 500;  // int8 activation ranges
+  // A board with profiling firmware (QEMU's or a real one through OpenOCD) that runs the winner's
+  // int8 model. Not part of the run's identity: a finished run can be measured on another board.
+  std::optional<std::string> hil_board;
 
   void validate() const; // invalid_option naming the bad option
   int resolution_window() const { return search.resolution_window < 0 ? kPipelineResolutionWindow : search.resolution_window; }
@@ -41,6 +47,10 @@ struct PipelineOptions {
 struct PipelineHooks {
   std::function<void(const std::string&)> on_phase; // "stage 1", "supernet", ... as each starts
   std::function<void(const std::string&)> on_note;  // what a phase decided or reused
+  // Progress inside the phases: training batches and epochs (supernet, fine-tuning), generations.
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(const EpochReport&)> on_epoch;
+  std::function<void(const EvolutionProgress&)> on_generation;
   // Polled between batches and generations; true stops after the current phase's last checkpoint
   // (Error(kInterrupted)); running again continues from there.
   std::function<bool()> should_stop;
@@ -49,6 +59,7 @@ struct PipelineHooks {
 struct PipelineResult {
   std::string run_dir;
   std::string report; // RUN/report.md
+  std::string report_html;
   std::string model;  // RUN/best.model
   std::string accuracy_json;
 };
@@ -57,5 +68,13 @@ struct PipelineResult {
 // started with (RUN/pipeline.json records them; a different set is refused, naming the first
 // difference). Errors as the phases throw them; Error(kInterrupted) when hooks ask to stop.
 PipelineResult run_pipeline(const PipelineOptions& options, const PipelineHooks& hooks = {});
+
+// The options the run in `run_dir` was started with (its pipeline.json), so that it can be continued
+// without repeating them (`tinynas search --resume RUN`). Error(kInvalidFile) naming the file when
+// there is none or it cannot be read.
+PipelineOptions read_pipeline_options(const std::string& run_dir);
+
+// Whether `dir` holds a pipeline run (a pipeline.json).
+bool is_pipeline_run(const std::string& dir);
 
 } // namespace tinynas

@@ -1,0 +1,113 @@
+#include "pipeline_options_json.hpp"
+
+#include <optional>
+
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+
+namespace {
+
+using nlohmann::json;
+
+template <class T> json optional_json(const std::optional<T>& v) { return v ? json(*v) : json(); }
+
+// Reads the fields of one object, naming the file and the field in every error.
+class Reader {
+public:
+  Reader(const json& j, const std::string& file) : j_(j), file_(file) {}
+
+  template <class T> void get(const char* key, T& out) const {
+    try {
+      out = j_.at(key).get<T>();
+    } catch (const json::exception& e) {
+      throw Error(ErrorCode::kInvalidFile, std::string("options.") + key + ": " + e.what(), file_);
+    }
+  }
+  template <class T> void get(const char* key, std::optional<T>& out) const {
+    if (!j_.contains(key) || j_.at(key).is_null()) {
+      out.reset();
+      return;
+    }
+    T value;
+    get(key, value);
+    out = value;
+  }
+
+private:
+  const json& j_;
+  const std::string& file_;
+};
+
+} // namespace
+
+json pipeline_options_json(const PipelineOptions& o) {
+  const SearchOptions& s = o.search;
+  return {{"sram", optional_json(s.sram)},
+          {"flash", optional_json(s.flash)},
+          {"latency", optional_json(s.latency)},
+          {"board", s.board},
+          {"space", optional_json(s.space)},
+          {"schedule", s.schedule},
+          {"patches", s.patches},
+          {"split_block", optional_json(s.split_block)},
+          {"data_dir", s.data_dir},
+          {"eval_images", s.eval_images},
+          {"seed", s.seed},
+          {"samples", s.samples},
+          {"stage1_rule", s.stage1_rule},
+          {"stage1_quantile", s.stage1_quantile},
+          {"min_fit", s.min_fit},
+          {"population", s.population},
+          {"parents", s.parents},
+          {"generations", s.generations},
+          {"mutation_prob", s.mutation_prob},
+          {"mutation_ratio", s.mutation_ratio},
+          {"max_attempts", s.max_attempts},
+          {"resolution_window", s.resolution_window},
+          {"supernet_epochs", o.supernet_epochs},
+          {"finetune_epochs", o.finetune_epochs},
+          {"train_limit", o.train_limit},
+          {"classes_from_data", o.classes_from_data},
+          {"calibration_images", o.calibration_images}};
+}
+
+PipelineOptions pipeline_options_from_json(std::string_view text, const std::string& file) {
+  const json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("options") || !doc.at("options").is_object())
+    throw Error(ErrorCode::kInvalidFile, "not a pipeline record (an object with \"options\")", file);
+  const Reader r(doc.at("options"), file);
+  PipelineOptions o;
+  SearchOptions& s = o.search;
+  r.get("sram", s.sram);
+  r.get("flash", s.flash);
+  r.get("latency", s.latency);
+  r.get("board", s.board);
+  r.get("space", s.space);
+  r.get("schedule", s.schedule);
+  r.get("patches", s.patches);
+  r.get("split_block", s.split_block);
+  r.get("data_dir", s.data_dir);
+  r.get("eval_images", s.eval_images);
+  r.get("seed", s.seed);
+  r.get("samples", s.samples);
+  r.get("stage1_rule", s.stage1_rule);
+  r.get("stage1_quantile", s.stage1_quantile);
+  r.get("min_fit", s.min_fit);
+  r.get("population", s.population);
+  r.get("parents", s.parents);
+  r.get("generations", s.generations);
+  r.get("mutation_prob", s.mutation_prob);
+  r.get("mutation_ratio", s.mutation_ratio);
+  r.get("max_attempts", s.max_attempts);
+  r.get("resolution_window", s.resolution_window);
+  r.get("supernet_epochs", o.supernet_epochs);
+  r.get("finetune_epochs", o.finetune_epochs);
+  r.get("train_limit", o.train_limit);
+  r.get("classes_from_data", o.classes_from_data);
+  r.get("calibration_images", o.calibration_images);
+  if (doc.contains("hil") && doc.at("hil").is_string()) o.hil_board = doc.at("hil").get<std::string>();
+  return o;
+}
+
+} // namespace tinynas

@@ -25,7 +25,16 @@ int run_finetune(const FinetuneCommandOptions& options) {
   fo.seed = options.seed;
   fo.validate(); // before loading the supernet
   ParallelismLimit threads(options.threads);
-  const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, "");
+  const bool standalone = options.supernet.empty(); // --from-scratch --space S: no supernet behind it
+  if (standalone && (!options.from_scratch || options.space.empty()))
+    throw Error(ErrorCode::kInvalidArgument,
+                "give --supernet S (fine-tune one of its subnets), or --from-scratch --space S (train the arch alone)");
+  if (!standalone && !options.space.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "--space is the supernet's: give it only with --from-scratch and no --supernet");
+  const SearchSpace space = standalone ? SearchSpace::load(options.space) : SearchSpace{};
+  const SubnetSource subnet = standalone ? SubnetSource{"", arch_argument(space, options.arch)}
+                                         : resolve_subnet(options.supernet, options.arch, "");
 
   TrainingPrinter printer;
   TrainCallbacks callbacks;
@@ -39,7 +48,9 @@ int run_finetune(const FinetuneCommandOptions& options) {
   callbacks.should_stop = [&] { return interrupt.requested(); };
 
   const TrainResult result =
-      finetune_or_resume(subnet.file, subnet.arch, fo, options.data, options.out, options.resume, callbacks);
+      standalone
+          ? train_subnet_or_resume(space, subnet.arch, fo, options.data, options.out, options.resume, callbacks)
+          : finetune_or_resume(subnet.file, subnet.arch, fo, options.data, options.out, options.resume, callbacks);
 
   printer.finish();
   const EpochReport last = result.epochs.empty() ? EpochReport{} : result.epochs.back();

@@ -10,7 +10,8 @@
 namespace tinynas::cli {
 
 struct FinetuneCommandOptions {
-  std::string supernet; // --supernet (required): the supernet the subnet inherits from (and the teacher)
+  std::string supernet; // --supernet: the supernet the subnet inherits from (and the teacher)
+  std::string space;    // --space, with --from-scratch and no --supernet: train the arch alone (a baseline)
   std::string arch;     // arch JSON file, or "largest" / "smallest" (positional, required)
   std::string out;      // --out (required): the model file
   std::string data;     // dataset; "" = default_dataset_dir()

@@ -287,7 +287,10 @@ int main(int argc, char** argv) {
   cli::FinetuneCommandOptions finetune_opts;
   CLI::App* finetune = app.add_subcommand(
       "finetune", "Fine-tune one subnet of a supernet on its own into a model file (for eval/export/profile --model)");
-  finetune->add_option("--supernet", finetune_opts.supernet, "Supernet file (tinynas train --out)")->required();
+  finetune->add_option("--supernet", finetune_opts.supernet, "Supernet file (tinynas train --out)");
+  finetune->add_option("--space", finetune_opts.space,
+                       "With --from-scratch and no --supernet: train the arch of this space alone (a name or a "
+                       "space JSON file), e.g. a baseline");
   finetune->add_option("arch", finetune_opts.arch, "Arch JSON file (e.g. a search's best), or largest / smallest")
       ->required();
   finetune->add_option("--out", finetune_opts.out, "Model file (written every epoch; the --resume checkpoint)")

@@ -20,6 +20,13 @@ Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
   return arch;
 }
 
+Arch arch_argument(const SearchSpace& space, const std::string& argument) {
+  if (argument == "largest") return largest_arch(space, space.width_mults.back(), space.resolutions.back());
+  if (argument == "smallest") return smallest_arch(space, space.width_mults.front(), space.resolutions.front());
+  const std::string text = files::read_file(argument);
+  return arch_from_json(text, space, argument);
+}
+
 SubnetSource model_subnet(const std::string& model) { return {model, read_model_arch(model)}; }
 
 SubnetSource resolve_subnet(const std::string& supernet, const std::string& arch, const std::string& model) {

@@ -27,4 +27,8 @@ SubnetSource model_subnet(const std::string& model);
 // "smallest". Throws Error naming the file on a bad arch or one the supernet does not hold.
 Arch subnet_argument(const Supernet& supernet, const std::string& argument);
 
+// An ARCH argument of `space` with no supernet: an arch JSON file, or "largest" / "smallest" (at the
+// space's largest / smallest width and resolution). Errors name the file.
+Arch arch_argument(const SearchSpace& space, const std::string& argument);
+
 } // namespace tinynas::cli

@@ -25,8 +25,9 @@ public:
 
 private:
   ProgressLine line_;
-  long batches_seen_ = 0; // by this printer: the rate behind "time left"
-  std::chrono::steady_clock::time_point first_batch_;
+  long batches_seen_ = 0;        // since the clock (re)started: the rate behind "time left"
+  double seconds_per_batch_ = 0; // moving average
+  std::chrono::steady_clock::time_point last_batch_;
 };
 
 } // namespace tinynas::cli

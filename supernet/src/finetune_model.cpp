@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "dataset_fit.hpp"
 #include "epoch_loop.hpp"
@@ -200,6 +201,33 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
   return finetuner.run();
 }
 
+TrainResult train_subnet(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
+                         const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks) {
+  options.validate();
+  if (!options.from_scratch || options.distill)
+    throw invalid_option("supernet", "training a subnet without a supernet starts from scratch, with no teacher");
+  engine::check_training_data(space, data);
+  TrainingConfig config;
+  config.width = arch.width;
+  config.seed = options.seed;
+  config.flip = config.flip && dataset_allows_flip(data);
+  config.validate_each_epoch = true;
+  if (options.batch_size > 0) config.batch_size = options.batch_size;
+  Supernet model(space, arch.width, stream_seed(options.seed, 0), config.kernel_transform);
+  model.validate(arch);
+  model.set_input_normalization(dataset_normalization(data));
+  if (data.class_names.size() == static_cast<std::size_t>(space.num_classes)) model.set_class_names(data.class_names);
+
+  FinetuneProgress p;
+  p.config = config;
+  p.epochs = options.epochs;
+  p.lr = options.lr > 0 ? options.lr : config.largest_lr;
+  p.from_scratch = true;
+  p.train_images = data.train.size();
+  Finetuner finetuner(model, model, arch, std::move(p), data, out, callbacks);
+  return finetuner.run();
+}
+
 TrainResult resume_finetune(const std::string& supernet_path, const std::string& out, const DatasetSplits& data,
                             const TrainCallbacks& callbacks) {
   engine::SupernetFileContents contents = engine::read_supernet_file(out);
@@ -209,20 +237,41 @@ TrainResult resume_finetune(const std::string& supernet_path, const std::string&
   FinetuneProgress p = parse_finetune_progress(contents.training->json, out);
   Supernet model(std::move(contents.supernet));
   const Arch arch = arch_from_json(*contents.model_arch, model.space(), out);
-  const Supernet supernet(std::move(read_supernet_not_model(supernet_path).supernet));
-  if (engine::weights_crc32(supernet.impl()) != p.supernet_crc32)
-    throw Error(ErrorCode::kInvalidArgument,
-                "was fine-tuned from another supernet (" + p.supernet + ") than " + supernet_path +
-                    ": its weights differ",
-                out);
+  // A subnet trained without a supernet (train_subnet) has none to check or learn from.
+  std::optional<Supernet> supernet;
+  if (!p.supernet.empty() || !supernet_path.empty()) {
+    if (p.supernet.empty())
+      throw invalid_option("supernet",
+                           "the model in " + out + " was trained without a supernet: resume it without one");
+    supernet.emplace(std::move(read_supernet_not_model(supernet_path).supernet));
+    if (engine::weights_crc32(supernet->impl()) != p.supernet_crc32)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "was fine-tuned from another supernet (" + p.supernet + ") than " + supernet_path +
+                      ": its weights differ",
+                  out);
+  }
   engine::check_training_data(model.space(), data);
   check_data_size(p, data, out);
   if (callbacks.on_note)
     callbacks.on_note("resuming after epoch " + std::to_string(p.epochs_done) + " of " + std::to_string(p.epochs));
-  Finetuner finetuner(supernet, model, arch, std::move(p), data, out, callbacks);
+  Finetuner finetuner(supernet ? *supernet : model, model, arch, std::move(p), data, out, callbacks);
   engine::FloatBuffer& m = finetuner.momentum();
   std::copy(contents.training->momentum.data(), contents.training->momentum.data() + m.size(), m.data());
   return finetuner.run();
+}
+
+TrainResult train_subnet_or_resume(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
+                                   const std::string& data_dir, const std::string& out, bool resume,
+                                   const TrainCallbacks& callbacks) {
+  options.validate();
+  if (resume) return finetune_or_resume("", arch, options, data_dir, out, true, callbacks);
+  TrainingConfig config;
+  config.width = arch.width;
+  const DatasetSplits data = load_dataset(fresh_training_dataset_options(space, config, data_dir, out));
+  if (callbacks.on_note)
+    callbacks.on_note("training " + arch.id() + " from scratch on " + std::to_string(data.train.size()) +
+                      " images for " + std::to_string(options.epochs) + " epochs");
+  return train_subnet(space, arch, options, data, out, callbacks);
 }
 
 TrainResult finetune_or_resume(const std::string& supernet_path, const Arch& arch, const FinetuneOptions& options,

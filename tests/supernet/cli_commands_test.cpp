@@ -16,6 +16,7 @@
 #include "supernet_test_support.hpp"
 #include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/trainer.hpp"
 #include "train_command.hpp"
 
@@ -23,6 +24,18 @@ namespace tinynas::cli {
 namespace {
 
 using test::idx_bytes;
+
+// `call` throws an Error whose exit code is `exit` and whose message contains `text`.
+template <class Call>
+void expect_error(const Call& call, int exit, const std::string& text) {
+  try {
+    call();
+    FAIL() << "no error; expected " << text;
+  } catch (const Error& e) {
+    EXPECT_EQ(exit_code(e.code()), exit) << e.what();
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
 
 class CliCommandsTest : public ::testing::Test {
 protected:
@@ -313,15 +326,6 @@ TEST_F(CliCommandsTest, ModelOrSupernetAndArchButNotBoth) {
   testing::internal::CaptureStdout();
   run_train(t);
   testing::internal::GetCapturedStdout();
-  auto expect_error = [](const auto& call, int exit, const std::string& text) {
-    try {
-      call();
-      FAIL() << "no error; expected " << text;
-    } catch (const Error& e) {
-      EXPECT_EQ(exit_code(e.code()), exit) << e.what();
-      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-    }
-  };
   EvalOptions e;
   e.accuracy.data_dir = data_dir;
   expect_error([&] { run_eval(e); }, 2, "no subnet given");
@@ -350,6 +354,42 @@ TEST_F(CliCommandsTest, ModelOrSupernetAndArchButNotBoth) {
   f.epochs = 1;
   f.resume = true; // nothing to resume
   EXPECT_THROW(run_finetune(f), Error);
+}
+
+// finetune --from-scratch --space: a baseline trained alone, then evaluated like any model; the
+// options that need a supernet are refused with what to give instead.
+TEST_F(CliCommandsTest, FinetuneFromScratchWithASpaceTrainsTheArchAlone) {
+  const std::string model = (std::filesystem::path(data_dir) / "alone.model").string();
+  FinetuneCommandOptions f;
+  f.arch = "largest";
+  f.out = model;
+  f.data = data_dir;
+  f.epochs = 2;
+  f.batch_size = 32;
+  expect_error([&] { run_finetune(f); }, 2, "--from-scratch --space S");
+  f.from_scratch = true;
+  f.space = space;
+  f.json = true;
+  testing::internal::CaptureStdout();
+  ASSERT_EQ(run_finetune(f), 0);
+  const auto summary = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_TRUE(summary["finished"].get<bool>());
+  EXPECT_EQ(summary["supernet"], "");
+  const SearchSpace tiny = SearchSpace::load(space);
+  EXPECT_EQ(read_model_arch(model), largest_arch(tiny, tiny.width_mults.back(), tiny.resolutions.back()));
+  // The split a supernet trained on this data would use: a tenth (36 images) held out.
+  EXPECT_EQ(training_dataset_options(model).val_size, 0);
+  EvalOptions e;
+  e.model = model;
+  e.accuracy.data_dir = data_dir;
+  e.accuracy.split = "test";
+  e.json = true;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(e), 0);
+  EXPECT_EQ(nlohmann::json::parse(testing::internal::GetCapturedStdout())["images"], 90);
+  f.distill = true;
+  f.out = model + "2";
+  expect_error([&] { run_finetune(f); }, 2, "no teacher");
 }
 
 } // namespace

@@ -130,6 +130,41 @@ TEST_F(FinetuneTest, FromScratchAndDistillationAreOtherRuns) {
   EXPECT_EQ(b.supernet->input.std, a.supernet->input.std);
 }
 
+// A baseline trains alone: no supernet, random weights, the default recipe; it learns, reads back
+// as its subnet, and a stopped run resumed without a supernet equals the uninterrupted one.
+TEST_F(FinetuneTest, ASubnetTrainsAloneWithoutASupernetAndResumesBitForBit) {
+  FinetuneOptions o = quick(3);
+  o.from_scratch = true;
+  const std::string full = dir.write("alone-full", ""), part = dir.write("alone-part", "");
+  const TrainResult whole = train_subnet(space, arch, o, data, full);
+  ASSERT_TRUE(whole.finished);
+  EXPECT_GT(whole.epochs.back().val_subnet, 0.5); // three classes: chance is 1/3
+  EXPECT_EQ(read_model_arch(full), arch);
+
+  TrainCallbacks stop;
+  int batches = 0;
+  stop.on_batch = [&](const BatchProgress&) { ++batches; };
+  stop.should_stop = [&] { return batches >= 12; };
+  EXPECT_FALSE(train_subnet(space, arch, o, data, part, stop).finished);
+  try {
+    resume_finetune(supernet, part, data);
+    FAIL() << "resumed against a supernet it never had";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("trained without a supernet"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(resume_finetune("", part, data).finished);
+  const auto a = engine::read_supernet_file(full), b = engine::read_supernet_file(part);
+  EXPECT_TRUE(same_bytes(a.supernet->params, b.supernet->params));
+  EXPECT_TRUE(same_bytes(a.training->momentum, b.training->momentum));
+
+  // Inherited weights or a teacher need a supernet.
+  o.from_scratch = false;
+  EXPECT_THROW(train_subnet(space, arch, o, data, dir.write("no", "")), Error);
+  o.from_scratch = true;
+  o.distill = true;
+  EXPECT_THROW(train_subnet(space, arch, o, data, dir.write("no", "")), Error);
+}
+
 TEST_F(FinetuneTest, TheModelFileReadsBackAsItsSubnet) {
   const std::string model = dir.write("m.model", "");
   const Arch mid = Supernet::load(supernet).largest(6);

@@ -50,9 +50,25 @@ struct FinetuneOptions {
 TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, const FinetuneOptions& options,
                            const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks = {});
 
+// Trains `arch` of `space` on its own from random weights with no supernet behind it: the supernet
+// training's default recipe (TrainingConfig, the largest phase's learning rate, warm-up) at the
+// arch's width, the data's normalisation and class names, the split a supernet trained on this data
+// would use. Baselines (a scaled MobileNetV2) train this way. The model file records no supernet;
+// resume_finetune("", out, ...) continues it. `options` must say from_scratch and not distill
+// (invalid_option naming `supernet` otherwise).
+TrainResult train_subnet(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
+                         const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks = {});
+
+// What `tinynas finetune --from-scratch --space S` runs: train_subnet on `data_dir` ("" = the
+// default dataset), or with `resume` the model in `out` continued.
+TrainResult train_subnet_or_resume(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
+                                   const std::string& data_dir, const std::string& out, bool resume,
+                                   const TrainCallbacks& callbacks = {});
+
 // Continues the fine-tuning checkpointed in the model file `out` with the settings stored in it; a
 // finished run returns at once. `supernet_path` must be the supernet it started from (checked by
-// its weights' checksum: the teacher of distillation must be the same). Throws Error(kInvalidFile)
+// its weights' checksum: the teacher of distillation must be the same; "" for a model train_subnet
+// made, which has none). Throws Error(kInvalidFile)
 // if `out` is no model with a fine-tuning state.
 TrainResult resume_finetune(const std::string& supernet_path, const std::string& out, const DatasetSplits& data,
                             const TrainCallbacks& callbacks = {});

@@ -29,9 +29,9 @@ int run_finetune(const FinetuneCommandOptions& options) {
   if (standalone && (!options.from_scratch || options.space.empty()))
     throw Error(ErrorCode::kInvalidArgument,
                 "give --supernet S (fine-tune one of its subnets), or --from-scratch --space S (train the arch alone)");
-  if (!standalone && !options.space.empty())
+  if (!standalone && (!options.space.empty() || options.limit != 0))
     throw Error(ErrorCode::kInvalidArgument,
-                "--space is the supernet's: give it only with --from-scratch and no --supernet");
+                "--space and --limit are the supernet's: give them only with --from-scratch and no --supernet");
   const SearchSpace space = standalone ? SearchSpace::load(options.space) : SearchSpace{};
   const SubnetSource subnet = standalone ? SubnetSource{"", arch_argument(space, options.arch)}
                                          : resolve_subnet(options.supernet, options.arch, "");
@@ -47,10 +47,10 @@ int run_finetune(const FinetuneCommandOptions& options) {
   const InterruptGuard interrupt("stopping after the current batch; the last epoch's model stays");
   callbacks.should_stop = [&] { return interrupt.requested(); };
 
-  const TrainResult result =
-      standalone
-          ? train_subnet_or_resume(space, subnet.arch, fo, options.data, options.out, options.resume, callbacks)
-          : finetune_or_resume(subnet.file, subnet.arch, fo, options.data, options.out, options.resume, callbacks);
+  const TrainResult result = standalone ? train_subnet_or_resume(space, subnet.arch, fo, options.data, options.limit,
+                                                                 options.out, options.resume, callbacks)
+                                        : finetune_or_resume(subnet.file, subnet.arch, fo, options.data, options.out,
+                                                             options.resume, callbacks);
 
   printer.finish();
   const EpochReport last = result.epochs.empty() ? EpochReport{} : result.epochs.back();

@@ -12,6 +12,7 @@ namespace tinynas::cli {
 struct FinetuneCommandOptions {
   std::string supernet; // --supernet: the supernet the subnet inherits from (and the teacher)
   std::string space;    // --space, with --from-scratch and no --supernet: train the arch alone (a baseline)
+  int limit = 0;        // --limit N, with --space: train on the first N images
   std::string arch;     // arch JSON file, or "largest" / "smallest" (positional, required)
   std::string out;      // --out (required): the model file
   std::string data;     // dataset; "" = default_dataset_dir()

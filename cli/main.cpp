@@ -291,6 +291,8 @@ int main(int argc, char** argv) {
   finetune->add_option("--space", finetune_opts.space,
                        "With --from-scratch and no --supernet: train the arch of this space alone (a name or a "
                        "space JSON file), e.g. a baseline");
+  finetune->add_option("--limit", finetune_opts.limit, "With --space: train on the first N images only (0: all)")
+      ->capture_default_str();
   finetune->add_option("arch", finetune_opts.arch, "Arch JSON file (e.g. a search's best), or largest / smallest")
       ->required();
   finetune->add_option("--out", finetune_opts.out, "Model file (written every epoch; the --resume checkpoint)")

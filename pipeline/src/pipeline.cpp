@@ -6,6 +6,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "pipeline_options_json.hpp"
@@ -20,6 +21,7 @@
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
+#include "tinynas/supernet/supernet.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
@@ -162,6 +164,7 @@ private:
     chosen.width_mults = {pair.width};
     chosen.resolutions = stage2_resolutions(space_, pair.resolution, o_.resolution_window());
     const TrainingStatus status = training_status_or_none(supernet_);
+    if (status != TrainingStatus::kNone) check_supernet_matches(chosen);
     if (status == TrainingStatus::kFinished) {
       note("reusing the trained supernet " + supernet_);
       return;
@@ -178,6 +181,23 @@ private:
     note("data: " + describe_dataset(data));
     if (!train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks()).finished)
       stopped("supernet training", supernet_);
+  }
+
+  // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
+  // trains: the same space, width, resolutions and classes.
+  void check_supernet_matches(const SearchSpace& chosen) const {
+    const SearchSpace held = Supernet::load(supernet_).space();
+    if (held.name == chosen.name && held.width_mults == chosen.width_mults && held.resolutions == chosen.resolutions &&
+        held.num_classes == chosen.num_classes && held.input_channels == chosen.input_channels)
+      return;
+    throw Error(ErrorCode::kInvalidFile,
+                fmt::format("holds a supernet of space {} at width {:g} over resolutions {} with {} classes; this run "
+                            "needs space {} at width {:g} over resolutions {} with {} classes: move it away or give "
+                            "another --out",
+                            held.name, held.width_mults.front(), fmt::join(held.resolutions, ", "), held.num_classes,
+                            chosen.name, chosen.width_mults.front(), fmt::join(chosen.resolutions, ", "),
+                            chosen.num_classes),
+                supernet_);
   }
 
   TrainingConfig supernet_config(double width) const {

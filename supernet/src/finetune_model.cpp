@@ -202,13 +202,15 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
 }
 
 TrainResult train_subnet(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
-                         const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks) {
+                         const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks,
+                         int train_limit) {
   options.validate();
   if (!options.from_scratch || options.distill)
     throw invalid_option("supernet", "training a subnet without a supernet starts from scratch, with no teacher");
   engine::check_training_data(space, data);
   TrainingConfig config;
   config.width = arch.width;
+  config.train_limit = train_limit; // recorded: a resume loads the same images
   config.seed = options.seed;
   config.flip = config.flip && dataset_allows_flip(data);
   config.validate_each_epoch = true;
@@ -261,17 +263,18 @@ TrainResult resume_finetune(const std::string& supernet_path, const std::string&
 }
 
 TrainResult train_subnet_or_resume(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
-                                   const std::string& data_dir, const std::string& out, bool resume,
+                                   const std::string& data_dir, int train_limit, const std::string& out, bool resume,
                                    const TrainCallbacks& callbacks) {
   options.validate();
   if (resume) return finetune_or_resume("", arch, options, data_dir, out, true, callbacks);
   TrainingConfig config;
   config.width = arch.width;
+  config.train_limit = train_limit;
   const DatasetSplits data = load_dataset(fresh_training_dataset_options(space, config, data_dir, out));
   if (callbacks.on_note)
     callbacks.on_note("training " + arch.id() + " from scratch on " + std::to_string(data.train.size()) +
                       " images for " + std::to_string(options.epochs) + " epochs");
-  return train_subnet(space, arch, options, data, out, callbacks);
+  return train_subnet(space, arch, options, data, out, callbacks, train_limit);
 }
 
 TrainResult finetune_or_resume(const std::string& supernet_path, const Arch& arch, const FinetuneOptions& options,

@@ -117,6 +117,32 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   }
 }
 
+// A supernet put in RUN is reused only if it is the one the run would train.
+TEST_F(PipelineTest, ASupernetInTheRunIsReusedOnlyWhenItMatches) {
+  const fs::path run = options.search.out;
+  fs::create_directories(run);
+  TrainingConfig c;
+  c.largest_epochs = 1;
+  c.elastic_epochs = 0;
+  c.batch_size = 32;
+  c.val_size = 40;
+  DatasetSplits data;
+  data.train = test::pattern_images(200, 3, 1);
+  data.val = test::pattern_images(40, 3, 2);
+  SearchSpace other = test::tiny_space();
+  other.resolutions = {other.resolutions.front()};
+  other.width_mults = {other.width_mults.front()};
+  train_supernet(other, c, data, (run / "supernet.supernet").string());
+  try {
+    run_pipeline(options);
+    FAIL() << "a supernet of another space was reused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+    EXPECT_NE(std::string(e.what()).find("this run needs space tiny"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("supernet.supernet"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(PipelineTest, AMissingOrDamagedRunRecordIsRefusedNamingTheFile) {
   const std::string run = (dir.path() / "nothing").string();
   try {

@@ -369,16 +369,24 @@ TEST_F(CliCommandsTest, FinetuneFromScratchWithASpaceTrainsTheArchAlone) {
   expect_error([&] { run_finetune(f); }, 2, "--from-scratch --space S");
   f.from_scratch = true;
   f.space = space;
+  f.limit = 300;
   f.json = true;
   testing::internal::CaptureStdout();
   ASSERT_EQ(run_finetune(f), 0);
   const auto summary = nlohmann::json::parse(testing::internal::GetCapturedStdout());
   EXPECT_TRUE(summary["finished"].get<bool>());
   EXPECT_EQ(summary["supernet"], "");
+  // --resume loads the same 300 images (the model records the limit): a finished model has nothing left.
+  f.resume = true;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_finetune(f), 0);
+  EXPECT_TRUE(nlohmann::json::parse(testing::internal::GetCapturedStdout())["finished"].get<bool>());
+  f.resume = false;
   const SearchSpace tiny = SearchSpace::load(space);
   EXPECT_EQ(read_model_arch(model), largest_arch(tiny, tiny.width_mults.back(), tiny.resolutions.back()));
-  // The split a supernet trained on this data would use: a tenth (36 images) held out.
+  // The split a supernet trained on this data would use: the same limit, a tenth held out.
   EXPECT_EQ(training_dataset_options(model).val_size, 0);
+  EXPECT_EQ(training_dataset_options(model).train_limit, 300);
   EvalOptions e;
   e.model = model;
   e.accuracy.data_dir = data_dir;

@@ -55,14 +55,17 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
 // arch's width, the data's normalisation and class names, the split a supernet trained on this data
 // would use. Baselines (a scaled MobileNetV2) train this way. The model file records no supernet;
 // resume_finetune("", out, ...) continues it. `options` must say from_scratch and not distill
-// (invalid_option naming `supernet` otherwise).
+// (invalid_option naming `supernet` otherwise). `train_limit`: the image limit `data` was loaded with
+// (DatasetOptions::train_limit), recorded so that a resume loads the same images.
 TrainResult train_subnet(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
-                         const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks = {});
+                         const DatasetSplits& data, const std::string& out, const TrainCallbacks& callbacks = {},
+                         int train_limit = 0);
 
 // What `tinynas finetune --from-scratch --space S` runs: train_subnet on `data_dir` ("" = the
-// default dataset), or with `resume` the model in `out` continued.
+// default dataset; train_limit > 0: its first N training images), or with `resume` the model in
+// `out` continued.
 TrainResult train_subnet_or_resume(const SearchSpace& space, const Arch& arch, const FinetuneOptions& options,
-                                   const std::string& data_dir, const std::string& out, bool resume,
+                                   const std::string& data_dir, int train_limit, const std::string& out, bool resume,
                                    const TrainCallbacks& callbacks = {});
 
 // Continues the fine-tuning checkpointed in the model file `out` with the settings stored in it; a

@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
   CLI::App* eval = app.add_subcommand(
       "eval", "Accuracy of a subnet with weights inherited from a supernet (after BN recalibration)");
   eval->add_option("--supernet", eval_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
-  eval->add_option("arch", eval_opts.arch, "Arch JSON file, or largest / smallest");
+  eval->add_option("arch", eval_opts.arch, "Arch JSON file or arch id (w1-r28-...), or largest / smallest");
   eval->add_option("--model", eval_opts.model, "A model file (tinynas finetune --out) instead of --supernet S ARCH");
   eval->add_option("--split", eval_opts.accuracy.split, "val (held out from training) or test (final numbers only)")
       ->capture_default_str();
@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
   CLI::App* export_cmd = app.add_subcommand(
       "export", "Export a subnet with its inherited weights: float ONNX, int8 model blob, C source for firmware");
   export_cmd->add_option("--supernet", export_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
-  export_cmd->add_option("arch", export_opts.arch, "Arch JSON file, or largest / smallest");
+  export_cmd->add_option("arch", export_opts.arch, "Arch JSON file or arch id (w1-r28-...), or largest / smallest");
   export_cmd->add_option("--model", export_opts.model,
                          "A model file (tinynas finetune --out) instead of --supernet S ARCH");
   export_cmd->add_option("--onnx", export_opts.onnx, "Output ONNX file (float)");
@@ -293,7 +293,9 @@ int main(int argc, char** argv) {
                        "space JSON file), e.g. a baseline");
   finetune->add_option("--limit", finetune_opts.limit, "With --space: train on the first N images only (0: all)")
       ->capture_default_str();
-  finetune->add_option("arch", finetune_opts.arch, "Arch JSON file (e.g. a search's best), or largest / smallest")
+  finetune
+      ->add_option("arch", finetune_opts.arch,
+                   "Arch JSON file (e.g. a search's best) or arch id, or largest / smallest")
       ->required();
   finetune->add_option("--out", finetune_opts.out, "Model file (written every epoch; the --resume checkpoint)")
       ->required();

@@ -23,12 +23,13 @@ SubnetSource resolve_subnet(const std::string& supernet, const std::string& arch
 // The model file's own subnet (the --model form alone).
 SubnetSource model_subnet(const std::string& model);
 
-// The subnet an ARCH argument names: an arch JSON file of the supernet's space, or "largest" /
-// "smallest". Throws Error naming the file on a bad arch or one the supernet does not hold.
+// The subnet an ARCH argument names: an arch JSON file of the supernet's space, an arch id as the
+// search prints it (w1-r28-k753e464-...), or "largest" / "smallest". Throws Error naming the file on a bad arch or one
+// the supernet does not hold.
 Arch subnet_argument(const Supernet& supernet, const std::string& argument);
 
-// An ARCH argument of `space` with no supernet: an arch JSON file, or "largest" / "smallest" (at the
-// space's largest / smallest width and resolution). Errors name the file.
+// An ARCH argument of `space` with no supernet: an arch JSON file or id, or "largest" / "smallest"
+// (at the space's largest / smallest width and resolution). Errors name the file.
 Arch arch_argument(const SearchSpace& space, const std::string& argument);
 
 } // namespace tinynas::cli

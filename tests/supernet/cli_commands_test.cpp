@@ -395,6 +395,18 @@ TEST_F(CliCommandsTest, FinetuneFromScratchWithASpaceTrainsTheArchAlone) {
   testing::internal::CaptureStdout();
   EXPECT_EQ(run_eval(e), 0);
   EXPECT_EQ(nlohmann::json::parse(testing::internal::GetCapturedStdout())["images"], 90);
+  // An arch id, as the search prints it, names the same subnet; a malformed one is named.
+  const Arch small = smallest_arch(tiny, tiny.width_mults.front(), tiny.resolutions.front());
+  f.arch = small.id();
+  f.out = model + "-by-id";
+  f.epochs = 1;
+  testing::internal::CaptureStdout();
+  ASSERT_EQ(run_finetune(f), 0);
+  testing::internal::GetCapturedStdout();
+  EXPECT_EQ(read_model_arch(f.out), small);
+  f.arch = "w9-r8-k55";
+  expect_error([&] { run_finetune(f); }, 2, "is not an arch id");
+  f.arch = "largest";
   f.distill = true;
   f.out = model + "2";
   expect_error([&] { run_finetune(f); }, 2, "no teacher");

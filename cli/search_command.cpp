@@ -162,8 +162,18 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   hooks.on_note = [&](const std::string& note) { printer.note("  " + note); };
   hooks.on_batch = [&](const BatchProgress& b) { printer.batch(b); };
   hooks.on_epoch = [&](const EpochReport& e) { printer.epoch(e); };
+  // Time left from the generations this process ran after its first report (generation 0 evaluates
+  // a whole population, later ones only its children; a resumed search starts later).
+  int first_generation = -1;
+  double first_seconds = 0;
   hooks.on_generation = [&](const EvolutionProgress& g) {
-    const double left = g.generation > 0 ? g.seconds / g.generation * (g.generations - g.generation) : 0;
+    if (first_generation < 0) {
+      first_generation = g.generation;
+      first_seconds = g.seconds;
+    }
+    const int since = g.generation - first_generation;
+    const double per_generation = since > 0 ? (g.seconds - first_seconds) / since : g.seconds;
+    const double left = per_generation * (g.generations - g.generation);
     generations.update(fmt::format("generation {}/{}  best {:.2f}%  {} evaluated  {:.1f} subnets/s  ~{:.0f} s left",
                                    g.generation, g.generations, 100 * g.best->score, g.evaluations,
                                    g.evaluations_per_second, left),

@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""Does the subnet TinyNAS finds beat what a user would otherwise deploy?
+
+Runs the product (the `tinynas` command) on Fashion-MNIST at binding budgets on one board, for
+several seeds, and compares, trained the same way and measured the same way:
+
+  winner     `tinynas search --data`: stage 1, supernet, stage 2, fine-tuning (the pipeline)
+  S-MbV2     MobileNetV2 scaled down until it fits (MCUNet's baseline): expand 6, kernel 3, full
+             depth, the largest width and resolution of the space that fit, trained from scratch
+             (`tinynas finetune --from-scratch --space`) for the epochs the winner's weights saw
+             (supernet + fine-tuning)
+  random     random search: as many subnets as stage 2 evaluated, drawn at random from the same
+             supernet's space (generation 0 of an evolution is a random population), its best
+             fine-tuned like the winner
+  no-stage1  the pipeline on the space's largest width and resolution only (stage 2 without stage 1)
+  eq-latency the pipeline again with a latency budget equal to S-MbV2's latency measured on the board
+
+and Kendall's tau between the inherited-weight accuracy stage 2 ranks by and the accuracy after
+fine-tuning, over subnets spread across the first cell's stage-2 history.
+
+Every model is measured the same way: float and int8 test accuracy (`tinynas eval --split test
+--int8`), MACs, peak SRAM and flash from the cost model (`tinynas analyze`), latency on the board
+(`tinynas profile`; QEMU counts instructions, not cycles: the table gives them in millions and
+as milliseconds at the board's clock, one instruction per cycle, the convention of the search).
+
+Every step writes its result file; running the same command again skips finished steps and
+continues interrupted ones (the product's own checkpoints), so a killed run loses little.
+
+  /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale quick
+  /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale full --seeds 0,1
+
+Writes OUT/results.json (every number) and OUT/search_quality.md (the tables), and prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPACE = "fashion_mnist"
+DATA = "/usr/share/datasets/fashion-mnist"
+
+# Training and search sizes. "full" is the product's defaults; "quick" fits a session on 2 cores
+# (a tenth of the training images, fewer epochs and subnets) and is labelled as such in the table.
+SCALES = {
+    "full": {"search": [], "eval_images": None, "limit": 0, "supernet_epochs": None, "finetune_epochs": None,
+             "tau_epochs": None},
+    "quick": {"search": ["--samples", "300", "--population", "40", "--parents", "10", "--generations", "10"],
+              "eval_images": 1000, "limit": 12000, "supernet_epochs": 4, "finetune_epochs": 2, "tau_epochs": 1},
+}
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace):
+        self.cli = args.cli
+        self.out = Path(args.out).resolve()
+        self.board = args.board
+        self.scale = SCALES[args.scale]
+        self.scale_name = args.scale
+        defaults = self.pipeline_defaults()
+        self.supernet_epochs = self.scale["supernet_epochs"] or defaults["supernet_epochs"]
+        self.finetune_epochs = self.scale["finetune_epochs"] or defaults["finetune_epochs"]
+        self.tau_epochs = self.scale["tau_epochs"] or self.finetune_epochs
+        board_file = ROOT / "configs" / "boards" / f"{self.board}.json"
+        self.clock_hz = json.loads(board_file.read_text())["clock_hz"]
+
+    def pipeline_defaults(self) -> dict:
+        """The pipeline's epochs as `tinynas search --help` states them (one place: the library)."""
+        text = self.run(["search", "--help"])
+        found = {}
+        for line in text.splitlines():
+            for key in ("supernet-epochs", "finetune-epochs"):
+                if f"--{key} INT=" in line:
+                    found[key.replace("-", "_")] = int(line.split(f"--{key} INT=")[1].split()[0])
+        return found
+
+    def eval_images(self) -> list[str]:
+        n = self.scale["eval_images"]
+        return ["--eval-images", str(n)] if n else []
+
+    def run(self, args: list[str]) -> str:
+        command = [self.cli] + args
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def step(self, path: Path, what: str, compute) -> dict:
+        """The result in `path`, computed (and written atomically) when it is not there yet."""
+        if path.exists():
+            return json.loads(path.read_text())
+        log(what)
+        started = time.monotonic()
+        result = compute()
+        result["seconds"] = round(time.monotonic() - started, 1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        os.replace(tmp, path)
+        log(f"  done in {result['seconds']:.0f} s")
+        return result
+
+    # ---- measurements shared by every model ----
+
+    def measure(self, model: str, arch: str, budget: tuple[str, str]) -> dict:
+        accuracy = json.loads(self.run(["eval", "--model", model, "--split", "test", "--int8", "--data", DATA,
+                                        "--json"]))
+        cost = json.loads(self.run(["analyze", arch, "--space", SPACE, "--board", self.board, "--sram", budget[0],
+                                    "--flash", budget[1], "--json"]))
+        board = json.loads(self.run(["profile", "--model", model, "--board", self.board, "--json"]))
+        instructions = board["latency"].get("instructions") or board["latency"]["value"]
+        return {"arch": accuracy["arch"], "model": model, "test_float": accuracy["accuracy"],
+                "test_int8": accuracy["int8"]["accuracy"], "macs": cost["macs"],
+                "peak_sram_bytes": cost["peak_sram_bytes"], "total_sram_bytes": cost["total_sram_bytes"],
+                "flash_bytes": cost["flash_bytes"], "latency_estimate_ms": cost["latency"]["value"],
+                "measured_instructions": instructions, "measured_ms": instructions / self.clock_hz * 1e3,
+                "measured_source": board["latency"]["source"], "bit_exact": board["bit_exact"]}
+
+    # ---- the variants ----
+
+    def pipeline(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE) -> dict:
+        args = ["search", "--data", DATA, "--space", space, "--board", self.board, "--sram", budget[0],
+                "--flash", budget[1], "--seed", str(seed), "--supernet-epochs", str(self.supernet_epochs),
+                "--finetune-epochs", str(self.finetune_epochs), "--limit", str(self.scale["limit"]),
+                "--out", str(run), "--json"] + self.scale["search"] + self.eval_images() + extra
+        if (run / "pipeline.json").exists():
+            args = ["search", "--resume", str(run), "--json"]
+        done = subprocess.run([self.cli] + args, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode == 2 and "fits" in done.stderr:
+            return {"infeasible": done.stderr.strip().splitlines()[-1]}
+        if done.returncode != 0:
+            raise RuntimeError(f"tinynas {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+        result = json.loads(done.stdout)
+        history = [json.loads(line) for line in (run / "search" / "history.jsonl").read_text().splitlines()]
+        measured = self.measure(result["model"], str(run / "search" / "best.json"), budget)
+        measured["evaluated_subnets"] = len({h["id"] for h in history})
+        measured["inherited_val"] = max(h["score"] for h in history)
+        return measured
+
+    def scaled_mobilenetv2(self, cell: Path, budget, seed: int) -> dict:
+        space = json.loads((ROOT / "configs" / "spaces" / f"{SPACE}.json").read_text())
+        candidates = []
+        for width in space["width_mults"]:
+            for resolution in space["resolutions"]:
+                arch = {"format": "tinynas-arch", "space": SPACE, "width": width, "resolution": resolution,
+                        "stages": [{"depth": max(s["depths"]), "kernels": [3] * max(s["depths"]),
+                                    "expands": [6] * max(s["depths"])} for s in space["stages"]]}
+                path = cell / f"smbv2-w{width:g}-r{resolution}.json"
+                path.write_text(json.dumps(arch))
+                cost = json.loads(self.run(["analyze", str(path), "--space", SPACE, "--board", self.board,
+                                            "--sram", budget[0], "--flash", budget[1], "--json"]))
+                if cost["fits"]:
+                    candidates.append((cost["macs"], width, resolution, path))
+        if not candidates:
+            return {"infeasible": "no width and resolution of the space fit MobileNetV2 (expand 6, kernel 3, full depth)"}
+        _, width, resolution, arch = max(candidates)
+        model = cell / "smbv2.model"
+        epochs = self.supernet_epochs + self.finetune_epochs
+        args = ["finetune", str(arch), "--from-scratch", "--space", SPACE, "--data", DATA, "--epochs", str(epochs),
+                "--seed", str(seed), "--limit", str(self.scale["limit"]), "--out", str(model)]
+        if model.exists():
+            args.append("--resume")
+        self.run(args)
+        measured = self.measure(str(model), str(arch), budget)
+        measured.update({"width": width, "resolution": resolution, "epochs_from_scratch": epochs})
+        return measured
+
+    def random_search(self, cell: Path, winner: dict, budget, seed: int) -> dict:
+        supernet = cell / "pipeline" / "supernet.supernet"
+        out = cell / "random"
+        n = winner["evaluated_subnets"]
+        args = ["search", "--estimator", "supernet", "--supernet", str(supernet), "--data", DATA, "--board",
+                self.board, "--sram", budget[0], "--flash", budget[1], "--seed", str(seed), "--population", str(n),
+                "--parents", "1", "--generations", "0", "--resolution-window", "1", "--out", str(out), "--overwrite",
+                "--json"] + self.eval_images()
+        found = json.loads(self.run(args))
+        model = cell / "random.model"
+        # An interrupted fine-tuning continues; a finished one returns at once.
+        self.run(["finetune", str(out / "best.json"), "--supernet", str(supernet), "--data", DATA, "--epochs",
+                  str(self.finetune_epochs), "--seed", str(seed), "--out", str(model)]
+                 + (["--resume"] if model.exists() else []))
+        measured = self.measure(str(model), str(out / "best.json"), budget)
+        measured["evaluated_subnets"] = found["evaluations"]
+        measured["inherited_val"] = found["best"]["score"]
+        return measured
+
+    def no_stage1(self, cell: Path, budget, seed: int) -> dict:
+        space = json.loads((ROOT / "configs" / "spaces" / f"{SPACE}.json").read_text())
+        space["width_mults"] = [max(space["width_mults"])]
+        space["resolutions"] = [max(space["resolutions"])]
+        path = cell / "largest_space.json"
+        path.write_text(json.dumps(space, indent=2))
+        result = self.pipeline(cell / "no-stage1", budget, seed, ["--resolution-window", "0"], space=str(path))
+        result["space"] = f"width {space['width_mults'][0]:g}, resolution {space['resolutions'][0]} only"
+        return result
+
+    def equal_latency(self, cell: Path, baseline: dict, budget, seed: int) -> dict:
+        if "measured_ms" not in baseline:
+            return {"infeasible": "no S-MbV2 to match"}
+        latency = f"{baseline['measured_ms']:.3f}ms"
+        result = self.pipeline(cell / "eq-latency", budget, seed, ["--latency", latency])
+        result["latency_budget"] = latency
+        return result
+
+    def kendall_tau(self, cell: Path, count: int) -> dict:
+        from scipy.stats import kendalltau  # Debian's python3-scipy
+
+        run = cell / "pipeline"
+        history = {}
+        for line in (run / "search" / "history.jsonl").read_text().splitlines():
+            h = json.loads(line)
+            history.setdefault(h["id"], h["score"])
+        ranked = sorted(history.items(), key=lambda item: item[1])
+        count = max(2, min(count, len(ranked)))
+        chosen = [ranked[round(i * (len(ranked) - 1) / (count - 1))] for i in range(count)]
+        chosen = list(dict(chosen).items())  # distinct ids
+        pairs = []
+        for i, (arch_id, inherited) in enumerate(chosen):
+            model = cell / "tau" / f"{i:02d}.model"
+            model.parent.mkdir(exist_ok=True)
+            done = cell / "tau" / f"{i:02d}.json"
+            if not done.exists():
+                self.run(["finetune", arch_id, "--supernet", str(run / "supernet.supernet"), "--data", DATA,
+                          "--epochs", str(self.tau_epochs), "--out", str(model)]
+                         + (["--resume"] if model.exists() else []))
+                tuned = json.loads(self.run(["eval", "--model", str(model), "--split", "test", "--data", DATA,
+                                             "--json"]))["accuracy"]
+                done.write_text(json.dumps({"arch": arch_id, "inherited_val": inherited, "finetuned_test": tuned}))
+            pairs.append(json.loads(done.read_text()))
+        tau = kendalltau([p["inherited_val"] for p in pairs], [p["finetuned_test"] for p in pairs])
+        return {"subnets": pairs, "tau": tau.statistic if hasattr(tau, "statistic") else tau.correlation,
+                "p_value": tau.pvalue, "finetune_epochs": self.tau_epochs}
+
+    # ---- the whole bench ----
+
+    def cell(self, budget, seed: int) -> dict:
+        cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+        cell.mkdir(parents=True, exist_ok=True)
+        tag = f"{budget[0]}/{budget[1]} seed {seed}"
+        r = {"winner": self.step(cell / "winner.json", f"{tag}: the pipeline",
+                                 lambda: self.pipeline(cell / "pipeline", budget, seed, []))}
+        r["smbv2"] = self.step(cell / "smbv2.json", f"{tag}: scaled MobileNetV2 from scratch",
+                               lambda: self.scaled_mobilenetv2(cell, budget, seed))
+        if "infeasible" not in r["winner"]:
+            r["random"] = self.step(cell / "random.json", f"{tag}: random search",
+                                    lambda: self.random_search(cell, r["winner"], budget, seed))
+        r["no_stage1"] = self.step(cell / "no_stage1.json", f"{tag}: stage 2 without stage 1",
+                                   lambda: self.no_stage1(cell, budget, seed))
+        r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
+                                    lambda: self.equal_latency(cell, r["smbv2"], budget, seed))
+        return r
+
+
+VARIANTS = [("winner", "TinyNAS winner (fine-tuned)"), ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
+            ("random", "random search, fine-tuned"), ("no_stage1", "stage 2 without stage 1"),
+            ("eq_latency", "TinyNAS at S-MbV2's latency")]
+
+
+def mean_spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
+    if not values:
+        return "-"
+    m = statistics.mean(values) * scale
+    if len(values) == 1:
+        return f"{m:.{digits}f}"
+    return f"{m:.{digits}f} ± {statistics.stdev(values) * scale:.{digits}f}"
+
+
+def table(results: dict, meta: dict) -> str:
+    lines = [f"Board `{meta['board']}` ({meta['board_kind']}), scale `{meta['scale']}` "
+             f"({meta['scale_note']}), seeds {meta['seeds']}; {meta['machine']}; {meta['minutes']:.0f} min.", ""]
+    for budget, cells in results["budgets"].items():
+        lines += [f"### SRAM / flash budget {budget}", "",
+                  "| model | test top-1 float (%) | int8 (%) | MACs (M) | peak SRAM (KiB) | flash (KiB) "
+                  "| measured (M instr.) | = ms at clock | runs |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for key, name in VARIANTS:
+            rows = [c[key] for c in cells.values() if key in c and "infeasible" not in c[key]]
+            infeasible = [c[key]["infeasible"] for c in cells.values() if key in c and "infeasible" in c[key]]
+            if not rows:
+                lines.append(f"| {name} | {'; '.join(sorted(set(infeasible))) or 'not run'} | | | | | | | |")
+                continue
+            lines.append("| " + " | ".join([
+                name, mean_spread([r["test_float"] for r in rows], 100), mean_spread([r["test_int8"] for r in rows], 100),
+                mean_spread([r["macs"] for r in rows], 1e-6), mean_spread([r["peak_sram_bytes"] for r in rows], 1 / 1024, 1),
+                mean_spread([r["flash_bytes"] for r in rows], 1 / 1024, 1),
+                mean_spread([r["measured_instructions"] for r in rows], 1e-6, 1),
+                mean_spread([r["measured_ms"] for r in rows], 1, 1), str(len(rows))]) + " |")
+        lines.append("")
+    if "tau" in results:
+        t = results["tau"]
+        lines += [f"Kendall's tau between inherited-weight validation accuracy (stage 2's ranking) and test accuracy "
+                  f"after {t['finetune_epochs']} epoch(s) of fine-tuning, over {len(t['subnets'])} subnets of the "
+                  f"first cell's stage-2 history: **{t['tau']:.3f}** (p = {t['p_value']:.2g}).", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="directory for every run and result (resumable)")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="quick")
+    parser.add_argument("--budgets", default="40K/160K,96K/256K", help="SRAM/flash pairs, comma-separated")
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--board", default="qemu-mps2-an500")
+    parser.add_argument("--tau-subnets", type=int, default=15)
+    parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
+    args = parser.parse_args()
+    bench = Bench(args)
+    budgets = [tuple(b.split("/")) for b in args.budgets.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    started = time.monotonic()
+    results = {"budgets": {}}
+    for budget in budgets:
+        results["budgets"][f"{budget[0]}/{budget[1]}"] = {f"seed{s}": bench.cell(budget, s) for s in seeds}
+    first = bench.out / f"{budgets[0][0]}-{budgets[0][1]}" / f"seed{seeds[0]}"
+    if (first / "pipeline" / "search" / "history.jsonl").exists():
+        results["tau"] = bench.step(first / "tau.json", f"Kendall's tau over {args.tau_subnets} subnets",
+                                    lambda: bench.kendall_tau(first, args.tau_subnets))
+    board = json.loads((ROOT / "configs" / "boards" / f"{args.board}.json").read_text())
+    meta = {"board": args.board,
+            "board_kind": "emulated by QEMU: instructions, not cycles" if board.get("link", {}).get("kind") == "qemu"
+            else "real board",
+            "scale": args.scale,
+            "scale_note": "the product's defaults" if args.scale == "full" else
+            f"{SCALES['quick']['limit']} training images, {bench.supernet_epochs} supernet + {bench.finetune_epochs} "
+            f"fine-tuning epochs, {' '.join(SCALES['quick']['search'])} --eval-images {SCALES['quick']['eval_images']}",
+            "seeds": args.seeds,
+            "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
+            "minutes": (time.monotonic() - started) / 60}
+    results["meta"] = meta
+    (bench.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    text = table(results, meta)
+    (bench.out / "search_quality.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
   // Report exec failures through a close-on-exec pipe: the parent reads the child's errno or EOF.
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) throw Error(ErrorCode::kIo, std::string("pipe: ") + std::strerror(errno));
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(report[0]);
@@ -32,6 +34,11 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    // The emulator dies with the process that started it, even when that one is SIGKILLed and no
+    // destructor runs. (The signal follows the forking thread: spawn from a thread that outlives
+    // the child, as the profilers do.)
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127); // it died before prctl took effect
     const int in = ::open("/dev/null", O_RDONLY);
     const int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (in >= 0) ::dup2(in, 0);
@@ -107,8 +114,25 @@ std::string ChildProcess::log_tail(std::size_t max_bytes) const {
   return text;
 }
 
+namespace {
+
+// Directories PREFIX-<pid>-* whose process is gone: what a SIGKILLed run could not remove.
+void remove_stale_temp_dirs(const std::filesystem::path& root, const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix + "-", 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size() + 1, nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry, ec);
+  }
+}
+
+} // namespace
+
 TempDir::TempDir(const std::string& prefix) {
-  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  const std::filesystem::path root = std::filesystem::temp_directory_path();
+  remove_stale_temp_dirs(root, prefix);
+  std::string pattern = (root / (prefix + "-" + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) throw Error(ErrorCode::kIo, "cannot create a temporary directory");
   path_ = pattern;
 }

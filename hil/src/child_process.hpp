@@ -1,7 +1,8 @@
 #pragma once
 // A child process (QEMU, OpenOCD) in its own process group, with its output in a log file, that is always
 // reaped: the destructor kills the whole group, so a crashed or interrupted profiler never leaves an emulator
-// spinning (shared/hil_notes.md, P13).
+// spinning (shared/hil_notes.md, P13); and the kernel kills it when its parent dies without running any
+// destructor (SIGKILL, SIGTERM): PR_SET_PDEATHSIG.
 
 #include <string>
 #include <vector>
@@ -36,8 +37,9 @@ private:
   std::string log_path_;
 };
 
-// A fresh directory for a child's log under the system's temp directory (mkdtemp: PREFIX-XXXXXX), removed with
-// its contents when the object goes. Throws Error(kIo) if it cannot be created.
+// A fresh directory for a child's log under the system's temp directory (mkdtemp: PREFIX-<pid>-XXXXXX), removed
+// with its contents when the object goes. Directories of the same prefix whose process is gone (a SIGKILLed run's)
+// are removed first. Throws Error(kIo) if it cannot be created.
 class TempDir {
 public:
   explicit TempDir(const std::string& prefix);

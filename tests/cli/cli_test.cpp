@@ -267,6 +267,82 @@ TEST(Cli, ProfileOnABoardThatIsNotThereExitsThree) {
   }
 }
 
+// /proc/PID/stat, or "" once the process is gone.
+std::string proc_stat(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+// The children of `parent` named `name`, from /proc (a zombie counts as gone).
+std::vector<pid_t> live_children(pid_t parent, const std::string& name) {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = proc_stat(pid);
+    const std::size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if ((parent < 0 || ppid == parent) && stat.substr(open + 1, close - open - 1) == name && state != 'Z')
+      found.push_back(static_cast<pid_t>(std::stol(pid)));
+  }
+  return found;
+}
+
+bool alive(pid_t pid) {
+  const std::string stat = proc_stat(std::to_string(pid));
+  const std::size_t close = stat.rfind(')');
+  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+}
+
+// SIGKILL gives tinynas no chance to stop its emulator: the kernel must (PR_SET_PDEATHSIG), and the
+// next run removes the log directory the killed one left.
+TEST(Cli, AKilledProfileLeavesNoEmulatorBehind) {
+  test::ScratchDir dir;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    const std::string model = test::source_path(kIn0);
+    ::execl(TINYNAS_CLI, TINYNAS_CLI, "profile", model.c_str(), "--board", "qemu-mps2-an500", "--runs", "50",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::vector<pid_t> qemu;
+  for (int i = 0; i < 3000 && qemu.empty(); ++i) {
+    qemu = live_children(pid, "qemu-system-arm");
+    ::usleep(10000);
+  }
+  ASSERT_EQ(qemu.size(), 1u) << "no emulator started";
+  const std::string stale_prefix = "tinynas-qemu-" + std::to_string(pid) + "-";
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    gone = !alive(qemu.front());
+    ::usleep(10000);
+  }
+  EXPECT_TRUE(gone) << "qemu-system-arm " << qemu.front() << " outlived the tinynas that started it";
+  auto stale_dirs = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+      n += e.path().filename().string().rfind(stale_prefix, 0) == 0;
+    return n;
+  };
+  EXPECT_EQ(stale_dirs(), 1) << "the killed run's log directory";
+  const RunResult next = run({"profile", kIn0, "--board", "qemu-mps2-an500", "--runs", "2"});
+  EXPECT_EQ(next.exit_code, 0) << describe(next);
+  EXPECT_EQ(stale_dirs(), 0) << "removed by the next run";
+}
+
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> out;
   std::istringstream in(text);

@@ -100,7 +100,7 @@ Checkpoint read_checkpoint(const std::string& dir) {
   const std::string path = checkpoint_path(dir);
   if (!std::filesystem::exists(path))
     throw invalid_option("resume", "no " + std::string(kCheckpointFile) + " in " + dir +
-                                       " (a search writes one there after its first generation)");
+                                       " (a search writes one there as it starts)");
   return checkpoint_from_json(files::read_file(path), path);
 }
 

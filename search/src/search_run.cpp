@@ -66,11 +66,15 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
   if (!out_dir.empty()) {
     files::make_directory(out_dir);
     outputs::remove_previous(out_dir);
+    // The search exists from here: a kill at any moment leaves a checkpoint `resume` continues (this
+    // one, with no pair chosen yet, starts over from stage 1).
+    write_checkpoint(out_dir, config, 0, 0, {});
   }
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);
   if (!out_dir.empty()) {
     outputs::write_stage1(out_dir, stage1);
     outputs::rewrite_history(out_dir, {});
+    write_checkpoint(out_dir, config, stage1.chosen_pair().width, stage1.chosen_pair().resolution, {});
   }
   return evolve(config, std::move(stage1), estimator, out_dir, hooks, {});
 }
@@ -87,7 +91,8 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
   // choose the pair the checkpoint evolved in, or the cost model changed under the checkpoint.
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);
   const PairStats& pair = stage1.chosen_pair();
-  if (pair.width != checkpoint.width || pair.resolution != checkpoint.resolution)
+  const bool stage1_done = checkpoint.width > 0; // a search killed in stage 1 chose no pair yet
+  if (stage1_done && (pair.width != checkpoint.width || pair.resolution != checkpoint.resolution))
     throw Error(
         ErrorCode::kInvalidFile,
         fmt::format("stage 1 now chooses width {:g}, resolution {}, but the checkpoint evolved in width {:g}, "

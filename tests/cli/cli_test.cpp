@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -654,6 +655,57 @@ TEST(Cli, SearchErrorsNameTheFlags) {
 }
 
 // A checkpoint is refused, or resumed, in the CLI's terms.
+// Starts `tinynas ARGS` (output discarded) and SIGKILLs it after `delay`, unless it finished first.
+void kill_after(const std::vector<std::string>& args, std::chrono::microseconds delay) {
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    std::vector<char*> argv{const_cast<char*>(TINYNAS_CLI)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(TINYNAS_CLI, argv.data());
+    ::_exit(127);
+  }
+  ::usleep(static_cast<useconds_t>(delay.count()));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
+// kill -9 at 20 moments spread over a whole search (start-up, stage 1, every generation, the result
+// files): `--resume` always reaches the uninterrupted result. Where the kill lands varies from run
+// to run; the assertion holds wherever it lands.
+TEST(Cli, ASearchKilledAtAnyMomentResumesToTheUninterruptedResult) {
+  test::ScratchDir dir;
+  auto args = [&](const std::string& out) {
+    return std::vector<std::string>{"search", "--sram",       "320K", "--flash",   "1M", "--samples",
+                                    "100",    "--population", "20",   "--parents", "4",  "--generations",
+                                    "8",      "--seed",       "4",    "--out",     out,  "--json"};
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const RunResult whole = run(args((dir.path() / "whole").string()));
+  ASSERT_EQ(whole.exit_code, 0) << describe(whole);
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  const json expected = json::parse(whole.out);
+  int resumed = 0;
+  for (int k = 0; k < 20; ++k) {
+    const std::string out = (dir.path() / ("killed-" + std::to_string(k))).string();
+    kill_after(args(out), took * k / 20);
+    const bool started_search = std::filesystem::exists(out); // it writes a checkpoint as it creates `out`
+    resumed += started_search;
+    const RunResult again =
+        run(started_search ? std::vector<std::string>{"search", "--resume", out, "--json"} : args(out));
+    ASSERT_EQ(again.exit_code, 0) << "killed after " << k << "/20 of the run: " << describe(again);
+    const json got = json::parse(again.out);
+    EXPECT_EQ(got["best"]["id"], expected["best"]["id"]) << "killed after " << k << "/20";
+    EXPECT_EQ(got["evaluations"], expected["evaluations"]) << "killed after " << k << "/20";
+  }
+  EXPECT_GE(resumed, 10) << "most kills should land in a running search";
+}
+
 TEST(Cli, SearchResumeAndOverwriteMessagesNameTheFlags) {
   test::ScratchDir dir;
   const std::string out = (dir.path() / "search").string();

@@ -146,8 +146,8 @@ int run_analyze(const AnalyzeOptions& options) {
   const Board board = Board::load(options.board);
   // The budgets are an input of the fit check, as in `search`: the board stays what its file says.
   Budgets budgets = board_budgets(board);
-  if (!options.sram.empty()) budgets.sram_bytes = parse_size(options.sram, "--sram");
-  if (!options.flash.empty()) budgets.flash_bytes = parse_size(options.flash, "--flash");
+  if (options.sram) budgets.sram_bytes = parse_size(*options.sram, "--sram");
+  if (options.flash) budgets.flash_bytes = parse_size(*options.flash, "--flash");
   budgets.latency_ms = options.latency_ms;
   cost.budgets = budgets;
   cost.latency_table = board_latency_table(board);

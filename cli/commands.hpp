@@ -18,8 +18,8 @@ struct AnalyzeOptions {
   std::string space = "mcunet";     // for arch files naming no space, and to map net configs
   std::optional<int> patches;       // patch schedule only
   std::optional<int> split_block;   // patch schedule only
-  std::string sram;                 // SRAM budget, e.g. "256K"; "" = the board's SRAM (as in search)
-  std::string flash;                // flash budget; "" = the board's flash
+  std::optional<std::string> sram;  // SRAM budget, e.g. "256K"; unset = the board's SRAM (as in search)
+  std::optional<std::string> flash; // flash budget; unset = the board's flash
   std::optional<double> latency_ms; // latency budget (ms); none: not checked
   bool json = false;
 };

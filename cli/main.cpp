@@ -4,6 +4,7 @@
 // (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here), the options they name
 // spelled as flags (option_flags.hpp).
 
+#include <charconv>
 #include <cstdint>
 #include <exception>
 #include <iostream>
@@ -41,6 +42,18 @@ std::string joined(const std::vector<std::string>& names) {
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
+
+// Seeds are whole numbers 0 .. 2^64-1, written in decimal: CLI11 alone would wrap "-1" and saturate
+// "18446744073709551616" to the same seed, silently.
+const CLI::Validator kSeedValue(
+    [](std::string& text) -> std::string {
+      std::uint64_t value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (text.empty() || error != std::errc() || end != text.data() + text.size())
+        return "must be a whole number from 0 to 18446744073709551615, found \"" + text + "\"";
+      return "";
+    },
+    "SEED");
 
 // An option that sets `target` only when given, so commands can tell "not given" from a default.
 template <typename T>
@@ -104,8 +117,9 @@ int main(int argc, char** argv) {
   add_optional(analyze, "--patches", analyze_opts.patches, "Patch schedule: an N x N grid of patches (default 4)");
   add_optional(analyze, "--split-block", analyze_opts.split_block,
                "Patch schedule: last block run per patch (default: chosen automatically)");
-  analyze->add_option("--sram", analyze_opts.sram, "SRAM budget (e.g. 256K; default: the board's SRAM, as in search)");
-  analyze->add_option("--flash", analyze_opts.flash, "Flash budget (e.g. 512K; default: the board's flash)");
+  add_optional(analyze, "--sram", analyze_opts.sram,
+               "SRAM budget (e.g. 256K; default: the board's SRAM, as in search)");
+  add_optional(analyze, "--flash", analyze_opts.flash, "Flash budget (e.g. 512K; default: the board's flash)");
   add_optional(analyze, "--latency", analyze_opts.latency_ms,
                "Latency budget in ms (the board's calibrated table when it has one, else the estimate)");
   analyze->add_flag("--json", analyze_opts.json, "Print the cost report as JSON");
@@ -128,7 +142,9 @@ int main(int argc, char** argv) {
   CLI::App* sample = space->add_subcommand("sample", "Random subnets of a space, one arch JSON per line");
   sample->add_option("--space", sample_opts.space, spaces_help)->capture_default_str();
   sample->add_option("-n,--count", sample_opts.count, "Number of subnets")->capture_default_str();
-  sample->add_option("--seed", sample_opts.seed, "Random seed (same seed, same subnets)")->capture_default_str();
+  sample->add_option("--seed", sample_opts.seed, "Random seed (same seed, same subnets)")
+      ->check(kSeedValue)
+      ->capture_default_str();
   sample->add_option("--width", sample_opts.width, "Fix the width multiplier (default: sampled)");
   sample->add_option("--resolution", sample_opts.resolution, "Fix the resolution (default: sampled)");
   SpaceInfoOptions info_opts;
@@ -172,7 +188,7 @@ int main(int argc, char** argv) {
       ->add_option("--eval-images", so.eval_images,
                    "--estimator supernet: validation images per subnet (0: the whole split)")
       ->capture_default_str();
-  search->add_option("--seed", so.seed, "Random seed of both stages")->capture_default_str();
+  search->add_option("--seed", so.seed, "Random seed of both stages")->check(kSeedValue)->capture_default_str();
   search->add_option("--samples", so.samples, "Stage 1: subnets sampled per pair")->capture_default_str();
   search
       ->add_option("--stage1-rule", so.stage1_rule,
@@ -221,7 +237,9 @@ int main(int argc, char** argv) {
   add_optional(train, "--largest-epochs", train_opts.largest_epochs,
                "Epochs of the largest-subnet phase (default 30% of --epochs)");
   train->add_option("--limit", train_opts.limit, "Train on the first N images only (0: all)")->capture_default_str();
-  train->add_option("--seed", train_opts.seed, "Seed of weights, batches and augmentation")->capture_default_str();
+  train->add_option("--seed", train_opts.seed, "Seed of weights, batches and augmentation")
+      ->check(kSeedValue)
+      ->capture_default_str();
   train->add_flag("--resume", train_opts.resume, "Continue the training checkpointed in --out");
   train->add_option("--data", train_opts.data,
                     "Dataset: an IDX directory, an .npz file or an image folder (DIR/train/<class>/*.png) (default: "
@@ -253,7 +271,9 @@ int main(int argc, char** argv) {
                    "Debian's Fashion-MNIST)");
   eval->add_option("--limit", eval_opts.accuracy.limit, "Evaluate on the first N images of the split (0: all)")
       ->capture_default_str();
-  eval->add_option("--seed", eval_opts.accuracy.seed, "Seed picking the BN calibration images")->capture_default_str();
+  eval->add_option("--seed", eval_opts.accuracy.seed, "Seed picking the BN calibration images")
+      ->check(kSeedValue)
+      ->capture_default_str();
   eval->add_option("--threads", eval_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
   eval->add_flag("--int8", eval_opts.accuracy.int8,
                  "Also quantise the subnet to int8 and report the accuracy of the firmware's runtime (host build)");
@@ -281,7 +301,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   export_cmd->add_flag("--keep-bn", export_opts.keep_bn, "BatchNormalization nodes instead of folding BN");
   export_cmd->add_option("--data", export_opts.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
-  export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")->capture_default_str();
+  export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")
+      ->check(kSeedValue)
+      ->capture_default_str();
   export_cmd->add_option("--threads", export_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
 
   cli::FinetuneCommandOptions finetune_opts;
@@ -313,6 +335,7 @@ int main(int argc, char** argv) {
   finetune->add_option("--data", finetune_opts.data,
                        "Dataset: an IDX directory or an .npz file (default: Debian's Fashion-MNIST)");
   finetune->add_option("--seed", finetune_opts.seed, "Seed of batches and augmentation (and of the random weights)")
+      ->check(kSeedValue)
       ->capture_default_str();
   finetune->add_option("--threads", finetune_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
   finetune->add_option("--batch-size", finetune_opts.batch_size, "Images per batch (0: the supernet training's)")
@@ -333,7 +356,9 @@ int main(int argc, char** argv) {
       ->required();
   profile->add_option("--runs", profile_opts.runs, "Runs per model (at least 2)")->capture_default_str();
   profile->add_option("--space", profile_opts.space, "Space for arch files naming none")->capture_default_str();
-  profile->add_option("--seed", profile_opts.seed, "Seed of the random weights and input")->capture_default_str();
+  profile->add_option("--seed", profile_opts.seed, "Seed of the random weights and input")
+      ->check(kSeedValue)
+      ->capture_default_str();
   profile->add_option("--firmware", profile_opts.firmware, "Firmware ELF (default: the build tree's image)");
   profile->add_option("--timeout", profile_opts.timeout_ms, "Milliseconds per run before the board counts as hung")
       ->capture_default_str();
@@ -351,7 +376,7 @@ int main(int argc, char** argv) {
   calibrate->add_option("--subnets", calibrate_opts.subnets, "Subnets profiled in total")->capture_default_str();
   calibrate->add_option("--holdout", calibrate_opts.holdout, "Of which kept out of the fit to measure its error")
       ->capture_default_str();
-  calibrate->add_option("--seed", calibrate_opts.seed, "Seed")->capture_default_str();
+  calibrate->add_option("--seed", calibrate_opts.seed, "Seed")->check(kSeedValue)->capture_default_str();
   calibrate->add_option("--runs", calibrate_opts.runs, "Runs per subnet")->capture_default_str();
   calibrate->add_option("--firmware", calibrate_opts.firmware, "Firmware ELF (default: the build tree's image)");
   calibrate->add_flag("--json", calibrate_opts.json, "Print the table with its held-out errors as JSON");

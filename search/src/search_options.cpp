@@ -74,7 +74,11 @@ void apply_search_options(const SearchOptions& o, const Applies& applies, Search
   if (applies("estimator")) c.estimator = o.estimator;
   if (applies("supernet")) c.estimator_options.supernet = o.supernet;
   if (applies("data_dir")) c.estimator_options.data_dir = o.data_dir;
-  if (applies("eval_images")) c.estimator_options.eval_images = o.eval_images;
+  if (applies("eval_images")) {
+    if (o.eval_images < 0)
+      throw invalid_option("eval_images", fmt::format("must be 0 (the whole split) or more, found {}", o.eval_images));
+    c.estimator_options.eval_images = o.eval_images;
+  }
   if (applies("seed")) c.stage1.seed = c.evolution.seed = o.seed;
   if (applies("samples")) c.stage1.samples = o.samples;
   if (applies("stage1_rule")) c.stage1.rule = parse_stage1_rule(o.stage1_rule);

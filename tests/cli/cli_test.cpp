@@ -203,6 +203,8 @@ TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
       {{"analyze", "/nonexistent/model.json"}, "cannot open"},
       {{"analyze", dir.path().string()}, "is a directory"}, // once read as empty: "malformed JSON"
       {{"analyze", kIn3, "--sram", "12Q"}, "--sram: \"12Q\" is not a size"},
+      {{"analyze", kIn3, "--sram", ""}, "--sram: \"\" is not a size"},
+      {{"space", "sample", "--seed", "1e23"}, "--seed: must be a whole number from 0 to 18446744073709551615"},
       {{"analyze", kIn3, "--flash=-1M"}, "--flash: \"-1M\" is not a size"},
       {{"analyze", kIn3, "--board", "arduino-uno"}, "unknown board \"arduino-uno\""},
       {{"analyze", kIn3, "--schedule", "magic"}, "unknown schedule"},
@@ -642,6 +644,10 @@ TEST(Cli, SearchErrorsNameTheFlags) {
        "tinynas: error: --estimator: \"flops\" is not an estimator (valid: macs, supernet)\n"},
       {{"--estimator", "supernet"}, "tinynas: error: --supernet: the supernet estimator needs a supernet file"},
       {{"--threads", "-1"}, "tinynas: error: --threads: must be 0 (all cores) or more, found -1\n"},
+      {{"--eval-images", "-1"}, "tinynas: error: --eval-images: must be 0 (the whole split) or more, found -1\n"},
+      {{"--seed", "-1"}, "tinynas: error: --seed: must be a whole number from 0 to 18446744073709551615, found \"-1\""},
+      {{"--seed", "18446744073709551616"}, "tinynas: error: --seed: must be a whole number"},
+      {{"--sram", ""}, "tinynas: error: --sram: \"\" is not a size"},
       {{"--schedule", "magic"}, "tinynas: error: --schedule: unknown schedule \"magic\""},
   };
   for (const Case& c : cases) {

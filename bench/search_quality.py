@@ -55,6 +55,9 @@ SCALES = {
              "tau_epochs": None},
     "quick": {"search": ["--samples", "300", "--population", "40", "--parents", "10", "--generations", "10"],
               "eval_images": 1000, "limit": 12000, "supernet_epochs": 4, "finetune_epochs": 2, "tau_epochs": 1},
+    # Checks that the script runs end to end (minutes); its numbers mean nothing.
+    "smoke": {"search": ["--samples", "50", "--population", "8", "--parents", "2", "--generations", "1"],
+              "eval_images": 200, "limit": 1500, "supernet_epochs": 1, "finetune_epochs": 1, "tau_epochs": 1},
 }
 
 
@@ -74,7 +77,7 @@ class Bench:
         self.finetune_epochs = self.scale["finetune_epochs"] or defaults["finetune_epochs"]
         self.tau_epochs = self.scale["tau_epochs"] or self.finetune_epochs
         board_file = ROOT / "configs" / "boards" / f"{self.board}.json"
-        self.clock_hz = json.loads(board_file.read_text())["clock_hz"]
+        self.clock_hz = json.loads(board_file.read_text())["clock_mhz"] * 1e6
 
     def pipeline_defaults(self) -> dict:
         """The pipeline's epochs as `tinynas search --help` states them (one place: the library)."""
@@ -139,7 +142,9 @@ class Bench:
             args = ["search", "--resume", str(run), "--json"]
         done = subprocess.run([self.cli] + args, cwd=ROOT, capture_output=True, text=True)
         if done.returncode == 2 and "fits" in done.stderr:
-            return {"infeasible": done.stderr.strip().splitlines()[-1]}
+            # "tinynas: error: no subnet of space ... fits ...: ...; the space's smallest subnet ... needs ...."
+            reason = done.stderr.strip().splitlines()[-1].removeprefix("tinynas: error: ").split(". Raise")[0]
+            return {"infeasible": reason}
         if done.returncode != 0:
             raise RuntimeError(f"tinynas {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
         result = json.loads(done.stdout)
@@ -181,8 +186,9 @@ class Bench:
         supernet = cell / "pipeline" / "supernet.supernet"
         out = cell / "random"
         n = winner["evaluated_subnets"]
+        # Another seed than the evolution's: its initial population would otherwise be these draws' first.
         args = ["search", "--estimator", "supernet", "--supernet", str(supernet), "--data", DATA, "--board",
-                self.board, "--sram", budget[0], "--flash", budget[1], "--seed", str(seed), "--population", str(n),
+                self.board, "--sram", budget[0], "--flash", budget[1], "--seed", str(seed + 1000), "--population", str(n),
                 "--parents", "1", "--generations", "0", "--resolution-window", "1", "--out", str(out), "--overwrite",
                 "--json"] + self.eval_images()
         found = json.loads(self.run(args))
@@ -287,6 +293,9 @@ def table(results: dict, meta: dict) -> str:
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for key, name in VARIANTS:
             rows = [c[key] for c in cells.values() if key in c and "infeasible" not in c[key]]
+            shapes = sorted({f"w{r['width']:g}-r{r['resolution']}" for r in rows if "width" in r})
+            if shapes:
+                name += " " + ", ".join(shapes)
             infeasible = [c[key]["infeasible"] for c in cells.values() if key in c and "infeasible" in c[key]]
             if not rows:
                 lines.append(f"| {name} | {'; '.join(sorted(set(infeasible))) or 'not run'} | | | | | | | |")
@@ -333,8 +342,9 @@ def main() -> int:
             else "real board",
             "scale": args.scale,
             "scale_note": "the product's defaults" if args.scale == "full" else
-            f"{SCALES['quick']['limit']} training images, {bench.supernet_epochs} supernet + {bench.finetune_epochs} "
-            f"fine-tuning epochs, {' '.join(SCALES['quick']['search'])} --eval-images {SCALES['quick']['eval_images']}",
+            f"{SCALES[args.scale]['limit']} training images, {bench.supernet_epochs} supernet + "
+            f"{bench.finetune_epochs} fine-tuning epochs, {' '.join(SCALES[args.scale]['search'])} "
+            f"--eval-images {SCALES[args.scale]['eval_images']}",
             "seeds": args.seeds,
             "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
             "minutes": (time.monotonic() - started) / 60}

@@ -34,17 +34,26 @@ void write_all(int fd, std::string_view content, const std::string& path) {
 } // namespace
 
 void write_file_atomic(const std::string& path, std::string_view content) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorCode::kInvalidArgument, "is a directory: give a file name (e.g. one inside it)", path);
   const std::string temporary = path + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create", temporary, errno);
-  write_all(fd, content, temporary);
-  if (::fsync(fd) != 0) {
-    const int error = errno;
-    ::close(fd);
-    fail("cannot sync", temporary, error);
+  // Nothing half-written stays behind: the temporary goes whatever fails after it was created.
+  try {
+    write_all(fd, content, temporary);
+    if (::fsync(fd) != 0) {
+      const int error = errno;
+      ::close(fd);
+      fail("cannot sync", temporary, error);
+    }
+    if (::close(fd) != 0) fail("cannot close", temporary, errno);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename " + temporary + " to", path, errno);
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
   }
-  if (::close(fd) != 0) fail("cannot close", temporary, errno);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename " + temporary + " to", path, errno);
 }
 
 void append_file(const std::string& path, std::string_view content) {

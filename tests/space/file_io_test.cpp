@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "../test_support.hpp"
@@ -48,6 +49,22 @@ TEST(ReadFile, ADirectoryIsRefusedAsADirectory) {
   EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
   EXPECT_EQ(e.file(), dir.path().string());
   EXPECT_EQ(e.message(), "is a directory");
+}
+
+// `export --int8-blob DIR`, `train --out DIR`: refused as the user's mistake before a byte is
+// written, and no DIR.tmp is left behind.
+TEST(WriteFileAtomic, ADirectoryTargetIsRefusedAndNothingHalfWrittenStays) {
+  test::ScratchDir dir;
+  const std::string target = dir.path().string();
+  try {
+    files::write_file_atomic(target, "model bytes");
+    FAIL() << "wrote over a directory";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(e.file(), target);
+    EXPECT_NE(e.message().find("is a directory"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(target + ".tmp"));
 }
 
 } // namespace

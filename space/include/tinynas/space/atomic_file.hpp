@@ -1,9 +1,10 @@
 #pragma once
 // Whole files in and out. Writes survive a kill at any instant (search results, checkpoints,
 // exported models): write_file_atomic writes a temporary file next to the target, fsyncs it and
-// renames it over the target (rename is atomic on POSIX file systems); append_file appends and
-// flushes. Both throw Error(kIo) naming the path and errno. read_file is the one whole-file read of
-// every module (JSON configs, supernet files, checkpoints).
+// renames it over the target (rename is atomic on POSIX file systems; the temporary is removed when
+// anything fails, and a directory as the target is Error(kInvalidArgument) before anything is
+// written); append_file appends and flushes. Both throw Error(kIo) naming the path and errno. read_file is the one
+// whole-file read of every module (JSON configs, supernet files, checkpoints).
 
 #include <string>
 #include <string_view>

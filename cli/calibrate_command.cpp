@@ -10,6 +10,7 @@
 #include "text_output.hpp"
 #include "tinynas/hil/calibration.hpp"
 #include "tinynas/profiler/board.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas::cli {
@@ -20,6 +21,7 @@ int run_calibrate(const CalibrateOptions& options) {
   if (options.holdout < 1 || options.holdout >= options.subnets)
     throw Error(ErrorCode::kInvalidArgument, "--holdout must be between 1 and --subnets - 1");
   const Board board = Board::load(options.board);
+  files::require_writable(options.out.empty() ? board.latency_table : options.out); // before the profiling
   CalibrationOptions co;
   co.space = options.space;
   co.subnets = options.subnets;

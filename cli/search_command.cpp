@@ -215,6 +215,10 @@ int run_search(const SearchCommandOptions& o) {
   const std::string dir = resuming ? options.resume : options.out;
   // Checked (and a checkpoint in the way refused) before the proxy warning, on a run that will start.
   SearchConfig config = make_search_config(options, o.given);
+  if (o.hil) { // the board is checked before the search, not after it
+    if (o.hil_top < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", o.hil_top));
+    const HilProfiler board(Board::load(*o.hil)); // refuses a board without profiling firmware; launches nothing
+  }
   const ParallelismLimit threads(options.threads);
   const std::unique_ptr<AccuracyEstimator> estimator =
       make_estimator(config.estimator, config.space, config.estimator_options);

@@ -47,6 +47,7 @@ public:
   PipelineResult run() {
     o_.validate();
     const std::string options = options_json(); // checks every search option before anything is written
+    if (o_.hil_board) const HilProfiler board(Board::load(*o_.hil_board)); // a board without firmware: now, not at the end
     fs::create_directories(run_);
     record_options(options);
     const Stage1Result stage1 = run_stage1_phase();

@@ -56,6 +56,20 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   }
 }
 
+void require_writable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorCode::kInvalidArgument, "is a directory: give a file name (e.g. one inside it)", path);
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  if (!std::filesystem::is_directory(parent, ec))
+    throw Error(ErrorCode::kInvalidArgument, "cannot be written: its directory " + parent.string() + " does not exist",
+                path);
+  if (::access(parent.c_str(), W_OK) != 0)
+    throw Error(ErrorCode::kInvalidArgument,
+                "cannot be written: " + std::string(std::strerror(errno)) + " in " + parent.string(), path);
+}
+
 void append_file(const std::string& path, std::string_view content) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot open", path, errno);

@@ -14,6 +14,7 @@
 #include "ops/softmax_cross_entropy.hpp"
 #include "supernet_file.hpp"
 #include "supernet_impl.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/supernet/finetune.hpp"
@@ -168,6 +169,7 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
   std::error_code ec;
   if (std::filesystem::equivalent(out, supernet_path, ec))
     throw invalid_option("out", "is the supernet itself: write the model to another file");
+  files::require_writable(out);
   engine::SupernetFileContents contents = read_supernet_not_model(supernet_path);
   // The supernet run's optimiser, augmentation and split; its defaults for a supernet without a record.
   TrainingConfig config;
@@ -207,6 +209,7 @@ TrainResult train_subnet(const SearchSpace& space, const Arch& arch, const Finet
   options.validate();
   if (!options.from_scratch || options.distill)
     throw invalid_option("supernet", "training a subnet without a supernet starts from scratch, with no teacher");
+  files::require_writable(out);
   engine::check_training_data(space, data);
   TrainingConfig config;
   config.width = arch.width;

@@ -9,6 +9,7 @@
 #include "epoch_loop.hpp"
 #include "supernet_file.hpp"
 #include "supernet_impl.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 #include "training_progress.hpp"
@@ -153,6 +154,7 @@ private:
 TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
                            const std::string& out, const TrainCallbacks& callbacks) {
   config.validate();
+  files::require_writable(out); // before the first epoch, not after it
   engine::check_training_data(space, data);
   Supernet supernet(space, config.width, stream_seed(config.seed, 0), config.kernel_transform);
   supernet.set_input_normalization(dataset_normalization(data));

@@ -645,6 +645,7 @@ TEST(Cli, SearchErrorsNameTheFlags) {
       {{"--estimator", "supernet"}, "tinynas: error: --supernet: the supernet estimator needs a supernet file"},
       {{"--threads", "-1"}, "tinynas: error: --threads: must be 0 (all cores) or more, found -1\n"},
       {{"--eval-images", "-1"}, "tinynas: error: --eval-images: must be 0 (the whole split) or more, found -1\n"},
+      {{"--hil", "qemu-mps2-an500", "--hil-top", "0"}, "tinynas: error: --hil-top: must be at least 1, found 0\n"},
       {{"--seed", "-1"}, "tinynas: error: --seed: must be a whole number from 0 to 18446744073709551615, found \"-1\""},
       {{"--seed", "18446744073709551616"}, "tinynas: error: --seed: must be a whole number"},
       {{"--sram", ""}, "tinynas: error: --sram: \"\" is not a size"},
@@ -710,6 +711,20 @@ TEST(Cli, ASearchKilledAtAnyMomentResumesToTheUninterruptedResult) {
     EXPECT_EQ(got["evaluations"], expected["evaluations"]) << "killed after " << k << "/20";
   }
   EXPECT_GE(resumed, 10) << "most kills should land in a running search";
+}
+
+// A board that cannot profile is refused before the search, not after it: nothing is written.
+TEST(Cli, SearchHilOnABoardWithoutFirmwareIsRefusedBeforeTheSearch) {
+  test::ScratchDir dir;
+  json board = json::parse(test::read_text(test::source_path("configs/boards/stm32f746g-disco.json")));
+  board.erase("link");
+  board["name"] = "no-firmware";
+  const std::string file = dir.write("no-firmware.json", board.dump());
+  const std::string out = (dir.path() / "search").string();
+  const RunResult r = run({"search", "--hil", file, "--out", out});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "board 'no-firmware' has no profiling firmware")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(Cli, SearchResumeAndOverwriteMessagesNameTheFlags) {

@@ -356,6 +356,21 @@ TEST_F(CliCommandsTest, ModelOrSupernetAndArchButNotBoth) {
   EXPECT_THROW(run_finetune(f), Error);
 }
 
+// An --out that cannot be written is found before the first epoch, not after it.
+TEST_F(CliCommandsTest, AnUnwritableOutIsRefusedBeforeTraining) {
+  TrainOptions t = train_options(data_dir); // a directory
+  expect_error([&] { run_train(t); }, 2, "is a directory: give a file name");
+  t.out = "/nonexistent-dir/x.supernet";
+  expect_error([&] { run_train(t); }, 2, "its directory /nonexistent-dir does not exist");
+  FinetuneCommandOptions f;
+  f.arch = "largest";
+  f.space = space;
+  f.from_scratch = true;
+  f.data = data_dir;
+  f.out = data_dir;
+  expect_error([&] { run_finetune(f); }, 2, "is a directory");
+}
+
 // finetune --from-scratch --space: a baseline trained alone, then evaluated like any model; the
 // options that need a supernet are refused with what to give instead.
 TEST_F(CliCommandsTest, FinetuneFromScratchWithASpaceTrainsTheArchAlone) {

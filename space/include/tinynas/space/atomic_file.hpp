@@ -12,6 +12,10 @@
 namespace tinynas::files {
 
 void write_file_atomic(const std::string& path, std::string_view content);
+// Checks, before long work whose result goes to `path`, that write_file_atomic will be able to write
+// it: Error(kInvalidArgument) naming the path for a directory, a missing directory or one without
+// write permission.
+void require_writable(const std::string& path);
 void append_file(const std::string& path, std::string_view content);
 // The file's bytes. Error(kInvalidFile) naming the path and errno if it cannot be opened or read, and
 // "is a directory" for a directory (which open(2) accepts and only read(2) refuses).

@@ -4,8 +4,11 @@
 // (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here), the options they name
 // spelled as flags (option_flags.hpp).
 
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -54,6 +57,17 @@ const CLI::Validator kSeedValue(
       return "";
     },
     "SEED");
+
+// A command's exit code once its output reached stdout: a failed write (a full disk, a closed pipe
+// the shell ignores) is an error, never exit 0 with the result lost.
+int stdout_checked(int code) {
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::cerr << "tinynas: error: cannot write the result to stdout: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  return code;
+}
 
 // An option that sets `target` only when given, so commands can tell "not given" from a default.
 template <typename T>
@@ -391,24 +405,24 @@ int main(int argc, char** argv) {
   setup_logging(verbosity, log_level);
 
   try {
-    if (analyze->parsed()) return run_analyze(analyze_opts);
-    if (convert->parsed()) return run_convert(convert_opts);
-    if (sample->parsed()) return run_space_sample(sample_opts);
-    if (info->parsed()) return run_space_info(info_opts);
+    if (analyze->parsed()) return stdout_checked(run_analyze(analyze_opts));
+    if (convert->parsed()) return stdout_checked(run_convert(convert_opts));
+    if (sample->parsed()) return stdout_checked(run_space_sample(sample_opts));
+    if (info->parsed()) return stdout_checked(run_space_info(info_opts));
     if (search->parsed()) {
       search_opts.given = given_search_options(*search);
       for (const auto& [flag, name] : {std::pair{"--supernet-epochs", "supernet_epochs"},
                                        {"--finetune-epochs", "finetune_epochs"},
                                        {"--limit", "limit"}})
         if (search->count(flag) > 0) search_opts.given.insert(name);
-      return cli::run_search(search_opts);
+      return stdout_checked(cli::run_search(search_opts));
     }
-    if (train->parsed()) return run_train(train_opts);
-    if (finetune->parsed()) return run_finetune(finetune_opts);
-    if (eval->parsed()) return run_eval(eval_opts);
-    if (export_cmd->parsed()) return run_export(export_opts);
-    if (profile->parsed()) return run_profile(profile_opts);
-    if (calibrate->parsed()) return run_calibrate(calibrate_opts);
+    if (train->parsed()) return stdout_checked(run_train(train_opts));
+    if (finetune->parsed()) return stdout_checked(run_finetune(finetune_opts));
+    if (eval->parsed()) return stdout_checked(run_eval(eval_opts));
+    if (export_cmd->parsed()) return stdout_checked(run_export(export_opts));
+    if (profile->parsed()) return stdout_checked(run_profile(profile_opts));
+    if (calibrate->parsed()) return stdout_checked(run_calibrate(calibrate_opts));
   } catch (const Error& e) {
     std::cerr << "tinynas: error: " << message_with_flags(e) << "\n";
     return exit_code(e.code());

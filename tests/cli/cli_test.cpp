@@ -713,6 +713,19 @@ TEST(Cli, ASearchKilledAtAnyMomentResumesToTheUninterruptedResult) {
   EXPECT_GE(resumed, 10) << "most kills should land in a running search";
 }
 
+// A result that cannot be written is an error (exit 1, said on stderr), never exit 0 with it lost.
+TEST(Cli, AResultThatCannotReachStdoutIsAnError) {
+  test::ScratchDir dir;
+  const std::string err = (dir.path() / "err").string();
+  const int status =
+      std::system(("'" + std::string(TINYNAS_CLI) + "' space sample --count 3 > /dev/full 2> '" + err + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_TRUE(
+      contains(test::read_text(err), "tinynas: error: cannot write the result to stdout: No space left on device"))
+      << test::read_text(err);
+}
+
 // A board that cannot profile is refused before the search, not after it: nothing is written.
 TEST(Cli, SearchHilOnABoardWithoutFirmwareIsRefusedBeforeTheSearch) {
   test::ScratchDir dir;

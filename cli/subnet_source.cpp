@@ -23,7 +23,7 @@ Arch parse_arch_argument(const SearchSpace& space, const std::string& argument) 
   if (looks_like_arch_id(argument)) return arch_from_id(argument, space);
   std::string text;
   try {
-    text = files::read_file(argument);
+    text = files::read_file(argument, files::kMaxConfigFileBytes);
   } catch (const Error& e) {
     throw Error(e.code(), e.message() + " (an arch file or id, or say largest / smallest)", argument);
   }

@@ -70,7 +70,7 @@ DatasetDescription read_dataset_description(const std::string& data_path) {
   if (!fs::is_regular_file(file, ec)) return {};
   if (fs::file_size(file, ec) > kMaxDescriptionBytes)
     throw Error(ErrorCode::kInvalidFile, "larger than 1 MiB: not a dataset description", file.string());
-  return parse_dataset_description(files::read_file(file.string()), file.string());
+  return parse_dataset_description(files::read_file(file.string(), files::kMaxConfigFileBytes), file.string());
 }
 
 } // namespace tinynas

@@ -124,8 +124,27 @@ const std::string& HilProfiler::firmware_path() const { return impl_->firmware; 
 std::chrono::milliseconds HilProfiler::startup_time() const { return impl_->startup; }
 
 ProfileResult HilProfiler::profile(const Graph& graph) {
+  refuse_if_too_large(graph); // before quantising, which takes long for a large model
   const RandomInt8Model r = random_int8_model(graph, impl_->options.seed);
   return profile(graph, r.model, r.input);
+}
+
+void HilProfiler::refuse_if_too_large(const Graph& graph) {
+  Impl& s = *impl_;
+  CostOptions cost_options;
+  cost_options.schedule = Schedule::kInplaceDw;
+  cost_options.per_layer = false;
+  const CostSummary predicted = summarize(graph, s.board, cost_options);
+  try {
+    s.ensure_started(0);
+  } catch (const Error&) {
+    return; // a link failure: profile()'s retries report it
+  }
+  const tn_hil_mailbox& id = s.link->session().identity();
+  if (predicted.peak_sram_bytes > static_cast<std::int64_t>(id.arena_capacity))
+    throw Error(ErrorCode::kInvalidArgument,
+                "board " + s.board.name + ": the model needs a " + std::to_string(predicted.peak_sram_bytes) +
+                    " B arena, the firmware has " + std::to_string(id.arena_capacity) + " B");
 }
 
 ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,

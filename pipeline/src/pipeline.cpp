@@ -352,7 +352,7 @@ PipelineOptions read_pipeline_options(const std::string& run_dir) {
   const std::string path = (fs::path(run_dir) / "pipeline.json").string();
   if (!fs::exists(path))
     throw Error(ErrorCode::kInvalidFile, "no pipeline run here (no pipeline.json): start one with tinynas search --data DIR --out " + run_dir, path);
-  PipelineOptions o = pipeline_options_from_json(files::read_file(path), path);
+  PipelineOptions o = pipeline_options_from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
   o.search.out = run_dir;
   return o;
 }

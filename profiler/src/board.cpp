@@ -136,7 +136,7 @@ Board Board::from_json(std::string_view text, std::string_view file) {
 
 Board Board::load(std::string_view name_or_path) {
   std::string path = resolve_config("boards", name_or_path);
-  return from_json(files::read_file(path), path);
+  return from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
 }
 
 std::string Board::to_json() const {

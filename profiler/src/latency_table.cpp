@@ -230,7 +230,9 @@ LatencyTable LatencyTable::from_json(const std::string& text, const std::string&
   return t;
 }
 
-LatencyTable LatencyTable::load(const std::string& path) { return from_json(files::read_file(path), path); }
+LatencyTable LatencyTable::load(const std::string& path) {
+  return from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
+}
 
 void LatencyTable::save(const std::string& path) const {
   const std::filesystem::path p(path);

@@ -1,6 +1,7 @@
 #include "tinynas/space/atomic_file.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -77,9 +78,16 @@ void append_file(const std::string& path, std::string_view content) {
   if (::close(fd) != 0) fail("cannot close", path, errno);
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, std::size_t max_bytes) {
   auto unreadable = [&](const char* what, int error) {
     return Error(ErrorCode::kInvalidFile, std::string(what) + ": " + std::strerror(error), path);
+  };
+  auto too_large = [&] {
+    return Error(ErrorCode::kInvalidFile,
+                 "is larger than " + std::to_string(max_bytes >> 20) +
+                     " MiB, the limit for this kind of file "
+                     "(docs/FORMATS.md, \"Limits\")",
+                 path);
   };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw unreadable("cannot open for reading", errno);
@@ -89,7 +97,13 @@ std::string read_file(const std::string& path) {
     throw Error(ErrorCode::kInvalidFile, "is a directory", path);
   }
   std::string content;
-  if (S_ISREG(info.st_mode)) content.reserve(static_cast<std::size_t>(info.st_size));
+  if (S_ISREG(info.st_mode)) {
+    if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
+      ::close(fd);
+      throw too_large();
+    }
+    content.reserve(static_cast<std::size_t>(info.st_size));
+  }
   char chunk[1 << 16];
   for (;;) {
     const ssize_t got = ::read(fd, chunk, sizeof chunk);
@@ -99,6 +113,10 @@ std::string read_file(const std::string& path) {
       const int error = errno;
       ::close(fd);
       throw unreadable("cannot read", error);
+    }
+    if (content.size() + static_cast<std::size_t>(got) > max_bytes) { // a device or pipe without end
+      ::close(fd);
+      throw too_large();
     }
     content.append(chunk, static_cast<std::size_t>(got));
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/limits.hpp"
 
 namespace tinynas {
 
@@ -54,6 +55,28 @@ void validate_net(const NetSpec& net, const std::string& file) {
   auto fail = [&](const std::string& field, const std::string& message) {
     throw Error(ErrorCode::kInvalidFile, message, file, field);
   };
+  // Bounds first (limits.hpp): what follows, and everything that sizes buffers from the net, may
+  // multiply these.
+  auto bounded = [&](const std::string& field, long long value, long long max) {
+    if (value > max) fail(field, "is " + std::to_string(value) + "; at most " + std::to_string(max) + " is allowed");
+  };
+  bounded("/resolution", net.resolution, limits::kMaxResolution);
+  bounded("/first_conv/in_channels", net.input_channels, limits::kMaxInputChannels);
+  bounded("/first_conv/out_channels", net.first_conv.out_channels, limits::kMaxChannels);
+  bounded("/first_conv/kernel_size", net.first_conv.kernel, limits::kMaxKernel);
+  bounded("/first_conv/stride", net.first_conv.stride, limits::kMaxStride);
+  bounded("/blocks", static_cast<long long>(net.blocks.size()), limits::kMaxBlocks);
+  for (std::size_t i = 0; i < net.blocks.size(); ++i) {
+    const MbBlockSpec& b = net.blocks[i];
+    const std::string at = "/blocks/" + std::to_string(i);
+    bounded(at + "/in_channels", b.in_channels, limits::kMaxChannels);
+    bounded(at + "/mid_channels", b.mid_channels, limits::kMaxChannels);
+    bounded(at + "/out_channels", b.out_channels, limits::kMaxChannels);
+    bounded(at + "/kernel_size", b.kernel, limits::kMaxKernel);
+    bounded(at + "/stride", b.stride, limits::kMaxStride);
+  }
+  bounded("/feature_mix_layer", net.feature_mix_channels, limits::kMaxChannels);
+  bounded("/classifier/out_features", net.num_classes, limits::kMaxClasses);
   if (net.resolution <= 0) fail("/resolution", "must be positive");
   if (net.input_channels <= 0) fail("/first_conv/in_channels", "must be positive");
   if (net.first_conv.in_channels != net.input_channels)

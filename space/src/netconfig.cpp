@@ -11,6 +11,7 @@
 #include "json_util.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/limits.hpp"
 
 namespace tinynas {
 
@@ -108,6 +109,10 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
     b.stride = conv.get_int("stride");
     double expand = conv.get_double("expand_ratio", 1.0);
     if (!(expand >= 1)) conv.at("expand_ratio").fail("must be at least 1");
+    if (!(expand <= limits::kMaxExpand))
+      conv.at("expand_ratio").fail("must be at most " + std::to_string(limits::kMaxExpand));
+    if (b.in_channels > limits::kMaxChannels) // before in x expand is converted to a count
+      conv.at("in_channels").fail("must be at most " + std::to_string(limits::kMaxChannels));
     b.expand_ratio = static_cast<int>(std::lround(expand));
     bool has_mid = conv.has("mid_channels") && !conv.value()["mid_channels"].is_null();
     // Static OFA layers: mid = round(in * expand) when not given.
@@ -272,7 +277,7 @@ std::optional<Arch> arch_from_net(const SearchSpace& space, const NetSpec& net, 
 }
 
 LoadedModel load_model(const std::string& path, std::string_view default_space) {
-  std::string text = files::read_file(path);
+  std::string text = files::read_file(path, files::kMaxConfigFileBytes);
   LoadedModel model;
   model.file = path;
   if (looks_like_arch_json(text)) {

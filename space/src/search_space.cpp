@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/config_paths.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/limits.hpp"
 
 namespace tinynas {
 
@@ -17,14 +19,18 @@ using nlohmann::json;
 
 namespace {
 
+// A choice list: 1 to limits::kMaxChoices ascending values in (0, max].
 template <typename T>
-std::vector<T> read_choices(const Field& f, bool positive = true) {
+std::vector<T> read_choices(const Field& f, T max) {
+  if (f.size() > static_cast<std::size_t>(limits::kMaxChoices))
+    f.fail(fmt::format("lists {} choices; at most {} are allowed", f.size(), limits::kMaxChoices));
   std::vector<T> values;
   if constexpr (std::is_same_v<T, int>) values = f.as_int_list();
   else values = f.as_double_list();
   if (values.empty()) f.fail("must list at least one choice");
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (positive && !(values[i] > 0)) f.at(i).fail("must be positive");
+    if (!(values[i] > 0)) f.at(i).fail("must be positive");
+    if (!(values[i] <= max)) f.at(i).fail(fmt::format("must be at most {}, found {}", max, values[i]));
     if (i > 0 && !(values[i] > values[i - 1])) f.at(i).fail("choices must be strictly ascending");
   }
   return values;
@@ -36,9 +42,10 @@ void require_odd_kernels(const Field& f, const std::vector<int>& kernels) {
       f.at(i).fail("kernel sizes must be odd (same padding), found " + std::to_string(kernels[i]));
 }
 
-int read_positive(const Field& f, const char* key) {
+int read_positive(const Field& f, const char* key, int max) {
   int v = f.get_int(key);
   if (v <= 0) f.at(key).fail("must be positive, found " + std::to_string(v));
+  if (v > max) f.at(key).fail(fmt::format("must be at most {}, found {}", max, v));
   return v;
 }
 
@@ -59,53 +66,69 @@ SearchSpace SearchSpace::from_json(std::string_view text, std::string_view file)
   SearchSpace s;
   s.file = std::string(file);
   s.name = root.get_string("name");
-  s.input_channels = read_positive(root, "input_channels");
-  s.num_classes = read_positive(root, "num_classes");
+  s.input_channels = read_positive(root, "input_channels", limits::kMaxInputChannels);
+  s.num_classes = read_positive(root, "num_classes", limits::kMaxClasses);
   s.activation = root.get_string("activation", "relu6");
   if (s.activation != "relu6" && s.activation != "relu")
     root.at("activation").fail("supported activations are relu6 and relu, found \"" + s.activation + "\"");
 
   Field first_conv = root.at("first_conv");
-  s.first_conv_base = read_positive(first_conv, "base_width");
-  s.first_conv_kernel = read_positive(first_conv, "kernel");
+  s.first_conv_base = read_positive(first_conv, "base_width", limits::kMaxChannels);
+  s.first_conv_kernel = read_positive(first_conv, "kernel", limits::kMaxKernel);
   s.first_conv_stride = read_stride(first_conv, "stride");
   if (s.first_conv_kernel % 2 == 0) first_conv.at("kernel").fail("kernel size must be odd");
 
   Field first_block = root.at("first_block");
-  s.first_block_base = read_positive(first_block, "base_width");
-  s.first_block_kernel = read_positive(first_block, "kernel");
+  s.first_block_base = read_positive(first_block, "base_width", limits::kMaxChannels);
+  s.first_block_kernel = read_positive(first_block, "kernel", limits::kMaxKernel);
   if (s.first_block_kernel % 2 == 0) first_block.at("kernel").fail("kernel size must be odd");
 
   Field stages = root.at("stages");
   if (stages.size() == 0) stages.fail("a space needs at least one stage");
+  if (stages.size() > static_cast<std::size_t>(limits::kMaxStages))
+    stages.fail(fmt::format("has {} stages; at most {} are allowed", stages.size(), limits::kMaxStages));
   for (std::size_t i = 0; i < stages.size(); ++i) {
     Field st = stages.at(i);
     StageSpace stage;
-    stage.base_width = read_positive(st, "base_width");
+    stage.base_width = read_positive(st, "base_width", limits::kMaxChannels);
     stage.stride = read_stride(st, "stride");
-    stage.depths = read_choices<int>(st.at("depths"));
-    stage.kernels = read_choices<int>(st.at("kernels"));
+    stage.depths = read_choices<int>(st.at("depths"), limits::kMaxDepth);
+    stage.kernels = read_choices<int>(st.at("kernels"), limits::kMaxKernel);
     require_odd_kernels(st.at("kernels"), stage.kernels);
-    stage.expands = read_choices<int>(st.at("expands"));
+    stage.expands = read_choices<int>(st.at("expands"), limits::kMaxExpand);
     s.stages.push_back(std::move(stage));
   }
   s.feature_mix_base = root.get_int("feature_mix_base_width", 0);
-  if (s.feature_mix_base < 0) root.at("feature_mix_base_width").fail("must be 0 (none) or positive");
+  if (s.feature_mix_base < 0 || s.feature_mix_base > limits::kMaxChannels)
+    root.at("feature_mix_base_width").fail(fmt::format("must be 0 (none) or positive up to {}", limits::kMaxChannels));
 
-  s.width_mults = read_choices<double>(root.at("width_mults"));
-  s.resolutions = read_choices<int>(root.at("resolutions"));
+  s.width_mults = read_choices<double>(root.at("width_mults"), limits::kMaxWidthMult);
+  s.resolutions = read_choices<int>(root.at("resolutions"), limits::kMaxResolution);
   if (root.has("channel_rounding")) {
     Field r = root.at("channel_rounding");
-    s.channel_divisor = read_positive(r, "divisor");
+    s.channel_divisor = read_positive(r, "divisor", limits::kMaxChannels);
     s.min_round_ratio = r.get_double("min_ratio", 0.9);
     if (!(s.min_round_ratio > 0 && s.min_round_ratio <= 1)) r.at("min_ratio").fail("must be in (0, 1]");
   }
+  // The widest layer: a base width at the largest multiplier, expanded. Bounded before any channel
+  // count is converted to an int (1e9 x a base width used to wrap to 16 channels).
+  int widest_base = std::max({s.first_conv_base, s.first_block_base, s.feature_mix_base});
+  int widest_expanded = 0;
+  for (const StageSpace& st : s.stages) {
+    widest_base = std::max(widest_base, st.base_width);
+    widest_expanded = std::max(widest_expanded, st.base_width * st.expands.back());
+  }
+  const double widest = s.width_mults.back() * std::max(widest_base, widest_expanded);
+  if (widest > limits::kMaxChannels)
+    root.at("width_mults")
+        .fail(fmt::format("width {:g} makes a layer of about {:.0f} channels; at most {} are allowed",
+                          s.width_mults.back(), widest, limits::kMaxChannels));
   return s;
 }
 
 SearchSpace SearchSpace::load(std::string_view name_or_path) {
   std::string path = resolve_config("spaces", name_or_path);
-  return from_json(files::read_file(path), path);
+  return from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
 }
 
 std::string SearchSpace::to_json() const {

@@ -33,12 +33,12 @@ struct RunResult {
   std::string err;
 };
 
-// Runs `tinynas ARGS` through the shell (arguments are single-quoted) from the source tree, so
+// Runs `PROGRAM ARGS` through the shell (arguments are single-quoted) from the source tree, so
 // relative paths such as configs/models/... work as in the README.
-RunResult run(const std::vector<std::string>& args) {
+RunResult run_program(const std::string& program, const std::vector<std::string>& args) {
   test::ScratchDir dir;
   std::string err_path = dir.write("stderr.txt", "");
-  std::string command = "cd '" + std::string(TINYNAS_SOURCE_DIR) + "' && '" + std::string(TINYNAS_CLI) + "'";
+  std::string command = "cd '" + std::string(TINYNAS_SOURCE_DIR) + "' && '" + program + "'";
   for (const auto& a : args) command += " '" + a + "'";
   command += " 2>'" + err_path + "'";
   RunResult r;
@@ -54,6 +54,15 @@ RunResult run(const std::vector<std::string>& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.err = test::read_text(err_path);
   return r;
+}
+
+// `tinynas ARGS`.
+RunResult run(const std::vector<std::string>& args) { return run_program(TINYNAS_CLI, args); }
+
+// run() under a 2 GiB address-space limit (prlimit --as).
+RunResult run_limited(std::vector<std::string> args) {
+  args.insert(args.begin(), {"--as=2147483648", std::string(TINYNAS_CLI)});
+  return run_program("/usr/bin/prlimit", args);
 }
 
 std::string describe(const RunResult& r) { return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err; }
@@ -218,6 +227,57 @@ TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
     EXPECT_EQ(r.err.rfind("tinynas: error: ", 0), 0u) << r.err;
     EXPECT_TRUE(contains(r.err, c.message_part)) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+// Inputs built to exhaust memory or overflow counts, each refused with exit 2 and a message naming
+// the file and field, under a 2 GiB address-space limit (a regression that allocates gigabytes
+// fails here instead of swapping the machine). Before the limits: 18 GB for a million resolutions,
+// 4.8 G parameters quantised for kernel_size 10001, /dev/zero read without end, width 1e9 wrapped
+// every channel count to 16 and width 1e6 gave negative MACs.
+TEST(Cli, AbsurdInputsAreRefusedWithinBoundedMemory) {
+  test::ScratchDir dir;
+  json space = json::parse(test::read_text(test::source_path("configs/spaces/fashion_mnist.json")));
+  auto space_with = [&](const std::string& name, const std::string& key, const json& value) {
+    json s = space;
+    s[key] = value;
+    return dir.write(name, s.dump());
+  };
+  std::vector<int> million(1000000);
+  for (int i = 0; i < 1000000; ++i) million[static_cast<std::size_t>(i)] = i + 1;
+  const std::string many_resolutions = space_with("many-res.json", "resolutions", million);
+  const std::string huge_width = space_with("huge-width.json", "width_mults", json::array({1e9}));
+  const std::string wide = space_with("wide.json", "width_mults", json::array({1e6}));
+  json net = json::parse(test::read_text(test::source_path(kIn0)));
+  net["blocks"][1]["mobile_inverted_conv"]["kernel_size"] = 10001;
+  const std::string big_kernel = dir.write("kernel.json", net.dump());
+  net = json::parse(test::read_text(test::source_path(kIn0)));
+  net["resolution"] = 100000;
+  const std::string big_resolution = dir.write("resolution.json", net.dump());
+  net["resolution"] = 1024; // within the limits, far beyond the firmware: refused before quantising
+  const std::string too_large = dir.write("too-large.json", net.dump());
+  struct Case {
+    std::vector<std::string> args;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {{"search", "--space", many_resolutions, "--out", (dir.path() / "s1").string()},
+       "/resolutions: lists 1000000 choices; at most 64 are allowed"},
+      {{"search", "--space", huge_width, "--out", (dir.path() / "s2").string()},
+       "/width_mults/0: must be at most 16, found 1000000000"},
+      {{"space", "info", "--space", wide}, "/width_mults/0: must be at most 16, found 1000000"},
+      {{"profile", big_kernel, "--board", "qemu-mps2-an500"}, "kernel_size: is 10001; at most 15 is allowed"},
+      {{"analyze", big_resolution}, "/resolution: is 100000; at most 1024 is allowed"},
+      {{"analyze", "/dev/zero"}, "/dev/zero: is larger than 16 MiB, the limit for this kind of file"},
+      {{"profile", too_large, "--board", "qemu-mps2-an500"},
+       "board qemu-mps2-an500: the model needs a 20971584 B arena, the firmware has"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = c.args;
+    RunResult r = run_limited(args);
+    SCOPED_TRACE(c.args.front() + " " + c.args[1]);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, c.message_part)) << r.err;
   }
 }
 

@@ -116,6 +116,10 @@ public:
   std::chrono::milliseconds startup_time() const;
 
 private:
+  // Error(kInvalidArgument) when the cost model's arena for `graph` exceeds the firmware's (read from
+  // the board once the link is up), before any weights are made.
+  void refuse_if_too_large(const Graph& graph);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -6,6 +6,7 @@
 // written); append_file appends and flushes. Both throw Error(kIo) naming the path and errno. read_file is the one
 // whole-file read of every module (JSON configs, supernet files, checkpoints).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,9 +18,16 @@ void write_file_atomic(const std::string& path, std::string_view content);
 // write permission.
 void require_writable(const std::string& path);
 void append_file(const std::string& path, std::string_view content);
-// The file's bytes. Error(kInvalidFile) naming the path and errno if it cannot be opened or read, and
-// "is a directory" for a directory (which open(2) accepts and only read(2) refuses).
-std::string read_file(const std::string& path);
+// What read_file takes at most: any file (supernets, arrays, images), and the JSON files a user
+// writes or edits (spaces, boards, archs and net configs, latency tables, dataset.json).
+inline constexpr std::size_t kMaxFileBytes = std::size_t{1} << 30;        // 1 GiB
+inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{16} << 20; // 16 MiB
+
+// The file's bytes. Error(kInvalidFile) naming the path and errno if it cannot be opened or read,
+// "is a directory" for a directory (which open(2) accepts and only read(2) refuses), and "is larger
+// than ..." beyond `max_bytes` (checked before reading a regular file, while reading a device or
+// pipe such as /dev/zero, which has no end).
+std::string read_file(const std::string& path, std::size_t max_bytes = kMaxFileBytes);
 // Creates the directory (and parents); Error(kIo) on failure.
 void make_directory(const std::string& dir);
 

@@ -24,6 +24,8 @@ std::uint64_t read_size(const Field& f) {
     if (v < 0) f.fail("must not be negative");
     return static_cast<std::uint64_t>(v);
   }
+  if (f.value().is_number()) f.fail("a byte count must be a whole number; or write a size such as \"320K\"");
+  if (!f.value().is_string()) f.fail("must be a size such as \"320K\" or a byte count");
   try {
     return parse_size(f.as_string(), f.pointer());
   } catch (const Error& e) {

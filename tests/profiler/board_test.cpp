@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "../test_support.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/schedule.hpp"
@@ -97,6 +99,29 @@ TEST(Board, BrokenLinksNameTheField) {
   std::string contradiction = good;
   contradiction.replace(contradiction.find("\"link\""), 6, "\"emulated\": true, \"link\"");
   expect_field(contradiction, "/emulated", "contradicts");
+}
+
+// Sizes are "320K"-style strings or whole byte counts; anything else says which, naming the field.
+TEST(Board, SizesAreStringsOrWholeByteCounts) {
+  nlohmann::json board = nlohmann::json::parse(Board::load("stm32f746g-disco").to_json());
+  board["sram"] = 327680;
+  EXPECT_EQ(Board::from_json(board.dump(), "b.json").sram_bytes, 327680u);
+  board["sram"] = 327680.5;
+  try {
+    Board::from_json(board.dump(), "b.json");
+    FAIL() << "a fractional byte count";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "/sram");
+    EXPECT_NE(std::string(e.what()).find("a byte count must be a whole number"), std::string::npos) << e.what();
+  }
+  board["sram"] = true;
+  try {
+    Board::from_json(board.dump(), "b.json");
+    FAIL() << "a boolean size";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("must be a size such as \"320K\" or a byte count"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Board, LatencyTablePathIsRelativeToTheBoardFile) {

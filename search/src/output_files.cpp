@@ -19,9 +19,8 @@ using nlohmann::json;
 
 std::string path_in(const std::string& dir, const char* file) { return (std::filesystem::path(dir) / file).string(); }
 
-void remove_previous(const std::string& dir) {
-  for (const char* file :
-       {kCheckpointFile, kStage1File, kHistoryFile, kParetoFile, kBestFile, kBestNetconfigFile, kSummaryFile}) {
+void remove_previous_results(const std::string& dir) {
+  for (const char* file : {kStage1File, kHistoryFile, kParetoFile, kBestFile, kBestNetconfigFile, kSummaryFile}) {
     std::error_code error;
     std::filesystem::remove(path_in(dir, file), error);
     if (error)

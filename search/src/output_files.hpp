@@ -16,8 +16,9 @@ inline constexpr const char* kSummaryFile = "summary.md";
 
 std::string path_in(const std::string& dir, const char* file);
 
-// Removes the files a previous search left (checkpoint included), for --overwrite.
-void remove_previous(const std::string& dir);
+// Removes the result files a previous search left, for --overwrite (its checkpoint is replaced by
+// the new search's first, so the directory always holds one).
+void remove_previous_results(const std::string& dir);
 
 void write_stage1(const std::string& dir, const Stage1Result& stage1);
 // Replaces history.jsonl with the given evaluations (a new search: none; a resume: the checkpoint's).

@@ -1,4 +1,5 @@
 #include "tinynas/search/search_run.hpp"
+#include <filesystem>
 
 #include <cmath>
 #include <utility>
@@ -26,6 +27,26 @@ void require_estimator(const SearchConfig& config, const AccuracyEstimator& esti
                 fmt::format("estimator \"{}\" scores only subnets of width {:g}: restrict stage 1 to it "
                             "(Stage1Options::fixed_width, found {:g})",
                             estimator.name(), width, config.stage1.fixed_width));
+}
+
+// Makes `dir` a search's directory whose checkpoint (no pair chosen yet: `resume` starts over from
+// stage 1) is there from the moment it can be seen: a kill at any instant leaves either no directory
+// or one `resume` continues. A new directory is staged beside it and renamed into place; in an
+// existing one (overwrite) the new checkpoint replaces the old before the old results go.
+void start_directory(const std::string& dir, const SearchConfig& config) {
+  namespace fs = std::filesystem;
+  if (fs::exists(dir)) {
+    write_checkpoint(dir, config, 0, 0, {});
+    outputs::remove_previous_results(dir);
+    return;
+  }
+  const std::string staging = dir + ".starting";
+  std::error_code ec;
+  fs::remove_all(staging, ec); // a killed start's
+  files::make_directory(staging);
+  write_checkpoint(staging, config, 0, 0, {});
+  fs::rename(staging, dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create the search directory: " + ec.message(), dir);
 }
 
 // Stage 2 and the result files, shared by a new and a resumed search.
@@ -63,13 +84,7 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
   validate(config);
   require_estimator(config, estimator);
   refuse_existing_checkpoint(out_dir, overwrite);
-  if (!out_dir.empty()) {
-    files::make_directory(out_dir);
-    outputs::remove_previous(out_dir);
-    // The search exists from here: a kill at any moment leaves a checkpoint `resume` continues (this
-    // one, with no pair chosen yet, starts over from stage 1).
-    write_checkpoint(out_dir, config, 0, 0, {});
-  }
+  if (!out_dir.empty()) start_directory(out_dir, config);
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);
   if (!out_dir.empty()) {
     outputs::write_stage1(out_dir, stage1);

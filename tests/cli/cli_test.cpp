@@ -59,6 +59,24 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
 // `tinynas ARGS`.
 RunResult run(const std::vector<std::string>& args) { return run_program(TINYNAS_CLI, args); }
 
+// Starts `tinynas ARGS` in the background, stdout to /dev/null and stderr to `err_file`; its pid.
+pid_t spawn_cli(const std::vector<std::string>& args, const std::string& err_file) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int err = ::open(err_file.c_str(), O_WRONLY | O_TRUNC);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(err, 2);
+    ::dup2(null, 1);
+    std::vector<char*> argv{const_cast<char*>(TINYNAS_CLI)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(TINYNAS_CLI, argv.data());
+    ::_exit(127);
+  }
+  EXPECT_GE(pid, 0) << "fork failed";
+  return pid;
+}
+
 // run() under a 2 GiB address-space limit (prlimit --as).
 RunResult run_limited(std::vector<std::string> args) {
   args.insert(args.begin(), {"--as=2147483648", std::string(TINYNAS_CLI)});
@@ -367,17 +385,8 @@ bool alive(pid_t pid) {
 // next run removes the log directory the killed one left.
 TEST(Cli, AKilledProfileLeavesNoEmulatorBehind) {
   test::ScratchDir dir;
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    const std::string model = test::source_path(kIn0);
-    ::execl(TINYNAS_CLI, TINYNAS_CLI, "profile", model.c_str(), "--board", "qemu-mps2-an500", "--runs", "50",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  const pid_t pid =
+      spawn_cli({"profile", test::source_path(kIn0), "--board", "qemu-mps2-an500", "--runs", "50"}, "/dev/null");
   std::vector<pid_t> qemu;
   for (int i = 0; i < 3000 && qemu.empty(); ++i) {
     qemu = live_children(pid, "qemu-system-arm");
@@ -620,19 +629,7 @@ TEST(Cli, SearchWithDataRunsTheWholePipelineMeasuresTheWinnerAndItsReportRenders
 // SIGKILL: no handler runs, whatever the process was writing is cut off there.
 void kill_when_printed(const std::vector<std::string>& args, const std::string& err_file, const std::string& line) {
   std::ofstream(err_file).flush(); // exists before the child writes to it
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_TRUNC);
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(err, 2);
-    ::dup2(null, 1);
-    std::vector<char*> argv{const_cast<char*>(TINYNAS_CLI)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(TINYNAS_CLI, argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = spawn_cli(args, err_file);
   for (int i = 0; i < 60000; ++i) {
     if (test::read_text(err_file).find(line) != std::string::npos) break;
     int status = 0;
@@ -721,21 +718,9 @@ TEST(Cli, SearchErrorsNameTheFlags) {
   }
 }
 
-// A checkpoint is refused, or resumed, in the CLI's terms.
 // Starts `tinynas ARGS` (output discarded) and SIGKILLs it after `delay`, unless it finished first.
 void kill_after(const std::vector<std::string>& args, std::chrono::microseconds delay) {
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::vector<char*> argv{const_cast<char*>(TINYNAS_CLI)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(TINYNAS_CLI, argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = spawn_cli(args, "/dev/null");
   ::usleep(static_cast<useconds_t>(delay.count()));
   ::kill(pid, SIGKILL);
   int status = 0;
@@ -800,6 +785,7 @@ TEST(Cli, SearchHilOnABoardWithoutFirmwareIsRefusedBeforeTheSearch) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// A checkpoint is refused, or resumed, in the CLI's terms.
 TEST(Cli, SearchResumeAndOverwriteMessagesNameTheFlags) {
   test::ScratchDir dir;
   const std::string out = (dir.path() / "search").string();

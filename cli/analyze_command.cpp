@@ -13,6 +13,7 @@
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
+#include "tinynas/space/limits.hpp"
 #include "tinynas/space/netconfig.hpp"
 #include "tinynas/space/units.hpp"
 
@@ -34,7 +35,9 @@ CostOptions cost_options(const AnalyzeOptions& options) {
   if ((options.patches || options.split_block) && cost.schedule != Schedule::kPatch)
     throw Error(ErrorCode::kInvalidArgument, "--patches and --split-block apply only to --schedule patch");
   if (options.patches) {
-    if (*options.patches < 1) throw Error(ErrorCode::kInvalidArgument, "--patches must be at least 1");
+    if (*options.patches < 1 || *options.patches > limits::kMaxPatches)
+      throw Error(ErrorCode::kInvalidArgument, "--patches must be 1 to " + std::to_string(limits::kMaxPatches) +
+                                                   " (an n x n grid), found " + std::to_string(*options.patches));
     cost.patch.patches = *options.patches;
   }
   if (options.split_block) {
@@ -116,6 +119,9 @@ void print_totals(const CostReport& report, const Board& board) {
                     : "")
             << "\n"
             << "             (" << report.latency_source << ")\n";
+  if (report.schedule == schedule_name(Schedule::kPatch) && report.patches == 0)
+    std::cout << "  patches    none: no block boundary has an output of at least n x n pixels within the halo "
+                 "recomputation cap, so the network runs whole (as inplace-dw)\n";
   if (report.patches > 0) {
     const std::int64_t base = report.macs - report.patch_extra_macs;
     const double pct =

@@ -7,6 +7,7 @@
 
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
+#include "tinynas/space/limits.hpp"
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/units.hpp"
 
@@ -44,6 +45,9 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
     throw invalid_option("latency", fmt::format("must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
   c.latency_table = board_latency_table(board);
+  if (schedule == Schedule::kPatch && (patch.patches < 1 || patch.patches > limits::kMaxPatches))
+    throw invalid_option("patches",
+                         fmt::format("must be 1 to {} (an n x n grid), found {}", limits::kMaxPatches, patch.patches));
   c.schedule = schedule;
   c.patch = patch;
   c.board = std::move(board);

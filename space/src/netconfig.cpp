@@ -282,7 +282,13 @@ LoadedModel load_model(const std::string& path, std::string_view default_space) 
   model.file = path;
   if (looks_like_arch_json(text)) {
     std::string name = arch_json_space_name(text, path);
-    SearchSpace space = SearchSpace::load(name.empty() ? default_space : std::string_view(name));
+    SearchSpace space;
+    try {
+      space = SearchSpace::load(name.empty() ? default_space : std::string_view(name));
+    } catch (const Error& e) {
+      if (name.empty()) throw;
+      throw Error(e.code(), e.message() + " (the space this arch names)", path, "/space");
+    }
     model.arch = arch_from_json(text, space, path);
     model.space_name = space.name;
     model.net = lower_to_net(space, *model.arch);

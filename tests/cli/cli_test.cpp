@@ -227,6 +227,9 @@ TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
       {{"analyze", broken}, "malformed JSON"},
       {{"analyze", arch_out}, "/stages/1/kernels/0: 9 is not one of the stage's kernels"},
       {{"analyze", "configs/spaces/mcunet.json"}, "neither a TinyNAS arch"},
+      {{"analyze", dir.write("nospace.json",
+                             R"({"format":"tinynas-arch","space":"nospace","width":1,"resolution":28,"stages":[]})")},
+       "nospace.json: /space: unknown space \"nospace\""},
       {{"analyze", "/nonexistent/model.json"}, "cannot open"},
       {{"analyze", dir.path().string()}, "is a directory"}, // once read as empty: "malformed JSON"
       {{"analyze", kIn3, "--sram", "12Q"}, "--sram: \"12Q\" is not a size"},
@@ -236,6 +239,8 @@ TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
       {{"analyze", kIn3, "--board", "arduino-uno"}, "unknown board \"arduino-uno\""},
       {{"analyze", kIn3, "--schedule", "magic"}, "unknown schedule"},
       {{"analyze", kIn3, "--patches", "2"}, "--schedule patch"},
+      {{"analyze", kIn3, "--schedule", "patch", "--patches", "88"},
+       "--patches must be 1 to 16 (an n x n grid), found 88"},
       {{"analyze", kIn3, "--schedule", "patch", "--split-block", "99"}, "split block 99"},
   };
   for (const Case& c : cases) {
@@ -297,6 +302,17 @@ TEST(Cli, AbsurdInputsAreRefusedWithinBoundedMemory) {
     EXPECT_EQ(r.exit_code, 2) << describe(r);
     EXPECT_TRUE(contains(r.err, c.message_part)) << r.err;
   }
+}
+
+// A patch grid finer than every tensor it could split runs the network whole, and says so.
+TEST(Cli, AnalyzeSaysWhenNoPatchSplitIsPossible) {
+  test::ScratchDir dir;
+  json net = json::parse(test::read_text(test::source_path(kIn0)));
+  net["resolution"] = 16;
+  const std::string small = dir.write("small.json", net.dump());
+  const RunResult r = run({"analyze", small, "--schedule", "patch", "--patches", "16"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "patches    none: no block boundary has an output of at least n x n pixels")) << r.out;
 }
 
 TEST(Cli, ConvertRoundTripsBetweenFormats) {
@@ -703,6 +719,8 @@ TEST(Cli, SearchErrorsNameTheFlags) {
       {{"--threads", "-1"}, "tinynas: error: --threads: must be 0 (all cores) or more, found -1\n"},
       {{"--eval-images", "-1"}, "tinynas: error: --eval-images: must be 0 (the whole split) or more, found -1\n"},
       {{"--hil", "qemu-mps2-an500", "--hil-top", "0"}, "tinynas: error: --hil-top: must be at least 1, found 0\n"},
+      {{"--schedule", "patch", "--patches", "88"},
+       "tinynas: error: --patches: must be 1 to 16 (an n x n grid), found 88\n"},
       {{"--seed", "-1"}, "tinynas: error: --seed: must be a whole number from 0 to 18446744073709551615, found \"-1\""},
       {{"--seed", "18446744073709551616"}, "tinynas: error: --seed: must be a whole number"},
       {{"--sram", ""}, "tinynas: error: --sram: \"\" is not a size"},

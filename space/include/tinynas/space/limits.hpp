@@ -19,5 +19,6 @@ inline constexpr double kMaxWidthMult = 16;  // width multiplier
 inline constexpr int kMaxChannels = 16384;   // channels of any layer (base width x width x expand)
 inline constexpr int kMaxInputChannels = 16; // image channels
 inline constexpr int kMaxClasses = 100000;   // classifier outputs
+inline constexpr int kMaxPatches = 16;       // patch schedule: an n x n grid, n at most this
 
 } // namespace tinynas::limits

@@ -4,9 +4,25 @@
 // failed for good), a broken invariant -> RuntimeError.
 #include "bindings.hpp"
 
+#include <cstring>
+
 #include "tinynas/space/error.hpp"
 
 namespace tinynas::python {
+
+namespace {
+
+// Sets a Python exception of `type` with `message`. Messages quote file contents and names, which
+// need not be UTF-8: undecodable bytes become \xNN escapes (PyErr_SetString would leave an empty,
+// unrelated decoding error instead).
+void set_error(PyObject* type, const char* message) {
+  PyObject* text = PyUnicode_DecodeUTF8(message, static_cast<Py_ssize_t>(std::strlen(message)), "backslashreplace");
+  if (text == nullptr) return; // the decoder's own error stands
+  PyErr_SetObject(type, text);
+  Py_DECREF(text);
+}
+
+} // namespace
 
 void bind_errors(py::module_& m) {
   static py::exception<Error> infeasible(m, "InfeasibleError", PyExc_ValueError);
@@ -20,14 +36,14 @@ void bind_errors(py::module_& m) {
       switch (e.code()) {
       case ErrorCode::kInvalidArgument:
       case ErrorCode::kInvalidFile:
-      case ErrorCode::kOutOfSpace: PyErr_SetString(PyExc_ValueError, e.what()); return;
-      case ErrorCode::kInfeasible: PyErr_SetString(infeasible.ptr(), e.what()); return;
-      case ErrorCode::kInterrupted: PyErr_SetString(PyExc_KeyboardInterrupt, e.what()); return;
-      case ErrorCode::kIo: PyErr_SetString(PyExc_OSError, e.what()); return;
-      case ErrorCode::kDevice: PyErr_SetString(board.ptr(), e.what()); return;
-      case ErrorCode::kInternal: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
+      case ErrorCode::kOutOfSpace: set_error(PyExc_ValueError, e.what()); return;
+      case ErrorCode::kInfeasible: set_error(infeasible.ptr(), e.what()); return;
+      case ErrorCode::kInterrupted: set_error(PyExc_KeyboardInterrupt, e.what()); return;
+      case ErrorCode::kIo: set_error(PyExc_OSError, e.what()); return;
+      case ErrorCode::kDevice: set_error(board.ptr(), e.what()); return;
+      case ErrorCode::kInternal: set_error(PyExc_RuntimeError, e.what()); return;
       }
-      PyErr_SetString(PyExc_RuntimeError, e.what());
+      set_error(PyExc_RuntimeError, e.what());
     }
   });
 }

@@ -145,7 +145,15 @@ std::unique_ptr<AccuracyEstimator> callable_estimator(py::function fn, std::shar
     py::list batch;
     for (const Arch& a : archs) batch.append(py::cast(PyArch{a, space}));
     py::object returned = fn(batch); // a Python exception propagates with its traceback
-    auto scores = returned.cast<std::vector<double>>();
+    std::vector<double> scores;
+    try {
+      scores = returned.cast<std::vector<double>>();
+    } catch (const py::cast_error&) {
+      // pybind11 says only "Unable to cast Python instance": say what was returned instead.
+      throw Error(ErrorCode::kInvalidArgument,
+                  "the estimator must return a list of numbers, one per arch; it returned " +
+                      py::repr(returned).cast<std::string>().substr(0, 200));
+    }
     if (scores.size() != archs.size())
       throw Error(ErrorCode::kInvalidArgument, "the estimator returned " + std::to_string(scores.size()) +
                                                    " scores for " + std::to_string(archs.size()) + " archs");

@@ -63,6 +63,13 @@ def test_estimator_exceptions_surface_unchanged(tinynas):
         tinynas.search("320K", "1M", estimator=failing, **SMALL)
 
 
+def test_an_estimator_returning_no_numbers_is_told_what_it_returned(tinynas):
+    # pybind11 alone said "Unable to cast Python instance of type ..." for these.
+    for returned in (None, "0.9", [None]):
+        with pytest.raises(ValueError, match=r"must return a list of numbers, one per arch; it returned"):
+            tinynas.search("320K", "1M", estimator=lambda archs, r=returned: r, **SMALL)
+
+
 def test_keyboard_interrupt_in_estimator_stops_the_search(tinynas):
     def interrupted(archs):
         raise KeyboardInterrupt

@@ -109,3 +109,12 @@ def test_bad_input_raises_value_error_with_the_cpp_message(tinynas, tmp_path):
 def test_docstrings_are_useful(tinynas):
     for fn in (tinynas.analyze, tinynas.load_arch, tinynas.search, tinynas.stage1, tinynas.SearchSpace.load):
         assert fn.__doc__ and len(fn.__doc__) > 40, fn
+
+
+def test_messages_quoting_bytes_that_are_not_utf8_stay_readable(tinynas, tmp_path):
+    # The C++ message quotes the file's bytes; undecodable ones are escaped, not turned into an
+    # empty ValueError.
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"format":"tinynas-arch","space":"bad\xffname","width":1,"resolution":28,"stages":[]}')
+    with pytest.raises(ValueError, match=r"bad\.json: malformed JSON at byte 38: .*ill-formed UTF-8 .*\\xff"):
+        tinynas.analyze(str(bad))

@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -142,9 +143,11 @@ class Bench:
             args = ["search", "--resume", str(run), "--json"]
         done = subprocess.run([self.cli] + args, cwd=ROOT, capture_output=True, text=True)
         if done.returncode == 2 and "fits" in done.stderr:
-            # "tinynas: error: no subnet of space ... fits ...: ...; the space's smallest subnet ... needs ...."
-            reason = done.stderr.strip().splitlines()[-1].removeprefix("tinynas: error: ").split(". Raise")[0]
-            return {"infeasible": reason}
+            # "tinynas: error: no subnet of space ... fits ...: ...; the space's smallest subnet W needs SRAM X ..."
+            message = done.stderr.strip().splitlines()[-1].removeprefix("tinynas: error: ")
+            smallest = re.search(r"the space's smallest subnet (\S+) needs (SRAM [\d.]+ KiB)", message)
+            reason = f"nothing fits: even {smallest.group(1)} needs {smallest.group(2)}" if smallest else message
+            return {"infeasible": reason, "message": message}
         if done.returncode != 0:
             raise RuntimeError(f"tinynas {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
         result = json.loads(done.stdout)
@@ -251,6 +254,12 @@ class Bench:
 
     # ---- the whole bench ----
 
+    def finished(self, budget, seed: int) -> dict:
+        """The results of a cell that exist (--report: nothing runs)."""
+        cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+        return {key: json.loads((cell / f"{key}.json").read_text())
+                for key, _ in VARIANTS if (cell / f"{key}.json").exists()}
+
     def cell(self, budget, seed: int) -> dict:
         cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
         cell.mkdir(parents=True, exist_ok=True)
@@ -285,7 +294,8 @@ def mean_spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str
 
 def table(results: dict, meta: dict) -> str:
     lines = [f"Board `{meta['board']}` ({meta['board_kind']}), scale `{meta['scale']}` "
-             f"({meta['scale_note']}), seeds {meta['seeds']}; {meta['machine']}; {meta['minutes']:.0f} min.", ""]
+             f"({meta['scale_note']}), seeds {meta['seeds']}; {meta['machine']}; {meta['minutes']:.0f} min of "
+             "compute for the steps shown.", ""]
     for budget, cells in results["budgets"].items():
         lines += [f"### SRAM / flash budget {budget}", "",
                   "| model | test top-1 float (%) | int8 (%) | MACs (M) | peak SRAM (KiB) | flash (KiB) "
@@ -324,18 +334,22 @@ def main() -> int:
     parser.add_argument("--board", default="qemu-mps2-an500")
     parser.add_argument("--tau-subnets", type=int, default=15)
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
+    parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out")
     args = parser.parse_args()
     bench = Bench(args)
     budgets = [tuple(b.split("/")) for b in args.budgets.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
-    started = time.monotonic()
     results = {"budgets": {}}
     for budget in budgets:
-        results["budgets"][f"{budget[0]}/{budget[1]}"] = {f"seed{s}": bench.cell(budget, s) for s in seeds}
+        run = bench.finished if args.report else bench.cell
+        results["budgets"][f"{budget[0]}/{budget[1]}"] = {f"seed{s}": run(budget, s) for s in seeds}
     first = bench.out / f"{budgets[0][0]}-{budgets[0][1]}" / f"seed{seeds[0]}"
-    if (first / "pipeline" / "search" / "history.jsonl").exists():
+    if (first / "tau.json").exists() or (not args.report and (first / "pipeline" / "search").exists()):
         results["tau"] = bench.step(first / "tau.json", f"Kendall's tau over {args.tau_subnets} subnets",
                                     lambda: bench.kendall_tau(first, args.tau_subnets))
+    # The steps' own compute time (a resumed run's earlier steps included).
+    seconds = sum(v.get("seconds", 0) for cells in results["budgets"].values() for c in cells.values()
+                  for v in c.values()) + results.get("tau", {}).get("seconds", 0)
     board = json.loads((ROOT / "configs" / "boards" / f"{args.board}.json").read_text())
     meta = {"board": args.board,
             "board_kind": "emulated by QEMU: instructions, not cycles" if board.get("link", {}).get("kind") == "qemu"
@@ -347,7 +361,7 @@ def main() -> int:
             f"--eval-images {SCALES[args.scale]['eval_images']}",
             "seeds": args.seeds,
             "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
-            "minutes": (time.monotonic() - started) / 60}
+            "minutes": seconds / 60}
     results["meta"] = meta
     (bench.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results, meta)

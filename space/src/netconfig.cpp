@@ -94,7 +94,15 @@ NetSpec net_from_netconfig(std::string_view text, std::string_view file) {
   std::vector<std::size_t> file_index; // net.blocks[k] is blocks[file_index[k]] in the file
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     Field blk = blocks.at(i);
-    if (!blk.has("mobile_inverted_conv") || blk.value()["mobile_inverted_conv"].is_null()) continue;
+    // Every block of OFA's and MCUNet's configs names its layer; a null one is an identity block.
+    // Anything else (a string, a misspelled key) used to be skipped as if it were one.
+    if (!blk.value().is_object()) blk.fail("a block must be an object with \"mobile_inverted_conv\" and \"shortcut\"");
+    if (!blk.has("mobile_inverted_conv")) {
+      std::string keys;
+      for (const auto& item : blk.value().items()) keys += (keys.empty() ? "" : ", ") + item.key();
+      blk.fail("missing \"mobile_inverted_conv\" (null for an identity block); it has: " + keys);
+    }
+    if (blk.value()["mobile_inverted_conv"].is_null()) continue;
     Field conv = blk.at("mobile_inverted_conv");
     std::string kind = conv.get_string("name", "MBInvertedConvLayer");
     if (kind == "ZeroLayer") continue; // an identity block: skipped, as OFA's builders do

@@ -65,7 +65,12 @@ SubnetEvaluator::SubnetEvaluator(const Supernet& supernet, const ImageSet& calib
   engine::check_dataset_fits(supernet.space(), calibration, "calibration");
   engine::check_dataset_fits(supernet.space(), evaluation, "evaluation");
   if (calibration.rows != evaluation.rows || calibration.cols != evaluation.cols)
-    throw Error(ErrorCode::kInvalidArgument, "calibration and evaluation images differ in size");
+    throw Error(ErrorCode::kInvalidArgument,
+                "the calibration images (training split) are " + std::to_string(calibration.rows) + "x" +
+                    std::to_string(calibration.cols) + " and the evaluated ones " + std::to_string(evaluation.rows) +
+                    "x" + std::to_string(evaluation.cols) +
+                    ": a dataset's splits must share one image size (an image folder's dataset.json \"input_size\" "
+                    "resizes them all)");
   if (options.batch_size <= 0 || options.calibration_batch_size <= 0 || options.calibration_batches <= 0)
     throw Error(ErrorCode::kInvalidArgument, "batch sizes and the calibration batch count must be positive");
   // Keep only the calibration images, in calibration order (0, 1, 2, ... below).

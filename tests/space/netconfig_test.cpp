@@ -240,6 +240,16 @@ TEST_F(NetConfigTest, BadNetConfigsNameTheFileAndField) {
       {"classifier width", [](json& j) { j["classifier"]["in_features"] = 1280; }, "/classifier/in_features", "1280"},
       {"grouped first conv", [](json& j) { j["first_conv"]["groups"] = 2; }, "/first_conv/groups", "grouped"},
       {"negative resolution", [](json& j) { j["resolution"] = -176; }, "/resolution", "positive"},
+      // Both used to be skipped silently, as if they were identity blocks.
+      {"a block that is a string", [](json& j) { j["blocks"][3] = "MobileInvertedResidualBlock"; }, "/blocks/3",
+       "a block must be an object"},
+      {"a misspelled layer key",
+       [](json& j) {
+         j["blocks"][3]["mobile_inverted_cnv"] = j["blocks"][3]["mobile_inverted_conv"];
+         j["blocks"][3].erase("mobile_inverted_conv");
+       },
+       "/blocks/3",
+       "missing \"mobile_inverted_conv\" (null for an identity block); it has: mobile_inverted_cnv, name, shortcut"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);

@@ -103,6 +103,14 @@ TEST_F(EvaluatorTest, OneCalibrationBatchReproducesTrainingModeOnThoseImages) {
 TEST_F(EvaluatorTest, BadInputsAreRejected) {
   EXPECT_THROW(SubnetEvaluator(supernet, ImageSet{}, val), Error);
   EXPECT_THROW(SubnetEvaluator(supernet, train, ImageSet{}), Error);
+  try {
+    SubnetEvaluator(supernet, train, test::pattern_images(30, 3, 5, 20, 20));
+    FAIL() << "splits of two image sizes";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("the calibration images (training split) are 28x28 and the evaluated ones 20x20"),
+              std::string::npos)
+        << e.what();
+  }
   SubnetEvaluator ev(supernet, train, val);
   Arch wide = supernet.largest();
   wide.width = 2.0;

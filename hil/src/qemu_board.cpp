@@ -85,6 +85,14 @@ QemuMachine::QemuMachine(const QemuLaunch& launch, std::chrono::milliseconds con
     last_error = impl_->process.log_tail();
     if (last_error.find("ddress already in use") == std::string::npos) break;
   }
+  if (last_error.empty()) { // nothing in its log: say how it ended and what was run
+    const int code = impl_->process.exit_code();
+    std::string command;
+    for (const std::string& a : impl_->argv) command += (command.empty() ? "" : " ") + a;
+    last_error =
+        (code > 128 ? "killed by signal " + std::to_string(code - 128) : "exited with status " + std::to_string(code)) +
+        " and printed nothing; the command was: " + command;
+  }
   throw Error(ErrorCode::kDevice, "QEMU (" + launch.machine + ") failed to start: " + last_error);
 }
 

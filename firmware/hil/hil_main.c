@@ -23,6 +23,12 @@
 extern uint8_t _blob_start[], _blob_end[], _arena_start[], _arena_end[], _stack_bottom[], _estack[];
 
 __attribute__((section(".tn_hil_mailbox"), used)) volatile tn_hil_mailbox tn_hil_mb;
+
+/* The memory map this image is linked for (TN_HIL_MEMORY_MAP, from the build): the host reads the symbol's name
+ * from the ELF and refuses the image for a board of another map before uploading anything. */
+#define TN_HIL_JOIN2(a, b) a##b
+#define TN_HIL_JOIN(a, b) TN_HIL_JOIN2(a, b)
+__attribute__((used)) const unsigned char TN_HIL_JOIN(tn_hil_memory_map_, TN_HIL_MEMORY_MAP) = 1;
 static uint32_t hil_op_ticks[TN_HIL_MAX_OPS];
 static tn_model hil_model;
 static uint64_t hil_last_tick;

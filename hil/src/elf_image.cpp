@@ -80,4 +80,11 @@ std::string ElfImage::describe(std::uint32_t address) const {
   return buf;
 }
 
+std::vector<std::string> ElfImage::symbols_with_prefix(const std::string& prefix) const {
+  std::vector<std::string> names;
+  for (auto it = symbols_.lower_bound(prefix); it != symbols_.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    names.push_back(it->first);
+  return names;
+}
+
 } // namespace tinynas::detail

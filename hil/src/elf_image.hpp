@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace tinynas::detail {
 
@@ -23,6 +24,8 @@ public:
   // Throws Error(kInvalidFile) naming the symbol and the file when absent.
   std::uint32_t symbol(const std::string& name) const;
   bool has_symbol(const std::string& name) const { return symbols_.count(name) != 0; }
+  // The names of the symbols that start with `prefix`, in order.
+  std::vector<std::string> symbols_with_prefix(const std::string& prefix) const;
   // "tn_model_invoke+0x12" for an address inside a known function, else "0x...".
   std::string describe(std::uint32_t address) const;
   // Bytes of the PT_LOAD segments stored in the file: code, constants and .data's initial values, i.e. what

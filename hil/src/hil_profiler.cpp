@@ -101,6 +101,29 @@ struct HilProfiler::Impl {
   }
 };
 
+namespace {
+
+// An image linked for another board's memory map faults on its first access (exit 3, "firmware
+// faulted", before this check): refuse it as the user's mistake. Images name their map in a symbol
+// (firmware/hil/hil_main.c); the board's own image is tinynas-hil-<map>. Images without the symbol,
+// or boards whose image follows another naming, are not checked.
+void require_memory_map(const detail::ElfImage& image, const Board& board) {
+  const std::string prefix = "tn_hil_memory_map_", own = "tinynas-hil-";
+  const std::vector<std::string> maps = image.symbols_with_prefix(prefix);
+  if (maps.empty() || board.link.firmware.rfind(own, 0) != 0) return;
+  std::string expected = board.link.firmware.substr(own.size());
+  std::replace(expected.begin(), expected.end(), '-', '_');
+  if (std::find(maps.begin(), maps.end(), prefix + expected) != maps.end()) return;
+  std::string built_for = maps.front().substr(prefix.size());
+  std::replace(built_for.begin(), built_for.end(), '_', '-');
+  throw Error(ErrorCode::kInvalidArgument,
+              "wrong firmware for board " + board.name + ": the image was built for the memory map of " + built_for +
+                  "; give " + board.name + "'s own image (" + board.link.firmware + ".elf) or leave --firmware out",
+              image.path());
+}
+
+} // namespace
+
 HilProfiler::HilProfiler(const Board& board, ProfileOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.board = board;
@@ -110,6 +133,7 @@ HilProfiler::HilProfiler(const Board& board, ProfileOptions options) : impl_(std
   if (!s.options.qemu_machine.empty()) s.link_config.qemu_machine = s.options.qemu_machine;
   s.firmware = s.options.firmware.empty() ? detail::firmware_image_path(board, s.options.pure_c) : s.options.firmware;
   s.image = std::make_unique<detail::ElfImage>(detail::ElfImage::load(s.firmware));
+  require_memory_map(*s.image, board);
   detail::LinkOptions lo;
   lo.firmware = s.firmware;
   lo.boot_timeout = s.options.boot_timeout;

@@ -789,6 +789,19 @@ TEST(Cli, AResultThatCannotReachStdoutIsAnError) {
       << test::read_text(err);
 }
 
+// Another board's image is the user's mistake (exit 2, before anything is uploaded), not a board
+// failure: it used to fault on the board and end in exit 3 "firmware faulted".
+TEST(Cli, AnotherBoardsFirmwareIsRefusedAsTheWrongFirmware) {
+  const std::string image = (std::filesystem::path(TINYNAS_CLI).parent_path().parent_path() / "firmware" / "arm" /
+                             "tinynas-hil-qemu-netduinoplus2.elf")
+                                .string();
+  const RunResult r = run({"profile", kIn0, "--board", "qemu-mps2-an500", "--firmware", image});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, image + ": wrong firmware for board qemu-mps2-an500: the image was built for the memory "
+                                      "map of qemu-netduinoplus2"))
+      << r.err;
+}
+
 // A board that cannot profile is refused before the search, not after it: nothing is written.
 TEST(Cli, SearchHilOnABoardWithoutFirmwareIsRefusedBeforeTheSearch) {
   test::ScratchDir dir;

@@ -144,6 +144,7 @@ HilProfiler::HilProfiler(const Board& board, ProfileOptions options) : impl_(std
 
 HilProfiler::~HilProfiler() = default;
 
+const Board& HilProfiler::board() const { return impl_->board; }
 const std::string& HilProfiler::firmware_path() const { return impl_->firmware; }
 std::chrono::milliseconds HilProfiler::startup_time() const { return impl_->startup; }
 

@@ -47,7 +47,8 @@ public:
   PipelineResult run() {
     o_.validate();
     const std::string options = options_json(); // checks every search option before anything is written
-    if (o_.hil_board) const HilProfiler board(Board::load(*o_.hil_board)); // a board without firmware: now, not at the end
+    // A board without firmware is refused now, not at the end; nothing is launched until the board phase.
+    if (o_.hil_board) profiler_.emplace(Board::load(*o_.hil_board));
     fs::create_directories(run_);
     record_options(options);
     const Stage1Result stage1 = run_stage1_phase();
@@ -305,15 +306,12 @@ private:
   // (a few runs), so it runs again when a run continues instead of being checkpointed.
   ProfileResult board_phase(const QuantizedSubnet& int8) {
     phase("board");
-    const Board board = Board::load(*o_.hil_board);
-    ProfileOptions p;
-    p.seed = o_.search.seed;
-    HilProfiler profiler(board, p);
+    const Board& board = profiler_->board();
     // One random input: the kernels' time and memory do not depend on the pixel values.
     Rng rng(o_.search.seed);
     const std::vector<std::int8_t> input =
         quantize_image(int8.model, int8.graph, random_images(int8.graph, 1, rng).front());
-    ProfileResult r = profiler.profile(int8.graph, int8.model, input);
+    ProfileResult r = profiler_->profile(int8.graph, int8.model, input);
     r.latency_predicted = predicted_latency(board, int8.graph, r.latency.value, r.latency.unit);
     files::write_file_atomic((fs::path(run_) / "board.json").string(), r.to_json(2) + "\n");
     note(fmt::format("measured on {}: {:.0f} {}{}, peak SRAM {} B (predicted {} B){}", r.board, r.latency.value,
@@ -336,6 +334,7 @@ private:
   std::string run_, supernet_, search_dir_, model_;
   SearchSpace space_;
   std::optional<DatasetSplits> data_; // training_data()
+  std::optional<HilProfiler> profiler_; // --hil: the board, checked before stage 1
   std::vector<PhaseTiming> timings_; // this call's phases (a continued run times only what it did)
   std::chrono::steady_clock::time_point started_;
 };

@@ -111,6 +111,7 @@ public:
   ProfileResult profile(const Graph& graph);
   ProfileResult profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input);
 
+  const Board& board() const;
   const std::string& firmware_path() const;
   // Wall-clock time spent in link start-up (launch + boot), summed over the profiler's life.
   std::chrono::milliseconds startup_time() const;

@@ -23,11 +23,15 @@ public:
     launch.plugin_args = options_.plugin_args;
     qemu_ = std::make_unique<QemuMachine>(launch);
     session_ = std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + board_ + " (QEMU " + launch.machine + ")");
+    // A running guest keeps QEMU on a host core: two seconds without CPU time is a hang, not a slow model.
+    watchdog_ = std::make_unique<ProcessWatchdog>(qemu_->process_id(), "QEMU", std::chrono::milliseconds(2000));
+    session_->set_stall_detector(watchdog_.get());
     session_->boot(options_.boot_timeout);
   }
 
   void stop() override {
     session_.reset();
+    watchdog_.reset();
     qemu_.reset();
   }
   bool started() const override { return session_ != nullptr; }
@@ -47,6 +51,7 @@ private:
   const ElfImage& image_;
   LinkOptions options_;
   std::unique_ptr<QemuMachine> qemu_;
+  std::unique_ptr<ProcessWatchdog> watchdog_;
   std::unique_ptr<HilSession> session_;
 };
 
@@ -73,6 +78,7 @@ public:
 
   void stop() override {
     session_.reset();
+    watchdog_.reset();
     if (gdb_) gdb_->close();
     gdb_.reset();
     server_.reset();
@@ -97,6 +103,10 @@ private:
     gdb_ = std::make_unique<GdbRemote>();
     gdb_->connect("127.0.0.1", server_->gdb_port(), std::chrono::milliseconds(5000));
     session_ = std::make_unique<HilSession>(*gdb_, image_, "board " + board_);
+    // OpenOCD sleeps while the board runs, so only a stopped or dead OpenOCD is a stall; a hung board is the
+    // run timeout's to find (it then reports where the core spins).
+    watchdog_ = std::make_unique<ProcessWatchdog>(server_->process_id(), "OpenOCD", std::chrono::milliseconds(0));
+    session_->set_stall_detector(watchdog_.get());
     session_->boot(options_.boot_timeout);
   }
 
@@ -107,6 +117,7 @@ private:
   bool programmed_ = false;
   std::unique_ptr<OpenOcdServer> server_;
   std::unique_ptr<GdbRemote> gdb_;
+  std::unique_ptr<ProcessWatchdog> watchdog_;
   std::unique_ptr<HilSession> session_;
 };
 

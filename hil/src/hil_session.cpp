@@ -1,5 +1,6 @@
 #include "hil_session.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -55,11 +56,24 @@ tn_hil_mailbox HilSession::read_mailbox() {
   return mb;
 }
 
+std::optional<GdbStop> HilSession::wait_for_stop(Millis timeout, const std::string& doing) {
+  if (!stall_) return gdb_.wait_for_stop(timeout);
+  constexpr Millis kPoll(200);
+  stall_->arm();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+    if (std::optional<GdbStop> stop = gdb_.wait_for_stop(std::clamp(left, Millis(0), kPoll))) return stop;
+    if (left <= kPoll) return std::nullopt;
+    if (std::optional<std::string> why = stall_->stalled()) fail(*why + " while " + doing);
+  }
+}
+
 void HilSession::boot(Millis timeout) {
   gdb_.insert_breakpoint(ready_);
   gdb_.insert_breakpoint(done_);
   gdb_.resume();
-  std::optional<GdbStop> stop = gdb_.wait_for_stop(timeout);
+  std::optional<GdbStop> stop = wait_for_stop(timeout, "booting");
   if (!stop) {
     const GdbStop s = gdb_.interrupt(Millis(2000));
     (void)s;
@@ -82,7 +96,7 @@ tn_hil_mailbox HilSession::command(std::uint32_t cmd, std::uint32_t arg, Millis 
   const std::uint32_t seq = ++seq_;
   gdb_.write_memory(mailbox_ + static_cast<std::uint32_t>(offsetof(tn_hil_mailbox, cmd)), words({cmd, arg, seq}));
   gdb_.resume(gdb_.read_register(14)); // return from the hook we are stopped in
-  std::optional<GdbStop> stop = gdb_.wait_for_stop(timeout);
+  std::optional<GdbStop> stop = wait_for_stop(timeout, "running " + command_name(cmd));
   if (!stop) {
     // Find out where it is stuck before giving up: a hang in a kernel reads differently from a dead link.
     const GdbStop s = gdb_.interrupt(Millis(2000));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "elf_image.hpp"
+#include "process_watchdog.hpp"
 #include "tinynas/hil/gdb_remote.hpp"
 #include "tn/tn_hil_mailbox.h"
 
@@ -49,12 +50,18 @@ public:
   RunMeasurement run(const tn_hil_mailbox& loaded, const std::vector<std::int8_t>& input, std::uint8_t paint,
                      Millis timeout);
 
+  // Polled while a boot or command waits for the target (null: none), so a stalled link fails within a poll
+  // instead of at the timeout. Owned by the link, which outlives the session.
+  void set_stall_detector(StallDetector* detector) { stall_ = detector; }
+
   GdbRemote& gdb() { return gdb_; }
   const ElfImage& image() const { return image_; }
 
 private:
   [[noreturn]] void fail(const std::string& what) const;
   tn_hil_mailbox read_mailbox();
+  // gdb_.wait_for_stop in short slices with the stall detector polled between them; fails naming `doing`.
+  std::optional<GdbStop> wait_for_stop(Millis timeout, const std::string& doing);
 
   GdbRemote& gdb_;
   const ElfImage& image_;
@@ -62,6 +69,7 @@ private:
   std::uint32_t mailbox_ = 0, ready_ = 0, done_ = 0;
   std::uint32_t seq_ = 0;
   tn_hil_mailbox identity_{};
+  StallDetector* stall_ = nullptr;
 };
 
 } // namespace tinynas::detail

@@ -190,6 +190,7 @@ int OpenOcdServer::gdb_port() const { return impl_->gdb_port; }
 int OpenOcdServer::tcl_port() const { return impl_->tcl_port; }
 TclRpcClient& OpenOcdServer::tcl() { return impl_->tcl; }
 bool OpenOcdServer::alive() { return impl_->process.running(); }
+int OpenOcdServer::process_id() const { return impl_->process.pid(); }
 std::string OpenOcdServer::log_tail() const { return impl_->process.log_tail(); }
 
 } // namespace tinynas

@@ -6,11 +6,15 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include "hil_test_support.hpp"
+#include "process_watchdog.hpp"
 #include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
@@ -245,6 +249,43 @@ TEST_P(HilFaults, FrozenQemuTimesOutAndIsRelaunched) {
   };
   const ProfileResult r = profile_model(graph(), Board::load(GetParam()), o);
   EXPECT_TRUE(r.bit_exact);
+}
+
+// QEMU frozen while the firmware runs: the watchdog sees the stopped process at its next poll instead of waiting
+// out the run timeout (60 s here), and says so. The freeze comes once QEMU has burnt 300 ms of CPU time after boot,
+// which only the hung RUN does (writing the blob and LOAD take a few milliseconds), so it lands mid-run.
+TEST_P(HilFaults, QemuFrozenMidRunIsNoticedByTheWatchdog) {
+  ProfileOptions o = quick();
+  o.retries = 0;
+  o.run_timeout = std::chrono::milliseconds(60000);
+  std::thread freezer;
+  o.after_boot = [&freezer](const HilFaultContext& ctx) {
+    hang_interpreter(ctx);
+    const int pid = ctx.process_id;
+    freezer = std::thread([pid] {
+      const auto cpu = [pid] {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        std::getline(in, line);
+        const auto s = detail::parse_proc_stat(line);
+        return s ? s->cpu_ticks : 0;
+      };
+      const std::uint64_t at_boot = cpu();
+      const auto ticks_per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+      while (cpu() < at_boot + ticks_per_second * 3 / 10) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      ::kill(pid, SIGSTOP);
+    });
+  };
+  try {
+    profile_model(graph(), Board::load(GetParam()), o);
+    ADD_FAILURE() << "a frozen QEMU was reported as measured";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kDevice);
+    EXPECT_NE(m.find("is stopped (SIGSTOP"), std::string::npos) << m;
+    EXPECT_NE(m.find("while running RUN"), std::string::npos) << m;
+  }
+  if (freezer.joinable()) freezer.join();
 }
 
 TEST_P(HilFaults, QemuDyingEveryTimeEndsWithAnErrorNamingTheBoard) {

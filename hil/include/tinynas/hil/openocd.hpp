@@ -70,6 +70,7 @@ public:
   int tcl_port() const;
   TclRpcClient& tcl();
   bool alive();
+  int process_id() const; // OpenOCD's pid
   std::string log_tail() const;
 
 private:

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "gdb_packet.hpp"
 #include "tcp_stream.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -10,35 +11,14 @@ namespace tinynas {
 
 namespace {
 
-const char* kHex = "0123456789abcdef";
-
-std::string to_hex(const std::uint8_t* data, std::size_t n) {
-  std::string s;
-  s.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    s.push_back(kHex[data[i] >> 4]);
-    s.push_back(kHex[data[i] & 15]);
-  }
-  return s;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string hex_u32(std::uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%x", v);
   return buf;
 }
 
-std::uint8_t checksum(const std::string& s) {
-  unsigned sum = 0;
-  for (char c : s) sum += static_cast<unsigned char>(c);
-  return static_cast<std::uint8_t>(sum & 0xFF);
+std::string hex_of(std::string_view text) {
+  return detail::encode_gdb_hex(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
 
 } // namespace
@@ -47,79 +27,66 @@ struct GdbRemote::Impl {
   Millis packet_timeout;
   detail::TcpStream stream;
   std::string peer = "gdb remote (not connected)";
-  std::string pending; // received, not yet consumed bytes
+  detail::GdbPacketDecoder decoder; // bytes received, not yet consumed
   std::string console;
   bool no_ack = false;
   std::size_t packet_size = 1024;
 
   [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorCode::kIo, peer + ": " + what); }
 
-  // Next raw byte, waiting at most `timeout`; nullopt on timeout.
-  std::optional<char> next_byte(Millis timeout) {
-    if (pending.empty()) {
+  // The next event from the server (ack, nack, packet, bad checksum), waiting at most `timeout` for its bytes;
+  // nullopt on timeout. A packet that has begun must end within the packet timeout.
+  std::optional<detail::GdbPacketDecoder::Event> next_event(Millis timeout) {
+    for (;;) {
+      if (std::optional<detail::GdbPacketDecoder::Event> e = decoder.next()) return e;
       bool timed_out = false;
-      pending = stream.receive_some(timeout, peer, &timed_out);
-      if (timed_out) return std::nullopt;
+      const std::string bytes =
+          stream.receive_some(decoder.inside_packet() ? packet_timeout : timeout, peer, &timed_out);
+      if (timed_out) {
+        if (decoder.inside_packet()) fail("truncated packet");
+        return std::nullopt;
+      }
+      try {
+        decoder.feed(bytes);
+      } catch (const Error& e) {
+        fail(e.message());
+      }
     }
-    const char c = pending.front();
-    pending.erase(pending.begin());
-    return c;
   }
 
   void send_raw(const std::string& s) { stream.send_all(s, packet_timeout, peer); }
 
   // One framed packet, retransmitted on '-'.
   void send_packet(const std::string& payload) {
-    const std::uint8_t sum = checksum(payload);
-    std::string frame = "$" + payload + "#" + kHex[sum >> 4] + kHex[sum & 15];
+    const std::string frame = detail::frame_gdb_packet(payload);
     for (int attempt = 0; attempt < 4; ++attempt) {
       send_raw(frame);
       if (no_ack) return;
       for (;;) {
-        std::optional<char> c = next_byte(packet_timeout);
-        if (!c)
+        std::optional<detail::GdbPacketDecoder::Event> e = next_event(packet_timeout);
+        if (!e)
           fail("no acknowledgement within " + std::to_string(packet_timeout.count()) + " ms for '" +
                payload.substr(0, 24) + "'");
-        if (*c == '+') return;
-        if (*c == '-') break; // resend
-        // anything else before the ack is noise from a previous exchange: skip it
+        if (e->kind == detail::GdbPacketDecoder::Event::Kind::kAck) return;
+        if (e->kind == detail::GdbPacketDecoder::Event::Kind::kNack) break; // resend
+        // a packet before the ack is left over from a previous exchange: skip it
       }
     }
     fail("packet rejected 4 times: '" + payload.substr(0, 24) + "'");
   }
 
-  // Next packet payload (RLE expanded); nullopt on timeout.
+  // Next packet payload (RLE expanded); nullopt on timeout. A damaged packet is answered '-' (resend).
   std::optional<std::string> receive_packet(Millis timeout) {
     for (;;) {
-      std::optional<char> c = next_byte(timeout);
-      if (!c) return std::nullopt;
-      if (*c != '$') continue; // acks and stray bytes
-      std::string body;
-      for (;;) {
-        std::optional<char> d = next_byte(packet_timeout);
-        if (!d) fail("truncated packet");
-        if (*d == '#') break;
-        body.push_back(*d);
-      }
-      std::optional<char> h1 = next_byte(packet_timeout), h2 = next_byte(packet_timeout);
-      if (!h1 || !h2) fail("truncated packet checksum");
-      const int want = hex_digit(*h1) * 16 + hex_digit(*h2);
-      if (want != checksum(body)) {
+      std::optional<detail::GdbPacketDecoder::Event> e = next_event(timeout);
+      if (!e) return std::nullopt;
+      if (e->kind == detail::GdbPacketDecoder::Event::Kind::kBadChecksum) {
         if (!no_ack) send_raw("-");
         continue;
       }
+      if (e->kind != detail::GdbPacketDecoder::Event::Kind::kPacket) continue; // stray acks
       if (!no_ack) send_raw("+");
-      std::string expanded;
-      for (std::size_t i = 0; i < body.size(); ++i) {
-        if (body[i] == '*' && !expanded.empty() && i + 1 < body.size()) {
-          const int repeat = static_cast<unsigned char>(body[i + 1]) - 29;
-          expanded.append(static_cast<std::size_t>(std::max(repeat, 0)), expanded.back());
-          ++i;
-        } else {
-          expanded.push_back(body[i]);
-        }
-      }
-      return expanded;
+      return std::move(e->payload);
     }
   }
 
@@ -139,8 +106,9 @@ struct GdbRemote::Impl {
   }
 
   void append_console(const std::string& hex) {
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-      console.push_back(static_cast<char>(hex_digit(hex[i]) * 16 + hex_digit(hex[i + 1])));
+    const std::optional<std::vector<std::uint8_t>> text = detail::decode_gdb_hex(hex);
+    if (!text) fail("console output that is not hex text: '" + hex.substr(0, 24) + "'");
+    console.append(text->begin(), text->end());
   }
 
   void expect_ok(const std::string& payload, const std::string& what) {
@@ -161,7 +129,7 @@ const std::string& GdbRemote::peer() const { return impl_->peer; }
 void GdbRemote::connect(const std::string& host, int port, Millis timeout) {
   Impl& s = *impl_;
   s.peer = "gdb remote " + host + ":" + std::to_string(port);
-  s.pending.clear();
+  s.decoder = detail::GdbPacketDecoder();
   s.no_ack = false;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!s.stream.try_connect(host, port, Millis(200))) {
@@ -170,8 +138,7 @@ void GdbRemote::connect(const std::string& host, int port, Millis timeout) {
     std::this_thread::sleep_for(Millis(20));
   }
   const std::string features = s.request("qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm");
-  if (const auto at = features.find("PacketSize="); at != std::string::npos)
-    s.packet_size = std::max<std::size_t>(256, std::stoul(features.substr(at + 11), nullptr, 16));
+  if (const std::optional<std::size_t> size = detail::parse_gdb_packet_size(features)) s.packet_size = *size;
   if (features.find("QStartNoAckMode+") != std::string::npos && s.request("QStartNoAckMode") == "OK") s.no_ack = true;
   // QEMU answers p/P only once the register description has been read (hil_notes P3).
   if (features.find("qXfer:features:read+") != std::string::npos) {
@@ -196,11 +163,12 @@ std::vector<std::uint8_t> GdbRemote::read_memory(std::uint32_t address, std::siz
     const std::size_t n = std::min(chunk, bytes - out.size());
     const auto at = static_cast<std::uint32_t>(address + out.size());
     const std::string r = s.request("m" + hex_u32(at) + "," + hex_u32(static_cast<std::uint32_t>(n)));
-    if (r.empty() || r[0] == 'E' || r.size() != 2 * n)
+    const std::optional<std::vector<std::uint8_t>> chunk_bytes =
+        r.size() == 2 * n ? detail::decode_gdb_hex(r) : std::nullopt;
+    if (!chunk_bytes)
       s.fail("reading " + std::to_string(n) + " bytes at 0x" + hex_u32(at) + " failed (reply '" + r.substr(0, 8) +
              "')");
-    for (std::size_t i = 0; i < n; ++i)
-      out.push_back(static_cast<std::uint8_t>(hex_digit(r[2 * i]) * 16 + hex_digit(r[2 * i + 1])));
+    out.insert(out.end(), chunk_bytes->begin(), chunk_bytes->end());
   }
   return out;
 }
@@ -211,7 +179,8 @@ void GdbRemote::write_memory(std::uint32_t address, const std::vector<std::uint8
   for (std::size_t done = 0; done < data.size();) {
     const std::size_t n = std::min(chunk, data.size() - done);
     const auto at = static_cast<std::uint32_t>(address + done);
-    s.expect_ok("M" + hex_u32(at) + "," + hex_u32(static_cast<std::uint32_t>(n)) + ":" + to_hex(data.data() + done, n),
+    s.expect_ok("M" + hex_u32(at) + "," + hex_u32(static_cast<std::uint32_t>(n)) + ":" +
+                    detail::encode_gdb_hex(data.data() + done, n),
                 "writing " + std::to_string(n) + " bytes at 0x" + hex_u32(at));
     done += n;
   }
@@ -230,18 +199,15 @@ void GdbRemote::write_u32(std::uint32_t address, std::uint32_t value) {
 std::uint32_t GdbRemote::read_register(int number) {
   Impl& s = *impl_;
   const std::string r = s.request("p" + hex_u32(static_cast<std::uint32_t>(number)));
-  if (r.size() < 8 || r[0] == 'E') s.fail("reading register " + std::to_string(number) + " failed (reply '" + r + "')");
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) // little-endian bytes in target order
-    v = v << 8 | static_cast<std::uint32_t>(hex_digit(r[static_cast<std::size_t>(2 * i)]) * 16 +
-                                            hex_digit(r[static_cast<std::size_t>(2 * i + 1)]));
-  return v;
+  const std::optional<std::uint32_t> v = detail::parse_gdb_register(r);
+  if (!v) s.fail("reading register " + std::to_string(number) + " failed (reply '" + r.substr(0, 24) + "')");
+  return *v;
 }
 
 void GdbRemote::write_register(int number, std::uint32_t value) {
   const std::uint8_t b[4] = {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
                              static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 24)};
-  impl_->expect_ok("P" + hex_u32(static_cast<std::uint32_t>(number)) + "=" + to_hex(b, 4),
+  impl_->expect_ok("P" + hex_u32(static_cast<std::uint32_t>(number)) + "=" + detail::encode_gdb_hex(b, 4),
                    "writing register " + std::to_string(number));
 }
 
@@ -278,14 +244,11 @@ std::optional<GdbStop> GdbRemote::wait_for_stop(Millis timeout) {
       s.send_packet("F-1,58");
       continue;
     }
-    GdbStop stop;
-    stop.packet = *r;
-    if ((kind == 'T' || kind == 'S') && r->size() >= 3) {
-      stop.signal = hex_digit((*r)[1]) * 16 + hex_digit((*r)[2]);
-      return stop;
-    }
-    if (kind == 'W' || kind == 'X') {
-      stop.exited = true;
+    if (const std::optional<detail::GdbStopReply> reply = detail::parse_gdb_stop_reply(*r)) {
+      GdbStop stop;
+      stop.packet = *r;
+      stop.signal = reply->signal;
+      stop.exited = reply->exited;
       return stop;
     }
     s.fail("unexpected reply while the target runs: '" + r->substr(0, 24) + "'");
@@ -301,7 +264,7 @@ GdbStop GdbRemote::interrupt(Millis timeout) {
 
 std::string GdbRemote::monitor(const std::string& command) {
   Impl& s = *impl_;
-  s.send_packet("qRcmd," + to_hex(reinterpret_cast<const std::uint8_t*>(command.data()), command.size()));
+  s.send_packet("qRcmd," + hex_of(command));
   std::string output;
   for (;;) {
     std::optional<std::string> r = s.receive_packet(s.packet_timeout * 5);

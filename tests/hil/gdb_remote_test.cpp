@@ -35,6 +35,7 @@ struct Stub {
   std::mutex m;
   bool corrupt_next_reply = false;
   bool rle_memory = false;
+  bool garbage_memory = false;
 
   std::string answer(const std::string& p) {
     if (p.rfind("qSupported", 0) == 0) return "PacketSize=400;qXfer:features:read+";
@@ -43,6 +44,7 @@ struct Stub {
     if (p[0] == 'm') {
       unsigned addr = 0, len = 0;
       std::sscanf(p.c_str(), "m%x,%x", &addr, &len);
+      if (garbage_memory) return std::string(2 * len, 'z');
       if (rle_memory) return "00*" + std::string(1, static_cast<char>(29 + 2 * len - 2)); // "00" + repeat
       std::string out;
       for (unsigned i = 0; i < len; ++i) {
@@ -151,6 +153,24 @@ TEST(GdbRemote, RunLengthEncodedRepliesAreExpanded) {
   gdb.connect("127.0.0.1", server.port(), 2s);
   stub.rle_memory = true;
   EXPECT_EQ(gdb.read_memory(0x20000000, 8), std::vector<std::uint8_t>(8, 0));
+  server.stop = true;
+}
+
+// A reply of the right length that is not hex was read as bytes of -17 before; now it is an error naming the read.
+TEST(GdbRemote, AMemoryReplyThatIsNotHexIsAnError) {
+  Stub stub;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  stub.garbage_memory = true;
+  try {
+    gdb.read_memory(0x20000000, 4);
+    ADD_FAILURE() << "a reply of 'zzzzzzzz' was read as memory";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("reading 4 bytes at 0x20000000 failed (reply 'zzzzzzzz')"), std::string::npos)
+        << e.what();
+  }
   server.stop = true;
 }
 

@@ -150,7 +150,10 @@ void write_supernet_file(const std::string& path, const Supernet::Impl& net, con
 }
 
 SupernetFileContents read_supernet_file(const std::string& path) {
-  const std::string bytes = files::read_file(path);
+  return parse_supernet_file(files::read_file(path), path);
+}
+
+SupernetFileContents parse_supernet_file(const std::string& bytes, const std::string& path) {
   auto bad = [&](const std::string& message) { return Error(ErrorCode::kInvalidFile, message, path); };
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw bad("not a TinyNAS supernet file (no TNSUPNET magic); make one with tinynas train");

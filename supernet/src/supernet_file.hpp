@@ -51,6 +51,8 @@ struct SupernetFileContents {
 void write_supernet_file(const std::string& path, const Supernet::Impl& net, const TrainingStateRef* training,
                          const std::string* model_arch = nullptr);
 SupernetFileContents read_supernet_file(const std::string& path);
+// The same from the file's bytes; `path` names it in errors.
+SupernetFileContents parse_supernet_file(const std::string& bytes, const std::string& path);
 
 // CRC-32 (zlib) of the weights' bytes: tells a model's resume it has the supernet it started from.
 std::uint32_t weights_crc32(const Supernet::Impl& net);

@@ -95,7 +95,9 @@ TEST_F(IdxReaderTest, DamagedFilesAreRejectedNamingTheFile) {
   }
   {
     auto [p, read] = images_of("trailing", images + "xyz");
-    expect_bad(read, p, "3 unexpected bytes after the images");
+    expect_bad(read, p, "unexpected bytes after the 60 bytes of images its header announces");
+    expect_bad([&] { parse_idx_images(images + "xyz", "trailing.idx"); }, "trailing.idx",
+               "3 unexpected bytes after the images");
   }
   {
     const std::string gz = gzip(images);
@@ -109,6 +111,22 @@ TEST_F(IdxReaderTest, DamagedFilesAreRejectedNamingTheFile) {
     expect_bad(read, p, "damaged gzip data");
   }
   expect_bad([&] { read_idx_images(dir.write("x", "") + "-missing"); }, dir.write("x", "") + "-missing", "cannot open");
+}
+
+// Dimensions whose product overflows 64 bits or exceeds 1 GiB are refused before anything is read; a gzip file that
+// expands without end (concatenated gzip members of zeros, 1 GiB from 1 MB, after a header announcing 10 labels)
+// is read no further than its header announces.
+TEST_F(IdxReaderTest, HugeDimensionsAndGzipBombsAreRefusedWithoutReadingThem) {
+  const std::string huge("\0\0\x08\x03\xff\xff\xff\xff\x00\x01\x00\x00\x00\x01\x00\x00", 16);
+  expect_bad([&] { parse_idx_images(huge, "huge.idx"); }, "huge.idx", "announce more than 1024 MiB of images");
+  const std::string p_huge = dir.write("huge.gz", gzip(huge));
+  expect_bad([&] { read_idx_images(p_huge); }, p_huge, "announce more than 1024 MiB of images");
+
+  const std::string member = gzip(std::string(std::size_t{64} << 20, '\0'));
+  std::string bomb = gzip(idx_bytes({10}, std::vector<std::uint8_t>(10, 1)));
+  for (int i = 0; i < 16; ++i) bomb += member;
+  const std::string p = dir.write("bomb.gz", bomb);
+  expect_bad([&] { read_idx_labels(p); }, p, "unexpected bytes after the 10 bytes of labels its header announces");
 }
 
 TEST_F(IdxReaderTest, LabelsMustMatchTheImagesAndTheClasses) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages TinyNAS builds and tests with. Idempotent: when every package
+# Installs the Debian 12 packages TinyNAS builds and tests with (`--fuzz`: also clang and its libFuzzer runtime,
+# for `make fuzz`). Idempotent: when every package
 # is already present it only runs dpkg-query and exits (well under a second). Needs root (or sudo)
 # only when something is missing. Package facts: docs/BUILDING.md.
 set -euo pipefail
@@ -22,7 +23,11 @@ DATA=(dataset-fashion-mnist)
 # A headless browser: the tests open the pipeline's HTML report in it and check its plots render.
 BROWSER=(chromium)
 
+# `make fuzz` only: clang 14 and its runtimes (libFuzzer, ASan, UBSan).
+FUZZ=(clang libclang-rt-14-dev)
+
 wanted=("${CORE[@]}" "${PYTHON[@]}" "${FIRMWARE[@]}" "${DATA[@]}" "${BROWSER[@]}")
+[[ "${1:-}" == "--fuzz" ]] && wanted+=("${FUZZ[@]}")
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

@@ -19,20 +19,24 @@ double measured_milliseconds(const ProfileResult& p, const Board& search_board) 
 }
 
 HilCheckResult check_finalists_on_board(const SearchResult& result, const HilCheckOptions& options) {
-  if (options.top_k < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", options.top_k));
+  HilProfiler profiler(options.board, options.profile); // one QEMU or board link for all finalists
+  return check_finalists_on_board(result, profiler, options.top_k);
+}
+
+HilCheckResult check_finalists_on_board(const SearchResult& result, HilProfiler& profiler, int top_k) {
+  if (top_k < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", top_k));
   const std::vector<Evaluation>& history = result.evolution.history;
   std::vector<std::size_t> order(history.size());
   std::iota(order.begin(), order.end(), 0);
   // Highest score first; earlier evaluation on ties, as the search's own best.
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return history[a].score > history[b].score; });
-  order.resize(std::min(order.size(), static_cast<std::size_t>(options.top_k)));
+  order.resize(std::min(order.size(), static_cast<std::size_t>(top_k)));
 
   HilCheckResult out;
-  out.board = options.board.name;
-  out.emulated = options.board.emulated;
+  out.board = profiler.board().name;
+  out.emulated = profiler.board().emulated;
   const auto& budget = result.config.constraints.latency_ms;
-  HilProfiler profiler(options.board, options.profile); // one QEMU or board link for all finalists
   for (std::size_t index : order) {
     const Evaluation& e = history[index];
     Graph graph = lower_to_graph(lower_to_net(result.config.space, e.arch));

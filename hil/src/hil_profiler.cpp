@@ -99,6 +99,30 @@ struct HilProfiler::Impl {
       options.after_boot(ctx);
     }
   }
+
+  // Runs `attempt(n)` until it returns, relaunching the link after each failure of the link (Error kIo or
+  // kDevice) up to options.retries times; other errors are the caller's and pass at once.
+  template <typename F>
+  auto retrying(F&& attempt) -> decltype(attempt(0)) {
+    std::string last_failure;
+    for (int n = 0; n <= options.retries; ++n) {
+      try {
+        return attempt(n);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kIo && e.code() != ErrorCode::kDevice) throw;
+        // link errors name the socket; say which board it was
+        last_failure = e.message().find("board " + board.name) == std::string::npos
+                           ? "board " + board.name + ": " + e.message()
+                           : e.message();
+        link->stop();
+        if (n < options.retries)
+          spdlog::warn("{}; relaunching and retrying ({} of {})", last_failure, n + 1, options.retries);
+      }
+    }
+    const int attempts = options.retries + 1;
+    throw Error(ErrorCode::kDevice, "board " + board.name + ": giving up after " + std::to_string(attempts) +
+                                        (attempts == 1 ? " attempt" : " attempts") + "; last failure: " + last_failure);
+  }
 };
 
 namespace {
@@ -186,101 +210,89 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
   const HostRunResult reference = run_blob_on_host(blob.bytes, input);
   const int runs = std::max(2, s.options.runs);
 
-  std::string last_failure;
-  for (int attempt = 0; attempt <= s.options.retries; ++attempt) {
-    try {
-      s.ensure_started(attempt);
-      detail::HilSession& session = s.link->session();
-      const tn_hil_mailbox& id = session.identity();
-      if (blob.bytes.size() > id.blob_capacity)
-        throw Error(ErrorCode::kInvalidArgument,
-                    "board " + s.board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
-                        " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
-      if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
-        throw Error(ErrorCode::kInvalidArgument, "board " + s.board.name + ": the model needs a " +
-                                                     std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
-                                                     std::to_string(id.arena_capacity) + " B");
-      s.link->write_blob(blob.bytes);
-      const tn_hil_mailbox loaded = s.link->session().load(std::chrono::milliseconds(10000));
-      if (loaded.status != 0)
-        throw Error(ErrorCode::kInvalidArgument,
-                    "board " + s.board.name + " refused the model blob: " + firmware_status_name(loaded.status) +
-                        (loaded.failed_op != 0xFFFFFFFFu ? " (op " + std::to_string(loaded.failed_op) + ")" : ""));
-      std::vector<detail::RunMeasurement> measured;
-      for (int r = 0; r < runs; ++r) {
-        // alternate paint bytes: a byte the run writes equals at most one of them
-        detail::RunMeasurement m =
-            s.link->session().run(loaded, input, r % 2 == 0 ? 0xA5 : 0x5A, s.options.run_timeout);
-        if (m.status != 0)
-          throw Error(ErrorCode::kInternal, "board " + s.board.name + ": the firmware failed running the model: " +
-                                                firmware_status_name(m.status));
-        measured.push_back(std::move(m));
-      }
-
-      ProfileResult res;
-      res.board = s.board.name;
-      res.firmware = s.firmware;
-      const tn_hil_mailbox& ident = s.link->session().identity();
-      std::vector<std::uint64_t> ticks;
-      res.bit_exact = true;
-      res.runs_identical = true;
-      for (const detail::RunMeasurement& m : measured) {
-        ticks.push_back(m.ticks);
-        res.bit_exact = res.bit_exact && m.output == reference.output && m.output_crc == reference.output_crc;
-        res.runs_identical = res.runs_identical && m.ticks == measured[0].ticks && m.output == measured[0].output &&
-                             m.op_ticks == measured[0].op_ticks;
-        res.peak_sram_bytes_measured = std::max<std::int64_t>(res.peak_sram_bytes_measured, m.arena_used);
-        res.stack_bytes_measured = std::max<std::int64_t>(res.stack_bytes_measured, m.stack_used);
-      }
-      res.run_ticks = ticks;
-      const std::uint64_t t = median(ticks);
-      res.latency.value = static_cast<double>(t);
-      if (ident.timer_source == TN_HIL_TIMER_DWT) {
-        res.latency.source = LatencySource::kDwtCycles;
-        res.latency.unit = "cycles";
-      } else if (s.link_config.kind == BoardLink::Kind::kQemu) {
-        res.latency.source = LatencySource::kQemuIcountTicks;
-        res.latency.unit = "ticks";
-        res.ticks_per_instruction = std::ldexp(1.0, s.link_config.icount_shift) * ident.core_clock_hz / 1e9;
-        res.instructions = static_cast<double>(t) / res.ticks_per_instruction;
-      } else {
-        res.latency.source = LatencySource::kSystickCycles;
-        res.latency.unit = "cycles";
-      }
-      if (res.latency.source != LatencySource::kQemuIcountTicks)
-        res.latency_ms = static_cast<double>(t) / s.board.clock_hz * 1e3;
-      res.peak_sram_bytes_predicted = predicted.peak_sram_bytes;
-      res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
-      res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
-      res.flash_bytes_predicted = predicted.flash_bytes;
-      for (std::size_t o = 0; o < graph.ops.size(); ++o) {
-        LayerTiming l;
-        l.op = static_cast<int>(o);
-        l.name = graph.op_name(l.op);
-        l.type = op_type_name(graph.ops[o].type);
-        l.signature = op_signature(graph, l.op);
-        std::vector<std::uint64_t> per_run;
-        for (const detail::RunMeasurement& m : measured)
-          if (o < m.op_ticks.size()) per_run.push_back(m.op_ticks[o]);
-        l.ticks = per_run.empty() ? 0 : median(per_run);
-        l.macs = graph.ops[o].macs(graph.tensors);
-        res.layers.push_back(std::move(l));
-      }
-      return res;
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::kIo && e.code() != ErrorCode::kDevice) throw;
-      // link errors name the socket; say which board it was
-      last_failure = e.message().find("board " + s.board.name) == std::string::npos
-                         ? "board " + s.board.name + ": " + e.message()
-                         : e.message();
-      s.link->stop();
-      if (attempt < s.options.retries)
-        spdlog::warn("{}; relaunching and retrying ({} of {})", last_failure, attempt + 1, s.options.retries);
+  return s.retrying([&](int attempt) {
+    s.ensure_started(attempt);
+    detail::HilSession& session = s.link->session();
+    const tn_hil_mailbox& id = session.identity();
+    if (blob.bytes.size() > id.blob_capacity)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "board " + s.board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
+                      " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
+    if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
+      throw Error(ErrorCode::kInvalidArgument, "board " + s.board.name + ": the model needs a " +
+                                                   std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
+                                                   std::to_string(id.arena_capacity) + " B");
+    s.link->write_blob(blob.bytes);
+    const tn_hil_mailbox loaded = s.link->session().load(std::chrono::milliseconds(10000));
+    if (loaded.status != 0)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "board " + s.board.name + " refused the model blob: " + firmware_status_name(loaded.status) +
+                      (loaded.failed_op != 0xFFFFFFFFu ? " (op " + std::to_string(loaded.failed_op) + ")" : ""));
+    std::vector<detail::RunMeasurement> measured;
+    for (int r = 0; r < runs; ++r) {
+      // alternate paint bytes: a byte the run writes equals at most one of them
+      detail::RunMeasurement m = s.link->session().run(loaded, input, r % 2 == 0 ? 0xA5 : 0x5A, s.options.run_timeout);
+      if (m.status != 0)
+        throw Error(ErrorCode::kInternal, "board " + s.board.name + ": the firmware failed running the model: " +
+                                              firmware_status_name(m.status));
+      measured.push_back(std::move(m));
     }
-  }
-  const int attempts = s.options.retries + 1;
-  throw Error(ErrorCode::kDevice, "board " + s.board.name + ": giving up after " + std::to_string(attempts) +
-                                      (attempts == 1 ? " attempt" : " attempts") + "; last failure: " + last_failure);
+
+    ProfileResult res;
+    res.board = s.board.name;
+    res.firmware = s.firmware;
+    const tn_hil_mailbox& ident = s.link->session().identity();
+    std::vector<std::uint64_t> ticks;
+    res.bit_exact = true;
+    res.runs_identical = true;
+    for (const detail::RunMeasurement& m : measured) {
+      ticks.push_back(m.ticks);
+      res.bit_exact = res.bit_exact && m.output == reference.output && m.output_crc == reference.output_crc;
+      res.runs_identical = res.runs_identical && m.ticks == measured[0].ticks && m.output == measured[0].output &&
+                           m.op_ticks == measured[0].op_ticks;
+      res.peak_sram_bytes_measured = std::max<std::int64_t>(res.peak_sram_bytes_measured, m.arena_used);
+      res.stack_bytes_measured = std::max<std::int64_t>(res.stack_bytes_measured, m.stack_used);
+    }
+    res.run_ticks = ticks;
+    const std::uint64_t t = median(ticks);
+    res.latency.value = static_cast<double>(t);
+    if (ident.timer_source == TN_HIL_TIMER_DWT) {
+      res.latency.source = LatencySource::kDwtCycles;
+      res.latency.unit = "cycles";
+    } else if (s.link_config.kind == BoardLink::Kind::kQemu) {
+      res.latency.source = LatencySource::kQemuIcountTicks;
+      res.latency.unit = "ticks";
+      res.ticks_per_instruction = std::ldexp(1.0, s.link_config.icount_shift) * ident.core_clock_hz / 1e9;
+      res.instructions = static_cast<double>(t) / res.ticks_per_instruction;
+    } else {
+      res.latency.source = LatencySource::kSystickCycles;
+      res.latency.unit = "cycles";
+    }
+    if (res.latency.source != LatencySource::kQemuIcountTicks)
+      res.latency_ms = static_cast<double>(t) / s.board.clock_hz * 1e3;
+    res.peak_sram_bytes_predicted = predicted.peak_sram_bytes;
+    res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
+    res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
+    res.flash_bytes_predicted = predicted.flash_bytes;
+    for (std::size_t o = 0; o < graph.ops.size(); ++o) {
+      LayerTiming l;
+      l.op = static_cast<int>(o);
+      l.name = graph.op_name(l.op);
+      l.type = op_type_name(graph.ops[o].type);
+      l.signature = op_signature(graph, l.op);
+      std::vector<std::uint64_t> per_run;
+      for (const detail::RunMeasurement& m : measured)
+        if (o < m.op_ticks.size()) per_run.push_back(m.op_ticks[o]);
+      l.ticks = per_run.empty() ? 0 : median(per_run);
+      l.macs = graph.ops[o].macs(graph.tensors);
+      res.layers.push_back(std::move(l));
+    }
+    return res;
+  });
+}
+
+void HilProfiler::connect() {
+  impl_->retrying([this](int attempt) { impl_->ensure_started(attempt); });
 }
 
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options) {

@@ -48,7 +48,10 @@ public:
     o_.validate();
     const std::string options = options_json(); // checks every search option before anything is written
     // A board without firmware is refused now, not at the end; nothing is launched until the board phase.
-    if (o_.hil_board) profiler_.emplace(Board::load(*o_.hil_board));
+    if (o_.hil_board) { // reached now, so an unreachable board fails before the training, not after it
+      profiler_.emplace(Board::load(*o_.hil_board));
+      profiler_->connect();
+    }
     fs::create_directories(run_);
     record_options(options);
     const Stage1Result stage1 = run_stage1_phase();

@@ -57,6 +57,9 @@ double measured_milliseconds(const ProfileResult& p, const Board& search_board);
 // Profiles the top_k subnets of `result` by score on options.board. Throws Error(kInvalidArgument)
 // for top_k < 1 or a board without profiling firmware, Error(kIo) when the board does not answer.
 HilCheckResult check_finalists_on_board(const SearchResult& result, const HilCheckOptions& options);
+// The same on a profiler already made (and perhaps connected before the search, so an unreachable board failed
+// first); options.board and options.profile are then the profiler's.
+HilCheckResult check_finalists_on_board(const SearchResult& result, HilProfiler& profiler, int top_k);
 
 // Writes <dir>/hil.json and, when a finalist meets the budget, <dir>/best_hil.json (its arch file).
 void write_hil_files(const std::string& dir, const HilCheckResult& hil, const SearchResult& result);

@@ -107,6 +107,10 @@ public:
   HilProfiler(const HilProfiler&) = delete;
   HilProfiler& operator=(const HilProfiler&) = delete;
 
+  // Reaches the board now (launches QEMU / OpenOCD and boots the firmware, with the profile's retries), so a board
+  // that cannot be reached fails before a long job rather than after it. Error(kDevice) naming the board.
+  void connect();
+
   // Random weights and input (options.seed): latency and memory only.
   ProfileResult profile(const Graph& graph);
   ProfileResult profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input);

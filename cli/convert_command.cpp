@@ -2,7 +2,6 @@
 // so a found subnet can be built with MCUNet's or Once-for-All's PyTorch code and MCUNet's models
 // can be handled as archs of a space.
 
-#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -10,6 +9,7 @@
 
 #include "commands.hpp"
 #include "tinynas/space/arch.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/netconfig.hpp"
 #include "tinynas/space/search_space.hpp"
@@ -34,10 +34,8 @@ void write_output(const std::string& text, const std::string& path) {
     std::cout << text << "\n";
     return;
   }
-  std::ofstream out(path, std::ios::binary);
-  out << text << "\n";
-  out.close();
-  if (!out) throw Error(ErrorCode::kIo, "cannot write the converted model", path);
+  // As every other output: never half-written, a directory refused as the user's mistake, errno named.
+  files::write_file_atomic(path, text + "\n");
   spdlog::info("wrote {}", path);
 }
 

@@ -74,7 +74,15 @@ int run_export(const ExportOptions& options) {
   if (options.onnx.empty() && !int8)
     throw Error(ErrorCode::kInvalidArgument,
                 "nothing to export: give --onnx FILE, --int8-blob FILE and/or --c-source DIR");
-  if (!options.c_source.empty()) check_model_name(options.name); // before minutes of work, not after
+  // Before minutes of work, not after: the C identifier and every output path.
+  if (!options.c_source.empty()) check_model_name(options.name);
+  for (const std::string& file : {options.onnx, options.int8_blob})
+    if (!file.empty()) files::require_writable(file);
+  std::error_code ec;
+  if (!options.c_source.empty() && std::filesystem::exists(options.c_source, ec) &&
+      !std::filesystem::is_directory(options.c_source, ec))
+    throw Error(ErrorCode::kInvalidArgument, "is not a directory: --c-source takes one, for NAME.h and NAME.c",
+                options.c_source);
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
   if (!options.onnx.empty()) write_onnx(options, subnet.file, subnet.arch);

@@ -2,7 +2,7 @@
 // compile): it declares every subcommand's flags, fills the option structs of commands.hpp, sets up
 // logging, runs the chosen command, and turns errors into one-line messages and exit codes
 // (tinynas::exit_code: 2 for bad input, like CLI11's own parse errors here), the options they name
-// spelled as flags (option_flags.hpp).
+// spelled as flags (option_flags.hpp) and bytes that are not UTF-8 escaped (text_output.hpp).
 
 #include <cerrno>
 #include <charconv>
@@ -28,6 +28,7 @@
 #include "option_flags.hpp"
 #include "profile_command.hpp"
 #include "search_command.hpp"
+#include "text_output.hpp"
 #include "tinynas/profiler/schedule.hpp"
 #include "tinynas/search/estimator.hpp"
 #include "tinynas/search/search_options.hpp"
@@ -399,7 +400,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e); // --help, --version
-    std::cerr << "tinynas: error: " << e.what() << "\nRun 'tinynas --help' (or 'tinynas COMMAND --help') for usage.\n";
+    std::cerr << "tinynas: error: " << printable(e.what())
+              << "\nRun 'tinynas --help' (or 'tinynas COMMAND --help') for usage.\n";
     return 2;
   }
   setup_logging(verbosity, log_level);
@@ -424,10 +426,10 @@ int main(int argc, char** argv) {
     if (profile->parsed()) return stdout_checked(run_profile(profile_opts));
     if (calibrate->parsed()) return stdout_checked(run_calibrate(calibrate_opts));
   } catch (const Error& e) {
-    std::cerr << "tinynas: error: " << message_with_flags(e) << "\n";
+    std::cerr << "tinynas: error: " << printable(message_with_flags(e)) << "\n";
     return exit_code(e.code());
   } catch (const std::exception& e) {
-    std::cerr << "tinynas: internal error: " << e.what() << "\n";
+    std::cerr << "tinynas: internal error: " << printable(e.what()) << "\n";
     return 1;
   }
   return 1; // require_subcommand makes this unreachable

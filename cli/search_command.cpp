@@ -83,13 +83,10 @@ void print_result(const SearchResult& r) {
 }
 
 // --hil: the finalists on the board, the latency budget applied to what was measured.
-HilCheckResult run_hil_check(const SearchResult& result, const std::string& board, int top_k, const std::string& dir) {
-  HilCheckOptions options;
-  options.board = Board::load(board);
-  options.top_k = top_k;
-  fmt::print(stderr, "tinynas: measuring the {} best subnets on {}{}\n", top_k, board,
-             options.board.emulated ? " (emulated: instruction counts, not cycles)" : "");
-  HilCheckResult hil = check_finalists_on_board(result, options);
+HilCheckResult run_hil_check(const SearchResult& result, HilProfiler& profiler, int top_k, const std::string& dir) {
+  fmt::print(stderr, "tinynas: measuring the {} best subnets on {}{}\n", top_k, profiler.board().name,
+             profiler.board().emulated ? " (emulated: instruction counts, not cycles)" : "");
+  HilCheckResult hil = check_finalists_on_board(result, profiler, top_k);
   write_hil_files(dir, hil, result);
   return hil;
 }
@@ -208,6 +205,8 @@ int run_pipeline_command(const SearchCommandOptions& o) {
 } // namespace
 
 int run_search(const SearchCommandOptions& o) {
+  // Refused whether or not --hil is given, before any work: a value that is never used is still a mistake.
+  if (o.hil_top < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", o.hil_top));
   if (runs_pipeline(o)) return run_pipeline_command(o);
   SearchOptions options = o.search;
   const bool resuming = !options.resume.empty();
@@ -215,9 +214,12 @@ int run_search(const SearchCommandOptions& o) {
   const std::string dir = resuming ? options.resume : options.out;
   // Checked (and a checkpoint in the way refused) before the proxy warning, on a run that will start.
   SearchConfig config = make_search_config(options, o.given);
-  if (o.hil) { // the board is checked before the search, not after it
-    if (o.hil_top < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", o.hil_top));
-    const HilProfiler board(Board::load(*o.hil)); // refuses a board without profiling firmware; launches nothing
+  // The board is checked and reached before the search, not after it: a board without profiling firmware is
+  // refused (exit 2), one that does not answer (no probe, QEMU failing) fails (exit 3) before any work.
+  std::optional<HilProfiler> profiler;
+  if (o.hil) {
+    profiler.emplace(Board::load(*o.hil));
+    profiler->connect();
   }
   const ParallelismLimit threads(options.threads);
   const std::unique_ptr<AccuracyEstimator> estimator =
@@ -247,7 +249,7 @@ int run_search(const SearchCommandOptions& o) {
   }
   display.finish();
   std::optional<HilCheckResult> hil;
-  if (o.hil) hil = run_hil_check(*result, *o.hil, o.hil_top, dir);
+  if (profiler) hil = run_hil_check(*result, *profiler, o.hil_top, dir);
   if (o.json) {
     nlohmann::json j = nlohmann::json::parse(result->to_json());
     if (hil) j["hil"] = nlohmann::json::parse(hil->to_json(result->config.constraints));

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tinynas::cli {
@@ -34,5 +35,9 @@ std::string format_fixed(double value, int decimals);
 std::string format_width(double width);
 // A comma-joined list of numbers: {2,3,4} -> "2,3,4".
 std::string join(const std::vector<int>& values, const char* separator = ",");
+// `text` safe to print on a terminal: bytes that are not well-formed UTF-8, and control characters
+// other than newline and tab, become \xNN escapes (as Python's "backslashreplace" shows them). Error
+// messages quote file names and file contents, which need not be UTF-8.
+std::string printable(std::string_view text);
 
 } // namespace tinynas::cli

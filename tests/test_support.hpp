@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +39,7 @@ public:
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = std::string("tinynas-") + info->test_suite_name() + "-" + info->name() + "-" +
                        std::to_string(::getpid()) + "-" + std::to_string(created++);
+    std::replace(name.begin(), name.end(), '/', '-'); // parameterised tests: "Suite.Test/Case"
     path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);

@@ -25,7 +25,6 @@ std::string default_cache_dir() {
   return env != nullptr ? env : "";
 }
 
-
 namespace {
 
 // dataset.json must describe the data it sits beside.
@@ -88,20 +87,25 @@ bool dataset_allows_flip(const DatasetSplits& data) { return data.description.fl
 std::string describe_dataset(const DatasetSplits& data) {
   const ImageSet& t = data.train;
   const InputNormalization n = dataset_normalization(data);
-  const std::string classes = data.class_names.empty() ? "unnamed classes" : std::to_string(data.class_names.size()) + " named classes";
+  const std::string classes =
+      data.class_names.empty() ? "unnamed classes" : std::to_string(data.class_names.size()) + " named classes";
   return std::to_string(t.size()) + " training images " + std::to_string(t.rows) + "x" + std::to_string(t.cols) + " " +
-         (t.channels == 1 ? "grey" : t.channels == 3 ? "RGB" : std::to_string(t.channels) + "-channel") + ", " +
-         std::to_string(data.val.size()) + " validation, " + std::to_string(data.test.size()) + " test, " + classes +
-         "; normalisation " + n.describe() +
+         (t.channels == 1   ? "grey"
+          : t.channels == 3 ? "RGB"
+                            : std::to_string(t.channels) + "-channel") +
+         ", " + std::to_string(data.val.size()) + " validation, " + std::to_string(data.test.size()) + " test, " +
+         classes + "; normalisation " + n.describe() +
          (data.description.mean ? " (from " + data.description.file + ")" : " (measured on the training split)") +
          "; horizontal flips " +
-         (dataset_allows_flip(data) ? std::string("on") + (data.description.flip ? "" : " (\"flip\": false in dataset.json turns them off)")
-                                    : "off (" + data.description.file + ")");
+         (dataset_allows_flip(data)
+              ? std::string("on") + (data.description.flip ? "" : " (\"flip\": false in dataset.json turns them off)")
+              : "off (" + data.description.file + ")");
 }
 
 namespace {
 
-DatasetSplits read_source(const std::string& dir, const DatasetOptions& options, const DatasetDescription& description) {
+DatasetSplits read_source(const std::string& dir, const DatasetOptions& options,
+                          const DatasetDescription& description) {
   // A NumPy archive instead of a directory of IDX files (npy.hpp): the same splits, so every command's
   // --data (and Python's data_dir) takes either.
   if (dir.ends_with(".npz")) return load_npz_dataset(dir, options);
@@ -133,6 +137,7 @@ DatasetSplits read_source(const std::string& dir, const DatasetOptions& options,
     const std::string test_images = locate("t10k-images-idx3-ubyte");
     const std::string test_labels = locate("t10k-labels-idx1-ubyte");
     splits.test = read_idx_pair(test_images, test_labels, options.classes);
+    data::require_same_image_shape(splits.test, splits.train, test_images, "", train_images);
   }
   return splits;
 }

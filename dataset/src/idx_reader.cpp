@@ -6,9 +6,9 @@
 
 #include <zlib.h>
 
+#include "tinynas/dataset/idx.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
-#include "tinynas/dataset/idx.hpp"
 
 namespace tinynas {
 
@@ -83,8 +83,7 @@ std::vector<std::uint32_t> parse_header(const std::string& path, const std::stri
   if (have < h.body_bytes)
     fail(path, "truncated: the header announces " + std::to_string(h.body_bytes) + " bytes of " + kind +
                    ", the file holds " + std::to_string(have));
-  if (have > h.body_bytes)
-    fail(path, std::to_string(have - h.body_bytes) + " unexpected bytes after the " + kind);
+  if (have > h.body_bytes) fail(path, std::to_string(have - h.body_bytes) + " unexpected bytes after the " + kind);
   return h.dims;
 }
 
@@ -99,16 +98,14 @@ std::string read_idx_file(const std::string& path, int ndims, const char* kind) 
   d.reserve(h.header_bytes + h.body_bytes + 1);
   read_up_to(f.get(), h.body_bytes + 1, path, d);
   if (d.size() > h.header_bytes + h.body_bytes)
-    fail(path, "unexpected bytes after the " + std::to_string(h.body_bytes) + " bytes of " + kind +
-                   " its header announces");
+    fail(path,
+         "unexpected bytes after the " + std::to_string(h.body_bytes) + " bytes of " + kind + " its header announces");
   return d;
 }
 
 } // namespace
 
-IdxImages read_idx_images(const std::string& path) {
-  return parse_idx_images(read_idx_file(path, 3, "images"), path);
-}
+IdxImages read_idx_images(const std::string& path) { return parse_idx_images(read_idx_file(path, 3, "images"), path); }
 
 std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
   return parse_idx_labels(read_idx_file(path, 1, "labels"), path);

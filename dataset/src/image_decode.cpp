@@ -5,6 +5,7 @@
 #include "image_decode.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -46,6 +47,38 @@ int stb_length(const std::string& path, const std::string& bytes) {
   return static_cast<int>(bytes.size());
 }
 
+// Debian's stb_image (2022) reads a binary PGM or PPM's pixels without checking that the file holds
+// them: a truncated file decoded into uninitialised memory. The size its header announces (magic P5
+// or P6, width, height and maxval, with # comments, then one whitespace byte) is checked here; a
+// header stb_image refuses is left to it.
+void check_pnm_length(const std::string& path, const std::string& bytes) {
+  if (bytes.size() < 2 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '6')) return;
+  auto digit = [&](std::size_t i) { return i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; };
+  auto space = [&](std::size_t i) {
+    return i < bytes.size() && (bytes[i] == ' ' || (bytes[i] >= '\t' && bytes[i] <= '\r')); // as stb_image's
+  };
+  std::size_t at = 2;
+  std::uint64_t fields[3] = {}; // width, height, maxval
+  for (std::uint64_t& field : fields) {
+    for (;;) {
+      while (space(at)) ++at;
+      if (at >= bytes.size() || bytes[at] != '#') break;
+      while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
+    }
+    if (!digit(at)) return;
+    for (; digit(at); ++at) {
+      field = field * 10 + static_cast<std::uint64_t>(bytes[at] - '0');
+      if (field > (std::uint64_t{1} << 20)) return; // beyond any size probe_image accepts
+    }
+  }
+  ++at; // the whitespace byte after maxval
+  const std::uint64_t expected = fields[0] * fields[1] * (bytes[1] == '6' ? 3 : 1) * (fields[2] > 255 ? 2 : 1);
+  const std::uint64_t held = bytes.size() > at ? bytes.size() - at : 0;
+  if (held < expected)
+    fail(path, "is truncated: its header announces " + std::to_string(expected) + " bytes of pixels, the file holds " +
+                   std::to_string(held));
+}
+
 } // namespace
 
 ImageProbe probe_image(const std::string& path) {
@@ -62,6 +95,7 @@ ImageProbe probe_image(const std::string& path) {
                    " pixels on a side are refused (memory)");
   if (p.size.rows < 1 || p.size.cols < 1 || p.components < 1 || p.components > 4)
     fail(path, "has an unsupported shape or pixel format");
+  check_pnm_length(path, bytes);
   return p;
 }
 

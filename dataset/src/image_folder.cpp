@@ -57,8 +57,9 @@ SplitPlan plan_splits(const folder::FolderListing& listing, const DatasetOptions
   // `val_size` (or, for 0, a tenth of train/) for each split that has no folder of its own.
   const int parts = (listing.has_val ? 0 : 1) + (listing.has_test ? 0 : 1);
   const auto per_split =
-      parts == 0 ? std::size_t{0}
-                 : static_cast<std::size_t>(data::held_out_count(static_cast<int>(train.size()), options.val_size, parts));
+      parts == 0
+          ? std::size_t{0}
+          : static_cast<std::size_t>(data::held_out_count(static_cast<int>(train.size()), options.val_size, parts));
   // From the end of the shuffled training images: test (when test/ is missing), then val. The test
   // images are held out even when not loaded, so the training split never depends on load_test.
   auto take_last = [&](std::vector<ImageFile>& into) {

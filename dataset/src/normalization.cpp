@@ -16,7 +16,8 @@ void InputNormalization::check(int channels_wanted, const std::string& source) c
                                                  std::to_string(channels_wanted) + " input channels");
   for (std::size_t c = 0; c < mean.size(); ++c) {
     if (!std::isfinite(mean[c]))
-      throw Error(ErrorCode::kInvalidArgument, source + ": the mean of channel " + std::to_string(c) + " is not finite");
+      throw Error(ErrorCode::kInvalidArgument,
+                  source + ": the mean of channel " + std::to_string(c) + " is not finite");
     if (!(std[c] > 0) || !std::isfinite(std[c]))
       throw Error(ErrorCode::kInvalidArgument,
                   source + ": the standard deviation of channel " + std::to_string(c) + " must be positive");

@@ -11,10 +11,10 @@
 
 #include <zip.h>
 
-#include "tinynas/space/atomic_file.hpp"
-#include "tinynas/space/error.hpp"
 #include "held_out.hpp"
 #include "tinynas/dataset/npy.hpp"
+#include "tinynas/space/atomic_file.hpp"
+#include "tinynas/space/error.hpp"
 
 namespace tinynas {
 
@@ -473,7 +473,10 @@ DatasetSplits load_array_dataset(const ArraySource& source, const DatasetOptions
   std::optional<ImageSet> test;
   if (has("x_train") || has("y_train")) {
     all = load("x_train", "y_train");
-    if (options.load_test) test = load("x_test", "y_test");
+    if (options.load_test) {
+      test = load("x_test", "y_test");
+      data::require_same_image_shape(*test, all, path, source.label("x_test"), source.label("x_train"));
+    }
   } else {
     std::string x, y;
     if (has("x") || has("y")) {

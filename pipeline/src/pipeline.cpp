@@ -30,8 +30,10 @@ namespace fs = std::filesystem;
 
 void PipelineOptions::validate() const {
   if (search.out.empty()) throw invalid_option("out", "the pipeline needs a run directory");
-  if (supernet_epochs < 1) throw invalid_option("supernet_epochs", fmt::format("must be at least 1, found {}", supernet_epochs));
-  if (finetune_epochs < 1) throw invalid_option("finetune_epochs", fmt::format("must be at least 1, found {}", finetune_epochs));
+  if (supernet_epochs < 1)
+    throw invalid_option("supernet_epochs", fmt::format("must be at least 1, found {}", supernet_epochs));
+  if (finetune_epochs < 1)
+    throw invalid_option("finetune_epochs", fmt::format("must be at least 1, found {}", finetune_epochs));
   if (train_limit < 0) throw invalid_option("train_limit", "must not be negative");
   if (calibration_images < 1) throw invalid_option("calibration_images", "must be at least 1");
 }
@@ -41,8 +43,9 @@ namespace {
 class Pipeline {
 public:
   Pipeline(const PipelineOptions& options, const PipelineHooks& hooks)
-      : o_(options), hooks_(hooks), run_(options.search.out), supernet_((fs::path(run_) / "supernet.supernet").string()),
-        search_dir_((fs::path(run_) / "search").string()), model_((fs::path(run_) / "best.model").string()) {}
+      : o_(options), hooks_(hooks), run_(options.search.out),
+        supernet_((fs::path(run_) / "supernet.supernet").string()), search_dir_((fs::path(run_) / "search").string()),
+        model_((fs::path(run_) / "best.model").string()) {}
 
   PipelineResult run() {
     o_.validate();
@@ -92,8 +95,12 @@ private:
     return c;
   }
   [[noreturn]] void stopped(const std::string& what, const std::string& file) const {
-    throw Error(ErrorCode::kInterrupted, what + " stopped after its last checkpoint; run the same command again to "
-                                                "continue the run in " + run_, file);
+    throw Error(ErrorCode::kInterrupted,
+                what +
+                    " stopped after its last checkpoint; run the same command again to "
+                    "continue the run in " +
+                    run_,
+                file);
   }
   void note(const std::string& text) {
     if (hooks_.on_note) hooks_.on_note(text);
@@ -113,7 +120,8 @@ private:
       if (identity(before) != identity(nlohmann::json::parse(now)))
         throw invalid_option("resume", "run directory " + run_ +
                                            " holds a pipeline started with other options (see its pipeline.json); "
-                                           "give the same options, --resume " + run_ + " alone, or another --out");
+                                           "give the same options, --resume " +
+                                           run_ + " alone, or another --out");
       note("continuing the run in " + run_);
       if (before != nlohmann::json::parse(now)) files::write_file_atomic(path, now);
       return;
@@ -292,8 +300,9 @@ private:
     const QuantizedSubnet int8 = quantize_trained_subnet(model_, arch, q);
     const fs::path dir = fs::path(run_) / "export";
     fs::create_directories(dir);
-    files::write_file_atomic((dir / "best.tnm").string(),
-                             std::string_view(reinterpret_cast<const char*>(int8.blob.bytes.data()), int8.blob.bytes.size()));
+    files::write_file_atomic(
+        (dir / "best.tnm").string(),
+        std::string_view(reinterpret_cast<const char*>(int8.blob.bytes.data()), int8.blob.bytes.size()));
     ModelCSourceOptions c;
     c.name = "tinynas_model";
     c.normalization = int8.normalization;
@@ -336,9 +345,9 @@ private:
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;
   SearchSpace space_;
-  std::optional<DatasetSplits> data_; // training_data()
+  std::optional<DatasetSplits> data_;   // training_data()
   std::optional<HilProfiler> profiler_; // --hil: the board, checked before stage 1
-  std::vector<PhaseTiming> timings_; // this call's phases (a continued run times only what it did)
+  std::vector<PhaseTiming> timings_;    // this call's phases (a continued run times only what it did)
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -353,7 +362,9 @@ bool is_pipeline_run(const std::string& dir) { return fs::exists(fs::path(dir) /
 PipelineOptions read_pipeline_options(const std::string& run_dir) {
   const std::string path = (fs::path(run_dir) / "pipeline.json").string();
   if (!fs::exists(path))
-    throw Error(ErrorCode::kInvalidFile, "no pipeline run here (no pipeline.json): start one with tinynas search --data DIR --out " + run_dir, path);
+    throw Error(ErrorCode::kInvalidFile,
+                "no pipeline run here (no pipeline.json): start one with tinynas search --data DIR --out " + run_dir,
+                path);
   PipelineOptions o = pipeline_options_from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
   o.search.out = run_dir;
   return o;

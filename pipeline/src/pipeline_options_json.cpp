@@ -10,21 +10,26 @@ namespace {
 
 using nlohmann::json;
 
-template <class T> json optional_json(const std::optional<T>& v) { return v ? json(*v) : json(); }
+template <class T>
+json optional_json(const std::optional<T>& v) {
+  return v ? json(*v) : json();
+}
 
 // Reads the fields of one object, naming the file and the field in every error.
 class Reader {
 public:
   Reader(const json& j, const std::string& file) : j_(j), file_(file) {}
 
-  template <class T> void get(const char* key, T& out) const {
+  template <class T>
+  void get(const char* key, T& out) const {
     try {
       out = j_.at(key).get<T>();
     } catch (const json::exception& e) {
       throw Error(ErrorCode::kInvalidFile, std::string("options.") + key + ": " + e.what(), file_);
     }
   }
-  template <class T> void get(const char* key, std::optional<T>& out) const {
+  template <class T>
+  void get(const char* key, std::optional<T>& out) const {
     if (!j_.contains(key) || j_.at(key).is_null()) {
       out.reset();
       return;

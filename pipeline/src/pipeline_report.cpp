@@ -33,8 +33,8 @@ std::string pipeline_command(const PipelineOptions& o, const Constraints& k, con
                                 k.board.name, k.sram_bytes, k.flash_bytes);
   if (k.latency_ms) cmd += fmt::format(" --latency {}ms", *k.latency_ms);
   if (s.schedule != defaults.schedule) cmd += " --schedule " + s.schedule;
-  cmd += fmt::format(" --seed {} --supernet-epochs {} --finetune-epochs {}", s.seed, o.supernet_epochs,
-                     o.finetune_epochs);
+  cmd +=
+      fmt::format(" --seed {} --supernet-epochs {} --finetune-epochs {}", s.seed, o.supernet_epochs, o.finetune_epochs);
   if (o.train_limit > 0) cmd += fmt::format(" --limit {}", o.train_limit);
   if (s.eval_images != defaults.eval_images) cmd += fmt::format(" --eval-images {}", s.eval_images);
   if (s.population != defaults.population) cmd += fmt::format(" --population {}", s.population);
@@ -50,10 +50,10 @@ ReportSection overview(const PipelineReport& r) {
   const Constraints& k = r.search.config.constraints;
   const PairStats& pair = r.stage1.chosen_pair();
   ReportSection s;
-  s.paragraphs.push_back(fmt::format(
-      "Data: `{}`. Space: `{}`. Budgets: {}.",
-      r.options.search.data_dir.empty() ? "Fashion-MNIST (default)" : r.options.search.data_dir, r.stage1.space,
-      k.describe()));
+  s.paragraphs.push_back(
+      fmt::format("Data: `{}`. Space: `{}`. Budgets: {}.",
+                  r.options.search.data_dir.empty() ? "Fashion-MNIST (default)" : r.options.search.data_dir,
+                  r.stage1.space, k.describe()));
   s.steps = {
       fmt::format("**Stage 1** chose width {:g}, resolution {} ({:.0f}% of sampled subnets fit, mean {:.2f}M MACs). "
                   "Table: `stage1.json`.",
@@ -80,11 +80,12 @@ ReportSection winner_section(const PipelineReport& r) {
   t.rows.push_back({"MACs", fmt::format("{:.2f}M", static_cast<double>(best.cost.macs) / 1e6)});
   t.rows.push_back({"parameters", fmt::format("{:.1f}K", static_cast<double>(best.cost.params) / 1e3)});
   t.rows.push_back({"peak SRAM (activations + scratch)", kib(best.cost.peak_sram_bytes)});
-  t.rows.push_back({"total SRAM (with the runtime) / budget", kib(best.cost.total_sram_bytes) + " / " +
-                                                                    kib(static_cast<std::int64_t>(k.sram_bytes))});
+  t.rows.push_back({"total SRAM (with the runtime) / budget",
+                    kib(best.cost.total_sram_bytes) + " / " + kib(static_cast<std::int64_t>(k.sram_bytes))});
   t.rows.push_back({"flash (model + runtime) / budget",
                     kib(best.cost.flash_bytes) + " / " + kib(static_cast<std::int64_t>(k.flash_bytes))});
-  t.rows.push_back({fmt::format("predicted latency on {}", k.board.name), fmt::format("{:.1f} ms", best.cost.latency_ms)});
+  t.rows.push_back(
+      {fmt::format("predicted latency on {}", k.board.name), fmt::format("{:.1f} ms", best.cost.latency_ms)});
   t.rows.push_back({"inherited-weight validation accuracy (stage 2)", percent(best.score)});
   t.rows.push_back({fmt::format("**test accuracy, float** ({} images)", r.accuracy.images),
                     "**" + percent(r.accuracy.accuracy) + "**"});
@@ -114,9 +115,11 @@ ReportSection board_section(const PipelineReport& r, const ProfileResult& p) {
                                : fmt::format("{:.0f} {}", p.latency.value, p.latency.unit);
   t.rows.push_back({"latency", fmt::format("{:.2f} ms", best.cost.latency_ms),
                     fmt::format("{:.2f} ms ({})", measured_milliseconds(p, k.board), raw)});
-  t.rows.push_back({"peak SRAM (activations + scratch)", kib(p.peak_sram_bytes_predicted), kib(p.peak_sram_bytes_measured)});
+  t.rows.push_back(
+      {"peak SRAM (activations + scratch)", kib(p.peak_sram_bytes_predicted), kib(p.peak_sram_bytes_measured)});
   t.rows.push_back({"flash (model + runtime / firmware image)", kib(p.flash_bytes_predicted), kib(p.flash_bytes)});
-  t.rows.push_back({"output", "", p.bit_exact ? "bit-exact with the host runtime" : "**DIFFERS from the host runtime**"});
+  t.rows.push_back(
+      {"output", "", p.bit_exact ? "bit-exact with the host runtime" : "**DIFFERS from the host runtime**"});
   s.tables.push_back(std::move(t));
   s.figures.push_back({"board-layers", "Each layer's share of the measured time and of the cost model's estimate."});
   return s;
@@ -127,12 +130,14 @@ ReportSection stage1_section(const PipelineReport& r) {
   std::vector<const PairStats*> pairs;
   for (const PairStats& p : r.stage1.pairs)
     if (p.fitting > 0) pairs.push_back(&p);
-  std::sort(pairs.begin(), pairs.end(), [](const PairStats* a, const PairStats* b) { return a->mean_macs > b->mean_macs; });
+  std::sort(pairs.begin(), pairs.end(),
+            [](const PairStats* a, const PairStats* b) { return a->mean_macs > b->mean_macs; });
   s.paragraphs.push_back(fmt::format(
       "{} (width, resolution) pairs, {} samples each; {} have fitting subnets. The pair whose fitting subnets have "
       "the most MACs ({} rule) is chosen: more computation in the budget, more accuracy (MCUNet, section 3.1). "
       "The {} with the most mean MACs:",
-      r.stage1.pairs.size(), r.stage1.options.samples, pairs.size(), stage1_rule_name(r.stage1.options.rule), std::min<std::size_t>(pairs.size(), 10)));
+      r.stage1.pairs.size(), r.stage1.options.samples, pairs.size(), stage1_rule_name(r.stage1.options.rule),
+      std::min<std::size_t>(pairs.size(), 10)));
   ReportTable t{{"width", "resolution", "fit", "mean MACs", "p80 MACs", ""}, {}};
   const PairStats& chosen = r.stage1.chosen_pair();
   for (std::size_t i = 0; i < pairs.size() && i < 10; ++i) {
@@ -170,7 +175,8 @@ ReportSection memory_section(const PipelineReport& r) {
 
 ReportSection time_section(const PipelineReport& r) {
   ReportSection s("Time");
-  s.paragraphs.push_back("This invocation's phases; a continued run reuses finished phases and times only what it did.");
+  s.paragraphs.push_back(
+      "This invocation's phases; a continued run reuses finished phases and times only what it did.");
   ReportTable t{{"phase", "seconds"}, {}};
   for (std::size_t i = 0; i + 1 < r.timings.size(); ++i)
     t.rows.push_back({r.timings[i].phase, fmt::format("{:.1f}", r.timings[i].seconds)});
@@ -184,8 +190,8 @@ ReportSection reproduce_section(const PipelineReport& r) {
   s.paragraphs.push_back("The same run in another directory, then the winner's figures one at a time:");
   s.commands.push_back(pipeline_command(r.options, k, r.stage1.space));
   s.commands.push_back(fmt::format("tinynas eval --model {} --split test --int8", r.model));
-  s.commands.push_back(fmt::format("tinynas profile --model {} --board {}", r.model,
-                                   r.options.hil_board.value_or("qemu-mps2-an500")));
+  s.commands.push_back(
+      fmt::format("tinynas profile --model {} --board {}", r.model, r.options.hil_board.value_or("qemu-mps2-an500")));
   return s;
 }
 
@@ -194,7 +200,8 @@ json figure_data(const PipelineReport& r) {
   const EvolutionResult& ev = r.search.evolution;
   json subnets = json::array();
   for (const Evaluation& e : ev.history)
-    subnets.push_back({{"score", e.score}, {"latency_ms", e.cost.latency_ms}, {"peak_sram_bytes", e.cost.peak_sram_bytes}});
+    subnets.push_back(
+        {{"score", e.score}, {"latency_ms", e.cost.latency_ms}, {"peak_sram_bytes", e.cost.peak_sram_bytes}});
   json layers = json::array();
   for (const LayerCost& l : r.winner.layers) layers.push_back({{"name", l.name}, {"sram_bytes", l.sram_bytes}});
   json data = {
@@ -205,15 +212,20 @@ json figure_data(const PipelineReport& r) {
         {"pareto", ev.pareto},
         {"best", ev.best},
         {"score_label", "inherited-weight validation accuracy (%)"}}},
-      {"budgets", {{"latency_ms", r.search.config.constraints.latency_ms ? json(*r.search.config.constraints.latency_ms) : json()}}},
-      {"winner", {{"schedule", r.winner.schedule}, {"layers", layers}, {"activation_budget_bytes", activation_budget(r.winner)}}},
+      {"budgets",
+       {{"latency_ms",
+         r.search.config.constraints.latency_ms ? json(*r.search.config.constraints.latency_ms) : json()}}},
+      {"winner",
+       {{"schedule", r.winner.schedule}, {"layers", layers}, {"activation_budget_bytes", activation_budget(r.winner)}}},
   };
   if (r.board) {
     json board_layers = json::array();
     const auto& predicted = r.winner.layers;
     for (const LayerTiming& l : r.board->layers) {
-      const auto match = std::find_if(predicted.begin(), predicted.end(), [&](const LayerCost& c) { return c.name == l.name; });
-      board_layers.push_back({{"name", l.name}, {"measured", l.ticks}, {"predicted", match == predicted.end() ? 0.0 : match->latency_ms}});
+      const auto match =
+          std::find_if(predicted.begin(), predicted.end(), [&](const LayerCost& c) { return c.name == l.name; });
+      board_layers.push_back(
+          {{"name", l.name}, {"measured", l.ticks}, {"predicted", match == predicted.end() ? 0.0 : match->latency_ms}});
     }
     data["board"] = {{"board", r.board->board}, {"unit", r.board->latency.unit}, {"layers", board_layers}};
   }

@@ -81,7 +81,8 @@ std::string script_safe(std::string_view text) {
   return out;
 }
 
-constexpr std::string_view kStyle = R"(body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+constexpr std::string_view kStyle =
+    R"(body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:1em 0}th,td{padding:.25em .7em;border-bottom:1px solid #e4e4e4}
 td:not(:first-child),th:not(:first-child){text-align:right}code{background:#f3f3f3;padding:0 .2em}
@@ -110,7 +111,8 @@ std::string render_markdown(const ReportDocument& d) {
 
 std::string render_html(const ReportDocument& d, const std::string& data_json) {
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-                     escape_html(d.title) + "</title>\n<style>\n" + std::string(kStyle) + "\n</style>\n</head>\n<body>\n";
+                     escape_html(d.title) + "</title>\n<style>\n" + std::string(kStyle) +
+                     "\n</style>\n</head>\n<body>\n";
   html += "<h1>" + inline_html(d.title) + "</h1>\n<p id=\"report-error\" hidden></p>\n";
   for (const ReportSection& s : d.sections) {
     if (!s.title.empty()) html += "<h2>" + inline_html(s.title) + "</h2>\n";

@@ -19,7 +19,7 @@ struct ReportTable {
 
 // A plot of report.html (report.js draws it from the data by its id); report.md names it only.
 struct ReportFigure {
-  std::string id;      // "stage1-cdf", "evolution", ... (report.js's drawers)
+  std::string id; // "stage1-cdf", "evolution", ... (report.js's drawers)
   std::string caption;
 };
 

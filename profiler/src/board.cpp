@@ -1,5 +1,6 @@
 #include "tinynas/profiler/board.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -17,14 +18,19 @@ using nlohmann::json;
 
 namespace {
 
-// Sizes may be written "320K" (as users type them) or as a byte count.
+// Sizes may be written "320K" (as users type them) or as a byte count: a whole number (3 or 3.0, as
+// integers anywhere in these files) no larger than parse_size takes.
 std::uint64_t read_size(const Field& f) {
-  if (f.value().is_number_integer()) {
-    long long v = f.value().get<long long>();
-    if (v < 0) f.fail("must not be negative");
-    return static_cast<std::uint64_t>(v);
+  const json& value = f.value();
+  if (value.is_number()) {
+    const double bytes = value.get<double>();
+    if (bytes < 0) f.fail("must not be negative, found " + value.dump());
+    if (std::floor(bytes) != bytes)
+      f.fail("a byte count must be a whole number, found " + value.dump() + "; or write a size such as \"320K\"");
+    if (bytes > kMaxSizeBytes)
+      f.fail("a byte count of " + value.dump() + " is too large (at most 10^15); or write a size such as \"320K\"");
+    return value.is_number_unsigned() ? value.get<std::uint64_t>() : static_cast<std::uint64_t>(bytes);
   }
-  if (f.value().is_number()) f.fail("a byte count must be a whole number; or write a size such as \"320K\"");
   if (!f.value().is_string()) f.fail("must be a size such as \"320K\" or a byte count");
   try {
     return parse_size(f.as_string(), f.pointer());

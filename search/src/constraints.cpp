@@ -45,7 +45,8 @@ Constraints make_constraints(Board board, std::optional<std::uint64_t> sram_byte
     throw invalid_option("latency", fmt::format("must be positive, found {:g} ms", *latency_ms));
   c.latency_ms = latency_ms;
   c.latency_table = board_latency_table(board);
-  if (schedule == Schedule::kPatch && (patch.patches < 1 || patch.patches > limits::kMaxPatches))
+  // Whatever the schedule: a grid out of range is a mistake even where it is not used.
+  if (patch.patches < 1 || patch.patches > limits::kMaxPatches)
     throw invalid_option("patches",
                          fmt::format("must be 1 to {} (an n x n grid), found {}", limits::kMaxPatches, patch.patches));
   c.schedule = schedule;

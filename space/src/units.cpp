@@ -45,7 +45,7 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   else throw bad("unknown unit \"" + suffix + "\"");
   double bytes = number * scale;
   if (bytes <= 0) throw bad("must be positive");
-  if (bytes > 1e15) throw bad("too large");
+  if (bytes > kMaxSizeBytes) throw bad("too large");
   if (std::floor(bytes) != bytes) throw bad("not a whole number of bytes");
   return static_cast<std::uint64_t>(bytes);
 }

@@ -21,43 +21,19 @@
 #include <unistd.h>
 
 #include "../test_support.hpp"
+#include "cli_run.hpp"
 
 namespace tinynas {
 namespace {
 
 using nlohmann::json;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `PROGRAM ARGS` through the shell (arguments are single-quoted) from the source tree, so
-// relative paths such as configs/models/... work as in the README.
-RunResult run_program(const std::string& program, const std::vector<std::string>& args) {
-  test::ScratchDir dir;
-  std::string err_path = dir.write("stderr.txt", "");
-  std::string command = "cd '" + std::string(TINYNAS_SOURCE_DIR) + "' && '" + program + "'";
-  for (const auto& a : args) command += " '" + a + "'";
-  command += " 2>'" + err_path + "'";
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return r;
-  }
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = test::read_text(err_path);
-  return r;
-}
-
-// `tinynas ARGS`.
-RunResult run(const std::vector<std::string>& args) { return run_program(TINYNAS_CLI, args); }
+using test::contains;
+using test::describe;
+using test::run;
+using test::run_limited;
+using test::RunResult;
+using test::write_band_dataset;
 
 // Starts `tinynas ARGS` in the background, stdout to /dev/null and stderr to `err_file`; its pid.
 pid_t spawn_cli(const std::vector<std::string>& args, const std::string& err_file) {
@@ -77,18 +53,8 @@ pid_t spawn_cli(const std::vector<std::string>& args, const std::string& err_fil
   return pid;
 }
 
-// run() under a 2 GiB address-space limit (prlimit --as).
-RunResult run_limited(std::vector<std::string> args) {
-  args.insert(args.begin(), {"--as=2147483648", std::string(TINYNAS_CLI)});
-  return run_program("/usr/bin/prlimit", args);
-}
-
-std::string describe(const RunResult& r) { return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err; }
-
 const std::string kIn3 = "configs/models/mcunet-in3.netconfig.json";
 const std::string kIn0 = "configs/models/mcunet-in0.netconfig.json";
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 TEST(Cli, VersionAndHelp) {
   RunResult v = run({"--version"});
@@ -557,33 +523,6 @@ TEST(Cli, SearchWithAResolutionWindowSearchesTheResolutionsAroundStage1s) {
   EXPECT_GE(seen.size(), 2u) << s.out.substr(0, 2000);
 }
 
-// An IDX file of unsigned bytes: magic 0 0 8 ndims, big-endian dims, data.
-std::string idx_file(const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
-  std::string out = {0, 0, 8, static_cast<char>(dims.size())};
-  for (std::uint32_t d : dims)
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xFF);
-  out.append(data.begin(), data.end());
-  return out;
-}
-
-// An IDX dataset of 3 classes of 12x12 images (a bright band whose row is the class) in `dir`.
-void write_band_dataset(const test::ScratchDir& dir) {
-  auto images = [](int n) {
-    std::vector<std::uint8_t> px, labels;
-    for (int i = 0; i < n; ++i) {
-      labels.push_back(static_cast<std::uint8_t>(i % 3));
-      for (int p = 0; p < 144; ++p) px.push_back(static_cast<std::uint8_t>(p / 12 / 4 == i % 3 ? 220 : 10 + p % 7));
-    }
-    return std::pair{px, labels};
-  };
-  const auto [train, train_labels] = images(240);
-  const auto [test_px, test_labels] = images(60);
-  dir.write("train-images-idx3-ubyte", idx_file({240, 12, 12}, train));
-  dir.write("train-labels-idx1-ubyte", idx_file({240}, train_labels));
-  dir.write("t10k-images-idx3-ubyte", idx_file({60, 12, 12}, test_px));
-  dir.write("t10k-labels-idx1-ubyte", idx_file({60}, test_labels));
-}
-
 // The pipeline's arguments on the band dataset in `dir`, writing `run_dir`.
 std::vector<std::string> pipeline_args(const test::ScratchDir& dir, const std::string& run_dir) {
   std::vector<std::string> args = {"search",
@@ -608,7 +547,7 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 
 TEST(Cli, SearchWithDataRunsTheWholePipelineMeasuresTheWinnerAndItsReportRendersInABrowser) {
   test::ScratchDir dir;
-  write_band_dataset(dir);
+  write_band_dataset(dir.path());
   const std::string run_dir = (dir.path() / "run").string();
   std::vector<std::string> args = pipeline_args(dir, run_dir);
   args.insert(args.end(), {"--hil", "qemu-mps2-an500"});
@@ -661,7 +600,7 @@ void kill_when_printed(const std::vector<std::string>& args, const std::string& 
 // result after running again, holds wherever it lands, so the test cannot flake.
 TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
   test::ScratchDir dir;
-  write_band_dataset(dir);
+  write_band_dataset(dir.path());
   const RunResult whole = run(pipeline_args(dir, (dir.path() / "whole").string()));
   ASSERT_EQ(whole.exit_code, 0) << describe(whole);
   const json expected = json::parse(whole.out);
@@ -683,7 +622,7 @@ TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
 
 TEST(Cli, ResumingAPipelineTakesItsOptionsFromTheRunAndRefusesOthers) {
   test::ScratchDir dir;
-  write_band_dataset(dir);
+  write_band_dataset(dir.path());
   const std::string run_dir = (dir.path() / "run").string();
   ASSERT_EQ(run(pipeline_args(dir, run_dir)).exit_code, 0);
   const RunResult other = run({"search", "--resume", run_dir, "--sram", "256K"});

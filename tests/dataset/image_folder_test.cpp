@@ -412,6 +412,15 @@ TEST_F(ImageFolderTest, CorruptAndTruncatedImages) {
   fs::remove(text);
   const std::string empty = dir.write("train/a/empty.jpg", "");
   expect_bad([&] { load_image_folder(options()); }, empty, "is not an image");
+  fs::remove(empty);
+  // stb_image itself would decode the missing pixels of a PGM or PPM from uninitialised memory.
+  const std::string short_pgm = dir.write("train/a/short.pgm", "P5\n# 4 x 4 grey\n4 4\n255\n" + std::string(10, '\7'));
+  expect_bad([&] { load_image_folder(options()); }, short_pgm,
+             "is truncated: its header announces 16 bytes of pixels, the file holds 10");
+  fs::remove(short_pgm);
+  const std::string short_ppm = dir.write("train/a/short.ppm", "P6 2 2 65535\n" + std::string(23, '\7'));
+  expect_bad([&] { load_image_folder(options()); }, short_ppm,
+             "is truncated: its header announces 24 bytes of pixels, the file holds 23");
 }
 
 TEST_F(ImageFolderTest, LayoutErrorsNameTheFolder) {

@@ -101,7 +101,7 @@ TEST(Board, BrokenLinksNameTheField) {
   expect_field(contradiction, "/emulated", "contradicts");
 }
 
-// Sizes are "320K"-style strings or whole byte counts; anything else says which, naming the field.
+// Sizes are "320K"-style strings or whole byte counts up to 10^15; anything else says which, naming the field.
 TEST(Board, SizesAreStringsOrWholeByteCounts) {
   nlohmann::json board = nlohmann::json::parse(Board::load("stm32f746g-disco").to_json());
   board["sram"] = 327680;
@@ -113,6 +113,19 @@ TEST(Board, SizesAreStringsOrWholeByteCounts) {
   } catch (const Error& e) {
     EXPECT_EQ(e.field(), "/sram");
     EXPECT_NE(std::string(e.what()).find("a byte count must be a whole number"), std::string::npos) << e.what();
+  }
+  board["sram"] = 327680.0; // integers may be written 3.0 in every file
+  EXPECT_EQ(Board::from_json(board.dump(), "b.json").sram_bytes, 327680u);
+  for (const nlohmann::json& huge : {nlohmann::json(18446744073709551615u), nlohmann::json(1e30)}) {
+    board["sram"] = huge;
+    try {
+      Board::from_json(board.dump(), "b.json");
+      FAIL() << "a byte count of " << huge.dump();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.field(), "/sram");
+      EXPECT_NE(std::string(e.what()).find("a byte count of " + huge.dump() + " is too large"), std::string::npos)
+          << e.what();
+    }
   }
   board["sram"] = true;
   try {

@@ -15,11 +15,11 @@
 namespace tinynas {
 
 struct DatasetDescription {
-  std::string file;                                // the dataset.json read; "" when there is none
-  std::optional<std::vector<float>> mean, std;     // per channel, in [0, 1] pixel units
-  std::optional<bool> flip;                        // horizontal flips are a valid augmentation
-  int input_rows = 0, input_cols = 0;              // 0: as the data is stored
-  std::vector<std::string> class_names;            // empty: unnamed
+  std::string file;                            // the dataset.json read; "" when there is none
+  std::optional<std::vector<float>> mean, std; // per channel, in [0, 1] pixel units
+  std::optional<bool> flip;                    // horizontal flips are a valid augmentation
+  int input_rows = 0, input_cols = 0;          // 0: as the data is stored
+  std::vector<std::string> class_names;        // empty: unnamed
 };
 
 // The description file of the data at `data_path`: DIR/dataset.json for a directory, dataset.json

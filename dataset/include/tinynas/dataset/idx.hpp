@@ -1,8 +1,8 @@
 #pragma once
 // The IDX file reader (LeCun's MNIST format, as Fashion-MNIST ships it), raw or gzip-compressed
-// (detected from the content), at most 1 GiB once decompressed. Every error names the file: a wrong magic, a truncated header or
-// body, a damaged gzip stream, extra bytes, image and label counts that disagree, or a label
-// outside the classes.
+// (detected from the content), at most 1 GiB once decompressed. Every error names the file: a wrong magic, a truncated
+// header or body, a damaged gzip stream, extra bytes, image and label counts that disagree, or a label outside the
+// classes.
 
 #include <cstdint>
 #include <string>

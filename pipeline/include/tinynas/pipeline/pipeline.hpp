@@ -31,9 +31,9 @@ struct PipelineOptions {
   // resolution_window (-1: kPipelineResolutionWindow) is how many resolutions either side of stage
   // 1's the supernet trains and stage 2 searches.
   SearchOptions search;
-  int supernet_epochs = 10;   // supernet training (30% on the largest subnet first)
-  int finetune_epochs = 5;    // fine-tuning of the winner
-  int train_limit = 0;        // > 0: train on the first N images only (quick runs, tests)
+  int supernet_epochs = 10;      // supernet training (30% on the largest subnet first)
+  int finetune_epochs = 5;       // fine-tuning of the winner
+  int train_limit = 0;           // > 0: train on the first N images only (quick runs, tests)
   bool classes_from_data = true; // the space takes the data's class count
   int calibration_images = 500;  // int8 activation ranges
   // A board with profiling firmware (QEMU's or a real one through OpenOCD) that runs the winner's
@@ -41,7 +41,9 @@ struct PipelineOptions {
   std::optional<std::string> hil_board;
 
   void validate() const; // invalid_option naming the bad option
-  int resolution_window() const { return search.resolution_window < 0 ? kPipelineResolutionWindow : search.resolution_window; }
+  int resolution_window() const {
+    return search.resolution_window < 0 ? kPipelineResolutionWindow : search.resolution_window;
+  }
 };
 
 struct PipelineHooks {
@@ -60,7 +62,7 @@ struct PipelineResult {
   std::string run_dir;
   std::string report; // RUN/report.md
   std::string report_html;
-  std::string model;  // RUN/best.model
+  std::string model; // RUN/best.model
   std::string accuracy_json;
 };
 

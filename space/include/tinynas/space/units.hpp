@@ -10,8 +10,10 @@ namespace tinynas {
 // "320K", "320KB", "320KiB", "1M", "1MB", "1MiB", "2G", "4096", "4096B" -> bytes. K/M/G are
 // powers of 1024 (as MCU datasheets and MCUNet use them). Case-insensitive suffix; a decimal
 // number is allowed ("1.5M") when it gives a whole number of bytes.
-// Throws invalid_option(what, ...) on anything else: `what` names the option ("sram").
+// Throws invalid_option(what, ...) on anything else, or above kMaxSizeBytes: `what` names the option ("sram").
 std::uint64_t parse_size(std::string_view text, std::string_view what = "size");
+// The largest size parse_size takes (and a board file's byte count): 10^15 bytes, far above any microcontroller.
+inline constexpr double kMaxSizeBytes = 1e15;
 
 // "500ms", "1.2s", "800us", "250" (milliseconds) -> milliseconds.
 double parse_duration_ms(std::string_view text, std::string_view what = "duration");

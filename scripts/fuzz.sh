@@ -45,8 +45,8 @@ echo "{" >"$OUT/report.json.tmp"
 first=1
 for t in $TARGETS; do
   log="$OUT/logs/$t.log"
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  execs=$(grep 'stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1)
+  rate=$(grep 'stat::average_exec_per_sec:' "$log" | awk '{print $2}' | tail -1)
   corpus=$(ls "$OUT/corpus/$t" | wc -l)
   findings=$(ls "$OUT/findings" | grep -c "^$t-" || true)
   printf '%-22s %14s %10s %9s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$corpus" "$findings"

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "json_util.hpp"
 #include "pipeline_options_json.hpp"
 #include "pipeline_report.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
@@ -116,7 +117,7 @@ private:
         j.erase("hil");
         return j;
       };
-      const nlohmann::json before = nlohmann::json::parse(files::read_file(path));
+      const nlohmann::json before = json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path);
       if (identity(before) != identity(nlohmann::json::parse(now)))
         throw invalid_option("resume", "run directory " + run_ +
                                            " holds a pipeline started with other options (see its pipeline.json); "

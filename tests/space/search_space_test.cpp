@@ -252,6 +252,19 @@ TEST(SearchSpaceJson, BadJsonNamesTheFileAndByte) {
   }
 }
 
+// A number beyond double's range is the parser's other refusal (out_of_range, not parse_error): it escaped as an
+// internal error until the fuzz targets found it.
+TEST(SearchSpaceJson, ANumberBeyondDoublesRangeIsMalformedJson) {
+  try {
+    SearchSpace::from_json("{\"name\": \"x\", \"width_mults\": [1e400]}", "huge.json");
+    FAIL() << "parsed 1e400";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+    EXPECT_EQ(e.file(), "huge.json");
+    EXPECT_NE(e.message().find("malformed JSON: number overflow parsing '1e400'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SearchSpaceJson, TruncatedOrEmptyJsonSaysSoWithoutTheParsersExceptionId) {
   test::ScratchDir dir;
   const std::string text = test::read_text(test::source_path("configs/spaces/mcunet.json"));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -242,7 +243,15 @@ std::int64_t NpyArray::integer(std::size_t i) const {
   case NpyDtype::kInt16: return static_cast<std::int16_t>(raw);
   case NpyDtype::kInt32: return static_cast<std::int32_t>(raw);
   case NpyDtype::kInt64: return static_cast<std::int64_t>(raw);
-  case NpyDtype::kFloat32: return static_cast<std::int64_t>(real(i));
+  case NpyDtype::kFloat32: {
+    // Truncated toward zero and saturated: a float beyond int64's range (or infinite) converted as it is would be
+    // undefined behaviour (found by fuzzing); NaN has no integer and gives 0.
+    const double v = real(i);
+    if (std::isnan(v)) return 0;
+    if (v >= 0x1p63) return std::numeric_limits<std::int64_t>::max();
+    if (v < -0x1p63) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(v);
+  }
   }
   return 0;
 }

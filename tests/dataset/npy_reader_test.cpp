@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -137,6 +139,20 @@ TEST(NpyReader, RoundTripsEveryDtypeAndVersion) {
   // A scalar and an empty array.
   EXPECT_EQ(read_npy(dir.write("s.npy", npy_bytes(dict("<i4", "()"), le({42}, 4)))).integer(0), 42);
   EXPECT_EQ(read_npy(dir.write("e.npy", npy_bytes(dict("<i4", "(0, 5)"), ""))).count(), 0u);
+}
+
+// integer() of a float32 element: truncated toward zero, saturated to int64 (1e30 was undefined behaviour: UBSan
+// found it through the npy fuzz target), NaN 0.
+TEST(NpyReader, FloatsAsIntegersAreTruncatedAndSaturated) {
+  const std::vector<float> f = {
+      2.9f, -2.9f, 1e30f, -1e30f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+  const NpyArray a = parse_npy(npy_bytes(dict("<f4", "(6,)"), le_floats(f)), "f.npy");
+  EXPECT_EQ(a.integer(0), 2);
+  EXPECT_EQ(a.integer(1), -2);
+  EXPECT_EQ(a.integer(2), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(a.integer(3), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(a.integer(4), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(a.integer(5), 0);
 }
 
 TEST(NpyReader, RejectsMalformedFiles) {

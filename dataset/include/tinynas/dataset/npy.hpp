@@ -37,7 +37,8 @@ struct NpyArray {
   std::vector<std::uint8_t> data; // C order, little-endian elements as in the file
 
   std::uint64_t count() const; // elements (1 for a scalar)
-  // Element i converted (integer dtypes exactly; float32 widened).
+  // Element i converted: integer dtypes exactly; float32 widened by real(), truncated toward zero and saturated
+  // to int64's range by integer() (NaN: 0).
   std::int64_t integer(std::size_t i) const;
   float real(std::size_t i) const;
 };

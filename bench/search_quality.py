@@ -5,6 +5,9 @@ Runs the product (the `tinynas` command) on Fashion-MNIST at binding budgets on 
 several seeds, and compares, trained the same way and measured the same way:
 
   winner     `tinynas search --data`: stage 1, supernet, stage 2, fine-tuning (the pipeline)
+  winner, from scratch
+             the winner's architecture trained alone from random weights exactly as S-MbV2 is: what
+             the search found, apart from what weight sharing and fine-tuning give its weights
   S-MbV2     MobileNetV2 scaled down until it fits (MCUNet's baseline): expand 6, kernel 3, full
              depth, the largest width and resolution of the space that fit, trained from scratch
              (`tinynas finetune --from-scratch --space`) for the epochs the winner's weights saw
@@ -174,7 +177,12 @@ class Bench:
         if not candidates:
             return {"infeasible": "no width and resolution of the space fit MobileNetV2 (expand 6, kernel 3, full depth)"}
         _, width, resolution, arch = max(candidates)
-        model = cell / "smbv2.model"
+        measured = self.from_scratch(arch, cell / "smbv2.model", budget, seed)
+        measured.update({"width": width, "resolution": resolution})
+        return measured
+
+    def from_scratch(self, arch: Path, model: Path, budget, seed: int) -> dict:
+        """Trains `arch` alone from random weights for the epochs the winner's weights saw (supernet + fine-tuning)."""
         epochs = self.supernet_epochs + self.finetune_epochs
         args = ["finetune", str(arch), "--from-scratch", "--space", SPACE, "--data", DATA, "--epochs", str(epochs),
                 "--seed", str(seed), "--limit", str(self.scale["limit"]), "--out", str(model)]
@@ -182,7 +190,7 @@ class Bench:
             args.append("--resume")
         self.run(args)
         measured = self.measure(str(model), str(arch), budget)
-        measured.update({"width": width, "resolution": resolution, "epochs_from_scratch": epochs})
+        measured["epochs_from_scratch"] = epochs
         return measured
 
     def random_search(self, cell: Path, winner: dict, budget, seed: int) -> dict:
@@ -271,6 +279,12 @@ class Bench:
         if "infeasible" not in r["winner"]:
             r["random"] = self.step(cell / "random.json", f"{tag}: random search",
                                     lambda: self.random_search(cell, r["winner"], budget, seed))
+            # The winner's architecture trained exactly as S-MbV2 is: separates what the search found (the
+            # architecture) from what weight sharing and a short fine-tuning give it.
+            r["winner_scratch"] = self.step(
+                cell / "winner_scratch.json", f"{tag}: the winner's architecture from scratch",
+                lambda: self.from_scratch(cell / "pipeline" / "search" / "best.json", cell / "winner_scratch.model",
+                                          budget, seed))
         r["no_stage1"] = self.step(cell / "no_stage1.json", f"{tag}: stage 2 without stage 1",
                                    lambda: self.no_stage1(cell, budget, seed))
         r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
@@ -278,7 +292,9 @@ class Bench:
         return r
 
 
-VARIANTS = [("winner", "TinyNAS winner (fine-tuned)"), ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
+VARIANTS = [("winner", "TinyNAS winner (fine-tuned)"),
+            ("winner_scratch", "TinyNAS winner's architecture, trained from scratch as S-MbV2"),
+            ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
             ("random", "random search, fine-tuned"), ("no_stage1", "stage 2 without stage 1"),
             ("eq_latency", "TinyNAS at S-MbV2's latency")]
 

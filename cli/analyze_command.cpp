@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/cost_model.hpp"
@@ -157,7 +158,7 @@ int run_analyze(const AnalyzeOptions& options) {
   budgets.latency_ms = options.latency_ms;
   cost.budgets = budgets;
   cost.latency_table = board_latency_table(board);
-  LoadedModel model = load_model(options.model, options.space);
+  LoadedModel model = model_argument(options.model, options.space);
   spdlog::info("{}: {} ({} blocks, resolution {})", model.file, model.arch ? model.arch->id() : model.net.name,
                model.net.blocks.size(), model.net.resolution);
 

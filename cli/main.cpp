@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 #include "commands.hpp"
 #include "eval_command.hpp"
 #include "export_command.hpp"
+#include "farm_command.hpp"
 #include "finetune_command.hpp"
 #include "option_flags.hpp"
 #include "profile_command.hpp"
@@ -122,7 +124,9 @@ int main(int argc, char** argv) {
   AnalyzeOptions analyze_opts;
   CLI::App* analyze = app.add_subcommand(
       "analyze", "Cost of a model on a board: MACs, params, flash, peak SRAM per layer and whether it fits");
-  analyze->add_option("model", analyze_opts.model, "Arch JSON or OFA/MCUNet net config")->required();
+  analyze
+      ->add_option("model", analyze_opts.model, "Arch JSON, arch id of --space (w1-r28-...) or OFA/MCUNet net config")
+      ->required();
   analyze->add_option("--board", analyze_opts.board, boards_help)->capture_default_str();
   analyze->add_option("--schedule", analyze_opts.schedule, "Memory schedule: " + joined(schedule_names()))
       ->capture_default_str();
@@ -361,7 +365,8 @@ int main(int argc, char** argv) {
   cli::ProfileOptions profile_opts;
   CLI::App* profile = app.add_subcommand(
       "profile", "Run a model on a board (QEMU or real, via OpenOCD) and report measured latency and memory");
-  profile->add_option("model", profile_opts.model, "Arch JSON or OFA/MCUNet net config");
+  profile->add_option("model", profile_opts.model,
+                      "Arch JSON, arch id of --space (w1-r28-...) or OFA/MCUNet net config");
   profile->add_option("--model", profile_opts.model_file,
                       "A model file (tinynas finetune --out) instead of MODEL.json: its subnet");
   profile
@@ -395,6 +400,21 @@ int main(int argc, char** argv) {
   calibrate->add_option("--runs", calibrate_opts.runs, "Runs per subnet")->capture_default_str();
   calibrate->add_option("--firmware", calibrate_opts.firmware, "Firmware ELF (default: the build tree's image)");
   calibrate->add_flag("--json", calibrate_opts.json, "Print the table with its held-out errors as JSON");
+
+  // ---- farm: everything after "farm" belongs to the Python farm (python3 -m tinynas.farm) ----
+  CLI::App* farm = app.add_subcommand(
+      "farm", "The board farm: suites measured on many boards (Celery + Redis or local), results database, "
+              "regression reports (tinynas farm --help)");
+  farm->allow_extras();
+  // Handed over before parsing: the farm's options are its own parser's (argparse), --help included.
+  if (argc >= 2 && std::string_view(argv[1]) == "farm") {
+    try {
+      return cli::run_farm(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const Error& e) {
+      std::cerr << "tinynas: error: " << printable(e.what()) << "\n";
+      return exit_code(e.code());
+    }
+  }
 
   try {
     app.parse(argc, argv);

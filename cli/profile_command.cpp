@@ -79,7 +79,7 @@ LoadedModel profiled_model(const ProfileOptions& options) {
     if (options.model.empty())
       throw Error(ErrorCode::kInvalidArgument,
                   "no model given: an arch JSON or net config, or --model MODEL (tinynas finetune --out)");
-    return load_model(options.model, options.space);
+    return model_argument(options.model, options.space);
   }
   if (!options.model.empty())
     throw Error(ErrorCode::kInvalidArgument, "give either a MODEL.json argument or --model MODEL, not both");

@@ -32,6 +32,13 @@ Arch parse_arch_argument(const SearchSpace& space, const std::string& argument) 
 
 } // namespace
 
+LoadedModel model_argument(const std::string& argument, const std::string& space) {
+  if (!looks_like_arch_id(argument)) return load_model(argument, space);
+  const SearchSpace s = SearchSpace::load(space);
+  const Arch arch = arch_from_id(argument, s);
+  return {lower_to_net(s, arch), arch, s.name, argument};
+}
+
 Arch subnet_argument(const Supernet& supernet, const std::string& argument) {
   if (argument == "largest") return supernet.largest();
   if (argument == "smallest") return supernet.smallest();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tinynas/space/arch.hpp"
+#include "tinynas/space/netconfig.hpp"
 #include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas::cli {
@@ -31,5 +32,9 @@ Arch subnet_argument(const Supernet& supernet, const std::string& argument);
 // An ARCH argument of `space` with no supernet: an arch JSON file or id, or "largest" / "smallest"
 // (at the space's largest / smallest width and resolution). Errors name the file.
 Arch arch_argument(const SearchSpace& space, const std::string& argument);
+
+// A MODEL argument of `profile` and `analyze`: an arch JSON file or net config (load_model), or an arch id of
+// `space` (w1-r28-k753e464-...).
+LoadedModel model_argument(const std::string& argument, const std::string& space);
 
 } // namespace tinynas::cli

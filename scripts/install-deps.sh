@@ -22,11 +22,14 @@ FIRMWARE=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd gdb-
 DATA=(dataset-fashion-mnist)
 # A headless browser: the tests open the pipeline's HTML report in it and check its plots render.
 BROWSER=(chromium)
+# The board farm (python/tinynas/farm): Celery with a Redis broker, results through SQLAlchemy. The tests start
+# their own redis-server on a loopback port; Debian's package also starts a system one, which they do not use.
+FARM=(python3-celery python3-redis redis-server python3-sqlalchemy)
 
 # `make fuzz` only: clang 14 and its runtimes (libFuzzer, ASan, UBSan).
 FUZZ=(clang libclang-rt-14-dev)
 
-wanted=("${CORE[@]}" "${PYTHON[@]}" "${FIRMWARE[@]}" "${DATA[@]}" "${BROWSER[@]}")
+wanted=("${CORE[@]}" "${PYTHON[@]}" "${FIRMWARE[@]}" "${DATA[@]}" "${BROWSER[@]}" "${FARM[@]}")
 [[ "${1:-}" == "--fuzz" ]] && wanted+=("${FUZZ[@]}")
 missing=()
 for pkg in "${wanted[@]}"; do

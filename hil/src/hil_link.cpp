@@ -1,5 +1,7 @@
 #include "hil_link.hpp"
 
+#include <algorithm>
+
 #include "tinynas/hil/openocd.hpp"
 #include "tinynas/hil/qemu_board.hpp"
 #include "tinynas/space/error.hpp"
@@ -21,7 +23,8 @@ public:
     launch.icount_shift = link_.icount_shift;
     launch.plugin = options_.plugin;
     launch.plugin_args = options_.plugin_args;
-    qemu_ = std::make_unique<QemuMachine>(launch);
+    // QEMU's gdbstub answers within milliseconds of the launch: a shorter boot timeout bounds that wait too.
+    qemu_ = std::make_unique<QemuMachine>(launch, std::min(options_.boot_timeout, std::chrono::milliseconds(5000)));
     session_ = std::make_unique<HilSession>(qemu_->gdb(), image_, "board " + board_ + " (QEMU " + launch.machine + ")");
     // A running guest keeps QEMU on a host core: two seconds without CPU time is a hang, not a slow model.
     watchdog_ = std::make_unique<ProcessWatchdog>(qemu_->process_id(), "QEMU", std::chrono::milliseconds(2000));

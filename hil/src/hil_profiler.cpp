@@ -172,6 +172,11 @@ const Board& HilProfiler::board() const { return impl_->board; }
 const std::string& HilProfiler::firmware_path() const { return impl_->firmware; }
 std::chrono::milliseconds HilProfiler::startup_time() const { return impl_->startup; }
 
+void HilProfiler::set_measurement(int runs, std::uint64_t seed) {
+  impl_->options.runs = runs;
+  impl_->options.seed = seed;
+}
+
 ProfileResult HilProfiler::profile(const Graph& graph) {
   refuse_if_too_large(graph); // before quantising, which takes long for a large model
   const RandomInt8Model r = random_int8_model(graph, impl_->options.seed);
@@ -184,11 +189,7 @@ void HilProfiler::refuse_if_too_large(const Graph& graph) {
   cost_options.schedule = Schedule::kInplaceDw;
   cost_options.per_layer = false;
   const CostSummary predicted = summarize(graph, s.board, cost_options);
-  try {
-    s.ensure_started(0);
-  } catch (const Error&) {
-    return; // a link failure: profile()'s retries report it
-  }
+  connect(); // with the retries: a board that cannot be reached fails here, once, not again in profile()
   const tn_hil_mailbox& id = s.link->session().identity();
   if (predicted.peak_sram_bytes > static_cast<std::int64_t>(id.arena_capacity))
     throw Error(ErrorCode::kInvalidArgument,

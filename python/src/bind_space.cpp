@@ -214,6 +214,7 @@ and field on malformed input.
       "list_spaces", [] { return list_configs("spaces"); }, "Names of the shipped search spaces.");
   m.def(
       "list_boards", [] { return list_configs("boards"); }, "Names of the shipped boards.");
+  m.def("config_dir", &config_dir, "Where the shipped configs (spaces, boards, latency tables) are read from.");
 }
 
 } // namespace tinynas::python

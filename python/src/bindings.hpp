@@ -38,5 +38,6 @@ void bind_space(py::module_& m);
 void bind_profiler(py::module_& m);
 void bind_search(py::module_& m);
 void bind_supernet(py::module_& m);
+void bind_hil(py::module_& m);
 
 } // namespace tinynas::python

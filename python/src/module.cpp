@@ -1,3 +1,4 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "bindings.hpp"
@@ -11,6 +12,7 @@ PYBIND11_MODULE(_core, m) {
   bind_profiler(m);
   bind_search(m);
   bind_supernet(m);
+  bind_hil(m);
 
   m.def(
       "set_log_level",
@@ -22,6 +24,8 @@ PYBIND11_MODULE(_core, m) {
         spdlog::set_level(parsed);
       },
       py::arg("level"), "Level of the core's log messages on stderr: trace, debug, info, warn (default), error, off.");
+  // The core's log lines go to stderr, as the CLI's do: a script's stdout carries its results (JSON) alone.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("tinynas_core"));
   // Notebooks show progress bars; the core's info lines would only repeat them.
   spdlog::set_level(spdlog::level::warn);
 }

@@ -111,6 +111,10 @@ public:
   // that cannot be reached fails before a long job rather than after it. Error(kDevice) naming the board.
   void connect();
 
+  // Runs per model and the seed of the random weights for later profile() calls, keeping the link up (a farm
+  // worker's board serves jobs with different settings).
+  void set_measurement(int runs, std::uint64_t seed);
+
   // Random weights and input (options.seed): latency and memory only.
   ProfileResult profile(const Graph& graph);
   ProfileResult profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input);

@@ -1,0 +1,92 @@
+// A board held open between profiles (hil/'s HilProfiler): the board farm's workers keep one per board, so QEMU
+// is launched (or OpenOCD reached) once and not for every model.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "bindings.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
+#include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/latency_table.hpp"
+#include "tinynas/space/error.hpp"
+#include "tinynas/space/graph.hpp"
+
+namespace tinynas::python {
+
+namespace {
+
+class PyProfiler {
+public:
+  PyProfiler(const std::string& board, const std::string& firmware, int timeout_ms, int retries, int boot_timeout_ms)
+      : board_(Board::load(board)) {
+    if (timeout_ms < 1) throw Error(ErrorCode::kInvalidArgument, "timeout_ms must be positive");
+    if (boot_timeout_ms < 1) throw Error(ErrorCode::kInvalidArgument, "boot_timeout_ms must be positive");
+    if (retries < 0) throw Error(ErrorCode::kInvalidArgument, "retries must not be negative");
+    options_.firmware = firmware;
+    options_.run_timeout = std::chrono::milliseconds(timeout_ms);
+    options_.retries = retries;
+    options_.boot_timeout = std::chrono::milliseconds(boot_timeout_ms);
+    profiler_ = std::make_unique<HilProfiler>(board_, options_);
+  }
+
+  void connect() {
+    py::gil_scoped_release release;
+    live().connect();
+  }
+
+  // Same measurement as `tinynas profile --json` with the same runs and seed: random weights and input.
+  py::object profile(const py::handle& model, int runs, std::uint64_t seed, const std::string& space) {
+    if (runs < 1) throw Error(ErrorCode::kInvalidArgument, "runs must be at least 1");
+    const Graph graph = lower_to_graph(net_of(model, space));
+    HilProfiler& p = live();
+    std::string json;
+    {
+      py::gil_scoped_release release;
+      p.set_measurement(runs, seed); // jobs differ in runs and seed; the link stays up
+
+      ProfileResult result = p.profile(graph);
+      result.latency_predicted = predicted_latency(board_, graph, result.latency.value, result.latency.unit);
+      json = result.to_json(-1);
+    }
+    return json_to_python(json);
+  }
+
+  void close() { profiler_.reset(); }
+  const std::string& firmware() { return live().firmware_path(); }
+  const std::string& board_name() const { return board_.name; }
+  double startup_seconds() { return std::chrono::duration<double>(live().startup_time()).count(); }
+
+private:
+  HilProfiler& live() {
+    if (!profiler_) throw Error(ErrorCode::kInvalidArgument, "this Profiler of " + board_.name + " was closed");
+    return *profiler_;
+  }
+
+  Board board_;
+  ProfileOptions options_;
+  std::unique_ptr<HilProfiler> profiler_;
+};
+
+} // namespace
+
+void bind_hil(py::module_& m) {
+  py::class_<PyProfiler>(m, "Profiler", R"doc(
+A board kept open between profiles: QEMU is launched (or OpenOCD reached) at the first profile or at
+connect(), and reused until close(). profile() measures as `tinynas profile --json` does with the same
+runs and seed. Errors: ValueError for a model the firmware cannot run (too large, refused blob),
+BoardError when the board fails after the retries.
+)doc")
+      .def(py::init<const std::string&, const std::string&, int, int, int>(), py::arg("board"),
+           py::arg("firmware") = "", py::arg("timeout_ms") = 30000, py::arg("retries") = 2,
+           py::arg("boot_timeout_ms") = 10000)
+      .def("connect", &PyProfiler::connect, "Reach the board now (launch and boot), with the retries.")
+      .def("profile", &PyProfiler::profile, py::arg("model"), py::arg("runs") = 3, py::arg("seed") = 0,
+           py::arg("space") = "mcunet")
+      .def("close", &PyProfiler::close, "Stop the emulator or release the probe.")
+      .def_property_readonly("firmware", &PyProfiler::firmware, "Path of the firmware image the board runs.")
+      .def_property_readonly("board", &PyProfiler::board_name)
+      .def_property_readonly("startup_seconds", &PyProfiler::startup_seconds,
+                             "Time spent launching and booting the board so far.");
+}
+
+} // namespace tinynas::python

@@ -1,0 +1,170 @@
+"""`tinynas farm ...` (the C++ CLI hands these to `python3 -m tinynas.farm`):
+
+  run SUITE.json [--farm farm.json]   measure a suite on the farm (local boards when the farm has no broker)
+  worker --board NAME --farm farm.json
+                                      serve one board of a farm with a broker (one process per board)
+  status [--farm farm.json]           boards (ok / quarantined) and the last runs
+
+Exit codes as the rest of tinynas: 0 done, 1 some jobs failed, 2 bad input (the message names the file and
+field), 3 no board could run a job (every board of a kind quarantined).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from .config import FarmConfigError, load_farm, local_farm
+from .jobs import load_suite
+from .results import Results
+
+log = logging.getLogger("tinynas.farm")
+EXIT_FAILED, EXIT_INPUT, EXIT_BOARD = 1, 2, 3
+
+
+def _farm(args, kinds=()):
+    if args.farm:
+        return load_farm(args.farm)
+    return local_farm(kinds, boards_per_kind=args.local_boards, results=args.results or "")
+
+
+def _progress(total: int, label: str):
+    """A progress bar on a terminal, a log line per job elsewhere."""
+    if sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+            bar = tqdm(total=total, desc=label, unit="job", file=sys.stderr)
+
+            def update(job, status, reason):
+                bar.set_postfix_str(f"{job.model.model_id[:30]} on {job.board_kind}: {status}")
+                bar.update(1)
+            return update, bar.close
+        except ImportError:
+            pass
+    done = [0]
+
+    def update(job, status, reason):
+        done[0] += 1
+        log.info("[%d/%d] %s on %s: %s%s", done[0], total, job.model.model_id, job.board_kind, status,
+                 f" ({reason})" if reason else "")
+    return update, lambda: None
+
+
+def cmd_run(args) -> int:
+    suite = load_suite(args.suite)
+    farm = _farm(args, suite.kinds)
+    results = Results(args.results or farm.results)
+    try:
+        if farm.broker:
+            from .celery_engine import run_on_broker
+            engine = "celery"
+        else:
+            from .local import run_local
+            engine = "local"
+        run_id = results.start_run(suite, engine)
+        log.info("run %s: suite %s, %d jobs on %s boards (%s), results %s", run_id, suite.name, len(suite.jobs),
+                 len(farm.boards), engine, results.url)
+        update, close = _progress(len(suite.jobs), suite.name)
+        try:
+            if engine == "celery":
+                counts = run_on_broker(farm, suite, results, run_id, on_done=update, timeout_s=args.wait)
+            else:
+                counts = run_local(farm, suite, results, run_id, firmware=args.firmware or "", on_done=update,
+                                   timeout_ms=args.timeout_ms, boot_timeout_ms=args.boot_timeout_ms)
+        finally:
+            close()
+        results.finish_run(run_id)
+        summary = {"run": run_id, "suite": suite.name, "engine": engine, "results": results.url, **counts}
+        print(json.dumps(summary, indent=2) if args.json else
+              f"run {run_id}: {counts['done']} measured, {counts['failed']} failed"
+              + (f"; quarantined: {', '.join(counts['quarantined'])}" if counts["quarantined"] else "")
+              + f"\nresults: {results.url}")
+        if counts["failed"] and counts["done"] == 0 and counts["quarantined"]:
+            return EXIT_BOARD
+        return EXIT_FAILED if counts["failed"] else 0
+    finally:
+        results.close()
+
+
+def cmd_worker(args) -> int:
+    from .celery_engine import run_worker
+    code = run_worker(args.farm, args.board, firmware=args.firmware or "", timeout_ms=args.timeout_ms,
+                      boot_timeout_ms=args.boot_timeout_ms)
+    if code == EXIT_BOARD:
+        print(f"tinynas farm: board {args.board} quarantined: it failed its health check (see `tinynas farm "
+              "status`)", file=sys.stderr)
+    return code
+
+
+def cmd_status(args) -> int:
+    farm = load_farm(args.farm) if args.farm else None
+    results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
+    try:
+        status = {"boards": results.board_states(), "runs": results.runs()[-10:]}
+        if args.json:
+            print(json.dumps(status, indent=2, default=str))
+        else:
+            for b in status["boards"]:
+                print(f"{b['name']:24} {b['kind']:22} {b['state']:12} {b['reason']}")
+            for r in status["runs"]:
+                print(f"run {r['id']}  {r['suite']:20} {r['engine']:7} {r['created_at']}")
+        return 0
+    finally:
+        results.close()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tinynas farm", description="The board farm: suites of models measured on many "
+                                "boards, results in a database, regression reports.")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--farm", help="farm.json (default: local QEMU boards, one per core)")
+    common.add_argument("--results", help="results database URL (default: the farm's, else ./farm.db)")
+    common.add_argument("--json", action="store_true", help="print the result as JSON")
+    r = sub.add_parser("run", parents=[common], help="measure a suite on the farm")
+    r.add_argument("suite", help="SUITE.json: models x board kinds")
+    r.add_argument("--local-boards", type=int, default=None, help="without --farm: boards per kind on this host")
+    r.add_argument("--firmware", help="local boards: another firmware ELF (default: the build tree's)")
+    r.add_argument("--timeout-ms", type=int, default=30000, help="local boards: per run before a board counts as hung")
+    r.add_argument("--boot-timeout-ms", type=int, default=10000, help="local boards: for a board to boot")
+    r.add_argument("--wait", type=float, default=None, help="with a broker: give up waiting after N seconds")
+    r.set_defaults(func=cmd_run)
+    w = sub.add_parser("worker", help="serve one board (a farm with a broker)")
+    w.add_argument("--farm", required=True, help="farm.json with a broker")
+    w.add_argument("--board", required=True, help="the board's name in farm.json")
+    w.add_argument("--firmware", help="another firmware ELF for this board (default: the build tree's)")
+    w.add_argument("--timeout-ms", type=int, default=30000, help="per run before the board counts as hung")
+    w.add_argument("--boot-timeout-ms", type=int, default=10000, help="for the board to boot the firmware")
+    w.set_defaults(func=cmd_worker)
+    s = sub.add_parser("status", parents=[common], help="boards and recent runs")
+    s.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2) if args.verbose else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    for flag in ("local_boards", "timeout_ms", "boot_timeout_ms"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            print(f"tinynas farm: --{flag.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return EXIT_INPUT
+    try:
+        return args.func(args)
+    except FarmConfigError as e:
+        print(f"tinynas farm: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except ValueError as e:
+        print(f"tinynas farm: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("tinynas farm: interrupted; measurements stored so far are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

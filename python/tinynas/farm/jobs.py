@@ -1,0 +1,193 @@
+"""Jobs and suites. A job is one model on one board kind: it carries the model itself (as a net config, so a
+worker on another host needs no file of the submitter's) and is known by a key over everything that decides its
+result: the model's content, the firmware build, the board kind, runs and seed. A key already in the results is
+not measured again.
+
+A suite (SUITE.json, docs/FORMATS.md) is models x board kinds:
+
+    {"format": "tinynas-farm-suite", "name": "nightly", "runs": 3, "seed": 0,
+     "boards": ["qemu-mps2-an500", "qemu-netduinoplus2"],
+     "models": ["models/mcunet-in0.json",                          a path (relative to the suite file)
+                {"arch": "w1-r28-k3e3-k3e3-k3e3-k3e3", "space": "fashion_mnist"},
+                {"search": "runs/fm", "top": 3}],                  a search's finalists (its pareto.json)
+     "thresholds": {"latency_pct": 2.0, "prediction_pct": 5.0}}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pathlib
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .config import FarmConfigError
+
+SUITE_FORMAT = "tinynas-farm-suite"
+DEFAULT_THRESHOLDS = {"latency_pct": 2.0, "prediction_pct": 5.0}
+MAX_MODELS = 10000
+
+
+@dataclass(frozen=True)
+class Model:
+    model_id: str    # the arch id, or the net config's file name / name
+    netconfig: dict  # what the board runs
+    space: str = ""  # the arch's space ("" for a plain net config)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.netconfig)
+
+
+@dataclass(frozen=True)
+class Job:
+    model: Model
+    board_kind: str
+    runs: int = 3
+    seed: int = 0
+
+    def key(self, firmware_build_id: str) -> str:
+        """The deduplication key: (model content, firmware build, board kind, runs, seed)."""
+        text = json.dumps([self.model.content_hash, firmware_build_id, self.board_kind, self.runs, self.seed])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_message(self) -> dict:
+        """What travels through the broker (plain JSON)."""
+        return {"model_id": self.model.model_id, "netconfig": self.model.netconfig, "space": self.model.space,
+                "board_kind": self.board_kind, "runs": self.runs, "seed": self.seed}
+
+    @staticmethod
+    def from_message(m: dict) -> "Job":
+        return Job(Model(m["model_id"], m["netconfig"], m.get("space", "")), m["board_kind"], int(m["runs"]),
+                   int(m["seed"]))
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    jobs: tuple
+    thresholds: dict = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    path: Optional[pathlib.Path] = None
+
+    @property
+    def kinds(self) -> list:
+        return sorted({j.board_kind for j in self.jobs})
+
+
+def content_hash(netconfig: dict) -> str:
+    canonical = json.dumps(netconfig, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def firmware_build_id(path) -> str:
+    """The firmware image's identity: SHA-256 of the ELF (any rebuild that changes code or data changes it)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_from(value, space: str = "mcunet", where: str = "model") -> Model:
+    """A Model from a path to an arch file or net config, an Arch, a Net, or an arch id with its space."""
+    from .. import _core
+    try:
+        if isinstance(value, str) and value.startswith("w") and "/" not in value and not value.endswith(".json"):
+            loaded = _core.Arch.from_id(value, space)
+        elif isinstance(value, (str, pathlib.Path)):
+            loaded = _core.load_arch(str(value), space)
+        else:
+            loaded = value
+    except ValueError as e:
+        raise FarmConfigError(f"{where}: {e}") from None
+    if isinstance(loaded, _core.Arch):
+        return Model(loaded.id, loaded.to_netconfig(), loaded.space)
+    if isinstance(loaded, _core.Net):
+        name = pathlib.Path(value).stem if isinstance(value, (str, pathlib.Path)) else loaded.name
+        return Model(name, loaded.to_netconfig())
+    raise FarmConfigError(f"{where}: expected a model file, an arch id, an Arch or a Net")
+
+
+def _search_finalists(run: pathlib.Path, top: int, where: str) -> list:
+    """A search's best `top` subnets: RUN/pareto.json (or RUN/search/pareto.json of a pipeline run)."""
+    for candidate in (run / "pareto.json", run / "search" / "pareto.json"):
+        if candidate.is_file():
+            try:
+                front = json.loads(candidate.read_text())
+                points = sorted(front["points"], key=lambda p: -float(p["score"]))[:top]
+                return [model_from(p["arch"]["id"], p["arch"]["space"], str(candidate)) for p in points]
+            except FarmConfigError:
+                raise
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise FarmConfigError(f"{candidate}: not a search's Pareto front ({e!r})") from None
+    raise FarmConfigError(f"{where}: {run} has no pareto.json (a `tinynas search --out` directory)")
+
+
+def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
+    where = str(path) if path else "suite"
+    base = path.parent if path else pathlib.Path.cwd()
+    if not isinstance(obj, dict) or obj.get("format") != SUITE_FORMAT:
+        raise FarmConfigError(f"{where}: not a suite (expected an object with \"format\": \"{SUITE_FORMAT}\")")
+    unknown = set(obj) - {"format", "name", "runs", "seed", "boards", "models", "thresholds"}
+    if unknown:
+        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    name = obj.get("name", path.stem if path else "suite")
+    runs, seed = obj.get("runs", 3), obj.get("seed", 0)
+    if not isinstance(runs, int) or isinstance(runs, bool) or not 1 <= runs <= 1000:
+        raise FarmConfigError(f"{where}/runs: expected an integer in [1, 1000], got {json.dumps(runs)}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise FarmConfigError(f"{where}/seed: expected a non-negative integer, got {json.dumps(seed)}")
+    from .. import _core
+    kinds = obj.get("boards")
+    if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
+        raise FarmConfigError(f"{where}/boards: expected a non-empty list of board kinds (configs/boards/ names)")
+    for i, k in enumerate(kinds):
+        if k not in _core.list_boards():
+            raise FarmConfigError(f"{where}/boards/{i}: unknown board kind {k!r}")
+    thresholds = dict(DEFAULT_THRESHOLDS)
+    given = obj.get("thresholds", {})
+    if not isinstance(given, dict) or set(given) - set(DEFAULT_THRESHOLDS):
+        raise FarmConfigError(f"{where}/thresholds: expected an object with {', '.join(DEFAULT_THRESHOLDS)}")
+    for key, value in given.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1000:
+            raise FarmConfigError(f"{where}/thresholds/{key}: expected a percentage in [0, 1000]")
+        thresholds[key] = float(value)
+    entries = obj.get("models")
+    if not isinstance(entries, list) or not entries:
+        raise FarmConfigError(f"{where}/models: expected a non-empty list of models")
+    models = []
+    for i, entry in enumerate(entries):
+        at = f"{where}/models/{i}"
+        if isinstance(entry, str):
+            models.append(model_from(str(base / entry), "mcunet", at))
+        elif isinstance(entry, dict) and "arch" in entry:
+            models.append(model_from(entry["arch"], entry.get("space", "mcunet"), at))
+        elif isinstance(entry, dict) and "model" in entry:
+            models.append(model_from(str(base / entry["model"]), entry.get("space", "mcunet"), at))
+        elif isinstance(entry, dict) and "search" in entry:
+            top = entry.get("top", 3)
+            if not isinstance(top, int) or not 1 <= top <= 100:
+                raise FarmConfigError(f"{at}/top: expected an integer in [1, 100]")
+            models.extend(_search_finalists(base / entry["search"], top, at))
+        else:
+            raise FarmConfigError(f"{at}: expected a path, {{\"arch\": ID, \"space\": S}}, {{\"model\": PATH}} or "
+                                  "{\"search\": RUN, \"top\": K}")
+        if len(models) > MAX_MODELS:
+            raise FarmConfigError(f"{where}/models: more than {MAX_MODELS} models")
+    unique = list({m.content_hash: m for m in models}.values())  # a model listed twice is measured once
+    jobs = tuple(Job(m, k, runs, seed) for k in kinds for m in unique)
+    return Suite(name=name, jobs=jobs, thresholds=thresholds, path=path)
+
+
+def load_suite(path) -> Suite:
+    path = pathlib.Path(path)
+    try:
+        if path.stat().st_size > 16 << 20:
+            raise FarmConfigError(f"{path}: larger than 16 MiB; not a suite")
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FarmConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FarmConfigError(f"{path}: is a directory, not a suite file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FarmConfigError(f"{path}: malformed JSON ({e})") from None
+    return parse_suite(obj, path.resolve())

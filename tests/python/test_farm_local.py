@@ -1,0 +1,156 @@
+"""The farm without a broker (the embedded default): farm.json and suite validation, the results database, and a
+suite run on this host's QEMU boards, every row checked against a direct `tinynas profile` of the same model."""
+import json
+import sqlite3
+import subprocess
+
+import pytest
+
+from farm_services import FASHION_IDS, fake_qemu_dir, profile_directly, write_farm, write_suite
+
+KINDS = ["qemu-mps2-an500", "qemu-netduinoplus2"]
+
+
+def farm_cli(cli, *args, env=None, cwd=None):
+    return subprocess.run([cli, "farm", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+
+
+# ---- farm.json and suites: bad input is exit 2 with the file and field ----
+
+BAD_FARMS = [
+    ({"format": "tinynas-farm"}, "missing \"boards\""),
+    ({"format": "tinynas-farm", "boards": []}, "at least one board"),
+    ({"format": "x", "boards": []}, "not a farm description"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "nope"}]}, "/boards/0/kind: unknown board kind 'nope'"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "qemu-mps2-an500"},
+                                          {"name": "a", "kind": "qemu-mps2-an500"}]}, "used twice: a"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "stm32f746g-disco", "link": {"type": "qemu"}}]},
+     "a real board, reached through openocd"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a b", "kind": "qemu-mps2-an500"}]}, "is not a board name"),
+    ({"format": "tinynas-farm", "broker": "http://x", "boards": [{"name": "a", "kind": "qemu-mps2-an500"}]},
+     "/broker: 'http://x' is not a broker URL"),
+    ({"format": "tinynas-farm", "visibility_timeout_s": 1, "boards": [{"name": "a", "kind": "qemu-mps2-an500"}]},
+     "/visibility_timeout_s: 1 is outside"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "qemu-mps2-an500", "colour": 1}]},
+     "unknown field(s) colour"),
+]
+
+
+@pytest.mark.parametrize("farm,phrase", BAD_FARMS)
+def test_bad_farm_is_refused_naming_the_field(cli, tmp_path, farm, phrase):
+    (tmp_path / "farm.json").write_text(json.dumps(farm))
+    suite = write_suite(tmp_path / "suite.json", KINDS[:1], FASHION_IDS[:1])
+    done = farm_cli(cli, "run", str(suite), "--farm", str(tmp_path / "farm.json"))
+    assert done.returncode == 2, done.stderr
+    assert str(tmp_path / "farm.json") in done.stderr and phrase in done.stderr, done.stderr
+
+
+BAD_SUITES = [
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": []}, "/models: expected a non-empty list"),
+    ({"format": "tinynas-farm-suite", "boards": ["x"], "models": ["a.json"]}, "/boards/0: unknown board kind"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "runs": 0, "models": ["a.json"]}, "/runs: expected an integer"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"arch": "w1-r20-k3e99", "space": "fashion_mnist"}]},
+     "/models/0: "),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": ["missing.json"]}, "/models/0: "),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"search": "nowhere"}]}, "has no pareto.json"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [7]}, "/models/0: expected a path"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "thresholds": {"latency_pct": -1}, "models": ["a.json"]},
+     "/thresholds/latency_pct"),
+]
+
+
+@pytest.mark.parametrize("suite,phrase", BAD_SUITES)
+def test_bad_suite_is_refused_naming_the_field(cli, tmp_path, suite, phrase):
+    (tmp_path / "suite.json").write_text(json.dumps(suite))
+    done = farm_cli(cli, "run", str(tmp_path / "suite.json"), "--results", f"sqlite:///{tmp_path}/r.db")
+    assert done.returncode == 2, done.stderr
+    assert phrase in done.stderr, done.stderr
+
+
+def test_suite_that_is_a_directory_or_not_json(cli, tmp_path):
+    done = farm_cli(cli, "run", str(tmp_path))
+    assert done.returncode == 2 and "is a directory" in done.stderr
+    (tmp_path / "s.json").write_bytes(b"{\xff")
+    done = farm_cli(cli, "run", str(tmp_path / "s.json"))
+    assert done.returncode == 2 and "malformed JSON" in done.stderr
+
+
+# ---- the results database ----
+
+def test_a_job_stored_twice_is_stored_once(tinynas, tmp_path):
+    from tinynas.farm import Results, model_from
+    from tinynas.farm.jobs import Job
+    results = Results(f"sqlite:///{tmp_path}/r.db")
+    job = Job(model_from(FASHION_IDS[0], "fashion_mnist"), "qemu-mps2-an500", 2, 0)
+    key = job.key("firmware-a")
+    assert key != job.key("firmware-b") and key != Job(job.model, "qemu-netduinoplus2", 2, 0).key("firmware-a")
+    row = {"model_hash": job.model.content_hash, "model_id": job.model.model_id, "board_kind": job.board_kind,
+           "board_name": "b1", "host": "h", "firmware_build_id": "firmware-a", "tinynas_revision": "r", "runs": 2,
+           "seed": 0, "latency_value": 10.0, "latency_unit": "ticks", "latency_source": "qemu-icount-ticks",
+           "sram_measured": 5, "sram_predicted": 5, "flash_bytes": 1, "flash_predicted": 1, "bit_exact": True,
+           "runs_identical": True, "layers": [], "started_at": tinynas.farm.results.now(),
+           "finished_at": tinynas.farm.results.now()}
+    first, stored = results.store_measurement(key, row)
+    assert stored
+    second, stored = results.store_measurement(key, dict(row, board_name="b2", latency_value=99.0))
+    assert not stored and second == first and second["board_name"] == "b1"
+    assert len(results.measurements()) == 1
+
+
+# ---- a suite on local QEMU boards ----
+
+def test_local_run_equals_direct_profile_and_is_not_measured_twice(cli, tmp_path):
+    suite = write_suite(tmp_path / "suite.json", KINDS, FASHION_IDS, runs=2)
+    done = farm_cli(cli, "run", str(suite), "--local-boards", "1", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["engine"] == "local" and summary["done"] == 2 * len(FASHION_IDS) and summary["failed"] == 0
+    db = sqlite3.connect(tmp_path / "farm.db")
+    db.row_factory = sqlite3.Row
+    rows = db.execute("select * from measurements").fetchall()
+    assert len(rows) == 2 * len(FASHION_IDS)
+    for row in rows:
+        direct = profile_directly(cli, row["model_id"], row["board_kind"], runs=2)
+        assert row["latency_value"] == direct["latency"]["value"], row["model_id"]
+        assert row["sram_measured"] == direct["peak_sram_bytes_measured"]
+        assert row["sram_predicted"] == direct["peak_sram_bytes_predicted"]
+        assert row["flash_bytes"] == direct["flash_bytes"] and row["bit_exact"] == 1
+        assert [layer["ticks"] for layer in json.loads(row["layers"])] == [layer["ticks"] for layer in direct["layers"]]
+        assert row["latency_source"] == "qemu-icount-ticks" and row["firmware_build_id"]
+    # The same suite again: every job's key is stored, nothing runs again.
+    again = farm_cli(cli, "run", str(suite), "--local-boards", "1", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    run = json.loads(again.stdout)["run"]
+    assert db.execute("select count(*) from measurements").fetchone()[0] == 2 * len(FASHION_IDS)
+    assert db.execute("select count(*) from run_jobs where run_id=? and reused=1", (run,)).fetchone()[0] == \
+        2 * len(FASHION_IDS)
+
+
+def test_model_too_large_for_the_firmware_fails_once_with_the_reason(cli, tmp_path):
+    from conftest import MCUNET_IN3
+    suite = write_suite(tmp_path / "suite.json", ["qemu-netduinoplus2"], FASHION_IDS[:1],
+                        extra=[str(MCUNET_IN3)])
+    done = farm_cli(cli, "run", str(suite), "--json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["done"] == 1 and summary["failed"] == 1
+    db = sqlite3.connect(tmp_path / "farm.db")
+    failures = db.execute("select kind, reason from failures").fetchall()
+    assert len(failures) == 1 and failures[0][0] == "model" and "arena" in failures[0][1], failures
+
+
+def test_boards_that_never_answer_are_quarantined_and_their_jobs_fail_with_the_reason(cli, tmp_path):
+    import os
+    env = dict(os.environ, PATH=f"{fake_qemu_dir(tmp_path)}:{os.environ['PATH']}")
+    farm = write_farm(tmp_path / "farm.json", None, [("dead-1", "qemu-netduinoplus2")])
+    suite = write_suite(tmp_path / "suite.json", ["qemu-netduinoplus2"], FASHION_IDS[:2])
+    # A 1 s boot timeout x 3 attempts x 2 health checks, then quarantine.
+    done = farm_cli(cli, "run", str(suite), "--farm", str(farm), "--json", "--boot-timeout-ms", "1000", env=env)
+    assert done.returncode == 3, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["quarantined"] == ["dead-1"] and summary["failed"] == 2
+    db = sqlite3.connect(tmp_path / "farm.db")
+    state, reason = db.execute("select state, reason from boards where name='dead-1'").fetchone()
+    assert state == "quarantined" and "health check" in reason
+    reasons = [r[0] for r in db.execute("select reason from run_jobs")]
+    assert reasons == ["no healthy board of kind qemu-netduinoplus2 left (all quarantined)"] * 2

@@ -289,6 +289,11 @@ class Bench:
                                    lambda: self.no_stage1(cell, budget, seed))
         r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
                                     lambda: self.equal_latency(cell, r["smbv2"], budget, seed))
+        if "infeasible" not in r["eq_latency"]:
+            r["eq_latency_scratch"] = self.step(
+                cell / "eq_latency_scratch.json", f"{tag}: the equal-latency winner's architecture from scratch",
+                lambda: self.from_scratch(cell / "eq-latency" / "search" / "best.json",
+                                          cell / "eq_latency_scratch.model", budget, seed))
         return r
 
 
@@ -296,7 +301,8 @@ VARIANTS = [("winner", "TinyNAS winner (fine-tuned)"),
             ("winner_scratch", "TinyNAS winner's architecture, trained from scratch as S-MbV2"),
             ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
             ("random", "random search, fine-tuned"), ("no_stage1", "stage 2 without stage 1"),
-            ("eq_latency", "TinyNAS at S-MbV2's latency")]
+            ("eq_latency", "TinyNAS at S-MbV2's latency"),
+            ("eq_latency_scratch", "TinyNAS at S-MbV2's latency, its architecture from scratch")]
 
 
 def mean_spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:

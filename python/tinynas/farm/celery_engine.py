@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from typing import Callable, Optional
 
@@ -93,6 +94,25 @@ def _quarantine(task, session: BoardSession):
     task.app.control.cancel_consumer(session.board.queue, destination=[task.request.hostname], reply=False)
 
 
+def restore_expired(app: Celery) -> None:
+    """Puts back in their queues the jobs delivered longer than the visibility timeout ago and never acknowledged
+    (their worker died). Kombu's Redis transport does this itself only every tenth 10 s poll, about 100 s; the
+    farm's workers call this every half timeout instead, so a lost job is delivered again soon after the timeout."""
+    with app.connection_for_read() as connection:
+        qos = getattr(connection.default_channel, "qos", None)
+        if qos is not None and hasattr(qos, "restore_visible"):
+            qos.restore_visible(num=1000, interval=1)
+
+
+def _restorer(app: Celery, period_s: float):
+    while True:
+        time.sleep(period_s)
+        try:
+            restore_expired(app)
+        except Exception as e:  # the broker is down or restarting: the next round tries again
+            log.debug("restoring expired deliveries: %s", e)
+
+
 @worker_shutdown.connect
 def _close_board(**_):
     if _worker["session"] is not None:
@@ -118,6 +138,8 @@ def run_worker(farm_path: str, board_name: str, firmware: str = "", timeout_ms: 
     hostname = f"{board.name}@{socket.gethostname()}"
     log.info("%s (%s) serving queue %s from %s; results %s", board.name, board.kind, board.queue, farm.broker,
              results.url)
+    threading.Thread(target=_restorer, args=(app, max(1.0, min(30.0, farm.visibility_timeout_s / 2))), daemon=True,
+                     name="restore-expired").start()
     app.worker_main(["worker", "--pool", "solo", "--concurrency", "1", "--queues", board.queue, "--hostname",
                      hostname, "--loglevel", loglevel, "--without-gossip", "--without-mingle",
                      "--prefetch-multiplier", "1"])

@@ -3,6 +3,7 @@
   run SUITE.json [--farm farm.json]   measure a suite on the farm (local boards when the farm has no broker)
   worker --board NAME --farm farm.json
                                       serve one board of a farm with a broker (one process per board)
+  wait RUN [--farm farm.json]         follow a run submitted earlier (the submitter may have died)
   status [--farm farm.json]           boards (ok / quarantined) and the last runs
 
 Exit codes as the rest of tinynas: 0 done, 1 some jobs failed, 2 bad input (the message names the file and
@@ -75,15 +76,45 @@ def cmd_run(args) -> int:
                                    timeout_ms=args.timeout_ms, boot_timeout_ms=args.boot_timeout_ms)
         finally:
             close()
+        return _report_counts(args, results, run_id, suite.name, engine, counts)
+    finally:
+        results.close()
+
+
+def _report_counts(args, results, run_id: str, suite: str, engine: str, counts: dict) -> int:
+    queued = counts.get("queued", 0)
+    if not queued:
         results.finish_run(run_id)
-        summary = {"run": run_id, "suite": suite.name, "engine": engine, "results": results.url, **counts}
-        print(json.dumps(summary, indent=2) if args.json else
-              f"run {run_id}: {counts['done']} measured, {counts['failed']} failed"
-              + (f"; quarantined: {', '.join(counts['quarantined'])}" if counts["quarantined"] else "")
-              + f"\nresults: {results.url}")
-        if counts["failed"] and counts["done"] == 0 and counts["quarantined"]:
-            return EXIT_BOARD
-        return EXIT_FAILED if counts["failed"] else 0
+    summary = {"run": run_id, "suite": suite, "engine": engine, "results": results.url, **counts}
+    print(json.dumps(summary, indent=2) if args.json else
+          f"run {run_id}: {counts['done']} measured, {counts['failed']} failed"
+          + (f", {queued} still queued" if queued else "")
+          + (f"; quarantined: {', '.join(counts['quarantined'])}" if counts["quarantined"] else "")
+          + f"\nresults: {results.url}")
+    if queued:
+        print(f"tinynas farm: {queued} jobs still queued; they stay in the broker: follow them with "
+              f"`tinynas farm wait {run_id}`", file=sys.stderr)
+        return EXIT_FAILED
+    if counts["failed"] and counts["done"] == 0 and counts["quarantined"]:
+        return EXIT_BOARD
+    return EXIT_FAILED if counts["failed"] else 0
+
+
+def cmd_wait(args) -> int:
+    farm = load_farm(args.farm) if args.farm else None
+    results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
+    try:
+        run = results.run(args.run)
+        if run is None:
+            raise FarmConfigError(f"{results.url}: no run {args.run!r} (tinynas farm status lists the runs)")
+        from .celery_engine import wait_for_run
+        total = len(results.run_jobs(args.run))
+        update, close = _progress(total, run["suite"])
+        try:
+            counts = wait_for_run(results, args.run, total, on_done=update, timeout_s=args.wait)
+        finally:
+            close()
+        return _report_counts(args, results, args.run, run["suite"], run["engine"], counts)
     finally:
         results.close()
 
@@ -139,6 +170,10 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--timeout-ms", type=int, default=30000, help="per run before the board counts as hung")
     w.add_argument("--boot-timeout-ms", type=int, default=10000, help="for the board to boot the firmware")
     w.set_defaults(func=cmd_worker)
+    wt = sub.add_parser("wait", parents=[common], help="follow a run submitted earlier until its jobs ended")
+    wt.add_argument("run", help="the run id `tinynas farm run` printed")
+    wt.add_argument("--wait", type=float, default=None, help="give up after N seconds")
+    wt.set_defaults(func=cmd_wait)
     s = sub.add_parser("status", parents=[common], help="boards and recent runs")
     s.set_defaults(func=cmd_status)
     return p

@@ -138,8 +138,8 @@ def parse_farm(obj, path: Optional[pathlib.Path] = None) -> Farm:
     results = _field(where, obj, "results", str, default="")
     results = results_url(results, path)
     timeout = _field(where, obj, "visibility_timeout_s", int, default=DEFAULT_VISIBILITY_TIMEOUT_S)
-    if not 10 <= timeout <= 7 * 24 * 3600:
-        raise FarmConfigError(f"{where}/visibility_timeout_s: {timeout} is outside [10, 604800] seconds")
+    if not 2 <= timeout <= 7 * 24 * 3600:
+        raise FarmConfigError(f"{where}/visibility_timeout_s: {timeout} is outside [2, 604800] seconds")
     return Farm(path=path, boards=boards, broker=broker, results=results, visibility_timeout_s=timeout,
                 kinds=tuple(sorted({b.kind for b in boards})))
 

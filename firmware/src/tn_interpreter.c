@@ -242,6 +242,15 @@ static tn_status tn_run_op(const tn_model* m, const tn_op_record* r, uint8_t* ar
   case TN_OP_DEPTHWISE: {
     tn_dw_conv_args a;
     tn_fill_conv_args(r, &a);
+#ifdef TN_TEST_SLOW_DEPTHWISE
+    /* Test images only (tinynas-hil-*-slowdw): a depthwise kernel made slower on purpose, the regression the farm's
+     * report must find and pin on the depthwise layers. Results are unchanged. */
+    {
+      volatile uint32_t spin = 0;
+      const uint32_t n = (uint32_t)r->out_h * r->out_w * r->out_c * r->kernel;
+      while (spin < n) ++spin;
+    }
+#endif
     return tn_dw_conv_wrapper_s8(&ctx, &a, &q, in, weights, bias, out);
   }
   case TN_OP_FC: {

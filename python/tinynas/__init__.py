@@ -28,6 +28,7 @@ from ._core import (  # noqa: F401  (re-exported API)
     InfeasibleError,
     LayerCost,
     Net,
+    Profiler,
     SearchResult,
     SearchSpace,
     Stage1Result,
@@ -44,7 +45,8 @@ from ._core import (  # noqa: F401  (re-exported API)
 )
 
 __all__ = [
-    "Analysis", "Arch", "Board", "BoardError", "InfeasibleError", "LayerCost", "Net", "SearchResult", "SearchSpace",
+    "Analysis", "Arch", "Board", "BoardError", "InfeasibleError", "LayerCost", "Net", "Profiler", "SearchResult",
+    "SearchSpace",
     "Stage1Result", "analyze", "list_boards", "list_estimators", "list_schedules", "list_spaces",
     "load_arch", "search", "set_log_level", "stage1", "plot", "train", "finetune", "evaluate", "profile",
     "calibrate",

@@ -154,3 +154,45 @@ def test_boards_that_never_answer_are_quarantined_and_their_jobs_fail_with_the_r
     assert state == "quarantined" and "health check" in reason
     reasons = [r[0] for r in db.execute("select reason from run_jobs")]
     assert reasons == ["no healthy board of kind qemu-netduinoplus2 left (all quarantined)"] * 2
+
+
+# ---- regression reports ----
+
+def chromium_body(page, profile_dir):
+    dom = subprocess.run(["timeout", "120", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          f"--user-data-dir={profile_dir}", "--virtual-time-budget=20000", "--dump-dom",
+                          f"file://{page}"], capture_output=True, text=True).stdout
+    start = dom.find("<body")
+    return dom[start:dom.find(">", start) + 1]
+
+
+def test_a_slower_depthwise_kernel_is_reported_with_model_layer_and_percentage(cli, tmp_path):
+    import re
+    import xml.etree.ElementTree as ET
+    from conftest import REPO  # noqa: F401  (the build tree's firmware comes through the profiler)
+    suite = write_suite(tmp_path / "suite.json", ["qemu-mps2-an500"], FASHION_IDS[:3], runs=2, name="nightly")
+    assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
+    first = farm_cli(cli, "report", "--json", cwd=tmp_path)
+    assert first.returncode == 0 and json.loads(first.stdout)["verdict"] == "pass", first.stderr
+    # The same suite on a firmware whose depthwise kernel is slower (the -slowdw test image).
+    import tinynas
+    firmware = tinynas.Profiler("qemu-mps2-an500").firmware.replace(".elf", "-slowdw.elf")
+    assert farm_cli(cli, "run", str(suite), "--firmware", firmware, cwd=tmp_path).returncode == 0
+    done = farm_cli(cli, "report", "--json", "--html", "report.html", "--junit", "report.xml", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["verdict"] == "fail" and report["regressed_models"] == 3
+    for m in report["models"]:
+        assert m["latency_change_pct"] > 2 and m["worst_layer"]["type"] == "depthwise", m
+        assert re.search(r"latency \+\d+\.\d\d% \(threshold 2%\) \(layer blocks\.\d+\.depthwise: \+\d", m["regressions"][0])
+    junit = ET.parse(tmp_path / "report.xml").getroot()
+    assert junit.get("failures") == "3" and len(junit.findall("testcase/failure")) == 3
+    body = chromium_body(tmp_path / "report.html", tmp_path / "chromium")
+    assert 'data-regressed="3"' in body, body
+    images = re.search(r'data-images="(\d+)"', body).group(1)
+    assert images == "5" and f'data-images-loaded="{images}"' in body, body  # 2 overview plots + 3 per-layer
+    # Back on the normal firmware: compared with the last good run (the first), nothing regressed.
+    assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
+    again = farm_cli(cli, "report", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout
+    assert json.loads(again.stdout)["baseline"] == json.loads(first.stdout)["run"]

@@ -4,6 +4,7 @@
   worker --board NAME --farm farm.json
                                       serve one board of a farm with a broker (one process per board)
   wait RUN [--farm farm.json]         follow a run submitted earlier (the submitter may have died)
+  report [RUN] --against last-good    regressions against a baseline run: HTML, JUnit XML, exit 1 if any
   status [--farm farm.json]           boards (ok / quarantined) and the last runs
 
 Exit codes as the rest of tinynas: 0 done, 1 some jobs failed, 2 bad input (the message names the file and
@@ -56,6 +57,9 @@ def _progress(total: int, label: str):
 def cmd_run(args) -> int:
     suite = load_suite(args.suite)
     farm = _farm(args, suite.kinds)
+    if args.firmware and len(suite.kinds) > 1:
+        raise FarmConfigError(f"--firmware {args.firmware}: one image cannot serve the suite's {len(suite.kinds)} "
+                              f"board kinds ({', '.join(suite.kinds)}); give a suite of one kind")
     results = Results(args.results or farm.results)
     try:
         if farm.broker:
@@ -129,6 +133,46 @@ def cmd_worker(args) -> int:
     return code
 
 
+def cmd_report(args) -> int:
+    import pathlib
+
+    from .report import compare, html_page, junit_xml, plots
+    farm = load_farm(args.farm) if args.farm else None
+    results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
+    try:
+        run_id = args.run
+        if run_id == "latest":
+            runs = results.runs()
+            if not runs:
+                raise FarmConfigError(f"{results.url}: no runs yet (tinynas farm run SUITE.json)")
+            run_id = runs[-1]["id"]
+        report = compare(results, run_id, args.against)
+        if args.html:
+            _write(pathlib.Path(args.html), html_page(report, plots(results, report, args.history)))
+        if args.junit:
+            _write(pathlib.Path(args.junit), junit_xml(report))
+        results.set_verdict(run_id, report["verdict"])
+        if args.json:
+            print(json.dumps(report, indent=2, default=str))
+        else:
+            print(f"suite {report['suite']} run {run_id} against {report['baseline'] or 'nothing'}: "
+                  f"{report['verdict']}, {report['regressed_models']} of {len(report['models'])} models regressed")
+            for m in report["models"]:
+                if m["regressions"]:
+                    print(f"  {m['model_id']} on {m['board_kind']}: {'; '.join(m['regressions'])}")
+        return EXIT_FAILED if report["verdict"] == "fail" else 0
+    finally:
+        results.close()
+
+
+def _write(path, text: str):
+    """Atomically: a report is whole or absent."""
+    import os
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def cmd_status(args) -> int:
     farm = load_farm(args.farm) if args.farm else None
     results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
@@ -174,6 +218,15 @@ def parser() -> argparse.ArgumentParser:
     wt.add_argument("run", help="the run id `tinynas farm run` printed")
     wt.add_argument("--wait", type=float, default=None, help="give up after N seconds")
     wt.set_defaults(func=cmd_wait)
+    rp = sub.add_parser("report", parents=[common], help="compare a run with an earlier one (exit 1: regressed)")
+    rp.add_argument("run", nargs="?", default="latest", help="run id (default: the latest run)")
+    rp.add_argument("--against", default="last-good",
+                    help="baseline: a run id, last (the suite's previous run) or last-good (default: its previous "
+                         "run that passed its report)")
+    rp.add_argument("--html", help="write the HTML report (plots inline) here")
+    rp.add_argument("--junit", help="write JUnit XML here (one test case per model and board kind)")
+    rp.add_argument("--history", type=int, default=14, help="runs shown in the latency-over-runs plot")
+    rp.set_defaults(func=cmd_report)
     s = sub.add_parser("status", parents=[common], help="boards and recent runs")
     s.set_defaults(func=cmd_status)
     return p

@@ -87,6 +87,7 @@ class Run(Base):
     engine = Column(String(16), nullable=False)  # "local" or "celery"
     created_at = Column(DateTime(timezone=True), nullable=False)
     finished_at = Column(DateTime(timezone=True))
+    verdict = Column(String(8))  # the last regression report's: "pass" or "fail" (None: never reported)
 
 
 class RunJob(Base):
@@ -228,6 +229,13 @@ class Results:
             run = s.get(Run, run_id)
             if run and run.finished_at is None:
                 run.finished_at = now()
+                s.commit()
+
+    def set_verdict(self, run_id: str, verdict: str):
+        with Session(self.engine) as s:
+            run = s.get(Run, run_id)
+            if run is not None:
+                run.verdict = verdict
                 s.commit()
 
     def run(self, run_id: str) -> Optional[dict]:

@@ -4,17 +4,18 @@
 Runs the product (the `tinynas` command) on Fashion-MNIST at binding budgets on one board, for
 several seeds, and compares, trained the same way and measured the same way:
 
-  winner     `tinynas search --data`: stage 1, supernet, stage 2, fine-tuning (the pipeline)
-  winner, from scratch
-             the winner's architecture trained alone from random weights exactly as S-MbV2 is: what
-             the search found, apart from what weight sharing and fine-tuning give its weights
+  winner     `tinynas search --data`: stage 1, supernet, stage 2, final training (the pipeline; its
+             --final-training, by default from random weights for the supernet + fine-tuning epochs)
+  winner, the other way
+             the same architecture trained the other way (fine-tuned from its inherited weights, or
+             from scratch): what the choice of final training is worth
   S-MbV2     MobileNetV2 scaled down until it fits (MCUNet's baseline): expand 6, kernel 3, full
              depth, the largest width and resolution of the space that fit, trained from scratch
              (`tinynas finetune --from-scratch --space`) for the epochs the winner's weights saw
              (supernet + fine-tuning)
   random     random search: as many subnets as stage 2 evaluated, drawn at random from the same
              supernet's space (generation 0 of an evolution is a random population), its best
-             fine-tuned like the winner
+             trained like the winner
   no-stage1  the pipeline on the space's largest width and resolution only (stage 2 without stage 1)
   eq-latency the pipeline again with a latency budget equal to S-MbV2's latency measured on the board
 
@@ -80,6 +81,7 @@ class Bench:
         self.supernet_epochs = self.scale["supernet_epochs"] or defaults["supernet_epochs"]
         self.finetune_epochs = self.scale["finetune_epochs"] or defaults["finetune_epochs"]
         self.tau_epochs = self.scale["tau_epochs"] or self.finetune_epochs
+        self.final_training = args.final_training or defaults["final_training"]
         board_file = ROOT / "configs" / "boards" / f"{self.board}.json"
         self.clock_hz = json.loads(board_file.read_text())["clock_mhz"] * 1e6
 
@@ -91,6 +93,8 @@ class Bench:
             for key in ("supernet-epochs", "finetune-epochs"):
                 if f"--{key} INT=" in line:
                     found[key.replace("-", "_")] = int(line.split(f"--{key} INT=")[1].split()[0])
+            if "--final-training TEXT" in line:
+                found["final_training"] = line.split("--final-training TEXT:{scratch,finetune}=")[1].split()[0]
         return found
 
     def eval_images(self) -> list[str]:
@@ -140,7 +144,8 @@ class Bench:
     def pipeline(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE) -> dict:
         args = ["search", "--data", DATA, "--space", space, "--board", self.board, "--sram", budget[0],
                 "--flash", budget[1], "--seed", str(seed), "--supernet-epochs", str(self.supernet_epochs),
-                "--finetune-epochs", str(self.finetune_epochs), "--limit", str(self.scale["limit"]),
+                "--finetune-epochs", str(self.finetune_epochs), "--final-training", self.final_training,
+                "--limit", str(self.scale["limit"]),
                 "--out", str(run), "--json"] + self.scale["search"] + self.eval_images() + extra
         if (run / "pipeline.json").exists():
             args = ["search", "--resume", str(run), "--json"]
@@ -181,6 +186,16 @@ class Bench:
         measured.update({"width": width, "resolution": resolution})
         return measured
 
+    def final_model(self, arch: Path, supernet: Path, model: Path, budget, seed: int, how: str) -> dict:
+        """`arch` trained for deployment as the pipeline's --final-training `how` does, and measured."""
+        if how == "scratch":
+            return self.from_scratch(arch, model, budget, seed)
+        # An interrupted fine-tuning continues; a finished one returns at once.
+        self.run(["finetune", str(arch), "--supernet", str(supernet), "--data", DATA, "--epochs",
+                  str(self.finetune_epochs), "--seed", str(seed), "--out", str(model)]
+                 + (["--resume"] if model.exists() else []))
+        return self.measure(str(model), str(arch), budget)
+
     def from_scratch(self, arch: Path, model: Path, budget, seed: int) -> dict:
         """Trains `arch` alone from random weights for the epochs the winner's weights saw (supernet + fine-tuning)."""
         epochs = self.supernet_epochs + self.finetune_epochs
@@ -203,12 +218,8 @@ class Bench:
                 "--parents", "1", "--generations", "0", "--resolution-window", "1", "--out", str(out), "--overwrite",
                 "--json"] + self.eval_images()
         found = json.loads(self.run(args))
-        model = cell / "random.model"
-        # An interrupted fine-tuning continues; a finished one returns at once.
-        self.run(["finetune", str(out / "best.json"), "--supernet", str(supernet), "--data", DATA, "--epochs",
-                  str(self.finetune_epochs), "--seed", str(seed), "--out", str(model)]
-                 + (["--resume"] if model.exists() else []))
-        measured = self.measure(str(model), str(out / "best.json"), budget)
+        measured = self.final_model(out / "best.json", supernet, cell / "random.model", budget, seed,
+                                    self.final_training)
         measured["evaluated_subnets"] = found["evaluations"]
         measured["inherited_val"] = found["best"]["score"]
         return measured
@@ -279,30 +290,25 @@ class Bench:
         if "infeasible" not in r["winner"]:
             r["random"] = self.step(cell / "random.json", f"{tag}: random search",
                                     lambda: self.random_search(cell, r["winner"], budget, seed))
-            # The winner's architecture trained exactly as S-MbV2 is: separates what the search found (the
-            # architecture) from what weight sharing and a short fine-tuning give it.
-            r["winner_scratch"] = self.step(
-                cell / "winner_scratch.json", f"{tag}: the winner's architecture from scratch",
-                lambda: self.from_scratch(cell / "pipeline" / "search" / "best.json", cell / "winner_scratch.model",
-                                          budget, seed))
+            # The same architecture trained the other way (--final-training): what the choice is worth.
+            other = "finetune" if self.final_training == "scratch" else "scratch"
+            r["winner_other"] = self.step(
+                cell / "winner_other.json", f"{tag}: the winner trained the other way ({other})",
+                lambda: dict(self.final_model(cell / "pipeline" / "search" / "best.json",
+                                              cell / "pipeline" / "supernet.supernet", cell / f"winner_{other}.model",
+                                              budget, seed, other), final_training=other))
         r["no_stage1"] = self.step(cell / "no_stage1.json", f"{tag}: stage 2 without stage 1",
                                    lambda: self.no_stage1(cell, budget, seed))
         r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
                                     lambda: self.equal_latency(cell, r["smbv2"], budget, seed))
-        if "infeasible" not in r["eq_latency"]:
-            r["eq_latency_scratch"] = self.step(
-                cell / "eq_latency_scratch.json", f"{tag}: the equal-latency winner's architecture from scratch",
-                lambda: self.from_scratch(cell / "eq-latency" / "search" / "best.json",
-                                          cell / "eq_latency_scratch.model", budget, seed))
         return r
 
 
-VARIANTS = [("winner", "TinyNAS winner (fine-tuned)"),
-            ("winner_scratch", "TinyNAS winner's architecture, trained from scratch as S-MbV2"),
+VARIANTS = [("winner", "TinyNAS winner"),
+            ("winner_other", "TinyNAS winner, trained the other way"),
             ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
-            ("random", "random search, fine-tuned"), ("no_stage1", "stage 2 without stage 1"),
-            ("eq_latency", "TinyNAS at S-MbV2's latency"),
-            ("eq_latency_scratch", "TinyNAS at S-MbV2's latency, its architecture from scratch")]
+            ("random", "random search, its best trained as the winner"), ("no_stage1", "stage 2 without stage 1"),
+            ("eq_latency", "TinyNAS at S-MbV2's latency")]
 
 
 def mean_spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
@@ -328,6 +334,9 @@ def table(results: dict, meta: dict) -> str:
             shapes = sorted({f"w{r['width']:g}-r{r['resolution']}" for r in rows if "width" in r})
             if shapes:
                 name += " " + ", ".join(shapes)
+            ways = sorted({r["final_training"] for r in rows if "final_training" in r})
+            if ways:
+                name += f" ({', '.join(ways)})"
             infeasible = [c[key]["infeasible"] for c in cells.values() if key in c and "infeasible" in c[key]]
             if not rows:
                 lines.append(f"| {name} | {'; '.join(sorted(set(infeasible))) or 'not run'} | | | | | | | |")
@@ -355,6 +364,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--board", default="qemu-mps2-an500")
     parser.add_argument("--tau-subnets", type=int, default=15)
+    parser.add_argument("--final-training", choices=["scratch", "finetune"],
+                        help="the pipeline's --final-training (default: the product's)")
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
     parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out")
     args = parser.parse_args()
@@ -379,7 +390,8 @@ def main() -> int:
             "scale": args.scale,
             "scale_note": "the product's defaults" if args.scale == "full" else
             f"{SCALES[args.scale]['limit']} training images, {bench.supernet_epochs} supernet + "
-            f"{bench.finetune_epochs} fine-tuning epochs, {' '.join(SCALES[args.scale]['search'])} "
+            f"{bench.finetune_epochs} fine-tuning epochs, final training {bench.final_training}, "
+            f"{' '.join(SCALES[args.scale]['search'])} "
             f"--eval-images {SCALES[args.scale]['eval_images']}",
             "seeds": args.seeds,
             "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",

@@ -201,6 +201,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   search->add_option("--finetune-epochs", search_opts.finetune_epochs, "--data pipeline: fine-tuning epochs")
       ->capture_default_str();
+  search
+      ->add_option("--final-training", search_opts.final_training,
+                   "--data pipeline: the winner's deployed weights trained from random weights for the supernet + "
+                   "fine-tuning epochs (scratch), or its inherited weights fine-tuned (finetune)")
+      ->check(CLI::IsMember({"scratch", "finetune"}))
+      ->capture_default_str();
   search->add_option("--limit", search_opts.limit, "--data pipeline: train on the first N images (0: all)")
       ->capture_default_str();
   search
@@ -435,6 +441,7 @@ int main(int argc, char** argv) {
       search_opts.given = given_search_options(*search);
       for (const auto& [flag, name] : {std::pair{"--supernet-epochs", "supernet_epochs"},
                                        {"--finetune-epochs", "finetune_epochs"},
+                                       {"--final-training", "final_training"},
                                        {"--limit", "limit"}})
         if (search->count(flag) > 0) search_opts.given.insert(name);
       return stdout_checked(cli::run_search(search_opts));

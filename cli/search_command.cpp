@@ -139,6 +139,7 @@ PipelineOptions pipeline_options(const SearchCommandOptions& o) {
   p.search.resume.clear();
   p.supernet_epochs = o.supernet_epochs;
   p.finetune_epochs = o.finetune_epochs;
+  p.final_training = parse_final_training(o.final_training);
   p.train_limit = o.limit;
   p.hil_board = o.hil;
   return p;

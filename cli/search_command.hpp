@@ -28,9 +28,10 @@ struct SearchCommandOptions {
   int hil_top = 5;                // --hil-top K       how many of the best to measure
   // The whole pipeline (pipeline/pipeline.hpp) runs when --data is given without --supernet or
   // --estimator: these size its training phases.
-  int supernet_epochs = PipelineOptions{}.supernet_epochs; // --supernet-epochs
-  int finetune_epochs = PipelineOptions{}.finetune_epochs; // --finetune-epochs
-  int limit = PipelineOptions{}.train_limit;               // --limit N: train on the first N images
+  int supernet_epochs = PipelineOptions{}.supernet_epochs;                            // --supernet-epochs
+  int finetune_epochs = PipelineOptions{}.finetune_epochs;                            // --finetune-epochs
+  std::string final_training = final_training_name(PipelineOptions{}.final_training); // --final-training
+  int limit = PipelineOptions{}.train_limit; // --limit N: train on the first N images
   // With --hil: the pipeline measures its winner on the board (the search its --hil-top best).
 };
 

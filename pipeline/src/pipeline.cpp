@@ -29,6 +29,14 @@ namespace tinynas {
 
 namespace fs = std::filesystem;
 
+const char* final_training_name(FinalTraining t) { return t == FinalTraining::kScratch ? "scratch" : "finetune"; }
+
+FinalTraining parse_final_training(const std::string& name) {
+  if (name == "scratch") return FinalTraining::kScratch;
+  if (name == "finetune") return FinalTraining::kFinetune;
+  throw invalid_option("final_training", "\"" + name + "\" is neither scratch nor finetune");
+}
+
 void PipelineOptions::validate() const {
   if (search.out.empty()) throw invalid_option("out", "the pipeline needs a run directory");
   if (supernet_epochs < 1)
@@ -61,7 +69,7 @@ public:
     const Stage1Result stage1 = run_stage1_phase();
     train_supernet_phase(stage1.chosen_pair());
     const SearchResult search = run_search_phase();
-    finetune_phase(search.best().arch);
+    final_training_phase(search.best().arch);
     const Arch model_arch = read_model_arch(model_);
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
     const QuantizedSubnet int8 = export_phase(model_arch);
@@ -115,6 +123,7 @@ private:
       const auto identity = [](nlohmann::json j) {
         j.erase("options");
         j.erase("hil");
+        if (!j.contains("final_training")) j["final_training"] = "finetune"; // runs from before the choice
         return j;
       };
       const nlohmann::json before = json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path);
@@ -141,6 +150,7 @@ private:
                         {"resolution_window", o_.resolution_window()},
                         {"supernet_epochs", o_.supernet_epochs},
                         {"finetune_epochs", o_.finetune_epochs},
+                        {"final_training", final_training_name(o_.final_training)},
                         {"train_limit", o_.train_limit},
                         {"classes_from_data", o_.classes_from_data},
                         {"calibration_images", o_.calibration_images},
@@ -266,15 +276,24 @@ private:
     }
   }
 
-  // 4. The winner fine-tuned on its own.
-  void finetune_phase(const Arch& best) {
-    phase("fine-tuning");
+  // 4. The winner's deployed weights: trained from scratch, or its inherited weights fine-tuned.
+  void final_training_phase(const Arch& best) {
+    phase("final training");
     FinetuneOptions f;
-    f.epochs = o_.finetune_epochs;
     f.seed = o_.search.seed;
-    if (!finetune_or_resume(supernet_, best, f, o_.search.data_dir, model_, fs::exists(model_), training_callbacks())
-             .finished)
-      stopped("fine-tuning", model_);
+    const bool resume = fs::exists(model_);
+    TrainResult r;
+    if (o_.final_training == FinalTraining::kScratch) {
+      f.epochs = o_.supernet_epochs + o_.finetune_epochs;
+      f.from_scratch = true;
+      const SearchSpace space = Supernet::load(supernet_).space(); // the chosen width, the data's classes
+      r = train_subnet_or_resume(space, best, f, o_.search.data_dir, o_.train_limit, model_, resume,
+                                 training_callbacks());
+    } else {
+      f.epochs = o_.finetune_epochs;
+      r = finetune_or_resume(supernet_, best, f, o_.search.data_dir, model_, resume, training_callbacks());
+    }
+    if (!r.finished) stopped("final training", model_);
   }
 
   // 5. Float and int8 accuracy on the test split (final numbers).

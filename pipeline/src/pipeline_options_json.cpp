@@ -72,6 +72,7 @@ json pipeline_options_json(const PipelineOptions& o) {
           {"resolution_window", s.resolution_window},
           {"supernet_epochs", o.supernet_epochs},
           {"finetune_epochs", o.finetune_epochs},
+          {"final_training", final_training_name(o.final_training)},
           {"train_limit", o.train_limit},
           {"classes_from_data", o.classes_from_data},
           {"calibration_images", o.calibration_images}};
@@ -108,6 +109,9 @@ PipelineOptions pipeline_options_from_json(std::string_view text, const std::str
   r.get("resolution_window", s.resolution_window);
   r.get("supernet_epochs", o.supernet_epochs);
   r.get("finetune_epochs", o.finetune_epochs);
+  std::string final_training = "finetune"; // what runs recorded before the choice existed did
+  if (doc.at("options").contains("final_training")) r.get("final_training", final_training);
+  o.final_training = parse_final_training(final_training);
   r.get("train_limit", o.train_limit);
   r.get("classes_from_data", o.classes_from_data);
   r.get("calibration_images", o.calibration_images);

@@ -35,6 +35,8 @@ std::string pipeline_command(const PipelineOptions& o, const Constraints& k, con
   if (s.schedule != defaults.schedule) cmd += " --schedule " + s.schedule;
   cmd +=
       fmt::format(" --seed {} --supernet-epochs {} --finetune-epochs {}", s.seed, o.supernet_epochs, o.finetune_epochs);
+  if (o.final_training != PipelineOptions{}.final_training)
+    cmd += fmt::format(" --final-training {}", final_training_name(o.final_training));
   if (o.train_limit > 0) cmd += fmt::format(" --limit {}", o.train_limit);
   if (s.eval_images != defaults.eval_images) cmd += fmt::format(" --eval-images {}", s.eval_images);
   if (s.population != defaults.population) cmd += fmt::format(" --population {}", s.population);
@@ -63,7 +65,13 @@ ReportSection overview(const PipelineReport& r) {
       fmt::format("**Stage 2** ranked {} subnets by inherited-weight validation accuracy over {} generations, "
                   "searching the resolution too (files in `search/`).",
                   r.search.evolution.history.size(), r.search.evolution.generations),
-      fmt::format("**Fine-tuned** the winner for {} epochs: `{}`.", r.options.finetune_epochs, r.model),
+      r.options.final_training == FinalTraining::kScratch
+          ? fmt::format("**Trained** the winner from random weights for {} epochs (the supernet's {} and the "
+                        "fine-tuning's {}), the supernet's recipe: `{}`.",
+                        r.options.supernet_epochs + r.options.finetune_epochs, r.options.supernet_epochs,
+                        r.options.finetune_epochs, r.model)
+          : fmt::format("**Fine-tuned** the winner's inherited weights for {} epochs: `{}`.", r.options.finetune_epochs,
+                        r.model),
       "**Exported** the int8 model (`export/best.tnm`, `export/tinynas_model.{h,c}`) and the float model "
       "(`export/best.onnx`).",
   };

@@ -323,18 +323,19 @@ void bind_search(py::module_& m) {
       py::arg("options"), py::arg("estimator"), py::arg("estimator_is_proxy"), py::arg("progress"));
   m.def(
       "_pipeline",
-      [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, int limit,
-         std::optional<std::string> hil, std::optional<py::function> on_phase) {
+      [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, const std::string& final_training,
+         int limit, std::optional<std::string> hil, std::optional<py::function> on_phase) {
         PipelineOptions p;
         p.search = search;
         p.supernet_epochs = supernet_epochs;
         p.finetune_epochs = finetune_epochs;
+        p.final_training = parse_final_training(final_training);
         p.train_limit = limit;
         p.hil_board = std::move(hil);
         return pipeline_for_python(p, on_phase);
       },
-      py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("limit"), py::arg("hil"),
-      py::arg("on_phase"));
+      py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("final_training"),
+      py::arg("limit"), py::arg("hil"), py::arg("on_phase"));
   m.def(
       "_resume_pipeline",
       [](const std::string& run, std::optional<std::string> hil, int threads, std::optional<py::function> on_phase) {
@@ -350,6 +351,7 @@ void bind_search(py::module_& m) {
     py::dict d;
     d["supernet_epochs"] = p.supernet_epochs;
     d["finetune_epochs"] = p.finetune_epochs;
+    d["final_training"] = final_training_name(p.final_training);
     d["limit"] = p.train_limit;
     return d;
   });

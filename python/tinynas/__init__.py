@@ -104,7 +104,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
            progress: Union[bool, Callable[[dict], None]] = True, supernet: Optional[str] = _DEFAULTS.supernet,
            data_dir: Optional[str] = _DEFAULTS.data_dir, eval_images: int = _DEFAULTS.eval_images,
            data: Data = None, supernet_epochs: int = _PIPELINE_DEFAULTS["supernet_epochs"],
-           finetune_epochs: int = _PIPELINE_DEFAULTS["finetune_epochs"], limit: int = _PIPELINE_DEFAULTS["limit"],
+           finetune_epochs: int = _PIPELINE_DEFAULTS["finetune_epochs"],
+           final_training: str = _PIPELINE_DEFAULTS["final_training"], limit: int = _PIPELINE_DEFAULTS["limit"],
            hil: Optional[str] = None) -> Union[SearchResult, dict]:
     """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same defaults, same
     result for a seed).
@@ -131,8 +132,10 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     With ``data`` (what :func:`train` takes) and no ``supernet``, the whole pipeline runs, as
     ``tinynas search --data`` does: stage 1, a supernet trained for its choice (``supernet_epochs``;
     ``limit`` > 0 trains on the first N images), stage 2 ranked by that supernet searching
-    ``resolution_window`` resolutions either side (-1, the default: 1 here, 0 for a plain search), the winner fine-tuned
-    (``finetune_epochs``), its test accuracy (float and int8), its int8 export, with ``hil`` (a board
+    ``resolution_window`` resolutions either side (-1, the default: 1 here, 0 for a plain search), the winner
+    trained for deployment (``final_training``: ``"scratch"``, the default, from random weights for
+    ``supernet_epochs + finetune_epochs`` epochs; ``"finetune"``, its inherited weights for ``finetune_epochs``),
+    its test accuracy (float and int8), its int8 export, with ``hil`` (a board
     with profiling firmware, e.g. ``"qemu-mps2-an500"``) the int8 model measured on that board, and
     ``report.md`` and ``report.html`` (with plots), all in ``out`` (default ``"tinynas-search"``).
     Calling it again with the same arguments, or ``search(resume=out)`` alone, continues an
@@ -150,7 +153,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
         options.out = out or "tinynas-search"
         os.makedirs(options.out, exist_ok=True)
         options.data_dir = _data_source(data, os.path.join(options.out, "arrays"))
-        return _core._pipeline(options, supernet_epochs, finetune_epochs, limit, hil, progress or None)
+        return _core._pipeline(options, supernet_epochs, finetune_epochs, final_training, limit, hil,
+                               progress or None)
     del arguments["estimator"]  # a name or a callable: the core takes it apart
     callback, bar = _progress_callback(progress, generations)
     try:

@@ -559,8 +559,9 @@ TEST(Cli, SearchWithDataRunsTheWholePipelineMeasuresTheWinnerAndItsReportRenders
   EXPECT_TRUE(j.contains("int8"));
   EXPECT_EQ(j["model"], run_dir + "/best.model");
   EXPECT_EQ(j["report_html"], run_dir + "/report.html");
-  EXPECT_TRUE(contains(r.err, "tinynas: fine-tuning")) << r.err;
-  EXPECT_TRUE(contains(r.err, "epoch 3/3")) << "training progress: " << r.err;
+  EXPECT_TRUE(contains(r.err, "tinynas: final training")) << r.err;
+  // The default final training: from random weights for the supernet's 4 and the fine-tuning's 3 epochs.
+  EXPECT_TRUE(contains(r.err, "epoch 7/7")) << "training progress: " << r.err;
 
   // The fine-tuned int8 winner ran on the emulated board, bit-exact with the host runtime.
   const json board = json::parse(test::read_text(run_dir + "/board.json"));
@@ -604,7 +605,7 @@ TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
   const RunResult whole = run(pipeline_args(dir, (dir.path() / "whole").string()));
   ASSERT_EQ(whole.exit_code, 0) << describe(whole);
   const json expected = json::parse(whole.out);
-  for (const char* phase : {"stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy", "export", "report"}) {
+  for (const char* phase : {"stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"}) {
     const std::string run_dir = (dir.path() / (std::string("killed-") + phase)).string();
     kill_when_printed(pipeline_args(dir, run_dir), run_dir + ".stderr", std::string("tinynas: ") + phase);
     // --resume alone continues with the options the run recorded (a kill before pipeline.json was
@@ -618,6 +619,34 @@ TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
     EXPECT_EQ(got["accuracy"], expected["accuracy"]) << "killed in " << phase;
     EXPECT_EQ(got["int8"]["accuracy"], expected["int8"]["accuracy"]) << "killed in " << phase;
   }
+}
+
+TEST(Cli, ThePipelineCanFineTuneTheInheritedWeightsAndRunsRecordedBeforeTheChoiceResumeSo) {
+  test::ScratchDir dir;
+  write_band_dataset(dir.path());
+  const std::string run_dir = (dir.path() / "run").string();
+  std::vector<std::string> args = pipeline_args(dir, run_dir);
+  args.insert(args.end(), {"--final-training", "finetune"});
+  const RunResult r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, "epoch 3/3")) << "fine-tuning for --finetune-epochs: " << r.err;
+  EXPECT_TRUE(contains(test::read_text(run_dir + "/report.md"), "**Fine-tuned** the winner's inherited weights"));
+  EXPECT_TRUE(contains(test::read_text(run_dir + "/report.md"), "--final-training finetune"));
+
+  // A run recorded before --final-training existed fine-tuned: it resumes as such, not refused as changed.
+  json record = json::parse(test::read_text(run_dir + "/pipeline.json"));
+  EXPECT_EQ(record["final_training"], "finetune");
+  record.erase("final_training");
+  record["options"].erase("final_training");
+  std::ofstream(run_dir + "/pipeline.json") << record.dump(2);
+  const RunResult again = run({"search", "--resume", run_dir, "--json"});
+  ASSERT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_EQ(json::parse(again.out)["accuracy"], json::parse(r.out)["accuracy"]);
+
+  args.back() = "sideways";
+  const RunResult bad = run(args);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.err, "--final-training")) << bad.err;
 }
 
 TEST(Cli, ResumingAPipelineTakesItsOptionsFromTheRunAndRefusesOthers) {

@@ -61,7 +61,7 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   hooks.on_phase = [&](const std::string& p) { phases.push_back(p); };
   hooks.on_note = [&](const std::string& n) { notes.push_back(n); };
   const PipelineResult r = run_pipeline(options, hooks);
-  EXPECT_EQ(phases, (std::vector<std::string>{"stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy",
+  EXPECT_EQ(phases, (std::vector<std::string>{"stage 1", "supernet", "stage 2", "final training", "test accuracy",
                                               "export", "report"}));
   // Stage 1 already costs the data's 3 classes (the cost of the classifier depends on them).
   EXPECT_NE(std::find(notes.begin(), notes.end(), "space tiny takes the data's 3 classes"), notes.end());
@@ -87,7 +87,7 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   const std::string report = test::read_text(r.report);
   EXPECT_NE(report.find(model_arch.id()), std::string::npos) << report;
   EXPECT_NE(report.find("test accuracy, int8"), std::string::npos);
-  EXPECT_NE(report.find("| fine-tuning |"), std::string::npos) << "each phase's time";
+  EXPECT_NE(report.find("| final training |"), std::string::npos) << "each phase's time";
 
   // Again with the options the run recorded: every finished phase is reused, the result is the same.
   notes.clear();

@@ -179,7 +179,7 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     out = str(tmp_path / "run")
     result = tinynas.search("320K", "1M", space=tiny, data=(images, labels), samples=20, population=6, parents=2,
                             generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=phases.append)
-    assert phases == ["stage 1", "supernet", "stage 2", "fine-tuning", "test accuracy", "export", "report"]
+    assert phases == ["stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"]
     assert result["model"] == os.path.join(out, "best.model")
     assert result["accuracy"]["split"] == "test" and "int8" in result["accuracy"]
     assert os.path.exists(os.path.join(out, "export", "tinynas_model.c"))

@@ -6,7 +6,9 @@
 //      resolutions within `resolution_window` steps of stage 1's (RUN/supernet.supernet);
 //   3. stage 2 ranked by that supernet's inherited-weight accuracy, searching the resolution too
 //      (RUN/search/);
-//   4. the winner fine-tuned on its own (RUN/best.model);
+//   4. the winner trained for deployment (RUN/best.model): from random weights for the supernet's and the
+//      fine-tuning's epochs together (the default: bench/search_quality measured it 2-3 points above fine-tuning
+//      the inherited weights at the same budget), or its inherited weights fine-tuned;
 //   5. its float and int8 accuracy on the test split (RUN/accuracy.json);
 //   6. its int8 blob, C source and ONNX model (RUN/export/);
 //   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json);
@@ -26,13 +28,23 @@ namespace tinynas {
 
 inline constexpr int kPipelineResolutionWindow = 1;
 
+// How phase 4 trains the winner's deployed weights.
+enum class FinalTraining {
+  kScratch,  // "scratch": random weights, supernet_epochs + finetune_epochs epochs, the supernet's recipe
+  kFinetune, // "finetune": the inherited weights, finetune_epochs epochs
+};
+const char* final_training_name(FinalTraining t);
+// Error(kInvalidArgument) listing the names for anything else.
+FinalTraining parse_final_training(const std::string& name);
+
 struct PipelineOptions {
   // Budgets, board, space, seeds, stage 1 and 2; data_dir = the data; out = RUN. Its
   // resolution_window (-1: kPipelineResolutionWindow) is how many resolutions either side of stage
   // 1's the supernet trains and stage 2 searches.
   SearchOptions search;
-  int supernet_epochs = 10;      // supernet training (30% on the largest subnet first)
-  int finetune_epochs = 5;       // fine-tuning of the winner
+  int supernet_epochs = 10; // supernet training (30% on the largest subnet first)
+  int finetune_epochs = 5;  // fine-tuning of the winner
+  FinalTraining final_training = FinalTraining::kScratch;
   int train_limit = 0;           // > 0: train on the first N images only (quick runs, tests)
   bool classes_from_data = true; // the space takes the data's class count
   int calibration_images = 500;  // int8 activation ranges

@@ -18,7 +18,7 @@ import time
 from typing import Callable, Optional
 
 from celery import Celery
-from celery.signals import worker_shutdown
+from celery.signals import worker_ready, worker_shutdown
 
 from .config import Farm, load_farm, queue_of
 from .jobs import Job, Suite
@@ -111,6 +111,15 @@ def _restorer(app: Celery, period_s: float):
             restore_expired(app)
         except Exception as e:  # the broker is down or restarting: the next round tries again
             log.debug("restoring expired deliveries: %s", e)
+
+
+@worker_ready.connect
+def _wake_between_jobs(sender=None, **_):
+    """With acks_late and prefetch 1 on Redis, the worker registers its next fetch only when its event loop wakes,
+    which it otherwise does on a timer seconds away (celery#4378, #7718): 2 s of idle board per job, measured. A
+    no-op every 50 ms wakes it."""
+    if sender is not None and getattr(sender, "timer", None) is not None:
+        sender.timer.call_repeatedly(0.05, lambda: None)
 
 
 @worker_shutdown.connect

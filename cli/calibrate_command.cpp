@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "farm_command.hpp"
 #include "text_output.hpp"
 #include "tinynas/hil/calibration.hpp"
 #include "tinynas/profiler/board.hpp"
@@ -16,6 +17,15 @@
 namespace tinynas::cli {
 
 int run_calibrate(const CalibrateOptions& options) {
+  if (options.from_farm) { // the farm's measurements are in its database: the Python farm reads them
+    std::vector<std::string> args = {"calibrate", "--board-kind", options.board, "--holdout",
+                                     std::to_string(options.holdout)};
+    for (const auto& [flag, value] :
+         {std::pair{"--out", options.out}, {"--farm", options.farm}, {"--results", options.results}})
+      if (!value.empty()) args.insert(args.end(), {flag, value});
+    if (options.json) args.push_back("--json");
+    return run_farm(args);
+  }
   if (options.board.empty()) throw Error(ErrorCode::kInvalidArgument, "--board is required");
   if (options.subnets < 2) throw Error(ErrorCode::kInvalidArgument, "--subnets must be at least 2");
   if (options.holdout < 1 || options.holdout >= options.subnets)

@@ -19,6 +19,9 @@ struct CalibrateOptions {
   int runs = 2;                        // --runs N per subnet
   std::string firmware;                // --firmware ELF
   bool json = false;                   // --json: print the table (with its held-out errors) on stdout
+  bool from_farm = false;              // --from-farm: fit on the board farm's stored measurements instead
+  std::string farm;                    // --farm farm.json (with --from-farm)
+  std::string results;                 // --results URL (with --from-farm)
 };
 int run_calibrate(const CalibrateOptions& options);
 

@@ -406,6 +406,14 @@ int main(int argc, char** argv) {
   calibrate->add_option("--runs", calibrate_opts.runs, "Runs per subnet")->capture_default_str();
   calibrate->add_option("--firmware", calibrate_opts.firmware, "Firmware ELF (default: the build tree's image)");
   calibrate->add_flag("--json", calibrate_opts.json, "Print the table with its held-out errors as JSON");
+  CLI::Option* from_farm = calibrate->add_flag(
+      "--from-farm", calibrate_opts.from_farm,
+      "Fit on the board farm's stored measurements of this board kind instead of profiling (tinynas farm calibrate)");
+  calibrate->add_option("--farm", calibrate_opts.farm, "--from-farm: the farm description (its results database)")
+      ->needs(from_farm);
+  calibrate->add_option("--results", calibrate_opts.results, "--from-farm: the results database URL")->needs(from_farm);
+  for (const char* profiling_only : {"--space", "--subnets", "--seed", "--runs", "--firmware"})
+    calibrate->get_option(profiling_only)->excludes(from_farm);
 
   // ---- farm: everything after "farm" belongs to the Python farm (python3 -m tinynas.farm) ----
   CLI::App* farm = app.add_subcommand(

@@ -49,30 +49,62 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
     if (options.progress) options.progress(static_cast<int>(samples.size()), options.subnets);
   }
 
+  std::vector<MeasuredModel> models;
+  for (Sample& s : samples) {
+    MeasuredModel m{s.id,
+                    std::move(s.graph),
+                    {},
+                    s.result.latency.value,
+                    s.result.latency.unit,
+                    latency_source_name(s.result.latency.source),
+                    s.result.ticks_per_instruction};
+    for (const LayerTiming& l : s.result.layers) m.layer_ticks.push_back(static_cast<double>(l.ticks));
+    models.push_back(std::move(m));
+  }
+  CalibrationReport report = fit_calibration(board, space.name, models, options.holdout);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+CalibrationReport fit_calibration(const Board& board, const std::string& space,
+                                  const std::vector<MeasuredModel>& models, int holdout) {
+  if (holdout < 1 || static_cast<std::size_t>(holdout) >= models.size())
+    throw Error(ErrorCode::kInvalidArgument, "calibration needs at least 2 measured models and 1 to " +
+                                                 std::to_string(static_cast<int>(models.size()) - 1) +
+                                                 " held out; found " + std::to_string(models.size()) + " models");
+  for (const MeasuredModel& m : models) {
+    if (m.unit != models.front().unit)
+      throw Error(ErrorCode::kInvalidArgument, "measurements in " + models.front().unit + " and " + m.unit +
+                                                   " cannot make one table (" + m.id + ")");
+    if (m.layer_ticks.size() != m.graph.ops.size())
+      throw Error(ErrorCode::kInvalidArgument, m.id + ": " + std::to_string(m.layer_ticks.size()) +
+                                                   " layer timings for a graph of " +
+                                                   std::to_string(m.graph.ops.size()) + " ops");
+  }
   CalibrationReport report;
   LatencyTable& table = report.table;
   table.board = board.name;
-  table.space = space.name;
+  table.space = space;
   table.clock_hz = board.clock_hz;
-  table.unit = samples.front().result.latency.unit;
-  table.source = latency_source_name(samples.front().result.latency.source);
-  table.ticks_per_instruction = samples.front().result.ticks_per_instruction;
-  const std::size_t fit_count = samples.size() - static_cast<std::size_t>(options.holdout);
+  table.unit = models.front().unit;
+  table.source = models.front().source;
+  table.ticks_per_instruction = models.front().ticks_per_instruction;
+  const std::size_t fit_count = models.size() - static_cast<std::size_t>(holdout);
   std::vector<OpMeasurement> measurements;
   for (std::size_t i = 0; i < fit_count; ++i)
-    for (int o = 0; o < static_cast<int>(samples[i].graph.ops.size()); ++o) {
-      OpMeasurement m = describe_op(samples[i].graph, o);
-      m.ticks = static_cast<double>(samples[i].result.layers[static_cast<std::size_t>(o)].ticks);
+    for (int o = 0; o < static_cast<int>(models[i].graph.ops.size()); ++o) {
+      OpMeasurement m = describe_op(models[i].graph, o);
+      m.ticks = models[i].layer_ticks[static_cast<std::size_t>(o)];
       measurements.push_back(std::move(m));
     }
   report.layers_measured = static_cast<int>(measurements.size());
   fit_latency_table(table, measurements);
   double sum = 0, worst = 0;
-  for (std::size_t i = fit_count; i < samples.size(); ++i) {
-    const LatencyTable::Prediction p = table.predict(samples[i].graph);
+  for (std::size_t i = fit_count; i < models.size(); ++i) {
+    const LatencyTable::Prediction p = table.predict(models[i].graph);
     HeldOutError h;
-    h.arch_id = samples[i].id;
-    h.measured = samples[i].result.latency.value;
+    h.arch_id = models[i].id;
+    h.measured = models[i].latency;
     h.predicted = p.ticks;
     h.error_pct = 100.0 * (h.predicted - h.measured) / h.measured;
     h.table_coverage = static_cast<double>(p.from_table) / (p.from_table + p.from_fit);
@@ -80,9 +112,8 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
     worst = std::max(worst, std::fabs(h.error_pct));
     table.holdout.push_back(std::move(h));
   }
-  table.holdout_mean_abs_error_pct = sum / options.holdout;
+  table.holdout_mean_abs_error_pct = sum / holdout;
   table.holdout_max_abs_error_pct = worst;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "tinynas/hil/calibration.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/latency_table.hpp"
@@ -67,6 +68,35 @@ private:
   std::unique_ptr<HilProfiler> profiler_;
 };
 
+// A latency table fitted on measurements made elsewhere (the farm's results): each a dict with id, netconfig,
+// layers (ticks per op), latency, unit, source and ticks_per_instruction. Saved to `out` ("" = the board's
+// table path) when `save`; returns the table as `calibrate --json`.
+py::object fit_calibration_py(const std::string& board, const std::string& space, const py::list& models, int holdout,
+                              const std::string& out, bool save) {
+  const Board b = Board::load(board);
+  std::vector<MeasuredModel> measured;
+  for (const py::handle& item : models) {
+    const py::dict d = py::reinterpret_borrow<py::dict>(item);
+    MeasuredModel m;
+    m.id = d["id"].cast<std::string>();
+    m.graph = lower_to_graph(net_of(d["netconfig"]));
+    m.layer_ticks = d["layers"].cast<std::vector<double>>();
+    m.latency = d["latency"].cast<double>();
+    m.unit = d["unit"].cast<std::string>();
+    m.source = d["source"].cast<std::string>();
+    m.ticks_per_instruction = d["ticks_per_instruction"].cast<double>();
+    measured.push_back(std::move(m));
+  }
+  std::string json;
+  {
+    py::gil_scoped_release release;
+    const CalibrationReport report = fit_calibration(b, space, measured, holdout);
+    if (save) report.table.save(out.empty() ? b.latency_table : out);
+    json = report.table.to_json(-1);
+  }
+  return json_to_python(json);
+}
+
 } // namespace
 
 void bind_hil(py::module_& m) {
@@ -87,6 +117,8 @@ BoardError when the board fails after the retries.
       .def_property_readonly("board", &PyProfiler::board_name)
       .def_property_readonly("startup_seconds", &PyProfiler::startup_seconds,
                              "Time spent launching and booting the board so far.");
+  m.def("_fit_calibration", &fit_calibration_py, py::arg("board"), py::arg("space"), py::arg("models"),
+        py::arg("holdout"), py::arg("out"), py::arg("save"));
 }
 
 } // namespace tinynas::python

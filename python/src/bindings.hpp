@@ -6,6 +6,9 @@
 #include <string>
 
 #include <pybind11/pybind11.h>
+// Every translation unit of the module converts STL containers the same way: a file without this header would
+// treat std::vector as an opaque type, an ODR violation that crashed at run time (std::bad_array_new_length).
+#include <pybind11/stl.h>
 
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/net_spec.hpp"

@@ -121,3 +121,28 @@ def test_a_board_that_never_boots_is_quarantined_and_takes_no_job(farm, tmp_path
     state, reason = farm.db().execute("select state, reason from boards where name='m4-dead'").fetchone()
     assert state == "quarantined" and "gdbstub did not answer" in reason
     assert "received" not in dead.log.read_text()
+
+
+def test_the_scheduler_runs_the_suite_and_writes_its_report(farm, tmp_path):
+    suite = write_suite(tmp_path / "nightly.json", ["qemu-netduinoplus2"], FASHION_IDS[:2], runs=4, name="nightly")
+    log = open(tmp_path / "scheduler.log", "w")
+    scheduler = subprocess.Popen([farm.cli, "farm", "schedule", str(suite), "--farm", str(farm.path), "--every",
+                                  "2", "--html", str(tmp_path / "nightly.html"), "--junit",
+                                  str(tmp_path / "nightly.xml")], stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+    try:
+        wait_for(lambda: (tmp_path / "nightly.xml").exists(), 90, "the first scheduled run's report")
+    finally:
+        os.killpg(scheduler.pid, signal.SIGTERM)
+        scheduler.wait(timeout=30)
+    runs = farm.db().execute("select id, verdict from runs where suite='nightly'").fetchall()
+    assert runs and runs[0][1] == "pass"
+    assert farm.db().execute("select count(*) from measurements where runs=4").fetchone()[0] == 2
+    assert "<testsuite" in (tmp_path / "nightly.xml").read_text()
+
+
+def test_the_scheduler_refuses_a_bad_time_before_it_starts(farm, tmp_path):
+    suite = write_suite(tmp_path / "s.json", ["qemu-netduinoplus2"], FASHION_IDS[:1])
+    done = subprocess.run([farm.cli, "farm", "schedule", str(suite), "--farm", str(farm.path), "--at", "25:00"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--at '25:00': expected HH:MM" in done.stderr

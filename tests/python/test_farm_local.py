@@ -88,7 +88,8 @@ def test_a_job_stored_twice_is_stored_once(tinynas, tmp_path):
            "board_name": "b1", "host": "h", "firmware_build_id": "firmware-a", "tinynas_revision": "r", "runs": 2,
            "seed": 0, "latency_value": 10.0, "latency_unit": "ticks", "latency_source": "qemu-icount-ticks",
            "sram_measured": 5, "sram_predicted": 5, "flash_bytes": 1, "flash_predicted": 1, "bit_exact": True,
-           "runs_identical": True, "layers": [], "started_at": tinynas.farm.results.now(),
+           "runs_identical": True, "layers": [], "netconfig": job.model.netconfig,
+           "started_at": tinynas.farm.results.now(),
            "finished_at": tinynas.farm.results.now()}
     first, stored = results.store_measurement(key, row)
     assert stored
@@ -196,3 +197,33 @@ def test_a_slower_depthwise_kernel_is_reported_with_model_layer_and_percentage(c
     again = farm_cli(cli, "report", "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stdout
     assert json.loads(again.stdout)["baseline"] == json.loads(first.stdout)["run"]
+
+
+# ---- latency tables from the farm ----
+
+def test_calibrate_from_farm_fits_the_stored_measurements_without_measuring(cli, tmp_path):
+    out = subprocess.run([cli, "space", "sample", "--space", "fashion_mnist", "-n", "14", "--seed", "3"],
+                         capture_output=True, text=True, check=True).stdout
+    ids = list(dict.fromkeys(json.loads(line)["id"] for line in out.splitlines()))[:12]
+    suite = write_suite(tmp_path / "suite.json", ["qemu-mps2-an500"], ids, runs=2)
+    assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
+    results = f"sqlite:///{tmp_path}/farm.db"
+    table_path = tmp_path / "table.json"
+    done = subprocess.run([cli, "calibrate", "--board", "qemu-mps2-an500", "--from-farm", "--results", results,
+                           "--holdout", "4", "--out", str(table_path), "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    table = json.loads(done.stdout)
+    assert table["from_farm"]["models"] == 12 and json.loads(table_path.read_text())["board"] == "qemu-mps2-an500"
+    held_out = table["holdout"]["subnets"]
+    assert len(held_out) == 4
+    stored = {r[0]: r[1] for r in sqlite3.connect(tmp_path / "farm.db").execute(
+        "select model_id, latency_value from measurements")}
+    for h in held_out:  # the held-out models' measurements are the farm's rows, predicted within 10%
+        assert h["measured"] == stored[h["arch"]] and abs(h["error_pct"]) < 10, h
+    # Options that only profiling uses are refused with --from-farm; too few models for the hold-out is exit 2.
+    bad = subprocess.run([cli, "calibrate", "--board", "qemu-mps2-an500", "--from-farm", "--runs", "3"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--runs excludes --from-farm" in bad.stderr
+    few = subprocess.run([cli, "calibrate", "--board", "qemu-mps2-an500", "--from-farm", "--results", results,
+                          "--holdout", "11"], capture_output=True, text=True)
+    assert few.returncode == 2 and "the fit needs at least 13" in few.stderr, few.stderr

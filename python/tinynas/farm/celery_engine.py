@@ -28,6 +28,8 @@ from .session import BoardError, BoardSession
 log = logging.getLogger("tinynas.farm")
 
 TASK = "tinynas.farm.measure"
+RUN_SUITE_TASK = "tinynas.farm.run_suite"
+CONTROL_QUEUE = "farm.control"  # the scheduler's own queue: nightly suites are submitted from there
 RETRIES = 2                 # board failures of a job before it fails for good (after the first attempt)
 BACKOFF_S = (2, 8)          # countdown before the retries
 HEALTH_ATTEMPTS = 2
@@ -43,6 +45,9 @@ def make_app(farm: Farm) -> Celery:
         task_default_queue="board.unrouted",
     )
     app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)(_measure)
+    # At most once: a scheduler that dies mid-suite must not submit the night's suite twice (its jobs are in the
+    # broker already; `tinynas farm wait` follows them).
+    app.task(name=RUN_SUITE_TASK, acks_late=False)(_run_suite)
     return app
 
 
@@ -152,6 +157,71 @@ def run_worker(farm_path: str, board_name: str, firmware: str = "", timeout_ms: 
     app.worker_main(["worker", "--pool", "solo", "--concurrency", "1", "--queues", board.queue, "--hostname",
                      hostname, "--loglevel", loglevel, "--without-gossip", "--without-mingle",
                      "--prefetch-multiplier", "1"])
+    return 0
+
+
+# --- nightly runs: celery beat inside a control worker ---------------------------------------------------------
+def _run_suite(suite_path: str, farm_path: str, html: str = "", junit: str = "") -> dict:
+    """A scheduled run: submits the suite, waits for it, writes the regression report against the last good run."""
+    from .jobs import load_suite
+    from .report import compare, html_page, junit_xml, plots
+    farm, suite = load_farm(farm_path), load_suite(suite_path)
+    results = Results(farm.results)
+    try:
+        run_id = results.start_run(suite, "celery")
+        log.info("scheduled run %s of suite %s: %d jobs", run_id, suite.name, len(suite.jobs))
+        counts = run_on_broker(farm, suite, results, run_id)
+        results.finish_run(run_id)
+        report = compare(results, run_id, "last-good")
+        results.set_verdict(run_id, report["verdict"])
+        if html:
+            _write_atomically(html, html_page(report, plots(results, report)))
+        if junit:
+            _write_atomically(junit, junit_xml(report))
+        log.info("scheduled run %s: %s; %s", run_id, counts, report["verdict"])
+        return {"run": run_id, "verdict": report["verdict"], **counts}
+    finally:
+        results.close()
+
+
+def _write_atomically(path: str, text: str):
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def run_scheduler(farm_path: str, suite_path: str, at: str = "02:00", every_s: Optional[float] = None,
+                  html: str = "", junit: str = "", loglevel: str = "INFO") -> int:
+    """Runs the suite nightly at `at` (host time, HH:MM), or every `every_s` seconds: a Celery worker on the control
+    queue with beat embedded. Keep one per farm (a systemd unit); a cron entry running `tinynas farm run` and
+    `tinynas farm report` does the same without it."""
+    from celery.schedules import crontab
+    from .jobs import load_suite
+    farm = load_farm(farm_path)
+    if not farm.broker:
+        raise ValueError(f"{farm.path}: no \"broker\": the scheduler needs one (or use cron with `tinynas farm run`)")
+    load_suite(suite_path)  # refused now, not at 2 am
+    if every_s is None:
+        try:
+            hour, minute = (int(x) for x in at.split(":"))
+            if not (0 <= hour < 24 and 0 <= minute < 60):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"--at {at!r}: expected HH:MM, e.g. 02:00") from None
+        schedule = crontab(hour=hour, minute=minute)
+    else:
+        schedule = float(every_s)
+    app = make_app(farm)
+    app.conf.beat_schedule = {f"suite {suite_path}": {
+        "task": RUN_SUITE_TASK, "schedule": schedule,
+        "args": [os.path.abspath(suite_path), str(farm.path), os.path.abspath(html) if html else "",
+                 os.path.abspath(junit) if junit else ""],
+        "options": {"queue": CONTROL_QUEUE}}}
+    state = farm.path.parent / ".tinynas-farm-beat"
+    app.worker_main(["worker", "--beat", "--schedule", str(state), "--pool", "solo", "--concurrency", "1",
+                     "--queues", CONTROL_QUEUE, "--hostname", f"scheduler@{socket.gethostname()}", "--loglevel",
+                     loglevel, "--without-gossip", "--without-mingle"])
     return 0
 
 

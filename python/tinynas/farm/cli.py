@@ -5,6 +5,9 @@
                                       serve one board of a farm with a broker (one process per board)
   wait RUN [--farm farm.json]         follow a run submitted earlier (the submitter may have died)
   report [RUN] --against last-good    regressions against a baseline run: HTML, JUnit XML, exit 1 if any
+  calibrate --board-kind K            fit the kind's latency table from stored measurements (no re-measuring)
+  schedule SUITE.json --farm F --at 02:00
+                                      run the suite nightly and report (celery beat; cron works too)
   status [--farm farm.json]           boards (ok / quarantined) and the last runs
 
 Exit codes as the rest of tinynas: 0 done, 1 some jobs failed, 2 bad input (the message names the file and
@@ -173,6 +176,55 @@ def _write(path, text: str):
     os.replace(tmp, path)
 
 
+def cmd_schedule(args) -> int:
+    from .celery_engine import run_scheduler
+    if args.every is not None and args.every < 1:
+        raise FarmConfigError("--every must be at least 1 second")
+    return run_scheduler(args.farm, args.suite, at=args.at, every_s=args.every, html=args.html or "",
+                         junit=args.junit or "")
+
+
+def cmd_calibrate(args) -> int:
+    """A board kind's latency table fitted on the farm's stored measurements, without re-measuring."""
+    from collections import Counter
+
+    from .. import _core
+    farm = load_farm(args.farm) if args.farm else None
+    results = Results(args.results or (farm.results if farm else local_farm([args.board_kind]).results))
+    try:
+        if args.board_kind not in _core.list_boards():
+            raise FarmConfigError(f"--board-kind: unknown board kind {args.board_kind!r}")
+        rows = [r for r in results.measurements(args.board_kind) if r["latency_unit"]]
+        if not rows:
+            raise FarmConfigError(f"{results.url}: no measurements of {args.board_kind} (tinynas farm run first)")
+        firmware = args.firmware_build or rows[-1]["firmware_build_id"]  # the newest build measured
+        latest = {}
+        for r in rows:
+            if r["firmware_build_id"] == firmware and r["runs_identical"] and r["bit_exact"]:
+                latest[r["model_hash"]] = r  # the newest measurement of each model
+        chosen = [latest[h] for h in sorted(latest)]  # hash order: a fixed, unbiased hold-out
+        if len(chosen) < args.holdout + 2:
+            raise FarmConfigError(f"{results.url}: {len(chosen)} models of {args.board_kind} measured with firmware "
+                                  f"{firmware[:12]}; the fit needs at least {args.holdout + 2} (--holdout "
+                                  f"{args.holdout} + 2)")
+        space = Counter(r["space"] or "farm" for r in chosen).most_common(1)[0][0]
+        models = [{"id": r["model_id"], "netconfig": r["netconfig"], "layers": [layer["ticks"] for layer in r["layers"]],
+                   "latency": r["latency_value"], "unit": r["latency_unit"], "source": r["latency_source"],
+                   "ticks_per_instruction": r["ticks_per_instruction"]} for r in chosen]
+        table = _core._fit_calibration(args.board_kind, space, models, args.holdout, args.out or "", True)
+        table["from_farm"] = {"results": results.url, "firmware_build_id": firmware, "models": len(chosen)}
+        if args.json:
+            print(json.dumps(table, indent=2))
+        else:
+            print(f"{args.board_kind}: fitted on {len(chosen) - args.holdout} of {len(chosen)} models measured by the "
+                  f"farm (firmware {firmware[:12]}); held-out error mean {table['holdout']['mean_abs_error_pct']:.2f}%, "
+                  f"max {table['holdout']['max_abs_error_pct']:.2f}%; saved to "
+                  f"{args.out or _core.Board.load(args.board_kind).to_dict().get('latency_table', 'the board table')}")
+        return 0
+    finally:
+        results.close()
+
+
 def cmd_status(args) -> int:
     farm = load_farm(args.farm) if args.farm else None
     results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
@@ -227,6 +279,20 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--junit", help="write JUnit XML here (one test case per model and board kind)")
     rp.add_argument("--history", type=int, default=14, help="runs shown in the latency-over-runs plot")
     rp.set_defaults(func=cmd_report)
+    sc = sub.add_parser("schedule", help="run a suite nightly (celery beat; a farm with a broker)")
+    sc.add_argument("suite", help="SUITE.json")
+    sc.add_argument("--farm", required=True, help="farm.json with a broker")
+    sc.add_argument("--at", default="02:00", help="time of day, host time (default 02:00)")
+    sc.add_argument("--every", type=float, default=None, help="instead of --at: every N seconds")
+    sc.add_argument("--html", help="write each run's regression report (HTML) here")
+    sc.add_argument("--junit", help="write each run's JUnit XML here")
+    sc.set_defaults(func=cmd_schedule)
+    ca = sub.add_parser("calibrate", parents=[common], help="fit a board kind's latency table from stored results")
+    ca.add_argument("--board-kind", required=True, help="the board kind (a configs/boards/ name)")
+    ca.add_argument("--holdout", type=int, default=8, help="models kept out of the fit to measure its error")
+    ca.add_argument("--out", help="table file (default: configs/latency/<board>.json, where the search finds it)")
+    ca.add_argument("--firmware-build", help="use this firmware build's measurements (default: the newest)")
+    ca.set_defaults(func=cmd_calibrate)
     s = sub.add_parser("status", parents=[common], help="boards and recent runs")
     s.set_defaults(func=cmd_status)
     return p
@@ -236,7 +302,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2) if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
-    for flag in ("local_boards", "timeout_ms", "boot_timeout_ms"):
+    for flag in ("local_boards", "timeout_ms", "boot_timeout_ms", "holdout"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             print(f"tinynas farm: --{flag.replace('_', '-')} must be at least 1", file=sys.stderr)

@@ -27,7 +27,7 @@ MEASUREMENT_FIELDS = ("model_hash", "model_id", "space", "board_kind", "board_na
                       "firmware_build_id", "tinynas_revision", "runs", "seed", "latency_value", "latency_unit",
                       "latency_source", "instructions", "latency_predicted", "sram_measured", "sram_predicted",
                       "stack_measured", "flash_bytes", "flash_predicted", "bit_exact", "runs_identical",
-                      "started_at", "finished_at")
+                      "ticks_per_instruction", "started_at", "finished_at")
 
 
 def now() -> datetime.datetime:
@@ -53,6 +53,7 @@ class Measurement(Base):
     latency_unit = Column(String(16), nullable=False)     # "ticks" (QEMU) or "cycles"
     latency_source = Column(String(32), nullable=False)   # "qemu-icount-ticks", "dwt-cycles", ...
     instructions = Column(Float, nullable=False, default=0)
+    ticks_per_instruction = Column(Float, nullable=False, default=0)  # QEMU: ticks per instruction; 0 on silicon
     latency_predicted = Column(Float)                     # the board's calibrated table, in latency_unit
     sram_measured = Column(Integer, nullable=False)
     sram_predicted = Column(Integer, nullable=False)
@@ -62,6 +63,7 @@ class Measurement(Base):
     bit_exact = Column(Boolean, nullable=False)
     runs_identical = Column(Boolean, nullable=False)
     layers = Column(Text, nullable=False)                 # JSON: [{op, name, type, ticks, macs}]
+    netconfig = Column(Text, nullable=False)              # JSON: the model measured (reproducible, refittable)
     started_at = Column(DateTime(timezone=True), nullable=False)
     finished_at = Column(DateTime(timezone=True), nullable=False)
 
@@ -127,8 +129,9 @@ def _row(obj) -> dict:
     for k, v in out.items():
         if isinstance(v, datetime.datetime):
             out[k] = (v if v.tzinfo else v.replace(tzinfo=datetime.timezone.utc)).isoformat()
-    if "layers" in out and isinstance(out["layers"], str):
-        out["layers"] = json.loads(out["layers"])
+    for key in ("layers", "netconfig"):
+        if key in out and isinstance(out[key], str):
+            out[key] = json.loads(out[key])
     return out
 
 
@@ -172,6 +175,7 @@ class Results:
         """Stores the row once; returns (the stored row, True if this call stored it)."""
         values = {k: row[k] for k in MEASUREMENT_FIELDS if k in row}
         values["layers"] = json.dumps(row.get("layers", []))
+        values["netconfig"] = json.dumps(row["netconfig"], sort_keys=True)
         with Session(self.engine) as s:
             try:
                 s.add(Measurement(job_key=job_key, **values))

@@ -170,6 +170,8 @@ class BoardSession:
             "runs": job.runs, "seed": job.seed,
             "latency_value": r["latency"]["value"], "latency_unit": r["latency"]["unit"],
             "latency_source": r["latency"]["source"], "instructions": r["latency"].get("instructions", 0.0),
+            "ticks_per_instruction": r["latency"].get("ticks_per_instruction", 0.0),
+            "netconfig": job.model.netconfig,
             "latency_predicted": predicted["value"] if predicted else None,
             "sram_measured": r["peak_sram_bytes_measured"], "sram_predicted": r["peak_sram_bytes_predicted"],
             "stack_measured": r.get("stack_bytes_measured", 0), "flash_bytes": r["flash_bytes"],

@@ -32,4 +32,21 @@ struct CalibrationReport {
 // Throws Error(kInfeasible) if the space has too few subnets that fit the board's firmware.
 CalibrationReport calibrate(const Board& board, const CalibrationOptions& options);
 
+// One model measured elsewhere (the board farm's results): its graph and what the board reported.
+struct MeasuredModel {
+  std::string id;
+  Graph graph;
+  std::vector<double> layer_ticks; // per op of `graph`, in order
+  double latency = 0;              // the whole model, in `unit`
+  std::string unit;                // "ticks" or "cycles"
+  std::string source;              // latency_source_name()
+  double ticks_per_instruction = 0;
+};
+
+// The table fitted on the first models.size() - holdout models, its error measured on the last `holdout`
+// (`space`: the name recorded in the table). Error(kInvalidArgument) for too few models, mixed units, or layer
+// timings that do not match a model's graph.
+CalibrationReport fit_calibration(const Board& board, const std::string& space,
+                                  const std::vector<MeasuredModel>& models, int holdout);
+
 } // namespace tinynas

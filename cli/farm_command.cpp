@@ -1,6 +1,9 @@
 // `tinynas farm`: execs the Python farm with the arguments that follow "farm".
 #include "farm_command.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,11 +15,12 @@
 
 namespace tinynas::cli {
 
-int run_farm(const std::vector<std::string>& args) {
-  // The interpreter the bindings were built for (Debian's: the farm needs its celery and sqlalchemy), and the
-  // package of this build, so `build/bin/tinynas farm` runs the same build's code; an installed tinynas finds
-  // its package in the interpreter's site directory instead.
-  const std::string python = TINYNAS_PYTHON;
+namespace {
+
+// The interpreter the bindings were built for (Debian's: the farm needs its celery and sqlalchemy), and the
+// package of this build first on PYTHONPATH, so `build/bin/tinynas farm` runs the same build's code; an installed
+// tinynas finds its package in the interpreter's site directory instead.
+std::vector<std::string> farm_command_line(const std::vector<std::string>& args) {
   const std::filesystem::path package_dir = TINYNAS_PYTHON_PACKAGE_DIR;
   std::error_code ec;
   if (std::filesystem::exists(package_dir / "tinynas" / "farm", ec)) {
@@ -24,15 +28,48 @@ int run_farm(const std::vector<std::string>& args) {
     std::string path = package_dir.string() + (old != nullptr && *old != '\0' ? ":" + std::string(old) : "");
     setenv("PYTHONPATH", path.c_str(), 1);
   }
-  std::vector<std::string> argv_strings = {python, "-m", "tinynas.farm"};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<std::string> argv = {TINYNAS_PYTHON, "-m", "tinynas.farm"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::vector<char*> c_argv(std::vector<std::string>& strings) {
   std::vector<char*> argv;
-  for (std::string& s : argv_strings) argv.push_back(s.data());
+  for (std::string& s : strings) argv.push_back(s.data());
   argv.push_back(nullptr);
-  execv(python.c_str(), argv.data());
-  throw Error(ErrorCode::kIo, "cannot start " + python + " for `tinynas farm`: " + std::strerror(errno) +
-                                  " (the farm needs Debian's python3 with python3-celery and python3-sqlalchemy; "
-                                  "scripts/install-deps.sh installs them)");
+  return argv;
+}
+
+Error cannot_start(int error) {
+  return Error(ErrorCode::kIo, std::string("cannot start ") + TINYNAS_PYTHON +
+                                   " for `tinynas farm`: " + std::strerror(error) +
+                                   " (the farm needs Debian's python3 with python3-celery and python3-sqlalchemy; "
+                                   "scripts/install-deps.sh installs them)");
+}
+
+} // namespace
+
+int run_farm(const std::vector<std::string>& args) {
+  std::vector<std::string> strings = farm_command_line(args);
+  std::vector<char*> argv = c_argv(strings);
+  execv(argv[0], argv.data());
+  throw cannot_start(errno);
+}
+
+int run_farm_child(const std::vector<std::string>& args, const std::string& stdout_file) {
+  std::vector<std::string> strings = farm_command_line(args);
+  std::vector<char*> argv = c_argv(strings);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw cannot_start(spawned);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 } // namespace tinynas::cli

@@ -10,4 +10,8 @@ namespace tinynas::cli {
 // Does not return unless the interpreter cannot be started: then Error(kIo) naming it.
 int run_farm(const std::vector<std::string>& args);
 
+// Runs `python3 -m tinynas.farm ARGS` as a child with its stdout in `stdout_file` (stderr stays ours: its progress
+// shows) and returns its exit status. Error(kIo) when it cannot be started.
+int run_farm_child(const std::vector<std::string>& args, const std::string& stdout_file);
+
 } // namespace tinynas::cli

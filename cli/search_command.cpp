@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "farm_hil.hpp"
 #include "interrupt.hpp"
 #include "progress_line.hpp"
 #include "tinynas/hil/hil_check.hpp"
@@ -208,7 +209,12 @@ int run_pipeline_command(const SearchCommandOptions& o) {
 int run_search(const SearchCommandOptions& o) {
   // Refused whether or not --hil is given, before any work: a value that is never used is still a mistake.
   if (o.hil_top < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", o.hil_top));
-  if (runs_pipeline(o)) return run_pipeline_command(o);
+  if (runs_pipeline(o)) {
+    if (!o.farm.empty() || (o.hil && o.hil->rfind("farm", 0) == 0))
+      throw invalid_option("hil", "the --data pipeline measures its winner on one board (--hil BOARD); --hil farm "
+                                  "measures a search's finalists");
+    return run_pipeline_command(o);
+  }
   SearchOptions options = o.search;
   const bool resuming = !options.resume.empty();
   if (!resuming && options.out.empty()) options.out = kDefaultSearchDir;
@@ -218,7 +224,10 @@ int run_search(const SearchCommandOptions& o) {
   // The board is checked and reached before the search, not after it: a board without profiling firmware is
   // refused (exit 2), one that does not answer (no probe, QEMU failing) fails (exit 3) before any work.
   std::optional<HilProfiler> profiler;
-  if (o.hil) {
+  const std::optional<FarmHil> farm_hil = parse_farm_hil(o.hil, o.farm, config.constraints.board);
+  if (farm_hil) {
+    check_farm(*farm_hil, dir);
+  } else if (o.hil) {
     profiler.emplace(Board::load(*o.hil));
     profiler->connect();
   }
@@ -251,6 +260,12 @@ int run_search(const SearchCommandOptions& o) {
   display.finish();
   std::optional<HilCheckResult> hil;
   if (profiler) hil = run_hil_check(*result, *profiler, o.hil_top, dir);
+  if (farm_hil) {
+    fmt::print(stderr, "tinynas: measuring the {} best subnets on the board farm's {} boards{}\n", o.hil_top,
+               farm_hil->kind.name, farm_hil->kind.emulated ? " (emulated: instruction counts, not cycles)" : "");
+    hil = check_finalists(*result, o.hil_top, farm_hil->kind, farm_measurer(*farm_hil, dir));
+    write_hil_files(dir, *hil, *result);
+  }
   if (o.json) {
     nlohmann::json j = nlohmann::json::parse(result->to_json());
     if (hil) j["hil"] = nlohmann::json::parse(hil->to_json(result->config.constraints));

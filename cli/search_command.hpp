@@ -26,6 +26,7 @@ struct SearchCommandOptions {
   bool json = false;              // --json            print the result as JSON on stdout
   std::optional<std::string> hil; // --hil BOARD       measure the best subnets on a board (QEMU or real)
   int hil_top = 5;                // --hil-top K       how many of the best to measure
+  std::string farm;               // --farm farm.json  with --hil farm: the farm (default: this host's boards)
   // The whole pipeline (pipeline/pipeline.hpp) runs when --data is given without --supernet or
   // --estimator: these size its training phases.
   int supernet_epochs = PipelineOptions{}.supernet_epochs;                            // --supernet-epochs

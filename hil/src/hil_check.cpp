@@ -24,6 +24,16 @@ HilCheckResult check_finalists_on_board(const SearchResult& result, const HilChe
 }
 
 HilCheckResult check_finalists_on_board(const SearchResult& result, HilProfiler& profiler, int top_k) {
+  return check_finalists(result, top_k, profiler.board(),
+                         [&](const std::vector<NetSpec>& nets, const std::vector<std::string>&) {
+                           std::vector<ProfileResult> measured;
+                           for (const NetSpec& n : nets) measured.push_back(profiler.profile(lower_to_graph(n)));
+                           return measured;
+                         });
+}
+
+HilCheckResult check_finalists(const SearchResult& result, int top_k, const Board& board,
+                               const FinalistMeasurer& measure) {
   if (top_k < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", top_k));
   const std::vector<Evaluation>& history = result.evolution.history;
   std::vector<std::size_t> order(history.size());
@@ -33,14 +43,23 @@ HilCheckResult check_finalists_on_board(const SearchResult& result, HilProfiler&
                    [&](std::size_t a, std::size_t b) { return history[a].score > history[b].score; });
   order.resize(std::min(order.size(), static_cast<std::size_t>(top_k)));
 
-  HilCheckResult out;
-  out.board = profiler.board().name;
-  out.emulated = profiler.board().emulated;
-  const auto& budget = result.config.constraints.latency_ms;
+  std::vector<NetSpec> nets;
+  std::vector<std::string> ids;
   for (std::size_t index : order) {
-    const Evaluation& e = history[index];
-    Graph graph = lower_to_graph(lower_to_net(result.config.space, e.arch));
-    ProfileResult p = profiler.profile(graph);
+    nets.push_back(lower_to_net(result.config.space, history[index].arch));
+    ids.push_back(history[index].id);
+  }
+  const std::vector<ProfileResult> measured = measure(nets, ids);
+  if (measured.size() != nets.size())
+    throw Error(ErrorCode::kInternal, fmt::format("{} measurements for {} finalists", measured.size(), nets.size()));
+
+  HilCheckResult out;
+  out.board = board.name;
+  out.emulated = board.emulated;
+  const auto& budget = result.config.constraints.latency_ms;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Evaluation& e = history[order[i]];
+    const ProfileResult& p = measured[i];
     HilCandidate c;
     c.id = e.id;
     c.arch = e.arch;

@@ -69,6 +69,45 @@ std::string ProfileResult::to_json(int indent) const {
   return j.dump(indent);
 }
 
+ProfileResult ProfileResult::from_json(const std::string& text, const std::string& file) {
+  using nlohmann::json;
+  const json j = json::parse(text, nullptr, false);
+  ProfileResult r;
+  try {
+    if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::kInvalidFile, "not a measurement (a JSON object)");
+    r.board = j.at("board").get<std::string>();
+    r.firmware = j.value("firmware", "");
+    const json& lat = j.at("latency");
+    r.latency.value = lat.at("value").get<double>();
+    r.latency.unit = lat.at("unit").get<std::string>();
+    const std::string source = lat.at("source").get<std::string>();
+    bool known = false;
+    for (LatencySource s : {LatencySource::kDwtCycles, LatencySource::kQemuIcountTicks, LatencySource::kSystickCycles})
+      if (source == latency_source_name(s)) r.latency.source = s, known = true;
+    if (!known) throw Error(ErrorCode::kInvalidFile, "/latency/source: unknown source \"" + source + "\"");
+    r.instructions = lat.value("instructions", 0.0);
+    r.ticks_per_instruction = lat.value("ticks_per_instruction", 0.0);
+    r.latency_ms = lat.value("ms", 0.0);
+    r.runs_identical = j.value("runs_identical", false);
+    r.peak_sram_bytes_measured = j.at("peak_sram_bytes_measured").get<std::int64_t>();
+    r.peak_sram_bytes_predicted = j.at("peak_sram_bytes_predicted").get<std::int64_t>();
+    r.stack_bytes_measured = j.value("stack_bytes_measured", std::int64_t{0});
+    r.flash_bytes = j.value("flash_bytes", std::int64_t{0});
+    r.flash_bytes_predicted = j.value("flash_bytes_predicted", std::int64_t{0});
+    r.model_blob_bytes = j.value("model_blob_bytes", std::int64_t{0});
+    r.bit_exact = j.at("bit_exact").get<bool>();
+    for (const json& l : j.value("layers", json::array()))
+      r.layers.push_back({l.at("op").get<int>(), l.at("name").get<std::string>(), l.value("type", ""),
+                          l.value("signature", ""), l.at("ticks").get<std::uint64_t>(),
+                          l.value("macs", std::int64_t{0})});
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kInvalidFile, std::string("not a measurement: ") + e.what(), file);
+  } catch (const Error& e) {
+    throw Error(e.code(), e.message(), file);
+  }
+  return r;
+}
+
 namespace {
 
 template <typename T>

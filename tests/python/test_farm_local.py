@@ -170,7 +170,6 @@ def chromium_body(page, profile_dir):
 def test_a_slower_depthwise_kernel_is_reported_with_model_layer_and_percentage(cli, tmp_path):
     import re
     import xml.etree.ElementTree as ET
-    from conftest import REPO  # noqa: F401  (the build tree's firmware comes through the profiler)
     suite = write_suite(tmp_path / "suite.json", ["qemu-mps2-an500"], FASHION_IDS[:3], runs=2, name="nightly")
     assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
     first = farm_cli(cli, "report", "--json", cwd=tmp_path)
@@ -227,3 +226,48 @@ def test_calibrate_from_farm_fits_the_stored_measurements_without_measuring(cli,
     few = subprocess.run([cli, "calibrate", "--board", "qemu-mps2-an500", "--from-farm", "--results", results,
                           "--holdout", "11"], capture_output=True, text=True)
     assert few.returncode == 2 and "the fit needs at least 13" in few.stderr, few.stderr
+
+
+# ---- the search's finalists on the farm ----
+
+SEARCH = ["search", "--space", "fashion_mnist", "--sram", "64K", "--flash", "256K", "--board", "qemu-mps2-an500",
+          "--generations", "2", "--population", "16", "--parents", "4", "--latency", "800ms", "--hil-top", "4",
+          "--json"]
+
+
+def test_search_hil_farm_measures_the_finalists_as_one_board_does(cli, tmp_path):
+    on_farm = subprocess.run([cli, *SEARCH, "--hil", "farm", "--out", str(tmp_path / "farm")], capture_output=True,
+                             text=True, cwd=tmp_path)
+    assert on_farm.returncode == 0, on_farm.stderr
+    on_board = subprocess.run([cli, *SEARCH, "--hil", "qemu-mps2-an500", "--out", str(tmp_path / "board")],
+                              capture_output=True, text=True)
+    assert on_board.returncode == 0, on_board.stderr
+    farm_hil, board_hil = json.loads(on_farm.stdout)["hil"], json.loads(on_board.stdout)["hil"]
+    assert len(farm_hil["candidates"]) == 4 and farm_hil["best"] == board_hil["best"]
+    for a, b in zip(farm_hil["candidates"], board_hil["candidates"]):
+        assert a["id"] == b["id"] and a["measured_ms"] == b["measured_ms"], (a, b)
+    assert (tmp_path / "farm" / "hil.json").exists() and (tmp_path / "farm" / "hil-farm.db").exists()
+    assert not (tmp_path / "farm.db").exists()
+
+
+@pytest.mark.parametrize("args,phrase", [
+    (["--hil", "farm:nope"], "nope"),
+    (["--hil", "farm", "--farm", "missing.json"], "missing.json: no such file"),
+    (["--hil", "qemu-mps2-an500", "--farm", "f.json"], "--farm is for --hil farm"),
+])
+def test_search_hil_farm_bad_input_fails_before_the_search(cli, tmp_path, args, phrase):
+    done = subprocess.run([cli, *SEARCH, *args, "--out", str(tmp_path / "s")], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 2 and phrase in done.stderr, done.stderr
+    assert not (tmp_path / "s" / "history.jsonl").exists()
+
+
+def test_python_measure_equals_tinynas_profile(tinynas, tmp_path, monkeypatch):
+    import tinynas.farm
+    monkeypatch.chdir(tmp_path)  # the local farm's results: ./farm.db
+    archs = [tinynas.Arch.from_id(i, "fashion_mnist") for i in FASHION_IDS[:3]]
+    measured = tinynas.farm.measure(archs, "qemu-netduinoplus2", runs=2)
+    for arch, m in zip(archs, measured):
+        direct = tinynas.profile(arch, board="qemu-netduinoplus2", runs=2)
+        assert m["latency"]["value"] == direct["latency"]["value"]
+        assert m["peak_sram_bytes_measured"] == direct["peak_sram_bytes_measured"]

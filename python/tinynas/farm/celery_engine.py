@@ -68,7 +68,7 @@ def _measure(task, run_id: str, message: dict):
     except BoardError as e:
         attempt = task.request.retries
         log.warning("%s: %s (attempt %d of %d)", session.board.name, e, attempt + 1, RETRIES + 1)
-        if not _health(session, results):
+        if not session.ensure_healthy(HEALTH_ATTEMPTS):
             _quarantine(task, session)
         if attempt >= RETRIES:
             reason = f"board {session.board.name}: {e}"
@@ -77,20 +77,6 @@ def _measure(task, run_id: str, message: dict):
             results.finish_job(run_id, job.model.content_hash, job.board_kind, reason=reason)
             return
         raise task.retry(countdown=BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)], max_retries=RETRIES)
-
-
-def _health(session: BoardSession, results: Results) -> bool:
-    reason = ""
-    for attempt in range(HEALTH_ATTEMPTS):
-        ok, reason = session.health_check()
-        if ok:
-            results.set_board_state(session.board.name, session.board.kind, "ok")
-            return True
-        log.warning("%s: %s (health check %d of %d)", session.board.name, reason, attempt + 1, HEALTH_ATTEMPTS)
-        session.reset()
-    log.error("%s quarantined: %s", session.board.name, reason)
-    results.set_board_state(session.board.name, session.board.kind, "quarantined", reason)
-    return False
 
 
 def _quarantine(task, session: BoardSession):
@@ -145,7 +131,7 @@ def run_worker(farm_path: str, board_name: str, firmware: str = "", timeout_ms: 
     results = Results(farm.results)
     session = BoardSession(board, results, firmware=firmware, timeout_ms=timeout_ms, boot_timeout_ms=boot_timeout_ms)
     _worker.update(session=session, results=results, farm=farm, quarantined=False)
-    if not _health(session, results):
+    if not session.ensure_healthy(HEALTH_ATTEMPTS):
         session.close()
         return 3
     app = make_app(farm)
@@ -164,31 +150,22 @@ def run_worker(farm_path: str, board_name: str, firmware: str = "", timeout_ms: 
 def _run_suite(suite_path: str, farm_path: str, html: str = "", junit: str = "") -> dict:
     """A scheduled run: submits the suite, waits for it, writes the regression report against the last good run."""
     from .jobs import load_suite
-    from .report import compare, html_page, junit_xml, plots
+    from .report import compare, html_page, junit_xml, plots, write_atomically
     farm, suite = load_farm(farm_path), load_suite(suite_path)
     results = Results(farm.results)
     try:
-        run_id = results.start_run(suite, "celery")
-        log.info("scheduled run %s of suite %s: %d jobs", run_id, suite.name, len(suite.jobs))
-        counts = run_on_broker(farm, suite, results, run_id)
-        results.finish_run(run_id)
+        from .runner import run_suite
+        run_id, _, counts = run_suite(farm, suite, results)
         report = compare(results, run_id, "last-good")
         results.set_verdict(run_id, report["verdict"])
         if html:
-            _write_atomically(html, html_page(report, plots(results, report)))
+            write_atomically(html, html_page(report, plots(results, report)))
         if junit:
-            _write_atomically(junit, junit_xml(report))
+            write_atomically(junit, junit_xml(report))
         log.info("scheduled run %s: %s; %s", run_id, counts, report["verdict"])
         return {"run": run_id, "verdict": report["verdict"], **counts}
     finally:
         results.close()
-
-
-def _write_atomically(path: str, text: str):
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def run_scheduler(farm_path: str, suite_path: str, at: str = "02:00", every_s: Optional[float] = None,

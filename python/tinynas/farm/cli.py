@@ -6,6 +6,7 @@
   wait RUN [--farm farm.json]         follow a run submitted earlier (the submitter may have died)
   report [RUN] --against last-good    regressions against a baseline run: HTML, JUnit XML, exit 1 if any
   calibrate --board-kind K            fit the kind's latency table from stored measurements (no re-measuring)
+  measure MODELS.json                 models on one board kind, as `tinynas profile --json` (search --hil farm)
   schedule SUITE.json --farm F --at 02:00
                                       run the suite nightly and report (celery beat; cron works too)
   status [--farm farm.json]           boards (ok / quarantined) and the last runs
@@ -18,12 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 
-from .config import FarmConfigError, load_farm, local_farm
+from .config import FarmConfigError, load_farm, local_farm, results_url
 from .jobs import load_suite
 from .results import Results
+from .runner import run_suite
 
 log = logging.getLogger("tinynas.farm")
 EXIT_FAILED, EXIT_INPUT, EXIT_BOARD = 1, 2, 3
@@ -33,6 +34,13 @@ def _farm(args, kinds=()):
     if args.farm:
         return load_farm(args.farm)
     return local_farm(kinds, boards_per_kind=args.local_boards, results=args.results or "")
+
+
+def _results(args) -> Results:
+    """The results database: --results, else the farm's, else ./farm.db (the local farm's)."""
+    if args.results:
+        return Results(args.results)
+    return Results(load_farm(args.farm).results if args.farm else results_url("", None))
 
 
 def _progress(total: int, label: str):
@@ -65,22 +73,11 @@ def cmd_run(args) -> int:
                               f"board kinds ({', '.join(suite.kinds)}); give a suite of one kind")
     results = Results(args.results or farm.results)
     try:
-        if farm.broker:
-            from .celery_engine import run_on_broker
-            engine = "celery"
-        else:
-            from .local import run_local
-            engine = "local"
-        run_id = results.start_run(suite, engine)
-        log.info("run %s: suite %s, %d jobs on %s boards (%s), results %s", run_id, suite.name, len(suite.jobs),
-                 len(farm.boards), engine, results.url)
         update, close = _progress(len(suite.jobs), suite.name)
         try:
-            if engine == "celery":
-                counts = run_on_broker(farm, suite, results, run_id, on_done=update, timeout_s=args.wait)
-            else:
-                counts = run_local(farm, suite, results, run_id, firmware=args.firmware or "", on_done=update,
-                                   timeout_ms=args.timeout_ms, boot_timeout_ms=args.boot_timeout_ms)
+            run_id, engine, counts = run_suite(farm, suite, results, on_done=update, firmware=args.firmware or "",
+                                               timeout_ms=args.timeout_ms, boot_timeout_ms=args.boot_timeout_ms,
+                                               wait_s=args.wait)
         finally:
             close()
         return _report_counts(args, results, run_id, suite.name, engine, counts)
@@ -108,8 +105,7 @@ def _report_counts(args, results, run_id: str, suite: str, engine: str, counts: 
 
 
 def cmd_wait(args) -> int:
-    farm = load_farm(args.farm) if args.farm else None
-    results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
+    results = _results(args)
     try:
         run = results.run(args.run)
         if run is None:
@@ -137,11 +133,8 @@ def cmd_worker(args) -> int:
 
 
 def cmd_report(args) -> int:
-    import pathlib
-
-    from .report import compare, html_page, junit_xml, plots
-    farm = load_farm(args.farm) if args.farm else None
-    results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
+    from .report import compare, html_page, junit_xml, plots, write_atomically
+    results = _results(args)
     try:
         run_id = args.run
         if run_id == "latest":
@@ -151,9 +144,9 @@ def cmd_report(args) -> int:
             run_id = runs[-1]["id"]
         report = compare(results, run_id, args.against)
         if args.html:
-            _write(pathlib.Path(args.html), html_page(report, plots(results, report, args.history)))
+            write_atomically(args.html, html_page(report, plots(results, report, args.history)))
         if args.junit:
-            _write(pathlib.Path(args.junit), junit_xml(report))
+            write_atomically(args.junit, junit_xml(report))
         results.set_verdict(run_id, report["verdict"])
         if args.json:
             print(json.dumps(report, indent=2, default=str))
@@ -166,14 +159,6 @@ def cmd_report(args) -> int:
         return EXIT_FAILED if report["verdict"] == "fail" else 0
     finally:
         results.close()
-
-
-def _write(path, text: str):
-    """Atomically: a report is whole or absent."""
-    import os
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def cmd_schedule(args) -> int:
@@ -189,8 +174,7 @@ def cmd_calibrate(args) -> int:
     from collections import Counter
 
     from .. import _core
-    farm = load_farm(args.farm) if args.farm else None
-    results = Results(args.results or (farm.results if farm else local_farm([args.board_kind]).results))
+    results = _results(args)
     try:
         if args.board_kind not in _core.list_boards():
             raise FarmConfigError(f"--board-kind: unknown board kind {args.board_kind!r}")
@@ -225,9 +209,77 @@ def cmd_calibrate(args) -> int:
         results.close()
 
 
+def cmd_measure(args) -> int:
+    """Models measured on one board kind by the farm, printed as `tinynas profile --json` results in the models'
+    order (what `tinynas search --hil farm` reads). --check: only that the farm can serve the kind."""
+    from .. import _core
+    from .jobs import Model
+    kinds = [args.board_kind] if args.check else None
+    if args.check:
+        if args.board_kind not in _core.list_boards():
+            raise FarmConfigError(f"--board-kind: unknown board kind {args.board_kind!r}")
+        farm = _farm(args, kinds)
+        if not farm.boards_of(args.board_kind):
+            raise FarmConfigError(f"{farm.path}: no board of kind {args.board_kind} (boards: "
+                                  f"{', '.join(b.name + ' ' + b.kind for b in farm.boards)})")
+        print(json.dumps({"farm": str(farm.path or "local"), "boards": [b.name for b in farm.boards_of(args.board_kind)]}))
+        return 0
+    try:
+        request = json.loads(open(args.models, encoding="utf-8").read())
+        kind, runs = request["board_kind"], int(request.get("runs", 3))
+        models = [Model(m["id"], m["netconfig"]) for m in request["models"]]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise FarmConfigError(f"{args.models}: not a measurement request ({e})") from None
+    farm = _farm(args, [kind])
+    measured, failures = measure_models(models, kind, farm, runs=runs, results_url=args.results or farm.results,
+                                        progress=True)
+    for model_id, reason in failures:
+        print(f"tinynas farm: {model_id} on {kind}: {reason}", file=sys.stderr)
+    if failures:
+        return EXIT_FAILED
+    print(json.dumps(measured, indent=2))
+    return 0
+
+
+def measure_models(models: list, kind: str, farm, runs: int = 3, results_url: str = "", progress: bool = False):
+    """(measurements in the models' order as `tinynas profile --json` lays them out, [(model id, reason)] of the
+    models that failed). Runs on the farm's broker or, without one, its boards on this host."""
+    from .. import _core
+    from .jobs import Job, Suite
+    suite = Suite(name=f"measure-{kind}", jobs=tuple(Job(m, kind, runs, 0) for m in models))
+    results = Results(results_url or farm.results)
+    try:
+        update, close = _progress(len(suite.jobs), suite.name) if progress else (None, lambda: None)
+        try:
+            run_id, _, _ = run_suite(farm, suite, results, on_done=update)
+        finally:
+            close()
+        rows = {r["model_hash"]: r for r in results.run_jobs(run_id)}
+        failures = [(r["model_id"], r["reason"] or r["status"]) for r in rows.values() if r["status"] != "done"]
+        if failures:
+            return [], failures
+        clock_hz = _core.Board.load(kind).clock_hz
+        return [_as_profile(rows[m.content_hash]["measurement"], clock_hz) for m in models], []
+    finally:
+        results.close()
+
+
+def _as_profile(m: dict, clock_hz: float) -> dict:
+    """A stored measurement in the layout of `tinynas profile --json`."""
+    latency = {"value": m["latency_value"], "unit": m["latency_unit"], "source": m["latency_source"]}
+    if m["latency_source"] == "qemu-icount-ticks":
+        latency.update(instructions=m["instructions"], ticks_per_instruction=m["ticks_per_instruction"])
+    else:
+        latency["ms"] = m["latency_value"] / clock_hz * 1e3
+    return {"board": m["board_kind"], "firmware": m["firmware_build_id"], "latency": latency,
+            "runs_identical": m["runs_identical"], "peak_sram_bytes_measured": m["sram_measured"],
+            "peak_sram_bytes_predicted": m["sram_predicted"], "stack_bytes_measured": m["stack_measured"],
+            "flash_bytes": m["flash_bytes"], "flash_bytes_predicted": m["flash_predicted"],
+            "bit_exact": m["bit_exact"], "layers": m["layers"], "board_name": m["board_name"]}
+
+
 def cmd_status(args) -> int:
-    farm = load_farm(args.farm) if args.farm else None
-    results = Results(args.results or (farm.results if farm else local_farm(["qemu-mps2-an500"]).results))
+    results = _results(args)
     try:
         status = {"boards": results.board_states(), "runs": results.runs()[-10:]}
         if args.json:
@@ -293,6 +345,12 @@ def parser() -> argparse.ArgumentParser:
     ca.add_argument("--out", help="table file (default: configs/latency/<board>.json, where the search finds it)")
     ca.add_argument("--firmware-build", help="use this firmware build's measurements (default: the newest)")
     ca.set_defaults(func=cmd_calibrate)
+    me = sub.add_parser("measure", parents=[common], help="models measured on one board kind (search --hil farm)")
+    me.add_argument("models", nargs="?", help="{\"board_kind\": K, \"runs\": R, \"models\": [{\"id\", \"netconfig\"}]}")
+    me.add_argument("--check", action="store_true", help="only check that the farm has boards of --board-kind")
+    me.add_argument("--board-kind", help="with --check")
+    me.add_argument("--local-boards", type=int, default=None, help="without --farm: boards per kind on this host")
+    me.set_defaults(func=cmd_measure)
     s = sub.add_parser("status", parents=[common], help="boards and recent runs")
     s.set_defaults(func=cmd_status)
     return p

@@ -159,19 +159,23 @@ def results_url(results: str, farm_path: Optional[pathlib.Path]) -> str:
     return results
 
 
-def load_farm(path) -> Farm:
-    path = pathlib.Path(path)
+def read_json_file(path: pathlib.Path, max_bytes: int, what: str):
+    """The JSON in `path`, bounded in size; FarmConfigError naming the file otherwise."""
     try:
-        if path.stat().st_size > 1 << 20:
-            raise FarmConfigError(f"{path}: larger than 1 MiB; not a farm description")
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > max_bytes:
+            raise FarmConfigError(f"{path}: larger than {max_bytes >> 20} MiB; not {what}")
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FarmConfigError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise FarmConfigError(f"{path}: is a directory, not a farm.json") from None
+        raise FarmConfigError(f"{path}: is a directory, not {what}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FarmConfigError(f"{path}: malformed JSON ({e})") from None
-    return parse_farm(obj, path.resolve())
+
+
+def load_farm(path) -> Farm:
+    path = pathlib.Path(path)
+    return parse_farm(read_json_file(path, 1 << 20, "a farm description (farm.json)"), path.resolve())
 
 
 def local_farm(kinds, boards_per_kind: Optional[int] = None, results: str = "") -> Farm:

@@ -20,7 +20,7 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .config import FarmConfigError
+from .config import FarmConfigError, read_json_file
 
 SUITE_FORMAT = "tinynas-farm-suite"
 DEFAULT_THRESHOLDS = {"latency_pct": 2.0, "prediction_pct": 5.0}
@@ -180,14 +180,4 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
 
 def load_suite(path) -> Suite:
     path = pathlib.Path(path)
-    try:
-        if path.stat().st_size > 16 << 20:
-            raise FarmConfigError(f"{path}: larger than 16 MiB; not a suite")
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FarmConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FarmConfigError(f"{path}: is a directory, not a suite file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FarmConfigError(f"{path}: malformed JSON ({e})") from None
-    return parse_suite(obj, path.resolve())
+    return parse_suite(read_json_file(path, 16 << 20, "a suite file"), path.resolve())

@@ -69,7 +69,7 @@ def run_local(farm: Farm, suite: Suite, results: Results, run_id: str, firmware:
         session = BoardSession(board, results, firmware=firmware, timeout_ms=timeout_ms,
                                boot_timeout_ms=boot_timeout_ms)
         try:
-            healthy = _healthy(session, results)
+            healthy = session.ensure_healthy(HEALTH_ATTEMPTS)
             while healthy:
                 item = q.next()
                 if item is None:
@@ -86,7 +86,7 @@ def run_local(farm: Farm, suite: Suite, results: Results, run_id: str, firmware:
                     else:
                         time.sleep(BACKOFF_S[min(attempt - 1, len(BACKOFF_S) - 1)])
                         q.jobs.put((job, attempt + 1))
-                    healthy = _healthy(session, results)
+                    healthy = session.ensure_healthy(HEALTH_ATTEMPTS)
             with lock:
                 counts["quarantined"].append(board.name)
             with q.lock:
@@ -111,20 +111,6 @@ def run_local(farm: Farm, suite: Suite, results: Results, run_id: str, firmware:
     for t in threads:
         t.join()
     return counts
-
-
-def _healthy(session: BoardSession, results: Results) -> bool:
-    reason = ""
-    for attempt in range(HEALTH_ATTEMPTS):
-        ok, reason = session.health_check()
-        if ok:
-            results.set_board_state(session.board.name, session.board.kind, "ok")
-            return True
-        log.warning("%s: %s (health check %d of %d)", session.board.name, reason, attempt + 1, HEALTH_ATTEMPTS)
-        session.reset()
-    log.error("%s quarantined: %s", session.board.name, reason)
-    results.set_board_state(session.board.name, session.board.kind, "quarantined", reason)
-    return False
 
 
 def _fail(results: Results, run_id: str, job, board_name: str, reason: str):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import xml.etree.ElementTree as ET
 from typing import Optional
 
@@ -118,6 +119,14 @@ def _worst_layer(new_layers: list, old_layers: list) -> Optional[dict]:
 
 
 # --- outputs ------------------------------------------------------------------------------------------------
+
+def write_atomically(path, text: str):
+    """A report is whole or absent: written beside, then renamed."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
 
 def junit_xml(report: dict) -> str:
     suite = ET.Element("testsuite", name=f"tinynas-farm.{report['suite']}", tests=str(len(report["models"])),

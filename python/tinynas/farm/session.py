@@ -132,6 +132,20 @@ class BoardSession:
                            f"{ref['latency_value']:.0f} and {ref['sram_measured']} B")
         return True, ""
 
+    def ensure_healthy(self, attempts: int = 2) -> bool:
+        """Health-checks the board up to `attempts` times in a row; records it ok, or quarantined with the reason."""
+        reason = ""
+        for attempt in range(attempts):
+            ok, reason = self.health_check()
+            if ok:
+                self.results.set_board_state(self.board.name, self.board.kind, "ok")
+                return True
+            log.warning("%s: %s (health check %d of %d)", self.board.name, reason, attempt + 1, attempts)
+            self.reset()
+        log.error("%s quarantined: %s", self.board.name, reason)
+        self.results.set_board_state(self.board.name, self.board.kind, "quarantined", reason)
+        return False
+
     # --- jobs -----------------------------------------------------------------------------------------------
     def execute(self, job: Job, run_id: Optional[str] = None) -> Outcome:
         """Measures `job` unless its key is already stored; stores the measurement (once) or a model failure.

@@ -10,12 +10,14 @@
 // estimate, not a real latency. Every result says which it was.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/search/search_run.hpp"
+#include "tinynas/space/net_spec.hpp"
 
 namespace tinynas {
 
@@ -53,6 +55,16 @@ struct HilCheckResult {
 // board: its instructions at that board's clock, one per cycle (the convention of the latency
 // estimates of emulated boards).
 double measured_milliseconds(const ProfileResult& p, const Board& search_board);
+
+// Measures the finalists (ids name them in messages) and returns one result per net, in order: one board in turn,
+// or the board farm in parallel.
+using FinalistMeasurer =
+    std::function<std::vector<ProfileResult>(const std::vector<NetSpec>& nets, const std::vector<std::string>& ids)>;
+
+// The top_k subnets of `result` by score measured by `measure` on `board` (a board kind for the farm), the latency
+// budget applied to the measurements. Error(kInvalidArgument) for top_k < 1.
+HilCheckResult check_finalists(const SearchResult& result, int top_k, const Board& board,
+                               const FinalistMeasurer& measure);
 
 // Profiles the top_k subnets of `result` by score on options.board. Throws Error(kInvalidArgument)
 // for top_k < 1 or a board without profiling firmware, Error(kIo) when the board does not answer.

@@ -72,6 +72,9 @@ struct ProfileResult {
   // The documented JSON (docs/HIL.md): latency{value,unit,source}, peak_sram_bytes_measured,
   // peak_sram_bytes_predicted, flash_bytes, bit_exact, board, layers, and the extra fields above.
   std::string to_json(int indent = 2) const;
+  // The inverse, for measurements made elsewhere (the board farm): Error(kInvalidFile) naming `file` when a field
+  // is missing or of the wrong type.
+  static ProfileResult from_json(const std::string& text, const std::string& file);
 };
 
 // What a fault-injection hook (tests) gets after the firmware booted and before the model is sent.

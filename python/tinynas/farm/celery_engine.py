@@ -77,6 +77,12 @@ def _measure(task, run_id: str, message: dict):
             results.finish_job(run_id, job.model.content_hash, job.board_kind, reason=reason)
             return
         raise task.retry(countdown=BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)], max_retries=RETRIES)
+    except Exception as e:  # a bug or a database error: the job fails with the reason, the run does not wait on it
+        log.exception("%s: %s", session.board.name, job.model.model_id)
+        reason = f"internal error on {session.board.name}: {e!r}"
+        results.store_failure(job.model.content_hash, job.model.model_id, job.board_kind, session.board.name,
+                              "internal", reason)
+        results.finish_job(run_id, job.model.content_hash, job.board_kind, reason=reason)
 
 
 def _quarantine(task, session: BoardSession):

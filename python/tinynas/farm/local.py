@@ -87,6 +87,10 @@ def run_local(farm: Farm, suite: Suite, results: Results, run_id: str, firmware:
                         time.sleep(BACKOFF_S[min(attempt - 1, len(BACKOFF_S) - 1)])
                         q.jobs.put((job, attempt + 1))
                     healthy = session.ensure_healthy(HEALTH_ATTEMPTS)
+                except Exception as e:  # a bug or a database error: the job fails, the run does not hang on it
+                    log.exception("%s: %s", board.name, job.model.model_id)
+                    _fail(results, run_id, job, board.name, f"internal error: {e!r}")
+                    finish(job, "failed", repr(e))
             with lock:
                 counts["quarantined"].append(board.name)
             with q.lock:

@@ -311,6 +311,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   eval->add_flag("--json", eval_opts.json, "Print accuracy, split and image count as JSON");
+  eval->add_option("--on-board", eval_opts.on_board,
+                   "Run the int8 model on this board's profiling firmware, image by image, and report its top-1 "
+                   "next to the host runtime's (QEMU boards or real ones through OpenOCD)");
 
   cli::ExportOptions export_opts;
   CLI::App* export_cmd = app.add_subcommand(

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "subnet_quantization.hpp"
+#include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/deploy/quantized_accuracy.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -32,6 +33,37 @@ Int8Accuracy measure_int8(const Supernet& supernet, const Arch& arch, SubnetEval
 }
 
 } // namespace
+
+Int8EvaluationSet int8_evaluation_set(const std::string& supernet_path, const Arch& arch,
+                                      const SubnetAccuracyOptions& options) {
+  if (options.split != "val" && options.split != "test")
+    throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
+  subnet_int8::check_calibration_images(options.calibration_images);
+  const Supernet supernet = Supernet::load(supernet_path);
+  supernet.validate(arch);
+  const DatasetSplits data =
+      subnet_int8::load_training_dataset(supernet_path, options.data_dir, options.split == "test");
+  const ImageSet& split = options.split == "test" ? data.test : data.val;
+  EvaluatorOptions eo;
+  eo.seed = options.seed;
+  SubnetEvaluator evaluator(supernet, data.train, split, eo);
+  const subnet_int8::SubnetQuantization q =
+      subnet_int8::quantize_subnet(supernet, arch, evaluator.recalibrate(arch), data.train, options.calibration_images);
+  const int images = options.limit > 0 ? std::min(options.limit, split.size()) : split.size();
+  Int8EvaluationSet set;
+  set.arch_id = arch.id();
+  set.graph = q.subnet.graph;
+  set.model = q.model;
+  const HostModel host(write_model_blob(set.graph, set.model).bytes);
+  const int classes = set.graph.tensors[static_cast<std::size_t>(set.graph.output)].c;
+  for (const FloatImage& image : network_inputs(supernet, split, 0, images, arch.resolution)) {
+    set.inputs.push_back(quantize_image(set.model, set.graph, image));
+    set.host_out.push_back(host.run(set.inputs.back()).output);
+    set.host_top1.push_back(top1(set.host_out.back().data(), classes));
+  }
+  set.labels.assign(split.labels.begin(), split.labels.begin() + images);
+  return set;
+}
 
 SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const Arch& arch,
                                         const SubnetAccuracyOptions& options) {

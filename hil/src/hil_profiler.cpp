@@ -139,6 +139,27 @@ struct HilProfiler::Impl {
     }
   }
 
+  // Writes the blob to the started board and has the firmware validate it: Error(kInvalidArgument) when it does not
+  // fit the firmware's areas or the firmware refuses it (naming the status and op).
+  tn_hil_mailbox send_blob(const ModelBlob& blob) {
+    const tn_hil_mailbox& id = link->session().identity();
+    if (blob.bytes.size() > id.blob_capacity)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "board " + board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
+                      " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
+    if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
+      throw Error(ErrorCode::kInvalidArgument, "board " + board.name + ": the model needs a " +
+                                                   std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
+                                                   std::to_string(id.arena_capacity) + " B");
+    link->write_blob(blob.bytes);
+    const tn_hil_mailbox loaded = link->session().load(std::chrono::milliseconds(10000));
+    if (loaded.status != 0)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "board " + board.name + " refused the model blob: " + firmware_status_name(loaded.status) +
+                      (loaded.failed_op != 0xFFFFFFFFu ? " (op " + std::to_string(loaded.failed_op) + ")" : ""));
+    return loaded;
+  }
+
   // Runs `attempt(n)` until it returns, relaunching the link after each failure of the link (Error kIo or
   // kDevice) up to options.retries times; other errors are the caller's and pass at once.
   template <typename F>
@@ -252,22 +273,7 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
 
   return s.retrying([&](int attempt) {
     s.ensure_started(attempt);
-    detail::HilSession& session = s.link->session();
-    const tn_hil_mailbox& id = session.identity();
-    if (blob.bytes.size() > id.blob_capacity)
-      throw Error(ErrorCode::kInvalidArgument,
-                  "board " + s.board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
-                      " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
-    if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
-      throw Error(ErrorCode::kInvalidArgument, "board " + s.board.name + ": the model needs a " +
-                                                   std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
-                                                   std::to_string(id.arena_capacity) + " B");
-    s.link->write_blob(blob.bytes);
-    const tn_hil_mailbox loaded = s.link->session().load(std::chrono::milliseconds(10000));
-    if (loaded.status != 0)
-      throw Error(ErrorCode::kInvalidArgument,
-                  "board " + s.board.name + " refused the model blob: " + firmware_status_name(loaded.status) +
-                      (loaded.failed_op != 0xFFFFFFFFu ? " (op " + std::to_string(loaded.failed_op) + ")" : ""));
+    const tn_hil_mailbox loaded = s.send_blob(blob);
     std::vector<detail::RunMeasurement> measured;
     for (int r = 0; r < runs; ++r) {
       // alternate paint bytes: a byte the run writes equals at most one of them
@@ -329,6 +335,30 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
     }
     return res;
   });
+}
+
+std::vector<std::vector<std::int8_t>> HilProfiler::infer(const Graph& graph, const QuantizedModel& model,
+                                                         const std::vector<std::vector<std::int8_t>>& inputs,
+                                                         const std::function<void(int, int)>& progress) {
+  Impl& s = *impl_;
+  refuse_if_too_large(graph);
+  const ModelBlob blob = write_model_blob(graph, model);
+  std::vector<std::vector<std::int8_t>> outputs;
+  s.retrying([&](int attempt) {
+    s.ensure_started(attempt);
+    const tn_hil_mailbox loaded = s.send_blob(blob);
+    // After a relaunch, continue with the first input not yet run.
+    for (std::size_t i = outputs.size(); i < inputs.size(); ++i) {
+      detail::RunMeasurement m = s.link->session().run(loaded, inputs[i], 0xA5, s.options.run_timeout);
+      if (m.status != 0)
+        throw Error(ErrorCode::kInternal, "board " + s.board.name + ": the firmware failed running the model: " +
+                                              firmware_status_name(m.status));
+      outputs.push_back(std::move(m.output));
+      if (progress) progress(static_cast<int>(outputs.size()), static_cast<int>(inputs.size()));
+    }
+    return 0;
+  });
+  return outputs;
 }
 
 void HilProfiler::connect() {

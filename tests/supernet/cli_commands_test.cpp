@@ -131,6 +131,31 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_EQ(run_eval(q), 0);
   EXPECT_NE(testing::internal::GetCapturedStdout().find("int8: top-1"), std::string::npos);
 
+  // --on-board: the same int8 model run image by image on the emulated M7's firmware. Its outputs equal the host
+  // runtime's byte for byte, and its top-1 equals what --int8 measures on the same 20 images (another code path).
+  q.accuracy.limit = 20;
+  q.json = true;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(q), 0);
+  const double int8_on_20 = nlohmann::json::parse(testing::internal::GetCapturedStdout())["int8"]["accuracy"];
+  q.on_board = "qemu-mps2-an500";
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(q), 0);
+  const auto board = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_EQ(board["board"], "qemu-mps2-an500");
+  EXPECT_EQ(board["images"], 20);
+  EXPECT_EQ(board["identical_outputs"], 20);
+  EXPECT_EQ(board["board_accuracy"], board["host_accuracy"]);
+  EXPECT_DOUBLE_EQ(board["host_accuracy"].get<double>(), int8_on_20);
+  // A board that is not there fails before the model is quantised (exit 3 in the CLI).
+  q.on_board = "stm32f746g-disco";
+  try {
+    run_eval(q);
+    ADD_FAILURE() << "no probe is attached, yet --on-board stm32f746g-disco succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDevice) << e.what();
+  }
+
   // An arch file of the space, exported to ONNX.
   const Supernet s = Supernet::load(out);
   const std::string arch = dir.write("arch.json", arch_to_json(s.smallest(8), s.space()));

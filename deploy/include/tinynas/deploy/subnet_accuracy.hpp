@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "tinynas/deploy/quantize.hpp"
 #include "tinynas/space/arch.hpp"
+#include "tinynas/space/graph.hpp"
 
 namespace tinynas {
 
@@ -46,6 +48,21 @@ struct SubnetAccuracy {
   //  "int8": {...} when measured}
   std::string to_json(int indent = 2) const;
 };
+
+// The int8 model of `arch` (as `eval --int8` quantises it) with the first images of the split as the firmware
+// takes them, and the host runtime's class for each: what a board's accuracy is measured on and compared with.
+struct Int8EvaluationSet {
+  std::string arch_id;
+  Graph graph;
+  QuantizedModel model;
+  std::vector<std::vector<std::int8_t>> inputs;
+  std::vector<int> labels;
+  std::vector<int> host_top1;                     // the host build of the firmware's runtime
+  std::vector<std::vector<std::int8_t>> host_out; // its outputs, to compare byte for byte
+};
+// options.int8 is implied; options.limit > 0 takes the first N images (all of the split otherwise).
+Int8EvaluationSet int8_evaluation_set(const std::string& supernet_path, const Arch& arch,
+                                      const SubnetAccuracyOptions& options);
 
 // `arch` must be a subnet of the supernet in `supernet_path` (Error(kOutOfSpace) naming the field otherwise).
 // Errors name the file: a bad supernet, missing or corrupt dataset files, a split other than val or test.

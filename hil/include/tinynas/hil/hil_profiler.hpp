@@ -122,6 +122,13 @@ public:
   ProfileResult profile(const Graph& graph);
   ProfileResult profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input);
 
+  // Each input run once through the model on the board (the blob sent and validated once); the outputs in order.
+  // progress(done, total) after each. A link failure relaunches as profile() does and continues with the inputs
+  // not yet run. Errors as profile()'s.
+  std::vector<std::vector<std::int8_t>> infer(const Graph& graph, const QuantizedModel& model,
+                                              const std::vector<std::vector<std::int8_t>>& inputs,
+                                              const std::function<void(int, int)>& progress = {});
+
   const Board& board() const;
   const std::string& firmware_path() const;
   // Wall-clock time spent in link start-up (launch + boot), summed over the profiler's life.

@@ -5,12 +5,14 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "tinynas/hil/board_accuracy.hpp"
 #include "tinynas/hil/calibration.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
+#include "tinynas/supernet/finetune.hpp"
 
 namespace tinynas::python {
 
@@ -48,6 +50,25 @@ public:
       ProfileResult result = p.profile(graph);
       result.latency_predicted = predicted_latency(board_, graph, result.latency.value, result.latency.unit);
       json = result.to_json(-1);
+    }
+    return json_to_python(json);
+  }
+
+  // A trained model's int8 accuracy on this board (`tinynas eval --on-board`): as BoardAccuracy::to_json.
+  py::object accuracy(const std::string& model, const std::string& split, int limit, const std::string& data_dir,
+                      int calibration_images, std::uint64_t seed) {
+    SubnetAccuracyOptions o;
+    o.split = split;
+    o.limit = limit;
+    o.data_dir = data_dir;
+    o.calibration_images = calibration_images;
+    o.seed = seed;
+    HilProfiler& p = live();
+    std::string json;
+    {
+      py::gil_scoped_release release;
+      const Int8EvaluationSet set = int8_evaluation_set(model, read_model_arch(model), o);
+      json = measure_accuracy_on_board(p, set).to_json(-1);
     }
     return json_to_python(json);
   }
@@ -112,11 +133,17 @@ BoardError when the board fails after the retries.
       .def("connect", &PyProfiler::connect, "Reach the board now (launch and boot), with the retries.")
       .def("profile", &PyProfiler::profile, py::arg("model"), py::arg("runs") = 3, py::arg("seed") = 0,
            py::arg("space") = "mcunet")
+      .def("accuracy", &PyProfiler::accuracy, py::arg("model"), py::arg("split") = "test", py::arg("limit") = 0,
+           py::arg("data_dir") = "", py::arg("calibration_images") = 500, py::arg("seed") = 0,
+           "A trained model file's int8 top-1 on this board next to the host runtime's (tinynas eval --on-board).")
       .def("close", &PyProfiler::close, "Stop the emulator or release the probe.")
       .def_property_readonly("firmware", &PyProfiler::firmware, "Path of the firmware image the board runs.")
       .def_property_readonly("board", &PyProfiler::board_name)
       .def_property_readonly("startup_seconds", &PyProfiler::startup_seconds,
                              "Time spent launching and booting the board so far.");
+  m.def(
+      "_model_arch_id", [](const std::string& path) { return read_model_arch(path).id(); }, py::arg("path"),
+      "The arch id of a model file (tinynas finetune --out).");
   m.def("_fit_calibration", &fit_calibration_py, py::arg("board"), py::arg("space"), py::arg("models"),
         py::arg("holdout"), py::arg("out"), py::arg("save"));
 }

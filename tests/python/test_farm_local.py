@@ -271,3 +271,37 @@ def test_python_measure_equals_tinynas_profile(tinynas, tmp_path, monkeypatch):
         direct = tinynas.profile(arch, board="qemu-netduinoplus2", runs=2)
         assert m["latency"]["value"] == direct["latency"]["value"]
         assert m["peak_sram_bytes_measured"] == direct["peak_sram_bytes_measured"]
+
+
+# ---- accuracy on the board ----
+
+def test_accuracy_jobs_measure_a_trained_model_on_the_board_next_to_the_host(cli, tmp_path):
+    model = tmp_path / "m.model"
+    subprocess.run([cli, "finetune", "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "--from-scratch", "--space", "fashion_mnist",
+                    "--limit", "300", "--epochs", "1", "--out", str(model)], capture_output=True, check=True)
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "name": "accuracy", "boards": ["qemu-mps2-an500"],
+                                 "models": [{"accuracy": "m.model", "images": 40, "split": "test"},
+                                            {"arch": FASHION_IDS[0], "space": "fashion_mnist"}]}))
+    done = farm_cli(cli, "run", str(suite), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["done"] == 2
+    db = sqlite3.connect(tmp_path / "farm.db")
+    db.row_factory = sqlite3.Row
+    row = db.execute("select * from accuracy_measurements").fetchone()
+    direct = json.loads(subprocess.run([cli, "eval", "--model", str(model), "--split", "test", "--limit", "40",
+                                        "--on-board", "qemu-mps2-an500", "--json"], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert row["images"] == 40 and row["identical_outputs"] == 40 and row["model_id"] == direct["arch"]
+    assert row["board_accuracy"] == row["host_accuracy"] == direct["board_accuracy"]
+    # The report compares profiles; the accuracy job neither appears there nor breaks it.
+    report = farm_cli(cli, "report", "--json", cwd=tmp_path)
+    assert report.returncode == 0 and len(json.loads(report.stdout)["models"]) == 1
+    # Measured once: the same suite again reuses it.
+    assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
+    assert db.execute("select count(*) from accuracy_measurements").fetchone()[0] == 1
+    bad = suite.with_name("bad.json")
+    bad.write_text(json.dumps({"format": "tinynas-farm-suite", "boards": ["qemu-mps2-an500"],
+                               "models": [{"accuracy": "m.model", "images": 0}]}))
+    refused = farm_cli(cli, "run", str(bad), cwd=tmp_path)
+    assert refused.returncode == 2 and "/models/0/images" in refused.stderr

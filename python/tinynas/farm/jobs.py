@@ -50,15 +50,80 @@ class Job:
         text = json.dumps([self.model.content_hash, firmware_build_id, self.board_kind, self.runs, self.seed])
         return hashlib.sha256(text.encode()).hexdigest()
 
+    kind = "profile"
+
     def to_message(self) -> dict:
         """What travels through the broker (plain JSON)."""
-        return {"model_id": self.model.model_id, "netconfig": self.model.netconfig, "space": self.model.space,
-                "board_kind": self.board_kind, "runs": self.runs, "seed": self.seed}
+        return {"kind": self.kind, "model_id": self.model.model_id, "netconfig": self.model.netconfig,
+                "space": self.model.space, "board_kind": self.board_kind, "runs": self.runs, "seed": self.seed}
 
     @staticmethod
-    def from_message(m: dict) -> "Job":
+    def from_message(m: dict):
+        if m.get("kind") == AccuracyJob.kind:
+            return AccuracyJob(**{k: v for k, v in m.items() if k != "kind"})
         return Job(Model(m["model_id"], m["netconfig"], m.get("space", "")), m["board_kind"], int(m["runs"]),
                    int(m["seed"]))
+
+
+@dataclass(frozen=True)
+class _AccuracyModel:
+    model_id: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class AccuracyJob:
+    """A trained model's int8 accuracy on a board kind: `images` images of the split streamed through the firmware,
+    its top-1 stored next to the host runtime's. The model file and the dataset are read by the worker: on a farm
+    across hosts they must be at the same path on every worker (a shared file system)."""
+    model_file: str
+    model_id: str      # the model's arch id
+    file_hash: str     # SHA-256 of the model file
+    board_kind: str
+    split: str = "test"
+    images: int = 1000
+    data_dir: str = ""
+    calibration_images: int = 500
+    kind = "accuracy"
+
+    @property
+    def model(self):
+        """What the run bookkeeping needs: an id and a hash that differ for other images or splits."""
+        settings = json.dumps([self.file_hash, self.split, self.images, self.data_dir, self.calibration_images])
+        return _AccuracyModel(self.model_id, hashlib.sha256(settings.encode()).hexdigest())
+
+    def key(self, firmware_build_id: str) -> str:
+        return hashlib.sha256(json.dumps([self.kind, self.model.content_hash, firmware_build_id,
+                                          self.board_kind]).encode()).hexdigest()
+
+    def to_message(self) -> dict:
+        return {"kind": self.kind, "model_file": self.model_file, "model_id": self.model_id,
+                "file_hash": self.file_hash, "board_kind": self.board_kind, "split": self.split,
+                "images": self.images, "data_dir": self.data_dir, "calibration_images": self.calibration_images}
+
+
+def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> list:
+    """{"accuracy": MODEL_FILE, "images": N, "split": "test", "data": DIR, "calibration_images": C} on each kind."""
+    from .. import _core
+    unknown = set(entry) - {"accuracy", "images", "split", "data", "calibration_images"}
+    if unknown:
+        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    path = (base / entry["accuracy"]).resolve()
+    images, split = entry.get("images", 1000), entry.get("split", "test")
+    calibration = entry.get("calibration_images", 500)
+    if not isinstance(images, int) or isinstance(images, bool) or not 1 <= images <= 100000:
+        raise FarmConfigError(f"{where}/images: expected an integer in [1, 100000]")
+    if split not in ("test", "val"):
+        raise FarmConfigError(f"{where}/split: expected test or val")
+    if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
+        raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
+    try:
+        model_id = _core._model_arch_id(str(path))
+    except ValueError as e:
+        raise FarmConfigError(f"{where}/accuracy: {e}") from None
+    data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
+    return [AccuracyJob(str(path), model_id, file_sha256(path), k, split, images, data, calibration)
+            for k in kinds]
 
 
 @dataclass(frozen=True)
@@ -78,13 +143,17 @@ def content_hash(netconfig: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def firmware_build_id(path) -> str:
-    """The firmware image's identity: SHA-256 of the ELF (any rebuild that changes code or data changes it)."""
+def file_sha256(path) -> str:
+    """SHA-256 of a file: a firmware image's build id (any rebuild that changes code or data changes it), a trained
+    model's identity."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+firmware_build_id = file_sha256
 
 
 def model_from(value, space: str = "mcunet", where: str = "model") -> Model:
@@ -154,7 +223,7 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
     entries = obj.get("models")
     if not isinstance(entries, list) or not entries:
         raise FarmConfigError(f"{where}/models: expected a non-empty list of models")
-    models = []
+    models, accuracy = [], []
     for i, entry in enumerate(entries):
         at = f"{where}/models/{i}"
         if isinstance(entry, str):
@@ -163,6 +232,9 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             models.append(model_from(entry["arch"], entry.get("space", "mcunet"), at))
         elif isinstance(entry, dict) and "model" in entry:
             models.append(model_from(str(base / entry["model"]), entry.get("space", "mcunet"), at))
+        elif isinstance(entry, dict) and "accuracy" in entry:
+            accuracy.extend(accuracy_jobs(entry, base, kinds, at))
+            continue
         elif isinstance(entry, dict) and "search" in entry:
             top = entry.get("top", 3)
             if not isinstance(top, int) or not 1 <= top <= 100:
@@ -174,7 +246,7 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
         if len(models) > MAX_MODELS:
             raise FarmConfigError(f"{where}/models: more than {MAX_MODELS} models")
     unique = list({m.content_hash: m for m in models}.values())  # a model listed twice is measured once
-    jobs = tuple(Job(m, k, runs, seed) for k in kinds for m in unique)
+    jobs = tuple(Job(m, k, runs, seed) for k in kinds for m in unique) + tuple(accuracy)
     return Suite(name=name, jobs=jobs, thresholds=thresholds, path=path)
 
 

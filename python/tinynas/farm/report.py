@@ -47,8 +47,8 @@ def compare(results: Results, run_id: str, against: str = "last-good") -> dict:
         raise ValueError(f"{results.url}: no run {run_id!r} (tinynas farm status lists the runs)")
     baseline = resolve_baseline(results, run, against)
     thresholds = run["thresholds"]
-    new_rows = {_key(r): r for r in results.run_jobs(run_id)}
-    old_rows = {_key(r): r for r in results.run_jobs(baseline["id"])} if baseline else {}
+    new_rows = {_key(r): r for r in results.run_jobs(run_id) if r["kind"] == "profile"}
+    old_rows = {_key(r): r for r in results.run_jobs(baseline["id"]) if r["kind"] == "profile"} if baseline else {}
     models = []
     for key, new in sorted(new_rows.items(), key=lambda kv: (kv[1]["board_kind"], kv[1]["model_id"])):
         old = old_rows.get(key)
@@ -195,7 +195,7 @@ def plots(results: Results, report: dict, history: int = 14) -> list:
     ax.set_title("Measured vs predicted")
     out.append(("Measured vs predicted", _png(fig)))
 
-    rows = {(r["model_id"], r["board_kind"]): r for r in results.run_jobs(report["run"])}
+    rows = {(r["model_id"], r["board_kind"]): r for r in results.run_jobs(report["run"]) if r["kind"] == "profile"}
     old_rows = {(r["model_id"], r["board_kind"]): r for r in results.run_jobs(report["baseline"])} \
         if report["baseline"] else {}
     for m in [m for m in report["models"] if m["worst_layer"]][:6]:

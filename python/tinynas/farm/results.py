@@ -68,6 +68,29 @@ class Measurement(Base):
     finished_at = Column(DateTime(timezone=True), nullable=False)
 
 
+class AccuracyMeasurement(Base):
+    """A trained model's int8 top-1 on a board next to the host runtime's on the same inputs."""
+    __tablename__ = "accuracy_measurements"
+    id = Column(Integer, primary_key=True)
+    job_key = Column(String(64), unique=True, nullable=False)
+    model_file = Column(Text, nullable=False)
+    file_hash = Column(String(64), nullable=False, index=True)
+    model_id = Column(String(200), nullable=False)
+    board_kind = Column(String(100), nullable=False, index=True)
+    board_name = Column(String(100), nullable=False)
+    host = Column(String(200), nullable=False)
+    firmware_build_id = Column(String(64), nullable=False)
+    tinynas_revision = Column(String(64), nullable=False)
+    split = Column(String(8), nullable=False)
+    images = Column(Integer, nullable=False)
+    board_accuracy = Column(Float, nullable=False)
+    host_accuracy = Column(Float, nullable=False)
+    identical_outputs = Column(Integer, nullable=False)
+    seconds = Column(Float, nullable=False)
+    started_at = Column(DateTime(timezone=True), nullable=False)
+    finished_at = Column(DateTime(timezone=True), nullable=False)
+
+
 class Failure(Base):
     __tablename__ = "failures"
     id = Column(Integer, primary_key=True)
@@ -98,6 +121,7 @@ class RunJob(Base):
     model_hash = Column(String(64), primary_key=True)
     board_kind = Column(String(100), primary_key=True)
     model_id = Column(String(200), nullable=False)
+    kind = Column(String(16), nullable=False, default="profile")  # profile or accuracy
     status = Column(String(16), nullable=False, default="queued")  # queued, done, failed
     job_key = Column(String(64))       # the measurement (done)
     reused = Column(Boolean, default=False)  # the measurement existed before this run
@@ -186,6 +210,24 @@ class Results:
                 stored = False
         return self.measurement(job_key), stored
 
+    def accuracy_measurement(self, job_key: str) -> Optional[dict]:
+        with Session(self.engine) as s:
+            m = s.execute(select(AccuracyMeasurement).where(AccuracyMeasurement.job_key == job_key)) \
+                .scalar_one_or_none()
+            return _row(m) if m else None
+
+    def store_accuracy(self, job_key: str, row: dict) -> tuple:
+        """Stores the row once; returns (the stored row, True if this call stored it)."""
+        with Session(self.engine) as s:
+            try:
+                s.add(AccuracyMeasurement(job_key=job_key, **row))
+                s.commit()
+                stored = True
+            except IntegrityError:
+                s.rollback()
+                stored = False
+        return self.accuracy_measurement(job_key), stored
+
     def measurements(self, board_kind: Optional[str] = None) -> list:
         with Session(self.engine) as s:
             q = select(Measurement).order_by(Measurement.id)
@@ -213,7 +255,7 @@ class Results:
             s.flush()  # the run row first: run_jobs refer to it
             for job in suite.jobs:
                 s.add(RunJob(run_id=run_id, model_hash=job.model.content_hash, board_kind=job.board_kind,
-                             model_id=job.model.model_id, status="queued"))
+                             model_id=job.model.model_id, kind=job.kind, status="queued"))
             s.commit()
         return run_id
 
@@ -260,11 +302,14 @@ class Results:
             return [dict(_row(r), thresholds=json.loads(r.thresholds)) for r in s.execute(q).scalars()]
 
     def run_jobs(self, run_id: str) -> list:
-        """The run's jobs, each with its measurement (None until done)."""
+        """The run's jobs, each with its measurement or accuracy measurement (None until done)."""
         with Session(self.engine) as s:
-            rows = s.execute(select(RunJob, Measurement).outerjoin(Measurement, RunJob.job_key == Measurement.job_key)
+            rows = s.execute(select(RunJob, Measurement, AccuracyMeasurement)
+                             .outerjoin(Measurement, RunJob.job_key == Measurement.job_key)
+                             .outerjoin(AccuracyMeasurement, RunJob.job_key == AccuracyMeasurement.job_key)
                              .where(RunJob.run_id == run_id).order_by(RunJob.board_kind, RunJob.model_id)).all()
-            return [dict(_row(rj), measurement=_row(m) if m else None) for rj, m in rows]
+            return [dict(_row(rj), measurement=_row(m) if m else None, accuracy=_row(a) if a else None)
+                    for rj, m, a in rows]
 
     # --- boards and health ----------------------------------------------------------------------------------
     def set_board_state(self, name: str, kind: str, state: str, reason: str = ""):

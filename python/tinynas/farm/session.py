@@ -153,12 +153,17 @@ class BoardSession:
         from .. import _core
         profiler = self.open()
         key = job.key(self.firmware_build_id)
-        if self.results.measurement(key) is not None:
+        stored = self.results.accuracy_measurement if job.kind == "accuracy" else self.results.measurement
+        if stored(key) is not None:
             outcome = Outcome("done", key, reused=True)
         else:
             started = now()
             try:
-                r = profiler.profile(job.model.netconfig, runs=job.runs, seed=job.seed)
+                if job.kind == "accuracy":
+                    r = profiler.accuracy(job.model_file, split=job.split, limit=job.images, data_dir=job.data_dir,
+                                          calibration_images=job.calibration_images)
+                else:
+                    r = profiler.profile(job.model.netconfig, runs=job.runs, seed=job.seed)
             except _core.BoardError as e:
                 self.reset()
                 raise BoardError(str(e)) from None
@@ -168,12 +173,23 @@ class BoardSession:
                                            self.board.name, "model", reason)
                 outcome = Outcome("failed", failure="model", reason=reason)
             else:
-                self.results.store_measurement(key, self._row(job, r, started))
+                if job.kind == "accuracy":
+                    self.results.store_accuracy(key, self._accuracy_row(job, r, started))
+                else:
+                    self.results.store_measurement(key, self._row(job, r, started))
                 outcome = Outcome("done", key)
         if run_id:
             self.results.finish_job(run_id, job.model.content_hash, job.board_kind, outcome.job_key,
                                     outcome.reused, outcome.reason or None)
         return outcome
+
+    def _accuracy_row(self, job, r: dict, started) -> dict:
+        return {"model_file": job.model_file, "file_hash": job.file_hash, "model_id": job.model_id,
+                "board_kind": job.board_kind, "board_name": self.board.name, "host": self.host,
+                "firmware_build_id": self.firmware_build_id, "tinynas_revision": self.revision, "split": job.split,
+                "images": r["images"], "board_accuracy": r["board_accuracy"], "host_accuracy": r["host_accuracy"],
+                "identical_outputs": r["identical_outputs"], "seconds": r["seconds"], "started_at": started,
+                "finished_at": now()}
 
     def _row(self, job: Job, r: dict, started) -> dict:
         predicted = r.get("latency_predicted")

@@ -32,18 +32,34 @@ Int8Accuracy measure_int8(const Supernet& supernet, const Arch& arch, SubnetEval
   return r;
 }
 
+// What both evaluations start from, checked first: the supernet holding `arch` and the dataset as its training
+// run split it (the test split loaded only when asked for).
+struct EvaluationData {
+  Supernet supernet;
+  DatasetSplits data;
+  const ImageSet& split() const { return test ? data.test : data.val; }
+  bool test = false;
+};
+
+EvaluationData load_evaluation_data(const std::string& supernet_path, const Arch& arch,
+                                    const SubnetAccuracyOptions& options, bool int8) {
+  if (options.split != "val" && options.split != "test")
+    throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
+  if (int8) subnet_int8::check_calibration_images(options.calibration_images);
+  EvaluationData e{Supernet::load(supernet_path), {}, options.split == "test"};
+  e.supernet.validate(arch);
+  e.data = subnet_int8::load_training_dataset(supernet_path, options.data_dir, e.test);
+  return e;
+}
+
 } // namespace
 
 Int8EvaluationSet int8_evaluation_set(const std::string& supernet_path, const Arch& arch,
                                       const SubnetAccuracyOptions& options) {
-  if (options.split != "val" && options.split != "test")
-    throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
-  subnet_int8::check_calibration_images(options.calibration_images);
-  const Supernet supernet = Supernet::load(supernet_path);
-  supernet.validate(arch);
-  const DatasetSplits data =
-      subnet_int8::load_training_dataset(supernet_path, options.data_dir, options.split == "test");
-  const ImageSet& split = options.split == "test" ? data.test : data.val;
+  const EvaluationData e = load_evaluation_data(supernet_path, arch, options, true);
+  const Supernet& supernet = e.supernet;
+  const DatasetSplits& data = e.data;
+  const ImageSet& split = e.split();
   EvaluatorOptions eo;
   eo.seed = options.seed;
   SubnetEvaluator evaluator(supernet, data.train, split, eo);
@@ -67,14 +83,10 @@ Int8EvaluationSet int8_evaluation_set(const std::string& supernet_path, const Ar
 
 SubnetAccuracy evaluate_subnet_accuracy(const std::string& supernet_path, const Arch& arch,
                                         const SubnetAccuracyOptions& options) {
-  if (options.split != "val" && options.split != "test")
-    throw Error(ErrorCode::kInvalidArgument, "the split must be val or test, not \"" + options.split + "\"");
-  if (options.int8) subnet_int8::check_calibration_images(options.calibration_images);
-  const Supernet supernet = Supernet::load(supernet_path);
-  supernet.validate(arch);
-  const DatasetSplits data =
-      subnet_int8::load_training_dataset(supernet_path, options.data_dir, options.split == "test");
-  const ImageSet& split = options.split == "test" ? data.test : data.val;
+  const EvaluationData e = load_evaluation_data(supernet_path, arch, options, options.int8);
+  const Supernet& supernet = e.supernet;
+  const DatasetSplits& data = e.data;
+  const ImageSet& split = e.split();
 
   EvaluatorOptions eo;
   eo.seed = options.seed;

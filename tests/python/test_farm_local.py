@@ -294,12 +294,31 @@ def test_accuracy_jobs_measure_a_trained_model_on_the_board_next_to_the_host(cli
                                        check=True).stdout)
     assert row["images"] == 40 and row["identical_outputs"] == 40 and row["model_id"] == direct["arch"]
     assert row["board_accuracy"] == row["host_accuracy"] == direct["board_accuracy"]
-    # The report compares profiles; the accuracy job neither appears there nor breaks it.
     report = farm_cli(cli, "report", "--json", cwd=tmp_path)
-    assert report.returncode == 0 and len(json.loads(report.stdout)["models"]) == 1
+    assert report.returncode == 0, report.stdout
+    first = json.loads(report.stdout)
+    assert len(first["models"]) == 1 and len(first["accuracy"]) == 1
     # Measured once: the same suite again reuses it.
     assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
     assert db.execute("select count(*) from accuracy_measurements").fetchone()[0] == 1
+    # On the slower test firmware the profile regresses and the accuracy, measured again, does not: same outputs.
+    import tinynas
+    slow = tinynas.Profiler("qemu-mps2-an500").firmware.replace(".elf", "-slowdw.elf")
+    assert farm_cli(cli, "run", str(suite), "--firmware", slow, cwd=tmp_path).returncode == 0
+    assert db.execute("select count(*) from accuracy_measurements").fetchone()[0] == 2
+    slow_report = json.loads(farm_cli(cli, "report", "--json", "--against", first["run"], cwd=tmp_path).stdout)
+    assert slow_report["regressed_models"] == 1 and slow_report["regressed_accuracy"] == 0
+    # A board whose outputs stop matching the host and whose top-1 drops (injected into the stored result) is a
+    # regression of the accuracy job, named as such.
+    db.execute("update accuracy_measurements set identical_outputs = 35, board_accuracy = board_accuracy - 0.05 "
+               "where id = (select max(id) from accuracy_measurements)")
+    db.commit()
+    broken = farm_cli(cli, "report", "--json", "--against", first["run"], "--html", "r.html", cwd=tmp_path)
+    assert broken.returncode == 1
+    acc = json.loads(broken.stdout)["accuracy"][0]
+    assert acc["regressions"][0] == "board outputs differ from the host runtime's on 5 images"
+    assert acc["regressions"][1].startswith("board top-1 ")
+    assert "Accuracy on the board" in (tmp_path / "r.html").read_text()
     bad = suite.with_name("bad.json")
     bad.write_text(json.dumps({"format": "tinynas-farm-suite", "boards": ["qemu-mps2-an500"],
                                "models": [{"accuracy": "m.model", "images": 0}]}))

@@ -153,7 +153,7 @@ def cmd_report(args) -> int:
         else:
             print(f"suite {report['suite']} run {run_id} against {report['baseline'] or 'nothing'}: "
                   f"{report['verdict']}, {report['regressed_models']} of {len(report['models'])} models regressed")
-            for m in report["models"]:
+            for m in report["models"] + [dict(m, model_id=f"{m['model_id']} (accuracy)") for m in report["accuracy"]]:
                 if m["regressions"]:
                     print(f"  {m['model_id']} on {m['board_kind']}: {'; '.join(m['regressions'])}")
         return EXIT_FAILED if report["verdict"] == "fail" else 0

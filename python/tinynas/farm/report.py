@@ -8,6 +8,8 @@ A finding is a regression when, for the same model on the same board kind:
               no longer (a prediction already off in the baseline is reported, not counted: calibrated tables
               miss small models by more than 5% on QEMU, and a report that always fails is no report);
   failed      the job measured before and failed now.
+For accuracy jobs (a trained model's top-1 on the board), a regression is a board output that no longer equals the
+host runtime's where all did before, a lower board top-1 than before, or a job that failed now.
 Latency that dropped beyond the threshold is reported as an improvement. Outputs: a dict (JSON), an HTML page
 with its plots inline (a file to archive or mail), JUnit XML for CI systems.
 """
@@ -53,12 +55,17 @@ def compare(results: Results, run_id: str, against: str = "last-good") -> dict:
     for key, new in sorted(new_rows.items(), key=lambda kv: (kv[1]["board_kind"], kv[1]["model_id"])):
         old = old_rows.get(key)
         models.append(_compare_model(new, old, thresholds))
-    regressions = sum(1 for m in models if m["regressions"])
+    new_acc = {_key(r): r for r in results.run_jobs(run_id) if r["kind"] == "accuracy"}
+    old_acc = {_key(r): r for r in results.run_jobs(baseline["id"]) if r["kind"] == "accuracy"} if baseline else {}
+    accuracy = [_compare_accuracy(new, old_acc.get(key))
+                for key, new in sorted(new_acc.items(), key=lambda kv: (kv[1]["board_kind"], kv[1]["model_id"]))]
+    regressed = sum(1 for m in models if m["regressions"])
+    regressed_accuracy = sum(1 for m in accuracy if m["regressions"])
     return {"suite": run["suite"], "run": run_id, "run_created_at": run["created_at"],
             "baseline": baseline["id"] if baseline else None,
             "baseline_created_at": baseline["created_at"] if baseline else None, "thresholds": thresholds,
-            "models": models, "regressed_models": regressions,
-            "verdict": "fail" if regressions else "pass"}
+            "models": models, "accuracy": accuracy, "regressed_models": regressed,
+            "regressed_accuracy": regressed_accuracy, "verdict": "fail" if regressed or regressed_accuracy else "pass"}
 
 
 def _prediction_error(m: Optional[dict]) -> Optional[float]:
@@ -105,6 +112,30 @@ def _compare_model(new: dict, old: Optional[dict], thresholds: dict) -> dict:
     return out
 
 
+def _compare_accuracy(new: dict, old: Optional[dict]) -> dict:
+    n, o = new["accuracy"], old["accuracy"] if old else None
+    out = {"model_id": new["model_id"], "board_kind": new["board_kind"], "status": new["status"],
+           "images": n["images"] if n else None, "board_accuracy": n["board_accuracy"] if n else None,
+           "host_accuracy": n["host_accuracy"] if n else None,
+           "identical_outputs": n["identical_outputs"] if n else None,
+           "baseline_board_accuracy": o["board_accuracy"] if o else None, "regressions": [], "notes": []}
+    if n is None:
+        if o is not None:
+            out["regressions"].append(f"failed: {new.get('reason') or 'not measured'}")
+        return out
+    if n["identical_outputs"] < n["images"]:
+        note = f"board outputs differ from the host runtime's on {n['images'] - n['identical_outputs']} images"
+        if o is None or o["identical_outputs"] == o["images"]:
+            out["regressions"].append(note)
+        else:
+            out["notes"].append(note + " (in the baseline too)")
+    if o is not None and n["board_accuracy"] < o["board_accuracy"]:
+        out["regressions"].append(f"board top-1 {100 * o['board_accuracy']:.2f}% -> {100 * n['board_accuracy']:.2f}%")
+    if o is None:
+        out["notes"].append("new: no baseline measurement")
+    return out
+
+
 def _worst_layer(new_layers: list, old_layers: list) -> Optional[dict]:
     """The layer whose ticks grew most (same op index in both runs: same model, same plan)."""
     worst = None
@@ -129,9 +160,10 @@ def write_atomically(path, text: str):
 
 
 def junit_xml(report: dict) -> str:
-    suite = ET.Element("testsuite", name=f"tinynas-farm.{report['suite']}", tests=str(len(report["models"])),
-                       failures=str(report["regressed_models"]))
-    for m in report["models"]:
+    cases = report["models"] + [dict(m, model_id=f"{m['model_id']} accuracy") for m in report.get("accuracy", [])]
+    suite = ET.Element("testsuite", name=f"tinynas-farm.{report['suite']}", tests=str(len(cases)),
+                       failures=str(report["regressed_models"] + report.get("regressed_accuracy", 0)))
+    for m in cases:
         case = ET.SubElement(suite, "testcase", classname=m["board_kind"], name=m["model_id"])
         if m["regressions"]:
             failure = ET.SubElement(case, "failure", message="; ".join(m["regressions"]))
@@ -229,6 +261,20 @@ def html_page(report: dict, images: list) -> str:
                  "" if m["sram"] is None else str(m["sram"]), "" if m["bit_exact"] is None else str(m["bit_exact"]),
                  pred, e("; ".join(m["regressions"] + m["notes"]) or "ok")]
         rows.append(f"<tr class='{cls}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n")
+    accuracy_rows = []
+    for m in report.get("accuracy", []):
+        def pct(v):
+            return "" if v is None else f"{100 * v:.2f}%"
+        cells = [e(m["model_id"]), e(m["board_kind"]), str(m["images"] or ""), pct(m["baseline_board_accuracy"]),
+                 pct(m["board_accuracy"]), pct(m["host_accuracy"]), str(m["identical_outputs"] or ""),
+                 e("; ".join(m["regressions"] + m["notes"]) or "ok")]
+        cls = "regressed" if m["regressions"] else ""
+        accuracy_rows.append(f"<tr class='{cls}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n")
+    accuracy_table = "" if not accuracy_rows else (
+        "<h2>Accuracy on the board</h2><table id='accuracy'><thead><tr><th>model</th><th>board kind</th>"
+        "<th>images</th><th>baseline board top-1</th><th>board top-1</th><th>host top-1</th>"
+        "<th>identical outputs</th><th>findings</th></tr></thead><tbody>" + "".join(accuracy_rows) +
+        "</tbody></table>")
     figures = "\n".join(f"<figure><img alt='{e(t)}' src='{uri}'><figcaption>{e(t)}</figcaption></figure>"
                         for t, uri in images)
     baseline = (f"against run {e(report['baseline'])} ({e(report['baseline_created_at'])})" if report["baseline"]
@@ -244,17 +290,18 @@ tr.regressed {{ background: #fdd; }}
 .verdict-fail {{ color: #b00; }} .verdict-pass {{ color: #070; }}
 figure {{ display: inline-block; margin: 1em; }}
 </style></head>
-<body data-regressed="{report['regressed_models']}">
+<body data-regressed="{report['regressed_models']}" data-regressed-accuracy="{report.get('regressed_accuracy', 0)}">
 <h1>Suite {e(report['suite'])}: <span class="verdict-{verdict}">{verdict}</span></h1>
 <p>Run {e(report['run'])} ({e(report['run_created_at'])}) {baseline}. Thresholds: latency
 +-{report['thresholds']['latency_pct']:g}%, any SRAM increase, lost bit-exactness, prediction error beyond
 {report['thresholds']['prediction_pct']:g}%. {report['regressed_models']} of {len(report['models'])} models
-regressed. QEMU boards count instructions (ticks), not cycles.</p>
+regressed (and {report.get('regressed_accuracy', 0)} of {len(report.get('accuracy', []))} accuracy measurements). QEMU boards count instructions (ticks), not cycles.</p>
 <table id="models"><thead><tr><th>model</th><th>board kind</th><th>baseline latency</th><th>latency</th>
 <th>change</th><th>baseline SRAM (B)</th><th>SRAM (B)</th><th>bit-exact</th><th>prediction error</th>
 <th>findings</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
+{accuracy_table}
 {figures}
 <script>
 // Tests (and people) read from the body whether every plot decoded.

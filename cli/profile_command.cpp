@@ -108,8 +108,7 @@ int run_profile(const ProfileOptions& options) {
   spdlog::info("profiling {} ({} ops) on {}", model.file, graph.ops.size(), board.name);
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);
-  ProfileResult result = profiler.profile(graph);
-  result.latency_predicted = predicted_latency(board, graph, result.latency.value, result.latency.unit);
+  const ProfileResult result = profiler.profile(graph);
   spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                std::chrono::duration<double>(profiler.startup_time()).count());

@@ -320,6 +320,7 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
     res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
     res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
     res.flash_bytes_predicted = predicted.flash_bytes;
+    res.latency_predicted = predicted_latency(s.board, graph, res.latency.value, res.latency.unit);
     for (std::size_t o = 0; o < graph.ops.size(); ++o) {
       LayerTiming l;
       l.op = static_cast<int>(o);
@@ -341,8 +342,7 @@ std::vector<std::vector<std::int8_t>> HilProfiler::infer(const Graph& graph, con
                                                          const std::vector<std::vector<std::int8_t>>& inputs,
                                                          const std::function<void(int, int)>& progress) {
   Impl& s = *impl_;
-  refuse_if_too_large(graph);
-  const ModelBlob blob = write_model_blob(graph, model);
+  const ModelBlob blob = write_model_blob(graph, model); // send_blob refuses one too large for the firmware
   std::vector<std::vector<std::int8_t>> outputs;
   s.retrying([&](int attempt) {
     s.ensure_started(attempt);
@@ -367,9 +367,7 @@ void HilProfiler::connect() {
 
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options) {
   HilProfiler profiler(board, options);
-  ProfileResult result = profiler.profile(graph);
-  result.latency_predicted = predicted_latency(board, graph, result.latency.value, result.latency.unit);
-  return result;
+  return profiler.profile(graph);
 }
 
 } // namespace tinynas

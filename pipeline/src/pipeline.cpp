@@ -343,8 +343,7 @@ private:
     Rng rng(o_.search.seed);
     const std::vector<std::int8_t> input =
         quantize_image(int8.model, int8.graph, random_images(int8.graph, 1, rng).front());
-    ProfileResult r = profiler_->profile(int8.graph, int8.model, input);
-    r.latency_predicted = predicted_latency(board, int8.graph, r.latency.value, r.latency.unit);
+    const ProfileResult r = profiler_->profile(int8.graph, int8.model, input);
     files::write_file_atomic((fs::path(run_) / "board.json").string(), r.to_json(2) + "\n");
     note(fmt::format("measured on {}: {:.0f} {}{}, peak SRAM {} B (predicted {} B){}", r.board, r.latency.value,
                      r.latency.unit, board.emulated ? " (QEMU: instructions, not cycles)" : "",

@@ -9,7 +9,6 @@
 #include "tinynas/hil/calibration.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
-#include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
 #include "tinynas/supernet/finetune.hpp"
@@ -46,10 +45,7 @@ public:
     {
       py::gil_scoped_release release;
       p.set_measurement(runs, seed); // jobs differ in runs and seed; the link stays up
-
-      ProfileResult result = p.profile(graph);
-      result.latency_predicted = predicted_latency(board_, graph, result.latency.value, result.latency.unit);
-      json = result.to_json(-1);
+      json = p.profile(graph).to_json(-1);
     }
     return json_to_python(json);
   }

@@ -15,7 +15,7 @@ def measure(models, board_kind: str, farm=None, runs: int = 3) -> list:
     `farm`: a farm.json path (its broker, or its boards on this host); None = this host's QEMU boards. Returns
     one dict per model as ``tinynas.profile`` does; raises tinynas.BoardError naming the models that failed."""
     from .. import _core
-    from .cli import measure_models
+    from .runner import measure_models
     described = [m if isinstance(m, Model) else model_from(m) for m in models]
     where = load_farm(farm) if farm else local_farm([board_kind])
     measured, failures = measure_models(described, board_kind, where, runs=runs)

@@ -24,7 +24,7 @@ import sys
 from .config import FarmConfigError, load_farm, local_farm, results_url
 from .jobs import load_suite
 from .results import Results
-from .runner import run_suite
+from .runner import measure_models, run_suite
 
 log = logging.getLogger("tinynas.farm")
 EXIT_FAILED, EXIT_INPUT, EXIT_BOARD = 1, 2, 3
@@ -214,11 +214,10 @@ def cmd_measure(args) -> int:
     order (what `tinynas search --hil farm` reads). --check: only that the farm can serve the kind."""
     from .. import _core
     from .jobs import Model
-    kinds = [args.board_kind] if args.check else None
     if args.check:
         if args.board_kind not in _core.list_boards():
             raise FarmConfigError(f"--board-kind: unknown board kind {args.board_kind!r}")
-        farm = _farm(args, kinds)
+        farm = _farm(args, [args.board_kind])
         if not farm.boards_of(args.board_kind):
             raise FarmConfigError(f"{farm.path}: no board of kind {args.board_kind} (boards: "
                                   f"{', '.join(b.name + ' ' + b.kind for b in farm.boards)})")
@@ -231,51 +230,18 @@ def cmd_measure(args) -> int:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise FarmConfigError(f"{args.models}: not a measurement request ({e})") from None
     farm = _farm(args, [kind])
-    measured, failures = measure_models(models, kind, farm, runs=runs, results_url=args.results or farm.results,
-                                        progress=True)
+    update, close = _progress(len(models), f"measure-{kind}")
+    try:
+        measured, failures = measure_models(models, kind, farm, runs=runs, results_url=args.results or farm.results,
+                                            on_done=update)
+    finally:
+        close()
     for model_id, reason in failures:
         print(f"tinynas farm: {model_id} on {kind}: {reason}", file=sys.stderr)
     if failures:
         return EXIT_FAILED
     print(json.dumps(measured, indent=2))
     return 0
-
-
-def measure_models(models: list, kind: str, farm, runs: int = 3, results_url: str = "", progress: bool = False):
-    """(measurements in the models' order as `tinynas profile --json` lays them out, [(model id, reason)] of the
-    models that failed). Runs on the farm's broker or, without one, its boards on this host."""
-    from .. import _core
-    from .jobs import Job, Suite
-    suite = Suite(name=f"measure-{kind}", jobs=tuple(Job(m, kind, runs, 0) for m in models))
-    results = Results(results_url or farm.results)
-    try:
-        update, close = _progress(len(suite.jobs), suite.name) if progress else (None, lambda: None)
-        try:
-            run_id, _, _ = run_suite(farm, suite, results, on_done=update)
-        finally:
-            close()
-        rows = {r["model_hash"]: r for r in results.run_jobs(run_id)}
-        failures = [(r["model_id"], r["reason"] or r["status"]) for r in rows.values() if r["status"] != "done"]
-        if failures:
-            return [], failures
-        clock_hz = _core.Board.load(kind).clock_hz
-        return [_as_profile(rows[m.content_hash]["measurement"], clock_hz) for m in models], []
-    finally:
-        results.close()
-
-
-def _as_profile(m: dict, clock_hz: float) -> dict:
-    """A stored measurement in the layout of `tinynas profile --json`."""
-    latency = {"value": m["latency_value"], "unit": m["latency_unit"], "source": m["latency_source"]}
-    if m["latency_source"] == "qemu-icount-ticks":
-        latency.update(instructions=m["instructions"], ticks_per_instruction=m["ticks_per_instruction"])
-    else:
-        latency["ms"] = m["latency_value"] / clock_hz * 1e3
-    return {"board": m["board_kind"], "firmware": m["firmware_build_id"], "latency": latency,
-            "runs_identical": m["runs_identical"], "peak_sram_bytes_measured": m["sram_measured"],
-            "peak_sram_bytes_predicted": m["sram_predicted"], "stack_bytes_measured": m["stack_measured"],
-            "flash_bytes": m["flash_bytes"], "flash_bytes_predicted": m["flash_predicted"],
-            "bit_exact": m["bit_exact"], "layers": m["layers"], "board_name": m["board_name"]}
 
 
 def cmd_status(args) -> int:

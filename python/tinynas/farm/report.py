@@ -49,14 +49,16 @@ def compare(results: Results, run_id: str, against: str = "last-good") -> dict:
         raise ValueError(f"{results.url}: no run {run_id!r} (tinynas farm status lists the runs)")
     baseline = resolve_baseline(results, run, against)
     thresholds = run["thresholds"]
-    new_rows = {_key(r): r for r in results.run_jobs(run_id) if r["kind"] == "profile"}
-    old_rows = {_key(r): r for r in results.run_jobs(baseline["id"]) if r["kind"] == "profile"} if baseline else {}
+    new_jobs = results.run_jobs(run_id)
+    old_jobs = results.run_jobs(baseline["id"]) if baseline else []
+    new_rows = {_key(r): r for r in new_jobs if r["kind"] == "profile"}
+    old_rows = {_key(r): r for r in old_jobs if r["kind"] == "profile"}
     models = []
     for key, new in sorted(new_rows.items(), key=lambda kv: (kv[1]["board_kind"], kv[1]["model_id"])):
         old = old_rows.get(key)
         models.append(_compare_model(new, old, thresholds))
-    new_acc = {_key(r): r for r in results.run_jobs(run_id) if r["kind"] == "accuracy"}
-    old_acc = {_key(r): r for r in results.run_jobs(baseline["id"]) if r["kind"] == "accuracy"} if baseline else {}
+    new_acc = {_key(r): r for r in new_jobs if r["kind"] == "accuracy"}
+    old_acc = {_key(r): r for r in old_jobs if r["kind"] == "accuracy"}
     accuracy = [_compare_accuracy(new, old_acc.get(key))
                 for key, new in sorted(new_acc.items(), key=lambda kv: (kv[1]["board_kind"], kv[1]["model_id"]))]
     regressed = sum(1 for m in models if m["regressions"])

@@ -67,7 +67,8 @@ struct ProfileResult {
   std::int64_t model_blob_bytes = 0;
   bool bit_exact = false;
   std::vector<LayerTiming> layers;
-  std::optional<PredictedLatency> latency_predicted; // predicted_latency(): when the board has a calibrated table
+  std::optional<PredictedLatency> latency_predicted; // predicted_latency(), set by every profile(): when the board
+                                                     // has a calibrated table
 
   // The documented JSON (docs/HIL.md): latency{value,unit,source}, peak_sram_bytes_measured,
   // peak_sram_bytes_predicted, flash_bytes, bit_exact, board, layers, and the extra fields above.
@@ -143,8 +144,7 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-// One-shot: a HilProfiler for `board`, profile(graph), and the board's calibrated table's prediction if it has one
-// (predicted_latency(), profiler/latency_table.hpp).
+// One-shot: a HilProfiler for `board` and profile(graph).
 ProfileResult profile_model(const Graph& graph, const Board& board, const ProfileOptions& options = {});
 
 } // namespace tinynas

@@ -37,7 +37,12 @@ ElfImage ElfImage::load(const std::string& path) {
   image.path_ = path;
   for (unsigned i = 0; i < eh.e_phnum; ++i) {
     const auto ph = read_at<Elf32_Phdr>(file, eh.e_phoff + std::size_t{i} * eh.e_phentsize, path);
-    if (ph.p_type == PT_LOAD) image.load_bytes_ += ph.p_filesz;
+    if (ph.p_type != PT_LOAD || ph.p_filesz == 0) continue;
+    if (ph.p_offset > file.size() || ph.p_filesz > file.size() - ph.p_offset)
+      throw Error(ErrorCode::kInvalidFile, "truncated ELF file (a segment ends past the end)", path);
+    image.load_bytes_ += ph.p_filesz;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(file.data()) + ph.p_offset;
+    image.segments_.push_back({ph.p_paddr, std::vector<std::uint8_t>(bytes, bytes + ph.p_filesz)});
   }
   for (unsigned i = 0; i < eh.e_shnum; ++i) {
     const auto sh = read_at<Elf32_Shdr>(file, eh.e_shoff + std::size_t{i} * eh.e_shentsize, path);

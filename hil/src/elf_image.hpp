@@ -9,6 +9,13 @@
 
 namespace tinynas::detail {
 
+// A PT_LOAD segment's bytes from the file at its load (physical) address: where programming puts them (.data's
+// initial values go to flash, after the code, not to their RAM address).
+struct ElfSegment {
+  std::uint32_t address = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
 struct ElfSymbol {
   std::uint32_t address = 0;
   std::uint32_t size = 0;
@@ -31,11 +38,13 @@ public:
   // Bytes of the PT_LOAD segments stored in the file: code, constants and .data's initial values, i.e. what
   // programming the image writes to flash.
   std::uint64_t load_bytes() const { return load_bytes_; }
+  const std::vector<ElfSegment>& segments() const { return segments_; }
 
 private:
   std::string path_;
   std::map<std::string, ElfSymbol> symbols_;
   std::uint64_t load_bytes_ = 0;
+  std::vector<ElfSegment> segments_;
 };
 
 } // namespace tinynas::detail

@@ -66,4 +66,21 @@ std::optional<GdbStopReply> parse_gdb_stop_reply(std::string_view reply);
 // malformed.
 std::optional<std::size_t> parse_gdb_packet_size(std::string_view features);
 
+// Binary data in a packet (vFlashWrite, X): '#', '$', '}' and '*' are sent as '}' followed by the byte xor 0x20.
+std::string escape_gdb_binary(const std::uint8_t* data, std::size_t n);
+
+// A region of the target's memory map (qXfer:memory-map:read, gdb's memory-map.dtd): flash must be written with
+// vFlashErase/vFlashWrite/vFlashDone in whole erase blocks; anything else with M.
+struct GdbMemoryRegion {
+  enum class Type { kRam, kRom, kFlash } type = Type::kRam;
+  std::uint32_t start = 0;
+  std::uint64_t length = 0;
+  std::uint32_t block_size = 0; // flash only: the erase unit
+  bool contains(std::uint32_t address) const { return address >= start && address - start < length; }
+};
+// Parses the <memory type=... start=... length=...> elements and each flash region's <property name="blocksize">.
+// Throws Error(kIo) naming the element for a region it cannot read (a flash region without a block size, a number
+// that is not a number): a load must not guess where flash is.
+std::vector<GdbMemoryRegion> parse_gdb_memory_map(std::string_view xml);
+
 } // namespace tinynas::detail

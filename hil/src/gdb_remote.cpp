@@ -31,6 +31,7 @@ struct GdbRemote::Impl {
   std::string console;
   bool no_ack = false;
   std::size_t packet_size = 1024;
+  std::string features; // the server's qSupported reply
 
   [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorCode::kIo, peer + ": " + what); }
 
@@ -90,12 +91,12 @@ struct GdbRemote::Impl {
     }
   }
 
-  std::string request(const std::string& payload) {
+  std::string request(const std::string& payload) { return request(payload, packet_timeout); }
+  std::string request(const std::string& payload, Millis timeout) {
     send_packet(payload);
     for (;;) {
-      std::optional<std::string> reply = receive_packet(packet_timeout);
-      if (!reply)
-        fail("no reply within " + std::to_string(packet_timeout.count()) + " ms to '" + payload.substr(0, 24) + "'");
+      std::optional<std::string> reply = receive_packet(timeout);
+      if (!reply) fail("no reply within " + std::to_string(timeout.count()) + " ms to '" + payload.substr(0, 24) + "'");
       if (!reply->empty() && reply->front() == 'O' && reply->size() > 1 && reply->size() % 2 == 1) {
         // console output interleaved with the reply (OpenOCD during monitor commands)
         append_console(reply->substr(1));
@@ -111,8 +112,9 @@ struct GdbRemote::Impl {
     console.append(text->begin(), text->end());
   }
 
-  void expect_ok(const std::string& payload, const std::string& what) {
-    const std::string reply = request(payload);
+  void expect_ok(const std::string& payload, const std::string& what) { expect_ok(payload, what, packet_timeout); }
+  void expect_ok(const std::string& payload, const std::string& what, Millis timeout) {
+    const std::string reply = request(payload, timeout);
     if (reply != "OK") fail(what + " failed (reply '" + reply + "')");
   }
 };
@@ -137,7 +139,8 @@ void GdbRemote::connect(const std::string& host, int port, Millis timeout) {
       s.fail("nothing accepts connections after " + std::to_string(timeout.count()) + " ms");
     std::this_thread::sleep_for(Millis(20));
   }
-  const std::string features = s.request("qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm");
+  s.features = s.request("qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm");
+  const std::string& features = s.features;
   if (const std::optional<std::size_t> size = detail::parse_gdb_packet_size(features)) s.packet_size = *size;
   if (features.find("QStartNoAckMode+") != std::string::npos && s.request("QStartNoAckMode") == "OK") s.no_ack = true;
   // QEMU answers p/P only once the register description has been read (hil_notes P3).
@@ -282,6 +285,40 @@ std::string GdbRemote::monitor(const std::string& command) {
     return output + *r; // hex-encoded text reply
   }
 }
+
+std::string GdbRemote::memory_map_xml() {
+  Impl& s = *impl_;
+  if (s.features.find("qXfer:memory-map:read+") == std::string::npos) return "";
+  std::string xml;
+  for (int chunk = 0; chunk < 256; ++chunk) {
+    const std::string r =
+        s.request("qXfer:memory-map:read::" + hex_u32(static_cast<std::uint32_t>(xml.size())) + ",800");
+    if (r.empty() || (r[0] != 'm' && r[0] != 'l'))
+      s.fail("reading the memory map failed (reply '" + r.substr(0, 8) + "')");
+    xml += r.substr(1);
+    if (r[0] == 'l') return xml;
+  }
+  s.fail("the memory map does not end after 256 chunks");
+}
+
+void GdbRemote::flash_erase(std::uint32_t address, std::uint32_t length, Millis timeout) {
+  impl_->expect_ok("vFlashErase:" + hex_u32(address) + "," + hex_u32(length),
+                   "erasing flash 0x" + hex_u32(address) + "+0x" + hex_u32(length), timeout);
+}
+
+void GdbRemote::flash_write(std::uint32_t address, const std::vector<std::uint8_t>& data, Millis timeout) {
+  Impl& s = *impl_;
+  const std::size_t chunk = (s.packet_size - 64) / 2; // escaping at most doubles a byte
+  for (std::size_t done = 0; done < data.size();) {
+    const std::size_t n = std::min(chunk, data.size() - done);
+    const auto at = static_cast<std::uint32_t>(address + done);
+    s.expect_ok("vFlashWrite:" + hex_u32(at) + ":" + detail::escape_gdb_binary(data.data() + done, n),
+                "writing " + std::to_string(n) + " bytes of flash at 0x" + hex_u32(at), timeout);
+    done += n;
+  }
+}
+
+void GdbRemote::flash_done(Millis timeout) { impl_->expect_ok("vFlashDone", "programming flash", timeout); }
 
 std::string GdbRemote::take_console() {
   std::string c = std::move(impl_->console);

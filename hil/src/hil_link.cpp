@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gdb_loader.hpp"
 #include "tinynas/hil/openocd.hpp"
 #include "tinynas/hil/qemu_board.hpp"
 #include "tinynas/space/error.hpp"
@@ -124,13 +125,87 @@ private:
   std::unique_ptr<HilSession> session_;
 };
 
+// A board whose GDB server runs on another host, started there by whoever owns it: OpenOCD on the host its probe is
+// plugged into (or any server with a memory map and flash packets), or a QEMU. Nothing is launched here: the firmware
+// and the blobs go through the GDB port (gdb_loader), the board is reset by a monitor command, and a hung board is the
+// run timeout's to find, as with a local OpenOCD.
+class RemoteGdbLink final : public TargetLink {
+public:
+  RemoteGdbLink(std::string board, BoardLink link, const ElfImage& image, const LinkOptions& options)
+      : board_(std::move(board)), link_(std::move(link)), image_(image), options_(options) {
+    const std::size_t colon = link_.remote.rfind(':');
+    host_ = link_.remote.substr(0, colon);
+    port_ = std::stoi(link_.remote.substr(colon + 1));
+    if (link_.reset_command.empty())
+      link_.reset_command = link_.kind == BoardLink::Kind::kQemu ? "system_reset" : "reset halt";
+  }
+
+  void start() override {
+    stop();
+    gdb_ = std::make_unique<GdbRemote>();
+    try {
+      // A server that was already running answers at once; the wait covers one that is restarting.
+      gdb_->connect(host_, port_, std::chrono::milliseconds(2000));
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kDevice,
+                  "board " + board_ + ": nothing answers at " + link_.remote +
+                      " (is OpenOCD running on that host, with `bindto 0.0.0.0` and this gdb_port?): " + e.message());
+    }
+    gdb_->monitor(link_.reset_command);
+    if (!loaded_) { // once per link: later starts are recoveries of a board that holds the firmware already
+      load_over_gdb(*gdb_, image_.segments());
+      loaded_ = true;
+      gdb_->monitor(link_.reset_command);
+    }
+    boot();
+  }
+
+  void stop() override {
+    session_.reset();
+    if (gdb_) gdb_->close();
+    gdb_.reset();
+  }
+  bool started() const override { return session_ != nullptr; }
+  HilSession& session() override { return *session_; }
+
+  // Flash is programmed with the core halted at a hook; the board is reset afterwards, as a local OpenOCD does.
+  // Memory written with M (a server without a memory map) needs no reset.
+  void write_blob(const std::vector<std::uint8_t>& blob) override {
+    const ElfSegment segment{session_->identity().blob_addr, blob};
+    if (load_over_gdb(*gdb_, {segment}).flash_bytes == 0) return;
+    session_.reset();
+    gdb_->monitor(link_.reset_command);
+    boot();
+  }
+
+private:
+  void boot() {
+    session_ = std::make_unique<HilSession>(*gdb_, image_, "board " + board_ + " (GDB server " + link_.remote + ")");
+    session_->boot(options_.boot_timeout);
+  }
+
+  std::string board_;
+  BoardLink link_;
+  const ElfImage& image_;
+  LinkOptions options_;
+  std::string host_;
+  int port_ = 0;
+  bool loaded_ = false;
+  std::unique_ptr<GdbRemote> gdb_;
+  std::unique_ptr<HilSession> session_;
+};
+
 } // namespace
 
 std::unique_ptr<TargetLink> make_target_link(const std::string& board, const BoardLink& link, const ElfImage& image,
                                              const LinkOptions& options) {
   switch (link.kind) {
-  case BoardLink::Kind::kQemu: return std::make_unique<QemuLink>(board, link, image, options);
-  case BoardLink::Kind::kOpenOcd: return std::make_unique<OpenOcdLink>(board, link, image, options);
+  case BoardLink::Kind::kQemu:
+    if (!link.remote.empty()) return std::make_unique<RemoteGdbLink>(board, link, image, options);
+    return std::make_unique<QemuLink>(board, link, image, options);
+  case BoardLink::Kind::kOpenOcd:
+    if (!link.remote.empty()) return std::make_unique<RemoteGdbLink>(board, link, image, options);
+    return std::make_unique<OpenOcdLink>(board, link, image, options);
   case BoardLink::Kind::kNone: break;
   }
   throw Error(ErrorCode::kInvalidArgument, "board '" + board + "' has no link: it cannot be profiled");

@@ -34,9 +34,11 @@ std::vector<std::string> qemu_argv(const QemuLaunch& l, int port) {
                                 "null",
                                 "-S",
                                 "-gdb",
-                                "tcp:127.0.0.1:" + std::to_string(port),
-                                "-kernel",
-                                l.kernel};
+                                "tcp:127.0.0.1:" + std::to_string(port)};
+  if (!l.kernel.empty()) {
+    a.push_back("-kernel");
+    a.push_back(l.kernel);
+  }
   if (l.icount_shift >= 0) {
     a.push_back("-icount");
     a.push_back("shift=" + std::to_string(l.icount_shift) + ",sleep=off");
@@ -54,7 +56,7 @@ std::vector<std::string> qemu_argv(const QemuLaunch& l, int port) {
 
 QemuMachine::QemuMachine(const QemuLaunch& launch, std::chrono::milliseconds connect_timeout)
     : impl_(std::make_unique<Impl>()) {
-  if (!std::filesystem::exists(launch.kernel))
+  if (!launch.kernel.empty() && !std::filesystem::exists(launch.kernel))
     throw Error(ErrorCode::kInvalidFile, "firmware image not found (build the firmware first)", launch.kernel);
   std::string log = launch.log_file;
   if (log.empty()) {

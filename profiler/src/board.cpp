@@ -45,6 +45,17 @@ double read_nonnegative(const Field& f, const char* key) {
   return v;
 }
 
+// "host:port" (a name or an IPv4 address) with a port in 1..65535.
+void check_host_port(const Field& f, const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+  if (colon == 0 || !digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+    f.fail("must be host:port, a GDB port on another host (OpenOCD's where the probe is plugged in, e.g. "
+           "\"lab-2:3333\"), found \"" +
+           text + "\"");
+}
+
 BoardLink read_link(const Field& f) {
   if (!f.value().is_object()) f.fail("must be an object");
   BoardLink link;
@@ -52,6 +63,8 @@ BoardLink read_link(const Field& f) {
   link.firmware = f.get_string("firmware");
   if (link.firmware.empty() || link.firmware.find('/') != std::string::npos)
     f.at("firmware").fail("must be an image name (no '/'): the file is <firmware dir>/<name>.elf");
+  link.remote = f.get_string("remote", "");
+  if (!link.remote.empty()) check_host_port(f.at("remote"), link.remote);
   if (kind == "qemu") {
     link.kind = BoardLink::Kind::kQemu;
     link.qemu_machine = f.get_string("machine");
@@ -61,17 +74,22 @@ BoardLink read_link(const Field& f) {
     if (link.icount_shift < 0 || link.icount_shift > 10) f.at("icount_shift").fail("must be 0 to 10");
   } else if (kind == "openocd") {
     link.kind = BoardLink::Kind::kOpenOcd;
-    const Field scripts = f.at("scripts");
-    if (!scripts.value().is_array() || scripts.size() == 0)
-      scripts.fail("must be a non-empty array of OpenOCD scripts, e.g. [\"board/stm32f746g-disco.cfg\"]");
-    for (std::size_t i = 0; i < scripts.size(); ++i) {
-      link.openocd_scripts.push_back(scripts.at(i).as_string());
-      if (link.openocd_scripts.back().empty()) scripts.at(i).fail("must not be empty");
+    // A remote OpenOCD was started with its scripts on its own host.
+    if (link.remote.empty() || f.has("scripts")) {
+      const Field scripts = f.at("scripts");
+      if (!scripts.value().is_array() || scripts.size() == 0)
+        scripts.fail("must be a non-empty array of OpenOCD scripts, e.g. [\"board/stm32f746g-disco.cfg\"]");
+      for (std::size_t i = 0; i < scripts.size(); ++i) {
+        link.openocd_scripts.push_back(scripts.at(i).as_string());
+        if (link.openocd_scripts.back().empty()) scripts.at(i).fail("must not be empty");
+      }
     }
     link.probe_serial = f.get_string("probe_serial", "");
   } else {
     f.at("kind").fail("must be \"qemu\" or \"openocd\", found \"" + kind + "\"");
   }
+  link.reset_command = f.get_string("reset", kind == "qemu" ? "system_reset" : "reset halt");
+  if (link.reset_command.empty()) f.at("reset").fail("must be a monitor command, e.g. \"reset halt\"");
   return link;
 }
 
@@ -165,8 +183,12 @@ std::string Board::to_json() const {
       l["machine"] = link.qemu_machine;
       l["icount_shift"] = link.icount_shift;
     } else {
-      l["scripts"] = link.openocd_scripts;
+      if (link.remote.empty() || !link.openocd_scripts.empty()) l["scripts"] = link.openocd_scripts;
       l["probe_serial"] = link.probe_serial;
+    }
+    if (!link.remote.empty()) {
+      l["remote"] = link.remote;
+      l["reset"] = link.reset_command;
     }
     j["link"] = l;
   }

@@ -25,6 +25,8 @@ void bind_profiler(py::module_& m) {
   py::class_<Board>(m, "Board",
                     "A target board (configs/boards/*.json): memory budgets, core, clock, runtime overhead.")
       .def_static("load", &Board::load, py::arg("name_or_path"))
+      .def_static("from_json", &Board::from_json, py::arg("text"), py::arg("source") = "",
+                  "A board from the text of a board file; `source` names it in errors.")
       .def_readonly("name", &Board::name)
       .def_readonly("description", &Board::description)
       .def_readonly("core", &Board::core)

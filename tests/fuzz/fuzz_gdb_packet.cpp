@@ -1,5 +1,6 @@
 // The bytes a GDB server (QEMU's gdbstub, OpenOCD) sends: decoded in pieces whose sizes the input chooses, every
-// packet through the reply parsers the client uses, and every payload framed again decodes to itself.
+// packet through the reply parsers the client uses (the memory map too), every payload framed again decodes to
+// itself, and binary escaping leaves no framing byte.
 #include "../../hil/src/gdb_packet.hpp"
 #include "fuzz_target.hpp"
 
@@ -19,6 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)parse_gdb_stop_reply(p);
         (void)parse_gdb_register(p);
         (void)parse_gdb_packet_size(p);
+        try {
+          for (const GdbMemoryRegion& r : parse_gdb_memory_map(p))
+            if (r.type == GdbMemoryRegion::Type::kFlash && r.block_size == 0)
+              fuzz::finding("flash without a block size");
+        } catch (const Error&) {
+        }
+        const std::string escaped = escape_gdb_binary(reinterpret_cast<const std::uint8_t*>(p.data()), p.size());
+        if (escaped.find_first_of("#$*") != std::string::npos) fuzz::finding("escaped binary holds a framing byte");
         if (const auto bytes = decode_gdb_hex(p);
             bytes && encode_gdb_hex(bytes->data(), bytes->size()).size() != p.size())
           fuzz::finding("hex decoded and encoded again changes length");

@@ -97,5 +97,48 @@ TEST(GdbPacket, PacketSizeIsHexAndClamped) {
   EXPECT_FALSE(parse_gdb_packet_size("qXfer:features:read+"));
 }
 
+TEST(GdbPacket, BinaryEscapesTheFourFramingBytes) {
+  const std::uint8_t data[] = {'a', '#', '$', '}', '*', 0x00, 0xFF};
+  EXPECT_EQ(escape_gdb_binary(data, sizeof data), std::string("a}\x03}\x04}]}\x0a\x00\xff", 11));
+}
+
+// What OpenOCD sends for an STM32F7 (sectors of two sizes), attribute order and quotes varying as XML allows.
+TEST(GdbPacket, MemoryMapRegionsAndFlashBlockSizes) {
+  const std::vector<GdbMemoryRegion> regions = parse_gdb_memory_map(
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE memory-map PUBLIC \"+//IDN gnu.org//DTD GDB Memory Map V1.0//EN\" "
+      "\"http://sourceware.org/gdb/gdb-memory-map.dtd\">\n<memory-map>\n"
+      "<memory type=\"flash\" start=\"0x8000000\" length=\"0x20000\">\n<property name=\"blocksize\">0x8000</property>\n"
+      "</memory>\n<memory length='131072' start='0x8020000' type='flash'><property name='blocksize'>131072</property>"
+      "</memory>\n<memory type=\"ram\" start=\"0x20000000\" length=\"0x50000\"/>\n</memory-map>\n");
+  ASSERT_EQ(regions.size(), 3u);
+  EXPECT_EQ(regions[0].type, GdbMemoryRegion::Type::kFlash);
+  EXPECT_EQ(regions[0].start, 0x08000000u);
+  EXPECT_EQ(regions[0].length, 0x20000u);
+  EXPECT_EQ(regions[0].block_size, 0x8000u);
+  EXPECT_EQ(regions[1].start, 0x08020000u);
+  EXPECT_EQ(regions[1].block_size, 0x20000u);
+  EXPECT_EQ(regions[2].type, GdbMemoryRegion::Type::kRam);
+  EXPECT_TRUE(regions[2].contains(0x2004FFFF));
+  EXPECT_FALSE(regions[2].contains(0x20050000));
+  EXPECT_TRUE(parse_gdb_memory_map("").empty());
+}
+
+TEST(GdbPacket, AMemoryMapTheLoaderCannotTrustIsRefused) {
+  const auto message = [](const std::string& xml) {
+    try {
+      parse_gdb_memory_map(xml);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("<memory type=\"flash\" start=\"0x0\" length=\"0x100\"></memory>").find("without a blocksize"),
+            std::string::npos);
+  EXPECT_NE(message("<memory type=\"eeprom\" start=\"0\" length=\"1\"/>").find("unknown memory type 'eeprom'"),
+            std::string::npos);
+  EXPECT_NE(message("<memory type=\"ram\" start=\"0xZZ\" length=\"1\"/>").find("'0xZZ' is not a number"),
+            std::string::npos);
+}
+
 } // namespace
 } // namespace tinynas::detail

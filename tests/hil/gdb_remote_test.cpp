@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "gdb_loader.hpp"
 #include "tinynas/hil/gdb_remote.hpp"
 #include "tinynas/space/error.hpp"
 
@@ -27,8 +28,46 @@ std::string frame(const std::string& payload, bool corrupt = false) {
   return "$" + payload + "#" + cs;
 }
 
-// A minimal gdbstub: 64 bytes of memory at 0x20000000, registers r0..r15, one stop after 'c'.
+// A minimal gdbstub: 64 bytes of memory at 0x20000000, registers r0..r15, one stop after 'c'. With flash_map it
+// also plays OpenOCD's flash: 1 KiB at 0x08000000 in 256-byte blocks, offered in a memory map, refused to M,
+// written only with vFlash* and only where erased, as flash is.
 struct Stub {
+  static constexpr std::uint32_t kFlash = 0x08000000, kFlashBytes = 0x400, kBlock = 0x100;
+  bool flash_map = false;
+  bool flip_a_flash_bit = false;                 // vFlashDone programs one bit wrong (a failing verify)
+  std::map<std::uint32_t, std::uint8_t> pending; // vFlashWrite data until vFlashDone
+  std::vector<std::string> flash_packets;        // vFlashErase/vFlashDone as received
+  static bool in_flash(std::uint32_t a) { return a >= kFlash && a < kFlash + kFlashBytes; }
+  std::string memory_map() const {
+    return "<?xml version=\"1.0\"?>\n<memory-map>\n<memory type=\"flash\" start=\"0x8000000\" length=\"0x400\">\n"
+           "<property name=\"blocksize\">0x100</property>\n</memory>\n"
+           "<memory type='ram' start='536870912' length='0x1000'/>\n</memory-map>\n";
+  }
+  std::string flash(const std::string& p) {
+    unsigned addr = 0, len = 0;
+    if (p.rfind("vFlashErase:", 0) == 0) {
+      flash_packets.push_back(p);
+      std::sscanf(p.c_str(), "vFlashErase:%x,%x", &addr, &len);
+      if (!in_flash(addr) || addr % kBlock || len % kBlock) return "E01";
+      for (unsigned i = 0; i < len; ++i) memory[addr + i] = 0xFF;
+      return "OK";
+    }
+    if (p.rfind("vFlashWrite:", 0) == 0) {
+      std::sscanf(p.c_str(), "vFlashWrite:%x:", &addr);
+      const std::size_t data = p.find(':', 12) + 1;
+      for (std::size_t i = data; i < p.size(); ++i, ++addr) // '}' escapes the next byte (xor 0x20)
+        pending[addr] = static_cast<std::uint8_t>(p[i] == '}' ? p[++i] ^ 0x20 : p[i]);
+      return "OK";
+    }
+    flash_packets.push_back(p); // vFlashDone
+    for (auto [a, v] : pending) {
+      if (memory[a] != 0xFF) return "E03"; // written without an erase
+      memory[a] = static_cast<std::uint8_t>(v ^ (flip_a_flash_bit && a == kFlash + 0x90 ? 1 : 0));
+    }
+    pending.clear();
+    return "OK";
+  }
+
   std::map<std::uint32_t, std::uint8_t> memory;
   std::uint32_t pc = 0x08000400;
   std::vector<std::string> received;
@@ -38,7 +77,15 @@ struct Stub {
   bool garbage_memory = false;
 
   std::string answer(const std::string& p) {
-    if (p.rfind("qSupported", 0) == 0) return "PacketSize=400;qXfer:features:read+";
+    if (p.rfind("qSupported", 0) == 0)
+      return std::string("PacketSize=400;qXfer:features:read+") + (flash_map ? ";qXfer:memory-map:read+" : "");
+    if (p.rfind("qXfer:memory-map:read::", 0) == 0) { // in 48-byte pieces, so the client must join them
+      unsigned offset = 0;
+      std::sscanf(p.c_str(), "qXfer:memory-map:read::%x,", &offset);
+      const std::string map = memory_map();
+      return (offset + 48 < map.size() ? "m" : "l") + map.substr(std::min<std::size_t>(offset, map.size()), 48);
+    }
+    if (p.rfind("vFlash", 0) == 0) return flash(p);
     if (p.rfind("qXfer:features:read:target.xml", 0) == 0) return "l<target><architecture>arm</architecture></target>";
     if (p == "?") return "S05";
     if (p[0] == 'm') {
@@ -57,6 +104,7 @@ struct Stub {
     if (p[0] == 'M') {
       unsigned addr = 0, len = 0;
       std::sscanf(p.c_str(), "M%x,%x:", &addr, &len);
+      if (flash_map && in_flash(addr)) return "E01"; // OpenOCD: flash is written with vFlash*
       const std::string hex = p.substr(p.find(':') + 1);
       for (unsigned i = 0; i < len; ++i)
         memory[addr + i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
@@ -217,6 +265,79 @@ TEST(GdbRemote, StopWaitReturnsNothingWhileTheTargetRuns) {
   GdbRemote gdb(500ms);
   gdb.connect("127.0.0.1", server.port(), 2s);
   EXPECT_FALSE(gdb.wait_for_stop(100ms)); // nothing was resumed: no stop reply arrives
+  server.stop = true;
+}
+
+// ---- loading through the GDB port (a board whose OpenOCD runs on another host) ----
+
+std::vector<std::uint8_t> pattern(std::size_t n) {
+  std::vector<std::uint8_t> bytes(n);
+  for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  bytes[3] = '#'; // the bytes binary packets must escape
+  bytes[4] = '$';
+  bytes[5] = '}';
+  bytes[6] = '*';
+  return bytes;
+}
+
+TEST(GdbLoader, ProgramsFlashInWholeBlocksAndRamWithM) {
+  Stub stub;
+  stub.flash_map = true;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  const std::vector<std::uint8_t> code = pattern(600), data = {9, 8, 7, 6};
+  // 600 bytes from 0x080: blocks 0x000, 0x100 and 0x200 (to 0x2d8) of flash; block 0x300 is not touched
+  const detail::GdbLoadReport r = detail::load_over_gdb(gdb, {{0x08000080, code}, {0x20000000, data}}, 2s);
+  EXPECT_EQ(r.flash_bytes, 600u);
+  EXPECT_EQ(r.memory_bytes, 4u);
+  EXPECT_EQ(r.unchanged_bytes, 0u);
+  EXPECT_EQ(gdb.read_memory(0x08000080, 600), code);
+  EXPECT_EQ(gdb.read_memory(0x20000000, 4), data);
+  EXPECT_EQ(gdb.read_memory(0x08000000, 4), std::vector<std::uint8_t>(4, 0xFF)); // erased, not written
+  EXPECT_EQ(gdb.read_memory(0x08000300, 4), std::vector<std::uint8_t>(4, 0));    // never erased
+  {
+    std::lock_guard<std::mutex> lock(stub.m);
+    EXPECT_EQ(stub.flash_packets, (std::vector<std::string>{"vFlashErase:8000000,100", "vFlashErase:8000100,100",
+                                                            "vFlashErase:8000200,100", "vFlashDone"}));
+    stub.flash_packets.clear();
+  }
+  // Loaded again (a worker reconnecting): the flash already holds the image, so nothing is erased.
+  const detail::GdbLoadReport again = detail::load_over_gdb(gdb, {{0x08000080, code}}, 2s);
+  EXPECT_EQ(again.unchanged_bytes, 600u);
+  EXPECT_EQ(again.flash_bytes, 0u);
+  server.stop = true;
+  std::lock_guard<std::mutex> lock(stub.m);
+  EXPECT_TRUE(stub.flash_packets.empty());
+}
+
+TEST(GdbLoader, AVerifyMismatchNamesTheAddress) {
+  Stub stub;
+  stub.flash_map = true;
+  stub.flip_a_flash_bit = true;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  try {
+    detail::load_over_gdb(gdb, {{0x08000080, pattern(64)}}, 2s);
+    ADD_FAILURE() << "a flash that reads back wrong was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("verify after loading failed at 0x08000090"), std::string::npos) << e.what();
+  }
+  server.stop = true;
+}
+
+TEST(GdbLoader, WithoutAMemoryMapEverythingGoesWithM) {
+  Stub stub; // QEMU's gdbstub: no memory map, its flash writable by the debugger
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  EXPECT_EQ(gdb.memory_map_xml(), "");
+  const detail::GdbLoadReport r = detail::load_over_gdb(gdb, {{0x08000000, pattern(100)}}, 2s);
+  EXPECT_EQ(r.memory_bytes, 100u);
+  EXPECT_EQ(r.flash_bytes, 0u);
+  EXPECT_EQ(gdb.read_memory(0x08000000, 100), pattern(100));
   server.stop = true;
 }
 

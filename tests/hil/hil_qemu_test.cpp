@@ -351,3 +351,53 @@ TEST_P(HilQemu, KernelGridBitExactOnTarget) {
 
 } // namespace
 } // namespace tinynas
+
+// ---- a board behind a GDB server on another host ----
+
+#include "tcp_stream.hpp"
+#include "tinynas/hil/qemu_board.hpp"
+
+namespace tinynas {
+namespace {
+
+// An empty QEMU started here stands for one running on another host (and for the OpenOCD on the host a probe is
+// plugged into: the same link): the link launches nothing, loads the firmware through the GDB port (QEMU has no
+// memory map, so with M; the vFlash path is tested against a scripted OpenOCD in hil_tests) and resets the board
+// with a monitor command. Started with the board's -icount, the counts are those of the local link, to the tick.
+TEST_P(HilQemu, BoardBehindARemoteGdbServerMeasuresWhatTheLocalLinkMeasures) {
+  const Board local = Board::load(GetParam());
+  QemuLaunch launch; // no kernel: nothing but the machine
+  launch.machine = local.link.qemu_machine;
+  launch.icount_shift = local.link.icount_shift;
+  QemuMachine server(launch);
+  server.gdb().close(); // the link connects by itself, as to another host's port
+  Board remote = local;
+  remote.link.remote = "127.0.0.1:" + std::to_string(server.gdb_port());
+  ASSERT_EQ(remote.link.reset_command, "system_reset"); // QEMU's monitor command; OpenOCD's is "reset halt"
+  const Graph g = lower_to_graph(test::small_net());
+  const ProfileResult a = profile_model(g, local);
+  const ProfileResult b = profile_model(g, remote);
+  EXPECT_TRUE(b.bit_exact);
+  EXPECT_EQ(a.run_ticks, b.run_ticks);
+  EXPECT_EQ(a.peak_sram_bytes_measured, b.peak_sram_bytes_measured);
+  ASSERT_EQ(a.layers.size(), b.layers.size());
+  for (std::size_t i = 0; i < a.layers.size(); ++i) EXPECT_EQ(a.layers[i].ticks, b.layers[i].ticks) << a.layers[i].name;
+}
+
+TEST(HilRemote, NothingAtTheRemoteAddressIsABoardError) {
+  Board remote = Board::load("stm32f746g-disco");
+  if (!std::filesystem::exists(detail::firmware_image_path(remote))) GTEST_SKIP() << "firmware image not built";
+  remote.link.remote = "127.0.0.1:" + std::to_string(detail::free_local_port());
+  ProfileOptions o;
+  o.retries = 0;
+  try {
+    profile_model(lower_to_graph(test::small_net()), remote, o);
+    FAIL() << "profiled on a board nothing serves";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDevice);
+    EXPECT_NE(std::string(e.what()).find("nothing answers at " + remote.link.remote), std::string::npos) << e.what();
+  }
+}
+
+} // namespace
+} // namespace tinynas

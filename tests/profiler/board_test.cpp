@@ -63,6 +63,25 @@ TEST(Board, LinkAndLatencyTableRoundTrip) {
   }
 }
 
+// A board whose OpenOCD runs on the host its probe is plugged into: no scripts here, a reset command of its own.
+TEST(Board, RemoteOpenOcdLinkRoundTrips) {
+  std::string text = Board::load("stm32f746g-disco").to_json();
+  const std::size_t at = text.find("\"link\"");
+  text = text.substr(0, at) + R"("link": {"kind": "openocd", "firmware": "tinynas-hil-stm32f746g-disco",
+                                         "remote": "lab-2:3333", "reset": "reset init"})" +
+         text.substr(text.find('}', at) + 1);
+  const Board a = Board::from_json(text);
+  EXPECT_EQ(a.link.kind, BoardLink::Kind::kOpenOcd);
+  EXPECT_EQ(a.link.remote, "lab-2:3333");
+  EXPECT_EQ(a.link.reset_command, "reset init");
+  EXPECT_TRUE(a.link.openocd_scripts.empty());
+  const Board b = Board::from_json(a.to_json());
+  EXPECT_EQ(b.link.remote, "lab-2:3333");
+  EXPECT_EQ(b.link.reset_command, "reset init");
+  EXPECT_EQ(Board::load("stm32f746g-disco").link.reset_command, "reset halt");
+  EXPECT_EQ(Board::load("stm32f746g-disco").link.remote, "");
+}
+
 TEST(Board, BrokenLinksNameTheField) {
   const std::string good = Board::load("stm32f746g-disco").to_json();
   auto with_link = [&](const std::string& link) {
@@ -95,6 +114,12 @@ TEST(Board, BrokenLinksNameTheField) {
   expect_field(with_link(R"({"kind": "openocd", "scripts": ["a.cfg"]})"), "/link",
                "missing required field \"firmware\"");
   expect_field(with_link(R"("qemu")"), "/link", "object");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "x", "remote": "lab-2"})"), "/link/remote", "host:port");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "x", "remote": "lab-2:70000"})"), "/link/remote",
+               "host:port");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "x", "remote": ":3333"})"), "/link/remote", "host:port");
+  expect_field(with_link(R"({"kind": "openocd", "firmware": "x", "remote": "lab-2:3333", "reset": ""})"), "/link/reset",
+               "monitor command");
   // "emulated" may not contradict the link
   std::string contradiction = good;
   contradiction.replace(contradiction.find("\"link\""), 6, "\"emulated\": true, \"link\"");

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from farm_services import FASHION_IDS, fake_qemu_dir, profile_directly, write_farm, write_suite
+from farm_services import FASHION_IDS, fake_qemu_dir, free_port, profile_directly, write_farm, write_suite
 
 KINDS = ["qemu-mps2-an500", "qemu-netduinoplus2"]
 
@@ -33,6 +33,12 @@ BAD_FARMS = [
      "/visibility_timeout_s: 1 is outside"),
     ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "qemu-mps2-an500", "colour": 1}]},
      "unknown field(s) colour"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "stm32f746g-disco",
+                                            "link": {"type": "openocd", "remote": "lab-2"}}]},
+     "/boards/0: /link/remote: must be host:port"),
+    ({"format": "tinynas-farm", "boards": [{"name": "a", "kind": "qemu-mps2-an500",
+                                            "link": {"type": "qemu", "probe_serial": "x"}}]},
+     "/boards/0/link: unknown field(s) probe_serial"),
 ]
 
 
@@ -125,6 +131,37 @@ def test_local_run_equals_direct_profile_and_is_not_measured_twice(cli, tmp_path
     assert db.execute("select count(*) from measurements").fetchone()[0] == 2 * len(FASHION_IDS)
     assert db.execute("select count(*) from run_jobs where run_id=? and reused=1", (run,)).fetchone()[0] == \
         2 * len(FASHION_IDS)
+
+
+def test_a_board_behind_a_remote_gdb_port_measures_what_a_local_one_does(cli, tinynas, tmp_path):
+    """A bare QEMU started here stands for one on another host (and for an OpenOCD where a probe is plugged in: the
+    same link): the worker launches nothing, loads the firmware through host:port and measures what a local board
+    measures, to the tick."""
+    kind = KINDS[0]
+    link = tinynas._core.Board.load(kind).to_dict()["link"]
+    port = free_port()
+    qemu = subprocess.Popen(["qemu-system-arm", "-M", link["machine"], "-nographic", "-monitor", "none", "-serial",
+                             "null", "-S", "-gdb", f"tcp:127.0.0.1:{port}", "-icount",
+                             f"shift={link['icount_shift']},sleep=off"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        farm = {"format": "tinynas-farm", "results": "sqlite:///farm.db",
+                "boards": [{"name": "far", "kind": kind, "link": {"type": "qemu", "remote": f"127.0.0.1:{port}"}}]}
+        (tmp_path / "farm.json").write_text(json.dumps(farm))
+        suite = write_suite(tmp_path / "suite.json", [kind], FASHION_IDS[:2], runs=2)
+        done = farm_cli(cli, "run", str(suite), "--farm", str(tmp_path / "farm.json"), "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["done"] == 2
+        db = sqlite3.connect(tmp_path / "farm.db")
+        db.row_factory = sqlite3.Row
+        for row in db.execute("select * from measurements").fetchall():
+            assert row["board_name"] == "far"
+            direct = profile_directly(cli, row["model_id"], kind, runs=2)
+            assert row["latency_value"] == direct["latency"]["value"], row["model_id"]
+            assert row["sram_measured"] == direct["peak_sram_bytes_measured"] and row["bit_exact"] == 1
+    finally:
+        qemu.kill()
+        qemu.wait()
 
 
 def test_model_too_large_for_the_firmware_fails_once_with_the_reason(cli, tmp_path):

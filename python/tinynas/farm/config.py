@@ -9,7 +9,14 @@ farm run` drives the boards itself.
      "visibility_timeout_s": 3600,                  optional: longer than the longest job
      "boards": [{"name": "m7-a", "kind": "qemu-mps2-an500", "link": {"type": "qemu"}, "tags": ["emulated"]},
                 {"name": "disco-1", "kind": "stm32f746g-disco",
-                 "link": {"type": "openocd", "probe_serial": "066DFF535"}, "host": "lab-2"}]}
+                 "link": {"type": "openocd", "probe_serial": "066DFF535"}, "host": "lab-2"},
+                {"name": "h7-1", "kind": "nucleo-h743zi",
+                 "link": {"type": "openocd", "remote": "lab-3:3333", "reset": "reset halt"}}]}
+
+A link with "remote" reaches a GDB server already running on another host: for openocd, the OpenOCD on the host the
+probe is plugged into; for qemu, a QEMU started there (with the board kind's -icount, or its counts differ). The
+worker may then run on any host; the firmware is loaded through that port, and "reset" is the monitor command that
+resets and halts the board ("reset halt" for OpenOCD, "system_reset" for QEMU, the defaults).
 """
 from __future__ import annotations
 
@@ -34,14 +41,28 @@ class FarmConfigError(ValueError):
 class FarmBoard:
     name: str               # unique in the farm: the worker's --board and the results' board_name
     kind: str               # a configs/boards/ name: the queue this board serves
-    link: str = "qemu"      # "qemu" (an emulator this host starts) or "openocd" (a probe on this host)
+    link: str = "qemu"      # "qemu" (an emulator this host starts) or "openocd" (a probe, here or at `remote`)
     probe_serial: str = ""  # openocd: which probe, when several are attached
+    remote: str = ""        # "host:port": a GDB server already running on another host; "" = start QEMU/OpenOCD here
+    reset: str = ""         # with remote: the monitor command that resets and halts ("" = the link kind's default)
     host: str = ""          # informative: where the board is plugged in
     tags: tuple = ()
 
     @property
     def queue(self) -> str:
         return queue_of(self.kind)
+
+    def board_config(self) -> Optional[dict]:
+        """The board file this board is profiled with: its kind's, with this board's link settings over it;
+        None when the kind's file serves as it is."""
+        overrides = {k: v for k, v in (("probe_serial", self.probe_serial), ("remote", self.remote),
+                                       ("reset", self.reset)) if v}
+        if not overrides:
+            return None
+        from .. import _core
+        config = _core.Board.load(self.kind).to_dict()
+        config["link"].update(overrides)
+        return config
 
 
 @dataclass(frozen=True)
@@ -101,7 +122,7 @@ def _board(where: str, obj, kinds: set) -> FarmBoard:
     link_type = _field(f"{where}/link", link, "type", str, required=True)
     if link_type not in LINK_TYPES:
         raise FarmConfigError(f"{where}/link/type: {link_type!r} is not one of {', '.join(LINK_TYPES)}")
-    unknown = set(link) - {"type", "probe_serial"}
+    unknown = set(link) - ({"type", "remote", "reset"} | ({"probe_serial"} if link_type == "openocd" else set()))
     if unknown:
         raise FarmConfigError(f"{where}/link: unknown field(s) {', '.join(sorted(unknown))}")
     from .. import _core
@@ -112,8 +133,18 @@ def _board(where: str, obj, kinds: set) -> FarmBoard:
     tags = _field(where, obj, "tags", list, default=[])
     if not all(isinstance(t, str) for t in tags):
         raise FarmConfigError(f"{where}/tags: expected a list of strings")
-    return FarmBoard(name=name, kind=kind, link=link_type, probe_serial=_field(f"{where}/link", link, "probe_serial",
-                     str, default=""), host=_field(where, obj, "host", str, default=""), tags=tuple(tags))
+    board = FarmBoard(name=name, kind=kind, link=link_type,
+                      probe_serial=_field(f"{where}/link", link, "probe_serial", str, default=""),
+                      remote=_field(f"{where}/link", link, "remote", str, default=""),
+                      reset=_field(f"{where}/link", link, "reset", str, default=""),
+                      host=_field(where, obj, "host", str, default=""), tags=tuple(tags))
+    config = board.board_config()
+    if config is not None:  # the board file's own checks (host:port, a reset command), naming this board
+        try:
+            _core.Board.from_json(json.dumps(config), f"{where}")
+        except ValueError as e:
+            raise FarmConfigError(str(e)) from None
+    return board
 
 
 def parse_farm(obj, path: Optional[pathlib.Path] = None) -> Farm:

@@ -72,13 +72,12 @@ class BoardSession:
 
     # --- the link -------------------------------------------------------------------------------------------
     def _board_arg(self) -> str:
-        """The board kind's name, or for a probe with a serial a board file naming it (written once)."""
-        if not self.board.probe_serial:
+        """The board kind's name, or for a board with link settings of its own (a probe serial, a remote OpenOCD)
+        a board file with them (written once)."""
+        config = self.board.board_config()
+        if config is None:
             return self.board.kind
-        from .. import _core
         if self._board_file is None:
-            config = _core.Board.load(self.board.kind).to_dict()
-            config["link"]["probe_serial"] = self.board.probe_serial
             fd, path = tempfile.mkstemp(prefix=f"tinynas-farm-{self.board.name}-", suffix=".json")
             with os.fdopen(fd, "w") as f:
                 json.dump(config, f)

@@ -4,9 +4,11 @@
 //
 // Only what both servers implement is used: qSupported, qXfer:features:read (QEMU 7.2 answers p/P only after
 // target.xml was fetched), ?, m, M (QEMU 7.2 has no X), p, P, Z0/Z1/z0/z1, c, raw 0x03, qRcmd (OpenOCD monitor
-// commands). Every packet is acknowledged unless the server offers QStartNoAckMode (OpenOCD), and every wait has a
-// timeout: a server that does not answer produces Error(kIo) naming the peer and what was awaited, never a hang.
-// Console output (O packets) received while the target runs is collected in console().
+// commands); and, where the server offers a memory map (OpenOCD), qXfer:memory-map:read and vFlash* to program
+// a board's flash over a GDB port on another host. Every packet is acknowledged unless the server offers
+// QStartNoAckMode (OpenOCD), and every wait has a timeout: a server that does not answer produces Error(kIo) naming the
+// peer and what was awaited, never a hang. Console output (O packets) received while the target runs is collected in
+// console().
 //
 // Registers use GDB's Arm numbering: r0..r12 = 0..12, sp 13, lr 14, pc 15.
 
@@ -59,6 +61,15 @@ public:
   std::optional<GdbStop> wait_for_stop(Millis timeout);
   // Sends the raw interrupt byte and waits for the stop reply (throws Error(kIo) if none comes).
   GdbStop interrupt(Millis timeout);
+
+  // The target's memory map (qXfer:memory-map:read, gdb's memory-map.dtd XML); "" when the server has none (QEMU
+  // lets the debugger write its flash with M).
+  std::string memory_map_xml();
+  // Flash programming as gdb's `load` does it on OpenOCD: erase whole blocks, write (buffered by the server), then
+  // done, which programs. Erase and done take seconds on real flash, hence their own timeout.
+  void flash_erase(std::uint32_t address, std::uint32_t length, Millis timeout);
+  void flash_write(std::uint32_t address, const std::vector<std::uint8_t>& data, Millis timeout);
+  void flash_done(Millis timeout);
 
   // A monitor command (qRcmd): OpenOCD's "reset halt" and friends. Returns the console output.
   std::string monitor(const std::string& command);

@@ -16,7 +16,7 @@ namespace tinynas {
 
 struct QemuLaunch {
   std::string machine;  // -M value, e.g. "netduinoplus2", "mps2-an500"
-  std::string kernel;   // the firmware ELF
+  std::string kernel;   // the firmware ELF; "" = an empty machine, for a debugger to load (as a remote board)
   int icount_shift = 3; // -icount shift=N,sleep=off; < 0 leaves -icount out (counts then follow host time)
   std::string plugin;   // a TCG plugin .so ("" for none) and its arguments ("lo=...", "out=...")
   std::vector<std::string> plugin_args;

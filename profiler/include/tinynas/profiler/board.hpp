@@ -40,6 +40,13 @@ struct BoardLink {
   // OpenOCD
   std::vector<std::string> openocd_scripts; // -f scripts: a board script, or interface + target scripts
   std::string probe_serial;                 // the probe's serial ("adapter serial"); "" = the only probe attached
+  // Either kind: "host:port", the GDB port of a server already running on another host (OpenOCD on the host the
+  // probe is plugged into; a QEMU started there). Nothing is launched here; the firmware and the blobs go through
+  // that port. "" = launch QEMU / OpenOCD here.
+  std::string remote;
+  // remote: the monitor command that resets the board and leaves it halted ("reset halt" for OpenOCD,
+  // "system_reset" for QEMU, the defaults).
+  std::string reset_command;
 };
 const char* board_link_kind_name(BoardLink::Kind kind); // "none", "qemu", "openocd"
 

@@ -29,7 +29,7 @@ int run_eval_on_board(const EvalOptions& options, const SubnetSource& subnet) {
   profiler.connect();                                  // and one that does not answer fails before it
   const Int8EvaluationSet set = int8_evaluation_set(subnet.file, subnet.arch, options.accuracy);
   const bool tty = ::isatty(STDERR_FILENO) == 1;
-  const BoardAccuracy r = measure_accuracy_on_board(profiler, set, [&](int done, int total) {
+  const BoardAccuracy r = measure_accuracy_on_board(profiler, BoardAccuracyTask::from(set), [&](int done, int total) {
     if (tty)
       std::fprintf(stderr, "\ron %s: %d/%d images%s", options.on_board.c_str(), done, total, done == total ? "\n" : "");
   });

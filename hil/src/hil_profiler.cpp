@@ -338,11 +338,10 @@ ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& mod
   });
 }
 
-std::vector<std::vector<std::int8_t>> HilProfiler::infer(const Graph& graph, const QuantizedModel& model,
+std::vector<std::vector<std::int8_t>> HilProfiler::infer(const ModelBlob& blob,
                                                          const std::vector<std::vector<std::int8_t>>& inputs,
                                                          const std::function<void(int, int)>& progress) {
-  Impl& s = *impl_;
-  const ModelBlob blob = write_model_blob(graph, model); // send_blob refuses one too large for the firmware
+  Impl& s = *impl_; // send_blob refuses a blob too large for the firmware
   std::vector<std::vector<std::int8_t>> outputs;
   s.retrying([&](int attempt) {
     s.ensure_started(attempt);

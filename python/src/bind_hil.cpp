@@ -17,6 +17,72 @@ namespace tinynas::python {
 
 namespace {
 
+BoardAccuracyTask make_accuracy_task(const std::string& model, const std::string& split, int limit,
+                                     const std::string& data_dir, int calibration_images, std::uint64_t seed) {
+  SubnetAccuracyOptions o;
+  o.split = split;
+  o.limit = limit;
+  o.data_dir = data_dir;
+  o.calibration_images = calibration_images;
+  o.seed = seed;
+  py::gil_scoped_release release;
+  return BoardAccuracyTask::from(int8_evaluation_set(model, read_model_arch(model), o));
+}
+
+py::bytes joined(const std::vector<std::vector<std::int8_t>>& rows) {
+  std::string out;
+  for (const auto& r : rows) out.append(reinterpret_cast<const char*>(r.data()), r.size());
+  return py::bytes(out);
+}
+
+std::vector<std::vector<std::int8_t>> split_rows(const std::string& bytes, std::size_t row, const char* field) {
+  if (row == 0 || bytes.size() % row != 0)
+    throw Error(ErrorCode::kInvalidArgument, std::string("accuracy task: ") + field + " holds " +
+                                                 std::to_string(bytes.size()) + " bytes, not rows of " +
+                                                 std::to_string(row));
+  std::vector<std::vector<std::int8_t>> rows;
+  for (std::size_t at = 0; at < bytes.size(); at += row) {
+    const auto* p = reinterpret_cast<const std::int8_t*>(bytes.data() + at);
+    rows.emplace_back(p, p + row);
+  }
+  return rows;
+}
+
+// A task as plain Python (bytes and lists), to travel through a broker as a farm job.
+py::dict accuracy_task_to_python(const BoardAccuracyTask& t) {
+  py::dict d;
+  d["arch"] = t.arch_id;
+  d["blob"] = py::bytes(reinterpret_cast<const char*>(t.blob.bytes.data()), t.blob.bytes.size());
+  d["arena_bytes"] = t.blob.arena_bytes;
+  d["input_bytes"] = t.inputs.empty() ? 0 : t.inputs[0].size();
+  d["inputs"] = joined(t.inputs);
+  d["labels"] = t.labels;
+  d["host_top1"] = t.host_top1;
+  d["output_bytes"] = t.host_out.empty() ? 0 : t.host_out[0].size();
+  d["host_out"] = joined(t.host_out);
+  return d;
+}
+
+BoardAccuracyTask accuracy_task_from_python(const py::dict& d) {
+  BoardAccuracyTask t;
+  try {
+    t.arch_id = d["arch"].cast<std::string>();
+    const std::string blob = d["blob"].cast<std::string>();
+    t.blob.bytes.assign(blob.begin(), blob.end());
+    t.blob.arena_bytes = d["arena_bytes"].cast<std::int64_t>();
+    t.inputs = split_rows(d["inputs"].cast<std::string>(), d["input_bytes"].cast<std::size_t>(), "inputs");
+    t.labels = d["labels"].cast<std::vector<int>>();
+    t.host_top1 = d["host_top1"].cast<std::vector<int>>();
+    t.host_out = split_rows(d["host_out"].cast<std::string>(), d["output_bytes"].cast<std::size_t>(), "host_out");
+  } catch (const py::error_already_set& e) {
+    throw Error(ErrorCode::kInvalidArgument, std::string("accuracy task: a field is missing: ") + e.what());
+  } catch (const py::cast_error& e) {
+    throw Error(ErrorCode::kInvalidArgument, std::string("accuracy task: a field has the wrong type: ") + e.what());
+  }
+  t.check();
+  return t;
+}
+
 class PyProfiler {
 public:
   PyProfiler(const std::string& board, const std::string& firmware, int timeout_ms, int retries, int boot_timeout_ms)
@@ -53,21 +119,11 @@ public:
   // A trained model's int8 accuracy on this board (`tinynas eval --on-board`): as BoardAccuracy::to_json.
   py::object accuracy(const std::string& model, const std::string& split, int limit, const std::string& data_dir,
                       int calibration_images, std::uint64_t seed) {
-    SubnetAccuracyOptions o;
-    o.split = split;
-    o.limit = limit;
-    o.data_dir = data_dir;
-    o.calibration_images = calibration_images;
-    o.seed = seed;
-    HilProfiler& p = live();
-    std::string json;
-    {
-      py::gil_scoped_release release;
-      const Int8EvaluationSet set = int8_evaluation_set(model, read_model_arch(model), o);
-      json = measure_accuracy_on_board(p, set).to_json(-1);
-    }
-    return json_to_python(json);
+    return measure(make_accuracy_task(model, split, limit, data_dir, calibration_images, seed));
   }
+
+  // The same for a task made elsewhere (accuracy_task(), a farm job): no model file or dataset needed here.
+  py::object accuracy_of_task(const py::dict& task) { return measure(accuracy_task_from_python(task)); }
 
   void close() { profiler_.reset(); }
   const std::string& firmware() { return live().firmware_path(); }
@@ -75,6 +131,16 @@ public:
   double startup_seconds() { return std::chrono::duration<double>(live().startup_time()).count(); }
 
 private:
+  py::object measure(const BoardAccuracyTask& task) {
+    HilProfiler& p = live();
+    std::string json;
+    {
+      py::gil_scoped_release release;
+      json = measure_accuracy_on_board(p, task).to_json(-1);
+    }
+    return json_to_python(json);
+  }
+
   HilProfiler& live() {
     if (!profiler_) throw Error(ErrorCode::kInvalidArgument, "this Profiler of " + board_.name + " was closed");
     return *profiler_;
@@ -132,6 +198,8 @@ BoardError when the board fails after the retries.
       .def("accuracy", &PyProfiler::accuracy, py::arg("model"), py::arg("split") = "test", py::arg("limit") = 0,
            py::arg("data_dir") = "", py::arg("calibration_images") = 500, py::arg("seed") = 0,
            "A trained model file's int8 top-1 on this board next to the host runtime's (tinynas eval --on-board).")
+      .def("accuracy_of_task", &PyProfiler::accuracy_of_task, py::arg("task"),
+           "accuracy() for a task from accuracy_task(), made where the model file and the dataset are.")
       .def("close", &PyProfiler::close, "Stop the emulator or release the probe.")
       .def_property_readonly("firmware", &PyProfiler::firmware, "Path of the firmware image the board runs.")
       .def_property_readonly("board", &PyProfiler::board_name)
@@ -140,6 +208,16 @@ BoardError when the board fails after the retries.
   m.def(
       "_model_arch_id", [](const std::string& path) { return read_model_arch(path).id(); }, py::arg("path"),
       "The arch id of a model file (tinynas finetune --out).");
+  m.def(
+      "accuracy_task",
+      [](const std::string& model, const std::string& split, int limit, const std::string& data_dir,
+         int calibration_images, std::uint64_t seed) {
+        return accuracy_task_to_python(make_accuracy_task(model, split, limit, data_dir, calibration_images, seed));
+      },
+      py::arg("model"), py::arg("split") = "test", py::arg("limit") = 0, py::arg("data_dir") = "",
+      py::arg("calibration_images") = 500, py::arg("seed") = 0,
+      "What a board needs to measure a trained model's accuracy, made here: the int8 blob, the int8 inputs, labels "
+      "and the host runtime's answers (bytes and lists). Profiler.accuracy_of_task() runs it on any host.");
   m.def("_fit_calibration", &fit_calibration_py, py::arg("board"), py::arg("space"), py::arg("models"),
         py::arg("holdout"), py::arg("out"), py::arg("save"));
 }

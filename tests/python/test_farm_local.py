@@ -1,6 +1,7 @@
 """The farm without a broker (the embedded default): farm.json and suite validation, the results database, and a
 suite run on this host's QEMU boards, every row checked against a direct `tinynas profile` of the same model."""
 import json
+import shutil
 import sqlite3
 import subprocess
 
@@ -312,10 +313,44 @@ def test_python_measure_equals_tinynas_profile(tinynas, tmp_path, monkeypatch):
 
 # ---- accuracy on the board ----
 
-def test_accuracy_jobs_measure_a_trained_model_on_the_board_next_to_the_host(cli, tmp_path):
+def test_an_accuracy_job_carries_all_the_board_needs(tinynas, tmp_path, trained_model):
+    """Through the broker's JSON and with the model file gone, the job measures what `tinynas eval --on-board`
+    does: a worker on another host needs no model file and no dataset."""
+    import tinynas.farm.jobs as jobs
     model = tmp_path / "m.model"
+    shutil.copy(trained_model, model)
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "boards": ["qemu-mps2-an500"],
+                                 "models": [{"accuracy": "m.model", "images": 30}]}))
+    job = jobs.load_suite(suite).jobs[0]
+    direct = tinynas.Profiler("qemu-mps2-an500").accuracy(str(model), limit=30)
+    model.unlink()
+    sent = jobs.Job.from_message(json.loads(json.dumps(job.to_message())))
+    assert sent.key("fw") == job.key("fw") and sent.images == 30
+    board = tinynas.Profiler("qemu-mps2-an500")
+    r = board.accuracy_of_task(sent.task)
+    assert r["identical_outputs"] == 30 and r["board_accuracy"] == direct["board_accuracy"]
+    # A damaged task is refused with what is wrong, before the board runs it.
+    for change, phrase in [({"inputs": sent.task["inputs"][:-1]}, "not rows of"),
+                           ({"labels": sent.task["labels"][:-1]}, "30 inputs but 29 labels"),
+                           ({"blob": sent.task["blob"][:-4] + b"\0\0\0\0"}, "refuses the model blob"),
+                           ({"host_out": b""}, "and 0 host outputs")]:
+        with pytest.raises(ValueError, match=phrase):
+            board.accuracy_of_task(dict(sent.task, **change))
+    board.close()
+
+
+@pytest.fixture(scope="module")
+def trained_model(cli, tmp_path_factory):
+    model = tmp_path_factory.mktemp("trained") / "m.model"
     subprocess.run([cli, "finetune", "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "--from-scratch", "--space", "fashion_mnist",
                     "--limit", "300", "--epochs", "1", "--out", str(model)], capture_output=True, check=True)
+    return model
+
+
+def test_accuracy_jobs_measure_a_trained_model_on_the_board_next_to_the_host(cli, tmp_path, trained_model):
+    model = tmp_path / "m.model"
+    shutil.copy(trained_model, model)
     suite = tmp_path / "suite.json"
     suite.write_text(json.dumps({"format": "tinynas-farm-suite", "name": "accuracy", "boards": ["qemu-mps2-an500"],
                                  "models": [{"accuracy": "m.model", "images": 40, "split": "test"},

@@ -14,6 +14,7 @@ A suite (SUITE.json, docs/FORMATS.md) is models x board kinds:
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import pathlib
@@ -60,7 +61,7 @@ class Job:
     @staticmethod
     def from_message(m: dict):
         if m.get("kind") == AccuracyJob.kind:
-            return AccuracyJob(**{k: v for k, v in m.items() if k != "kind"})
+            return AccuracyJob.from_message(m)
         return Job(Model(m["model_id"], m["netconfig"], m.get("space", "")), m["board_kind"], int(m["runs"]),
                    int(m["seed"]))
 
@@ -71,39 +72,61 @@ class _AccuracyModel:
     content_hash: str
 
 
-@dataclass(frozen=True)
+_TASK_BYTES = ("blob", "inputs", "host_out")
+
+
+def task_hash(task: dict) -> str:
+    """SHA-256 over what decides an accuracy job's result: the blob, the inputs, the labels."""
+    h = hashlib.sha256()
+    for name in _TASK_BYTES:
+        h.update(len(task[name]).to_bytes(8, "little"))
+        h.update(task[name])
+    h.update(json.dumps([task["labels"], task["input_bytes"], task["output_bytes"]]).encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
 class AccuracyJob:
     """A trained model's int8 accuracy on a board kind: `images` images of the split streamed through the firmware,
-    its top-1 stored next to the host runtime's. The model file and the dataset are read by the worker: on a farm
-    across hosts they must be at the same path on every worker (a shared file system)."""
-    model_file: str
+    its top-1 stored next to the host runtime's. The job carries everything the board needs (the int8 blob, the
+    int8 inputs, the labels and the host runtime's answers: _core.accuracy_task, made by the submitter), so a worker
+    on another host needs neither the model file nor the dataset. About 1 KB per 28x28 image through the broker."""
+    model_file: str    # where the submitter read it (informative)
     model_id: str      # the model's arch id
     file_hash: str     # SHA-256 of the model file
     board_kind: str
-    split: str = "test"
-    images: int = 1000
-    data_dir: str = ""
-    calibration_images: int = 500
+    split: str
+    images: int
+    task: dict         # _core.accuracy_task(): bytes and lists
     kind = "accuracy"
 
     @property
     def model(self):
-        """What the run bookkeeping needs: an id and a hash that differ for other images or splits."""
-        settings = json.dumps([self.file_hash, self.split, self.images, self.data_dir, self.calibration_images])
-        return _AccuracyModel(self.model_id, hashlib.sha256(settings.encode()).hexdigest())
+        """What the run bookkeeping needs: an id and a hash over the task's content."""
+        return _AccuracyModel(self.model_id, task_hash(self.task))
 
     def key(self, firmware_build_id: str) -> str:
         return hashlib.sha256(json.dumps([self.kind, self.model.content_hash, firmware_build_id,
                                           self.board_kind]).encode()).hexdigest()
 
     def to_message(self) -> dict:
+        task = {k: (base64.b64encode(v).decode("ascii") if k in _TASK_BYTES else v) for k, v in self.task.items()}
         return {"kind": self.kind, "model_file": self.model_file, "model_id": self.model_id,
                 "file_hash": self.file_hash, "board_kind": self.board_kind, "split": self.split,
-                "images": self.images, "data_dir": self.data_dir, "calibration_images": self.calibration_images}
+                "images": self.images, "task": task}
+
+    @staticmethod
+    def from_message(m: dict) -> "AccuracyJob":
+        task = dict(m["task"])
+        for k in _TASK_BYTES:
+            task[k] = base64.b64decode(task[k], validate=True)
+        return AccuracyJob(m["model_file"], m["model_id"], m["file_hash"], m["board_kind"], m["split"],
+                           int(m["images"]), task)
 
 
 def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> list:
-    """{"accuracy": MODEL_FILE, "images": N, "split": "test", "data": DIR, "calibration_images": C} on each kind."""
+    """{"accuracy": MODEL_FILE, "images": N, "split": "test", "data": DIR, "calibration_images": C} on each kind:
+    the task is made here, once, from the model file and the dataset."""
     from .. import _core
     unknown = set(entry) - {"accuracy", "images", "split", "data", "calibration_images"}
     if unknown:
@@ -117,13 +140,14 @@ def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> l
         raise FarmConfigError(f"{where}/split: expected test or val")
     if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
         raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
+    data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
     try:
         model_id = _core._model_arch_id(str(path))
+        task = _core.accuracy_task(str(path), split=split, limit=images, data_dir=data,
+                                   calibration_images=calibration)
     except ValueError as e:
         raise FarmConfigError(f"{where}/accuracy: {e}") from None
-    data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
-    return [AccuracyJob(str(path), model_id, file_sha256(path), k, split, images, data, calibration)
-            for k in kinds]
+    return [AccuracyJob(str(path), model_id, file_sha256(path), k, split, len(task["labels"]), task) for k in kinds]
 
 
 @dataclass(frozen=True)

@@ -159,8 +159,7 @@ class BoardSession:
             started = now()
             try:
                 if job.kind == "accuracy":
-                    r = profiler.accuracy(job.model_file, split=job.split, limit=job.images, data_dir=job.data_dir,
-                                          calibration_images=job.calibration_images)
+                    r = profiler.accuracy_of_task(job.task)
                 else:
                     r = profiler.profile(job.model.netconfig, runs=job.runs, seed=job.seed)
             except _core.BoardError as e:

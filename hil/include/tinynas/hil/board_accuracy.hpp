@@ -26,8 +26,24 @@ struct BoardAccuracy {
   std::string to_json(int indent = 2) const;
 };
 
-// Runs every input of `set` on the profiler's board. progress(done, total).
-BoardAccuracy measure_accuracy_on_board(HilProfiler& profiler, const Int8EvaluationSet& set,
+// What a board needs to measure a model's accuracy, and what to compare with: the blob, the int8 inputs, their labels
+// and the host runtime's answers. No model file and no dataset: a farm job carries it to a worker on another host.
+struct BoardAccuracyTask {
+  std::string arch_id;
+  ModelBlob blob; // bytes and arena_bytes are what a board needs
+  std::vector<std::vector<std::int8_t>> inputs;
+  std::vector<int> labels;
+  std::vector<int> host_top1;
+  std::vector<std::vector<std::int8_t>> host_out;
+
+  static BoardAccuracyTask from(const Int8EvaluationSet& set); // writes the set's blob
+  // Throws Error(kInvalidArgument) naming what is wrong: a blob the runtime refuses, inputs of another size than
+  // the blob's input, counts that differ, host outputs of another size than the blob's output, a label < 0.
+  void check() const;
+};
+
+// Runs every input of `task` on the profiler's board. progress(done, total).
+BoardAccuracy measure_accuracy_on_board(HilProfiler& profiler, const BoardAccuracyTask& task,
                                         const std::function<void(int, int)>& progress = {});
 
 } // namespace tinynas

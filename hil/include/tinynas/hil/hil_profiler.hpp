@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/deploy/quantize.hpp"
 #include "tinynas/hil/gdb_remote.hpp"
 #include "tinynas/profiler/board.hpp"
@@ -123,10 +124,10 @@ public:
   ProfileResult profile(const Graph& graph);
   ProfileResult profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input);
 
-  // Each input run once through the model on the board (the blob sent and validated once); the outputs in order.
+  // Each input run once through the model blob on the board (sent and validated once); the outputs in order.
   // progress(done, total) after each. A link failure relaunches as profile() does and continues with the inputs
   // not yet run. Errors as profile()'s.
-  std::vector<std::vector<std::int8_t>> infer(const Graph& graph, const QuantizedModel& model,
+  std::vector<std::vector<std::int8_t>> infer(const ModelBlob& blob,
                                               const std::vector<std::vector<std::int8_t>>& inputs,
                                               const std::function<void(int, int)>& progress = {});
 

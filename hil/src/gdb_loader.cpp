@@ -57,41 +57,55 @@ GdbLoadReport load_over_gdb(GdbRemote& gdb, const std::vector<ElfSegment>& segme
   const std::vector<GdbMemoryRegion> regions = parse_gdb_memory_map(gdb.memory_map_xml());
   const std::vector<Piece> pieces = cut(segments, regions);
   GdbLoadReport report;
-  // Flash: erase each block a changed piece touches, once, then write and program everything together.
+  // Flash: the blocks a changed piece touches are erased, once each; every piece in an erased block is then
+  // programmed, even one that was unchanged (erasing wiped it). Pieces in untouched blocks are left alone.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> erased; // [begin, end) of the erased blocks
-  bool programmed = false;
+  const auto blocks_of = [](const Piece& p) {
+    const std::uint64_t block = p.flash->block_size, base = p.flash->start;
+    return std::pair{base + (p.address - base) / block * block,
+                     base + (p.address + p.bytes.size() - base + block - 1) / block * block};
+  };
+  const auto in_erased = [&](std::uint64_t b) {
+    return std::any_of(erased.begin(), erased.end(), [&](const auto& e) { return b >= e.first && b < e.second; });
+  };
+  for (const Piece& p : pieces) {
+    if (!p.flash || gdb.read_memory(p.address, p.bytes.size()) == p.bytes) continue;
+    const auto [begin, end] = blocks_of(p);
+    for (std::uint64_t b = begin; b < end; b += p.flash->block_size) {
+      if (in_erased(b)) continue;
+      gdb.flash_erase(static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(p.flash->block_size), flash_timeout);
+      erased.emplace_back(b, b + p.flash->block_size);
+    }
+  }
+  std::vector<const Piece*> written;
   for (const Piece& p : pieces) {
     if (!p.flash) continue;
-    if (gdb.read_memory(p.address, p.bytes.size()) == p.bytes) {
+    const auto [begin, end] = blocks_of(p);
+    bool touched = false;
+    for (std::uint64_t b = begin; b < end && !touched; b += p.flash->block_size) touched = in_erased(b);
+    if (!touched) {
       report.unchanged_bytes += p.bytes.size();
       continue;
     }
-    const std::uint64_t block = p.flash->block_size, base = p.flash->start;
-    const std::uint64_t begin = base + (p.address - base) / block * block;
-    const std::uint64_t end = base + (p.address + p.bytes.size() - base + block - 1) / block * block;
-    for (std::uint64_t b = begin; b < end; b += block) {
-      if (std::any_of(erased.begin(), erased.end(), [&](const auto& e) { return b >= e.first && b < e.second; }))
-        continue;
-      gdb.flash_erase(static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(block), flash_timeout);
-      erased.emplace_back(b, b + block);
-    }
     gdb.flash_write(p.address, p.bytes, flash_timeout);
     report.flash_bytes += p.bytes.size();
-    programmed = true;
+    written.push_back(&p);
   }
-  if (programmed) gdb.flash_done(flash_timeout);
+  if (!erased.empty()) gdb.flash_done(flash_timeout);
   for (const Piece& p : pieces) {
     if (p.flash) continue;
     gdb.write_memory(p.address, p.bytes);
     report.memory_bytes += p.bytes.size();
+    written.push_back(&p);
   }
-  for (const Piece& p : pieces) {
-    const std::vector<std::uint8_t> back = gdb.read_memory(p.address, p.bytes.size());
-    const auto [mine, theirs] = std::mismatch(p.bytes.begin(), p.bytes.end(), back.begin());
-    if (mine != p.bytes.end())
+  // Only what was written is read back: unchanged flash was compared byte for byte above.
+  for (const Piece* p : written) {
+    const std::vector<std::uint8_t> back = gdb.read_memory(p->address, p->bytes.size());
+    const auto [mine, theirs] = std::mismatch(p->bytes.begin(), p->bytes.end(), back.begin());
+    if (mine != p->bytes.end())
       throw Error(ErrorCode::kIo, gdb.peer() + ": verify after loading failed at " +
-                                      hex(p.address + static_cast<std::uint64_t>(mine - p.bytes.begin())) + " (wrote " +
-                                      hex(*mine) + ", read " + hex(*theirs) + ")");
+                                      hex(p->address + static_cast<std::uint64_t>(mine - p->bytes.begin())) +
+                                      " (wrote " + hex(*mine) + ", read " + hex(*theirs) + ")");
   }
   return report;
 }

@@ -191,10 +191,6 @@ std::uint64_t memory_map_number(const std::string& text, const std::string& elem
   return value;
 }
 
-} // namespace
-
-namespace {
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // The value of attribute `name` in an element's text (`name="v"` or `name='v'`), nullopt when absent.

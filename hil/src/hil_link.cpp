@@ -136,8 +136,7 @@ public:
     const std::size_t colon = link_.remote.rfind(':');
     host_ = link_.remote.substr(0, colon);
     port_ = std::stoi(link_.remote.substr(colon + 1));
-    if (link_.reset_command.empty())
-      link_.reset_command = link_.kind == BoardLink::Kind::kQemu ? "system_reset" : "reset halt";
+    if (link_.reset_command.empty()) link_.reset_command = default_reset_command(link_.kind);
   }
 
   void start() override {
@@ -199,13 +198,12 @@ private:
 
 std::unique_ptr<TargetLink> make_target_link(const std::string& board, const BoardLink& link, const ElfImage& image,
                                              const LinkOptions& options) {
+  // Either kind behind a server on another host is reached the same way: through its GDB port.
+  if (link.kind != BoardLink::Kind::kNone && !link.remote.empty())
+    return std::make_unique<RemoteGdbLink>(board, link, image, options);
   switch (link.kind) {
-  case BoardLink::Kind::kQemu:
-    if (!link.remote.empty()) return std::make_unique<RemoteGdbLink>(board, link, image, options);
-    return std::make_unique<QemuLink>(board, link, image, options);
-  case BoardLink::Kind::kOpenOcd:
-    if (!link.remote.empty()) return std::make_unique<RemoteGdbLink>(board, link, image, options);
-    return std::make_unique<OpenOcdLink>(board, link, image, options);
+  case BoardLink::Kind::kQemu: return std::make_unique<QemuLink>(board, link, image, options);
+  case BoardLink::Kind::kOpenOcd: return std::make_unique<OpenOcdLink>(board, link, image, options);
   case BoardLink::Kind::kNone: break;
   }
   throw Error(ErrorCode::kInvalidArgument, "board '" + board + "' has no link: it cannot be profiled");

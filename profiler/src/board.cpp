@@ -88,7 +88,7 @@ BoardLink read_link(const Field& f) {
   } else {
     f.at("kind").fail("must be \"qemu\" or \"openocd\", found \"" + kind + "\"");
   }
-  link.reset_command = f.get_string("reset", kind == "qemu" ? "system_reset" : "reset halt");
+  link.reset_command = f.get_string("reset", default_reset_command(link.kind));
   if (link.reset_command.empty()) f.at("reset").fail("must be a monitor command, e.g. \"reset halt\"");
   return link;
 }
@@ -102,6 +102,10 @@ const char* board_link_kind_name(BoardLink::Kind kind) {
   case BoardLink::Kind::kNone: break;
   }
   return "none";
+}
+
+const char* default_reset_command(BoardLink::Kind kind) {
+  return kind == BoardLink::Kind::kQemu ? "system_reset" : "reset halt";
 }
 
 std::string default_latency_table_path(const std::string& board_name) {

@@ -311,6 +311,24 @@ TEST(GdbLoader, ProgramsFlashInWholeBlocksAndRamWithM) {
   EXPECT_TRUE(stub.flash_packets.empty());
 }
 
+// Two segments share block 0x100: only the second changed, yet erasing the block wipes the first, so both are
+// programmed (a loader that skipped the unchanged one left 0xFF where its code was).
+TEST(GdbLoader, AnUnchangedPieceInAnErasedBlockIsProgrammedAgain) {
+  Stub stub;
+  stub.flash_map = true;
+  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
+  GdbRemote gdb(500ms);
+  gdb.connect("127.0.0.1", server.port(), 2s);
+  const std::vector<std::uint8_t> code = pattern(32), first = {1, 2, 3, 4}, second = {5, 6, 7, 8};
+  detail::load_over_gdb(gdb, {{0x08000100, code}, {0x08000180, first}}, 2s);
+  const detail::GdbLoadReport r = detail::load_over_gdb(gdb, {{0x08000100, code}, {0x08000180, second}}, 2s);
+  EXPECT_EQ(r.flash_bytes, 36u);
+  EXPECT_EQ(r.unchanged_bytes, 0u);
+  EXPECT_EQ(gdb.read_memory(0x08000100, 32), code);
+  EXPECT_EQ(gdb.read_memory(0x08000180, 4), second);
+  server.stop = true;
+}
+
 TEST(GdbLoader, AVerifyMismatchNamesTheAddress) {
   Stub stub;
   stub.flash_map = true;

@@ -15,6 +15,7 @@ A suite (SUITE.json, docs/FORMATS.md) is models x board kinds:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import pathlib
@@ -100,9 +101,9 @@ class AccuracyJob:
     task: dict         # _core.accuracy_task(): bytes and lists
     kind = "accuracy"
 
-    @property
+    @functools.cached_property
     def model(self):
-        """What the run bookkeeping needs: an id and a hash over the task's content."""
+        """What the run bookkeeping needs: an id and a hash over the task's content (hashed once: megabytes)."""
         return _AccuracyModel(self.model_id, task_hash(self.task))
 
     def key(self, firmware_build_id: str) -> str:

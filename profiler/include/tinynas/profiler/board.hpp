@@ -49,6 +49,8 @@ struct BoardLink {
   std::string reset_command;
 };
 const char* board_link_kind_name(BoardLink::Kind kind); // "none", "qemu", "openocd"
+// The monitor command that resets a board of this link kind and leaves it halted.
+const char* default_reset_command(BoardLink::Kind kind); // "system_reset" (QEMU), "reset halt" (OpenOCD)
 
 struct Board {
   std::string name;

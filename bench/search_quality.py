@@ -28,7 +28,12 @@ Every model is measured the same way: float and int8 test accuracy (`tinynas eva
 as milliseconds at the board's clock, one instruction per cycle, the convention of the search).
 
 Every step writes its result file; running the same command again skips finished steps and
-continues interrupted ones (the product's own checkpoints), so a killed run loses little.
+continues interrupted ones (the product's own checkpoints), so a killed run loses little. With
+--keep DIR every finished step's result (a small JSON file, no model) is also copied into DIR, and a
+step whose result is in DIR is not run again: point DIR into the repository and commit it, and the
+full scale (many hours) accumulates across machines and sessions whose OUT does not survive. A step
+that needs an earlier step's files (random search and the tau need the first pipeline's supernet)
+reruns that step's product command when its files are gone.
 
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale quick
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale full --seeds 0,1
@@ -74,6 +79,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace):
         self.cli = args.cli
         self.out = Path(args.out).resolve()
+        self.keep = Path(args.keep).resolve() if args.keep else None
         self.board = args.board
         self.scale = SCALES[args.scale]
         self.scale_name = args.scale
@@ -108,18 +114,34 @@ class Bench:
             raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
         return done.stdout
 
+    def kept(self, path: Path) -> Path | None:
+        return self.keep / path.relative_to(self.out) if self.keep else None
+
+    def load(self, path: Path) -> dict | None:
+        """A step's result from OUT, else from --keep (copied into OUT); None when neither has it."""
+        if not path.exists() and self.kept(path) and self.kept(path).exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.kept(path).read_text())
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def save(self, path: Path, result: dict) -> None:
+        """Written atomically, into OUT and --keep."""
+        for target in filter(None, [path, self.kept(path)]):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps(result, indent=2) + "\n")
+            os.replace(tmp, target)
+
     def step(self, path: Path, what: str, compute) -> dict:
-        """The result in `path`, computed (and written atomically) when it is not there yet."""
-        if path.exists():
-            return json.loads(path.read_text())
+        """The result in `path`, computed (and saved) when it is not there yet."""
+        found = self.load(path)
+        if found is not None:
+            return found
         log(what)
         started = time.monotonic()
         result = compute()
         result["seconds"] = round(time.monotonic() - started, 1)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        os.replace(tmp, path)
+        self.save(path, result)
         log(f"  done in {result['seconds']:.0f} s")
         return result
 
@@ -208,8 +230,16 @@ class Bench:
         measured["epochs_from_scratch"] = epochs
         return measured
 
+    def first_pipeline(self, cell: Path, budget, seed: int) -> Path:
+        """The cell's pipeline run, rerun (resumed) when its files are gone though its result was kept."""
+        run = cell / "pipeline"
+        if not (run / "supernet.supernet").exists() or not (run / "search" / "best.json").exists():
+            log(f"  the pipeline's files are not in {run}: running it again for the steps that need them")
+            self.pipeline(run, budget, seed, [])
+        return run
+
     def random_search(self, cell: Path, winner: dict, budget, seed: int) -> dict:
-        supernet = cell / "pipeline" / "supernet.supernet"
+        supernet = self.first_pipeline(cell, budget, seed) / "supernet.supernet"
         out = cell / "random"
         n = winner["evaluated_subnets"]
         # Another seed than the evolution's: its initial population would otherwise be these draws' first.
@@ -242,10 +272,10 @@ class Bench:
         result["latency_budget"] = latency
         return result
 
-    def kendall_tau(self, cell: Path, count: int) -> dict:
+    def kendall_tau(self, cell: Path, count: int, budget, seed: int) -> dict:
         from scipy.stats import kendalltau  # Debian's python3-scipy
 
-        run = cell / "pipeline"
+        run = self.first_pipeline(cell, budget, seed)
         history = {}
         for line in (run / "search" / "history.jsonl").read_text().splitlines():
             h = json.loads(line)
@@ -259,14 +289,14 @@ class Bench:
             model = cell / "tau" / f"{i:02d}.model"
             model.parent.mkdir(exist_ok=True)
             done = cell / "tau" / f"{i:02d}.json"
-            if not done.exists():
+            if self.load(done) is None:
                 self.run(["finetune", arch_id, "--supernet", str(run / "supernet.supernet"), "--data", DATA,
                           "--epochs", str(self.tau_epochs), "--out", str(model)]
                          + (["--resume"] if model.exists() else []))
                 tuned = json.loads(self.run(["eval", "--model", str(model), "--split", "test", "--data", DATA,
                                              "--json"]))["accuracy"]
-                done.write_text(json.dumps({"arch": arch_id, "inherited_val": inherited, "finetuned_test": tuned}))
-            pairs.append(json.loads(done.read_text()))
+                self.save(done, {"arch": arch_id, "inherited_val": inherited, "finetuned_test": tuned})
+            pairs.append(self.load(done))
         tau = kendalltau([p["inherited_val"] for p in pairs], [p["finetuned_test"] for p in pairs])
         return {"subnets": pairs, "tau": tau.statistic if hasattr(tau, "statistic") else tau.correlation,
                 "p_value": tau.pvalue, "finetune_epochs": self.tau_epochs}
@@ -276,15 +306,20 @@ class Bench:
     def finished(self, budget, seed: int) -> dict:
         """The results of a cell that exist (--report: nothing runs)."""
         cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
-        return {key: json.loads((cell / f"{key}.json").read_text())
-                for key, _ in VARIANTS if (cell / f"{key}.json").exists()}
+        found = {key: self.load(cell / f"{key}.json") for key, _ in VARIANTS}
+        return {key: value for key, value in found.items() if value is not None}
 
-    def cell(self, budget, seed: int) -> dict:
+    def cell(self, budget, seed: int, tau_subnets: int = 0) -> dict:
+        """One budget and seed. With tau_subnets (the first cell), the tau follows the pipeline at once: it needs
+        the pipeline's supernet, and it is what tells whether the supernet's ranking loses points."""
         cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
         cell.mkdir(parents=True, exist_ok=True)
         tag = f"{budget[0]}/{budget[1]} seed {seed}"
         r = {"winner": self.step(cell / "winner.json", f"{tag}: the pipeline",
                                  lambda: self.pipeline(cell / "pipeline", budget, seed, []))}
+        if tau_subnets and "infeasible" not in r["winner"]:
+            self.step(cell / "tau.json", f"{tag}: Kendall's tau over {tau_subnets} subnets",
+                      lambda: self.kendall_tau(cell, tau_subnets, budget, seed))
         r["smbv2"] = self.step(cell / "smbv2.json", f"{tag}: scaled MobileNetV2 from scratch",
                                lambda: self.scaled_mobilenetv2(cell, budget, seed))
         if "infeasible" not in r["winner"]:
@@ -294,7 +329,7 @@ class Bench:
             other = "finetune" if self.final_training == "scratch" else "scratch"
             r["winner_other"] = self.step(
                 cell / "winner_other.json", f"{tag}: the winner trained the other way ({other})",
-                lambda: dict(self.final_model(cell / "pipeline" / "search" / "best.json",
+                lambda: dict(self.final_model(self.first_pipeline(cell, budget, seed) / "search" / "best.json",
                                               cell / "pipeline" / "supernet.supernet", cell / f"winner_{other}.model",
                                               budget, seed, other), final_training=other))
         r["no_stage1"] = self.step(cell / "no_stage1.json", f"{tag}: stage 2 without stage 1",
@@ -367,19 +402,22 @@ def main() -> int:
     parser.add_argument("--final-training", choices=["scratch", "finetune"],
                         help="the pipeline's --final-training (default: the product's)")
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
-    parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out")
+    parser.add_argument("--keep", help="also keep every step's result here, and skip the steps it holds (commit it)")
+    parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out (and --keep)")
     args = parser.parse_args()
     bench = Bench(args)
     budgets = [tuple(b.split("/")) for b in args.budgets.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     results = {"budgets": {}}
+    first = (budgets[0], seeds[0])
     for budget in budgets:
-        run = bench.finished if args.report else bench.cell
-        results["budgets"][f"{budget[0]}/{budget[1]}"] = {f"seed{s}": run(budget, s) for s in seeds}
-    first = bench.out / f"{budgets[0][0]}-{budgets[0][1]}" / f"seed{seeds[0]}"
-    if (first / "tau.json").exists() or (not args.report and (first / "pipeline" / "search").exists()):
-        results["tau"] = bench.step(first / "tau.json", f"Kendall's tau over {args.tau_subnets} subnets",
-                                    lambda: bench.kendall_tau(first, args.tau_subnets))
+        cells = results["budgets"][f"{budget[0]}/{budget[1]}"] = {}
+        for s in seeds:
+            tau = args.tau_subnets if (budget, s) == first else 0
+            cells[f"seed{s}"] = bench.finished(budget, s) if args.report else bench.cell(budget, s, tau)
+    tau = bench.load(bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}" / "tau.json")
+    if tau is not None:
+        results["tau"] = tau
     # The steps' own compute time (a resumed run's earlier steps included).
     seconds = sum(v.get("seconds", 0) for cells in results["budgets"].values() for c in cells.values()
                   for v in c.values()) + results.get("tau", {}).get("seconds", 0)

@@ -245,12 +245,12 @@ int main(int argc, char** argv) {
   add_optional(search, "--hil", search_opts.hil,
                "Measure the best subnets on this board (e.g. qemu-mps2-an500), or on the board farm in parallel "
                "(farm: the search's board kind, farm:KIND another), and apply the latency budget to the "
-               "measurements; the --data pipeline measures its int8 winner on a board");
+               "measurements; the --data pipeline measures its int8 winner on a board (or its winner on the farm)");
   search->add_option("--hil-top", search_opts.hil_top, "With --hil: how many of the best subnets to measure")
       ->capture_default_str();
   search->add_option("--farm", search_opts.farm,
-                     "With --hil farm[:KIND]: the board farm that measures the finalists in parallel (farm.json; "
-                     "default: this host's QEMU boards)");
+                     "With --hil farm[:KIND]: the board farm that measures the finalists in parallel, or the --data "
+                     "pipeline's winner (farm.json; default: this host's QEMU boards)");
   search->footer("With --resume DIR, options left out keep the checkpoint's values; those given must leave it the "
                  "same search (only --generations may grow).");
 

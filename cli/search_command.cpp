@@ -3,6 +3,7 @@
 #include "search_command.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,9 @@ bool runs_pipeline(const SearchCommandOptions& o) {
 
 namespace {
 
+// Recorded absolute, so a continued run started elsewhere asks the same farm.
+std::string farm_file(const std::string& farm) { return farm.empty() ? "" : std::filesystem::absolute(farm).string(); }
+
 // The pipeline --resume RUN continues: the options RUN/pipeline.json recorded. Only where it runs
 // (--threads) and the board it is measured on (--hil) may be given again.
 PipelineOptions resumed_pipeline_options(const SearchCommandOptions& o) {
@@ -128,7 +132,10 @@ PipelineOptions resumed_pipeline_options(const SearchCommandOptions& o) {
                                      "option out, or start another run with --out");
   PipelineOptions p = read_pipeline_options(o.search.resume);
   p.search.threads = o.search.threads;
-  if (o.hil) p.hil_board = o.hil;
+  if (o.hil) {
+    p.hil_board = o.hil;
+    p.hil_farm = farm_file(o.farm);
+  }
   return p;
 }
 
@@ -143,7 +150,18 @@ PipelineOptions pipeline_options(const SearchCommandOptions& o) {
   p.final_training = parse_final_training(o.final_training);
   p.train_limit = o.limit;
   p.hil_board = o.hil;
+  p.hil_farm = farm_file(o.farm);
   return p;
+}
+
+// --hil farm[:KIND]: the winner measured by the board farm (checked before the training, like a board).
+void measure_on_farm(const PipelineOptions& p, PipelineHooks& hooks) {
+  const std::optional<FarmHil> farm = parse_farm_hil(p.hil_board, p.hil_farm, Board::load(p.search.board));
+  if (!farm) return;
+  check_farm(*farm, p.search.out);
+  hooks.measure_on_board = [measure = farm_measurer(*farm, p.search.out)](const NetSpec& net, const std::string& id) {
+    return measure({net}, {id}).front();
+  };
 }
 
 // tinynas search --data DIR: every phase from data to an exported model (pipeline.hpp), with the
@@ -180,6 +198,7 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   };
   const InterruptGuard interrupt("stopping after the current phase's last checkpoint");
   hooks.should_stop = [&] { return interrupt.requested(); };
+  measure_on_farm(p, hooks);
   PipelineResult r;
   try {
     r = run_pipeline(p, hooks);
@@ -209,12 +228,7 @@ int run_pipeline_command(const SearchCommandOptions& o) {
 int run_search(const SearchCommandOptions& o) {
   // Refused whether or not --hil is given, before any work: a value that is never used is still a mistake.
   if (o.hil_top < 1) throw invalid_option("hil_top", fmt::format("must be at least 1, found {}", o.hil_top));
-  if (runs_pipeline(o)) {
-    if (!o.farm.empty() || (o.hil && o.hil->rfind("farm", 0) == 0))
-      throw invalid_option("hil", "the --data pipeline measures its winner on one board (--hil BOARD); --hil farm "
-                                  "measures a search's finalists");
-    return run_pipeline_command(o);
-  }
+  if (runs_pipeline(o)) return run_pipeline_command(o);
   SearchOptions options = o.search;
   const bool resuming = !options.resume.empty();
   if (!resuming && options.out.empty()) options.out = kDefaultSearchDir;

@@ -60,7 +60,12 @@ public:
     o_.validate();
     const std::string options = options_json(); // checks every search option before anything is written
     // A board without firmware is refused now, not at the end; nothing is launched until the board phase.
-    if (o_.hil_board) { // reached now, so an unreachable board fails before the training, not after it
+    if (o_.hil_board && o_.hil_board->rfind("farm", 0) == 0 && !hooks_.measure_on_board)
+      throw invalid_option("hil", "--hil " + *o_.hil_board +
+                                      ": the board farm measures a pipeline's winner through "
+                                      "`tinynas search --data ... --hil farm`");
+    // Reached now, so an unreachable board fails before the training, not after it (a measurer checks its own).
+    if (o_.hil_board && !hooks_.measure_on_board) {
       profiler_.emplace(Board::load(*o_.hil_board));
       profiler_->connect();
     }
@@ -74,10 +79,11 @@ public:
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
     const QuantizedSubnet int8 = export_phase(model_arch);
     std::optional<ProfileResult> board;
-    if (o_.hil_board) board = board_phase(int8);
+    if (o_.hil_board) board = hooks_.measure_on_board ? measured_elsewhere_phase(search) : board_phase(int8);
     phase("report");
     const CostReport winner = winner_cost(search);
-    const PipelineReport report{o_, stage1, search, winner, accuracy, board, supernet_, model_, timings_};
+    const bool board_is_net = static_cast<bool>(hooks_.measure_on_board);
+    const PipelineReport report{o_, stage1, search, winner, accuracy, board, board_is_net, supernet_, model_, timings_};
     const ReportFiles files = render_report(report);
     PipelineResult result{run_, (fs::path(run_) / "report.md").string(), (fs::path(run_) / "report.html").string(),
                           model_, (fs::path(run_) / "accuracy.json").string()};
@@ -123,6 +129,7 @@ private:
       const auto identity = [](nlohmann::json j) {
         j.erase("options");
         j.erase("hil");
+        j.erase("hil_farm");
         if (!j.contains("final_training")) j["final_training"] = "finetune"; // runs from before the choice
         return j;
       };
@@ -156,6 +163,7 @@ private:
                         {"calibration_images", o_.calibration_images},
                         {"options", pipeline_options_json(o_)},
                         {"hil", o_.hil_board ? nlohmann::json(*o_.hil_board) : nlohmann::json()}};
+    if (!o_.hil_farm.empty()) j["hil_farm"] = o_.hil_farm;
     return j.dump(2) + "\n";
   }
 
@@ -349,6 +357,17 @@ private:
                      r.latency.unit, board.emulated ? " (QEMU: instructions, not cycles)" : "",
                      r.peak_sram_bytes_measured, r.peak_sram_bytes_predicted,
                      r.bit_exact ? ", output bit-exact" : ", OUTPUT DIFFERS from the host runtime"));
+    return r;
+  }
+
+  // 7, elsewhere: the winner's net measured by the caller's measurer (the board farm), as board_phase's result.
+  ProfileResult measured_elsewhere_phase(const SearchResult& search) {
+    phase("board");
+    const Evaluation& best = search.best();
+    const ProfileResult r = hooks_.measure_on_board(lower_to_net(search.config.space, best.arch), best.arch.id());
+    files::write_file_atomic((fs::path(run_) / "board.json").string(), r.to_json(2) + "\n");
+    note(fmt::format("measured by {} on {}: {:.0f} {}, peak SRAM {} B (predicted {} B)", *o_.hil_board, r.board,
+                     r.latency.value, r.latency.unit, r.peak_sram_bytes_measured, r.peak_sram_bytes_predicted));
     return r;
   }
 

@@ -116,6 +116,7 @@ PipelineOptions pipeline_options_from_json(std::string_view text, const std::str
   r.get("classes_from_data", o.classes_from_data);
   r.get("calibration_images", o.calibration_images);
   if (doc.contains("hil") && doc.at("hil").is_string()) o.hil_board = doc.at("hil").get<std::string>();
+  if (doc.contains("hil_farm") && doc.at("hil_farm").is_string()) o.hil_farm = doc.at("hil_farm").get<std::string>();
   return o;
 }
 

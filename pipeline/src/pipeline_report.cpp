@@ -45,6 +45,7 @@ std::string pipeline_command(const PipelineOptions& o, const Constraints& k, con
   if (s.parents != defaults.parents) cmd += fmt::format(" --parents {}", s.parents);
   if (s.resolution_window >= 0) cmd += fmt::format(" --resolution-window {}", s.resolution_window);
   if (o.hil_board) cmd += " --hil " + *o.hil_board;
+  if (!o.hil_farm.empty()) cmd += " --farm " + o.hil_farm;
   return cmd + " --out RUN2";
 }
 
@@ -115,9 +116,21 @@ ReportSection board_section(const PipelineReport& r, const ProfileResult& p) {
         "caches or wait states). The latency row reads them at {}'s clock, one per cycle, as the search's estimates "
         "of emulated boards do: comparable with the estimate, not a real latency.",
         p.board, k.board.name));
-  s.paragraphs.push_back(fmt::format("The int8 model of `export/best.tnm`, {} runs{}, on one random image (time and "
-                                     "memory do not depend on the pixel values). Per-layer figures: `board.json`.",
-                                     p.run_ticks.size(), p.runs_identical ? ", identical" : ", NOT identical"));
+  const std::string identical = p.runs_identical ? "identical" : "NOT identical";
+  const std::string runs = p.run_ticks.empty() ? "its runs " + identical // the farm stores no per-run ticks
+                                               : fmt::format("{} runs, {}", p.run_ticks.size(), identical);
+  if (r.board_is_net)
+    s.paragraphs.push_back(fmt::format(
+        "Measured by `{}`{}: the winner's architecture as a net config, {}, with the farm's seeded int8 weights on a "
+        "random image (time and memory depend on the shapes, not on the weights' or the pixels' values; the output "
+        "is compared with the host runtime's for those weights). The trained model's accuracy on the farm's boards: a "
+        "suite entry `{{\"accuracy\": \"{}\"}}` (docs/FARM.md). Per-layer figures: `board.json`.",
+        r.options.hil_board.value_or("the board farm"),
+        r.options.hil_farm.empty() ? "" : " (" + r.options.hil_farm + ")", runs, r.model));
+  else
+    s.paragraphs.push_back(fmt::format("The int8 model of `export/best.tnm`, {}, on one random image (time and "
+                                       "memory do not depend on the pixel values). Per-layer figures: `board.json`.",
+                                       runs));
   ReportTable t{{"", "cost model", "measured"}, {}};
   const std::string raw = qemu ? fmt::format("{:.0f} instructions", p.instructions)
                                : fmt::format("{:.0f} {}", p.latency.value, p.latency.unit);
@@ -199,7 +212,8 @@ ReportSection reproduce_section(const PipelineReport& r) {
   s.commands.push_back(pipeline_command(r.options, k, r.stage1.space));
   s.commands.push_back(fmt::format("tinynas eval --model {} --split test --int8", r.model));
   s.commands.push_back(
-      fmt::format("tinynas profile --model {} --board {}", r.model, r.options.hil_board.value_or("qemu-mps2-an500")));
+      fmt::format("tinynas profile --model {} --board {}", r.model,
+                  r.board && r.board_is_net ? r.board->board : r.options.hil_board.value_or("qemu-mps2-an500")));
   return s;
 }
 

@@ -1,6 +1,7 @@
 """The farm without a broker (the embedded default): farm.json and suite validation, the results database, and a
 suite run on this host's QEMU boards, every row checked against a direct `tinynas profile` of the same model."""
 import json
+import pathlib
 import shutil
 import sqlite3
 import subprocess
@@ -298,6 +299,67 @@ def test_search_hil_farm_bad_input_fails_before_the_search(cli, tmp_path, args, 
                           cwd=tmp_path)
     assert done.returncode == 2 and phrase in done.stderr, done.stderr
     assert not (tmp_path / "s" / "history.jsonl").exists()
+
+
+# ---- the --data pipeline's winner on the farm ----
+
+def write_band_dataset(directory, train=240, test=60, side=12):
+    """Three classes of grey images told apart by a bright band (IDX files, as Fashion-MNIST ships)."""
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def idx(shape, data):
+        code = 0x0800 | len(shape)
+        return code.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in shape) + bytes(data)
+
+    for prefix, n in (("train", train), ("t10k", test)):
+        labels = [i % 3 for i in range(n)]
+        pixels = [220 if p // side // 4 == i % 3 else 10 + p % 7 for i in range(n) for p in range(side * side)]
+        (directory / f"{prefix}-images-idx3-ubyte").write_bytes(idx([n, side, side], pixels))
+        (directory / f"{prefix}-labels-idx1-ubyte").write_bytes(idx([n], labels))
+
+
+def test_pipeline_hil_farm_measures_the_winner_on_the_farm(cli, tmp_path):
+    space = str(pathlib.Path(__file__).resolve().parents[1] / "data" / "supernet" / "tiny_space.json")
+    write_band_dataset(tmp_path / "data")
+    run = tmp_path / "run"
+    args = [cli, "search", "--space", space, "--data", str(tmp_path / "data"), "--board", "qemu-mps2-an500",
+            "--sram", "320K", "--flash", "1M", "--samples", "20", "--population", "6", "--parents", "2",
+            "--generations", "1", "--supernet-epochs", "1", "--finetune-epochs", "1", "--out", str(run), "--json"]
+    done = subprocess.run(args + ["--hil", "farm"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "measured by farm on qemu-mps2-an500" in done.stderr, done.stderr
+    board = json.loads((run / "board.json").read_text())
+    assert (run / "hil-farm.db").exists()  # this host's boards, their results beside the run
+    stored = sqlite3.connect(run / "hil-farm.db").execute("select model_id, latency_value from measurements").fetchall()
+    winner = json.loads((run / "search" / "best.json").read_text())
+    # The farm measured the winner's net: its row is board.json's, and a direct profile of the net agrees to the tick.
+    sent = json.loads((run / "hil-farm-models.json").read_text())["models"]
+    assert [m["id"] for m in sent] == [winner["id"]]
+    (tmp_path / "winner_net.json").write_text(json.dumps(sent[0]["netconfig"]))
+    direct = json.loads(subprocess.run([cli, "profile", str(tmp_path / "winner_net.json"), "--board",
+                                        "qemu-mps2-an500", "--json"], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert stored == [(winner["id"], board["latency"]["value"])]
+    assert board["latency"]["value"] == direct["latency"]["value"] and board["bit_exact"]
+    assert board["peak_sram_bytes_measured"] == direct["peak_sram_bytes_measured"]
+    # ... and the trained int8 model takes the same time and memory (the weights' values do not matter).
+    trained = json.loads(subprocess.run([cli, "profile", "--model", str(run / "best.model"), "--board",
+                                         "qemu-mps2-an500", "--json"], capture_output=True, text=True,
+                                        check=True).stdout)
+    assert trained["latency"]["value"] == board["latency"]["value"]
+    assert trained["peak_sram_bytes_measured"] == board["peak_sram_bytes_measured"]
+    report = (run / "report.md").read_text()
+    assert "Measured by `farm`" in report and "its runs identical" in report and "--hil farm" in report
+    assert json.loads((run / "pipeline.json").read_text())["hil"] == "farm"
+    # Continued with --resume alone, the run asks the farm again (the measurement is stored: not repeated).
+    again = subprocess.run([cli, "search", "--resume", str(run), "--json"], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "measured by farm on qemu-mps2-an500" in again.stderr, again.stderr
+    assert sqlite3.connect(run / "hil-farm.db").execute("select count(*) from measurements").fetchone() == (1,)
+    # A farm that does not exist is refused before any training (exit 2), like a board without firmware.
+    bad = subprocess.run(args[:-3] + ["--out", str(tmp_path / "bad"), "--hil", "farm", "--farm", "missing.json"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2 and "missing.json: no such file" in bad.stderr, bad.stderr
+    assert not (tmp_path / "bad" / "supernet.supernet").exists()
 
 
 def test_python_measure_equals_tinynas_profile(tinynas, tmp_path, monkeypatch):

@@ -11,7 +11,8 @@
 //      the inherited weights at the same budget), or its inherited weights fine-tuned;
 //   5. its float and int8 accuracy on the test split (RUN/accuracy.json);
 //   6. its int8 blob, C source and ONNX model (RUN/export/);
-//   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json);
+//   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json); or, through
+//      PipelineHooks::measure_on_board (the CLI's `--hil farm`), the winner measured by the board farm;
 //   8. RUN/report.md and RUN/report.html (the same page with its plots).
 // Every phase leaves a file that is its checkpoint: running again with the same options (`resume`)
 // skips finished phases and continues an interrupted one where it stopped (the supernet and the
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/search/search_options.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
@@ -51,6 +53,9 @@ struct PipelineOptions {
   // A board with profiling firmware (QEMU's or a real one through OpenOCD) that runs the winner's
   // int8 model. Not part of the run's identity: a finished run can be measured on another board.
   std::optional<std::string> hil_board;
+  // With PipelineHooks::measure_on_board: the farm description it reaches ("" = this host's boards), recorded so
+  // that a continued run asks the same farm. Like hil_board, not part of the run's identity.
+  std::string hil_farm;
 
   void validate() const; // invalid_option naming the bad option
   int resolution_window() const {
@@ -68,6 +73,11 @@ struct PipelineHooks {
   // Polled between batches and generations; true stops after the current phase's last checkpoint
   // (Error(kInterrupted)); running again continues from there.
   std::function<bool()> should_stop;
+  // Measures the winner somewhere other than a board linked to this host (the CLI's `--hil farm`: the board farm
+  // runs it on an idle board of the kind): given the winner's net and arch id. When set, hil_board only names it
+  // in the report and no local board is opened. Time and memory depend on the net's shapes, not on the weights'
+  // values, so the net (with the measurer's own weights) stands for the trained model.
+  std::function<ProfileResult(const NetSpec& winner, const std::string& arch_id)> measure_on_board;
 };
 
 struct PipelineResult {

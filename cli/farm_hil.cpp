@@ -54,24 +54,47 @@ void check_farm(const FarmHil& f, const std::string& work_dir) {
                "--hil farm:" + f.kind.name);
 }
 
+namespace {
+
+// `tinynas farm measure` on a request of `models` (RUN/hil-farm-models.json): one result per model, in order.
+std::vector<ProfileResult> measure_on_farm(const FarmHil& f, const std::string& work_dir, int runs,
+                                           const nlohmann::json& models, const std::string& what) {
+  const std::filesystem::path dir(work_dir);
+  const std::string request = (dir / "hil-farm-models.json").string();
+  const std::string answer = (dir / "hil-farm-results.json").string();
+  files::write_file_atomic(request,
+                           nlohmann::json{{"board_kind", f.kind.name}, {"runs", runs}, {"models", models}}.dump(2));
+  check_status(run_farm_child(farm_args(f, work_dir, {"measure", request, "--json"}), answer), what);
+  const nlohmann::json results = nlohmann::json::parse(files::read_file(answer), nullptr, false);
+  if (!results.is_array() || results.size() != models.size())
+    throw Error(ErrorCode::kInternal, "not one measurement per model", answer);
+  std::vector<ProfileResult> measured;
+  for (const nlohmann::json& r : results) measured.push_back(ProfileResult::from_json(r.dump(), answer));
+  return measured;
+}
+
+} // namespace
+
 FinalistMeasurer farm_measurer(const FarmHil& f, const std::string& work_dir, int runs) {
   return [f, work_dir, runs](const std::vector<NetSpec>& nets, const std::vector<std::string>& ids) {
     nlohmann::json models = nlohmann::json::array();
     for (std::size_t i = 0; i < nets.size(); ++i)
       models.push_back({{"id", ids[i]}, {"netconfig", nlohmann::json::parse(netconfig_from_net(nets[i], -1))}});
-    const std::filesystem::path dir(work_dir);
-    const std::string request = (dir / "hil-farm-models.json").string();
-    const std::string answer = (dir / "hil-farm-results.json").string();
-    files::write_file_atomic(request,
-                             nlohmann::json{{"board_kind", f.kind.name}, {"runs", runs}, {"models", models}}.dump(2));
-    check_status(run_farm_child(farm_args(f, work_dir, {"measure", request, "--json"}), answer),
-                 std::to_string(nets.size()) + " finalists on " + f.kind.name);
-    const nlohmann::json results = nlohmann::json::parse(files::read_file(answer), nullptr, false);
-    if (!results.is_array() || results.size() != nets.size())
-      throw Error(ErrorCode::kInternal, "not one measurement per finalist", answer);
-    std::vector<ProfileResult> measured;
-    for (const nlohmann::json& r : results) measured.push_back(ProfileResult::from_json(r.dump(), answer));
-    return measured;
+    return measure_on_farm(f, work_dir, runs, models, std::to_string(nets.size()) + " finalists on " + f.kind.name);
+  };
+}
+
+std::function<ProfileResult(const TrainedWinner&)> farm_trained_measurer(const FarmHil& f, const std::string& work_dir,
+                                                                         int runs) {
+  return [f, work_dir, runs](const TrainedWinner& w) {
+    const nlohmann::json model = {{"id", w.arch_id},
+                                  {"trained", std::filesystem::absolute(w.model_file).string()},
+                                  {"data", w.data_dir.empty() ? "" : std::filesystem::absolute(w.data_dir).string()},
+                                  {"calibration_images", w.calibration_images},
+                                  {"seed", w.seed}};
+    return measure_on_farm(f, work_dir, runs, nlohmann::json::array({model}),
+                           "the winner " + w.arch_id + " on " + f.kind.name)
+        .front();
   };
 }
 

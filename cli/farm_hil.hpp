@@ -1,12 +1,14 @@
 #pragma once
-// `tinynas search --hil farm[:KIND] [--farm farm.json]`: the search's finalists measured by the board farm, in
-// parallel on every board of the kind (the search's board by default; without --farm, this host's QEMU boards),
-// instead of one board in turn. The farm itself is the Python package (tinynas.farm); this is the hand-over.
+// `tinynas search --hil farm[:KIND] [--farm farm.json]`: the search's finalists (or the --data pipeline's trained
+// winner) measured by the board farm, in parallel on every board of the kind (the search's board by default; without
+// --farm, this host's QEMU boards), instead of one board in turn. The farm itself is the Python package (tinynas.farm);
+// this is the hand-over.
 
 #include <optional>
 #include <string>
 
 #include "tinynas/hil/hil_check.hpp"
+#include "tinynas/pipeline/pipeline.hpp"
 #include "tinynas/profiler/board.hpp"
 
 namespace tinynas::cli {
@@ -26,5 +28,9 @@ void check_farm(const FarmHil& farm_hil, const std::string& work_dir);
 
 // Measures through `tinynas farm measure`, its files in `work_dir` (the search's directory).
 FinalistMeasurer farm_measurer(const FarmHil& farm_hil, const std::string& work_dir, int runs = 3);
+
+// The --data pipeline's trained winner, with its own int8 weights (a {"trained": MODEL} job), the same way.
+std::function<ProfileResult(const TrainedWinner&)> farm_trained_measurer(const FarmHil& farm_hil,
+                                                                         const std::string& work_dir, int runs = 3);
 
 } // namespace tinynas::cli

@@ -159,9 +159,7 @@ void measure_on_farm(const PipelineOptions& p, PipelineHooks& hooks) {
   const std::optional<FarmHil> farm = parse_farm_hil(p.hil_board, p.hil_farm, Board::load(p.search.board));
   if (!farm) return;
   check_farm(*farm, p.search.out);
-  hooks.measure_on_board = [measure = farm_measurer(*farm, p.search.out)](const NetSpec& net, const std::string& id) {
-    return measure({net}, {id}).front();
-  };
+  hooks.measure_on_board = farm_trained_measurer(*farm, p.search.out);
 }
 
 // tinynas search --data DIR: every phase from data to an exported model (pipeline.hpp), with the

@@ -237,6 +237,17 @@ void HilProfiler::set_measurement(int runs, std::uint64_t seed) {
   impl_->options.seed = seed;
 }
 
+namespace {
+
+std::int64_t inplace_dw_peak(const Graph& graph, const Board& board) {
+  CostOptions o;
+  o.schedule = Schedule::kInplaceDw;
+  o.per_layer = false;
+  return summarize(graph, board, o).peak_sram_bytes;
+}
+
+} // namespace
+
 ProfileResult HilProfiler::profile(const Graph& graph) {
   refuse_if_too_large(graph); // before quantising, which takes long for a large model
   const RandomInt8Model r = random_int8_model(graph, impl_->options.seed);
@@ -259,15 +270,29 @@ void HilProfiler::refuse_if_too_large(const Graph& graph) {
 
 ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,
                                    const std::vector<std::int8_t>& input) {
+  const ModelBlob blob = write_model_blob(graph, model);
+  if (blob.arena_bytes != inplace_dw_peak(graph, impl_->board))
+    throw Error(ErrorCode::kInternal, "the blob's arena (" + std::to_string(blob.arena_bytes) +
+                                          " B) differs from the cost model's inplace-dw peak (" +
+                                          std::to_string(inplace_dw_peak(graph, impl_->board)) + " B)");
+  return profile(graph, blob, input);
+}
+
+ProfileResult HilProfiler::profile(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input) {
   Impl& s = *impl_;
   CostOptions cost_options;
   cost_options.schedule = Schedule::kInplaceDw;
   const CostReport predicted = analyze(graph, s.board, cost_options);
-  const ModelBlob blob = write_model_blob(graph, model);
-  if (blob.arena_bytes != predicted.peak_sram_bytes)
-    throw Error(ErrorCode::kInternal, "the blob's arena (" + std::to_string(blob.arena_bytes) +
-                                          " B) differs from the cost model's inplace-dw peak (" +
-                                          std::to_string(predicted.peak_sram_bytes) + " B)");
+  // A blob made elsewhere (a farm job) must be this graph's, or the per-layer rows and the predictions would be
+  // another model's: the graph's own blob (any weights) has the same size (weights, biases, quantisation and
+  // plan are laid out by shape) and the same arena.
+  const ModelBlob shape = write_model_blob(graph, random_int8_model(graph, 0).model);
+  if (blob.arena_bytes != shape.arena_bytes || blob.bytes.size() != shape.bytes.size())
+    throw Error(ErrorCode::kInvalidArgument, "the model blob (" + std::to_string(blob.bytes.size()) + " B, arena " +
+                                                 std::to_string(blob.arena_bytes) + " B) is not the net's (" +
+                                                 std::to_string(shape.bytes.size()) + " B, arena " +
+                                                 std::to_string(shape.arena_bytes) +
+                                                 " B): the blob and the net config are not one model");
   const HostRunResult reference = run_blob_on_host(blob.bytes, input);
   const int runs = std::max(2, s.options.runs);
 

@@ -79,11 +79,12 @@ public:
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
     const QuantizedSubnet int8 = export_phase(model_arch);
     std::optional<ProfileResult> board;
-    if (o_.hil_board) board = hooks_.measure_on_board ? measured_elsewhere_phase(search) : board_phase(int8);
+    if (o_.hil_board) board = hooks_.measure_on_board ? measured_elsewhere_phase(model_arch) : board_phase(int8);
     phase("report");
     const CostReport winner = winner_cost(search);
-    const bool board_is_net = static_cast<bool>(hooks_.measure_on_board);
-    const PipelineReport report{o_, stage1, search, winner, accuracy, board, board_is_net, supernet_, model_, timings_};
+    const bool board_elsewhere = static_cast<bool>(hooks_.measure_on_board);
+    const PipelineReport report{o_,    stage1,          search,    winner, accuracy,
+                                board, board_elsewhere, supernet_, model_, timings_};
     const ReportFiles files = render_report(report);
     PipelineResult result{run_, (fs::path(run_) / "report.md").string(), (fs::path(run_) / "report.html").string(),
                           model_, (fs::path(run_) / "accuracy.json").string()};
@@ -360,11 +361,12 @@ private:
     return r;
   }
 
-  // 7, elsewhere: the winner's net measured by the caller's measurer (the board farm), as board_phase's result.
-  ProfileResult measured_elsewhere_phase(const SearchResult& search) {
+  // 7, elsewhere: the trained winner measured by the caller's measurer (the board farm), as board_phase's result.
+  ProfileResult measured_elsewhere_phase(const Arch& model_arch) {
     phase("board");
-    const Evaluation& best = search.best();
-    const ProfileResult r = hooks_.measure_on_board(lower_to_net(search.config.space, best.arch), best.arch.id());
+    const ProfileResult r =
+        hooks_.measure_on_board({lower_to_net(Supernet::load(model_).space(), model_arch), model_arch.id(), model_,
+                                 o_.search.data_dir, o_.calibration_images, o_.search.seed});
     files::write_file_atomic((fs::path(run_) / "board.json").string(), r.to_json(2) + "\n");
     note(fmt::format("measured by {} on {}: {:.0f} {}, peak SRAM {} B (predicted {} B)", *o_.hil_board, r.board,
                      r.latency.value, r.latency.unit, r.peak_sram_bytes_measured, r.peak_sram_bytes_predicted));

@@ -119,12 +119,11 @@ ReportSection board_section(const PipelineReport& r, const ProfileResult& p) {
   const std::string identical = p.runs_identical ? "identical" : "NOT identical";
   const std::string runs = p.run_ticks.empty() ? "its runs " + identical // the farm stores no per-run ticks
                                                : fmt::format("{} runs, {}", p.run_ticks.size(), identical);
-  if (r.board_is_net)
+  if (r.board_elsewhere)
     s.paragraphs.push_back(fmt::format(
-        "Measured by `{}`{}: the winner's architecture as a net config, {}, with the farm's seeded int8 weights on a "
-        "random image (time and memory depend on the shapes, not on the weights' or the pixels' values; the output "
-        "is compared with the host runtime's for those weights). The trained model's accuracy on the farm's boards: a "
-        "suite entry `{{\"accuracy\": \"{}\"}}` (docs/FARM.md). Per-layer figures: `board.json`.",
+        "The int8 model of `export/best.tnm` (the farm quantises the trained model as the export did), measured by "
+        "`{}`{}, {}, on one test image. Its trained model's accuracy on the farm's boards: a suite entry "
+        "`{{\"accuracy\": \"{}\"}}` (docs/FARM.md). Per-layer figures: `board.json`.",
         r.options.hil_board.value_or("the board farm"),
         r.options.hil_farm.empty() ? "" : " (" + r.options.hil_farm + ")", runs, r.model));
   else
@@ -213,7 +212,7 @@ ReportSection reproduce_section(const PipelineReport& r) {
   s.commands.push_back(fmt::format("tinynas eval --model {} --split test --int8", r.model));
   s.commands.push_back(
       fmt::format("tinynas profile --model {} --board {}", r.model,
-                  r.board && r.board_is_net ? r.board->board : r.options.hil_board.value_or("qemu-mps2-an500")));
+                  r.board && r.board_elsewhere ? r.board->board : r.options.hil_board.value_or("qemu-mps2-an500")));
   return s;
 }
 

@@ -28,7 +28,7 @@ struct PipelineReport {
   const CostReport& winner; // the winner's cost with per-layer rows, under the search's constraints
   const SubnetAccuracy& accuracy;
   const std::optional<ProfileResult>& board; // --hil: the winner's int8 model measured on that board
-  bool board_is_net = false; // measured elsewhere (the farm): the winner's net with the measurer's weights
+  bool board_elsewhere = false;              // measured elsewhere (the farm), from the trained model file
   std::string supernet, model;
   const std::vector<PhaseTiming>& timings; // the report's own phase is the last, still running
 };

@@ -11,7 +11,9 @@
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
+#include "tinynas/space/netconfig.hpp"
 #include "tinynas/supernet/finetune.hpp"
+#include "tinynas/supernet/supernet.hpp"
 
 namespace tinynas::python {
 
@@ -83,6 +85,21 @@ BoardAccuracyTask accuracy_task_from_python(const py::dict& d) {
   return t;
 }
 
+// A trained model as a profile job carries it (tinynas.farm): its net config (what the cost model predicts from),
+// its int8 blob (the trained weights) and one int8 test image, made where the model file and the dataset are.
+py::dict trained_model_task(const std::string& model, const std::string& data_dir, int calibration_images,
+                            std::uint64_t seed) {
+  const BoardAccuracyTask t = make_accuracy_task(model, "test", 1, data_dir, calibration_images, seed);
+  const NetSpec net = lower_to_net(Supernet::load(model).space(), read_model_arch(model));
+  py::dict d;
+  d["arch"] = t.arch_id;
+  d["netconfig"] = json_to_python(netconfig_from_net(net, -1));
+  d["blob"] = py::bytes(reinterpret_cast<const char*>(t.blob.bytes.data()), t.blob.bytes.size());
+  d["arena_bytes"] = t.blob.arena_bytes;
+  d["input"] = joined(t.inputs);
+  return d;
+}
+
 class PyProfiler {
 public:
   PyProfiler(const std::string& board, const std::string& firmware, int timeout_ms, int retries, int boot_timeout_ms)
@@ -112,6 +129,36 @@ public:
       py::gil_scoped_release release;
       p.set_measurement(runs, seed); // jobs differ in runs and seed; the link stays up
       json = p.profile(graph).to_json(-1);
+    }
+    return json_to_python(json);
+  }
+
+  // A trained model's int8 blob (trained_model_task()) with the net it was written for: as profile(), with the
+  // trained weights and a real image instead of random ones.
+  py::object profile_trained(const py::dict& task, int runs) {
+    if (runs < 1) throw Error(ErrorCode::kInvalidArgument, "runs must be at least 1");
+    Graph graph;
+    ModelBlob blob;
+    std::vector<std::int8_t> input;
+    try {
+      graph = lower_to_graph(net_of(task["netconfig"], "mcunet"));
+      const std::string bytes = task["blob"].cast<std::string>();
+      blob.bytes.assign(bytes.begin(), bytes.end());
+      blob.arena_bytes = task["arena_bytes"].cast<std::int64_t>();
+      const std::string image = task["input"].cast<std::string>();
+      input.assign(image.begin(), image.end());
+    } catch (const py::error_already_set& e) {
+      throw Error(ErrorCode::kInvalidArgument, std::string("trained model task: a field is missing: ") + e.what());
+    } catch (const py::cast_error& e) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  std::string("trained model task: a field has the wrong type: ") + e.what());
+    }
+    HilProfiler& p = live();
+    std::string json;
+    {
+      py::gil_scoped_release release;
+      p.set_measurement(runs, 0);
+      json = p.profile(graph, blob, input).to_json(-1);
     }
     return json_to_python(json);
   }
@@ -195,6 +242,9 @@ BoardError when the board fails after the retries.
       .def("connect", &PyProfiler::connect, "Reach the board now (launch and boot), with the retries.")
       .def("profile", &PyProfiler::profile, py::arg("model"), py::arg("runs") = 3, py::arg("seed") = 0,
            py::arg("space") = "mcunet")
+      .def("profile_trained", &PyProfiler::profile_trained, py::arg("task"), py::arg("runs") = 3,
+           "profile() of a trained model's int8 blob with its net config and a real image (trained_model_task()): "
+           "the output is checked against the host runtime with the trained weights.")
       .def("accuracy", &PyProfiler::accuracy, py::arg("model"), py::arg("split") = "test", py::arg("limit") = 0,
            py::arg("data_dir") = "", py::arg("calibration_images") = 500, py::arg("seed") = 0,
            "A trained model file's int8 top-1 on this board next to the host runtime's (tinynas eval --on-board).")
@@ -218,6 +268,10 @@ BoardError when the board fails after the retries.
       py::arg("calibration_images") = 500, py::arg("seed") = 0,
       "What a board needs to measure a trained model's accuracy, made here: the int8 blob, the int8 inputs, labels "
       "and the host runtime's answers (bytes and lists). Profiler.accuracy_of_task() runs it on any host.");
+  m.def("trained_model_task", &trained_model_task, py::arg("model"), py::arg("data_dir") = "",
+        py::arg("calibration_images") = 500, py::arg("seed") = 0,
+        "What a board needs to profile a trained model file with its own weights, made here: its net config, int8 "
+        "blob and one int8 test image. Profiler.profile_trained() runs it on any host.");
   m.def("_fit_calibration", &fit_calibration_py, py::arg("board"), py::arg("space"), py::arg("models"),
         py::arg("holdout"), py::arg("out"), py::arg("save"));
 }

@@ -318,7 +318,7 @@ def write_band_dataset(directory, train=240, test=60, side=12):
         (directory / f"{prefix}-labels-idx1-ubyte").write_bytes(idx([n], labels))
 
 
-def test_pipeline_hil_farm_measures_the_winner_on_the_farm(cli, tmp_path):
+def test_pipeline_hil_farm_measures_the_trained_winner_on_the_farm(cli, tinynas, tmp_path):
     space = str(pathlib.Path(__file__).resolve().parents[1] / "data" / "supernet" / "tiny_space.json")
     write_band_dataset(tmp_path / "data")
     run = tmp_path / "run"
@@ -332,24 +332,21 @@ def test_pipeline_hil_farm_measures_the_winner_on_the_farm(cli, tmp_path):
     assert (run / "hil-farm.db").exists()  # this host's boards, their results beside the run
     stored = sqlite3.connect(run / "hil-farm.db").execute("select model_id, latency_value from measurements").fetchall()
     winner = json.loads((run / "search" / "best.json").read_text())
-    # The farm measured the winner's net: its row is board.json's, and a direct profile of the net agrees to the tick.
+    # The farm got the trained model file and quantised it as the export did: its blob is export/best.tnm.
     sent = json.loads((run / "hil-farm-models.json").read_text())["models"]
-    assert [m["id"] for m in sent] == [winner["id"]]
-    (tmp_path / "winner_net.json").write_text(json.dumps(sent[0]["netconfig"]))
-    direct = json.loads(subprocess.run([cli, "profile", str(tmp_path / "winner_net.json"), "--board",
+    assert [(m["id"], m["trained"]) for m in sent] == [(winner["id"], str(run / "best.model"))]
+    task = tinynas._core.trained_model_task(str(run / "best.model"), data_dir=str(tmp_path / "data"))
+    assert task["blob"] == (run / "export" / "best.tnm").read_bytes()
+    assert stored == [(winner["id"], board["latency"]["value"])] and board["bit_exact"]
+    # Its time and memory are the net's with random weights (`tinynas profile --model`) to within data-dependent
+    # branches (saturation), and the same peak SRAM.
+    direct = json.loads(subprocess.run([cli, "profile", "--model", str(run / "best.model"), "--board",
                                         "qemu-mps2-an500", "--json"], capture_output=True, text=True,
                                        check=True).stdout)
-    assert stored == [(winner["id"], board["latency"]["value"])]
-    assert board["latency"]["value"] == direct["latency"]["value"] and board["bit_exact"]
-    assert board["peak_sram_bytes_measured"] == direct["peak_sram_bytes_measured"]
-    # ... and the trained int8 model takes the same time and memory (the weights' values do not matter).
-    trained = json.loads(subprocess.run([cli, "profile", "--model", str(run / "best.model"), "--board",
-                                         "qemu-mps2-an500", "--json"], capture_output=True, text=True,
-                                        check=True).stdout)
-    assert trained["latency"]["value"] == board["latency"]["value"]
-    assert trained["peak_sram_bytes_measured"] == board["peak_sram_bytes_measured"]
+    assert abs(direct["latency"]["value"] / board["latency"]["value"] - 1) < 0.01, (direct["latency"], board)
+    assert direct["peak_sram_bytes_measured"] == board["peak_sram_bytes_measured"]
     report = (run / "report.md").read_text()
-    assert "Measured by `farm`" in report and "its runs identical" in report and "--hil farm" in report
+    assert "measured by `farm`, its runs identical, on one test image" in report and "--hil farm" in report
     assert json.loads((run / "pipeline.json").read_text())["hil"] == "farm"
     # Continued with --resume alone, the run asks the farm again (the measurement is stored: not repeated).
     again = subprocess.run([cli, "search", "--resume", str(run), "--json"], capture_output=True, text=True, timeout=600)
@@ -458,3 +455,48 @@ def test_accuracy_jobs_measure_a_trained_model_on_the_board_next_to_the_host(cli
                                "models": [{"accuracy": "m.model", "images": 0}]}))
     refused = farm_cli(cli, "run", str(bad), cwd=tmp_path)
     assert refused.returncode == 2 and "/models/0/images" in refused.stderr
+
+
+# ---- a trained model profiled with its own weights ----
+
+def test_a_trained_model_is_profiled_with_its_own_int8_weights(cli, tinynas, tmp_path, trained_model):
+    """{"trained": MODEL}: the job carries the net config, the int8 blob and a test image through the broker's
+    JSON; the board runs the trained weights, bit-exact with the host runtime, in the net's time and memory."""
+    import tinynas.farm.jobs as jobs
+    model = tmp_path / "m.model"
+    shutil.copy(trained_model, model)
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "boards": ["qemu-mps2-an500"], "runs": 2,
+                                 "models": [{"trained": "m.model"},
+                                            {"arch": "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "space": "fashion_mnist"}]}))
+    trained_job, net_job = jobs.load_suite(suite).jobs
+    assert trained_job.model.netconfig == net_job.model.netconfig  # one net, two jobs: the weights differ
+    assert trained_job.model.content_hash != net_job.model.content_hash
+    model.unlink()  # the worker needs no model file
+    sent = jobs.Job.from_message(json.loads(json.dumps(trained_job.to_message())))
+    assert sent.key("fw") == trained_job.key("fw") and sent.model.trained["blob"] == trained_job.model.trained["blob"]
+    board = tinynas.Profiler("qemu-mps2-an500")
+    task = dict(sent.model.trained, netconfig=sent.model.netconfig)
+    trained = board.profile_trained(task, runs=2)
+    random = board.profile(net_job.model.netconfig, runs=2)
+    assert trained["bit_exact"] and trained["runs_identical"]
+    assert trained["model_blob_bytes"] == len(task["blob"])
+    assert trained["peak_sram_bytes_measured"] == random["peak_sram_bytes_measured"]
+    assert abs(trained["latency"]["value"] / random["latency"]["value"] - 1) < 0.01
+    # A blob that is not this net's, or damaged, is refused with what is wrong.
+    other = jobs.model_from("w0.5-r20-k5e3-k3e3-k3e3-k3e3", "fashion_mnist").netconfig
+    for change, phrase in [({"netconfig": other}, "are not one model"),
+                           ({"blob": task["blob"][:-4] + b"\0\0\0\0"}, "refuses the model blob"),
+                           ({"input": task["input"][:-1]}, "the model expects"),
+                           ({"arena_bytes": "many"}, "wrong type")]:
+        with pytest.raises(ValueError, match=phrase):
+            board.profile_trained(dict(task, **change))
+    board.close()
+    # Through the farm: stored as its own row, next to the net's with random weights.
+    shutil.copy(trained_model, model)
+    done = farm_cli(cli, "run", str(suite), "--json", cwd=tmp_path)
+    assert done.returncode == 0 and json.loads(done.stdout)["done"] == 2, done.stderr
+    rows = sqlite3.connect(tmp_path / "farm.db").execute(
+        "select model_hash, latency_value, bit_exact from measurements").fetchall()
+    assert {r[0] for r in rows} == {trained_job.model.content_hash, net_job.model.content_hash}
+    assert all(r[2] for r in rows) and trained["latency"]["value"] in {r[1] for r in rows}

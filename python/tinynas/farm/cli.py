@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import pathlib
 import sys
 
 from .config import FarmConfigError, load_farm, local_farm, results_url
@@ -213,7 +214,7 @@ def cmd_measure(args) -> int:
     """Models measured on one board kind by the farm, printed as `tinynas profile --json` results in the models'
     order (what `tinynas search --hil farm` reads). --check: only that the farm can serve the kind."""
     from .. import _core
-    from .jobs import Model
+    from .jobs import Model, trained_model
     if args.check:
         if args.board_kind not in _core.list_boards():
             raise FarmConfigError(f"--board-kind: unknown board kind {args.board_kind!r}")
@@ -226,9 +227,13 @@ def cmd_measure(args) -> int:
     try:
         request = json.loads(open(args.models, encoding="utf-8").read())
         kind, runs = request["board_kind"], int(request.get("runs", 3))
-        models = [Model(m["id"], m["netconfig"]) for m in request["models"]]
+        entries = request["models"]
+        nets = [None if "trained" in m else Model(m["id"], m["netconfig"]) for m in entries]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise FarmConfigError(f"{args.models}: not a measurement request ({e})") from None
+    # {"trained": MODEL, "data": DIR, ...}: a trained model with its own weights (the --data pipeline's winner)
+    models = [net or trained_model({k: v for k, v in m.items() if k != "id"}, pathlib.Path.cwd(),
+                                   f"{args.models}/models/{i}") for i, (net, m) in enumerate(zip(nets, entries))]
     farm = _farm(args, [kind])
     update, close = _progress(len(models), f"measure-{kind}")
     try:

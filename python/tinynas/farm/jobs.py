@@ -9,7 +9,9 @@ A suite (SUITE.json, docs/FORMATS.md) is models x board kinds:
      "boards": ["qemu-mps2-an500", "qemu-netduinoplus2"],
      "models": ["models/mcunet-in0.json",                          a path (relative to the suite file)
                 {"arch": "w1-r28-k3e3-k3e3-k3e3-k3e3", "space": "fashion_mnist"},
-                {"search": "runs/fm", "top": 3}],                  a search's finalists (its pareto.json)
+                {"search": "runs/fm", "top": 3},                   a search's finalists (its pareto.json)
+                {"trained": "runs/fm/best.model"},                 a trained model with its own int8 weights
+                {"accuracy": "runs/fm/best.model", "images": 1000}],  its top-1 on the board
      "thresholds": {"latency_pct": 2.0, "prediction_pct": 5.0}}
 """
 from __future__ import annotations
@@ -34,10 +36,22 @@ class Model:
     model_id: str    # the arch id, or the net config's file name / name
     netconfig: dict  # what the board runs
     space: str = ""  # the arch's space ("" for a plain net config)
+    # A trained model's own weights (_core.trained_model_task: blob, arena_bytes, one int8 test image); None: the
+    # board runs the net with the profiler's seeded random weights (time and memory are the same).
+    trained: Optional[dict] = field(default=None, compare=False, hash=False)
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.netconfig)
+        if self.trained is None:
+            return content_hash(self.netconfig)
+        h = hashlib.sha256(content_hash(self.netconfig).encode())
+        for name in _TRAINED_BYTES:
+            h.update(len(self.trained[name]).to_bytes(8, "little"))
+            h.update(self.trained[name])
+        return h.hexdigest()
+
+
+_TRAINED_BYTES = ("blob", "input")
 
 
 @dataclass(frozen=True)
@@ -55,15 +69,23 @@ class Job:
     kind = "profile"
 
     def to_message(self) -> dict:
-        """What travels through the broker (plain JSON)."""
-        return {"kind": self.kind, "model_id": self.model.model_id, "netconfig": self.model.netconfig,
-                "space": self.model.space, "board_kind": self.board_kind, "runs": self.runs, "seed": self.seed}
+        """What travels through the broker (plain JSON; a trained model's bytes in base64)."""
+        m = {"kind": self.kind, "model_id": self.model.model_id, "netconfig": self.model.netconfig,
+             "space": self.model.space, "board_kind": self.board_kind, "runs": self.runs, "seed": self.seed}
+        if self.model.trained is not None:
+            m["trained"] = {k: (base64.b64encode(v).decode("ascii") if k in _TRAINED_BYTES else v)
+                            for k, v in self.model.trained.items()}
+        return m
 
     @staticmethod
     def from_message(m: dict):
         if m.get("kind") == AccuracyJob.kind:
             return AccuracyJob.from_message(m)
-        return Job(Model(m["model_id"], m["netconfig"], m.get("space", "")), m["board_kind"], int(m["runs"]),
+        trained = None
+        if m.get("trained") is not None:
+            trained = {k: (base64.b64decode(v, validate=True) if k in _TRAINED_BYTES else v)
+                       for k, v in m["trained"].items()}
+        return Job(Model(m["model_id"], m["netconfig"], m.get("space", ""), trained), m["board_kind"], int(m["runs"]),
                    int(m["seed"]))
 
 
@@ -149,6 +171,30 @@ def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> l
     except ValueError as e:
         raise FarmConfigError(f"{where}/accuracy: {e}") from None
     return [AccuracyJob(str(path), model_id, file_sha256(path), k, split, len(task["labels"]), task) for k in kinds]
+
+
+def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
+    """{"trained": MODEL_FILE, "data": DIR, "calibration_images": C, "seed": S}: the model profiled with its own int8
+    weights (quantised on C training images picked by S, as `tinynas export` and the pipeline do) on one test image
+    of the data. Made here, once: the job carries them (the blob plus ~1 KB)."""
+    from .. import _core
+    unknown = set(entry) - {"trained", "data", "calibration_images", "seed"}
+    if unknown:
+        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    calibration = entry.get("calibration_images", 500)
+    if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
+        raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
+    seed = entry.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise FarmConfigError(f"{where}/seed: expected a non-negative integer")
+    path = (base / entry["trained"]).resolve()
+    data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
+    try:
+        task = _core.trained_model_task(str(path), data_dir=data, calibration_images=calibration, seed=seed)
+    except ValueError as e:
+        raise FarmConfigError(f"{where}/trained: {e}") from None
+    netconfig = task.pop("netconfig")
+    return Model(task.pop("arch"), netconfig, "", task)
 
 
 @dataclass(frozen=True)
@@ -257,6 +303,8 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             models.append(model_from(entry["arch"], entry.get("space", "mcunet"), at))
         elif isinstance(entry, dict) and "model" in entry:
             models.append(model_from(str(base / entry["model"]), entry.get("space", "mcunet"), at))
+        elif isinstance(entry, dict) and "trained" in entry:
+            models.append(trained_model(entry, base, at))
         elif isinstance(entry, dict) and "accuracy" in entry:
             accuracy.extend(accuracy_jobs(entry, base, kinds, at))
             continue
@@ -266,8 +314,8 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
                 raise FarmConfigError(f"{at}/top: expected an integer in [1, 100]")
             models.extend(_search_finalists(base / entry["search"], top, at))
         else:
-            raise FarmConfigError(f"{at}: expected a path, {{\"arch\": ID, \"space\": S}}, {{\"model\": PATH}} or "
-                                  "{\"search\": RUN, \"top\": K}")
+            raise FarmConfigError(f"{at}: expected a path, {{\"arch\": ID, \"space\": S}}, {{\"model\": PATH}}, "
+                                  "{\"trained\": MODEL}, {\"accuracy\": MODEL} or {\"search\": RUN, \"top\": K}")
         if len(models) > MAX_MODELS:
             raise FarmConfigError(f"{where}/models: more than {MAX_MODELS} models")
     unique = list({m.content_hash: m for m in models}.values())  # a model listed twice is measured once

@@ -160,6 +160,8 @@ class BoardSession:
             try:
                 if job.kind == "accuracy":
                     r = profiler.accuracy_of_task(job.task)
+                elif job.model.trained is not None:
+                    r = profiler.profile_trained(dict(job.model.trained, netconfig=job.model.netconfig), runs=job.runs)
                 else:
                     r = profiler.profile(job.model.netconfig, runs=job.runs, seed=job.seed)
             except _core.BoardError as e:

@@ -123,6 +123,10 @@ public:
   // Random weights and input (options.seed): latency and memory only.
   ProfileResult profile(const Graph& graph);
   ProfileResult profile(const Graph& graph, const QuantizedModel& model, const std::vector<std::int8_t>& input);
+  // A model blob made elsewhere (a trained model's, sent as a farm job) with the graph it was written for:
+  // Error(kInvalidArgument) when the blob's arena is not the graph's plan (the two are not one model) or the host
+  // runtime refuses the blob or the input.
+  ProfileResult profile(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input);
 
   // Each input run once through the model blob on the board (sent and validated once); the outputs in order.
   // progress(done, total) after each. A link failure relaunches as profile() does and continues with the inputs

@@ -11,8 +11,8 @@
 //      the inherited weights at the same budget), or its inherited weights fine-tuned;
 //   5. its float and int8 accuracy on the test split (RUN/accuracy.json);
 //   6. its int8 blob, C source and ONNX model (RUN/export/);
-//   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json); or, through
-//      PipelineHooks::measure_on_board (the CLI's `--hil farm`), the winner measured by the board farm;
+//   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json), or by the board farm
+//      (PipelineHooks::measure_on_board: the CLI's `--hil farm`);
 //   8. RUN/report.md and RUN/report.html (the same page with its plots).
 // Every phase leaves a file that is its checkpoint: running again with the same options (`resume`)
 // skips finished phases and continues an interrupted one where it stopped (the supernet and the
@@ -63,6 +63,17 @@ struct PipelineOptions {
   }
 };
 
+// The winner as a measurer elsewhere needs it: its net (what the cost model predicts from) and the trained model
+// file with what the export quantised it with, so that the measurer's int8 blob is the run's export/best.tnm.
+struct TrainedWinner {
+  NetSpec net;
+  std::string arch_id;
+  std::string model_file; // RUN/best.model
+  std::string data_dir;   // the calibration images and the test image
+  int calibration_images = 0;
+  std::uint64_t seed = 0;
+};
+
 struct PipelineHooks {
   std::function<void(const std::string&)> on_phase; // "stage 1", "supernet", ... as each starts
   std::function<void(const std::string&)> on_note;  // what a phase decided or reused
@@ -74,10 +85,9 @@ struct PipelineHooks {
   // (Error(kInterrupted)); running again continues from there.
   std::function<bool()> should_stop;
   // Measures the winner somewhere other than a board linked to this host (the CLI's `--hil farm`: the board farm
-  // runs it on an idle board of the kind): given the winner's net and arch id. When set, hil_board only names it
-  // in the report and no local board is opened. Time and memory depend on the net's shapes, not on the weights'
-  // values, so the net (with the measurer's own weights) stands for the trained model.
-  std::function<ProfileResult(const NetSpec& winner, const std::string& arch_id)> measure_on_board;
+  // runs it on an idle board of the kind). When set, hil_board only names it in the report and no local board is
+  // opened.
+  std::function<ProfileResult(const TrainedWinner&)> measure_on_board;
 };
 
 struct PipelineResult {

@@ -104,7 +104,7 @@ void print_totals(const CostReport& report, const Board& board) {
   const auto flash_budget = static_cast<std::int64_t>(report.flash_budget_bytes);
   const std::string peak_layer = report.layers.empty() ? std::to_string(report.peak_op)
                                                        : report.layers[static_cast<std::size_t>(report.peak_op)].name;
-  std::cout << "\nTotals (" << report.schedule << ")\n"
+  std::cout << "\nTotals (" << report.schedule << (report.schedule_auto ? ", chosen by auto" : "") << ")\n"
             << "  MACs       " << format_count(report.macs) << "  (" << format_grouped(report.macs) << ")\n"
             << "  params     " << format_count(report.params) << "  (" << format_grouped(report.params) << ")\n"
             << "  flash      " << size_text(report.model_flash_bytes) << " model + "
@@ -172,7 +172,8 @@ int run_analyze(const AnalyzeOptions& options) {
   }
   print_model(model, options.space);
   print_board(board, report);
-  std::cout << "Schedule  " << report.schedule << "\n\n";
+  std::cout << "Schedule  " << report.schedule
+            << (report.schedule_auto ? " (chosen by auto: it fits with the least latency)" : "") << "\n\n";
   print_layers(report);
   print_totals(report, board);
   return 0;

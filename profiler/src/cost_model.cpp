@@ -179,6 +179,7 @@ MemoryFigures memory_figures(const Graph& g, const CostOptions& options) {
   case Schedule::kLayerwise: f = arena_figures(g, false, options.per_layer); break;
   case Schedule::kInplaceDw: f = arena_figures(g, true, options.per_layer); break;
   case Schedule::kPatch: f = patch_figures(g, options.patch, options.per_layer); break;
+  case Schedule::kAuto: throw Error(ErrorCode::kInternal, "the auto schedule must be resolved before planning");
   }
   if (f.macs.empty()) {
     f.macs.resize(g.ops.size());
@@ -207,11 +208,51 @@ std::shared_ptr<const LatencyTable> board_latency_table(const Board& board) {
   return std::make_shared<const LatencyTable>(std::move(*table));
 }
 
-CostReport analyze(const Graph& graph, const Board& board, const CostOptions& options) {
+CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostOptions& options) {
+  if (options.schedule != Schedule::kAuto) return options;
+  const auto fits_sram = [&](std::int64_t peak) {
+    const Budgets budgets = options.budgets.value_or(board_budgets(board));
+    return static_cast<std::uint64_t>(peak) + board.runtime_sram_bytes <= budgets.sram_bytes;
+  };
+  CostOptions chosen = options;
+  chosen.schedule = Schedule::kInplaceDw;
+  // Flash does not depend on the schedule and latency only grows with recomputation: inplace-dw is the fastest.
+  if (graph.ops.empty() || fits_sram(arena_figures(graph, true, false).peak)) return chosen;
+  // Per split, the smallest grid that fits (larger grids only recompute more); over splits, the fewest extra MACs
+  // (the least latency added), then the lower peak. Recomputation beyond the patch schedule's cap is not taken:
+  // a net that fits only at that price is reported as not fitting.
+  std::int64_t base_macs = 0;
+  for (const Op& op : graph.ops) base_macs += op.macs(graph.tensors);
+  const auto extra_cap = static_cast<std::int64_t>(options.patch.max_extra_macs * static_cast<double>(base_macs));
+  std::optional<MemoryFigures> best;
+  int best_patches = 0;
+  for (const int op : detail::block_boundary_ops(graph)) {
+    const int side = graph.tensors[static_cast<std::size_t>(graph.ops[static_cast<std::size_t>(op)].output)].h;
+    for (int n = 2; n <= std::min(kAutoMaxPatches, side); ++n) {
+      MemoryFigures f = patch_figures_at(graph, op, n, false);
+      if (f.extra_macs > extra_cap) break;
+      if (!fits_sram(f.peak)) continue;
+      if (!best || f.extra_macs < best->extra_macs || (f.extra_macs == best->extra_macs && f.peak < best->peak)) {
+        best = std::move(f);
+        best_patches = n;
+      }
+      break;
+    }
+  }
+  if (!best) return chosen; // nothing fits: reported as inplace-dw, not fitting
+  chosen.schedule = Schedule::kPatch;
+  chosen.patch.patches = best_patches;
+  chosen.patch.split_block = graph.ops[static_cast<std::size_t>(best->split_op)].block;
+  return chosen;
+}
+
+CostReport analyze(const Graph& graph, const Board& board, const CostOptions& requested) {
   if (graph.ops.empty()) throw Error(ErrorCode::kInternal, "cannot analyze an empty graph");
+  const CostOptions options = resolve_schedule(graph, board, requested);
   MemoryFigures mem = memory_figures(graph, options);
   CostReport r;
   r.schedule = schedule_name(options.schedule);
+  r.schedule_auto = requested.schedule == Schedule::kAuto;
   r.board = board.name;
   r.latency_source = board.latency.source;
   std::optional<LatencyTable::Prediction> table_prediction;
@@ -276,7 +317,8 @@ CostSummary summarize(const Graph& graph, const Board& board, const CostOptions&
   CostOptions fast = options;
   fast.per_layer = false;
   CostReport r = analyze(graph, board, fast);
-  return {r.macs, r.params, r.flash_bytes, r.peak_sram_bytes, r.total_sram_bytes, r.latency_ms};
+  return {r.macs,       r.params,  r.flash_bytes,      r.peak_sram_bytes, r.total_sram_bytes,
+          r.latency_ms, r.patches, r.patch_split_block};
 }
 
 std::string CostReport::to_json(int indent) const {
@@ -290,6 +332,7 @@ std::string CostReport::to_json(int indent) const {
   j["total_sram_bytes"] = total_sram_bytes;
   j["peak_layer"] = layers.empty() ? json(peak_op) : json(layers[static_cast<std::size_t>(peak_op)].name);
   j["schedule"] = schedule;
+  if (schedule_auto) j["schedule_auto"] = true;
   j["board"] = board;
   j["budgets"] = {{"sram_bytes", sram_budget_bytes},
                   {"flash_bytes", flash_budget_bytes},

@@ -5,7 +5,8 @@
 namespace tinynas {
 
 namespace {
-constexpr Schedule kAll[] = {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch};
+constexpr Schedule kAll[] = {Schedule::kMcunetAnalytic, Schedule::kLayerwise, Schedule::kInplaceDw, Schedule::kPatch,
+                             Schedule::kAuto};
 }
 
 const char* schedule_name(Schedule s) {
@@ -14,6 +15,7 @@ const char* schedule_name(Schedule s) {
   case Schedule::kLayerwise: return "layerwise";
   case Schedule::kInplaceDw: return "inplace-dw";
   case Schedule::kPatch: return "patch";
+  case Schedule::kAuto: return "auto";
   }
   return "?";
 }

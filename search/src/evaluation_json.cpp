@@ -7,15 +7,18 @@ namespace tinynas::search_json {
 using nlohmann::json;
 
 json evaluation_to_json(const Evaluation& e) {
-  return {{"id", e.id},
-          {"generation", e.generation},
-          {"score", e.score},
-          {"macs", e.cost.macs},
-          {"params", e.cost.params},
-          {"peak_sram_bytes", e.cost.peak_sram_bytes},
-          {"total_sram_bytes", e.cost.total_sram_bytes},
-          {"flash_bytes", e.cost.flash_bytes},
-          {"latency_ms", e.cost.latency_ms}};
+  json j = {{"id", e.id},
+            {"generation", e.generation},
+            {"score", e.score},
+            {"macs", e.cost.macs},
+            {"params", e.cost.params},
+            {"peak_sram_bytes", e.cost.peak_sram_bytes},
+            {"total_sram_bytes", e.cost.total_sram_bytes},
+            {"flash_bytes", e.cost.flash_bytes},
+            {"latency_ms", e.cost.latency_ms}};
+  // Under a patch schedule (or auto choosing one), which grid and split the figures are for.
+  if (e.cost.patches > 0) j["patch"] = {{"patches", e.cost.patches}, {"split_block", e.cost.patch_split_block}};
+  return j;
 }
 
 Evaluation evaluation_from_json(const json_util::Field& f, const SearchSpace& space) {
@@ -29,6 +32,10 @@ Evaluation evaluation_from_json(const json_util::Field& f, const SearchSpace& sp
   e.cost.total_sram_bytes = f.at("total_sram_bytes").as_int64();
   e.cost.flash_bytes = f.at("flash_bytes").as_int64();
   e.cost.latency_ms = f.get_double("latency_ms");
+  if (f.has("patch")) {
+    e.cost.patches = f.at("patch").get_int("patches");
+    e.cost.patch_split_block = f.at("patch").get_int("split_block");
+  }
   try {
     e.arch = arch_from_id(e.id, space);
   } catch (const Error& ex) {

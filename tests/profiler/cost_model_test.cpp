@@ -265,5 +265,79 @@ TEST(McunetZooRounding, In3MatchesThePaperAsPrinted) {
   EXPECT_EQ(std::llround(static_cast<double>(r.peak_sram_bytes) / 1024.0), 333); // 333 kB
 }
 
+// ---- the auto schedule ----
+
+struct AutoCase {
+  Graph graph = lower_to_graph(
+      load_model(std::string(TINYNAS_SOURCE_DIR) + "/tests/data/mcunet_configs/mcunet-320kb-1mb_imagenet.json").net);
+  Board board = Board::load("stm32f746g-disco");
+  CostReport with(Schedule s, std::uint64_t sram, int patches = 0, int split_block = -1) const {
+    CostOptions o;
+    o.schedule = s;
+    o.budgets = Budgets{sram, board.flash_bytes, std::nullopt};
+    if (patches > 0) {
+      o.patch.patches = patches;
+      o.patch.split_block = split_block;
+    }
+    return analyze(graph, board, o);
+  }
+};
+
+TEST(AutoSchedule, TakesInplaceDwWhenItFits) {
+  const AutoCase c;
+  const CostReport inplace = c.with(Schedule::kInplaceDw, 1 << 20);
+  const CostReport chosen = c.with(Schedule::kAuto, 1 << 20);
+  EXPECT_EQ(chosen.schedule, "inplace-dw");
+  EXPECT_TRUE(chosen.schedule_auto && chosen.fits);
+  EXPECT_EQ(chosen.peak_sram_bytes, inplace.peak_sram_bytes);
+  EXPECT_EQ(chosen.macs, inplace.macs);
+  EXPECT_EQ(nlohmann::json::parse(chosen.to_json())["schedule_auto"], true);
+}
+
+// Where inplace-dw does not fit, auto takes the fitting grid and split with the fewest extra MACs: checked against
+// every grid and split analysed one by one with the patch schedule.
+TEST(AutoSchedule, TakesTheFittingPatchPlanWithTheFewestExtraMacs) {
+  const AutoCase c;
+  const CostReport inplace = c.with(Schedule::kInplaceDw, 1 << 20);
+  // mcunet-in3: 242 KiB under inplace-dw, 212 KiB with patches (docs/COST_MODEL.md)
+  const auto budget = static_cast<std::uint64_t>(inplace.total_sram_bytes) * 9 / 10;
+  const CostReport chosen = c.with(Schedule::kAuto, budget);
+  ASSERT_EQ(chosen.schedule, "patch");
+  EXPECT_TRUE(chosen.fits);
+  const std::int64_t cap = (inplace.macs) / 4; // PatchOptions::max_extra_macs
+  std::int64_t fewest = -1;
+  for (int block = 0; block < 20; ++block)
+    for (int n = 2; n <= kAutoMaxPatches; ++n) {
+      CostReport r;
+      try {
+        r = c.with(Schedule::kPatch, budget, n, block);
+      } catch (const Error&) {
+        break; // not a block boundary of this net
+      }
+      if (r.patches == n && r.fits && r.patch_extra_macs <= cap && (fewest < 0 || r.patch_extra_macs < fewest))
+        fewest = r.patch_extra_macs;
+    }
+  ASSERT_GE(fewest, 0);
+  EXPECT_EQ(chosen.patch_extra_macs, fewest);
+  // Its figures are the patch schedule's for that grid and split, and the summary says which it was.
+  const CostReport same = c.with(Schedule::kPatch, budget, chosen.patches, chosen.patch_split_block);
+  EXPECT_EQ(chosen.peak_sram_bytes, same.peak_sram_bytes);
+  EXPECT_EQ(chosen.macs, same.macs);
+  CostOptions o;
+  o.schedule = Schedule::kAuto;
+  o.budgets = Budgets{budget, c.board.flash_bytes, std::nullopt};
+  const CostSummary sum = summarize(c.graph, c.board, o);
+  EXPECT_EQ(sum.patches, chosen.patches);
+  EXPECT_EQ(sum.patch_split_block, chosen.patch_split_block);
+}
+
+TEST(AutoSchedule, NothingFitsIsReportedAsInplaceDwNotFitting) {
+  const AutoCase c;
+  const CostReport chosen = c.with(Schedule::kAuto, 16 * 1024);
+  EXPECT_EQ(chosen.schedule, "inplace-dw");
+  EXPECT_FALSE(chosen.fits_sram);
+  EXPECT_EQ(chosen.patches, 0);
+}
+
 } // namespace
 } // namespace tinynas

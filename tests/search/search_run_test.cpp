@@ -126,6 +126,40 @@ TEST(SearchRun, StoppedAndResumedEqualsUninterrupted) {
   expect_same_files(whole, parts);
 }
 
+// --schedule auto at a budget inplace-dw misses for larger subnets: candidates that fit only with patches are
+// reached, each evaluation records its grid and split, the record survives a resume, and every reported subnet fits
+// under the plan it records.
+TEST(SearchRun, TheAutoScheduleRecordsEachCandidatesPlanAndResumes) {
+  SearchConfig config = small_config();
+  config.constraints.schedule = Schedule::kAuto;
+  config.constraints.sram_bytes = 200 * 1024;
+  const std::string whole = scratch_dir("_whole"), parts = scratch_dir("_parts");
+  const SearchResult r = search(config, whole);
+  std::atomic<bool> stop{false};
+  SearchHooks hooks;
+  hooks.stop = &stop;
+  hooks.progress = [&](const EvolutionProgress& p) { stop = p.generation == 2; };
+  EXPECT_THROW(search(config, parts, hooks), Error);
+  resume(config, parts);
+  expect_same_files(whole, parts);
+  int patched = 0;
+  for (const Evaluation& e : r.evolution.history) {
+    CostOptions plan;
+    plan.schedule = e.cost.patches > 0 ? Schedule::kPatch : Schedule::kInplaceDw;
+    plan.patch.patches = std::max(e.cost.patches, 1);
+    plan.patch.split_block = e.cost.patch_split_block;
+    const CostReport report = analyze(lower_to_graph(lower_to_net(mcunet(), e.arch)), testing::f746(), plan);
+    EXPECT_EQ(report.peak_sram_bytes, e.cost.peak_sram_bytes) << e.id;
+    EXPECT_LE(report.total_sram_bytes, 200 * 1024) << e.id;
+    patched += e.cost.patches > 0;
+  }
+  EXPECT_GT(patched, 0);
+  std::istringstream lines(read_text(file(whole, "history.jsonl")));
+  int recorded = 0;
+  for (std::string line; std::getline(lines, line);) recorded += json::parse(line).contains("patch");
+  EXPECT_EQ(recorded, patched);
+}
+
 TEST(SearchRun, KilledWithSigkillAndResumedEqualsUninterrupted) {
   ::testing::FLAGS_gtest_death_test_style = "threadsafe"; // re-executes the test binary: safe with TBB threads
   const std::string whole = scratch_dir("_whole"), killed = scratch_dir("_killed");

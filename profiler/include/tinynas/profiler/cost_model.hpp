@@ -42,7 +42,8 @@ struct LayerCost {
 };
 
 struct CostReport {
-  std::string schedule;
+  std::string schedule;       // the schedule the figures are for ("patch" or "inplace-dw" when auto chose it)
+  bool schedule_auto = false; // chosen by the auto schedule
   std::string board;
   std::int64_t macs = 0;
   std::int64_t params = 0;
@@ -106,6 +107,10 @@ std::shared_ptr<const LatencyTable> board_latency_table(const Board& board);
 
 CostReport analyze(const Graph& graph, const Board& board, const CostOptions& options = {});
 
+// What Schedule::kAuto resolves to for this graph, board and budgets: `options` with a concrete schedule (and patch
+// grid and split). Other schedules are returned as they are.
+CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostOptions& options);
+
 // The figures the search needs, without per-layer rows. Same numbers as analyze().
 struct CostSummary {
   std::int64_t macs = 0;
@@ -114,6 +119,10 @@ struct CostSummary {
   std::int64_t peak_sram_bytes = 0; // activations + scratch
   std::int64_t total_sram_bytes = 0;
   double latency_ms = 0;
+  // The patch grid and split block when the figures are a patch schedule's (patch, or auto choosing it); 0, -1
+  // otherwise.
+  int patches = 0;
+  int patch_split_block = -1;
 };
 CostSummary summarize(const Graph& graph, const Board& board, const CostOptions& options = {});
 

@@ -12,6 +12,10 @@
 //   patch            MCUNetV2 patch-based inference: the layers up to a split run on n x n spatial
 //                    patches (halo recomputed; the input is read patch by patch), the rest as
 //                    inplace-dw.
+//   auto             per model, the schedule that fits the budgets with the least latency: inplace-dw
+//                    when it fits (no recomputation), else the patch grid and split that fit with the
+//                    fewest extra MACs (at most PatchOptions::max_extra_macs), else inplace-dw (reported
+//                    as not fitting). The cost report says which was chosen.
 
 #include <string>
 #include <string_view>
@@ -19,7 +23,7 @@
 
 namespace tinynas {
 
-enum class Schedule { kMcunetAnalytic, kLayerwise, kInplaceDw, kPatch };
+enum class Schedule { kMcunetAnalytic, kLayerwise, kInplaceDw, kPatch, kAuto };
 
 const char* schedule_name(Schedule s);
 // Throws Error(kInvalidArgument) listing the valid names.
@@ -33,5 +37,8 @@ struct PatchOptions {
   // fraction of the network's MACs (MCUNetV2 reports 10-20% overheads as acceptable).
   double max_extra_macs = 0.25;
 };
+
+// The grids `auto` tries, 2x2 up to this (MCUNetV2 uses 2x2 to 4x4; larger grids recompute more halo).
+inline constexpr int kAutoMaxPatches = 8;
 
 } // namespace tinynas

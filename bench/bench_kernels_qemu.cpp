@@ -11,7 +11,8 @@
 //
 //   bench_kernels_qemu [--json FILE]
 // M4: QEMU mps2-an386 (Cortex-M4, the machine of the CMSIS-NN figures); M7: mps2-an500 (Cortex-M7); "pure C":
-// the same M4 image compiled with TN_FORCE_PURE_C.
+// the same M4 image compiled with TN_FORCE_PURE_C; M3: mps2-an385 (Cortex-M3, no DSP extension: the pure-C path);
+// M33: mps2-an505 (Cortex-M33, Armv8-M with the DSP extension: the M4's kernels).
 
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +102,7 @@ struct Machine {
   const char* label;
   const char* qemu_machine;
   const char* image; // file name in the firmware directory
+  const char* board; // the board file of the image's memory map (the M4 image has the AN500's)
 };
 
 // Instructions in the runtime's code during the op of each run, read from the plugin's log: the count at the
@@ -147,8 +149,7 @@ std::vector<Measured> measure(const Machine& m, const std::vector<LayerCase>& la
   o.runs = 2;
   o.qemu_plugin = detail::insn_count_plugin_path();
   o.qemu_plugin_args = {std::string("lo=") + lo, std::string("hi=") + hi, std::string("marks=") + marks, "out=" + log};
-  // the MPS2 memory map of the AN500 image; the board only names the configuration
-  HilProfiler profiler(Board::load("qemu-mps2-an500"), o);
+  HilProfiler profiler(Board::load(m.board), o);
   std::vector<Measured> out;
   std::size_t seen = 0;
   for (const LayerCase& c : layers) {
@@ -187,7 +188,8 @@ int main(int argc, char** argv) {
   }
   // Part of `make bench`: without QEMU or the firmware images there is nothing to measure, which is not an
   // error.
-  for (const char* image : {"tinynas-hil-qemu-mps2-an386.elf", "tinynas-hil-qemu-mps2-an500.elf"})
+  for (const char* image : {"tinynas-hil-qemu-mps2-an386.elf", "tinynas-hil-qemu-mps2-an500.elf",
+                            "tinynas-hil-qemu-mps2-an385.elf", "tinynas-hil-qemu-mps2-an505.elf"})
     if (!std::filesystem::exists(std::filesystem::path(detail::firmware_dir()) / image)) {
       std::cout << "bench_kernels_qemu: skipped, no firmware image " << image << " in " << detail::firmware_dir()
                 << " (needs arm-none-eabi-gcc at configure time)\n";
@@ -200,19 +202,23 @@ int main(int argc, char** argv) {
   try {
     const std::vector<LayerCase> layers = cases();
     const std::string log = "/tmp/tinynas-bench-insn-" + std::to_string(::getpid()) + ".log";
-    const Machine m4{"M4", "mps2-an386", "tinynas-hil-qemu-mps2-an386.elf"};
-    const Machine m7{"M7", "mps2-an500", "tinynas-hil-qemu-mps2-an500.elf"};
-    const Machine m4c{"M4 pure C", "mps2-an386", "tinynas-hil-qemu-mps2-an386-purec.elf"};
+    const Machine m4{"M4", "mps2-an386", "tinynas-hil-qemu-mps2-an386.elf", "qemu-mps2-an500"};
+    const Machine m7{"M7", "mps2-an500", "tinynas-hil-qemu-mps2-an500.elf", "qemu-mps2-an500"};
+    const Machine m4c{"M4 pure C", "mps2-an386", "tinynas-hil-qemu-mps2-an386-purec.elf", "qemu-mps2-an500"};
+    const Machine m3{"M3", "mps2-an385", "tinynas-hil-qemu-mps2-an385.elf", "qemu-mps2-an385"};
+    const Machine m33{"M33", "mps2-an505", "tinynas-hil-qemu-mps2-an505.elf", "qemu-mps2-an505"};
     const std::vector<Measured> r4 = measure(m4, layers, log);
     const std::vector<Measured> r7 = measure(m7, layers, log);
     const std::vector<Measured> rc = measure(m4c, layers, log);
+    const std::vector<Measured> r3 = measure(m3, layers, log);
+    const std::vector<Measured> r33 = measure(m33, layers, log);
     std::remove(log.c_str());
 
     std::cout << "Executed instructions per MAC under QEMU 7.2 (instructions, NOT cycles), one kernel call "
                  "incl. dispatch\n\n";
     std::cout << "| id | layer | MACs | TinyNAS M4 | CMSIS-NN M4 | TinyNAS M7 | CMSIS-NN M7 | TinyNAS pure C "
-                 "M4 | plain C M4 | at or below CMSIS-NN |\n";
-    std::cout << "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+                 "M4 | plain C M4 | TinyNAS M3 (pure C) | TinyNAS M33 | at or below CMSIS-NN |\n";
+    std::cout << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
     nlohmann::json j = nlohmann::json::array();
     bool all_exact = true;
     for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -220,28 +226,33 @@ int main(int argc, char** argv) {
       const bool compared = c.cmsis_m4 > 0 && c.cmsis_m7 > 0;
       const bool beats = r4[i].per_mac <= c.cmsis_m4 && r7[i].per_mac <= c.cmsis_m7;
       const char* verdict = !compared ? "n/a" : (beats ? "yes" : "NO");
-      all_exact = all_exact && r4[i].bit_exact && r7[i].bit_exact && rc[i].bit_exact;
+      all_exact =
+          all_exact && r4[i].bit_exact && r7[i].bit_exact && rc[i].bit_exact && r3[i].bit_exact && r33[i].bit_exact;
       std::cout << "| " << c.id << " | " << c.layer << " | " << c.graph.ops[0].macs(c.graph.tensors) << " | "
                 << fixed(r4[i].per_mac) << " | " << (c.cmsis_m4 > 0 ? fixed(c.cmsis_m4) : std::string("-")) << " | "
                 << fixed(r7[i].per_mac) << " | " << (c.cmsis_m7 > 0 ? fixed(c.cmsis_m7) : std::string("-")) << " | "
                 << fixed(rc[i].per_mac) << " | " << (c.plain_c_m4 > 0 ? fixed(c.plain_c_m4, 2) : std::string("-"))
-                << " | " << verdict << " |\n";
-      j.push_back({{"id", c.id},
-                   {"layer", c.layer},
-                   {"macs", c.graph.ops[0].macs(c.graph.tensors)},
-                   {"m4",
-                    {{"instructions", r4[i].instructions},
-                     {"per_mac", r4[i].per_mac},
-                     {"bit_exact", r4[i].bit_exact},
-                     {"repeatable", r4[i].repeatable}}},
-                   {"m7",
-                    {{"instructions", r7[i].instructions},
-                     {"per_mac", r7[i].per_mac},
-                     {"bit_exact", r7[i].bit_exact},
-                     {"repeatable", r7[i].repeatable}}},
-                   {"m4_pure_c",
-                    {{"instructions", rc[i].instructions}, {"per_mac", rc[i].per_mac}, {"bit_exact", rc[i].bit_exact}}},
-                   {"cmsis_nn", {{"m4", c.cmsis_m4}, {"m7", c.cmsis_m7}, {"plain_c_m4", c.plain_c_m4}}}});
+                << " | " << fixed(r3[i].per_mac) << " | " << fixed(r33[i].per_mac) << " | " << verdict << " |\n";
+      j.push_back(
+          {{"id", c.id},
+           {"layer", c.layer},
+           {"macs", c.graph.ops[0].macs(c.graph.tensors)},
+           {"m4",
+            {{"instructions", r4[i].instructions},
+             {"per_mac", r4[i].per_mac},
+             {"bit_exact", r4[i].bit_exact},
+             {"repeatable", r4[i].repeatable}}},
+           {"m7",
+            {{"instructions", r7[i].instructions},
+             {"per_mac", r7[i].per_mac},
+             {"bit_exact", r7[i].bit_exact},
+             {"repeatable", r7[i].repeatable}}},
+           {"m4_pure_c",
+            {{"instructions", rc[i].instructions}, {"per_mac", rc[i].per_mac}, {"bit_exact", rc[i].bit_exact}}},
+           {"m3", {{"instructions", r3[i].instructions}, {"per_mac", r3[i].per_mac}, {"bit_exact", r3[i].bit_exact}}},
+           {"m33",
+            {{"instructions", r33[i].instructions}, {"per_mac", r33[i].per_mac}, {"bit_exact", r33[i].bit_exact}}},
+           {"cmsis_nn", {{"m4", c.cmsis_m4}, {"m7", c.cmsis_m7}, {"plain_c_m4", c.plain_c_m4}}}});
     }
     std::cout << "\nf, g: CMSIS-NN's generic depthwise kernel, about 31 instructions per MAC "
                  "(shared/hil_notes.md); its "

@@ -18,7 +18,8 @@ TEST(Board, ShippedBoardsLoad) {
   EXPECT_DOUBLE_EQ(f746.clock_hz, 216e6);
   EXPECT_EQ(f746.core, "cortex-m7");
   EXPECT_FALSE(f746.emulated);
-  for (const char* name : {"nucleo-h743zi", "stm32f412g-disco", "qemu-netduinoplus2", "qemu-mps2-an500"}) {
+  for (const char* name : {"nucleo-h743zi", "stm32f412g-disco", "qemu-netduinoplus2", "qemu-mps2-an500",
+                           "qemu-mps2-an385", "qemu-mps2-an505"}) {
     Board b = Board::load(name);
     EXPECT_EQ(b.name, name);
     EXPECT_GT(b.latency.pointwise, 0);

@@ -12,7 +12,8 @@
 //   bench_kernels_qemu [--json FILE]
 // M4: QEMU mps2-an386 (Cortex-M4, the machine of the CMSIS-NN figures); M7: mps2-an500 (Cortex-M7); "pure C":
 // the same M4 image compiled with TN_FORCE_PURE_C; M3: mps2-an385 (Cortex-M3, no DSP extension: the pure-C path);
-// M33: mps2-an505 (Cortex-M33, Armv8-M with the DSP extension: the M4's kernels).
+// M33: mps2-an505 (Cortex-M33, Armv8-M with the DSP extension: the M4's kernels); M55: mps3-an547 (Cortex-M55, the
+// same DSP kernels; no Helium kernels yet).
 
 #include <cstdio>
 #include <cstdlib>
@@ -188,8 +189,9 @@ int main(int argc, char** argv) {
   }
   // Part of `make bench`: without QEMU or the firmware images there is nothing to measure, which is not an
   // error.
-  for (const char* image : {"tinynas-hil-qemu-mps2-an386.elf", "tinynas-hil-qemu-mps2-an500.elf",
-                            "tinynas-hil-qemu-mps2-an385.elf", "tinynas-hil-qemu-mps2-an505.elf"})
+  for (const char* image :
+       {"tinynas-hil-qemu-mps2-an386.elf", "tinynas-hil-qemu-mps2-an500.elf", "tinynas-hil-qemu-mps2-an385.elf",
+        "tinynas-hil-qemu-mps2-an505.elf", "tinynas-hil-qemu-mps3-an547.elf"})
     if (!std::filesystem::exists(std::filesystem::path(detail::firmware_dir()) / image)) {
       std::cout << "bench_kernels_qemu: skipped, no firmware image " << image << " in " << detail::firmware_dir()
                 << " (needs arm-none-eabi-gcc at configure time)\n";
@@ -212,13 +214,15 @@ int main(int argc, char** argv) {
     const std::vector<Measured> rc = measure(m4c, layers, log);
     const std::vector<Measured> r3 = measure(m3, layers, log);
     const std::vector<Measured> r33 = measure(m33, layers, log);
+    const Machine m55{"M55", "mps3-an547", "tinynas-hil-qemu-mps3-an547.elf", "qemu-mps3-an547"};
+    const std::vector<Measured> r55 = measure(m55, layers, log);
     std::remove(log.c_str());
 
     std::cout << "Executed instructions per MAC under QEMU 7.2 (instructions, NOT cycles), one kernel call "
                  "incl. dispatch\n\n";
     std::cout << "| id | layer | MACs | TinyNAS M4 | CMSIS-NN M4 | TinyNAS M7 | CMSIS-NN M7 | TinyNAS pure C "
-                 "M4 | plain C M4 | TinyNAS M3 (pure C) | TinyNAS M33 | at or below CMSIS-NN |\n";
-    std::cout << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+                 "M4 | plain C M4 | TinyNAS M3 (pure C) | TinyNAS M33 | TinyNAS M55 | at or below CMSIS-NN |\n";
+    std::cout << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
     nlohmann::json j = nlohmann::json::array();
     bool all_exact = true;
     for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -232,7 +236,8 @@ int main(int argc, char** argv) {
                 << fixed(r4[i].per_mac) << " | " << (c.cmsis_m4 > 0 ? fixed(c.cmsis_m4) : std::string("-")) << " | "
                 << fixed(r7[i].per_mac) << " | " << (c.cmsis_m7 > 0 ? fixed(c.cmsis_m7) : std::string("-")) << " | "
                 << fixed(rc[i].per_mac) << " | " << (c.plain_c_m4 > 0 ? fixed(c.plain_c_m4, 2) : std::string("-"))
-                << " | " << fixed(r3[i].per_mac) << " | " << fixed(r33[i].per_mac) << " | " << verdict << " |\n";
+                << " | " << fixed(r3[i].per_mac) << " | " << fixed(r33[i].per_mac) << " | " << fixed(r55[i].per_mac)
+                << " | " << verdict << " |\n";
       j.push_back(
           {{"id", c.id},
            {"layer", c.layer},

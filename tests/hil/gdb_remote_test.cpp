@@ -280,12 +280,22 @@ std::vector<std::uint8_t> pattern(std::size_t n) {
   return bytes;
 }
 
-TEST(GdbLoader, ProgramsFlashInWholeBlocksAndRamWithM) {
+// A client connected to a Stub that plays OpenOCD's flash (memory map, vFlash packets only).
+struct FlashTarget {
   Stub stub;
-  stub.flash_map = true;
-  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
-  GdbRemote gdb(500ms);
-  gdb.connect("127.0.0.1", server.port(), 2s);
+  FakeServer server{[this](int fd, FakeServer& s) { stub.serve(fd, s); }};
+  GdbRemote gdb{500ms};
+  FlashTarget() {
+    stub.flash_map = true;
+    gdb.connect("127.0.0.1", server.port(), 2s);
+  }
+  ~FlashTarget() { server.stop = true; }
+};
+
+TEST(GdbLoader, ProgramsFlashInWholeBlocksAndRamWithM) {
+  FlashTarget t;
+  Stub& stub = t.stub;
+  GdbRemote& gdb = t.gdb;
   const std::vector<std::uint8_t> code = pattern(600), data = {9, 8, 7, 6};
   // 600 bytes from 0x080: blocks 0x000, 0x100 and 0x200 (to 0x2d8) of flash; block 0x300 is not touched
   const detail::GdbLoadReport r = detail::load_over_gdb(gdb, {{0x08000080, code}, {0x20000000, data}}, 2s);
@@ -306,7 +316,7 @@ TEST(GdbLoader, ProgramsFlashInWholeBlocksAndRamWithM) {
   const detail::GdbLoadReport again = detail::load_over_gdb(gdb, {{0x08000080, code}}, 2s);
   EXPECT_EQ(again.unchanged_bytes, 600u);
   EXPECT_EQ(again.flash_bytes, 0u);
-  server.stop = true;
+  t.server.stop = true;
   std::lock_guard<std::mutex> lock(stub.m);
   EXPECT_TRUE(stub.flash_packets.empty());
 }
@@ -314,11 +324,8 @@ TEST(GdbLoader, ProgramsFlashInWholeBlocksAndRamWithM) {
 // Two segments share block 0x100: only the second changed, yet erasing the block wipes the first, so both are
 // programmed (a loader that skipped the unchanged one left 0xFF where its code was).
 TEST(GdbLoader, AnUnchangedPieceInAnErasedBlockIsProgrammedAgain) {
-  Stub stub;
-  stub.flash_map = true;
-  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
-  GdbRemote gdb(500ms);
-  gdb.connect("127.0.0.1", server.port(), 2s);
+  FlashTarget t;
+  GdbRemote& gdb = t.gdb;
   const std::vector<std::uint8_t> code = pattern(32), first = {1, 2, 3, 4}, second = {5, 6, 7, 8};
   detail::load_over_gdb(gdb, {{0x08000100, code}, {0x08000180, first}}, 2s);
   const detail::GdbLoadReport r = detail::load_over_gdb(gdb, {{0x08000100, code}, {0x08000180, second}}, 2s);
@@ -326,16 +333,13 @@ TEST(GdbLoader, AnUnchangedPieceInAnErasedBlockIsProgrammedAgain) {
   EXPECT_EQ(r.unchanged_bytes, 0u);
   EXPECT_EQ(gdb.read_memory(0x08000100, 32), code);
   EXPECT_EQ(gdb.read_memory(0x08000180, 4), second);
-  server.stop = true;
+  t.server.stop = true;
 }
 
 TEST(GdbLoader, AVerifyMismatchNamesTheAddress) {
-  Stub stub;
-  stub.flash_map = true;
-  stub.flip_a_flash_bit = true;
-  FakeServer server([&](int fd, FakeServer& s) { stub.serve(fd, s); });
-  GdbRemote gdb(500ms);
-  gdb.connect("127.0.0.1", server.port(), 2s);
+  FlashTarget t;
+  t.stub.flip_a_flash_bit = true;
+  GdbRemote& gdb = t.gdb;
   try {
     detail::load_over_gdb(gdb, {{0x08000080, pattern(64)}}, 2s);
     ADD_FAILURE() << "a flash that reads back wrong was accepted";
@@ -343,7 +347,7 @@ TEST(GdbLoader, AVerifyMismatchNamesTheAddress) {
     EXPECT_EQ(e.code(), ErrorCode::kIo);
     EXPECT_NE(std::string(e.what()).find("verify after loading failed at 0x08000090"), std::string::npos) << e.what();
   }
-  server.stop = true;
+  t.server.stop = true;
 }
 
 TEST(GdbLoader, WithoutAMemoryMapEverythingGoesWithM) {

@@ -70,7 +70,7 @@ TEST_P(HilQemu, SmallNetBitExactAndWithinPrediction) {
 
 INSTANTIATE_TEST_SUITE_P(Boards, HilQemu,
                          ::testing::Values("qemu-netduinoplus2", "qemu-mps2-an500", "qemu-mps2-an385",
-                                           "qemu-mps2-an505"));
+                                           "qemu-mps2-an505", "qemu-mps3-an547"));
 
 } // namespace
 } // namespace tinynas
@@ -168,7 +168,7 @@ TEST_P(HilFirmware, CorruptBlobsAreRefusedAndTheFirmwareKeepsWorking) {
 
 INSTANTIATE_TEST_SUITE_P(Boards, HilFirmware,
                          ::testing::Values("qemu-netduinoplus2", "qemu-mps2-an500", "qemu-mps2-an385",
-                                           "qemu-mps2-an505"));
+                                           "qemu-mps2-an505", "qemu-mps3-an547"));
 
 // ---- faults: hang, death, freeze; recovery by relaunch, then a clear error ----
 

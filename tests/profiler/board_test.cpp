@@ -19,7 +19,7 @@ TEST(Board, ShippedBoardsLoad) {
   EXPECT_EQ(f746.core, "cortex-m7");
   EXPECT_FALSE(f746.emulated);
   for (const char* name : {"nucleo-h743zi", "stm32f412g-disco", "qemu-netduinoplus2", "qemu-mps2-an500",
-                           "qemu-mps2-an385", "qemu-mps2-an505"}) {
+                           "qemu-mps2-an385", "qemu-mps2-an505", "qemu-mps3-an547"}) {
     Board b = Board::load(name);
     EXPECT_EQ(b.name, name);
     EXPECT_GT(b.latency.pointwise, 0);

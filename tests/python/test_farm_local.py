@@ -337,7 +337,7 @@ def test_pipeline_hil_farm_measures_the_trained_winner_on_the_farm(cli, tinynas,
     assert [(m["id"], m["trained"]) for m in sent] == [(winner["id"], str(run / "best.model"))]
     task = tinynas._core.trained_model_task(str(run / "best.model"), data_dir=str(tmp_path / "data"))
     assert task["blob"] == (run / "export" / "best.tnm").read_bytes()
-    assert stored == [(winner["id"], board["latency"]["value"])] and board["bit_exact"]
+    assert stored == [(winner["id"] + " (trained)", board["latency"]["value"])] and board["bit_exact"]
     # Its time and memory are the net's with random weights (`tinynas profile --model`) to within data-dependent
     # branches (saturation), and the same peak SRAM.
     direct = json.loads(subprocess.run([cli, "profile", "--model", str(run / "best.model"), "--board",
@@ -500,3 +500,9 @@ def test_a_trained_model_is_profiled_with_its_own_int8_weights(cli, tinynas, tmp
         "select model_hash, latency_value, bit_exact from measurements").fetchall()
     assert {r[0] for r in rows} == {trained_job.model.content_hash, net_job.model.content_hash}
     assert all(r[2] for r in rows) and trained["latency"]["value"] in {r[1] for r in rows}
+    # The report shows them as two models, the trained one named as such, and draws its plots (keyed by content).
+    report = farm_cli(cli, "report", "--json", "--html", "r.html", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    ids = sorted(m["model_id"] for m in json.loads(report.stdout)["models"])
+    assert ids == ["w0.5-r20-k3e3-k3e3-k3e3-k3e3", "w0.5-r20-k3e3-k3e3-k3e3-k3e3 (trained)"]
+    assert "(trained)" in (tmp_path / "r.html").read_text()

@@ -194,7 +194,8 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
     except ValueError as e:
         raise FarmConfigError(f"{where}/trained: {e}") from None
     netconfig = task.pop("netconfig")
-    return Model(task.pop("arch"), netconfig, "", task)
+    # Named apart from the same arch's random-weight job, which tables and plots show next to it.
+    return Model(f"{task.pop('arch')} (trained)", netconfig, "", task)
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,8 @@ def _prediction_error(m: Optional[dict]) -> Optional[float]:
 
 def _compare_model(new: dict, old: Optional[dict], thresholds: dict) -> dict:
     n, o = new["measurement"], old["measurement"] if old else None
-    out = {"model_id": new["model_id"], "board_kind": new["board_kind"], "status": new["status"],
-           "reason": new.get("reason"), "latency": n["latency_value"] if n else None,
+    out = {"model_id": new["model_id"], "model_hash": new["model_hash"], "board_kind": new["board_kind"],
+           "status": new["status"], "reason": new.get("reason"), "latency": n["latency_value"] if n else None,
            "latency_unit": n["latency_unit"] if n else None, "baseline_latency": o["latency_value"] if o else None,
            "latency_change_pct": None, "sram": n["sram_measured"] if n else None,
            "baseline_sram": o["sram_measured"] if o else None, "bit_exact": n["bit_exact"] if n else None,
@@ -195,9 +195,10 @@ def plots(results: Results, report: dict, history: int = 14) -> list:
     for i, run in enumerate(runs):
         for row in results.run_jobs(run["id"]):
             if row["measurement"]:
-                series.setdefault((row["model_id"], row["board_kind"]), []).append((i, row["measurement"]))
+                series.setdefault((row["model_id"], row["model_hash"], row["board_kind"]), []).append(
+                    (i, row["measurement"]))
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    for (model_id, kind), points in sorted(series.items()):
+    for (model_id, _, kind), points in sorted(series.items()):
         base = points[0][1]["latency_value"]
         ax.plot([p[0] for p in points], [100.0 * (p[1]["latency_value"] / base - 1) for p in points], marker="o",
                 label=f"{model_id[:28]} ({kind})")
@@ -229,12 +230,12 @@ def plots(results: Results, report: dict, history: int = 14) -> list:
     ax.set_title("Measured vs predicted")
     out.append(("Measured vs predicted", _png(fig)))
 
-    rows = {(r["model_id"], r["board_kind"]): r for r in results.run_jobs(report["run"]) if r["kind"] == "profile"}
-    old_rows = {(r["model_id"], r["board_kind"]): r for r in results.run_jobs(report["baseline"])} \
-        if report["baseline"] else {}
+    # Keyed as compare() keys: a model is its content (a trained model and its net share an arch id).
+    rows = {_key(r): r for r in results.run_jobs(report["run"]) if r["kind"] == "profile"}
+    old_rows = {_key(r): r for r in results.run_jobs(report["baseline"])} if report["baseline"] else {}
     for m in [m for m in report["models"] if m["worst_layer"]][:6]:
-        new = rows[(m["model_id"], m["board_kind"])]["measurement"]["layers"]
-        old = old_rows[(m["model_id"], m["board_kind"])]["measurement"]["layers"]
+        new = rows[(m["model_hash"], m["board_kind"])]["measurement"]["layers"]
+        old = old_rows[(m["model_hash"], m["board_kind"])]["measurement"]["layers"]
         fig, ax = plt.subplots(figsize=(9, 3.5))
         xs = range(len(new))
         ax.bar([x - 0.2 for x in xs], [layer["ticks"] for layer in old], width=0.4, label="baseline")

@@ -155,7 +155,7 @@ PipelineOptions pipeline_options(const SearchCommandOptions& o) {
 }
 
 // --hil farm[:KIND]: the winner measured by the board farm (checked before the training, like a board).
-void measure_on_farm(const PipelineOptions& p, PipelineHooks& hooks) {
+void attach_farm_measurer(const PipelineOptions& p, PipelineHooks& hooks) {
   const std::optional<FarmHil> farm = parse_farm_hil(p.hil_board, p.hil_farm, Board::load(p.search.board));
   if (!farm) return;
   check_farm(*farm, p.search.out);
@@ -196,7 +196,7 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   };
   const InterruptGuard interrupt("stopping after the current phase's last checkpoint");
   hooks.should_stop = [&] { return interrupt.requested(); };
-  measure_on_farm(p, hooks);
+  attach_farm_measurer(p, hooks);
   PipelineResult r;
   try {
     r = run_pipeline(p, hooks);

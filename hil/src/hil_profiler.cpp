@@ -271,18 +271,15 @@ void HilProfiler::refuse_if_too_large(const Graph& graph) {
 ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,
                                    const std::vector<std::int8_t>& input) {
   const ModelBlob blob = write_model_blob(graph, model);
-  if (blob.arena_bytes != inplace_dw_peak(graph, impl_->board))
+  const std::int64_t peak = inplace_dw_peak(graph, impl_->board);
+  if (blob.arena_bytes != peak)
     throw Error(ErrorCode::kInternal, "the blob's arena (" + std::to_string(blob.arena_bytes) +
-                                          " B) differs from the cost model's inplace-dw peak (" +
-                                          std::to_string(inplace_dw_peak(graph, impl_->board)) + " B)");
-  return profile(graph, blob, input);
+                                          " B) differs from the cost model's inplace-dw peak (" + std::to_string(peak) +
+                                          " B)");
+  return profile_blob_of(graph, blob, input);
 }
 
 ProfileResult HilProfiler::profile(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input) {
-  Impl& s = *impl_;
-  CostOptions cost_options;
-  cost_options.schedule = Schedule::kInplaceDw;
-  const CostReport predicted = analyze(graph, s.board, cost_options);
   // A blob made elsewhere (a farm job) must be this graph's, or the per-layer rows and the predictions would be
   // another model's: the graph's own blob (any weights) has the same size (weights, biases, quantisation and
   // plan are laid out by shape) and the same arena.
@@ -293,6 +290,15 @@ ProfileResult HilProfiler::profile(const Graph& graph, const ModelBlob& blob, co
                                                  std::to_string(shape.bytes.size()) + " B, arena " +
                                                  std::to_string(shape.arena_bytes) +
                                                  " B): the blob and the net config are not one model");
+  return profile_blob_of(graph, blob, input);
+}
+
+ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& blob,
+                                           const std::vector<std::int8_t>& input) {
+  Impl& s = *impl_;
+  CostOptions cost_options;
+  cost_options.schedule = Schedule::kInplaceDw;
+  const CostReport predicted = analyze(graph, s.board, cost_options);
   const HostRunResult reference = run_blob_on_host(blob.bytes, input);
   const int runs = std::max(2, s.options.runs);
 

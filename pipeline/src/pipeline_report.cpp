@@ -122,7 +122,7 @@ ReportSection board_section(const PipelineReport& r, const ProfileResult& p) {
   if (r.board_elsewhere)
     s.paragraphs.push_back(fmt::format(
         "The int8 model of `export/best.tnm` (the farm quantises the trained model as the export did), measured by "
-        "`{}`{}, {}, on one test image. Its trained model's accuracy on the farm's boards: a suite entry "
+        "`{}`{}, {}, on one test image. The trained model's accuracy on the farm's boards: a suite entry "
         "`{{\"accuracy\": \"{}\"}}` (docs/FARM.md). Per-layer figures: `board.json`.",
         r.options.hil_board.value_or("the board farm"),
         r.options.hil_farm.empty() ? "" : " (" + r.options.hil_farm + ")", runs, r.model));

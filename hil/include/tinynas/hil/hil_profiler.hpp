@@ -144,6 +144,8 @@ private:
   // Error(kInvalidArgument) when the cost model's arena for `graph` exceeds the firmware's (read from
   // the board once the link is up), before any weights are made.
   void refuse_if_too_large(const Graph& graph);
+  // The measurement itself, for a blob known to be `graph`'s.
+  ProfileResult profile_blob_of(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

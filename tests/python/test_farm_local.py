@@ -500,6 +500,15 @@ def test_a_trained_model_is_profiled_with_its_own_int8_weights(cli, tinynas, tmp
         "select model_hash, latency_value, bit_exact from measurements").fetchall()
     assert {r[0] for r in rows} == {trained_job.model.content_hash, net_job.model.content_hash}
     assert all(r[2] for r in rows) and trained["latency"]["value"] in {r[1] for r in rows}
+    # Bad entries are refused naming the field (exit 2).
+    for entry, phrase in [({"trained": 5}, "/models/0/trained: expected a path"),
+                          ({"trained": "missing.model"}, "/models/0/trained: "),
+                          ({"trained": "m.model", "seed": -1}, "/models/0/seed"),
+                          ({"trained": "m.model", "colour": 1}, "unknown field(s) colour")]:
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps({"format": "tinynas-farm-suite", "boards": ["qemu-mps2-an500"], "models": [entry]}))
+        refused = farm_cli(cli, "run", str(bad), cwd=tmp_path)
+        assert refused.returncode == 2 and phrase in refused.stderr, (entry, refused.stderr)
     # The report shows them as two models, the trained one named as such, and draws its plots (keyed by content).
     report = farm_cli(cli, "report", "--json", "--html", "r.html", cwd=tmp_path)
     assert report.returncode == 0, report.stderr

@@ -187,6 +187,9 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
     seed = entry.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
         raise FarmConfigError(f"{where}/seed: expected a non-negative integer")
+    for key in ("trained", "data"):
+        if key in entry and not isinstance(entry[key], str):
+            raise FarmConfigError(f"{where}/{key}: expected a path")
     path = (base / entry["trained"]).resolve()
     data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
     try:

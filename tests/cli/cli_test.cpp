@@ -139,6 +139,23 @@ TEST(Cli, AnalyzeRunsEverySchedule) {
   EXPECT_GT(j["patch"]["extra_macs"].get<std::int64_t>(), 0);
 }
 
+// --schedule auto: inplace-dw where it fits (in3 on the F746's 320 KB), the patch plan where only that fits (220 KB:
+// in3 needs 242 KiB under inplace-dw, 212 KiB with patches), named in the JSON and the text.
+TEST(Cli, AnalyzeAutoTakesPatchesOnlyWhereInplaceDwDoesNotFit) {
+  RunResult roomy = run({"analyze", kIn3, "--schedule", "auto", "--json"});
+  ASSERT_EQ(roomy.exit_code, 0) << describe(roomy);
+  EXPECT_EQ(json::parse(roomy.out)["schedule"], "inplace-dw");
+  EXPECT_EQ(json::parse(roomy.out)["schedule_auto"], true);
+  RunResult tight = run({"analyze", kIn3, "--schedule", "auto", "--sram", "220K", "--json"});
+  ASSERT_EQ(tight.exit_code, 0) << describe(tight);
+  const json j = json::parse(tight.out);
+  EXPECT_EQ(j["schedule"], "patch");
+  EXPECT_EQ(j["fits"], true);
+  EXPECT_GT(j["patch"]["patches"].get<int>(), 1);
+  RunResult text = run({"analyze", kIn3, "--schedule", "auto", "--sram", "220K"});
+  EXPECT_TRUE(contains(text.out, "Schedule  patch (chosen by auto")) << text.out;
+}
+
 // `analyze --sram X` and `search --sram X` mean the same budget: the winner of a search under 256K re-analyzed under
 // 256K fits, with the board left as its file says. And a board with a calibrated table is predicted with it.
 TEST(Cli, AnalyzeAndSearchShareBudgetsAndTheCalibratedTable) {

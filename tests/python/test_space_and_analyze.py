@@ -83,6 +83,7 @@ def test_schedules_and_boards(tinynas):
     peaks = {s: tinynas.analyze(in3, schedule=s).peak_sram_bytes for s in tinynas.list_schedules()}
     assert peaks["inplace-dw"] < peaks["mcunet-analytic"]
     assert peaks["patch"] < peaks["inplace-dw"]
+    assert peaks["auto"] == peaks["inplace-dw"]  # in3 fits the default board without patches
     board = tinynas.Board.load("qemu-netduinoplus2")
     assert board.emulated and board.sram_bytes == 128 * 1024
     assert not tinynas.analyze(in3, board=board).fits

@@ -1,6 +1,7 @@
 /*
  * The board protocol of the profiling firmware (firmware/hil/): a 128-byte mailbox at the start of RAM
- * (symbol tn_hil_mb, 0x20000000 on every supported board) that the host reads and writes through the debugger
+ * (symbol tn_hil_mb, whose address the host reads from the ELF: 0x20000000 on most boards, 0x38000000 on the
+ * AN505, 0x30000000 on the AN547) that the host reads and writes through the debugger
  * (GDB remote protocol: QEMU's gdbstub or OpenOCD's GDB server), plus two empty hook functions, tn_hil_ready
  * and tn_hil_done, on their own 1 KiB flash page where the host keeps hardware breakpoints.
  *

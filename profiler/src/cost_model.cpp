@@ -224,24 +224,33 @@ CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostO
   std::int64_t base_macs = 0;
   for (const Op& op : graph.ops) base_macs += op.macs(graph.tensors);
   const auto extra_cap = static_cast<std::int64_t>(options.patch.max_extra_macs * static_cast<double>(base_macs));
-  std::optional<MemoryFigures> best;
-  int best_patches = 0;
+  // The figures patch_figures_at() gives, computed by parts: the layers after the split do not depend on the grid
+  // (planned once per split, and a split whose tail alone does not fit is skipped), and a grid over the MACs cap is
+  // rejected before its head is planned.
+  const ArenaRules rules{true, false};
+  const int last = static_cast<int>(graph.ops.size()) - 1;
+  struct Plan {
+    std::int64_t extra_macs = 0, peak = 0;
+    int patches = 0, split_op = -1;
+  };
+  std::optional<Plan> best;
   for (const int op : detail::block_boundary_ops(graph)) {
-    const int side = graph.tensors[static_cast<std::size_t>(graph.ops[static_cast<std::size_t>(op)].output)].h;
-    for (int n = 2; n <= std::min(kAutoMaxPatches, side); ++n) {
-      MemoryFigures f = patch_figures_at(graph, op, n, false);
-      if (f.extra_macs > extra_cap) break;
-      if (!fits_sram(f.peak)) continue;
-      if (!best || f.extra_macs < best->extra_macs || (f.extra_macs == best->extra_macs && f.peak < best->peak)) {
-        best = std::move(f);
-        best_patches = n;
-      }
+    const int split_tensor = graph.ops[static_cast<std::size_t>(op)].output;
+    const std::int64_t tail = plan_arena(graph, graph.tensors, op + 1, last, rules).peak;
+    if (!fits_sram(tail)) continue;
+    for (int n = 2; n <= std::min(kAutoMaxPatches, graph.tensors[static_cast<std::size_t>(split_tensor)].h); ++n) {
+      const detail::PatchTiling tiling = detail::compute_patch_tiling(graph, op, n);
+      if (tiling.extra_macs > extra_cap) break;
+      const std::int64_t peak = std::max(plan_arena(graph, tiling.tile_shapes, 0, op, rules, split_tensor).peak, tail);
+      if (!fits_sram(peak)) continue;
+      if (!best || tiling.extra_macs < best->extra_macs || (tiling.extra_macs == best->extra_macs && peak < best->peak))
+        best = Plan{tiling.extra_macs, peak, n, op};
       break;
     }
   }
   if (!best) return chosen; // nothing fits: reported as inplace-dw, not fitting
   chosen.schedule = Schedule::kPatch;
-  chosen.patch.patches = best_patches;
+  chosen.patch.patches = best->patches;
   chosen.patch.split_block = graph.ops[static_cast<std::size_t>(best->split_op)].block;
   return chosen;
 }

@@ -21,12 +21,7 @@ namespace {
 
 BoardAccuracyTask make_accuracy_task(const std::string& model, const std::string& split, int limit,
                                      const std::string& data_dir, int calibration_images, std::uint64_t seed) {
-  SubnetAccuracyOptions o;
-  o.split = split;
-  o.limit = limit;
-  o.data_dir = data_dir;
-  o.calibration_images = calibration_images;
-  o.seed = seed;
+  const SubnetAccuracyOptions o = accuracy_options(split, limit, data_dir, calibration_images, seed);
   py::gil_scoped_release release;
   return BoardAccuracyTask::from(int8_evaluation_set(model, read_model_arch(model), o));
 }

@@ -122,13 +122,7 @@ py::object evaluate(const std::string& supernet_path, const py::handle& arch, co
                           ? read_model_arch(model)
                           : subnet_of(Supernet::load(supernet_path),
                                       arch.is_none() ? py::str("largest") : py::reinterpret_borrow<py::object>(arch));
-  SubnetAccuracyOptions options;
-  options.split = split;
-  options.data_dir = data_dir;
-  options.limit = limit;
-  options.seed = seed;
-  options.int8 = int8;
-  options.calibration_images = calibration_images;
+  const SubnetAccuracyOptions options = accuracy_options(split, limit, data_dir, calibration_images, seed, int8);
   std::string json;
   {
     py::gil_scoped_release release;

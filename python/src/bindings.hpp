@@ -10,6 +10,7 @@
 // treat std::vector as an opaque type, an ODR violation that crashed at run time (std::bad_array_new_length).
 #include <pybind11/stl.h>
 
+#include "tinynas/deploy/subnet_accuracy.hpp"
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/search_space.hpp"
@@ -35,6 +36,19 @@ NetSpec net_of(const py::handle& model, const std::string& default_space = "mcun
 // json.loads of a JSON string (results cross into Python as plain dicts and lists).
 py::object json_to_python(const std::string& text);
 std::string python_to_json(const py::handle& object);
+
+// The accuracy options as the Python functions take them (tinynas.evaluate, Profiler.accuracy, accuracy_task).
+inline SubnetAccuracyOptions accuracy_options(const std::string& split, int limit, const std::string& data_dir,
+                                              int calibration_images, std::uint64_t seed, bool int8 = false) {
+  SubnetAccuracyOptions o;
+  o.split = split;
+  o.limit = limit;
+  o.data_dir = data_dir;
+  o.calibration_images = calibration_images;
+  o.seed = seed;
+  o.int8 = int8;
+  return o;
+}
 
 void bind_errors(py::module_& m);
 void bind_space(py::module_& m);

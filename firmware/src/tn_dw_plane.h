@@ -1,6 +1,6 @@
 /*
  * Private: the channel-plane scheme every depthwise kernel shares. One channel of the [H, W, C] input is
- * copied into a (H + 2 * pad) x (W + 2 * pad) plane whose border holds the input zero point; the kernel then
+ * copied into a (top + H + bottom) x (left + W + right) plane whose border holds the input zero point; the kernel then
  * reads only the plane, so it needs no bounds checks and may overwrite the input's channel slots (in place).
  *
  * Offset folding: with the border at the zero point, sum_taps (x + input_offset) * w
@@ -12,8 +12,13 @@
 
 #include "tn_internal.h"
 
+/* Row length of the padded plane. */
+static inline int32_t tn_dw_plane_width(const tn_dw_conv_args* a) {
+  return tn_padded(a->pad.left, a->input.w, a->pad.right);
+}
+
 static inline int32_t tn_dw_plane_bytes(const tn_dw_conv_args* a) {
-  return (a->input.h + 2 * a->pad) * (a->input.w + 2 * a->pad);
+  return tn_padded(a->pad.top, a->input.h, a->pad.bottom) * tn_dw_plane_width(a);
 }
 
 /* Everything a depthwise kernel checks before touching memory. */
@@ -32,15 +37,16 @@ static inline int tn_dw_args_valid(const tn_context* ctx, const tn_dw_conv_args*
 }
 
 static inline void tn_dw_load_plane(const tn_dw_conv_args* a, const int8_t* input, int32_t channel, int8_t* plane) {
-  const int32_t pad = a->pad, w = a->input.w, h = a->input.h, c = a->input.c;
-  const int32_t pw = w + 2 * pad;
+  const tn_padding pad = a->pad;
+  const int32_t w = a->input.w, h = a->input.h, c = a->input.c;
+  const int32_t pw = tn_dw_plane_width(a);
   const int8_t pad_value = (int8_t)(-a->io.input_offset);
   const int8_t* src = input + channel;
   int32_t i, y, x;
-  for (i = 0; i < pad * pw; ++i) plane[i] = pad_value;
-  plane += pad * pw;
+  for (i = 0; i < pad.top * pw; ++i) plane[i] = pad_value;
+  plane += pad.top * pw;
   for (y = 0; y < h; ++y) {
-    for (x = 0; x < pad; ++x) *plane++ = pad_value;
+    for (x = 0; x < pad.left; ++x) *plane++ = pad_value;
     /* a strided gather: four at a time halves the loop overhead of this byte-by-byte copy */
     for (x = 0; x + 4 <= w; x += 4) {
       plane[0] = src[0];
@@ -54,9 +60,9 @@ static inline void tn_dw_load_plane(const tn_dw_conv_args* a, const int8_t* inpu
       *plane++ = *src;
       src += c;
     }
-    for (x = 0; x < pad; ++x) *plane++ = pad_value;
+    for (x = 0; x < pad.right; ++x) *plane++ = pad_value;
   }
-  for (i = 0; i < pad * pw; ++i) plane[i] = pad_value;
+  for (i = 0; i < pad.bottom * pw; ++i) plane[i] = pad_value;
 }
 
 /* Requantisation constants of one output channel, with the input offset folded into the bias. */

@@ -128,13 +128,28 @@ static inline int tn_per_channel_valid(const tn_per_channel_quant* q, int32_t ch
   return 1;
 }
 
-/* kernel/stride/pad in range and output = (input + 2 * pad - kernel) / stride + 1 in both dimensions. */
+static inline int tn_pad_valid(int32_t pad, int32_t kernel) { return pad >= 0 && pad < kernel; }
+
+/* The padded extent of one dimension: pad_before + size + pad_after. */
+static inline int32_t tn_padded(int32_t pad_before, int32_t size, int32_t pad_after) {
+  return pad_before + size + pad_after;
+}
+
+/* kernel/stride/pads in range and output = (padded input - kernel) / stride + 1 in both dimensions. */
 static inline int tn_conv_geometry_valid(const tn_conv_args* a) {
+  const int32_t ph = tn_padded(a->pad.top, a->input.h, a->pad.bottom);
+  const int32_t pw = tn_padded(a->pad.left, a->input.w, a->pad.right);
   if (!tn_dims_valid(&a->input) || !tn_dims_valid(&a->output)) return 0;
-  if (a->kernel < 1 || a->kernel > 15 || a->stride < 1 || a->stride > 4 || a->pad < 0 || a->pad >= a->kernel) return 0;
-  if (a->input.h + 2 * a->pad < a->kernel || a->input.w + 2 * a->pad < a->kernel) return 0;
-  return a->output.h == (a->input.h + 2 * a->pad - a->kernel) / a->stride + 1 &&
-         a->output.w == (a->input.w + 2 * a->pad - a->kernel) / a->stride + 1;
+  if (a->kernel < 1 || a->kernel > 15 || a->stride < 1 || a->stride > 4) return 0;
+  if (!tn_pad_valid(a->pad.top, a->kernel) || !tn_pad_valid(a->pad.bottom, a->kernel) ||
+      !tn_pad_valid(a->pad.left, a->kernel) || !tn_pad_valid(a->pad.right, a->kernel))
+    return 0;
+  if (ph < a->kernel || pw < a->kernel) return 0;
+  return a->output.h == (ph - a->kernel) / a->stride + 1 && a->output.w == (pw - a->kernel) / a->stride + 1;
+}
+
+static inline int tn_padding_is_zero(const tn_padding* p) {
+  return p->top == 0 && p->bottom == 0 && p->left == 0 && p->right == 0;
 }
 
 /* ---- dispatch predicates: which specialised kernel applies to a set of arguments ----
@@ -143,7 +158,9 @@ static inline int tn_conv_geometry_valid(const tn_conv_args* a) {
  * its wrapper never need each other. */
 
 /* A 1x1, stride-1, unpadded convolution (a pointwise conv) runs on tn_conv_1x1_s8. */
-static inline int tn_conv_1x1_applies(const tn_conv_args* a) { return a->kernel == 1 && a->stride == 1 && a->pad == 0; }
+static inline int tn_conv_1x1_applies(const tn_conv_args* a) {
+  return a->kernel == 1 && a->stride == 1 && tn_padding_is_zero(&a->pad);
+}
 
 /* A kernel 2..7 convolution of a one-channel input (a grey image's stem) runs on tn_conv_1ch_s8 (checked after
  * tn_conv_1x1_applies). */
@@ -156,10 +173,10 @@ static inline int tn_dw_conv_3x3_applies(const tn_dw_conv_args* a) { return a->k
 
 static inline int32_t tn_round_up4(int32_t n) { return (n + 3) & ~3; }
 
-/* tn_conv_1ch_s8's widened input rows, shared by the kernel and its getter: in.w + 2 * pad int16 values and
+/* tn_conv_1ch_s8's widened input rows, shared by the kernel and its getter: the padded row's int16 values and
  * one more (the right half of the last pair a kernel row reads), in whole words. */
 static inline int32_t tn_conv_1ch_row_bytes(const tn_conv_args* a) {
-  return tn_round_up4(2 * (a->input.w + 2 * a->pad + 1));
+  return tn_round_up4(2 * (tn_padded(a->pad.left, a->input.w, a->pad.right) + 1));
 }
 
 /* tn_conv_1ch_s8's 3x3 path (stride 1 or 2): every output channel's weights and constants are packed once per

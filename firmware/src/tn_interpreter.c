@@ -23,7 +23,7 @@ static void tn_fill_conv_args(const tn_op_record* r, tn_conv_args* a) {
   a->output.c = r->out_c;
   a->kernel = r->kernel;
   a->stride = r->stride;
-  a->pad = r->pad;
+  a->pad = tn_padding_uniform(r->pad);
   a->io.input_offset = r->input_offset;
   a->io.output_offset = r->output_offset;
   a->io.act_min = r->act_min;

@@ -17,7 +17,7 @@ tn_conv_args firmware_conv_args(const Op& op, const TensorShape& in, int out_cha
   a.input = {in.h, in.w, in.c};
   a.kernel = op.kernel;
   a.stride = op.stride;
-  a.pad = op.pad;
+  a.pad = tn_padding_uniform(op.pad);
   auto out_size = [&](int size) { return std::max(1, (size + 2 * op.pad - op.kernel) / op.stride + 1); };
   a.output = {out_size(in.h), out_size(in.w), out_channels};
   a.io = {0, 0, -128, 127};
@@ -84,7 +84,7 @@ ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shape
   };
   auto lifetime_end = [&](int tensor) {
     int reader = last_reader[static_cast<std::size_t>(tensor)];
-    return (reader < 0 || reader > last_op || tensor == pinned_tensor) ? last_op : reader;
+    return (reader < 0 || reader > last_op) ? last_op : reader;
   };
 
   for (int o = first_op; o <= last_op; ++o) {
@@ -95,7 +95,7 @@ ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shape
       touch(in, in == pinned_tensor ? first_op : begin, lifetime_end(in));
     }
     const bool in_place = rules.inplace_depthwise && op.type == OpType::kDepthwiseConv &&
-                          last_reader[static_cast<std::size_t>(op.input)] == o && op.input != pinned_tensor;
+                          last_reader[static_cast<std::size_t>(op.input)] == o;
     if (in_place) buffer_of[static_cast<std::size_t>(op.output)] = buffer_of[static_cast<std::size_t>(op.input)];
     touch(op.output, op.output == pinned_tensor ? first_op : o, lifetime_end(op.output));
 

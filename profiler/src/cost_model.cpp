@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "patch_schedule.hpp"
 #include "tinynas/profiler/arena_plan.hpp"
+#include "tinynas/profiler/patch_plan.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -115,38 +115,28 @@ MemoryFigures arena_figures(const Graph& g, bool inplace, bool per_op) {
 }
 
 MemoryFigures patch_figures_at(const Graph& g, int split_op, int patches, bool per_op) {
-  detail::PatchTiling tiling = detail::compute_patch_tiling(g, split_op, patches);
-  ArenaRules rules{true, per_op};
-  const int split_tensor = g.ops[static_cast<std::size_t>(split_op)].output;
-  ArenaResult head = plan_arena(g, tiling.tile_shapes, 0, split_op, rules, split_tensor);
-  ArenaResult tail = plan_arena(g, g.tensors, split_op + 1, static_cast<int>(g.ops.size()) - 1, rules);
+  const PatchTiling tiling = compute_patch_tiling(g, split_op, patches);
+  ArenaResult r = plan_patch_arena(g, tiling, per_op);
   MemoryFigures f;
   f.split_op = split_op;
   f.extra_macs = tiling.extra_macs;
-  f.sram = head.high_water;
-  f.sram.insert(f.sram.end(), tail.high_water.begin(), tail.high_water.end());
-  f.scratch = head.scratch_bytes;
-  f.scratch.insert(f.scratch.end(), tail.scratch_bytes.begin(), tail.scratch_bytes.end());
+  f.sram = std::move(r.high_water);
+  f.scratch = std::move(r.scratch_bytes);
   f.in_patch.assign(g.ops.size(), false);
   std::fill(f.in_patch.begin(), f.in_patch.begin() + split_op + 1, true);
   f.macs.resize(g.ops.size());
   for (std::size_t o = 0; o < g.ops.size(); ++o)
     f.macs[o] = static_cast<int>(o) <= split_op ? tiling.patch_macs[o] : g.ops[o].macs(g.tensors);
   take_peak(f);
-  f.peak = std::max(head.peak, tail.peak);
+  f.peak = r.peak; // the arena the firmware allocates, as arena_figures
   return f;
 }
 
 MemoryFigures patch_figures(const Graph& g, const PatchOptions& options, bool per_op) {
   if (options.patches < 1) throw Error(ErrorCode::kInvalidArgument, "patch grid must be at least 1x1");
-  std::vector<int> splits = detail::block_boundary_ops(g);
-  if (options.split_block >= 0) {
-    for (int op : splits)
-      if (g.ops[static_cast<std::size_t>(op)].block == options.split_block)
-        return patch_figures_at(g, op, options.patches, per_op);
-    throw Error(ErrorCode::kInvalidArgument,
-                "split block " + std::to_string(options.split_block) + " is not a block of this network");
-  }
+  if (options.split_block >= 0)
+    return patch_figures_at(g, split_op_of_block(g, options.split_block), options.patches, per_op);
+  const std::vector<int> splits = block_boundary_ops(g);
   // Automatic split (MCUNetV2): the block boundary with the lowest peak SRAM among those whose halo
   // recomputation stays within max_extra_macs of the network's MACs; ties go to less
   // recomputation. Only splits whose tensor has at least one pixel per patch.
@@ -224,9 +214,8 @@ CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostO
   std::int64_t base_macs = 0;
   for (const Op& op : graph.ops) base_macs += op.macs(graph.tensors);
   const auto extra_cap = static_cast<std::int64_t>(options.patch.max_extra_macs * static_cast<double>(base_macs));
-  // The figures patch_figures_at() gives, computed by parts: the layers after the split do not depend on the grid
-  // (planned once per split, and a split whose tail alone does not fit is skipped), and a grid over the MACs cap is
-  // rejected before its head is planned.
+  // The figures patch_figures_at() gives, with two cheaper refusals first: a split whose layers after it do not fit
+  // on their own is skipped (planned once per split), and a grid over the MACs cap is rejected before it is planned.
   const ArenaRules rules{true, false};
   const int last = static_cast<int>(graph.ops.size()) - 1;
   struct Plan {
@@ -234,14 +223,14 @@ CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostO
     int patches = 0, split_op = -1;
   };
   std::optional<Plan> best;
-  for (const int op : detail::block_boundary_ops(graph)) {
+  for (const int op : block_boundary_ops(graph)) {
     const int split_tensor = graph.ops[static_cast<std::size_t>(op)].output;
     const std::int64_t tail = plan_arena(graph, graph.tensors, op + 1, last, rules).peak;
     if (!fits_sram(tail)) continue;
     for (int n = 2; n <= std::min(kAutoMaxPatches, graph.tensors[static_cast<std::size_t>(split_tensor)].h); ++n) {
-      const detail::PatchTiling tiling = detail::compute_patch_tiling(graph, op, n);
+      const PatchTiling tiling = compute_patch_tiling(graph, op, n);
       if (tiling.extra_macs > extra_cap) break;
-      const std::int64_t peak = std::max(plan_arena(graph, tiling.tile_shapes, 0, op, rules, split_tensor).peak, tail);
+      const std::int64_t peak = plan_patch_arena(graph, tiling, false).peak;
       if (!fits_sram(peak)) continue;
       if (!best || tiling.extra_macs < best->extra_macs || (tiling.extra_macs == best->extra_macs && peak < best->peak))
         best = Plan{tiling.extra_macs, peak, n, op};

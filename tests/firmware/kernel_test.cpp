@@ -48,8 +48,11 @@ tn_quant_io random_io(std::mt19937& rng) {
 std::string describe(const reference::ConvCase& c) {
   std::ostringstream s;
   s << (c.depthwise ? "depthwise" : "conv") << " h=" << c.h << " w=" << c.w << " cin=" << c.cin << " cout=" << c.cout
-    << " k=" << c.k << " stride=" << c.stride << " pad=" << c.pad << " input_offset=" << c.input_offset
-    << " output_offset=" << c.output_offset << " act=[" << c.act_min << "," << c.act_max << "]";
+    << " k=" << c.k << " stride=" << c.stride << " pad=" << c.pad;
+  if (c.per_side)
+    s << " sides(t,b,l,r)=" << c.sides.top << "," << c.sides.bottom << "," << c.sides.left << "," << c.sides.right;
+  s << " input_offset=" << c.input_offset << " output_offset=" << c.output_offset << " act=[" << c.act_min << ","
+    << c.act_max << "]";
   return s.str();
 }
 
@@ -76,10 +79,11 @@ void run_conv_case(const reference::ConvCase& c, std::uint32_t seed) {
 
   tn_conv_args a{};
   a.input = {c.h, c.w, c.cin};
-  a.output = {reference::out_size(c.h, c.k, c.stride, c.pad), reference::out_size(c.w, c.k, c.stride, c.pad), c.cout};
+  a.output = {reference::out_h(c), reference::out_w(c), c.cout};
   a.kernel = c.k;
   a.stride = c.stride;
-  a.pad = c.pad;
+  const reference::Sides pad = reference::sides_of(c);
+  a.pad = {pad.top, pad.bottom, pad.left, pad.right};
   a.io = {c.input_offset, c.output_offset, c.act_min, c.act_max};
   const tn_per_channel_quant q{d.multiplier.data(), d.shift.data()};
   const std::int32_t scratch_bytes =
@@ -181,6 +185,103 @@ TEST(Kernels, DepthwiseGrid) {
                 {hw, hw + 2, c, c, k, stride, pad, true, io.input_offset, io.output_offset, io.act_min, io.act_max},
                 seed++);
           }
+}
+
+// Every conv-like kernel with a different padding on each side: what a patch of the patch-based schedule asks
+// (it pads only where it touches the image border). Each case is checked against the reference, which pads
+// the same sides.
+TEST(Kernels, PerSidePaddingGrid) {
+  std::uint32_t seed = 700;
+  for (int kind = 0; kind < 3; ++kind) // dense conv (3 channels), one-channel stem, depthwise
+    for (int k : {3, 5, 7})
+      for (int stride : {1, 2})
+        for (int top = 0; top <= k / 2; top += k / 2)
+          for (int bottom : {0, 1, k / 2})
+            for (int left = 0; left <= k / 2; left += k / 2)
+              for (int right : {0, k / 2}) {
+                const int h = 9, w = 8;
+                if (top + h + bottom < k || left + w + right < k) continue;
+                std::mt19937 rng(seed);
+                const tn_quant_io io = random_io(rng);
+                const int cin = kind == 0 ? 3 : kind == 1 ? 1 : 6, cout = kind == 2 ? 6 : 5;
+                reference::ConvCase c{
+                    h,          w,         cin, cout, k, stride, 0, kind == 2, io.input_offset, io.output_offset,
+                    io.act_min, io.act_max};
+                c.per_side = true;
+                c.sides = {top, bottom, left, right};
+                run_conv_case(c, seed++);
+              }
+}
+
+// A layer computed patch by patch equals the layer computed whole: for every kernel and stride of the space,
+// the output is cut into 3 x 3 tiles, each tile's input region (with its halo, clipped at the image) is copied
+// out and run with the padding only its border sides have, and the tiles are compared with the whole output.
+TEST(Kernels, TilesWithTheirHaloEqualTheWholeLayer) {
+  std::uint32_t seed = 900;
+  for (int kind = 0; kind < 3; ++kind)
+    for (int k : {3, 5, 7})
+      for (int stride : {1, 2}) {
+        const int size = 14, cin = kind == 0 ? 3 : kind == 1 ? 1 : 8, cout = kind == 2 ? 8 : 6, pad = k / 2;
+        std::mt19937 rng(seed++);
+        const tn_quant_io io = random_io(rng);
+        const reference::ConvCase whole{
+            size,       size,      cin, cout, k, stride, pad, kind == 2, io.input_offset, io.output_offset,
+            io.act_min, io.act_max};
+        SCOPED_TRACE(describe(whole));
+        const std::size_t weights =
+            kind == 2 ? static_cast<std::size_t>(k * k * cout) : static_cast<std::size_t>(cout * k * k * cin);
+        const Data d = random_data(rng, static_cast<std::size_t>(size * size * cin), weights, cout);
+        const std::vector<std::int8_t> expected =
+            reference::conv(whole, d.input, d.weights, d.bias, d.multiplier, d.shift);
+        const int out = reference::out_h(whole), tile = (out + 2) / 3;
+        const tn_per_channel_quant q{d.multiplier.data(), d.shift.data()};
+        struct Span {
+          int out_lo, out_hi, in_lo, in_hi, before, after;
+        };
+        auto span = [&](int i) {
+          Span s{};
+          s.out_lo = std::min(out, i * tile);
+          s.out_hi = std::min(out, (i + 1) * tile);
+          const int first = s.out_lo * stride - pad, end = (s.out_hi - 1) * stride - pad + k;
+          s.in_lo = std::max(0, first);
+          s.in_hi = std::min(size, end);
+          s.before = s.in_lo - first;
+          s.after = end - s.in_hi;
+          return s;
+        };
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j) {
+            const Span r = span(i), col = span(j);
+            if (r.out_hi <= r.out_lo || col.out_hi <= col.out_lo) continue;
+            tn_conv_args a{};
+            a.input = {r.in_hi - r.in_lo, col.in_hi - col.in_lo, cin};
+            a.output = {r.out_hi - r.out_lo, col.out_hi - col.out_lo, cout};
+            a.kernel = k;
+            a.stride = stride;
+            a.pad = {r.before, r.after, col.before, col.after};
+            a.io = io;
+            std::vector<std::int8_t> in(static_cast<std::size_t>(a.input.h * a.input.w * cin));
+            for (int y = 0; y < a.input.h; ++y)
+              std::copy_n(d.input.begin() + ((r.in_lo + y) * size + col.in_lo) * cin, a.input.w * cin,
+                          in.begin() + y * a.input.w * cin);
+            const std::int32_t bytes =
+                kind == 2 ? tn_dw_conv_wrapper_get_buffer_size_s8(&a) : tn_conv_wrapper_get_buffer_size_s8(&a);
+            ASSERT_GT(bytes, 0) << "tile " << i << "," << j;
+            std::vector<std::int8_t> scratch(static_cast<std::size_t>(bytes));
+            const tn_context ctx{scratch.data(), bytes};
+            std::vector<std::int8_t> got(static_cast<std::size_t>(a.output.h * a.output.w * cout));
+            const tn_status s =
+                kind == 2 ? tn_dw_conv_wrapper_s8(&ctx, &a, &q, in.data(), d.weights.data(), d.bias.data(), got.data())
+                          : tn_conv_wrapper_s8(&ctx, &a, &q, in.data(), d.weights.data(), d.bias.data(), got.data());
+            ASSERT_EQ(s, TN_OK) << "tile " << i << "," << j << ": " << tn_status_name(s);
+            for (int y = 0; y < a.output.h; ++y)
+              for (int x = 0; x < a.output.w; ++x)
+                for (int c = 0; c < cout; ++c)
+                  ASSERT_EQ(got[static_cast<std::size_t>((y * a.output.w + x) * cout + c)],
+                            expected[static_cast<std::size_t>(((r.out_lo + y) * out + col.out_lo + x) * cout + c)])
+                      << "tile " << i << "," << j << " pixel " << y << "," << x << " channel " << c;
+          }
+      }
 }
 
 TEST(Kernels, FullyConnectedGrid) {
@@ -332,7 +433,7 @@ TEST(Kernels, BadArgumentsAreRefusedNotFaulted) {
   a.output = {2, 2, 4};
   a.kernel = 3;
   a.stride = 2;
-  a.pad = 1;
+  a.pad = tn_padding_uniform(1);
   a.io = {0, 0, -128, 127};
   EXPECT_EQ(tn_conv_wrapper_s8(&ctx, &a, &q, in.data(), w.data(), bias.data(), out.data()), TN_OK);
   tn_conv_args bad = a;
@@ -357,7 +458,7 @@ TEST(Kernels, BadArgumentsAreRefusedNotFaulted) {
   d.output = {4, 4, 2};
   d.kernel = 3;
   d.stride = 1;
-  d.pad = 1;
+  d.pad = tn_padding_uniform(1);
   d.io = {0, 0, -128, 127};
   std::vector<std::int8_t> buf(80, 0);
   EXPECT_EQ(tn_dw_conv_wrapper_s8(&ctx, &d, &q, buf.data(), w.data(), bias.data(), buf.data() + 3), TN_ERR_ARGUMENT);
@@ -370,13 +471,13 @@ TEST(Kernels, GettersFollowTheDispatchPredicates) {
   a.output = {10, 10, 40};
   a.kernel = 1;
   a.stride = 1;
-  a.pad = 0;
+  a.pad = tn_padding_uniform(0);
   a.io = {0, 0, -128, 127};
   ASSERT_TRUE(tn_conv_1x1_applies(&a));
   EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_1x1_get_buffer_size_s8(&a));
   EXPECT_EQ(tn_conv_1x1_get_buffer_size_s8(&a), 16 * 24 / 4);
   a.kernel = 3;
-  a.pad = 1;
+  a.pad = tn_padding_uniform(1);
   ASSERT_FALSE(tn_conv_1x1_applies(&a));
   EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_get_buffer_size_s8(&a));
   EXPECT_EQ(tn_conv_get_buffer_size_s8(&a), 2 * (9 * 24)); // two columns, 216 already a multiple of 4
@@ -386,21 +487,21 @@ TEST(Kernels, GettersFollowTheDispatchPredicates) {
   // 3x3: every channel's record (6 weight words, bias, multiplier, 2 shift words), 3 rows of 10 + 2 + 1 int16
   EXPECT_EQ(tn_conv_1ch_get_buffer_size_s8(&a), 40 * 40 + 3 * 28);
   a.kernel = 5; // other kernels: one channel's weights, 5 * 3 words, then 5 rows of 10 + 4 + 1 int16
-  a.pad = 2;
+  a.pad = tn_padding_uniform(2);
   EXPECT_EQ(tn_conv_1ch_get_buffer_size_s8(&a), 4 * 5 * 3 + 5 * 32);
   a.kernel = 9;
-  a.pad = 4;
+  a.pad = tn_padding_uniform(4);
   ASSERT_FALSE(tn_conv_1ch_applies(&a));
   EXPECT_EQ(tn_conv_wrapper_get_buffer_size_s8(&a), tn_conv_get_buffer_size_s8(&a));
   a.kernel = 3;
-  a.pad = 1;
+  a.pad = tn_padding_uniform(1);
   a.input.c = 24;
   tn_dw_conv_args d = a;
   d.output.c = 24;
   ASSERT_TRUE(tn_dw_conv_3x3_applies(&d));
   EXPECT_EQ(tn_dw_conv_wrapper_get_buffer_size_s8(&d), 12 * 12); // one padded plane
   d.kernel = 5;
-  d.pad = 2;
+  d.pad = tn_padding_uniform(2);
   ASSERT_FALSE(tn_dw_conv_3x3_applies(&d));
   EXPECT_EQ(tn_dw_conv_wrapper_get_buffer_size_s8(&d), 14 * 14);
 }

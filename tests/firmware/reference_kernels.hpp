@@ -33,19 +33,31 @@ inline std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int32_
 
 inline std::int8_t clamp8(std::int32_t v, int lo, int hi) { return static_cast<std::int8_t>(std::clamp(v, lo, hi)); }
 
+struct Sides {
+  int top = 0, bottom = 0, left = 0, right = 0;
+};
+
 struct ConvCase {
   int h, w, cin, cout, k, stride, pad;
   bool depthwise;
   int input_offset, output_offset, act_min, act_max;
+  bool per_side = false; // true: `sides` pads each side (a patch's call), else `pad` pads all four
+  Sides sides{};
 };
 
+inline Sides sides_of(const ConvCase& c) { return c.per_side ? c.sides : Sides{c.pad, c.pad, c.pad, c.pad}; }
+
 inline int out_size(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
+inline int out_size(int in, int k, int s, int before, int after) { return (before + in + after - k) / s + 1; }
+inline int out_h(const ConvCase& c) { return out_size(c.h, c.k, c.stride, sides_of(c).top, sides_of(c).bottom); }
+inline int out_w(const ConvCase& c) { return out_size(c.w, c.k, c.stride, sides_of(c).left, sides_of(c).right); }
 
 // input [h][w][cin]; weights conv OHWI [cout][k][k][cin], depthwise [k][k][c]
 inline std::vector<std::int8_t> conv(const ConvCase& c, const std::vector<std::int8_t>& in,
                                      const std::vector<std::int8_t>& wt, const std::vector<std::int32_t>& bias,
                                      const std::vector<std::int32_t>& mult, const std::vector<std::int32_t>& shift) {
-  const int oh = out_size(c.h, c.k, c.stride, c.pad), ow = out_size(c.w, c.k, c.stride, c.pad);
+  const int oh = out_h(c), ow = out_w(c);
+  const Sides pad = sides_of(c);
   std::vector<std::int8_t> out(static_cast<std::size_t>(oh * ow * c.cout));
   for (int y = 0; y < oh; ++y)
     for (int x = 0; x < ow; ++x)
@@ -53,7 +65,7 @@ inline std::vector<std::int8_t> conv(const ConvCase& c, const std::vector<std::i
         std::int64_t acc = bias.empty() ? 0 : bias[static_cast<std::size_t>(o)];
         for (int ky = 0; ky < c.k; ++ky)
           for (int kx = 0; kx < c.k; ++kx) {
-            const int iy = y * c.stride - c.pad + ky, ix = x * c.stride - c.pad + kx;
+            const int iy = y * c.stride - pad.top + ky, ix = x * c.stride - pad.left + kx;
             if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue; // zero padding in real terms
             if (c.depthwise) {
               acc += (in[static_cast<std::size_t>((iy * c.w + ix) * c.cin + o)] + c.input_offset) *

@@ -6,6 +6,7 @@
 
 #include "tiny_net.hpp"
 #include "tinynas/profiler/cost_model.hpp"
+#include "tinynas/profiler/patch_plan.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/netconfig.hpp"
 
@@ -118,6 +119,33 @@ TEST(CostModel, PatchRecomputationByHand) {
   EXPECT_EQ(r.patch_split_block, 1);
   EXPECT_TRUE(r.layers[6].in_patch_stage);
   EXPECT_FALSE(r.layers[7].in_patch_stage);
+}
+
+// The patch schedule's arena is one plan for the whole net (what the firmware runs): valid, the split tensor
+// live from the first op, the tensors before it at tile size, and the split rows cut into the grid's tiles.
+TEST(CostModel, PatchArenaIsOnePlanForTheWholeNetwork) {
+  const Graph g = lower_to_graph(testing::tiny_net());
+  const int split = split_op_of_block(g, 1);
+  const PatchTiling tiling = compute_patch_tiling(g, split, 2);
+  const int split_tensor = g.ops[static_cast<std::size_t>(split)].output;
+  EXPECT_EQ(tiling.spans[0][static_cast<std::size_t>(split_tensor)], (RowSpan{0, 2}));
+  EXPECT_EQ(tiling.spans[1][static_cast<std::size_t>(split_tensor)], (RowSpan{2, 4}));
+  EXPECT_TRUE(tiling.spans[0][static_cast<std::size_t>(split_tensor) + 1].empty()); // after the split: whole
+  const ArenaResult r = plan_patch_arena(g, tiling, true);
+  std::string why;
+  EXPECT_TRUE(plan_is_valid(r.buffers, r.plan, &why)) << why;
+  EXPECT_EQ(r.high_water.size(), g.ops.size());
+  EXPECT_EQ(r.peak, r.plan.arena_bytes);
+  bool split_found = false;
+  for (const BufferRequest& b : r.buffers)
+    if (b.bytes == g.tensors[static_cast<std::size_t>(split_tensor)].elements() && b.first_op == 0) split_found = true;
+  EXPECT_TRUE(split_found) << "the split tensor is live from op 0";
+  CostOptions o;
+  o.schedule = Schedule::kPatch;
+  o.patch.patches = 2;
+  o.patch.split_block = 1;
+  EXPECT_EQ(analyze(g, test_board(), o).peak_sram_bytes, r.peak);
+  EXPECT_THROW(split_op_of_block(g, 7), Error);
 }
 
 TEST(CostModel, OnePatchRecomputesNothing) {

@@ -45,7 +45,7 @@ int32_t tn_conv_get_buffer_size_s8(const tn_conv_args* args);
  * int16 pairs) and constants are packed once per call, and each pair of output pixels runs through all
  * channels. Other kernels and strides: every output channel runs along the row with its weights packed.
  * Scratch: 3x3, stride <= 2: 40 bytes per output channel; otherwise kernel * ceil(kernel / 2) words of packed
- * weights. Then kernel rows of 2 * (in.w + 2 * pad + 1) bytes rounded up to 4 (3x3, 32 wide, pad 1, 16
+ * weights. Then kernel rows of 2 * (left + in.w + right + 1) bytes rounded up to 4 (3x3, 32 wide, pad 1, 16
  * channels: 640 + 216 = 856 bytes). */
 tn_status tn_conv_1ch_s8(const tn_context* ctx, const tn_conv_args* args, const tn_per_channel_quant* quant,
                          const int8_t* input, const int8_t* weights, const int32_t* bias, int8_t* output);
@@ -59,7 +59,7 @@ int32_t tn_conv_1x1_get_buffer_size_s8(const tn_conv_args* args);
 
 /* ---- depthwise convolution ----
  * All depthwise kernels work one channel at a time: the channel is first copied into a zero-point-padded
- * plane of (in.h + 2 * pad) x (in.w + 2 * pad) bytes of scratch, then its output channel is computed from
+ * plane of (top + in.h + bottom) x (left + in.w + right) bytes of scratch, then its output channel is computed from
  * that plane. Channel c of the output only overwrites channel c's positions of an [H, W, C] buffer, which is
  * already saved, so `output` may be exactly `input` (in place: one buffer of max(input, output) bytes instead
  * of two, TinyEngine's schedule, which the profiler's inplace-dw plan uses). Partial overlap is not allowed.

@@ -73,15 +73,32 @@ typedef struct {
   int32_t size;
 } tn_context;
 
+/* Zero padding (in the input's real terms: the zero point) on each side of a conv's input, 0..kernel-1 each.
+ * A layer run whole pads every side alike (tn_padding_uniform); a patch of a patch-based schedule pads only
+ * the sides where it touches the image border, so its four sides differ. */
+typedef struct {
+  int32_t top;
+  int32_t bottom;
+  int32_t left;
+  int32_t right;
+} tn_padding;
+
+static inline tn_padding tn_padding_uniform(int32_t pad) {
+  tn_padding p;
+  p.top = p.bottom = p.left = p.right = pad;
+  return p;
+}
+
 /* Dense convolution and pointwise (1x1) convolution.
- * Weights [out_c][kernel][kernel][in_c] (OHWI); bias [out_c] (may be NULL: zero). Symmetric zero padding of
- * `pad` pixels on every side; output h = (in.h + 2 * pad - kernel) / stride + 1, the same for w. */
+ * Weights [out_c][kernel][kernel][in_c] (OHWI); bias [out_c] (may be NULL: zero). Output
+ * h = (pad.top + in.h + pad.bottom - kernel) / stride + 1, w = (pad.left + in.w + pad.right - kernel) / stride + 1.
+ */
 typedef struct {
   tn_dims input;
   tn_dims output;
   int32_t kernel; /* square, 1..15 */
   int32_t stride; /* 1..4 */
-  int32_t pad;    /* 0..kernel-1 */
+  tn_padding pad;
   tn_quant_io io;
 } tn_conv_args;
 

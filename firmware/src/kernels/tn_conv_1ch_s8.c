@@ -23,10 +23,10 @@
 #include "tn/tn_kernels.h"
 #include "tn_q15.h"
 
-/* Input row iy (or zeros outside the image) into a widened row of `halfwords` int16 values: `pad` zeros, the
- * row + offset, zeros to the end. */
+/* Input row iy (or zeros outside the image) into a widened row of `halfwords` int16 values: pad.left zeros,
+ * the row + offset, zeros to the end. */
 static void tn_widen_row_1ch(const tn_conv_args* a, const int8_t* input, int32_t iy, int32_t halfwords, uint8_t* dst) {
-  const int32_t w = a->input.w, pad = a->pad, off = a->io.input_offset;
+  const int32_t w = a->input.w, pad = a->pad.left, off = a->io.input_offset;
   int32_t x;
   if (iy < 0 || iy >= a->input.h) {
     memset(dst, 0, (size_t)(2 * halfwords));
@@ -310,7 +310,7 @@ tn_status tn_conv_1ch_s8(const tn_context* ctx, const tn_conv_args* args, const 
     for (oy = 0; oy < args->output.h; ++oy) {
       int8_t* out_row = output + oy * out_w * out_c;
       for (ky = 0; ky < 3; ++ky)
-        tn_widen_row_1ch(args, input, oy * args->stride - args->pad + ky, halfwords, rows + ky * row_bytes);
+        tn_widen_row_1ch(args, input, oy * args->stride - args->pad.top + ky, halfwords, rows + ky * row_bytes);
       if (args->stride == 1) {
         if (fast) tn_conv_1ch_row_3x3_s1_fast(rows, out_w, row_bytes, packed, out_c, &range, out_row);
         else tn_conv_1ch_row_3x3_s1_exact(rows, out_w, row_bytes, packed, out_c, &range, out_row);
@@ -331,7 +331,7 @@ tn_status tn_conv_1ch_s8(const tn_context* ctx, const tn_conv_args* args, const 
     for (oy = 0; oy < args->output.h; ++oy) {
       int8_t* out_row = output + oy * out_w * out_c;
       for (ky = 0; ky < k; ++ky)
-        tn_widen_row_1ch(args, input, oy * args->stride - args->pad + ky, halfwords, rows + ky * row_bytes);
+        tn_widen_row_1ch(args, input, oy * args->stride - args->pad.top + ky, halfwords, rows + ky * row_bytes);
       for (c = 0; c < out_c; ++c) {
         ch.bias = bias != NULL ? bias[c] : 0;
         ch.q = tn_requant_channel_make(quant->multiplier[c], quant->shift[c]);

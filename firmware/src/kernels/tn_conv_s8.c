@@ -22,7 +22,7 @@ static void tn_fill_s8(int8_t* dst, int8_t value, int32_t n) {
 static void tn_im2col_pixel(const tn_conv_args* a, const int8_t* input, int32_t oy, int32_t ox, int8_t pad_value,
                             int8_t* col) {
   const int32_t k = a->kernel, in_c = a->input.c, row_bytes = k * in_c;
-  const int32_t y0 = oy * a->stride - a->pad, x0 = ox * a->stride - a->pad;
+  const int32_t y0 = oy * a->stride - a->pad.top, x0 = ox * a->stride - a->pad.left;
   int32_t ky;
   for (ky = 0; ky < k; ++ky) {
     const int32_t iy = y0 + ky;

@@ -12,7 +12,7 @@ static inline int32_t tn_pack16x2(int32_t lo, int32_t hi) {
  * (tn_dw_output) and is a literal at both call sites. */
 static inline void tn_dw_3x3_channel(const tn_dw_conv_args* a, const int8_t* plane, const int8_t* weights,
                                      int32_t channel, const tn_dw_channel_quant* cq, int8_t* output, int fast) {
-  const int32_t c = a->input.c, pw = a->input.w + 2 * a->pad, stride = a->stride;
+  const int32_t c = a->input.c, pw = tn_dw_plane_width(a), stride = a->stride;
   const int32_t out_w = a->output.w, out_h = a->output.h;
   const int32_t w0 = weights[0 * c + channel], w1 = weights[1 * c + channel], w2 = weights[2 * c + channel];
   const int32_t w3 = weights[3 * c + channel], w4 = weights[4 * c + channel], w5 = weights[5 * c + channel];

@@ -58,7 +58,7 @@ static void tn_dw_weight_program(const int8_t* weights, int32_t c, int32_t chann
 static inline void tn_dw_channel_program(const tn_dw_conv_args* a, const int8_t* plane, const int32_t* prog, int32_t k,
                                          int32_t groups, int32_t offset0, int32_t offset1, int32_t tail,
                                          const tn_dw_channel_quant* cq, int8_t* out, int fast) {
-  const int32_t c = a->input.c, pw = a->input.w + 2 * a->pad, stride = a->stride;
+  const int32_t c = a->input.c, pw = tn_dw_plane_width(a), stride = a->stride;
   const int32_t out_w = a->output.w, out_h = a->output.h;
   int32_t oy, ox;
   for (oy = 0; oy < out_h; ++oy) {
@@ -102,7 +102,7 @@ static void tn_dw_channel_kxk(const tn_dw_conv_args* a, const int8_t* plane, con
   else if (k == 7 && cq->q.fast) tn_dw_channel_program(a, plane, prog, 7, 2, 0, 3, 7, cq, output + channel, 1);
   else tn_dw_channel_program(a, plane, prog, k, p.groups, p.offset[0], p.offset[1], p.tail, cq, output + channel, 0);
 #else
-  const int32_t pw = a->input.w + 2 * a->pad, stride = a->stride;
+  const int32_t pw = tn_dw_plane_width(a), stride = a->stride;
   int32_t taps[TN_DW_MAX_KERNEL * TN_DW_MAX_KERNEL];
   int8_t* out = output + channel;
   int32_t ky, kx, oy, ox;

@@ -35,7 +35,8 @@ std::int64_t kernel_scratch_bytes(const Op& op, const std::vector<TensorShape>& 
 
 // Plans ops [first_op, last_op] of `graph` with tensor shapes `shapes` (graph.tensors, or patch
 // tiles). Tensors produced before first_op that the range reads are live from first_op; the
-// range's last output lives to last_op. `pinned_tensor` (if >= 0) lives through the whole range.
+// range's last output lives to last_op. `pinned_tensor` (if >= 0) lives from first_op (the patch schedule's
+// split tensor, filled one patch at a time) to its last reader in the range, or to last_op.
 ArenaResult plan_arena(const Graph& graph, const std::vector<TensorShape>& shapes, int first_op, int last_op,
                        const ArenaRules& rules, int pinned_tensor = -1);
 

@@ -1,26 +1,22 @@
-#include "patch_schedule.hpp"
+#include "tinynas/profiler/patch_plan.hpp"
 
 #include <algorithm>
+#include <string>
 
-namespace tinynas::detail {
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
 
 namespace {
 
-struct Interval {
-  int lo = 0; // inclusive
-  int hi = 0; // exclusive; lo == hi means not needed
-  bool empty() const { return hi <= lo; }
-  int size() const { return hi - lo; }
-};
-
-Interval hull(Interval a, Interval b) {
+RowSpan hull(RowSpan a, RowSpan b) {
   if (a.empty()) return b;
   if (b.empty()) return a;
   return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)};
 }
 
 // Input rows a conv (kernel, stride, pad) reads to produce output rows `out`, clipped to the input.
-Interval input_rows(const Op& op, Interval out, int input_size) {
+RowSpan input_rows(const Op& op, RowSpan out, int input_size) {
   if (out.empty()) return {};
   if (op.type == OpType::kAdd) return out;
   int lo = out.lo * op.stride - op.pad;
@@ -29,17 +25,17 @@ Interval input_rows(const Op& op, Interval out, int input_size) {
 }
 
 // The row interval of every tensor that patch row `index` needs, walking back from the split.
-std::vector<Interval> demanded_rows(const Graph& graph, int split_op, int index, int patches) {
-  std::vector<Interval> rows(graph.tensors.size());
+std::vector<RowSpan> demanded_rows(const Graph& graph, int split_op, int index, int patches) {
+  std::vector<RowSpan> rows(graph.tensors.size());
   const Op& split = graph.ops[static_cast<std::size_t>(split_op)];
   const int size = graph.tensors[static_cast<std::size_t>(split.output)].h;
   const int tile = (size + patches - 1) / patches;
   rows[static_cast<std::size_t>(split.output)] = {std::min(size, index * tile), std::min(size, (index + 1) * tile)};
   for (int o = split_op; o >= 0; --o) {
     const Op& op = graph.ops[static_cast<std::size_t>(o)];
-    Interval out = rows[static_cast<std::size_t>(op.output)];
+    RowSpan out = rows[static_cast<std::size_t>(op.output)];
     int in_size = graph.tensors[static_cast<std::size_t>(op.input)].h;
-    Interval need = input_rows(op, out, in_size);
+    RowSpan need = input_rows(op, out, in_size);
     rows[static_cast<std::size_t>(op.input)] = hull(rows[static_cast<std::size_t>(op.input)], need);
     if (op.input2 >= 0)
       rows[static_cast<std::size_t>(op.input2)] = hull(rows[static_cast<std::size_t>(op.input2)], out);
@@ -56,7 +52,7 @@ PatchTiling compute_patch_tiling(const Graph& graph, int split_op, int patches) 
   t.tile_shapes = graph.tensors;
   // Spatial dims are square and the rules are the same for rows and columns, so patch (i, j) needs
   // rows(i) x cols(j) with cols(j) == rows(j): one 1-D walk per index gives the 2-D answer.
-  std::vector<std::vector<Interval>> per_index;
+  std::vector<std::vector<RowSpan>> per_index;
   per_index.reserve(static_cast<std::size_t>(patches));
   for (int i = 0; i < patches; ++i) per_index.push_back(demanded_rows(graph, split_op, i, patches));
 
@@ -79,6 +75,11 @@ PatchTiling compute_patch_tiling(const Graph& graph, int split_op, int patches) 
     t.patch_macs[static_cast<std::size_t>(o)] = macs;
     t.extra_macs += macs - op.macs(graph.tensors);
   }
+  // Tensors after the split are not tiled: no spans.
+  for (auto& rows : per_index)
+    for (std::size_t tensor = static_cast<std::size_t>(split_tensor) + 1; tensor < rows.size(); ++tensor)
+      rows[tensor] = {};
+  t.spans = std::move(per_index);
   return t;
 }
 
@@ -92,4 +93,18 @@ std::vector<int> block_boundary_ops(const Graph& graph) {
   return ends;
 }
 
-} // namespace tinynas::detail
+int split_op_of_block(const Graph& graph, int block) {
+  for (int op : block_boundary_ops(graph))
+    if (graph.ops[static_cast<std::size_t>(op)].block == block) return op;
+  throw Error(ErrorCode::kInvalidArgument, "split block " + std::to_string(block) + " is not a block of this network");
+}
+
+ArenaResult plan_patch_arena(const Graph& graph, const PatchTiling& tiling, bool per_op_high_water) {
+  ArenaRules rules;
+  rules.inplace_depthwise = true;
+  rules.per_op_high_water = per_op_high_water;
+  const int split_tensor = graph.ops[static_cast<std::size_t>(tiling.split_op)].output;
+  return plan_arena(graph, tiling.tile_shapes, 0, static_cast<int>(graph.ops.size()) - 1, rules, split_tensor);
+}
+
+} // namespace tinynas

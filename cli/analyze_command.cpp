@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "schedule_flags.hpp"
 #include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/profiler/board.hpp"
@@ -29,25 +30,6 @@ std::string shape_text(const TensorShape& s) {
 std::string kib(std::int64_t bytes) { return format_fixed(static_cast<double>(bytes) / 1024.0, 1); }
 
 std::string verdict(bool fits) { return fits ? "fits" : "DOES NOT FIT"; }
-
-CostOptions cost_options(const AnalyzeOptions& options) {
-  CostOptions cost;
-  cost.schedule = parse_schedule(options.schedule);
-  if ((options.patches || options.split_block) && cost.schedule != Schedule::kPatch)
-    throw Error(ErrorCode::kInvalidArgument, "--patches and --split-block apply only to --schedule patch");
-  if (options.patches) {
-    if (*options.patches < 1 || *options.patches > limits::kMaxPatches)
-      throw Error(ErrorCode::kInvalidArgument, "--patches must be 1 to " + std::to_string(limits::kMaxPatches) +
-                                                   " (an n x n grid), found " + std::to_string(*options.patches));
-    cost.patch.patches = *options.patches;
-  }
-  if (options.split_block) {
-    if (*options.split_block < 0)
-      throw Error(ErrorCode::kInvalidArgument, "--split-block must be a block index (0 or more)");
-    cost.patch.split_block = *options.split_block;
-  }
-  return cost;
-}
 
 void print_model(const LoadedModel& model, const std::string& space_name) {
   std::cout << "Model     " << model.file << "\n";
@@ -149,7 +131,7 @@ void print_totals(const CostReport& report, const Board& board) {
 } // namespace
 
 int run_analyze(const AnalyzeOptions& options) {
-  CostOptions cost = cost_options(options);
+  CostOptions cost = schedule_cost_options(options.schedule);
   const Board board = Board::load(options.board);
   // The budgets are an input of the fit check, as in `search`: the board stays what its file says.
   Budgets budgets = board_budgets(board);

@@ -8,19 +8,19 @@
 #include <optional>
 #include <string>
 
+#include "schedule_flags.hpp"
+
 namespace tinynas::cli {
 
 // tinynas analyze MODEL.json
 struct AnalyzeOptions {
   std::string model;                      // arch JSON or OFA/MCUNet net config
   std::string board = "stm32f746g-disco"; // name in configs/boards or a path
-  std::string schedule = "inplace-dw";
-  std::string space = "mcunet";     // for arch files naming no space, and to map net configs
-  std::optional<int> patches;       // patch schedule only
-  std::optional<int> split_block;   // patch schedule only
-  std::optional<std::string> sram;  // SRAM budget, e.g. "256K"; unset = the board's SRAM (as in search)
-  std::optional<std::string> flash; // flash budget; unset = the board's flash
-  std::optional<double> latency_ms; // latency budget (ms); none: not checked
+  ScheduleFlags schedule;                 // --schedule, --patches, --split-block
+  std::string space = "mcunet";           // for arch files naming no space, and to map net configs
+  std::optional<std::string> sram;        // SRAM budget, e.g. "256K"; unset = the board's SRAM (as in search)
+  std::optional<std::string> flash;       // flash budget; unset = the board's flash
+  std::optional<double> latency_ms;       // latency budget (ms); none: not checked
   bool json = false;
 };
 int run_analyze(const AnalyzeOptions& options);

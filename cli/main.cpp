@@ -79,6 +79,14 @@ CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<
       name, [&target](const T& value) { target = value; }, help);
 }
 
+// --schedule, --patches and --split-block (schedule_flags.hpp) on one command.
+void add_schedule_flags(CLI::App* command, cli::ScheduleFlags& flags, const std::string& schedules) {
+  command->add_option("--schedule", flags.schedule, "Memory schedule: " + schedules)->capture_default_str();
+  add_optional(command, "--patches", flags.patches, "Patch schedule: an N x N grid of patches (default 4)");
+  add_optional(command, "--split-block", flags.split_block,
+               "Patch schedule: last block run per patch (default: chosen automatically)");
+}
+
 // The search options set on the command line, by SearchOptions' names: with --resume, only these
 // change the checkpoint's configuration.
 std::set<std::string> given_search_options(const CLI::App& search) {
@@ -128,14 +136,10 @@ int main(int argc, char** argv) {
       ->add_option("model", analyze_opts.model, "Arch JSON, arch id of --space (w1-r28-...) or OFA/MCUNet net config")
       ->required();
   analyze->add_option("--board", analyze_opts.board, boards_help)->capture_default_str();
-  analyze->add_option("--schedule", analyze_opts.schedule, "Memory schedule: " + joined(schedule_names()))
-      ->capture_default_str();
+  add_schedule_flags(analyze, analyze_opts.schedule, joined(schedule_names()));
   analyze
       ->add_option("--space", analyze_opts.space, spaces_help + "; for arch files naming none and to map net configs")
       ->capture_default_str();
-  add_optional(analyze, "--patches", analyze_opts.patches, "Patch schedule: an N x N grid of patches (default 4)");
-  add_optional(analyze, "--split-block", analyze_opts.split_block,
-               "Patch schedule: last block run per patch (default: chosen automatically)");
   add_optional(analyze, "--sram", analyze_opts.sram,
                "SRAM budget (e.g. 256K; default: the board's SRAM, as in search)");
   add_optional(analyze, "--flash", analyze_opts.flash, "Flash budget (e.g. 512K; default: the board's flash)");
@@ -398,6 +402,7 @@ int main(int argc, char** argv) {
   profile->add_option("--retries", profile_opts.retries, "Relaunches or resets after a link failure")
       ->capture_default_str();
   profile->add_flag("--json", profile_opts.json, "Print the measurements as JSON");
+  add_schedule_flags(profile, profile_opts.schedule, "inplace-dw, patch or auto (the plans the firmware runs)");
 
   // ---- calibrate ----
   cli::CalibrateOptions calibrate_opts;

@@ -41,6 +41,15 @@ std::string prediction_text(const ProfileResult& r) {
          " by " + p.table + " (" + (p.error_pct >= 0 ? "+" : "") + format_fixed(p.error_pct, 2) + "%)";
 }
 
+// The patch grid the firmware ran and the MACs it computed for it (halo recomputation included); the arena the
+// SRAM line reports then holds tiles, not the input (read patch by patch from above the arena).
+std::string schedule_text(const ProfileResult& r) {
+  if (r.patches == 0) return "";
+  return "Schedule  patch: " + std::to_string(r.patches) + "x" + std::to_string(r.patches) + " patches up to block " +
+         std::to_string(r.patch_split_block) + ", " + format_grouped(r.macs_predicted) +
+         " MACs with the halo; the input is read patch by patch from outside the arena\n";
+}
+
 void print_report(const ProfileResult& r, const std::string& model) {
   std::cout << "Model     " << model << "\n"
             << "Board     " << r.board << "\n"
@@ -64,13 +73,13 @@ void print_report(const ProfileResult& r, const std::string& model) {
             << "SRAM      measured " << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_measured)) << " ("
             << format_grouped(r.peak_sram_bytes_measured) << " B), predicted "
             << format_size(static_cast<std::uint64_t>(r.peak_sram_bytes_predicted)) << " ("
-            << format_grouped(r.peak_sram_bytes_predicted) << " B, inplace-dw); stack "
+            << format_grouped(r.peak_sram_bytes_predicted) << " B, " << r.schedule << "); stack "
             << format_grouped(r.stack_bytes_measured) << " B\n"
             << "Flash     " << format_size(static_cast<std::uint64_t>(r.flash_bytes)) << " (firmware + "
             << format_grouped(r.model_blob_bytes) << " B model blob); cost model "
             << format_size(static_cast<std::uint64_t>(r.flash_bytes_predicted)) << "\n"
-            << "Output    " << (r.bit_exact ? "bit-exact with the host runtime" : "DIFFERS from the host runtime")
-            << "\n";
+            << schedule_text(r) << "Output    "
+            << (r.bit_exact ? "bit-exact with the host runtime" : "DIFFERS from the host runtime") << "\n";
 }
 
 // The network to profile: a MODEL.json argument or the subnet of a --model file (one of the two).
@@ -105,6 +114,9 @@ int run_profile(const ProfileOptions& options) {
   po.firmware = options.firmware;
   po.run_timeout = std::chrono::milliseconds(options.timeout_ms);
   po.retries = options.retries;
+  const CostOptions schedule = schedule_cost_options(options.schedule);
+  po.schedule = schedule.schedule;
+  po.patch = schedule.patch;
   spdlog::info("profiling {} ({} ops) on {}", model.file, graph.ops.size(), board.name);
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "schedule_flags.hpp"
+
 namespace tinynas::cli {
 
 struct ProfileOptions {
@@ -21,6 +23,7 @@ struct ProfileOptions {
   std::string firmware;         // --firmware ELF: overrides the build tree's image for the board
   int timeout_ms = 30000;       // --timeout MS: per run, before the board is declared hung
   int retries = 2;              // --retries N: relaunches / resets after a link failure
+  ScheduleFlags schedule;       // --schedule inplace-dw|patch|auto, --patches, --split-block
 };
 // Exit codes: 0 measured and bit-exact; 1 measured but the output differs from the host reference, or the
 // board failed (tinynas::Error kIo); 2 bad input (model, board name, a model that does not fit the firmware).

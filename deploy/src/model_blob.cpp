@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "tinynas/profiler/arena_plan.hpp"
+#include "tinynas/profiler/patch_plan.hpp"
 #include "tinynas/space/error.hpp"
 #include "tn/tn_interpreter.h"
 #include "tn/tn_model_format.h"
@@ -21,7 +24,7 @@ struct PlanMapping {
   std::vector<bool> in_place;
 };
 
-PlanMapping map_plan(const Graph& g, const ArenaResult& r) {
+PlanMapping map_plan(const Graph& g, const std::vector<TensorShape>& shapes, const ArenaResult& r) {
   const std::size_t tensors = g.tensors.size();
   std::vector<int> last_reader(tensors, -1);
   for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) {
@@ -43,7 +46,7 @@ PlanMapping map_plan(const Graph& g, const ArenaResult& r) {
     const Op& op = g.ops[o];
     for (int in : {op.input, op.input2}) {
       if (in < 0 || m.buffer_of_tensor[static_cast<std::size_t>(in)] >= 0) continue;
-      m.buffer_of_tensor[static_cast<std::size_t>(in)] = expect(g.tensors[static_cast<std::size_t>(in)].elements());
+      m.buffer_of_tensor[static_cast<std::size_t>(in)] = expect(shapes[static_cast<std::size_t>(in)].elements());
     }
     const bool in_place =
         op.type == OpType::kDepthwiseConv && last_reader[static_cast<std::size_t>(op.input)] == static_cast<int>(o);
@@ -52,7 +55,7 @@ PlanMapping map_plan(const Graph& g, const ArenaResult& r) {
       m.in_place[o] = true;
     } else {
       m.buffer_of_tensor[static_cast<std::size_t>(op.output)] =
-          expect(g.tensors[static_cast<std::size_t>(op.output)].elements());
+          expect(shapes[static_cast<std::size_t>(op.output)].elements());
     }
     if (r.scratch_bytes[o] > 0) m.scratch_buffer_of_op[o] = expect(r.scratch_bytes[o]);
   }
@@ -103,6 +106,36 @@ std::uint32_t u32(std::int64_t v) {
   return static_cast<std::uint32_t>(v);
 }
 
+std::uint16_t row16(int v) {
+  if (v < 0 || v > 65535) throw Error(ErrorCode::kInternal, "model blob: a patch span does not fit 16 bits");
+  return static_cast<std::uint16_t>(v);
+}
+
+tn_span span_of(RowSpan r) { return r.empty() ? tn_span{0, 0} : tn_span{row16(r.lo), row16(r.hi)}; }
+
+// The tn_patch_plan and its spans (tn_model_format.h) as the bytes the blob carries.
+std::vector<std::uint8_t> patch_plan_words(const Graph& graph, const PatchTiling& tiling) {
+  tn_patch_plan plan{};
+  plan.patches = static_cast<std::uint32_t>(tiling.patches);
+  plan.split_op = static_cast<std::uint32_t>(tiling.split_op);
+  std::vector<tn_patch_span> spans;
+  for (int o = 0; o <= tiling.split_op; ++o) {
+    const Op& op = graph.ops[static_cast<std::size_t>(o)];
+    for (int i = 0; i < tiling.patches; ++i) {
+      const std::vector<RowSpan>& rows = tiling.spans[static_cast<std::size_t>(i)];
+      tn_patch_span s{};
+      s.out = span_of(rows[static_cast<std::size_t>(op.output)]);
+      s.in = span_of(rows[static_cast<std::size_t>(op.input)]);
+      s.in2 = op.input2 >= 0 ? span_of(rows[static_cast<std::size_t>(op.input2)]) : tn_span{0, 0};
+      spans.push_back(s);
+    }
+  }
+  std::vector<std::uint8_t> bytes(sizeof plan + spans.size() * sizeof(tn_patch_span));
+  std::memcpy(bytes.data(), &plan, sizeof plan);
+  std::memcpy(bytes.data() + sizeof plan, spans.data(), spans.size() * sizeof(tn_patch_span));
+  return bytes;
+}
+
 } // namespace
 
 std::string firmware_status_name(int status) {
@@ -111,17 +144,27 @@ std::string firmware_status_name(int status) {
   return name;
 }
 
-ModelBlob write_model_blob(const Graph& graph, const QuantizedModel& model) {
+ModelBlob write_model_blob(const Graph& graph, const QuantizedModel& model, const BlobSchedule& schedule) {
   if (model.ops.size() != graph.ops.size() || model.tensors.size() != graph.tensors.size())
     throw Error(ErrorCode::kInternal, "model blob: the quantised model does not match the graph");
   const int last = static_cast<int>(graph.ops.size()) - 1;
+  std::optional<PatchTiling> tiling;
+  if (schedule.patches != 0) {
+    if (schedule.patches < 1 || schedule.patches > static_cast<int>(TN_MAX_PATCHES))
+      throw Error(ErrorCode::kInvalidArgument, "a patch grid of " + std::to_string(schedule.patches) +
+                                                   " is out of range (1.." + std::to_string(TN_MAX_PATCHES) + ")");
+    tiling = compute_patch_tiling(graph, split_op_of_block(graph, schedule.split_block), schedule.patches);
+  }
   ArenaRules rules;
   rules.inplace_depthwise = true;
   rules.per_op_high_water = false;
-  const ArenaResult plan = plan_arena(graph, graph.tensors, 0, last, rules);
-  const PlanMapping map = map_plan(graph, plan);
+  const std::vector<TensorShape>& shapes = tiling ? tiling->tile_shapes : graph.tensors;
+  const ArenaResult plan = tiling ? plan_patch_arena(graph, *tiling, false) : plan_arena(graph, shapes, 0, last, rules);
+  const PlanMapping map = map_plan(graph, shapes, plan);
 
   ModelBlob blob;
+  blob.patches = tiling ? tiling->patches : 0;
+  blob.split_op = tiling ? tiling->split_op : -1;
   blob.arena_bytes = plan.plan.arena_bytes;
   blob.scratch_bytes = plan.scratch_bytes;
   blob.in_place = map.in_place;
@@ -177,6 +220,8 @@ ModelBlob write_model_blob(const Graph& graph, const QuantizedModel& model) {
     r.left_shift = q.left_shift;
     records[o] = r;
   }
+  std::uint32_t patch_plan = 0;
+  if (tiling) patch_plan = b.append(patch_plan_words(graph, *tiling));
   std::vector<std::uint8_t>& bytes = b.bytes();
   while (bytes.size() % 4 != 0) bytes.push_back(0);
   std::memcpy(bytes.data() + records_start, records.data(), records.size() * sizeof(tn_op_record));
@@ -194,6 +239,7 @@ ModelBlob write_model_blob(const Graph& graph, const QuantizedModel& model) {
   h.output_bytes = u32(blob.output_bytes);
   h.input_zero_point = model.tensors[static_cast<std::size_t>(graph.input)].zero_point;
   h.output_zero_point = model.tensors[static_cast<std::size_t>(graph.output)].zero_point;
+  h.patch_plan = patch_plan;
   std::memcpy(bytes.data(), &h, sizeof h);
   h.crc32 = tn_crc32(0, bytes.data() + TN_BLOB_CRC_START, h.total_bytes - TN_BLOB_CRC_START);
   std::memcpy(bytes.data(), &h, sizeof h);
@@ -226,8 +272,7 @@ HostRunResult HostModel::run(const std::vector<std::int8_t>& input) const {
     throw Error(ErrorCode::kInvalidArgument, "input has " + std::to_string(input.size()) +
                                                  " bytes, the model expects " + std::to_string(model.input_bytes));
   std::vector<std::uint8_t> arena(model.arena_bytes + 16, 0);
-  std::memcpy(arena.data() + model.input_offset, input.data(), input.size());
-  const tn_status s = tn_model_invoke(&model, arena.data(), nullptr, nullptr, &failed);
+  const tn_status s = tn_model_invoke(&model, input.data(), arena.data(), nullptr, nullptr, &failed);
   if (s != TN_OK)
     throw Error(ErrorCode::kInternal,
                 "the host runtime failed at op " + std::to_string(failed) + ": " + firmware_status_name(s));

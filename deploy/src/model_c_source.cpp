@@ -115,7 +115,7 @@ std::string macro_block(const std::string& p, const Graph& graph, const Quantize
   return h.str();
 }
 
-std::string usage_comment(const std::string& n, const std::string& p, bool lut, int channels) {
+std::string usage_comment(const std::string& n, const std::string& p, bool lut, int channels, bool patched) {
   std::ostringstream c;
   c << "/* Running it (firmware/include/tn/tn_interpreter.h; link the runtime, firmware/runtime_sources.cmake):\n"
     << " *\n"
@@ -123,18 +123,20 @@ std::string usage_comment(const std::string& n, const std::string& p, bool lut, 
     << " *   uint8_t* arena = (uint8_t*)arena_words;\n"
     << " *   tn_model model;\n"
     << " *   if (tn_model_load(&model, " << n << "_blob, " << p << "_BLOB_BYTES, sizeof arena_words, NULL) != TN_OK)\n"
-    << " *     ... (once: validates the blob; it stays in flash)\n"
-    << " *   int8_t* input = (int8_t*)(arena + " << p << "_INPUT_OFFSET);\n";
+    << " *     ... (once: validates the blob; it stays in flash)\n";
+  if (patched) // read patch by patch from where it is: only its tile is in the arena
+    c << " *   static int8_t input[" << p << "_INPUT_BYTES]; (outside the arena: a frame buffer, any RAM or flash)\n";
+  else c << " *   int8_t* input = (int8_t*)(arena + " << p << "_INPUT_OFFSET);\n";
   if (lut && channels == 1)
     c << " *   for (i = 0; i < " << p << "_INPUT_BYTES; ++i) input[i] = " << n << "_input_lut[pixels[i]];\n";
   else if (lut) // pixels interleaved [H][W][C]; the table holds 256 entries per channel
     c << " *   for (i = 0; i < " << p << "_INPUT_BYTES; ++i)\n"
       << " *     input[i] = " << n << "_input_lut[(i % " << p << "_INPUT_CHANNELS) * 256u + pixels[i]];\n";
   else c << " *   ... fill " << p << "_INPUT_BYTES bytes: round(real / INPUT_SCALE) + INPUT_ZERO_POINT, clamped\n";
-  c << " *   tn_model_invoke(&model, arena, NULL, NULL, NULL);\n"
+  c << " *   tn_model_invoke(&model, input, arena, NULL, NULL, NULL);\n"
     << " *   const int8_t* logits = (const int8_t*)(arena + " << p << "_OUTPUT_OFFSET);\n"
     << " *\n"
-    << " * The arena is overwritten by every run (only the input region must be filled before each one). */\n";
+    << " * The arena is overwritten by every run (fill the input before each one). */\n";
   return c.str();
 }
 
@@ -144,7 +146,7 @@ std::string header_text(const std::string& n, const std::string& top, const Grap
   const bool lut = options.normalization.has_value();
   std::ostringstream h;
   const int channels = graph.tensors[static_cast<std::size_t>(graph.input)].c;
-  h << top << usage_comment(n, p, lut, channels) << "\n"
+  h << top << usage_comment(n, p, lut, channels, blob.patches > 0) << "\n"
     << "#ifndef " << p << "_H\n#define " << p << "_H\n\n#include <stdint.h>\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
     << macro_block(p, graph, model, blob, options.normalization) << "\n"

@@ -31,6 +31,10 @@ __attribute__((section(".tn_hil_mailbox"), used)) volatile tn_hil_mailbox tn_hil
 __attribute__((used)) const unsigned char TN_HIL_JOIN(tn_hil_memory_map_, TN_HIL_MEMORY_MAP) = 1;
 static uint32_t hil_op_ticks[TN_HIL_MAX_OPS];
 static tn_model hil_model;
+/* Where the input is: inside the arena for a model run layer by layer; for a patch model, which reads it patch by
+ * patch, at the top of the arena region, above what the model's arena uses (so arena_used is the model's own). */
+static uint8_t* hil_input;
+static uint8_t* hil_arena_top; /* the end of what a run may touch in the arena region */
 static uint64_t hil_last_tick;
 
 /* Breakpoint targets: empty, never inlined, alone on their flash page (a breakpoint makes QEMU run its whole
@@ -50,7 +54,8 @@ static void hil_sync_dcache(void) {
 static void hil_record_op(void* user, uint32_t op) {
   const uint64_t now = hil_timer_now();
   (void)user;
-  if (op < TN_HIL_MAX_OPS) hil_op_ticks[op] = (uint32_t)(now - hil_last_tick);
+  if (op < TN_HIL_MAX_OPS)
+    hil_op_ticks[op] += (uint32_t)(now - hil_last_tick); /* a patch model runs an op once per patch */
   hil_last_tick = now;
 }
 
@@ -75,7 +80,19 @@ static void hil_load(void) {
     tn_hil_mb.op_count = 0;
     return;
   }
-  tn_hil_mb.input_addr = (uint32_t)(uintptr_t)(_arena_start + hil_model.input_offset);
+  hil_arena_top = _arena_end;
+  hil_input = _arena_start + hil_model.input_offset;
+  if (hil_model.patches > 0) {
+    hil_arena_top = (uint8_t*)((uintptr_t)(_arena_end - hil_model.input_bytes) & ~(uintptr_t)15u);
+    hil_input = hil_arena_top;
+    if (hil_arena_top < _arena_start + hil_model.arena_bytes) {
+      tn_hil_mb.status = (int32_t)TN_ERR_ARENA_TOO_SMALL;
+      tn_hil_mb.op_count = 0;
+      hil_model.blob = NULL;
+      return;
+    }
+  }
+  tn_hil_mb.input_addr = (uint32_t)(uintptr_t)hil_input;
   tn_hil_mb.input_bytes = hil_model.input_bytes;
   tn_hil_mb.output_addr = (uint32_t)(uintptr_t)(_arena_start + hil_model.output_offset);
   tn_hil_mb.output_bytes = hil_model.output_bytes;
@@ -92,8 +109,12 @@ static void hil_run(uint8_t paint) {
     return;
   }
   /* paint everything the run may touch, except the input the host just wrote */
-  hil_paint(_arena_start, _arena_start + hil_model.input_offset, paint);
-  hil_paint(_arena_start + hil_model.input_offset + hil_model.input_bytes, _arena_end, paint);
+  if (hil_model.patches > 0) {
+    hil_paint(_arena_start, hil_arena_top, paint);
+  } else {
+    hil_paint(_arena_start, hil_input, paint);
+    hil_paint(hil_input + hil_model.input_bytes, _arena_end, paint);
+  }
   stack_limit = (uint8_t*)__builtin_frame_address(0) - 64;
   hil_paint(_stack_bottom, stack_limit, paint);
   for (op = 0; op < TN_HIL_MAX_OPS; ++op) hil_op_ticks[op] = 0;
@@ -101,11 +122,12 @@ static void hil_run(uint8_t paint) {
   hil_timer_restart();
   t0 = hil_timer_now();
   hil_last_tick = t0;
-  s = tn_model_invoke(&hil_model, _arena_start, hil_record_op, NULL, &failed);
+  s = tn_model_invoke(&hil_model, (const int8_t*)hil_input, _arena_start, hil_record_op, NULL, &failed);
   t1 = hil_timer_now();
 
-  used = hil_used_from_bottom(_arena_start, _arena_end, paint);
-  if (used < hil_model.input_offset + hil_model.input_bytes) used = hil_model.input_offset + hil_model.input_bytes;
+  used = hil_used_from_bottom(_arena_start, hil_arena_top, paint);
+  if (hil_model.patches == 0 && used < hil_model.input_offset + hil_model.input_bytes)
+    used = hil_model.input_offset + hil_model.input_bytes;
   tn_hil_mb.status = (int32_t)s;
   tn_hil_mb.failed_op = failed;
   tn_hil_mb.ticks_lo = (uint32_t)(t1 - t0);

@@ -16,6 +16,7 @@ const char* tn_status_name(tn_status status) {
   case TN_ERR_NO_MODEL: return "no-model";
   case TN_ERR_COMMAND: return "bad-command";
   case TN_ERR_OVERLAP: return "operand-overlap";
+  case TN_ERR_PATCH_PLAN: return "patch-plan";
   }
   return "unknown";
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -13,6 +14,7 @@
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
+#include "tn/tn_model_format.h"
 
 namespace tinynas {
 
@@ -47,6 +49,9 @@ std::string ProfileResult::to_json(int indent) const {
   j["flash_bytes"] = flash_bytes;
   j["flash_bytes_predicted"] = flash_bytes_predicted;
   j["model_blob_bytes"] = model_blob_bytes;
+  j["schedule"] = schedule;
+  if (patches > 0) j["patch"] = {{"patches", patches}, {"split_block", patch_split_block}};
+  j["macs_predicted"] = macs_predicted;
   j["bit_exact"] = bit_exact;
   j["latency_predicted"] = nullptr;
   if (latency_predicted)
@@ -95,6 +100,12 @@ ProfileResult ProfileResult::from_json(const std::string& text, const std::strin
     r.flash_bytes = j.value("flash_bytes", std::int64_t{0});
     r.flash_bytes_predicted = j.value("flash_bytes_predicted", std::int64_t{0});
     r.model_blob_bytes = j.value("model_blob_bytes", std::int64_t{0});
+    r.schedule = j.value("schedule", std::string(schedule_name(Schedule::kInplaceDw))); // rows before schedules
+    if (j.contains("patch")) {
+      r.patches = j.at("patch").at("patches").get<int>();
+      r.patch_split_block = j.at("patch").at("split_block").get<int>();
+    }
+    r.macs_predicted = j.value("macs_predicted", std::int64_t{0});
     r.bit_exact = j.at("bit_exact").get<bool>();
     for (const json& l : j.value("layers", json::array()))
       r.layers.push_back({l.at("op").get<int>(), l.at("name").get<std::string>(), l.value("type", ""),
@@ -139,6 +150,19 @@ struct HilProfiler::Impl {
     }
   }
 
+  // What the firmware's arena region must hold: the model's arena, and for a patch model its whole input above it
+  // (hil_main.c: the input is read patch by patch from the region's top, 16-aligned).
+  static std::int64_t arena_region_bytes(std::int64_t arena, int patches, std::int64_t input_bytes) {
+    return patches > 0 ? arena + ((input_bytes + 15) / 16) * 16 + 16 : arena;
+  }
+
+  Error too_large(std::int64_t arena, int patches, std::int64_t input_bytes, std::uint32_t capacity) const {
+    return Error(ErrorCode::kInvalidArgument,
+                 "board " + board.name + ": the model needs a " + std::to_string(arena) + " B arena" +
+                     (patches > 0 ? " and its " + std::to_string(input_bytes) + " B input beside it" : "") +
+                     ", the firmware has " + std::to_string(capacity) + " B");
+  }
+
   // Writes the blob to the started board and has the firmware validate it: Error(kInvalidArgument) when it does not
   // fit the firmware's areas or the firmware refuses it (naming the status and op).
   tn_hil_mailbox send_blob(const ModelBlob& blob) {
@@ -147,10 +171,9 @@ struct HilProfiler::Impl {
       throw Error(ErrorCode::kInvalidArgument,
                   "board " + board.name + ": the model blob (" + std::to_string(blob.bytes.size()) +
                       " B) exceeds the firmware's blob area (" + std::to_string(id.blob_capacity) + " B)");
-    if (blob.arena_bytes > static_cast<std::int64_t>(id.arena_capacity))
-      throw Error(ErrorCode::kInvalidArgument, "board " + board.name + ": the model needs a " +
-                                                   std::to_string(blob.arena_bytes) + " B arena, the firmware has " +
-                                                   std::to_string(id.arena_capacity) + " B");
+    if (arena_region_bytes(blob.arena_bytes, blob.patches, blob.input_bytes) >
+        static_cast<std::int64_t>(id.arena_capacity))
+      throw too_large(blob.arena_bytes, blob.patches, blob.input_bytes, id.arena_capacity);
     link->write_blob(blob.bytes);
     const tn_hil_mailbox loaded = link->session().load(std::chrono::milliseconds(10000));
     if (loaded.status != 0)
@@ -239,11 +262,35 @@ void HilProfiler::set_measurement(int runs, std::uint64_t seed) {
 
 namespace {
 
-std::int64_t inplace_dw_peak(const Graph& graph, const Board& board) {
+// The cost model's figures for the schedule the profiler runs (auto resolved to what the cost model chose).
+CostReport predicted_report(const Graph& graph, const Board& board, Schedule schedule, const PatchOptions& patch) {
+  if (schedule != Schedule::kInplaceDw && schedule != Schedule::kPatch && schedule != Schedule::kAuto)
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string("the profiling firmware runs inplace-dw or patch plans, not ") + schedule_name(schedule));
   CostOptions o;
-  o.schedule = Schedule::kInplaceDw;
-  o.per_layer = false;
-  return summarize(graph, board, o).peak_sram_bytes;
+  o.schedule = schedule;
+  o.patch = patch;
+  return analyze(graph, board, o);
+}
+
+BlobSchedule blob_schedule(const CostReport& r) { return {r.patches, r.patch_split_block}; }
+
+// The schedule a blob was written for, read from its header (a blob made elsewhere: a farm job's).
+BlobSchedule blob_schedule_of(const Graph& graph, const ModelBlob& blob) {
+  tn_blob_header h{};
+  if (blob.bytes.size() >= sizeof h) std::memcpy(&h, blob.bytes.data(), sizeof h);
+  if (h.patch_plan == 0 || h.patch_plan + sizeof(tn_patch_plan) > blob.bytes.size()) return {};
+  tn_patch_plan plan{};
+  std::memcpy(&plan, blob.bytes.data() + h.patch_plan, sizeof plan);
+  if (plan.split_op >= graph.ops.size()) return {};
+  return {static_cast<int>(plan.patches), graph.ops[plan.split_op].block};
+}
+
+CostReport predicted_for(const Graph& graph, const Board& board, const BlobSchedule& schedule) {
+  PatchOptions patch;
+  patch.patches = schedule.patches;
+  patch.split_block = schedule.split_block;
+  return predicted_report(graph, board, schedule.patches > 0 ? Schedule::kPatch : Schedule::kInplaceDw, patch);
 }
 
 } // namespace
@@ -256,49 +303,47 @@ ProfileResult HilProfiler::profile(const Graph& graph) {
 
 void HilProfiler::refuse_if_too_large(const Graph& graph) {
   Impl& s = *impl_;
-  CostOptions cost_options;
-  cost_options.schedule = Schedule::kInplaceDw;
-  cost_options.per_layer = false;
-  const CostSummary predicted = summarize(graph, s.board, cost_options);
+  const CostReport predicted = predicted_report(graph, s.board, s.options.schedule, s.options.patch);
   connect(); // with the retries: a board that cannot be reached fails here, once, not again in profile()
   const tn_hil_mailbox& id = s.link->session().identity();
-  if (predicted.peak_sram_bytes > static_cast<std::int64_t>(id.arena_capacity))
-    throw Error(ErrorCode::kInvalidArgument,
-                "board " + s.board.name + ": the model needs a " + std::to_string(predicted.peak_sram_bytes) +
-                    " B arena, the firmware has " + std::to_string(id.arena_capacity) + " B");
+  const std::int64_t input_bytes = graph.tensors[static_cast<std::size_t>(graph.input)].elements();
+  if (Impl::arena_region_bytes(predicted.peak_sram_bytes, predicted.patches, input_bytes) >
+      static_cast<std::int64_t>(id.arena_capacity))
+    throw s.too_large(predicted.peak_sram_bytes, predicted.patches, input_bytes, id.arena_capacity);
 }
 
 ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,
                                    const std::vector<std::int8_t>& input) {
-  const ModelBlob blob = write_model_blob(graph, model);
-  const std::int64_t peak = inplace_dw_peak(graph, impl_->board);
-  if (blob.arena_bytes != peak)
+  const CostReport predicted = predicted_report(graph, impl_->board, impl_->options.schedule, impl_->options.patch);
+  const ModelBlob blob = write_model_blob(graph, model, blob_schedule(predicted));
+  if (blob.arena_bytes != predicted.peak_sram_bytes)
     throw Error(ErrorCode::kInternal, "the blob's arena (" + std::to_string(blob.arena_bytes) +
-                                          " B) differs from the cost model's inplace-dw peak (" + std::to_string(peak) +
-                                          " B)");
-  return profile_blob_of(graph, blob, input);
+                                          " B) differs from the cost model's " + predicted.schedule + " peak (" +
+                                          std::to_string(predicted.peak_sram_bytes) + " B)");
+  return profile_blob_of(graph, blob, input, predicted);
 }
 
 ProfileResult HilProfiler::profile(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input) {
   // A blob made elsewhere (a farm job) must be this graph's, or the per-layer rows and the predictions would be
   // another model's: the graph's own blob (any weights) has the same size (weights, biases, quantisation and
   // plan are laid out by shape) and the same arena.
-  const ModelBlob shape = write_model_blob(graph, random_int8_model(graph, 0).model);
+  const BlobSchedule schedule = blob_schedule_of(graph, blob);
+  const ModelBlob shape = write_model_blob(graph, random_int8_model(graph, 0).model, schedule);
   if (blob.arena_bytes != shape.arena_bytes || blob.bytes.size() != shape.bytes.size())
     throw Error(ErrorCode::kInvalidArgument, "the model blob (" + std::to_string(blob.bytes.size()) + " B, arena " +
                                                  std::to_string(blob.arena_bytes) + " B) is not the net's (" +
                                                  std::to_string(shape.bytes.size()) + " B, arena " +
                                                  std::to_string(shape.arena_bytes) +
                                                  " B): the blob and the net config are not one model");
-  return profile_blob_of(graph, blob, input);
+  ModelBlob sized = blob; // a blob from bytes knows no schedule: the one its header names
+  sized.patches = schedule.patches;
+  sized.input_bytes = shape.input_bytes;
+  return profile_blob_of(graph, sized, input, predicted_for(graph, impl_->board, schedule));
 }
 
 ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& blob,
-                                           const std::vector<std::int8_t>& input) {
+                                           const std::vector<std::int8_t>& input, const CostReport& predicted) {
   Impl& s = *impl_;
-  CostOptions cost_options;
-  cost_options.schedule = Schedule::kInplaceDw;
-  const CostReport predicted = analyze(graph, s.board, cost_options);
   const HostRunResult reference = run_blob_on_host(blob.bytes, input);
   const int runs = std::max(2, s.options.runs);
 
@@ -348,10 +393,17 @@ ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& 
     if (res.latency.source != LatencySource::kQemuIcountTicks)
       res.latency_ms = static_cast<double>(t) / s.board.clock_hz * 1e3;
     res.peak_sram_bytes_predicted = predicted.peak_sram_bytes;
+    res.schedule = predicted.schedule;
+    res.patches = predicted.patches;
+    res.patch_split_block = predicted.patch_split_block;
+    res.macs_predicted = predicted.macs;
     res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
     res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
     res.flash_bytes_predicted = predicted.flash_bytes;
-    res.latency_predicted = predicted_latency(s.board, graph, res.latency.value, res.latency.unit);
+    std::vector<std::int64_t> op_macs; // the schedule's: a patch model recomputes its halo
+    for (const LayerCost& l : predicted.layers) op_macs.push_back(l.macs);
+    if (op_macs.size() != graph.ops.size()) op_macs.clear();
+    res.latency_predicted = predicted_latency(s.board, graph, res.latency.value, res.latency.unit, op_macs);
     for (std::size_t o = 0; o < graph.ops.size(); ++o) {
       LayerTiming l;
       l.op = static_cast<int>(o);
@@ -362,7 +414,7 @@ ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& 
       for (const detail::RunMeasurement& m : measured)
         if (o < m.op_ticks.size()) per_run.push_back(m.op_ticks[o]);
       l.ticks = per_run.empty() ? 0 : median(per_run);
-      l.macs = graph.ops[o].macs(graph.tensors);
+      l.macs = o < predicted.layers.size() ? predicted.layers[o].macs : graph.ops[o].macs(graph.tensors);
       res.layers.push_back(std::move(l));
     }
     return res;

@@ -255,7 +255,7 @@ CostReport analyze(const Graph& graph, const Board& board, const CostOptions& re
   r.latency_source = board.latency.source;
   std::optional<LatencyTable::Prediction> table_prediction;
   if (options.latency_table) {
-    table_prediction = options.latency_table->predict(graph);
+    table_prediction = options.latency_table->predict(graph, mem.macs); // the patch schedule's halo included
     r.latency_source = options.latency_table->describe(board.latency_table);
     r.latency_calibrated = true;
   }

@@ -112,24 +112,31 @@ void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& me
   for (const auto& [key, xy] : groups) table.fallback[key] = least_squares(xy.first, xy.second);
 }
 
-LatencyTable::Prediction LatencyTable::predict(const Graph& graph) const {
+LatencyTable::Prediction LatencyTable::predict(const Graph& graph, const std::vector<std::int64_t>& op_macs) const {
   Prediction p;
+  if (!op_macs.empty() && op_macs.size() != graph.ops.size())
+    throw Error(ErrorCode::kInternal, "latency prediction: one MAC count per op expected");
   for (int o = 0; o < static_cast<int>(graph.ops.size()); ++o) {
     const OpMeasurement m = describe_op(graph, o);
+    double ticks = 0;
     if (auto it = entries.find(m.signature); it != entries.end()) {
-      p.ticks += it->second.ticks;
-      p.op_ticks.push_back(it->second.ticks);
+      ticks = it->second.ticks;
       ++p.from_table;
-      continue;
+    } else {
+      auto fit = fallback.find(m.kind);
+      if (fit == fallback.end()) fit = fallback.find(m.type);
+      if (fit == fallback.end())
+        throw Error(ErrorCode::kInvalidArgument,
+                    "latency table of " + board + " has no measurements of '" + m.type + "' ops: recalibrate");
+      ticks = evaluate(fit->second, m);
+      ++p.from_fit;
     }
-    auto fit = fallback.find(m.kind);
-    if (fit == fallback.end()) fit = fallback.find(m.type);
-    if (fit == fallback.end())
-      throw Error(ErrorCode::kInvalidArgument,
-                  "latency table of " + board + " has no measurements of '" + m.type + "' ops: recalibrate");
-    p.op_ticks.push_back(evaluate(fit->second, m));
-    p.ticks += p.op_ticks.back();
-    ++p.from_fit;
+    // An op that computes more than its whole tensor's MACs (the patch schedule's halo) takes proportionally longer.
+    const std::int64_t whole = graph.ops[static_cast<std::size_t>(o)].macs(graph.tensors);
+    if (!op_macs.empty() && whole > 0)
+      ticks *= static_cast<double>(op_macs[static_cast<std::size_t>(o)]) / static_cast<double>(whole);
+    p.op_ticks.push_back(ticks);
+    p.ticks += ticks;
   }
   return p;
 }
@@ -248,11 +255,11 @@ std::optional<LatencyTable> LatencyTable::load_for_board(const Board& board) {
 }
 
 std::optional<PredictedLatency> predicted_latency(const Board& board, const Graph& graph, double measured,
-                                                  const std::string& unit) {
+                                                  const std::string& unit, const std::vector<std::int64_t>& op_macs) {
   try {
     const std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
     if (!table || table->unit != unit || !(measured > 0)) return std::nullopt;
-    const LatencyTable::Prediction p = table->predict(graph);
+    const LatencyTable::Prediction p = table->predict(graph, op_macs);
     PredictedLatency predicted;
     predicted.value = p.ticks;
     predicted.table = board.latency_table;

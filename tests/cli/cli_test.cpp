@@ -787,6 +787,31 @@ TEST(Cli, AnotherBoardsFirmwareIsRefusedAsTheWrongFirmware) {
       << r.err;
 }
 
+// `tinynas profile --schedule patch`: the firmware runs the patch plan; the report names the grid, and measured SRAM
+// equals the prediction for that schedule. The firmware runs no schedule but inplace-dw and patch.
+TEST(Cli, ProfileRunsThePatchScheduleAndReportsMeasuredAgainstPredicted) {
+  const RunResult r =
+      run({"profile", kIn0, "--board", "qemu-mps2-an500", "--runs", "2", "--schedule", "patch", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["schedule"], "patch");
+  EXPECT_EQ(j["patch"]["patches"], 4);
+  EXPECT_EQ(j["peak_sram_bytes_measured"], j["peak_sram_bytes_predicted"]);
+  EXPECT_TRUE(j["bit_exact"].get<bool>());
+  const RunResult text = run({"profile", kIn0, "--board", "qemu-mps2-an500", "--runs", "2", "--schedule", "patch",
+                              "--patches", "2", "--split-block", "3"});
+  ASSERT_EQ(text.exit_code, 0) << describe(text);
+  EXPECT_TRUE(contains(text.out, "Schedule  patch: 2x2 patches up to block 3")) << text.out;
+  EXPECT_TRUE(contains(text.out, "B, patch); stack")) << text.out;
+  const RunResult layerwise = run({"profile", kIn0, "--board", "qemu-mps2-an500", "--schedule", "layerwise"});
+  EXPECT_EQ(layerwise.exit_code, 2) << describe(layerwise);
+  EXPECT_TRUE(contains(layerwise.err, "the profiling firmware runs inplace-dw or patch plans, not layerwise"))
+      << layerwise.err;
+  const RunResult stray = run({"profile", kIn0, "--board", "qemu-mps2-an500", "--patches", "3"});
+  EXPECT_EQ(stray.exit_code, 2) << describe(stray);
+  EXPECT_TRUE(contains(stray.err, "--patches and --split-block apply only to --schedule patch")) << stray.err;
+}
+
 // A board that cannot profile is refused before the search, not after it: nothing is written.
 TEST(Cli, SearchHilOnABoardWithoutFirmwareIsRefusedBeforeTheSearch) {
   test::ScratchDir dir;

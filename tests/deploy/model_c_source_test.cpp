@@ -80,7 +80,7 @@ std::string main_c(const std::vector<std::int8_t>& input) {
   s = tn_model_load(&model, demo_net_blob, DEMO_NET_BLOB_BYTES, (uint32_t)sizeof arena_words, NULL);
   if (s != TN_OK) return 10 + (int)s;
   for (i = 0; i < DEMO_NET_INPUT_BYTES; ++i) arena[DEMO_NET_INPUT_OFFSET + i] = (uint8_t)input[i];
-  s = tn_model_invoke(&model, arena, NULL, NULL, NULL);
+  s = tn_model_invoke(&model, (const int8_t*)(arena + DEMO_NET_INPUT_OFFSET), arena, NULL, NULL, NULL);
   if (s != TN_OK) return 40 + (int)s;
   output = (const int8_t*)(arena + DEMO_NET_OUTPUT_OFFSET);
   printf("output");

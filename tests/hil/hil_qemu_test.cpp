@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "../test_support.hpp"
 #include "hil_test_support.hpp"
 #include "process_watchdog.hpp"
 #include "tinynas/deploy/model_blob.hpp"
@@ -79,7 +80,9 @@ INSTANTIATE_TEST_SUITE_P(Boards, HilQemu,
 
 #include "firmware_images.hpp"
 #include "hil_link.hpp"
+#include "tinynas/profiler/patch_plan.hpp"
 #include "tinynas/space/arch.hpp"
+#include "tinynas/space/netconfig.hpp"
 #include "tn/tn_hil_mailbox.h"
 #include "tn/tn_types.h"
 
@@ -108,6 +111,59 @@ TEST_P(HilQemu, PureCImageIsBitExactToo) {
   const ProfileResult r = profile_model(lower_to_graph(test::small_net()), Board::load(GetParam()), o);
   EXPECT_TRUE(r.bit_exact);
   EXPECT_NE(r.firmware.find("-purec.elf"), std::string::npos);
+}
+
+// Patch-based inference on the board (MCUNetV2): the firmware runs the blob's patch plan bit-exact with the host
+// runtime, and the SRAM it touches is the cost model's patch prediction to the byte, for every split of the small
+// net (3x3, 5x5 and 7x7 depthwise at strides 1 and 2 inside the patches), fashion_mnist subnets (the grey stem),
+// MCUNet's zoo models, and with the pure-C kernels too.
+TEST_P(HilQemu, PatchPlansRunBitExactAtThePredictedPeak) {
+  const Board board = Board::load(GetParam());
+  auto check = [&](const Graph& g, const ProfileOptions& o, const std::string& what) {
+    SCOPED_TRACE(what);
+    HilProfiler profiler(board, o);
+    const ProfileResult r = profiler.profile(g);
+    EXPECT_TRUE(r.bit_exact);
+    EXPECT_TRUE(r.runs_identical);
+    EXPECT_EQ(r.schedule, "patch");
+    EXPECT_GT(r.patches, 0);
+    EXPECT_EQ(r.peak_sram_bytes_measured, r.peak_sram_bytes_predicted);
+    std::int64_t whole = 0;
+    for (const Op& op : g.ops) whole += op.macs(g.tensors);
+    EXPECT_GT(r.macs_predicted, whole) << "the halo is recomputed";
+    const ProfileResult back = ProfileResult::from_json(r.to_json(), "mem");
+    EXPECT_EQ(back.schedule, "patch");
+    EXPECT_EQ(back.patches, r.patches);
+    EXPECT_EQ(back.patch_split_block, r.patch_split_block);
+  };
+  const Graph small = lower_to_graph(test::small_net());
+  for (const int split : block_boundary_ops(small)) {
+    ProfileOptions o;
+    o.runs = 2;
+    o.schedule = Schedule::kPatch;
+    o.patch.patches = split == block_boundary_ops(small).back() ? 3 : 2;
+    o.patch.split_block = small.ops[static_cast<std::size_t>(split)].block;
+    check(small, o, "small net split block " + std::to_string(o.patch.split_block));
+    if (split == block_boundary_ops(small).back() && board.core != "cortex-m3") {
+      o.pure_c = true;
+      check(small, o, "small net, pure C");
+    }
+  }
+  const SearchSpace space = SearchSpace::load("fashion_mnist");
+  Rng rng(5);
+  for (int i = 0; i < 2; ++i) {
+    ProfileOptions o;
+    o.runs = 2;
+    o.schedule = Schedule::kPatch;
+    o.patch.patches = 2 + i;
+    const Arch arch = sample_arch(space, rng, space.width_mults.back(), 28);
+    check(lower_to_graph(lower_to_net(space, arch)), o, arch.id());
+  }
+  ProfileOptions zoo;
+  zoo.runs = 2;
+  zoo.schedule = Schedule::kPatch;
+  check(lower_to_graph(load_model(test::mcunet_in0_path()).net), zoo, "mcunet-in0");
+  if (board.sram_bytes >= 320 * 1024) check(lower_to_graph(load_model(test::mcunet_in3_path()).net), zoo, "mcunet-in3");
 }
 
 TEST_P(HilQemu, CountsRepeatAcrossQemuProcesses) {

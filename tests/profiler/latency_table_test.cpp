@@ -81,6 +81,21 @@ TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
   EXPECT_GT(q.ticks, 0);
 }
 
+// An op that computes more MACs than its whole tensor (the patch schedule's halo) is predicted proportionally
+// slower; ops without MACs keep their ticks. A MAC list of the wrong length is refused.
+TEST(LatencyTable, OpsRecomputingTheirHaloTakeProportionallyLonger) {
+  const Graph g = lower_to_graph(test::small_net());
+  const LatencyTable t = table_of("test", g, [](int o) { return 1000.0 + o; });
+  std::vector<std::int64_t> macs;
+  for (const Op& op : g.ops) macs.push_back(op.macs(g.tensors));
+  macs[1] *= 3; // the first depthwise conv, computed three times over
+  const LatencyTable::Prediction p = t.predict(g, macs);
+  EXPECT_DOUBLE_EQ(p.op_ticks[1], 3 * 1001.0);
+  EXPECT_DOUBLE_EQ(p.op_ticks[0], 1000.0);
+  EXPECT_DOUBLE_EQ(p.ticks, t.predict(g).ticks + 2 * 1001.0);
+  EXPECT_THROW(t.predict(g, {1, 2}), Error);
+}
+
 TEST(LatencyTable, MeasurementsGetTheBoardTablesPrediction) {
   const Graph g = lower_to_graph(test::small_net());
   test::ScratchDir dir;

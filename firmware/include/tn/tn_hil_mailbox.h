@@ -70,14 +70,16 @@ typedef struct {
   uint32_t state;         /* 0x40 tn_hil_state */
   int32_t status;         /* 0x44 tn_status of the last command */
   uint32_t failed_op;     /* 0x48 op index of a failed load or run, 0xFFFFFFFF if none */
-  uint32_t input_addr;    /* 0x4C where the host writes the input before each RUN (inside the arena) */
+  uint32_t input_addr;    /* 0x4C where the host writes the input before each RUN: inside the arena, or for a
+                             patch model (read patch by patch) at the arena region's top, above its arena */
   uint32_t input_bytes;   /* 0x50 */
   uint32_t output_addr;   /* 0x54 */
   uint32_t output_bytes;  /* 0x58 */
   uint32_t op_count;      /* 0x5C */
   uint32_t ticks_lo;      /* 0x60 whole-network ticks of the last run (64-bit) */
   uint32_t ticks_hi;      /* 0x64 */
-  uint32_t arena_used;    /* 0x68 bytes from the arena start to the highest byte the run changed */
+  uint32_t arena_used;    /* 0x68 bytes from the arena start to the highest byte the run changed (a patch
+                             model's input, kept above, not counted) */
   uint32_t stack_used;    /* 0x6C deepest stack use seen during the run, bytes */
   uint32_t output_crc;    /* 0x70 CRC-32 of the output bytes */
   uint32_t fault_pc;      /* 0x74 PC stacked by a HardFault */

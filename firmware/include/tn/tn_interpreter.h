@@ -22,10 +22,14 @@ typedef struct {
   const uint8_t* blob; /* 4-byte aligned */
   uint32_t op_count;
   uint32_t arena_bytes;
-  uint32_t input_offset;
-  uint32_t input_bytes;
+  uint32_t input_offset; /* a patch model: its input tile's offset (the whole input stays with the caller) */
+  uint32_t input_bytes;  /* the whole network input */
   uint32_t output_offset;
   uint32_t output_bytes;
+  /* patch-based inference (tn_model_format.h); patches == 0: every op runs once, on whole tensors */
+  uint32_t patches;
+  uint32_t split_op;
+  const tn_patch_span* spans; /* (split_op + 1) * patches, inside the blob */
 } tn_model;
 
 /* CRC-32 (zlib's) of n bytes, continuing from `crc` (start with 0). */
@@ -40,9 +44,14 @@ tn_status tn_model_load(tn_model* model, const void* blob, uint32_t blob_capacit
 /* Called after each op with its index (the profiling firmware reads its timer here). */
 typedef void (*tn_op_hook)(void* user, uint32_t op_index);
 
-/* Runs the network. The input must already be at arena + model->input_offset; the output is then at
- * arena + model->output_offset. `arena` must hold model->arena_bytes. hook may be NULL. */
-tn_status tn_model_invoke(const tn_model* model, uint8_t* arena, tn_op_hook hook, void* user, uint32_t* failed_op);
+/* Runs the network on `input` (model->input_bytes, [H, W, C]); the output is then at arena +
+ * model->output_offset. `arena` must hold model->arena_bytes. A model run layer by layer reads its input at
+ * arena + model->input_offset: pass exactly that pointer to run without a copy (any other buffer is copied
+ * there first). A patch model reads `input` patch by patch where it is, so it must lie outside the arena
+ * (TN_ERR_OVERLAP otherwise). hook (may be NULL) is called after each op with its index, in a patch model
+ * once per patch for the ops before the split. */
+tn_status tn_model_invoke(const tn_model* model, const int8_t* input, uint8_t* arena, tn_op_hook hook, void* user,
+                          uint32_t* failed_op);
 
 /* Scratch bytes the kernel of `record` requests (its wrapper's getter). 0 for invalid records. */
 uint32_t tn_op_scratch_request(const tn_op_record* record);

@@ -17,7 +17,19 @@
  * every record (types, shapes, offsets inside the blob and the arena, scratch at least what the kernel
  * requests) before it runs anything, so a corrupt or hostile blob gives a status, never a fault.
  *
- * Version history: 1 = this layout. Bump TN_BLOB_VERSION on any change of these structs or their meaning.
+ * Patch-based inference (MCUNetV2; version 2): when header.patch_plan is not 0, a tn_patch_plan at that blob offset
+ * says that ops [0, split_op] run once per patch of an n x n grid and the rest layer by layer. Their records keep
+ * the whole tensors' shapes and symmetric pad (checked as usual), but their arena offsets name tile buffers of
+ * the largest tile's size, reused by every patch, except the split op's output: the whole split tensor, which the
+ * patches fill tile by tile. Patch (i, j) takes rows from span i and columns from span j of each op (tensors are
+ * square). The network input is not in the arena: the caller keeps it (flash, a camera's frame buffer) and each
+ * patch copies its input tile to header.input_offset. The plan is checked at load like everything else: spans
+ * inside the tensors, each conv's input span exactly its output span's receptive field, each op's input spans
+ * exactly what the op that wrote that buffer produced, the split rows cut without gap or overlap, and every
+ * patch's kernel scratch within the op's planned scratch.
+ *
+ * Version history: 1 = no patch plan (header.patch_plan was reserved, 0); 2 = header.patch_plan. The runtime
+ * reads both. Bump TN_BLOB_VERSION on any change of these structs or their meaning.
  */
 #ifndef TN_MODEL_FORMAT_H
 #define TN_MODEL_FORMAT_H
@@ -29,7 +41,9 @@ extern "C" {
 #endif
 
 #define TN_BLOB_MAGIC 0x424D4E54u /* "TNMB" as little-endian bytes */
-#define TN_BLOB_VERSION 1u
+#define TN_BLOB_VERSION 2u
+#define TN_BLOB_MIN_VERSION 1u   /* the oldest layout the runtime still reads */
+#define TN_MAX_PATCHES 16u       /* a patch grid is at most 16 x 16 */
 #define TN_BLOB_CRC_START 16u    /* the CRC covers [TN_BLOB_CRC_START, total_bytes) */
 #define TN_NO_OFFSET 0xFFFFFFFFu /* an absent operand (no second input, no scratch, no bias) */
 
@@ -56,8 +70,30 @@ typedef struct {
   uint32_t output_bytes;
   int32_t input_zero_point;
   int32_t output_zero_point;
-  uint32_t reserved[3]; /* 0 */
+  uint32_t patch_plan;  /* blob offset of the tn_patch_plan; 0: every op runs once, on whole tensors */
+  uint32_t reserved[2]; /* 0 */
 } tn_blob_header;
+
+/* Rows [lo, hi) of a tensor (and the same columns) one patch index covers. */
+typedef struct {
+  uint16_t lo;
+  uint16_t hi;
+} tn_span;
+
+/* What patch index i of one op covers: the output rows it produces and the rows of each input tile it reads
+ * (in2 only for an add; 0, 0 otherwise). */
+typedef struct {
+  tn_span out;
+  tn_span in;
+  tn_span in2;
+} tn_patch_span;
+
+typedef struct {
+  uint32_t patches;  /* n, 1..TN_MAX_PATCHES: an n x n grid */
+  uint32_t split_op; /* ops [0, split_op] run per patch; split_op is a pointwise conv or an add */
+  uint32_t reserved[2];
+  /* followed by (split_op + 1) * patches tn_patch_span, op-major: span[op * patches + i] */
+} tn_patch_plan;
 
 typedef struct {
   uint8_t type;   /* tn_op_type */

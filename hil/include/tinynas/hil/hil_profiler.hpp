@@ -1,7 +1,7 @@
 #pragma once
 // Hardware-in-the-loop profiling: quantise a network to int8, write the model blob with the cost model's
-// inplace-dw memory plan, send it to the profiling firmware on a board (QEMU stands in for boards in CI), run it,
-// and report what was measured next to what the cost model predicts:
+// memory plan (inplace-dw, or the patch schedule: ProfileOptions::schedule), send it to the profiling firmware on a
+// board (QEMU stands in for boards in CI), run it, and report what was measured next to what the cost model predicts:
 //   latency      DWT cycles on real silicon; on QEMU, SysTick ticks under -icount: deterministic virtual time that
 //                counts INSTRUCTIONS (QEMU models no pipeline, caches or wait states), never cycles;
 //   peak SRAM    the arena bytes the run really touched (arena painted with two different bytes over the runs);
@@ -24,7 +24,9 @@
 #include "tinynas/deploy/quantize.hpp"
 #include "tinynas/hil/gdb_remote.hpp"
 #include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/profiler/latency_table.hpp"
+#include "tinynas/profiler/schedule.hpp"
 #include "tinynas/space/graph.hpp"
 
 namespace tinynas {
@@ -66,6 +68,10 @@ struct ProfileResult {
   std::int64_t flash_bytes = 0;           // firmware image + model blob
   std::int64_t flash_bytes_predicted = 0; // cost model (model + the board's runtime allowance)
   std::int64_t model_blob_bytes = 0;
+  std::string schedule = "inplace-dw"; // the memory schedule the firmware ran (and the prediction is for)
+  int patches = 0;                     // patch: the n x n grid and the last block run per patch
+  int patch_split_block = -1;
+  std::int64_t macs_predicted = 0; // the cost model's MACs, the patches' halo recomputation included
   bool bit_exact = false;
   std::vector<LayerTiming> layers;
   std::optional<PredictedLatency> latency_predicted; // predicted_latency(), set by every profile(): when the board
@@ -101,6 +107,10 @@ struct ProfileOptions {
   std::string qemu_plugin;  // QEMU: a TCG plugin and its arguments (bench_kernels_qemu counts instructions)
   std::vector<std::string> qemu_plugin_args;
   std::function<void(const HilFaultContext&)> after_boot; // tests only
+  // The memory schedule the blob runs: inplace-dw, patch (with `patch`: grid and split block, -1 = the cost model's
+  // choice) or auto (the cost model's choice for the board's SRAM). The firmware runs no other schedule.
+  Schedule schedule = Schedule::kInplaceDw;
+  PatchOptions patch;
 };
 
 class HilProfiler {
@@ -144,8 +154,10 @@ private:
   // Error(kInvalidArgument) when the cost model's arena for `graph` exceeds the firmware's (read from
   // the board once the link is up), before any weights are made.
   void refuse_if_too_large(const Graph& graph);
-  // The measurement itself, for a blob known to be `graph`'s.
-  ProfileResult profile_blob_of(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input);
+  // The measurement itself, for a blob known to be `graph`'s, next to the cost model's prediction for the blob's
+  // schedule.
+  ProfileResult profile_blob_of(const Graph& graph, const ModelBlob& blob, const std::vector<std::int8_t>& input,
+                                const CostReport& predicted);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -63,7 +63,9 @@ public:
     int from_fit = 0;             // ops estimated by the fallback model
     std::vector<double> op_ticks; // per op of the graph
   };
-  Prediction predict(const Graph& graph) const;
+  // op_macs (optional, one per op): the MACs each op really computes, when a schedule recomputes (the patch
+  // schedule's halo, CostReport layers' macs); an op's ticks scale with its MACs over its whole tensor's.
+  Prediction predict(const Graph& graph, const std::vector<std::int64_t>& op_macs = {}) const;
   // Milliseconds at the board's clock; throws Error(kInvalidArgument) for an instruction-count (QEMU) table.
   double predict_ms(const Graph& graph) const;
   // What a latency budget in ms is compared with, for ticks this table predicted (a graph's or one op's): ms at
@@ -112,6 +114,7 @@ struct PredictedLatency {
 // (`measured` in `unit`: "cycles" or "ticks"); nullopt without a table or for a table in another unit. A table that
 // cannot be read is logged and skipped, so a measurement is never lost to it.
 std::optional<PredictedLatency> predicted_latency(const Board& board, const Graph& graph, double measured,
-                                                  const std::string& unit);
+                                                  const std::string& unit,
+                                                  const std::vector<std::int64_t>& op_macs = {});
 
 } // namespace tinynas

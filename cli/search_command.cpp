@@ -237,6 +237,10 @@ int run_search(const SearchCommandOptions& o) {
   // refused (exit 2), one that does not answer (no probe, QEMU failing) fails (exit 3) before any work.
   std::optional<HilProfiler> profiler;
   const std::optional<FarmHil> farm_hil = parse_farm_hil(o.hil, o.farm, config.constraints.board);
+  if (farm_hil && config.constraints.schedule != Schedule::kInplaceDw)
+    throw invalid_option("hil", "the board farm measures finalists in place (inplace-dw); with --schedule " +
+                                    std::string(schedule_name(config.constraints.schedule)) +
+                                    " measure them on one board: --hil BOARD");
   if (farm_hil) {
     check_farm(*farm_hil, dir);
   } else if (o.hil) {

@@ -24,6 +24,9 @@ HilCheckResult check_finalists_on_board(const SearchResult& result, const HilChe
 }
 
 HilCheckResult check_finalists_on_board(const SearchResult& result, HilProfiler& profiler, int top_k) {
+  // Each finalist runs in the schedule the search found it with: `auto` resolves the same way for the same budgets.
+  const Constraints& c = result.config.constraints;
+  profiler.set_schedule(c.schedule, c.patch, c.budgets());
   return check_finalists(result, top_k, profiler.board(),
                          [&](const std::vector<NetSpec>& nets, const std::vector<std::string>&) {
                            std::vector<ProfileResult> measured;
@@ -70,6 +73,7 @@ HilCheckResult check_finalists(const SearchResult& result, int top_k, const Boar
     c.instructions = p.instructions;
     c.peak_sram_bytes_measured = p.peak_sram_bytes_measured;
     c.peak_sram_bytes_predicted = p.peak_sram_bytes_predicted;
+    c.schedule = p.schedule;
     c.bit_exact = p.bit_exact;
     c.fits_latency = !budget || c.measured_ms <= *budget;
     spdlog::info("hil {}: {} measured {:.1f} ms (estimated {:.1f} ms), SRAM {} B (predicted {} B){}", out.board, c.id,
@@ -111,6 +115,7 @@ std::string HilCheckResult::to_json(const Constraints& constraints, int indent) 
          {"instructions", c.instructions},
          {"peak_sram_bytes_measured", c.peak_sram_bytes_measured},
          {"peak_sram_bytes_predicted", c.peak_sram_bytes_predicted},
+         {"schedule", c.schedule},
          {"bit_exact", c.bit_exact},
          {"fits_latency", c.fits_latency}});
   }

@@ -260,16 +260,24 @@ void HilProfiler::set_measurement(int runs, std::uint64_t seed) {
   impl_->options.seed = seed;
 }
 
+void HilProfiler::set_schedule(Schedule schedule, const PatchOptions& patch, std::optional<Budgets> budgets) {
+  impl_->options.schedule = schedule;
+  impl_->options.patch = patch;
+  impl_->options.budgets = budgets;
+}
+
 namespace {
 
 // The cost model's figures for the schedule the profiler runs (auto resolved to what the cost model chose).
-CostReport predicted_report(const Graph& graph, const Board& board, Schedule schedule, const PatchOptions& patch) {
+CostReport predicted_report(const Graph& graph, const Board& board, Schedule schedule, const PatchOptions& patch,
+                            std::optional<Budgets> budgets = std::nullopt) {
   if (schedule != Schedule::kInplaceDw && schedule != Schedule::kPatch && schedule != Schedule::kAuto)
     throw Error(ErrorCode::kInvalidArgument,
                 std::string("the profiling firmware runs inplace-dw or patch plans, not ") + schedule_name(schedule));
   CostOptions o;
   o.schedule = schedule;
   o.patch = patch;
+  o.budgets = budgets;
   return analyze(graph, board, o);
 }
 
@@ -303,7 +311,7 @@ ProfileResult HilProfiler::profile(const Graph& graph) {
 
 void HilProfiler::refuse_if_too_large(const Graph& graph) {
   Impl& s = *impl_;
-  const CostReport predicted = predicted_report(graph, s.board, s.options.schedule, s.options.patch);
+  const CostReport predicted = predicted_report(graph, s.board, s.options.schedule, s.options.patch, s.options.budgets);
   connect(); // with the retries: a board that cannot be reached fails here, once, not again in profile()
   const tn_hil_mailbox& id = s.link->session().identity();
   const std::int64_t input_bytes = graph.tensors[static_cast<std::size_t>(graph.input)].elements();
@@ -314,7 +322,8 @@ void HilProfiler::refuse_if_too_large(const Graph& graph) {
 
 ProfileResult HilProfiler::profile(const Graph& graph, const QuantizedModel& model,
                                    const std::vector<std::int8_t>& input) {
-  const CostReport predicted = predicted_report(graph, impl_->board, impl_->options.schedule, impl_->options.patch);
+  const CostReport predicted =
+      predicted_report(graph, impl_->board, impl_->options.schedule, impl_->options.patch, impl_->options.budgets);
   const ModelBlob blob = write_model_blob(graph, model, blob_schedule(predicted));
   if (blob.arena_bytes != predicted.peak_sram_bytes)
     throw Error(ErrorCode::kInternal, "the blob's arena (" + std::to_string(blob.arena_bytes) +

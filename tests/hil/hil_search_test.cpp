@@ -26,11 +26,11 @@ protected:
   }
 
   // A small search of the Fashion-MNIST space on the F746: tiny networks, quick under QEMU.
-  static SearchResult small_search() {
+  static SearchResult small_search(Schedule schedule = Schedule::kInplaceDw, const char* sram = "64K") {
     SearchConfig c;
     c.space = SearchSpace::load("fashion_mnist");
-    c.constraints = make_constraints(Board::load("stm32f746g-disco"), parse_size("64K"), parse_size("256K"), {},
-                                     Schedule::kInplaceDw);
+    c.constraints =
+        make_constraints(Board::load("stm32f746g-disco"), parse_size(sram), parse_size("256K"), {}, schedule);
     c.stage1.samples = 20;
     c.evolution.population = 8;
     c.evolution.parents = 3;
@@ -71,6 +71,24 @@ TEST_F(HilSearch, FinalistsAreMeasuredInScoreOrderAndTheBudgetUsesTheMeasurement
   }
   result.config.constraints.latency_ms = fast / 2;
   EXPECT_EQ(check_finalists_on_board(result, options).best, -1);
+}
+
+// A search with --schedule auto under an SRAM budget only patch plans meet: its finalists run on the board in the
+// schedule the search found them with (patches), at the predicted peak.
+TEST_F(HilSearch, FinalistsRunInTheSchedulesTheSearchChose) {
+  const SearchResult result = small_search(Schedule::kAuto, "20K");
+  ASSERT_TRUE(result.best().cost.patches > 0) << "the budget should need patches";
+  HilCheckOptions options;
+  options.board = Board::load("qemu-mps2-an500");
+  options.top_k = 2;
+  const HilCheckResult hil = check_finalists_on_board(result, options);
+  ASSERT_EQ(hil.candidates.size(), 2u);
+  EXPECT_EQ(hil.candidates[0].schedule, "patch");
+  for (const HilCandidate& c : hil.candidates) {
+    EXPECT_TRUE(c.bit_exact) << c.id;
+    EXPECT_EQ(c.peak_sram_bytes_measured, c.peak_sram_bytes_predicted) << c.id;
+  }
+  EXPECT_EQ(hil.candidates[0].peak_sram_bytes_predicted, result.best().cost.peak_sram_bytes);
 }
 
 TEST_F(HilSearch, TopKMustBePositive) {

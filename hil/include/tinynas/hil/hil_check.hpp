@@ -37,6 +37,7 @@ struct HilCandidate {
   double instructions = 0;  // QEMU only
   std::int64_t peak_sram_bytes_measured = 0;
   std::int64_t peak_sram_bytes_predicted = 0;
+  std::string schedule; // the memory schedule it ran in (the search's; auto resolved per finalist)
   bool bit_exact = false;
   bool fits_latency = true; // measured_ms within the search's latency budget (true without one)
 };

@@ -111,6 +111,7 @@ struct ProfileOptions {
   // choice) or auto (the cost model's choice for the board's SRAM). The firmware runs no other schedule.
   Schedule schedule = Schedule::kInplaceDw;
   PatchOptions patch;
+  std::optional<Budgets> budgets; // what `auto` must fit; none: the board's SRAM and flash
 };
 
 class HilProfiler {
@@ -129,6 +130,8 @@ public:
   // Runs per model and the seed of the random weights for later profile() calls, keeping the link up (a farm
   // worker's board serves jobs with different settings).
   void set_measurement(int runs, std::uint64_t seed);
+  // The schedule of later profile() calls (a search's finalists run in the schedule the search found them with).
+  void set_schedule(Schedule schedule, const PatchOptions& patch, std::optional<Budgets> budgets);
 
   // Random weights and input (options.seed): latency and memory only.
   ProfileResult profile(const Graph& graph);

@@ -64,6 +64,9 @@ public:
       throw invalid_option("hil", "--hil " + *o_.hil_board +
                                       ": the board farm measures a pipeline's winner through "
                                       "`tinynas search --data ... --hil farm`");
+    if (o_.hil_board && hooks_.measure_on_board && o_.search.schedule != schedule_name(Schedule::kInplaceDw))
+      throw invalid_option("hil", "the board farm measures in place (inplace-dw); with --schedule " +
+                                      o_.search.schedule + " measure the winner on one board: --hil BOARD");
     // Reached now, so an unreachable board fails before the training, not after it (a measurer checks its own).
     if (o_.hil_board && !hooks_.measure_on_board) {
       profiler_.emplace(Board::load(*o_.hil_board));
@@ -77,11 +80,13 @@ public:
     final_training_phase(search.best().arch);
     const Arch model_arch = read_model_arch(model_);
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
-    const QuantizedSubnet int8 = export_phase(model_arch);
-    std::optional<ProfileResult> board;
-    if (o_.hil_board) board = hooks_.measure_on_board ? measured_elsewhere_phase(model_arch) : board_phase(int8);
-    phase("report");
     const CostReport winner = winner_cost(search);
+    const QuantizedSubnet int8 = export_phase(model_arch, {winner.patches, winner.patch_split_block});
+    std::optional<ProfileResult> board;
+    if (o_.hil_board)
+      board =
+          hooks_.measure_on_board ? measured_elsewhere_phase(model_arch) : board_phase(int8, search.config.constraints);
+    phase("report");
     const bool board_elsewhere = static_cast<bool>(hooks_.measure_on_board);
     const PipelineReport report{o_,    stage1,          search,    winner, accuracy,
                                 board, board_elsewhere, supernet_, model_, timings_};
@@ -319,14 +324,16 @@ private:
     return r;
   }
 
-  // 6. What a firmware build needs.
-  QuantizedSubnet export_phase(const Arch& arch) {
+  // 6. What a firmware build needs, in the memory schedule the search found the winner with (a patch plan when it
+  // fits only with patches).
+  QuantizedSubnet export_phase(const Arch& arch, const BlobSchedule& schedule) {
     phase("export");
     QuantizeSubnetOptions q;
     q.data_dir = o_.search.data_dir;
     q.seed = o_.search.seed;
     q.calibration_images = o_.calibration_images;
-    const QuantizedSubnet int8 = quantize_trained_subnet(model_, arch, q);
+    QuantizedSubnet int8 = quantize_trained_subnet(model_, arch, q);
+    if (schedule.patches > 0) int8.blob = write_model_blob(int8.graph, int8.model, schedule);
     const fs::path dir = fs::path(run_) / "export";
     fs::create_directories(dir);
     files::write_file_atomic(
@@ -345,9 +352,10 @@ private:
 
   // 7. The exported int8 model on a board: measured time and memory next to the cost model's. Short
   // (a few runs), so it runs again when a run continues instead of being checkpointed.
-  ProfileResult board_phase(const QuantizedSubnet& int8) {
+  ProfileResult board_phase(const QuantizedSubnet& int8, const Constraints& constraints) {
     phase("board");
     const Board& board = profiler_->board();
+    profiler_->set_schedule(constraints.schedule, constraints.patch, constraints.budgets()); // the export's
     // One random input: the kernels' time and memory do not depend on the pixel values.
     Rng rng(o_.search.seed);
     const std::vector<std::int8_t> input =

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -14,10 +17,12 @@
 #include <spdlog/spdlog.h>
 
 #include "supernet/supernet_test_support.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/pipeline/pipeline.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/supernet.hpp"
+#include "tn/tn_model_format.h"
 
 namespace tinynas {
 namespace {
@@ -118,6 +123,34 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
 }
 
 // A supernet put in RUN is reused only if it is the one the run would train.
+// A search in the patch schedule exports its winner with the patch plan and measures it on the board that way.
+TEST_F(PipelineTest, APatchScheduleWinnerIsExportedAndMeasuredWithItsPatchPlan) {
+  if (std::system("command -v qemu-system-arm > /dev/null 2>&1") != 0) GTEST_SKIP() << "qemu-system-arm not installed";
+  try {
+    HilProfiler probe(Board::load("qemu-mps2-an500"));
+    if (!fs::exists(probe.firmware_path())) GTEST_SKIP() << "no firmware image";
+  } catch (const Error& e) {
+    GTEST_SKIP() << "firmware image not built: " << e.what();
+  }
+  options.search.schedule = "patch";
+  options.search.patches = 2;
+  options.hil_board = "qemu-mps2-an500";
+  const PipelineResult r = run_pipeline(options, {});
+  const fs::path run = options.search.out;
+  const auto board = nlohmann::json::parse(test::read_text((run / "board.json").string()));
+  EXPECT_EQ(board["schedule"], "patch");
+  EXPECT_EQ(board["patch"]["patches"], 2);
+  EXPECT_EQ(board["peak_sram_bytes_measured"], board["peak_sram_bytes_predicted"]);
+  EXPECT_TRUE(board["bit_exact"].get<bool>());
+  const std::string blob = test::read_text((run / "export/best.tnm").string());
+  tn_blob_header h{};
+  ASSERT_GE(blob.size(), sizeof h);
+  std::memcpy(&h, blob.data(), sizeof h);
+  EXPECT_NE(h.patch_plan, 0u) << "the exported blob carries the patch plan";
+  EXPECT_NE(test::read_text((run / "export/tinynas_model.h").string()).find("outside the arena"), std::string::npos);
+  EXPECT_FALSE(r.report.empty());
+}
+
 TEST_F(PipelineTest, ASupernetInTheRunIsReusedOnlyWhenItMatches) {
   const fs::path run = options.search.out;
   fs::create_directories(run);

@@ -1,6 +1,6 @@
 #pragma once
-// --schedule, --patches and --split-block, as `analyze` and `profile` take them: one parser, so both commands
-// accept and refuse the same values with the same words.
+// --schedule, --patches and --split-block, as `analyze` and `profile` take them: one parser (the library's), so
+// both commands and the Python bindings accept and refuse the same values with the same words.
 
 #include <optional>
 #include <string>
@@ -15,8 +15,9 @@ struct ScheduleFlags {
   std::optional<int> split_block; // patch schedule only
 };
 
-// The cost options the flags name; Error(kInvalidArgument) naming the flag for an unknown schedule, a grid out of
-// range, a negative block, or --patches/--split-block without --schedule patch.
-CostOptions schedule_cost_options(const ScheduleFlags& flags);
+// The cost options the flags name (tinynas::schedule_options, which the Python bindings use too).
+inline CostOptions schedule_cost_options(const ScheduleFlags& flags) {
+  return schedule_options(flags.schedule, flags.patches, flags.split_block);
+}
 
 } // namespace tinynas::cli

@@ -8,6 +8,7 @@
 #include "tinynas/profiler/arena_plan.hpp"
 #include "tinynas/profiler/patch_plan.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/limits.hpp"
 
 namespace tinynas {
 
@@ -196,6 +197,29 @@ std::shared_ptr<const LatencyTable> board_latency_table(const Board& board) {
   std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
   if (!table) return nullptr;
   return std::make_shared<const LatencyTable>(std::move(*table));
+}
+
+CostOptions schedule_options(std::string_view schedule, std::optional<int> patches, std::optional<int> split_block) {
+  CostOptions cost;
+  try {
+    cost.schedule = parse_schedule(schedule);
+  } catch (const Error& e) {
+    throw invalid_option("schedule", e.message());
+  }
+  if ((patches || split_block) && cost.schedule != Schedule::kPatch)
+    throw invalid_option(patches ? "patches" : "split_block",
+                         "`patches` and `split_block` apply only to `schedule` patch");
+  if (patches) {
+    if (*patches < 1 || *patches > limits::kMaxPatches)
+      throw invalid_option("patches", "must be 1 to " + std::to_string(limits::kMaxPatches) +
+                                          " (an n x n grid), found " + std::to_string(*patches));
+    cost.patch.patches = *patches;
+  }
+  if (split_block) {
+    if (*split_block < 0) throw invalid_option("split_block", "must be a block index (0 or more)");
+    cost.patch.split_block = *split_block;
+  }
+  return cost;
 }
 
 CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostOptions& options) {

@@ -132,11 +132,15 @@ py::object evaluate(const std::string& supernet_path, const py::handle& arch, co
 }
 
 py::object profile(const py::handle& model, const std::string& board, int runs, std::uint64_t seed,
-                   const std::string& space) {
+                   const std::string& space, const std::string& schedule, std::optional<int> patches,
+                   std::optional<int> split_block) {
   const Graph graph = lower_to_graph(net_of(model, space));
+  const CostOptions cost = schedule_options(schedule, patches, split_block);
   ProfileOptions options;
   options.runs = runs;
   options.seed = seed;
+  options.schedule = cost.schedule;
+  options.patch = cost.patch;
   const Board b = Board::load(board);
   std::string json;
   {
@@ -191,12 +195,15 @@ host build of the firmware's int8 runtime, which the boards match bit for bit. R
 (accuracy, float_reference_accuracy, accuracy_drop_points, agreement, calibration_images).
 )doc");
   m.def("profile", &profile, py::arg("model"), py::arg("board") = "qemu-mps2-an500", py::arg("runs") = 3,
-        py::arg("seed") = 0, py::arg("space") = "mcunet", R"doc(
+        py::arg("seed") = 0, py::arg("space") = "mcunet", py::kw_only(), py::arg("schedule") = "inplace-dw",
+        py::arg("patches") = py::none(), py::arg("split_block") = py::none(), R"doc(
 Run a model on a board through the profiling firmware and return what was measured, as
 `tinynas profile --json`: latency {value, unit, source}, peak_sram_bytes_measured and _predicted,
-flash_bytes, bit_exact, per-layer timings. QEMU boards (qemu-mps2-an500, qemu-netduinoplus2) count
+flash_bytes, bit_exact, schedule, per-layer timings. QEMU boards (qemu-mps2-an500, qemu-netduinoplus2) count
 instructions, not cycles; real boards go through OpenOCD. Weights and input are random (latency and
-memory only); model is an Arch, a Net, a path or a dict.
+memory only); model is an Arch, a Net, a path or a dict. schedule: "inplace-dw", "patch" (MCUNetV2's
+patch-based inference, with patches= an n x n grid and split_block= the last block run per patch; both
+chosen by the cost model when None) or "auto" (the cost model's choice for the board's SRAM).
 )doc");
   m.def("calibrate", &calibrate_board, py::arg("board"), py::arg("space") = "fashion_mnist", py::arg("subnets") = 24,
         py::arg("holdout") = 8, py::arg("seed") = 1, py::arg("runs") = 2, py::arg("out") = "", py::arg("save") = true,

@@ -326,7 +326,7 @@ std::vector<Case> battery() {
       {"PatchesOutOfRange",
        {"analyze", kIn0, "--schedule", "patch", "--patches", "88"},
        2,
-       {"--patches must be 1 to 16 (an n x n grid), found 88"}},
+       {"--patches: must be 1 to 16 (an n x n grid), found 88"}},
       {"SearchPatchesOutOfRangeWithoutThePatchSchedule",
        {"search", "--patches", "88", "--out", search_out},
        2,

@@ -223,7 +223,7 @@ TEST(Cli, AnalyzeBadInputExitsTwoWithAClearMessage) {
       {{"analyze", kIn3, "--schedule", "magic"}, "unknown schedule"},
       {{"analyze", kIn3, "--patches", "2"}, "--schedule patch"},
       {{"analyze", kIn3, "--schedule", "patch", "--patches", "88"},
-       "--patches must be 1 to 16 (an n x n grid), found 88"},
+       "--patches: must be 1 to 16 (an n x n grid), found 88"},
       {{"analyze", kIn3, "--schedule", "patch", "--split-block", "99"}, "split block 99"},
   };
   for (const Case& c : cases) {

@@ -122,6 +122,22 @@ def test_profile_on_the_emulated_board_is_bit_exact_and_as_predicted(tinynas):
 
 
 @needs_qemu
+def test_profile_runs_the_patch_schedule_and_refuses_bad_grids(tinynas):
+    arch = tinynas.SearchSpace.load("fashion_mnist").smallest(1.0, 28)
+    result = tinynas.profile(arch, board="qemu-mps2-an500", runs=2, space="fashion_mnist", schedule="patch",
+                             patches=2)
+    assert result["schedule"] == "patch" and result["patch"]["patches"] == 2
+    assert result["bit_exact"] is True
+    assert result["peak_sram_bytes_measured"] == result["peak_sram_bytes_predicted"]
+    with pytest.raises(ValueError, match="patches: must be 1 to 16"):
+        tinynas.profile(arch, board="qemu-mps2-an500", schedule="patch", patches=99)
+    with pytest.raises(ValueError, match="apply only to `schedule` patch"):
+        tinynas.profile(arch, board="qemu-mps2-an500", patches=2)
+    with pytest.raises(ValueError, match="unknown schedule"):
+        tinynas.profile(arch, board="qemu-mps2-an500", schedule="layerwise2")
+
+
+@needs_qemu
 def test_calibrate_fits_a_table_and_reports_held_out_errors(tinynas, tmp_path):
     out = tmp_path / "table.json"
     table = tinynas.calibrate("qemu-mps2-an500", subnets=6, holdout=2, out=str(out))

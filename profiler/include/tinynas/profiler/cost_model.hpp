@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinynas/profiler/board.hpp"
@@ -106,6 +107,12 @@ struct CostOptions {
 std::shared_ptr<const LatencyTable> board_latency_table(const Board& board);
 
 CostReport analyze(const Graph& graph, const Board& board, const CostOptions& options = {});
+
+// The cost options a front end's schedule settings name (CLI flags, Python keywords): a schedule name, and for the
+// patch schedule only a grid of 1..limits::kMaxPatches and a block index (0 or more). Error(kInvalidArgument)
+// naming the option (invalid_option: schedule, patches, split_block) otherwise.
+CostOptions schedule_options(std::string_view schedule, std::optional<int> patches = std::nullopt,
+                             std::optional<int> split_block = std::nullopt);
 
 // What Schedule::kAuto resolves to for this graph, board and budgets: `options` with a concrete schedule (and patch
 // grid and split). Other schedules are returned as they are.

@@ -4,11 +4,15 @@
 #include <iostream>
 #include <string_view>
 
+#include <spdlog/spdlog.h>
+
 #include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/dataset/dataset.hpp"
+#include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
 #include "tinynas/deploy/quantized_subnet.hpp"
+#include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
@@ -38,11 +42,23 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
   qo.data_dir = options.data;
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
-  const QuantizedSubnet q = quantize_trained_subnet(weights, arch, qo);
+  QuantizedSubnet q = quantize_trained_subnet(weights, arch, qo);
+  const CostOptions schedule = schedule_cost_options(options.schedule);
+  if (schedule.schedule == Schedule::kPatch) {
+    const PatchOptions patch = resolve_patch_split(q.graph, schedule.patch);
+    if (patch.patches == 0)
+      spdlog::warn("{}: no block boundary can be split into {}x{} patches; the blob runs in place", q.arch_id,
+                   schedule.patch.patches, schedule.patch.patches);
+    else q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
+  }
   const ModelBlob& blob = q.blob;
   std::cout << "int8 model of " << q.arch_id << ": blob " << bytes_text(static_cast<std::int64_t>(blob.bytes.size()))
             << " (flash), arena " << bytes_text(blob.arena_bytes) << " (SRAM), activation ranges from "
-            << q.calibration_images << " training images\n";
+            << q.calibration_images << " training images"
+            << (blob.patches > 0 ? ", " + std::to_string(blob.patches) + "x" + std::to_string(blob.patches) +
+                                       " patches up to op " + std::to_string(blob.split_op)
+                                 : std::string())
+            << "\n";
   if (!options.int8_blob.empty()) {
     files::write_file_atomic(options.int8_blob,
                              std::string_view(reinterpret_cast<const char*>(blob.bytes.data()), blob.bytes.size()));
@@ -83,6 +99,11 @@ int run_export(const ExportOptions& options) {
       !std::filesystem::is_directory(options.c_source, ec))
     throw Error(ErrorCode::kInvalidArgument, "is not a directory: --c-source takes one, for NAME.h and NAME.c",
                 options.c_source);
+  const Schedule schedule = schedule_cost_options(options.schedule).schedule;
+  if (schedule != Schedule::kInplaceDw && schedule != Schedule::kPatch)
+    throw invalid_option("schedule", "an exported blob runs inplace-dw or patch plans, not " +
+                                         std::string(schedule_name(schedule)) +
+                                         " (`tinynas analyze --schedule auto --board B` names the plan auto takes)");
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
   if (!options.onnx.empty()) write_onnx(options, subnet.file, subnet.arch);

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "schedule_flags.hpp"
+
 namespace tinynas::cli {
 
 struct ExportOptions {
@@ -27,6 +29,9 @@ struct ExportOptions {
   std::string data;                   // dataset directory for calibration; "" = default_dataset_dir()
   int threads = 0;
   std::uint64_t seed = 0; // picks the BN calibration images
+  // int8: the memory plan the blob carries, inplace-dw or patch (--patches, --split-block; unset: the cost model's).
+  // auto depends on a board's SRAM: `tinynas analyze --schedule auto --board B` names the plan it takes.
+  ScheduleFlags schedule;
 };
 int run_export(const ExportOptions& options);
 

@@ -336,6 +336,7 @@ int main(int argc, char** argv) {
                    "int8: training images calibrating the activation ranges")
       ->capture_default_str();
   export_cmd->add_flag("--keep-bn", export_opts.keep_bn, "BatchNormalization nodes instead of folding BN");
+  add_schedule_flags(export_cmd, export_opts.schedule, "inplace-dw or patch (the plan the int8 blob carries)");
   export_cmd->add_option("--data", export_opts.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
   export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")
       ->check(kSeedValue)

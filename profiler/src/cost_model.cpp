@@ -199,6 +199,18 @@ std::shared_ptr<const LatencyTable> board_latency_table(const Board& board) {
   return std::make_shared<const LatencyTable>(std::move(*table));
 }
 
+PatchOptions resolve_patch_split(const Graph& graph, const PatchOptions& patch) {
+  if (patch.split_block >= 0) {
+    split_op_of_block(graph, patch.split_block); // refused here if it is not a block of the graph
+    return patch;
+  }
+  const MemoryFigures f = patch_figures(graph, patch, false);
+  PatchOptions chosen = patch;
+  if (f.split_op < 0) chosen.patches = 0; // too small to split: runs in place
+  else chosen.split_block = graph.ops[static_cast<std::size_t>(f.split_op)].block;
+  return chosen;
+}
+
 CostOptions schedule_options(std::string_view schedule, std::optional<int> patches, std::optional<int> split_block) {
   CostOptions cost;
   try {

@@ -197,6 +197,25 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_NE(header.find(s.smallest(8).id()), std::string::npos); // provenance
   EXPECT_TRUE(std::filesystem::exists(folder / "firmware" / "model" / "fm_small.c"));
   EXPECT_FALSE(std::filesystem::exists(d.int8_blob + ".tmp"));
+
+  // --schedule patch: the same model with the patch plan (the cost model's split), the same output on any input.
+  ExportOptions p = d;
+  p.int8_blob = (folder / "small-patch.tnm").string();
+  p.c_source.clear();
+  p.schedule.schedule = "patch";
+  p.schedule.patches = 2;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_export(p), 0);
+  const std::string patch_printed = testing::internal::GetCapturedStdout();
+  EXPECT_NE(patch_printed.find("2x2 patches up to op"), std::string::npos) << patch_printed;
+  const std::string patch_text = test::read_text(p.int8_blob);
+  const std::vector<std::uint8_t> patch_blob(patch_text.begin(), patch_text.end());
+  std::vector<std::int8_t> input(8 * 8);
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<std::int8_t>(i * 37);
+  EXPECT_EQ(run_blob_on_host(patch_blob, input).output, run_blob_on_host(blob, input).output);
+  p.schedule.schedule = "auto";
+  p.schedule.patches.reset();
+  EXPECT_THROW(run_export(p), Error);
 }
 
 TEST_F(CliCommandsTest, ExportNeedsAnOutputAndAValidName) {

@@ -114,6 +114,12 @@ CostReport analyze(const Graph& graph, const Board& board, const CostOptions& op
 CostOptions schedule_options(std::string_view schedule, std::optional<int> patches = std::nullopt,
                              std::optional<int> split_block = std::nullopt);
 
+// The patch schedule's grid and split block for this graph: `patch` as given when it names a block (refused with
+// Error(kInvalidArgument) if the graph has no such block), else the automatic split the cost model takes
+// (PatchOptions::split_block); patches = 0 when no block boundary can be split (the net runs in place). No board:
+// the split depends on the graph alone.
+PatchOptions resolve_patch_split(const Graph& graph, const PatchOptions& patch);
+
 // What Schedule::kAuto resolves to for this graph, board and budgets: `options` with a concrete schedule (and patch
 // grid and split). Other schedules are returned as they are.
 CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostOptions& options);

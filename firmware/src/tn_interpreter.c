@@ -97,7 +97,8 @@ static tn_status tn_check_requant_arrays(const uint8_t* blob, const tn_op_record
   return tn_per_channel_valid(&q, (int32_t)channels) ? TN_OK : TN_ERR_BLOB_OP;
 }
 
-/* Arena bytes of an op's operands: whole tensors, or for an op run per patch the largest tile (tn_op_tiles). */
+/* Arena bytes of an op's operands: whole tensors, or for an op run per patch the largest tile
+ * (tn_op_operand_bytes). */
 typedef struct {
   uint32_t in, in2, out;
   int per_patch; /* run per patch: the patch plan's checks size its scratch, patch by patch */

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "farm_command.hpp"
+#include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/netconfig.hpp"
@@ -73,13 +74,29 @@ std::vector<ProfileResult> measure_on_farm(const FarmHil& f, const std::string& 
   return measured;
 }
 
+// A request's "patches" and "split_block" (tinynas.farm's suite fields) for a patch plan; nothing in place.
+void add_plan(nlohmann::json& model, const BlobSchedule& plan) {
+  if (plan.patches == 0) return;
+  model["patches"] = plan.patches;
+  model["split_block"] = plan.split_block;
+}
+
 } // namespace
 
-FinalistMeasurer farm_measurer(const FarmHil& f, const std::string& work_dir, int runs) {
-  return [f, work_dir, runs](const std::vector<NetSpec>& nets, const std::vector<std::string>& ids) {
+FinalistMeasurer farm_measurer(const FarmHil& f, const std::string& work_dir, const CostOptions& schedule, int runs) {
+  check_firmware_schedule(schedule.schedule);
+  return [f, work_dir, schedule, runs](const std::vector<NetSpec>& nets, const std::vector<std::string>& ids) {
     nlohmann::json models = nlohmann::json::array();
-    for (std::size_t i = 0; i < nets.size(); ++i)
-      models.push_back({{"id", ids[i]}, {"netconfig", nlohmann::json::parse(netconfig_from_net(nets[i], -1))}});
+    for (std::size_t i = 0; i < nets.size(); ++i) {
+      nlohmann::json model = {{"id", ids[i]}, {"netconfig", nlohmann::json::parse(netconfig_from_net(nets[i], -1))}};
+      const Graph graph = lower_to_graph(nets[i]);
+      const CostOptions chosen = resolve_schedule(graph, f.kind, schedule);
+      if (chosen.schedule == Schedule::kPatch) {
+        const PatchOptions plan = resolve_patch_split(graph, chosen.patch);
+        add_plan(model, {plan.patches, plan.split_block});
+      }
+      models.push_back(std::move(model));
+    }
     return measure_on_farm(f, work_dir, runs, models, std::to_string(nets.size()) + " finalists on " + f.kind.name);
   };
 }
@@ -87,11 +104,12 @@ FinalistMeasurer farm_measurer(const FarmHil& f, const std::string& work_dir, in
 std::function<ProfileResult(const TrainedWinner&)> farm_trained_measurer(const FarmHil& f, const std::string& work_dir,
                                                                          int runs) {
   return [f, work_dir, runs](const TrainedWinner& w) {
-    const nlohmann::json model = {{"id", w.arch_id},
-                                  {"trained", std::filesystem::absolute(w.model_file).string()},
-                                  {"data", w.data_dir.empty() ? "" : std::filesystem::absolute(w.data_dir).string()},
-                                  {"calibration_images", w.calibration_images},
-                                  {"seed", w.seed}};
+    nlohmann::json model = {{"id", w.arch_id},
+                            {"trained", std::filesystem::absolute(w.model_file).string()},
+                            {"data", w.data_dir.empty() ? "" : std::filesystem::absolute(w.data_dir).string()},
+                            {"calibration_images", w.calibration_images},
+                            {"seed", w.seed}};
+    add_plan(model, w.plan);
     return measure_on_farm(f, work_dir, runs, nlohmann::json::array({model}),
                            "the winner " + w.arch_id + " on " + f.kind.name)
         .front();

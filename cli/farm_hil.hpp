@@ -26,10 +26,13 @@ std::optional<FarmHil> parse_farm_hil(const std::optional<std::string>& hil, con
 // Before the search: the farm description is read and has a board of the kind (exit 2 otherwise).
 void check_farm(const FarmHil& farm_hil, const std::string& work_dir);
 
-// Measures through `tinynas farm measure`, its files in `work_dir` (the search's directory).
-FinalistMeasurer farm_measurer(const FarmHil& farm_hil, const std::string& work_dir, int runs = 3);
+// Measures through `tinynas farm measure`, its files in `work_dir` (the search's directory). Each finalist runs in
+// the schedule `schedule` resolves to for it (auto: in place or its patch plan, as the search costed it).
+FinalistMeasurer farm_measurer(const FarmHil& farm_hil, const std::string& work_dir, const CostOptions& schedule,
+                               int runs = 3);
 
-// The --data pipeline's trained winner, with its own int8 weights (a {"trained": MODEL} job), the same way.
+// The --data pipeline's trained winner, with its own int8 weights and its exported patch plan (a {"trained": MODEL}
+// job), the same way.
 std::function<ProfileResult(const TrainedWinner&)> farm_trained_measurer(const FarmHil& farm_hil,
                                                                          const std::string& work_dir, int runs = 3);
 

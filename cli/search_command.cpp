@@ -237,10 +237,7 @@ int run_search(const SearchCommandOptions& o) {
   // refused (exit 2), one that does not answer (no probe, QEMU failing) fails (exit 3) before any work.
   std::optional<HilProfiler> profiler;
   const std::optional<FarmHil> farm_hil = parse_farm_hil(o.hil, o.farm, config.constraints.board);
-  if (farm_hil && config.constraints.schedule != Schedule::kInplaceDw)
-    throw invalid_option("hil", "the board farm measures finalists in place (inplace-dw); with --schedule " +
-                                    std::string(schedule_name(config.constraints.schedule)) +
-                                    " measure them on one board: --hil BOARD");
+  if (o.hil) check_firmware_schedule(config.constraints.schedule);
   if (farm_hil) {
     check_farm(*farm_hil, dir);
   } else if (o.hil) {
@@ -279,7 +276,8 @@ int run_search(const SearchCommandOptions& o) {
   if (farm_hil) {
     fmt::print(stderr, "tinynas: measuring the {} best subnets on the board farm's {} boards{}\n", o.hil_top,
                farm_hil->kind.name, farm_hil->kind.emulated ? " (emulated: instruction counts, not cycles)" : "");
-    hil = check_finalists(*result, o.hil_top, farm_hil->kind, farm_measurer(*farm_hil, dir));
+    hil = check_finalists(*result, o.hil_top, farm_hil->kind,
+                          farm_measurer(*farm_hil, dir, result->config.constraints.cost_options()));
     write_hil_files(dir, *hil, *result);
   }
   if (o.json) {

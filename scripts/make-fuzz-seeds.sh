@@ -49,6 +49,9 @@ head -c -4 "$WORK/tiny.tns" >"$C/supernet_file/seed-0" # the fuzz target appends
   --calibration-images 20 >/dev/null 2>&1
 "$TN" export largest --supernet "$WORK/tiny.tns" --int8-blob "$C/model_blob/seed-largest.bin" \
   --calibration-images 20 >/dev/null 2>&1
+# Version 2 with a patch plan (MCUNetV2's schedule): the plan's spans are what tn_model_load checks most.
+"$TN" export largest --supernet "$WORK/tiny.tns" --int8-blob "$C/model_blob/seed-largest-patch.bin" \
+  --schedule patch --patches 2 --calibration-images 20 >/dev/null 2>&1
 
 "$PY" - "$C" <<'PY'
 import io, struct, sys

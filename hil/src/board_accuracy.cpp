@@ -9,8 +9,9 @@
 
 namespace tinynas {
 
-BoardAccuracyTask BoardAccuracyTask::from(const Int8EvaluationSet& set) {
-  return {set.arch_id, write_model_blob(set.graph, set.model), set.inputs, set.labels, set.host_top1, set.host_out};
+BoardAccuracyTask BoardAccuracyTask::from(const Int8EvaluationSet& set, const BlobSchedule& schedule) {
+  return {set.arch_id, write_model_blob(set.graph, set.model, schedule), set.inputs, set.labels, set.host_top1,
+          set.host_out};
 }
 
 void BoardAccuracyTask::check() const {

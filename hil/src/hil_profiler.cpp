@@ -260,6 +260,13 @@ void HilProfiler::set_measurement(int runs, std::uint64_t seed) {
   impl_->options.seed = seed;
 }
 
+void check_firmware_schedule(Schedule schedule) {
+  if (schedule != Schedule::kInplaceDw && schedule != Schedule::kPatch && schedule != Schedule::kAuto)
+    throw invalid_option("schedule", std::string("the profiling firmware runs inplace-dw or patch plans (or auto, "
+                                                 "which picks one), not ") +
+                                         schedule_name(schedule));
+}
+
 void HilProfiler::set_schedule(Schedule schedule, const PatchOptions& patch, std::optional<Budgets> budgets) {
   impl_->options.schedule = schedule;
   impl_->options.patch = patch;
@@ -271,9 +278,7 @@ namespace {
 // The cost model's figures for the schedule the profiler runs (auto resolved to what the cost model chose).
 CostReport predicted_report(const Graph& graph, const Board& board, Schedule schedule, const PatchOptions& patch,
                             std::optional<Budgets> budgets = std::nullopt) {
-  if (schedule != Schedule::kInplaceDw && schedule != Schedule::kPatch && schedule != Schedule::kAuto)
-    throw Error(ErrorCode::kInvalidArgument,
-                std::string("the profiling firmware runs inplace-dw or patch plans, not ") + schedule_name(schedule));
+  check_firmware_schedule(schedule);
   CostOptions o;
   o.schedule = schedule;
   o.patch = patch;

@@ -64,9 +64,7 @@ public:
       throw invalid_option("hil", "--hil " + *o_.hil_board +
                                       ": the board farm measures a pipeline's winner through "
                                       "`tinynas search --data ... --hil farm`");
-    if (o_.hil_board && hooks_.measure_on_board && o_.search.schedule != schedule_name(Schedule::kInplaceDw))
-      throw invalid_option("hil", "the board farm measures in place (inplace-dw); with --schedule " +
-                                      o_.search.schedule + " measure the winner on one board: --hil BOARD");
+    if (o_.hil_board) check_firmware_schedule(parse_schedule(o_.search.schedule));
     // Reached now, so an unreachable board fails before the training, not after it (a measurer checks its own).
     if (o_.hil_board && !hooks_.measure_on_board) {
       profiler_.emplace(Board::load(*o_.hil_board));
@@ -81,11 +79,12 @@ public:
     const Arch model_arch = read_model_arch(model_);
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
     const CostReport winner = winner_cost(search);
-    const QuantizedSubnet int8 = export_phase(model_arch, {winner.patches, winner.patch_split_block});
+    const BlobSchedule plan{winner.patches, winner.patch_split_block};
+    const QuantizedSubnet int8 = export_phase(model_arch, plan);
     std::optional<ProfileResult> board;
     if (o_.hil_board)
-      board =
-          hooks_.measure_on_board ? measured_elsewhere_phase(model_arch) : board_phase(int8, search.config.constraints);
+      board = hooks_.measure_on_board ? measured_elsewhere_phase(model_arch, plan)
+                                      : board_phase(int8, search.config.constraints);
     phase("report");
     const bool board_elsewhere = static_cast<bool>(hooks_.measure_on_board);
     const PipelineReport report{o_,    stage1,          search,    winner, accuracy,
@@ -370,11 +369,12 @@ private:
   }
 
   // 7, elsewhere: the trained winner measured by the caller's measurer (the board farm), as board_phase's result.
-  ProfileResult measured_elsewhere_phase(const Arch& model_arch) {
+  // It runs with the exported plan (`plan`), as board_phase does.
+  ProfileResult measured_elsewhere_phase(const Arch& model_arch, const BlobSchedule& plan) {
     phase("board");
     const ProfileResult r =
         hooks_.measure_on_board({lower_to_net(Supernet::load(model_).space(), model_arch), model_arch.id(), model_,
-                                 o_.search.data_dir, o_.calibration_images, o_.search.seed});
+                                 o_.search.data_dir, o_.calibration_images, o_.search.seed, plan});
     files::write_file_atomic((fs::path(run_) / "board.json").string(), r.to_json(2) + "\n");
     note(fmt::format("measured by {} on {}: {:.0f} {}, peak SRAM {} B (predicted {} B)", *o_.hil_board, r.board,
                      r.latency.value, r.latency.unit, r.peak_sram_bytes_measured, r.peak_sram_bytes_predicted));

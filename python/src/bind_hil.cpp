@@ -9,6 +9,7 @@
 #include "tinynas/hil/calibration.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/board.hpp"
+#include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/netconfig.hpp"
@@ -20,10 +21,23 @@ namespace tinynas::python {
 namespace {
 
 BoardAccuracyTask make_accuracy_task(const std::string& model, const std::string& split, int limit,
-                                     const std::string& data_dir, int calibration_images, std::uint64_t seed) {
+                                     const std::string& data_dir, int calibration_images, std::uint64_t seed,
+                                     const BlobSchedule& schedule = {}) {
   const SubnetAccuracyOptions o = accuracy_options(split, limit, data_dir, calibration_images, seed);
   py::gil_scoped_release release;
-  return BoardAccuracyTask::from(int8_evaluation_set(model, read_model_arch(model), o));
+  return BoardAccuracyTask::from(int8_evaluation_set(model, read_model_arch(model), o), schedule);
+}
+
+// The patch plan a farm job names (patches = 0: in place), checked as the CLI checks --patches and --split-block;
+// split_block -1 resolves to the cost model's split, so the job's result is the same wherever it runs.
+PatchOptions job_patch(const Graph& graph, int patches, int split_block) {
+  if (patches == 0) return PatchOptions{0, -1};
+  const CostOptions o =
+      schedule_options("patch", patches, split_block >= 0 ? std::optional<int>(split_block) : std::nullopt);
+  const PatchOptions resolved = resolve_patch_split(graph, o.patch);
+  if (resolved.patches == 0)
+    throw Error(ErrorCode::kInvalidArgument, "patches=" + std::to_string(patches) + ": the net has no block to split");
+  return resolved;
 }
 
 py::bytes joined(const std::vector<std::vector<std::int8_t>>& rows) {
@@ -83,10 +97,13 @@ BoardAccuracyTask accuracy_task_from_python(const py::dict& d) {
 // A trained model as a profile job carries it (tinynas.farm): its net config (what the cost model predicts from),
 // its int8 blob (the trained weights) and one int8 test image, made where the model file and the dataset are.
 py::dict trained_model_task(const std::string& model, const std::string& data_dir, int calibration_images,
-                            std::uint64_t seed) {
-  const BoardAccuracyTask t = make_accuracy_task(model, "test", 1, data_dir, calibration_images, seed);
+                            std::uint64_t seed, int patches, int split_block) {
   const NetSpec net = lower_to_net(Supernet::load(model).space(), read_model_arch(model));
+  const PatchOptions patch = job_patch(lower_to_graph(net), patches, split_block);
+  const BoardAccuracyTask t =
+      make_accuracy_task(model, "test", 1, data_dir, calibration_images, seed, {patch.patches, patch.split_block});
   py::dict d;
+  if (patch.patches > 0) d["patch"] = py::make_tuple(patch.patches, patch.split_block);
   d["arch"] = t.arch_id;
   d["netconfig"] = json_to_python(netconfig_from_net(net, -1));
   d["blob"] = py::bytes(reinterpret_cast<const char*>(t.blob.bytes.data()), t.blob.bytes.size());
@@ -114,15 +131,19 @@ public:
     live().connect();
   }
 
-  // Same measurement as `tinynas profile --json` with the same runs and seed: random weights and input.
-  py::object profile(const py::handle& model, int runs, std::uint64_t seed, const std::string& space) {
+  // Same measurement as `tinynas profile --json` with the same runs and seed: random weights and input; in place,
+  // or with patches > 0 the patch schedule (`--schedule patch --patches N [--split-block K]`).
+  py::object profile(const py::handle& model, int runs, std::uint64_t seed, const std::string& space, int patches,
+                     int split_block) {
     if (runs < 1) throw Error(ErrorCode::kInvalidArgument, "runs must be at least 1");
     const Graph graph = lower_to_graph(net_of(model, space));
+    const PatchOptions patch = job_patch(graph, patches, split_block);
     HilProfiler& p = live();
     std::string json;
     {
       py::gil_scoped_release release;
-      p.set_measurement(runs, seed); // jobs differ in runs and seed; the link stays up
+      p.set_measurement(runs, seed); // jobs differ in runs, seed and schedule; the link stays up
+      p.set_schedule(patch.patches > 0 ? Schedule::kPatch : Schedule::kInplaceDw, patch, std::nullopt);
       json = p.profile(graph).to_json(-1);
     }
     return json_to_python(json);
@@ -236,7 +257,9 @@ BoardError when the board fails after the retries.
            py::arg("boot_timeout_ms") = 10000)
       .def("connect", &PyProfiler::connect, "Reach the board now (launch and boot), with the retries.")
       .def("profile", &PyProfiler::profile, py::arg("model"), py::arg("runs") = 3, py::arg("seed") = 0,
-           py::arg("space") = "mcunet")
+           py::arg("space") = "mcunet", py::arg("patches") = 0, py::arg("split_block") = -1,
+           "patches=N runs the patch schedule on an N x N grid up to split_block (-1: the cost model's split); "
+           "0 runs in place.")
       .def("profile_trained", &PyProfiler::profile_trained, py::arg("task"), py::arg("runs") = 3,
            "profile() of a trained model's int8 blob with its net config and a real image (trained_model_task()): "
            "the output is checked against the host runtime with the trained weights.")
@@ -264,9 +287,10 @@ BoardError when the board fails after the retries.
       "What a board needs to measure a trained model's accuracy, made here: the int8 blob, the int8 inputs, labels "
       "and the host runtime's answers (bytes and lists). Profiler.accuracy_of_task() runs it on any host.");
   m.def("trained_model_task", &trained_model_task, py::arg("model"), py::arg("data_dir") = "",
-        py::arg("calibration_images") = 500, py::arg("seed") = 0,
+        py::arg("calibration_images") = 500, py::arg("seed") = 0, py::arg("patches") = 0, py::arg("split_block") = -1,
         "What a board needs to profile a trained model file with its own weights, made here: its net config, int8 "
-        "blob and one int8 test image. Profiler.profile_trained() runs it on any host.");
+        "blob and one int8 test image. Profiler.profile_trained() runs it on any host. patches=N writes the blob "
+        "with the patch plan (split_block -1: the cost model's split), named in \"patch\": (N, split block).");
   m.def("_fit_calibration", &fit_calibration_py, py::arg("board"), py::arg("space"), py::arg("models"),
         py::arg("holdout"), py::arg("out"), py::arg("save"));
 }

@@ -340,12 +340,15 @@ std::vector<Case> battery() {
        {"search", "--hil", "qemu-mps2-an500", "--hil-top", "0", "--out", search_out},
        2,
        {"--hil-top: must be at least 1, found 0"}},
-      // The farm measures in place; a patch or auto search's finalists may fit only with patches.
-      {"HilFarmWithTheAutoSchedule",
-       {"search", "--hil", "farm", "--farm", "{dir}/farm.json", "--schedule", "auto", "--out", search_out},
+      // The firmware runs no layerwise plan: refused before the search, on the farm as on one board.
+      {"HilFarmWithALayerwiseSchedule",
+       {"search", "--hil", "farm", "--farm", "{dir}/farm.json", "--schedule", "layerwise", "--out", search_out},
        2,
-       {"--hil: the board farm measures finalists in place (inplace-dw); with --schedule auto measure them on one "
-        "board: --hil BOARD"}},
+       {"--schedule: the profiling firmware runs inplace-dw or patch plans (or auto, which picks one), not layerwise"}},
+      {"HilWithALayerwiseSchedule",
+       {"search", "--hil", "qemu-mps2-an500", "--schedule", "layerwise", "--out", search_out},
+       2,
+       {"--schedule: the profiling firmware runs inplace-dw or patch plans (or auto, which picks one), not layerwise"}},
       // No probe on this machine: OpenOCD finds none, and the search does not start (exit 3, nothing written).
       {"HilOnABoardThatIsNotThere",
        {"search", "--hil", "stm32f746g-disco", "--out", search_out},

@@ -106,6 +106,21 @@ def test_a_job_stored_twice_is_stored_once(tinynas, tmp_path):
     assert len(results.measurements()) == 1
 
 
+def test_a_database_of_an_older_tinynas_gains_the_patch_columns(tinynas, tmp_path):
+    from tinynas.farm import Results
+    url = f"sqlite:///{tmp_path}/old.db"
+    Results(url).close()
+    db = sqlite3.connect(tmp_path / "old.db")
+    db.execute("alter table measurements drop column patches")
+    db.execute("alter table measurements drop column split_block")
+    db.commit()
+    db.close()
+    results = Results(url)  # opened by this TinyNAS: the columns are added, old rows ran in place
+    columns = {r[1]: r for r in sqlite3.connect(tmp_path / "old.db").execute("pragma table_info(measurements)")}
+    assert columns["patches"][4] == "0" and columns["split_block"][4] == "-1"
+    results.close()
+
+
 # ---- a suite on local QEMU boards ----
 
 def test_local_run_equals_direct_profile_and_is_not_measured_twice(cli, tmp_path):
@@ -133,6 +148,51 @@ def test_local_run_equals_direct_profile_and_is_not_measured_twice(cli, tmp_path
     assert db.execute("select count(*) from measurements").fetchone()[0] == 2 * len(FASHION_IDS)
     assert db.execute("select count(*) from run_jobs where run_id=? and reused=1", (run,)).fetchone()[0] == \
         2 * len(FASHION_IDS)
+
+
+def test_a_patch_plan_is_measured_as_its_own_model_and_as_tinynas_profile_measures_it(cli, tmp_path):
+    arch = FASHION_IDS[1]
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "runs": 1, "boards": ["qemu-mps2-an500"], "models": [
+        {"arch": arch, "space": "fashion_mnist"},
+        {"arch": arch, "space": "fashion_mnist", "patches": 4, "split_block": 1}]}))
+    done = farm_cli(cli, "run", str(suite), "--local-boards", "1", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    db = sqlite3.connect(tmp_path / "farm.db")
+    db.row_factory = sqlite3.Row
+    rows = {r["patches"]: r for r in db.execute("select * from measurements")}
+    assert sorted(rows) == [0, 4] and rows[0]["model_hash"] != rows[4]["model_hash"]
+    assert rows[4]["model_id"] == f"{arch} (patch 4x4 to block 1)" and rows[4]["split_block"] == 1
+    assert rows[0]["model_id"] == arch and rows[0]["split_block"] == -1
+    direct = json.loads(subprocess.run(
+        [cli, "profile", arch, "--space", "fashion_mnist", "--board", "qemu-mps2-an500", "--runs", "1", "--schedule",
+         "patch", "--patches", "4", "--split-block", "1", "--json"], capture_output=True, text=True, check=True).stdout)
+    assert direct["patch"] == {"patches": 4, "split_block": 1}
+    assert rows[4]["latency_value"] == direct["latency"]["value"] and rows[4]["bit_exact"] == 1
+    assert rows[4]["sram_measured"] == rows[4]["sram_predicted"] == direct["peak_sram_bytes_measured"]
+    assert rows[4]["sram_measured"] < rows[0]["sram_measured"]  # what the patches are for
+    assert rows[4]["latency_value"] > rows[0]["latency_value"]  # and what they cost: the halo recomputed
+
+
+@pytest.mark.parametrize("entry,phrase", [
+    ({"patches": 0}, "/models/0/patches: expected an integer in [1, 16]"),
+    ({"patches": 4, "split_block": "1"}, "/models/0/split_block: expected a block index"),
+    ({"split_block": 1}, "/models/0/split_block: only with \"patches\""),
+])
+def test_a_bad_patch_plan_in_a_suite_is_refused_naming_the_field(cli, tmp_path, entry, phrase):
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "runs": 1, "boards": ["qemu-mps2-an500"],
+                                 "models": [dict({"arch": FASHION_IDS[1], "space": "fashion_mnist"}, **entry)]}))
+    done = farm_cli(cli, "run", str(suite), "--local-boards", "1", "--json", cwd=tmp_path)
+    assert done.returncode == 2 and phrase in done.stderr, done.stderr
+
+
+def test_a_split_block_the_net_does_not_have_fails_its_job_with_the_reason(cli, tmp_path):
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "runs": 1, "boards": ["qemu-mps2-an500"], "models": [
+        {"arch": FASHION_IDS[1], "space": "fashion_mnist", "patches": 4, "split_block": 99}]}))
+    done = farm_cli(cli, "run", str(suite), "--local-boards", "1", "--json", cwd=tmp_path)
+    assert done.returncode == 1 and "split block 99 is not a block of this network" in done.stderr, done.stderr
 
 
 def test_a_board_behind_a_remote_gdb_port_measures_what_a_local_one_does(cli, tinynas, tmp_path):
@@ -287,6 +347,27 @@ def test_search_hil_farm_measures_the_finalists_as_one_board_does(cli, tmp_path)
         assert a["id"] == b["id"] and a["measured_ms"] == b["measured_ms"], (a, b)
     assert (tmp_path / "farm" / "hil.json").exists() and (tmp_path / "farm" / "hil-farm.db").exists()
     assert not (tmp_path / "farm.db").exists()
+
+
+def test_search_hil_farm_measures_finalists_in_the_schedules_the_search_chose(cli, tmp_path):
+    """At 20 KB the auto schedule's best subnets need patches: the farm gets each one's plan and measures what one
+    board measures."""
+    search = ["search", "--space", "fashion_mnist", "--sram", "20K", "--flash", "256K", "--board", "qemu-mps2-an500",
+              "--schedule", "auto", "--generations", "1", "--population", "8", "--parents", "3", "--hil-top", "2",
+              "--json"]
+    on_farm = subprocess.run([cli, *search, "--hil", "farm", "--out", str(tmp_path / "farm")], capture_output=True,
+                             text=True, cwd=tmp_path)
+    assert on_farm.returncode == 0, on_farm.stderr
+    on_board = subprocess.run([cli, *search, "--hil", "qemu-mps2-an500", "--out", str(tmp_path / "board")],
+                              capture_output=True, text=True)
+    assert on_board.returncode == 0, on_board.stderr
+    farm_hil, board_hil = json.loads(on_farm.stdout)["hil"], json.loads(on_board.stdout)["hil"]
+    assert farm_hil["candidates"][0]["schedule"] == "patch"
+    sent = json.loads((tmp_path / "farm" / "hil-farm-models.json").read_text())["models"]
+    assert sent[0]["patches"] >= 2 and sent[0]["split_block"] >= 0
+    for a, b in zip(farm_hil["candidates"], board_hil["candidates"]):
+        assert (a["id"], a["schedule"], a["measured_ms"]) == (b["id"], b["schedule"], b["measured_ms"]), (a, b)
+        assert a["peak_sram_bytes_measured"] == a["peak_sram_bytes_predicted"]
 
 
 @pytest.mark.parametrize("args,phrase", [
@@ -515,3 +596,24 @@ def test_a_trained_model_is_profiled_with_its_own_int8_weights(cli, tinynas, tmp
     ids = sorted(m["model_id"] for m in json.loads(report.stdout)["models"])
     assert ids == ["w0.5-r20-k3e3-k3e3-k3e3-k3e3", "w0.5-r20-k3e3-k3e3-k3e3-k3e3 (trained)"]
     assert "(trained)" in (tmp_path / "r.html").read_text()
+
+
+def test_a_trained_model_with_a_patch_plan_carries_the_exported_blob(cli, tinynas, tmp_path, trained_model):
+    """{"trained": MODEL, "patches": N}: the job's blob is `tinynas export --schedule patch`'s, and the board runs
+    it at the patch plan's predicted peak, bit-exact (what `search --data --hil farm` sends for a patch winner)."""
+    import tinynas.farm.jobs as jobs
+    shutil.copy(trained_model, tmp_path / "m.model")
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"format": "tinynas-farm-suite", "boards": ["qemu-mps2-an500"], "runs": 1,
+                                 "models": [{"trained": "m.model", "patches": 2}]}))
+    (job,) = jobs.load_suite(suite).jobs
+    assert job.model.patch[0] == 2 and job.model.patch[1] >= 0  # the cost model's split, resolved when made
+    subprocess.run([cli, "export", "--model", str(tmp_path / "m.model"), "--schedule", "patch", "--patches", "2",
+                    "--split-block", str(job.model.patch[1]), "--int8-blob", str(tmp_path / "x.tnm")], check=True,
+                   capture_output=True)
+    assert job.model.trained["blob"] == (tmp_path / "x.tnm").read_bytes()
+    done = farm_cli(cli, "run", str(suite), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = sqlite3.connect(tmp_path / "farm.db").execute(
+        "select patches, split_block, sram_measured, sram_predicted, bit_exact from measurements").fetchone()
+    assert row == (2, job.model.patch[1], row[3], row[3], 1)

@@ -185,7 +185,9 @@ def cmd_calibrate(args) -> int:
         firmware = args.firmware_build or rows[-1]["firmware_build_id"]  # the newest build measured
         latest = {}
         for r in rows:
-            if r["firmware_build_id"] == firmware and r["runs_identical"] and r["bit_exact"]:
+            # In place only: a patch run's per-layer ticks include the halo's recomputation, which the table's
+            # per-op fit does not model.
+            if r["firmware_build_id"] == firmware and r["runs_identical"] and r["bit_exact"] and not r["patches"]:
                 latest[r["model_hash"]] = r  # the newest measurement of each model
         chosen = [latest[h] for h in sorted(latest)]  # hash order: a fixed, unbiased hold-out
         if len(chosen) < args.holdout + 2:
@@ -214,7 +216,7 @@ def cmd_measure(args) -> int:
     """Models measured on one board kind by the farm, printed as `tinynas profile --json` results in the models'
     order (what `tinynas search --hil farm` reads). --check: only that the farm can serve the kind."""
     from .. import _core
-    from .jobs import Model, trained_model
+    from .jobs import Model, patch_of, trained_model
     if args.check:
         if args.board_kind not in _core.list_boards():
             raise FarmConfigError(f"--board-kind: unknown board kind {args.board_kind!r}")
@@ -228,7 +230,8 @@ def cmd_measure(args) -> int:
         request = json.loads(open(args.models, encoding="utf-8").read())
         kind, runs = request["board_kind"], int(request.get("runs", 3))
         entries = request["models"]
-        nets = [None if "trained" in m else Model(m["id"], m["netconfig"]) for m in entries]
+        nets = [None if "trained" in m else Model(m["id"], m["netconfig"], patch=patch_of(m, f"{args.models}/models/{i}"))
+                for i, m in enumerate(entries)]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise FarmConfigError(f"{args.models}: not a measurement request ({e})") from None
     # {"trained": MODEL, "data": DIR, ...}: a trained model with its own weights (the --data pipeline's winner)
@@ -317,7 +320,8 @@ def parser() -> argparse.ArgumentParser:
     ca.add_argument("--firmware-build", help="use this firmware build's measurements (default: the newest)")
     ca.set_defaults(func=cmd_calibrate)
     me = sub.add_parser("measure", parents=[common], help="models measured on one board kind (search --hil farm)")
-    me.add_argument("models", nargs="?", help="{\"board_kind\": K, \"runs\": R, \"models\": [{\"id\", \"netconfig\"}]}")
+    me.add_argument("models", nargs="?", help="{\"board_kind\": K, \"runs\": R, \"models\": [{\"id\", \"netconfig\", "
+                    "\"patches\", \"split_block\" (optional)}]}")
     me.add_argument("--check", action="store_true", help="only check that the farm has boards of --board-kind")
     me.add_argument("--board-kind", help="with --check")
     me.add_argument("--local-boards", type=int, default=None, help="without --farm: boards per kind on this host")

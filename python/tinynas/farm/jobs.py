@@ -9,10 +9,15 @@ A suite (SUITE.json, docs/FORMATS.md) is models x board kinds:
      "boards": ["qemu-mps2-an500", "qemu-netduinoplus2"],
      "models": ["models/mcunet-in0.json",                          a path (relative to the suite file)
                 {"arch": "w1-r28-k3e3-k3e3-k3e3-k3e3", "space": "fashion_mnist"},
+                {"model": "models/mcunet-in3.json", "patches": 4, "split_block": 2},  patch-based (MCUNetV2)
                 {"search": "runs/fm", "top": 3},                   a search's finalists (its pareto.json)
                 {"trained": "runs/fm/best.model"},                 a trained model with its own int8 weights
                 {"accuracy": "runs/fm/best.model", "images": 1000}],  its top-1 on the board
      "thresholds": {"latency_pct": 2.0, "prediction_pct": 5.0}}
+
+A model runs in place unless it names a patch plan ("patches": N, "split_block": K, K omitted: the cost model's
+split); a search's finalists run in the schedule the search chose for them. The plan is part of what is measured:
+the same net in place and with patches are two models to the farm (two hashes, two rows).
 """
 from __future__ import annotations
 
@@ -39,15 +44,21 @@ class Model:
     # A trained model's own weights (_core.trained_model_task: blob, arena_bytes, one int8 test image); None: the
     # board runs the net with the profiler's seeded random weights (time and memory are the same).
     trained: Optional[dict] = field(default=None, compare=False, hash=False)
+    # The patch plan it runs with: (patches, split_block), split_block -1 for the cost model's split; () in place.
+    patch: tuple = ()
 
     @property
     def content_hash(self) -> str:
-        if self.trained is None:
-            return content_hash(self.netconfig)
-        h = hashlib.sha256(content_hash(self.netconfig).encode())
-        for name in _TRAINED_BYTES:
-            h.update(len(self.trained[name]).to_bytes(8, "little"))
-            h.update(self.trained[name])
+        net = content_hash(self.netconfig)
+        if not self.patch and self.trained is None:
+            return net  # in place with random weights: the net's hash alone, as before schedules (older rows match)
+        h = hashlib.sha256(net.encode())
+        if self.patch:
+            h.update(json.dumps(["patch", *self.patch]).encode())
+        if self.trained is not None:
+            for name in _TRAINED_BYTES:
+                h.update(len(self.trained[name]).to_bytes(8, "little"))
+                h.update(self.trained[name])
         return h.hexdigest()
 
 
@@ -72,6 +83,8 @@ class Job:
         """What travels through the broker (plain JSON; a trained model's bytes in base64)."""
         m = {"kind": self.kind, "model_id": self.model.model_id, "netconfig": self.model.netconfig,
              "space": self.model.space, "board_kind": self.board_kind, "runs": self.runs, "seed": self.seed}
+        if self.model.patch:
+            m["patch"] = list(self.model.patch)
         if self.model.trained is not None:
             m["trained"] = {k: (base64.b64encode(v).decode("ascii") if k in _TRAINED_BYTES else v)
                             for k, v in self.model.trained.items()}
@@ -85,8 +98,9 @@ class Job:
         if m.get("trained") is not None:
             trained = {k: (base64.b64decode(v, validate=True) if k in _TRAINED_BYTES else v)
                        for k, v in m["trained"].items()}
-        return Job(Model(m["model_id"], m["netconfig"], m.get("space", ""), trained), m["board_kind"], int(m["runs"]),
-                   int(m["seed"]))
+        patch = tuple(int(v) for v in m.get("patch", ()))
+        return Job(Model(m["model_id"], m["netconfig"], m.get("space", ""), trained, patch), m["board_kind"],
+                   int(m["runs"]), int(m["seed"]))
 
 
 @dataclass(frozen=True)
@@ -178,7 +192,7 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
     weights (quantised on C training images picked by S, as `tinynas export` and the pipeline do) on one test image
     of the data. Made here, once: the job carries them (the blob plus ~1 KB)."""
     from .. import _core
-    unknown = set(entry) - {"trained", "data", "calibration_images", "seed"}
+    unknown = set(entry) - {"trained", "data", "calibration_images", "seed", *_PATCH_FIELDS}
     if unknown:
         raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     calibration = entry.get("calibration_images", 500)
@@ -192,13 +206,42 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
             raise FarmConfigError(f"{where}/{key}: expected a path")
     path = (base / entry["trained"]).resolve()
     data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
+    patches, split_block = patch_of(entry, where) or (0, -1)
     try:
-        task = _core.trained_model_task(str(path), data_dir=data, calibration_images=calibration, seed=seed)
+        task = _core.trained_model_task(str(path), data_dir=data, calibration_images=calibration, seed=seed,
+                                        patches=patches, split_block=split_block)
     except ValueError as e:
         raise FarmConfigError(f"{where}/trained: {e}") from None
     netconfig = task.pop("netconfig")
+    patch = tuple(task.pop("patch", ()))  # the split the blob's plan was written with
     # Named apart from the same arch's random-weight job, which tables and plots show next to it.
-    return Model(f"{task.pop('arch')} (trained)", netconfig, "", task)
+    return _with_patch(Model(f"{task.pop('arch')} (trained)", netconfig, "", task), patch)
+
+
+_PATCH_FIELDS = ("patches", "split_block")
+
+
+def patch_of(entry: dict, where: str) -> tuple:
+    """(patches, split_block) of a suite entry's "patches" and "split_block" (omitted: -1, the cost model's split);
+    () when it names none (in place)."""
+    if "patches" not in entry:
+        if "split_block" in entry:
+            raise FarmConfigError(f"{where}/split_block: only with \"patches\" (the patch schedule's grid)")
+        return ()
+    patches, split = entry["patches"], entry.get("split_block", -1)
+    if not isinstance(patches, int) or isinstance(patches, bool) or not 1 <= patches <= 16:
+        raise FarmConfigError(f"{where}/patches: expected an integer in [1, 16] (an n x n grid)")
+    if not isinstance(split, int) or isinstance(split, bool) or split < -1:
+        raise FarmConfigError(f"{where}/split_block: expected a block index (0 or more)")
+    return patches, split
+
+
+def _with_patch(model: Model, patch: tuple) -> Model:
+    """The model with a patch plan, named apart from the same net in place (tables list both)."""
+    if not patch:
+        return model
+    name = f"{model.model_id} (patch {patch[0]}x{patch[0]}" + (f" to block {patch[1]})" if patch[1] >= 0 else ")")
+    return Model(name, model.netconfig, model.space, model.trained, patch)
 
 
 @dataclass(frozen=True)
@@ -258,7 +301,10 @@ def _search_finalists(run: pathlib.Path, top: int, where: str) -> list:
             try:
                 front = json.loads(candidate.read_text())
                 points = sorted(front["points"], key=lambda p: -float(p["score"]))[:top]
-                return [model_from(p["arch"]["id"], p["arch"]["space"], str(candidate)) for p in points]
+                # Each in the schedule the search chose for it: a point that needed patches names its plan.
+                return [_with_patch(model_from(p["arch"]["id"], p["arch"]["space"], str(candidate)),
+                                    (int(p["patch"]["patches"]), int(p["patch"]["split_block"])) if "patch" in p else ())
+                        for p in points]
             except FarmConfigError:
                 raise
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
@@ -304,9 +350,10 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
         if isinstance(entry, str):
             models.append(model_from(str(base / entry), "mcunet", at))
         elif isinstance(entry, dict) and "arch" in entry:
-            models.append(model_from(entry["arch"], entry.get("space", "mcunet"), at))
+            models.append(_with_patch(model_from(entry["arch"], entry.get("space", "mcunet"), at), patch_of(entry, at)))
         elif isinstance(entry, dict) and "model" in entry:
-            models.append(model_from(str(base / entry["model"]), entry.get("space", "mcunet"), at))
+            models.append(_with_patch(model_from(str(base / entry["model"]), entry.get("space", "mcunet"), at),
+                                      patch_of(entry, at)))
         elif isinstance(entry, dict) and "trained" in entry:
             models.append(trained_model(entry, base, at))
         elif isinstance(entry, dict) and "accuracy" in entry:

@@ -17,6 +17,7 @@ import uuid
 from typing import Optional
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event,
+                        inspect, text,
                         select)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, declarative_base
@@ -27,7 +28,7 @@ MEASUREMENT_FIELDS = ("model_hash", "model_id", "space", "board_kind", "board_na
                       "firmware_build_id", "tinynas_revision", "runs", "seed", "latency_value", "latency_unit",
                       "latency_source", "instructions", "latency_predicted", "sram_measured", "sram_predicted",
                       "stack_measured", "flash_bytes", "flash_predicted", "bit_exact", "runs_identical",
-                      "ticks_per_instruction", "started_at", "finished_at")
+                      "ticks_per_instruction", "patches", "split_block", "started_at", "finished_at")
 
 
 def now() -> datetime.datetime:
@@ -62,6 +63,8 @@ class Measurement(Base):
     flash_predicted = Column(Integer, nullable=False)
     bit_exact = Column(Boolean, nullable=False)
     runs_identical = Column(Boolean, nullable=False)
+    patches = Column(Integer, nullable=False, default=0)     # the patch schedule's n x n grid; 0: in place
+    split_block = Column(Integer, nullable=False, default=-1)  # its last block run per patch
     layers = Column(Text, nullable=False)                 # JSON: [{op, name, type, ticks, macs}]
     netconfig = Column(Text, nullable=False)              # JSON: the model measured (reproducible, refittable)
     started_at = Column(DateTime(timezone=True), nullable=False)
@@ -159,6 +162,10 @@ def _row(obj) -> dict:
     return out
 
 
+# Columns added after the first release of the results schema, by table: added to an older database when opened.
+_ADDED_COLUMNS = {"measurements": ("patches", "split_block")}
+
+
 class Results:
     """The farm's results. Safe to open from several processes (SQLite in WAL mode with a busy timeout)."""
 
@@ -180,11 +187,25 @@ class Results:
         for attempt in range(5):
             try:
                 Base.metadata.create_all(self.engine)
+                self._add_new_columns()
                 return
             except OperationalError:
                 if attempt == 4:
                     raise
                 time.sleep(0.2 * (attempt + 1))
+
+    def _add_new_columns(self):
+        """A database made by an older TinyNAS gains the columns added since, with their defaults (the patch plan:
+        rows measured before it ran in place)."""
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {c["name"] for c in inspect(self.engine).get_columns(table)}
+            for name in columns:
+                if name in present:
+                    continue
+                column = Base.metadata.tables[table].columns[name]
+                with self.engine.begin() as c:
+                    c.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} "
+                                   f"{column.type.compile(self.engine.dialect)} NOT NULL DEFAULT {column.default.arg}"))
 
     def close(self):
         self.engine.dispose()

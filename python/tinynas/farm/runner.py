@@ -61,4 +61,6 @@ def _as_profile(m: dict, clock_hz: float) -> dict:
             "runs_identical": m["runs_identical"], "peak_sram_bytes_measured": m["sram_measured"],
             "peak_sram_bytes_predicted": m["sram_predicted"], "stack_bytes_measured": m["stack_measured"],
             "flash_bytes": m["flash_bytes"], "flash_bytes_predicted": m["flash_predicted"],
-            "bit_exact": m["bit_exact"], "layers": m["layers"], "board_name": m["board_name"]}
+            "bit_exact": m["bit_exact"], "layers": m["layers"], "board_name": m["board_name"],
+            **({"schedule": "patch", "patch": {"patches": m["patches"], "split_block": m["split_block"]}}
+               if m["patches"] else {"schedule": "inplace-dw"})}

@@ -163,7 +163,9 @@ class BoardSession:
                 elif job.model.trained is not None:
                     r = profiler.profile_trained(dict(job.model.trained, netconfig=job.model.netconfig), runs=job.runs)
                 else:
-                    r = profiler.profile(job.model.netconfig, runs=job.runs, seed=job.seed)
+                    patches, split_block = job.model.patch or (0, -1)
+                    r = profiler.profile(job.model.netconfig, runs=job.runs, seed=job.seed, patches=patches,
+                                         split_block=split_block)
             except _core.BoardError as e:
                 self.reset()
                 raise BoardError(str(e)) from None
@@ -207,6 +209,7 @@ class BoardSession:
             "stack_measured": r.get("stack_bytes_measured", 0), "flash_bytes": r["flash_bytes"],
             "flash_predicted": r.get("flash_bytes_predicted", 0), "bit_exact": bool(r["bit_exact"]),
             "runs_identical": bool(r.get("runs_identical", False)),
+            "patches": r.get("patch", {}).get("patches", 0), "split_block": r.get("patch", {}).get("split_block", -1),
             "layers": [{k: layer[k] for k in ("op", "name", "type", "ticks", "macs") if k in layer}
                        for layer in r.get("layers", [])],
             "started_at": started, "finished_at": now(),

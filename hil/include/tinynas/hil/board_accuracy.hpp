@@ -36,7 +36,8 @@ struct BoardAccuracyTask {
   std::vector<int> host_top1;
   std::vector<std::vector<std::int8_t>> host_out;
 
-  static BoardAccuracyTask from(const Int8EvaluationSet& set); // writes the set's blob
+  // Writes the set's blob, with the patch plan of `schedule` when it has patches.
+  static BoardAccuracyTask from(const Int8EvaluationSet& set, const BlobSchedule& schedule = {});
   // Throws Error(kInvalidArgument) naming what is wrong: a blob the runtime refuses, inputs of another size than
   // the blob's input, counts that differ, host outputs of another size than the blob's output, a label < 0.
   void check() const;

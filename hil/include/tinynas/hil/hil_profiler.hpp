@@ -114,6 +114,11 @@ struct ProfileOptions {
   std::optional<Budgets> budgets; // what `auto` must fit; none: the board's SRAM and flash
 };
 
+// The profiling firmware runs inplace-dw and patch plans (auto resolves to one of them). Error(kInvalidArgument)
+// naming --schedule for any other, so a front end refuses a search or pipeline that would end on a board before it
+// starts.
+void check_firmware_schedule(Schedule schedule);
+
 class HilProfiler {
 public:
   // Throws Error(kInvalidArgument) for a board without profiling firmware, Error(kInvalidFile) when the image is

@@ -72,6 +72,7 @@ struct TrainedWinner {
   std::string data_dir;   // the calibration images and the test image
   int calibration_images = 0;
   std::uint64_t seed = 0;
+  BlobSchedule plan; // the exported blob's patch plan (patches 0: in place)
 };
 
 struct PipelineHooks {

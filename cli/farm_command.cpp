@@ -1,6 +1,8 @@
 // `tinynas farm`: execs the Python farm with the arguments that follow "farm".
 #include "farm_command.hpp"
 
+#include "child_run.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -40,9 +42,8 @@ std::vector<char*> c_argv(std::vector<std::string>& strings) {
   return argv;
 }
 
-Error cannot_start(int error) {
-  return Error(ErrorCode::kIo, std::string("cannot start ") + TINYNAS_PYTHON +
-                                   " for `tinynas farm`: " + std::strerror(error) +
+Error cannot_start(const std::string& why) {
+  return Error(ErrorCode::kIo, std::string("cannot start ") + TINYNAS_PYTHON + " for `tinynas farm`: " + why +
                                    " (the farm needs Debian's python3 with python3-celery and python3-sqlalchemy; "
                                    "scripts/install-deps.sh installs them)");
 }
@@ -53,23 +54,15 @@ int run_farm(const std::vector<std::string>& args) {
   std::vector<std::string> strings = farm_command_line(args);
   std::vector<char*> argv = c_argv(strings);
   execv(argv[0], argv.data());
-  throw cannot_start(errno);
+  throw cannot_start(std::strerror(errno));
 }
 
 int run_farm_child(const std::vector<std::string>& args, const std::string& stdout_file) {
-  std::vector<std::string> strings = farm_command_line(args);
-  std::vector<char*> argv = c_argv(strings);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw cannot_start(spawned);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  try {
+    return run_child(farm_command_line(args), {stdout_file});
+  } catch (const Error& e) {
+    throw cannot_start(e.message());
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 } // namespace tinynas::cli

@@ -23,6 +23,7 @@
 
 #include "calibrate_command.hpp"
 #include "commands.hpp"
+#include "deploy_command.hpp"
 #include "eval_command.hpp"
 #include "export_command.hpp"
 #include "farm_command.hpp"
@@ -343,6 +344,32 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   export_cmd->add_option("--threads", export_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
 
+  cli::DeployOptions deploy_opts;
+  CLI::App* deploy = app.add_subcommand(
+      "deploy", "Write, build and optionally flash an application project of a subnet for a board (docs/HIL.md)");
+  deploy->add_option("--supernet", deploy_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
+  deploy->add_option("arch", deploy_opts.arch, "Arch JSON file or arch id (w1-r28-...), or largest / smallest");
+  deploy->add_option("--model", deploy_opts.model,
+                     "A model file (tinynas finetune --out) instead of --supernet S ARCH");
+  deploy->add_option("--board", deploy_opts.board, "Board name or board JSON file")->required();
+  deploy->add_option("--out", deploy_opts.out, "The project's directory (created)")->required();
+  deploy->add_option("--name", deploy_opts.name, "The model's C name (file names and symbol prefix)")
+      ->capture_default_str();
+  deploy
+      ->add_option("--calibration-images", deploy_opts.calibration_images,
+                   "int8: training images calibrating the activation ranges")
+      ->capture_default_str();
+  add_schedule_flags(deploy, deploy_opts.schedule,
+                     "auto (in place when it fits the board, else patches), inplace-dw or patch");
+  deploy->add_option("--data", deploy_opts.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
+  deploy->add_option("--seed", deploy_opts.seed, "Seed picking the BN calibration images")
+      ->check(kSeedValue)
+      ->capture_default_str();
+  deploy->add_option("--threads", deploy_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
+  deploy->add_flag("!--no-build", deploy_opts.build, "Only write the project (no CMake build, no size check)");
+  deploy->add_flag("--flash", deploy_opts.flash, "Program the board through OpenOCD after the build (a real board)");
+  deploy->add_flag("--json", deploy_opts.json, "Print deploy.json (with the linked sizes) instead of text");
+
   cli::FinetuneCommandOptions finetune_opts;
   CLI::App* finetune = app.add_subcommand(
       "finetune", "Fine-tune one subnet of a supernet on its own into a model file (for eval/export/profile --model)");
@@ -471,6 +498,7 @@ int main(int argc, char** argv) {
     if (finetune->parsed()) return stdout_checked(run_finetune(finetune_opts));
     if (eval->parsed()) return stdout_checked(run_eval(eval_opts));
     if (export_cmd->parsed()) return stdout_checked(run_export(export_opts));
+    if (deploy->parsed()) return stdout_checked(run_deploy(deploy_opts));
     if (profile->parsed()) return stdout_checked(run_profile(profile_opts));
     if (calibrate->parsed()) return stdout_checked(run_calibrate(calibrate_opts));
   } catch (const Error& e) {

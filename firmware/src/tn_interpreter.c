@@ -63,6 +63,26 @@ uint32_t tn_op_scratch_request(const tn_op_record* r) {
   return bytes > 0 ? (uint32_t)bytes : 0u;
 }
 
+tn_kernel tn_op_kernel(const tn_op_record* r) {
+  tn_conv_args a;
+  switch (r->type) {
+  case TN_OP_CONV:
+  case TN_OP_POINTWISE: tn_fill_conv_args(r, &a); return tn_conv_kernel(&a);
+  case TN_OP_DEPTHWISE: tn_fill_conv_args(r, &a); return tn_dw_conv_kernel(&a);
+  case TN_OP_FC: return TN_KERNEL_FC;
+  case TN_OP_ADD: return TN_WITH_ADD ? TN_KERNEL_ADD : TN_KERNEL_OMITTED;
+  case TN_OP_AVGPOOL: return TN_KERNEL_AVGPOOL;
+  default: return TN_KERNEL_OMITTED;
+  }
+}
+
+tn_kernel tn_model_op_kernel(const tn_model* model, uint32_t op) {
+  tn_op_record r;
+  if (op >= model->op_count) return TN_KERNEL_OMITTED;
+  tn_read_record(model, op, &r);
+  return tn_op_kernel(&r);
+}
+
 /* ---- load-time checks ---- */
 
 static uint32_t tn_elements(uint32_t h, uint32_t w, uint32_t c) { return h * w * c; }
@@ -115,6 +135,8 @@ static tn_status tn_check_op(const uint8_t* blob, const tn_op_record* r, uint32_
   if (r->scratch_bytes > 0 && (!tn_disjoint(r->scratch, r->scratch_bytes, r->input, in_bytes) ||
                                !tn_disjoint(r->scratch, r->scratch_bytes, r->output, out_bytes)))
     return TN_ERR_OVERLAP;
+  if (r->type >= TN_OP_CONV && r->type <= TN_OP_FC && tn_op_kernel(r) == TN_KERNEL_OMITTED)
+    return TN_ERR_KERNEL_OMITTED;
   if (!bytes.per_patch && r->scratch_bytes < tn_op_scratch_request(r)) return TN_ERR_SCRATCH_TOO_SMALL;
   io.input_offset = r->input_offset;
   io.output_offset = r->output_offset;
@@ -479,8 +501,13 @@ static tn_status tn_run_op(const tn_model* m, const tn_op_record* r, uint8_t* ar
   }
   case TN_OP_ADD: {
     tn_add_args a;
+#if TN_WITH_ADD
     tn_fill_add_args(r, &a);
     return tn_add_s8(&a, in, (const int8_t*)(arena + r->input2), out);
+#else
+    (void)a;
+    return TN_ERR_KERNEL_OMITTED;
+#endif
   }
   case TN_OP_AVGPOOL: {
     tn_avgpool_args a;
@@ -528,7 +555,11 @@ static tn_status tn_run_patch_op(const tn_model* m, uint32_t op, const tn_op_rec
           (const int8_t*)(arena + r->input2 + ((y - rows->in2.lo) * in2_cols + (cols->out.lo - cols->in2.lo)) * c);
       int8_t* out = (int8_t*)(arena + r->output +
                               (is_split ? (y * r->out_w + cols->out.lo) * c : (y - rows->out.lo) * out_cols * c));
+#if TN_WITH_ADD
       const tn_status s = tn_add_s8(&a, in1, in2, out);
+#else
+      const tn_status s = ((void)in1, (void)in2, (void)out, TN_ERR_KERNEL_OMITTED);
+#endif
       if (s != TN_OK) return s;
     }
     return TN_OK;

@@ -17,6 +17,7 @@ const char* tn_status_name(tn_status status) {
   case TN_ERR_COMMAND: return "bad-command";
   case TN_ERR_OVERLAP: return "operand-overlap";
   case TN_ERR_PATCH_PLAN: return "patch-plan";
+  case TN_ERR_KERNEL_OMITTED: return "kernel-omitted";
   }
   return "unknown";
 }

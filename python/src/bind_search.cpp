@@ -182,6 +182,9 @@ py::dict evaluation_dict(const Evaluation& e, const std::shared_ptr<const Search
   d["total_sram_bytes"] = e.cost.total_sram_bytes;
   d["flash_bytes"] = e.cost.flash_bytes;
   d["latency_ms"] = e.cost.latency_ms;
+  // The patch plan the (auto or patch) schedule needs for it, as history.jsonl has it; absent in place.
+  if (e.cost.patches > 0)
+    d["patch"] = py::dict(py::arg("patches") = e.cost.patches, py::arg("split_block") = e.cost.patch_split_block);
   return d;
 }
 

@@ -164,7 +164,9 @@ TEST(Cli, AnalyzeAndSearchShareBudgetsAndTheCalibratedTable) {
   RunResult s = run({"search", "--sram", "256K", "--flash", "1M", "--board", "qemu-mps2-an500", "--population", "12",
                      "--generations", "2", "--samples", "50", "--parents", "4", "--out", out, "--json"});
   ASSERT_EQ(s.exit_code, 0) << describe(s);
-  RunResult a = run({"analyze", out + "/best.json", "--board", "qemu-mps2-an500", "--sram", "256K", "--json"});
+  // The search's schedule is auto (its default); analyze's default is in place, so it is named.
+  RunResult a = run(
+      {"analyze", out + "/best.json", "--board", "qemu-mps2-an500", "--sram", "256K", "--schedule", "auto", "--json"});
   ASSERT_EQ(a.exit_code, 0) << describe(a);
   const json j = json::parse(a.out);
   EXPECT_EQ(j["budgets"]["sram_bytes"], 256 * 1024);
@@ -176,7 +178,8 @@ TEST(Cli, AnalyzeAndSearchShareBudgetsAndTheCalibratedTable) {
   // the search's own latency figure for its winner is the table's, as analyze's
   const json result = json::parse(s.out);
   EXPECT_NEAR(result["best"]["latency_ms"].get<double>(), j["latency"]["value"].get<double>(), 1e-9) << s.out;
-  RunResult slow = run({"analyze", out + "/best.json", "--board", "qemu-mps2-an500", "--latency", "0.001"});
+  RunResult slow = run({"analyze", out + "/best.json", "--board", "qemu-mps2-an500", "--schedule", "auto", "--sram",
+                        "256K", "--latency", "0.001"});
   ASSERT_EQ(slow.exit_code, 0) << describe(slow);
   EXPECT_TRUE(contains(slow.out, "latency over by")) << slow.out;
 }

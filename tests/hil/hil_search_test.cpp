@@ -91,6 +91,36 @@ TEST_F(HilSearch, FinalistsRunInTheSchedulesTheSearchChose) {
   EXPECT_EQ(hil.candidates[0].peak_sram_bytes_predicted, result.best().cost.peak_sram_bytes);
 }
 
+// The cores beyond M4/M7 as search boards: a search for the M3 (pure-C kernels) and the M33 (Armv8-M) with their
+// calibrated tables, its finalists measured on those boards in the table's units, bit-exact at the predicted peak.
+class HilSearchOnCore : public HilSearch, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(HilSearchOnCore, FinalistsAreMeasuredNearTheTablesLatency) {
+  SearchConfig c;
+  c.space = SearchSpace::load("fashion_mnist");
+  c.constraints = make_constraints(Board::load(GetParam()), parse_size("64K"), parse_size("256K"), {}, Schedule::kAuto);
+  ASSERT_TRUE(c.constraints.latency_table) << "the board ships a calibrated table";
+  c.stage1.samples = 20;
+  c.evolution.population = 8;
+  c.evolution.parents = 3;
+  c.evolution.generations = 1;
+  MacsProxyEstimator estimator(c.space);
+  const SearchResult result = run_search(c, estimator, "");
+  HilCheckOptions options;
+  options.board = Board::load(GetParam());
+  options.top_k = 2;
+  const HilCheckResult hil = check_finalists_on_board(result, options);
+  ASSERT_EQ(hil.candidates.size(), 2u);
+  for (const HilCandidate& f : hil.candidates) {
+    EXPECT_TRUE(f.bit_exact) << f.id;
+    EXPECT_EQ(f.peak_sram_bytes_measured, f.peak_sram_bytes_predicted) << f.id;
+    // The table was fitted on this board's own measurements (docs/HIL.md: held-out error under 4%).
+    EXPECT_NEAR(f.measured_ms / f.estimated_ms, 1.0, 0.10) << f.id;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cores, HilSearchOnCore, ::testing::Values("qemu-mps2-an385", "qemu-mps2-an505"));
+
 TEST_F(HilSearch, TopKMustBePositive) {
   SearchResult result = small_search();
   HilCheckOptions options;

@@ -47,9 +47,13 @@ def test_python_callable_estimator_is_called_per_generation(tinynas):
 
 def test_every_reported_subnet_fits(tinynas):
     result = tinynas.search("256K", "1M", **SMALL)
-    for entry in result.pareto + [dict(arch=result.best)]:
-        report = tinynas.analyze(entry["arch"])
+    for entry in result.pareto:
+        # Each in the schedule the (default) auto search chose for it: in place, or its patch plan.
+        plan = entry.get("patch")
+        report = tinynas.analyze(entry["arch"], schedule="patch" if plan else "inplace-dw",
+                                 **({"patches": plan["patches"], "split_block": plan["split_block"]} if plan else {}))
         assert report.total_sram_bytes <= 256 * 1024 and report.flash_bytes <= 1024 * 1024
+    assert result.best.id in {e["arch"].id for e in result.pareto}
 
 
 def test_estimator_exceptions_surface_unchanged(tinynas):

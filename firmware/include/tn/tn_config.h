@@ -27,4 +27,27 @@
 #define TN_ISA_PATH "pure-c"
 #endif
 
+/* Kernels compiled in (1, the default) or left out (0), so an application links only what its model runs
+ * (`tinynas deploy` defines the unused ones to 0). An op whose kernel is left out falls back to the general
+ * kernel of its kind when that is compiled (at that kernel's scratch, which the blob's plan may not give:
+ * TN_ERR_SCRATCH_TOO_SMALL), else tn_model_load refuses it with TN_ERR_KERNEL_OMITTED. */
+#ifndef TN_WITH_CONV
+#define TN_WITH_CONV 1 /* tn_conv_s8: any dense conv (im2col) */
+#endif
+#ifndef TN_WITH_CONV_1X1
+#define TN_WITH_CONV_1X1 1 /* tn_conv_1x1_s8: pointwise */
+#endif
+#ifndef TN_WITH_CONV_1CH
+#define TN_WITH_CONV_1CH 1 /* tn_conv_1ch_s8: a one-channel image's stem */
+#endif
+#ifndef TN_WITH_DW
+#define TN_WITH_DW 1 /* tn_dw_conv_s8: any depthwise kernel */
+#endif
+#ifndef TN_WITH_DW_3X3
+#define TN_WITH_DW_3X3 1 /* tn_dw_conv_3x3_s8 */
+#endif
+#ifndef TN_WITH_ADD
+#define TN_WITH_ADD 1 /* tn_add_s8: residual adds */
+#endif
+
 #endif /* TN_CONFIG_H */

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "tn/tn_kernels.h"
 #include "tn/tn_model_format.h"
 #include "tn/tn_types.h"
 
@@ -52,6 +53,11 @@ typedef void (*tn_op_hook)(void* user, uint32_t op_index);
  * once per patch for the ops before the split. */
 tn_status tn_model_invoke(const tn_model* model, const int8_t* input, uint8_t* arena, tn_op_hook hook, void* user,
                           uint32_t* failed_op);
+
+/* The kernel that runs op `op` of a loaded model in this build (tn_kernels.h): what an application that runs only
+ * this model must compile (`tinynas deploy` asks the host build, which has every kernel). */
+tn_kernel tn_model_op_kernel(const tn_model* model, uint32_t op);
+tn_kernel tn_op_kernel(const tn_op_record* record);
 
 /* Scratch bytes the kernel of `record` requests (its wrapper's getter). 0 for invalid records. */
 uint32_t tn_op_scratch_request(const tn_op_record* record);

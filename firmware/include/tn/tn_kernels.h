@@ -20,6 +20,27 @@
 extern "C" {
 #endif
 
+/* ---- which kernel runs an op ----
+ * The wrappers pick a kernel by the op's shape; a build may leave kernels out (TN_WITH_* in tn_config.h), and
+ * then the pick falls back to its kind's general kernel or to TN_KERNEL_OMITTED. */
+typedef enum {
+  TN_KERNEL_CONV,     /* tn_conv_s8 (TN_WITH_CONV) */
+  TN_KERNEL_CONV_1X1, /* tn_conv_1x1_s8 (TN_WITH_CONV_1X1) */
+  TN_KERNEL_CONV_1CH, /* tn_conv_1ch_s8 (TN_WITH_CONV_1CH) */
+  TN_KERNEL_DW,       /* tn_dw_conv_s8 (TN_WITH_DW) */
+  TN_KERNEL_DW_3X3,   /* tn_dw_conv_3x3_s8 (TN_WITH_DW_3X3) */
+  TN_KERNEL_FC,       /* tn_fully_connected_s8 (always) */
+  TN_KERNEL_ADD,      /* tn_add_s8 (TN_WITH_ADD) */
+  TN_KERNEL_AVGPOOL,  /* tn_avgpool_s8 (always) */
+  TN_KERNEL_OMITTED   /* no kernel of this build runs it */
+} tn_kernel;
+
+/* The kernel tn_conv_wrapper_s8 / tn_dw_conv_wrapper_s8 run for `args` in this build. */
+tn_kernel tn_conv_kernel(const tn_conv_args* args);
+tn_kernel tn_dw_conv_kernel(const tn_dw_conv_args* args);
+/* The suffix of the kernel's TN_WITH_ macro ("CONV_1X1"), "" for the kernels that are always compiled. */
+const char* tn_kernel_macro(tn_kernel kernel);
+
 /* ---- dense convolution (kxk, any input channels; the first layer of a network) ---- */
 
 /* Output shape arithmetic shared by every conv-like kernel: 1 when args->output is what kernel/stride/pad

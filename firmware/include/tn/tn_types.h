@@ -39,7 +39,8 @@ typedef enum {
   TN_ERR_NO_MODEL = 11,          /* run requested before a blob was loaded successfully */
   TN_ERR_COMMAND = 12,           /* unknown mailbox command */
   TN_ERR_OVERLAP = 13,           /* an op's operands overlap in the arena where the kernel does not allow it */
-  TN_ERR_PATCH_PLAN = 14         /* the blob's patch plan does not describe its ops (spans, split, tiles) */
+  TN_ERR_PATCH_PLAN = 14,        /* the blob's patch plan does not describe its ops (spans, split, tiles) */
+  TN_ERR_KERNEL_OMITTED = 15     /* an op needs a kernel this build left out (TN_WITH_* in tn_config.h) */
 } tn_status;
 
 /* Short stable name of a status ("blob-crc"), for logs and host messages. */

@@ -26,7 +26,10 @@ int32_t tn_conv_1ch_get_buffer_size_s8(const tn_conv_args* args) {
 
 int32_t tn_conv_wrapper_get_buffer_size_s8(const tn_conv_args* args) {
   if (args == NULL) return 0;
-  if (tn_conv_1x1_applies(args)) return tn_conv_1x1_get_buffer_size_s8(args);
-  if (tn_conv_1ch_applies(args)) return tn_conv_1ch_get_buffer_size_s8(args);
-  return tn_conv_get_buffer_size_s8(args);
+  switch (tn_conv_kernel(args)) {
+  case TN_KERNEL_CONV_1X1: return tn_conv_1x1_get_buffer_size_s8(args);
+  case TN_KERNEL_CONV_1CH: return tn_conv_1ch_get_buffer_size_s8(args);
+  case TN_KERNEL_CONV: return tn_conv_get_buffer_size_s8(args);
+  default: return 0;
+  }
 }

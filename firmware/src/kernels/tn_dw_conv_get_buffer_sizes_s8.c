@@ -15,6 +15,9 @@ int32_t tn_dw_conv_get_buffer_size_s8(const tn_dw_conv_args* args) {
 
 int32_t tn_dw_conv_wrapper_get_buffer_size_s8(const tn_dw_conv_args* args) {
   if (args == NULL) return 0;
-  if (tn_dw_conv_3x3_applies(args)) return tn_dw_conv_3x3_get_buffer_size_s8(args);
-  return tn_dw_conv_get_buffer_size_s8(args);
+  switch (tn_dw_conv_kernel(args)) {
+  case TN_KERNEL_DW_3X3: return tn_dw_conv_3x3_get_buffer_size_s8(args);
+  case TN_KERNEL_DW: return tn_dw_conv_get_buffer_size_s8(args);
+  default: return 0;
+  }
 }

@@ -30,7 +30,9 @@ struct Constraints {
   std::uint64_t sram_bytes = 0;     // budget for total SRAM (runtime included)
   std::uint64_t flash_bytes = 0;    // budget for flash (runtime code included)
   std::optional<double> latency_ms; // budget for the latency estimate; none: unconstrained
-  Schedule schedule = Schedule::kInplaceDw;
+  // Per candidate, the cost model's choice: in place when that fits, else the patch plan that fits with the least
+  // latency (MCUNetV2's larger resolutions under the same SRAM). The default of every front end's search.
+  Schedule schedule = Schedule::kAuto;
   PatchOptions patch; // used by Schedule::kPatch only
   // The board's calibrated latency table, when there is one; shared because constraints are copied
   // into every stage-1 task. Every latency figure of the search comes from it.

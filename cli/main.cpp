@@ -80,6 +80,25 @@ CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<
       name, [&target](const T& value) { target = value; }, help);
 }
 
+// The subnet and its int8 quantisation, as `export` and `deploy` take them (the same fields in both options).
+template <class Options>
+void add_int8_subnet_flags(CLI::App* command, Options& o) {
+  command->add_option("--supernet", o.supernet, "Supernet file (tinynas train --out), with ARCH");
+  command->add_option("arch", o.arch, "Arch JSON file or arch id (w1-r28-...), or largest / smallest");
+  command->add_option("--model", o.model, "A model file (tinynas finetune --out) instead of --supernet S ARCH");
+  command->add_option("--name", o.name, "C source: file names and symbol prefix (a C identifier)")
+      ->capture_default_str();
+  command
+      ->add_option("--calibration-images", o.calibration_images,
+                   "int8: training images calibrating the activation ranges")
+      ->capture_default_str();
+  command->add_option("--data", o.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
+  command->add_option("--seed", o.seed, "Seed picking the BN calibration images")
+      ->check(kSeedValue)
+      ->capture_default_str();
+  command->add_option("--threads", o.threads, "Worker threads (0: all cores)")->capture_default_str();
+}
+
 // --schedule, --patches and --split-block (schedule_flags.hpp) on one command.
 void add_schedule_flags(CLI::App* command, cli::ScheduleFlags& flags, const std::string& schedules) {
   command->add_option("--schedule", flags.schedule, "Memory schedule: " + schedules)->capture_default_str();
@@ -323,49 +342,21 @@ int main(int argc, char** argv) {
   cli::ExportOptions export_opts;
   CLI::App* export_cmd = app.add_subcommand(
       "export", "Export a subnet with its inherited weights: float ONNX, int8 model blob, C source for firmware");
-  export_cmd->add_option("--supernet", export_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
-  export_cmd->add_option("arch", export_opts.arch, "Arch JSON file or arch id (w1-r28-...), or largest / smallest");
-  export_cmd->add_option("--model", export_opts.model,
-                         "A model file (tinynas finetune --out) instead of --supernet S ARCH");
+  add_int8_subnet_flags(export_cmd, export_opts);
   export_cmd->add_option("--onnx", export_opts.onnx, "Output ONNX file (float)");
   export_cmd->add_option("--int8-blob", export_opts.int8_blob, "Output int8 model blob for the firmware's runtime");
   export_cmd->add_option("--c-source", export_opts.c_source, "Directory for NAME.h and NAME.c: the int8 blob as C");
-  export_cmd->add_option("--name", export_opts.name, "C source: file names and symbol prefix (a C identifier)")
-      ->capture_default_str();
-  export_cmd
-      ->add_option("--calibration-images", export_opts.calibration_images,
-                   "int8: training images calibrating the activation ranges")
-      ->capture_default_str();
   export_cmd->add_flag("--keep-bn", export_opts.keep_bn, "BatchNormalization nodes instead of folding BN");
   add_schedule_flags(export_cmd, export_opts.schedule, "inplace-dw or patch (the plan the int8 blob carries)");
-  export_cmd->add_option("--data", export_opts.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
-  export_cmd->add_option("--seed", export_opts.seed, "Seed picking the BN calibration images")
-      ->check(kSeedValue)
-      ->capture_default_str();
-  export_cmd->add_option("--threads", export_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
 
   cli::DeployOptions deploy_opts;
   CLI::App* deploy = app.add_subcommand(
       "deploy", "Write, build and optionally flash an application project of a subnet for a board (docs/HIL.md)");
-  deploy->add_option("--supernet", deploy_opts.supernet, "Supernet file (tinynas train --out), with ARCH");
-  deploy->add_option("arch", deploy_opts.arch, "Arch JSON file or arch id (w1-r28-...), or largest / smallest");
-  deploy->add_option("--model", deploy_opts.model,
-                     "A model file (tinynas finetune --out) instead of --supernet S ARCH");
+  add_int8_subnet_flags(deploy, deploy_opts);
   deploy->add_option("--board", deploy_opts.board, "Board name or board JSON file")->required();
   deploy->add_option("--out", deploy_opts.out, "The project's directory (created)")->required();
-  deploy->add_option("--name", deploy_opts.name, "The model's C name (file names and symbol prefix)")
-      ->capture_default_str();
-  deploy
-      ->add_option("--calibration-images", deploy_opts.calibration_images,
-                   "int8: training images calibrating the activation ranges")
-      ->capture_default_str();
   add_schedule_flags(deploy, deploy_opts.schedule,
                      "auto (in place when it fits the board, else patches), inplace-dw or patch");
-  deploy->add_option("--data", deploy_opts.data, "Dataset for BN and int8 calibration (default: Fashion-MNIST)");
-  deploy->add_option("--seed", deploy_opts.seed, "Seed picking the BN calibration images")
-      ->check(kSeedValue)
-      ->capture_default_str();
-  deploy->add_option("--threads", deploy_opts.threads, "Worker threads (0: all cores)")->capture_default_str();
   deploy->add_flag("!--no-build", deploy_opts.build, "Only write the project (no CMake build, no size check)");
   deploy->add_flag("--flash", deploy_opts.flash, "Program the board through OpenOCD after the build (a real board)");
   deploy->add_flag("--json", deploy_opts.json, "Print deploy.json (with the linked sizes) instead of text");

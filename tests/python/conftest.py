@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -23,3 +24,13 @@ def cli():
     if not path:
         pytest.skip("TINYNAS_CLI is not set (run through ctest)")
     return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(cli, tmp_path_factory):
+    """A Fashion-MNIST subnet trained from scratch for one epoch on 300 images (a few seconds): a model file
+    (`tinynas finetune --out`) with its own weights, for the farm's and deploy's tests."""
+    model = tmp_path_factory.mktemp("trained") / "m.model"
+    subprocess.run([cli, "finetune", "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "--from-scratch", "--space", "fashion_mnist",
+                    "--limit", "300", "--epochs", "1", "--out", str(model)], capture_output=True, check=True)
+    return model

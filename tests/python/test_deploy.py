@@ -25,17 +25,9 @@ pytestmark = pytest.mark.skipif(not has_toolchain(), reason="needs arm-none-eabi
 
 
 @pytest.fixture(scope="module")
-def trained(cli, tmp_path_factory):
-    model = tmp_path_factory.mktemp("trained") / "m.model"
-    subprocess.run([cli, "finetune", "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "--from-scratch", "--space", "fashion_mnist",
-                    "--limit", "300", "--epochs", "1", "--out", str(model)], capture_output=True, check=True)
-    return model
-
-
-@pytest.fixture(scope="module")
-def host(tinynas, trained):
+def host(tinynas, trained_model):
     """200 int8 test images and the host runtime's output for each (the same quantisation as deploy's)."""
-    return tinynas._core.accuracy_task(str(trained), split="test", limit=IMAGES)
+    return tinynas._core.accuracy_task(str(trained_model), split="test", limit=IMAGES)
 
 
 def deploy(cli, model, board, out, *extra):
@@ -67,32 +59,32 @@ def check_footprint(result):
 
 
 @pytest.mark.parametrize("board", EMULATED)
-def test_the_application_gives_the_host_runtimes_outputs_on_every_emulated_board(cli, tinynas, tmp_path, trained,
+def test_the_application_gives_the_host_runtimes_outputs_on_every_emulated_board(cli, tinynas, tmp_path, trained_model,
                                                                                   host, board):
-    result = deploy(cli, trained, board, tmp_path / "app")
+    result = deploy(cli, trained_model, board, tmp_path / "app")
     assert result["board"] == board and result["patches"] == 0  # fits in place: auto keeps it there
     check_footprint(result)
     outputs = run_in_qemu(tinynas, board, tmp_path / "app", host["inputs"])
     assert outputs == host["host_out"]  # all 200, byte for byte
 
 
-def test_a_patch_plan_deployed_gives_the_same_outputs(cli, tinynas, tmp_path, trained, host):
-    result = deploy(cli, trained, "qemu-mps2-an500", tmp_path / "app", "--schedule", "patch", "--patches", "2")
+def test_a_patch_plan_deployed_gives_the_same_outputs(cli, tinynas, tmp_path, trained_model, host):
+    result = deploy(cli, trained_model, "qemu-mps2-an500", tmp_path / "app", "--schedule", "patch", "--patches", "2")
     assert result["patches"] == 2 and result["split_block"] >= 0
     check_footprint(result)
     assert run_in_qemu(tinynas, "qemu-mps2-an500", tmp_path / "app", host["inputs"]) == host["host_out"]
 
 
 @pytest.mark.parametrize("board", BUILD_ONLY)
-def test_the_application_builds_for_real_boards(cli, tmp_path, trained, board):
-    result = deploy(cli, trained, board, tmp_path / "app")
+def test_the_application_builds_for_real_boards(cli, tmp_path, trained_model, board):
+    result = deploy(cli, trained_model, board, tmp_path / "app")
     check_footprint(result)
     assert (tmp_path / "app" / "build" / "tinynas_app.bin").stat().st_size > result["blob_bytes"]
 
 
-def test_the_project_builds_on_its_own_with_plain_cmake(cli, tmp_path, trained):
+def test_the_project_builds_on_its_own_with_plain_cmake(cli, tmp_path, trained_model):
     """What a user does with the directory: `cmake -B build && cmake --build build`, no TinyNAS needed."""
-    deploy(cli, trained, "stm32f746g-disco", tmp_path / "app", "--no-build")
+    deploy(cli, trained_model, "stm32f746g-disco", tmp_path / "app", "--no-build")
     assert not (tmp_path / "app" / "build").exists()
     subprocess.run(["cmake", "-B", "build"], cwd=tmp_path / "app", check=True, capture_output=True)
     subprocess.run(["cmake", "--build", "build"], cwd=tmp_path / "app", check=True, capture_output=True)
@@ -107,17 +99,17 @@ def test_the_project_builds_on_its_own_with_plain_cmake(cli, tmp_path, trained):
     # No probe on this machine: OpenOCD's own words, exit 3 (a board), after the project was built.
     (["--board", "stm32f746g-disco", "--flash"], 3, "stm32f746g-disco"),
 ])
-def test_bad_input_and_a_missing_probe_are_refused(cli, tmp_path, trained, args, status, phrase):
-    done = subprocess.run([cli, "deploy", "--model", str(trained), "--out", str(tmp_path / "app"), *args],
+def test_bad_input_and_a_missing_probe_are_refused(cli, tmp_path, trained_model, args, status, phrase):
+    done = subprocess.run([cli, "deploy", "--model", str(trained_model), "--out", str(tmp_path / "app"), *args],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == status and phrase in done.stderr, (done.returncode, done.stderr)
 
 
-def test_only_the_kernels_the_model_runs_are_linked(cli, tmp_path, trained):
+def test_only_the_kernels_the_model_runs_are_linked(cli, tmp_path, trained_model):
     """The subnet has a one-channel 3x3 stem, 3x3 depthwise layers and one block per stage (no residual add): the
-    generic conv, the generic depthwise and the add kernels are left out of its image. Built with the 3x3 depthwise kernel left out as well, the
-    application refuses the model at start-up, naming why."""
-    result = deploy(cli, trained, "qemu-mps2-an500", tmp_path / "app")
+    generic conv, the generic depthwise and the add kernels are left out of its image. Built with the 3x3
+    depthwise kernel left out as well, the application refuses the model at start-up, naming why."""
+    result = deploy(cli, trained_model, "qemu-mps2-an500", tmp_path / "app")
     assert set(result["kernels_omitted"]) == {"TN_WITH_CONV=0", "TN_WITH_DW=0", "TN_WITH_ADD=0"}
     elf = tmp_path / "app" / "build" / "tinynas_app.elf"
     symbols = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout

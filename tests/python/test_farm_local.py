@@ -334,14 +334,19 @@ SEARCH = ["search", "--space", "fashion_mnist", "--sram", "64K", "--flash", "256
           "--json"]
 
 
-def test_search_hil_farm_measures_the_finalists_as_one_board_does(cli, tmp_path):
-    on_farm = subprocess.run([cli, *SEARCH, "--hil", "farm", "--out", str(tmp_path / "farm")], capture_output=True,
+def search_on_farm_and_on_board(cli, tmp_path, search):
+    """The same search with --hil farm (this host's boards) and with --hil qemu-mps2-an500: both hil results."""
+    on_farm = subprocess.run([cli, *search, "--hil", "farm", "--out", str(tmp_path / "farm")], capture_output=True,
                              text=True, cwd=tmp_path)
     assert on_farm.returncode == 0, on_farm.stderr
-    on_board = subprocess.run([cli, *SEARCH, "--hil", "qemu-mps2-an500", "--out", str(tmp_path / "board")],
+    on_board = subprocess.run([cli, *search, "--hil", "qemu-mps2-an500", "--out", str(tmp_path / "board")],
                               capture_output=True, text=True)
     assert on_board.returncode == 0, on_board.stderr
-    farm_hil, board_hil = json.loads(on_farm.stdout)["hil"], json.loads(on_board.stdout)["hil"]
+    return json.loads(on_farm.stdout)["hil"], json.loads(on_board.stdout)["hil"]
+
+
+def test_search_hil_farm_measures_the_finalists_as_one_board_does(cli, tmp_path):
+    farm_hil, board_hil = search_on_farm_and_on_board(cli, tmp_path, SEARCH)
     assert len(farm_hil["candidates"]) == 4 and farm_hil["best"] == board_hil["best"]
     for a, b in zip(farm_hil["candidates"], board_hil["candidates"]):
         assert a["id"] == b["id"] and a["measured_ms"] == b["measured_ms"], (a, b)
@@ -355,13 +360,7 @@ def test_search_hil_farm_measures_finalists_in_the_schedules_the_search_chose(cl
     search = ["search", "--space", "fashion_mnist", "--sram", "20K", "--flash", "256K", "--board", "qemu-mps2-an500",
               "--schedule", "auto", "--generations", "1", "--population", "8", "--parents", "3", "--hil-top", "2",
               "--json"]
-    on_farm = subprocess.run([cli, *search, "--hil", "farm", "--out", str(tmp_path / "farm")], capture_output=True,
-                             text=True, cwd=tmp_path)
-    assert on_farm.returncode == 0, on_farm.stderr
-    on_board = subprocess.run([cli, *search, "--hil", "qemu-mps2-an500", "--out", str(tmp_path / "board")],
-                              capture_output=True, text=True)
-    assert on_board.returncode == 0, on_board.stderr
-    farm_hil, board_hil = json.loads(on_farm.stdout)["hil"], json.loads(on_board.stdout)["hil"]
+    farm_hil, board_hil = search_on_farm_and_on_board(cli, tmp_path, search)
     assert farm_hil["candidates"][0]["schedule"] == "patch"
     sent = json.loads((tmp_path / "farm" / "hil-farm-models.json").read_text())["models"]
     assert sent[0]["patches"] >= 2 and sent[0]["split_block"] >= 0
@@ -479,13 +478,6 @@ def test_an_accuracy_job_carries_all_the_board_needs(tinynas, tmp_path, trained_
             board.accuracy_of_task(dict(sent.task, **change))
     board.close()
 
-
-@pytest.fixture(scope="module")
-def trained_model(cli, tmp_path_factory):
-    model = tmp_path_factory.mktemp("trained") / "m.model"
-    subprocess.run([cli, "finetune", "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "--from-scratch", "--space", "fashion_mnist",
-                    "--limit", "300", "--epochs", "1", "--out", str(model)], capture_output=True, check=True)
-    return model
 
 
 def test_accuracy_jobs_measure_a_trained_model_on_the_board_next_to_the_host(cli, tmp_path, trained_model):

@@ -230,7 +230,8 @@ def cmd_measure(args) -> int:
         request = json.loads(open(args.models, encoding="utf-8").read())
         kind, runs = request["board_kind"], int(request.get("runs", 3))
         entries = request["models"]
-        nets = [None if "trained" in m else Model(m["id"], m["netconfig"], patch=patch_of(m, f"{args.models}/models/{i}"))
+        nets = [None if "trained" in m else
+                Model(m["id"], m["netconfig"], patch=patch_of(m, f"{args.models}/models/{i}"))
                 for i, m in enumerate(entries)]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise FarmConfigError(f"{args.models}: not a measurement request ({e})") from None

@@ -303,8 +303,8 @@ def _search_finalists(run: pathlib.Path, top: int, where: str) -> list:
                 points = sorted(front["points"], key=lambda p: -float(p["score"]))[:top]
                 # Each in the schedule the search chose for it: a point that needed patches names its plan.
                 return [_with_patch(model_from(p["arch"]["id"], p["arch"]["space"], str(candidate)),
-                                    (int(p["patch"]["patches"]), int(p["patch"]["split_block"])) if "patch" in p else ())
-                        for p in points]
+                                    (int(p["patch"]["patches"]), int(p["patch"]["split_block"]))
+                                    if "patch" in p else ()) for p in points]
             except FarmConfigError:
                 raise
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:

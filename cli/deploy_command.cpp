@@ -30,7 +30,7 @@ std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
 
 // The plan the blob carries: auto resolved for the board's SRAM, a patch grid resolved to its split.
 BlobSchedule deploy_plan(const QuantizedSubnet& q, const Board& board, const ScheduleFlags& flags) {
-  CostOptions o = schedule_cost_options(flags);
+  CostOptions o = schedule_cost_options(flags, board);
   if (o.schedule != Schedule::kInplaceDw && o.schedule != Schedule::kPatch && o.schedule != Schedule::kAuto)
     throw invalid_option("schedule", "an application runs inplace-dw or patch plans (or auto, which picks one), not " +
                                          std::string(schedule_name(o.schedule)));
@@ -87,13 +87,14 @@ int run_deploy(const DeployOptions& options) {
   const BlobSchedule plan = deploy_plan(q, board, options.schedule);
   if (plan.patches > 0) q.blob = write_model_blob(q.graph, q.model, plan);
   const std::int64_t sram_needed = q.blob.arena_bytes + static_cast<std::int64_t>(board.runtime_sram_bytes);
-  if (sram_needed > static_cast<std::int64_t>(board.sram_bytes))
+  const auto sram_budget = static_cast<std::int64_t>(
+      schedule_cost_options(options.schedule, board).budgets.value_or(board_budgets(board)).sram_bytes);
+  if (sram_needed > sram_budget)
     throw Error(ErrorCode::kInfeasible,
-                fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), which has {}; try --schedule patch "
-                            "or a smaller subnet",
+                fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), over the {} it may take; try "
+                            "--schedule patch or a smaller subnet",
                             q.arch_id, bytes_text(sram_needed), board.name, bytes_text(q.blob.arena_bytes),
-                            bytes_text(static_cast<std::int64_t>(board.runtime_sram_bytes)),
-                            bytes_text(static_cast<std::int64_t>(board.sram_bytes))));
+                            bytes_text(static_cast<std::int64_t>(board.runtime_sram_bytes)), bytes_text(sram_budget)));
 
   AppProjectOptions ao;
   ao.name = options.name;

@@ -21,7 +21,7 @@ struct DeployOptions {
   int threads = 0;
   // The memory plan: auto by default (in place when it fits the board's SRAM, else the patch plan the cost model
   // takes), or inplace-dw / patch as `tinynas export`.
-  ScheduleFlags schedule{"auto", std::nullopt, std::nullopt};
+  ScheduleFlags schedule{"auto", std::nullopt, std::nullopt, ""};
   bool build = true;  // configure and build DIR/build with CMake (needs arm-none-eabi-gcc)
   bool flash = false; // program the board through OpenOCD (a real board; exit 3 without a probe)
   bool json = false;

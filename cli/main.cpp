@@ -80,6 +80,12 @@ CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<
       name, [&target](const T& value) { target = value; }, help);
 }
 
+// --sram for `auto` (profile, deploy): the SRAM the model may take, e.g. the search's budget.
+void add_auto_sram_flag(CLI::App* command, cli::ScheduleFlags& flags) {
+  command->add_option("--sram", flags.auto_sram,
+                      "--schedule auto: the SRAM the model may take, as the search's --sram (default: the board's)");
+}
+
 // The subnet and its int8 quantisation, as `export` and `deploy` take them (the same fields in both options).
 template <class Options>
 void add_int8_subnet_flags(CLI::App* command, Options& o) {
@@ -357,6 +363,7 @@ int main(int argc, char** argv) {
   deploy->add_option("--out", deploy_opts.out, "The project's directory (created)")->required();
   add_schedule_flags(deploy, deploy_opts.schedule,
                      "auto (in place when it fits the board, else patches), inplace-dw or patch");
+  add_auto_sram_flag(deploy, deploy_opts.schedule);
   deploy->add_flag("!--no-build", deploy_opts.build, "Only write the project (no CMake build, no size check)");
   deploy->add_flag("--flash", deploy_opts.flash, "Program the board through OpenOCD after the build (a real board)");
   deploy->add_flag("--json", deploy_opts.json, "Print deploy.json (with the linked sizes) instead of text");
@@ -422,6 +429,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   profile->add_flag("--json", profile_opts.json, "Print the measurements as JSON");
   add_schedule_flags(profile, profile_opts.schedule, "inplace-dw, patch or auto (the plans the firmware runs)");
+  add_auto_sram_flag(profile, profile_opts.schedule);
 
   // ---- calibrate ----
   cli::CalibrateOptions calibrate_opts;

@@ -114,9 +114,10 @@ int run_profile(const ProfileOptions& options) {
   po.firmware = options.firmware;
   po.run_timeout = std::chrono::milliseconds(options.timeout_ms);
   po.retries = options.retries;
-  const CostOptions schedule = schedule_cost_options(options.schedule);
+  const CostOptions schedule = schedule_cost_options(options.schedule, board);
   po.schedule = schedule.schedule;
   po.patch = schedule.patch;
+  po.budgets = schedule.budgets;
   spdlog::info("profiling {} ({} ops) on {}", model.file, graph.ops.size(), board.name);
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);

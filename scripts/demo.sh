@@ -44,8 +44,9 @@ echo
 echo "==== 4. The two-stage search at MCUNet's budget: 320 KB SRAM, 1 MB flash"
 run search --sram 320K --flash 1M --board stm32f746g-disco --out demo-out/search --overwrite
 echo
-echo "\$ tinynas analyze demo-out/search/best.json   (the winner, re-analyzed independently)"
-"$TINYNAS" analyze demo-out/search/best.json | sed -n '/^Totals/,$p'
+echo "\$ tinynas analyze demo-out/search/best.json --schedule auto   (the winner, re-analyzed independently in the"
+echo "  search's schedule: in place where that fits, else patches)"
+"$TINYNAS" analyze demo-out/search/best.json --schedule auto | sed -n '/^Schedule/p;/^Totals/,$p'
 
 echo
 echo "==== 5. A weight-shared supernet for Fashion-MNIST (Debian's dataset-fashion-mnist)"
@@ -71,14 +72,18 @@ echo "     runtime (what the boards compute, bit for bit), next to its float acc
 run eval --supernet "$SUPERNET" demo-out/supernet-search/best_hil.json --split test --limit 2000 --int8
 
 echo
-echo "==== 8. Deploy: the winner's int8 model as C source for a firmware build with the runtime (firmware/)"
-run export --supernet "$SUPERNET" demo-out/supernet-search/best_hil.json --c-source demo-out/firmware \
-  --name fashion_mnist_model --int8-blob demo-out/fashion_mnist_model.tnm
+echo "==== 8. Deploy: the winner as an application for the board (the model as C, the runtime with only the"
+echo "     kernels it runs, start-up, linker script, a static arena of the cost model's plan), built with"
+echo "     arm-none-eabi-gcc, its linked flash and SRAM next to the prediction (demo-out/app/README.md runs it);"
+echo "     --sram 40K: the memory plan the search found it with (patches where in place needs more)"
+run deploy --supernet "$SUPERNET" demo-out/supernet-search/best_hil.json --board qemu-mps2-an500 --sram 40K \
+  --name fashion_mnist_model --out demo-out/app
 
 echo
 echo "==== 9. The winner on the emulated board: measured vs predicted latency and memory, bit-exactness"
 echo "     (QEMU counts instructions, not cycles: its latency is in QEMU ticks, not milliseconds)"
-run profile demo-out/supernet-search/best_hil.json --board qemu-mps2-an500 --runs 2 | sed -n '/^Latency/,$p'
+run profile demo-out/supernet-search/best_hil.json --board qemu-mps2-an500 --schedule auto --sram 40K --runs 2 |
+  sed -n '/^Latency/,$p'
 
 echo
 echo "demo: done"

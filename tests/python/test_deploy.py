@@ -75,6 +75,21 @@ def test_a_patch_plan_deployed_gives_the_same_outputs(cli, tinynas, tmp_path, tr
     assert run_in_qemu(tinynas, "qemu-mps2-an500", tmp_path / "app", host["inputs"]) == host["host_out"]
 
 
+def test_auto_fits_the_sram_the_search_was_given(cli, tinynas, tmp_path, trained_model, host):
+    """In place the model takes 12.5 KiB of arena + 4 KiB: `--sram 16K` (a search's budget) makes auto take the
+    patch plan the cost model takes under 16 KiB, as the search did; the outputs stay the host runtime's."""
+    result = deploy(cli, trained_model, "qemu-mps2-an500", tmp_path / "app", "--sram", "16K")
+    assert result["patches"] > 0 and result["predicted_sram_bytes"] <= 16 * 1024
+    check_footprint(result)
+    assert run_in_qemu(tinynas, "qemu-mps2-an500", tmp_path / "app", host["inputs"]) == host["host_out"]
+    analyzed = json.loads(subprocess.run([cli, "analyze", "w0.5-r20-k3e3-k3e3-k3e3-k3e3", "--space", "fashion_mnist",
+                                          "--board", "qemu-mps2-an500", "--schedule", "auto", "--sram", "16K",
+                                          "--json"], capture_output=True, text=True, check=True).stdout)
+    assert result["arena_bytes"] == analyzed["peak_sram_bytes"]
+    assert [result["patches"], result["split_block"]] == [analyzed["patch"]["patches"],
+                                                           analyzed["patch"]["split_block"]]
+
+
 @pytest.mark.parametrize("board", BUILD_ONLY)
 def test_the_application_builds_for_real_boards(cli, tmp_path, trained_model, board):
     result = deploy(cli, trained_model, board, tmp_path / "app")
@@ -96,6 +111,8 @@ def test_the_project_builds_on_its_own_with_plain_cmake(cli, tmp_path, trained_m
     (["--board", "qemu-mps2-an500", "--flash"], 2, "is emulated"),
     (["--board", "qemu-mps2-an500", "--name", "int"], 2, "is a C keyword"),
     (["--board", "qemu-mps2-an500", "--schedule", "layerwise"], 2, "not layerwise"),
+    (["--board", "qemu-mps2-an500", "--sram", "4K"], 2, "over the 4,096 B it may take"),
+    (["--board", "qemu-mps2-an500", "--sram", "12Q"], 2, "--sram"),
     # No probe on this machine: OpenOCD's own words, exit 3 (a board), after the project was built.
     (["--board", "stm32f746g-disco", "--flash"], 3, "stm32f746g-disco"),
 ])

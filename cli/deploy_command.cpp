@@ -28,13 +28,18 @@ namespace {
 
 std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
 
-// The plan the blob carries: auto resolved for the board's SRAM, a patch grid resolved to its split.
-BlobSchedule deploy_plan(const QuantizedSubnet& q, const Board& board, const ScheduleFlags& flags) {
-  CostOptions o = schedule_cost_options(flags, board);
+// The schedule flags as cost options (--sram the budget auto fits), checked before any work.
+CostOptions requested_schedule(const ScheduleFlags& flags, const Board& board) {
+  const CostOptions o = schedule_cost_options(flags, board);
   if (o.schedule != Schedule::kInplaceDw && o.schedule != Schedule::kPatch && o.schedule != Schedule::kAuto)
     throw invalid_option("schedule", "an application runs inplace-dw or patch plans (or auto, which picks one), not " +
                                          std::string(schedule_name(o.schedule)));
-  o = resolve_schedule(q.graph, board, o);
+  return o;
+}
+
+// The plan the blob carries: auto resolved for the SRAM, a patch grid resolved to its split.
+BlobSchedule deploy_plan(const QuantizedSubnet& q, const Board& board, const CostOptions& requested) {
+  const CostOptions o = resolve_schedule(q.graph, board, requested);
   if (o.schedule != Schedule::kPatch) return {};
   const PatchOptions patch = resolve_patch_split(q.graph, o.patch);
   return {patch.patches, patch.split_block};
@@ -76,6 +81,8 @@ int run_deploy(const DeployOptions& options) {
     throw invalid_option("flash", "board " + board.name +
                                       " is emulated: run the image under QEMU instead (the project's README.md)");
   if (options.flash && !options.build) throw invalid_option("flash", "needs the build (drop --no-build)");
+  check_app_project_board(board); // before minutes of quantising, as every check above
+  const CostOptions requested = requested_schedule(options.schedule, board);
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
 
@@ -84,11 +91,10 @@ int run_deploy(const DeployOptions& options) {
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(subnet.file, subnet.arch, qo);
-  const BlobSchedule plan = deploy_plan(q, board, options.schedule);
+  const BlobSchedule plan = deploy_plan(q, board, requested);
   if (plan.patches > 0) q.blob = write_model_blob(q.graph, q.model, plan);
   const std::int64_t sram_needed = q.blob.arena_bytes + static_cast<std::int64_t>(board.runtime_sram_bytes);
-  const auto sram_budget = static_cast<std::int64_t>(
-      schedule_cost_options(options.schedule, board).budgets.value_or(board_budgets(board)).sram_bytes);
+  const auto sram_budget = static_cast<std::int64_t>(requested.budgets.value_or(board_budgets(board)).sram_bytes);
   if (sram_needed > sram_budget)
     throw Error(ErrorCode::kInfeasible,
                 fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), over the {} it may take; try "

@@ -202,10 +202,8 @@ std::vector<std::string> app_project_boards() {
   return boards;
 }
 
-AppProject write_app_project(const std::string& dir, const Board& board, const Graph& graph,
-                             const QuantizedModel& model, const ModelBlob& blob, const AppProjectOptions& options) {
-  const detail::EmbeddedFile* memory = memory_map_of(board.name);
-  if (!memory)
+void check_app_project_board(const Board& board) {
+  if (!memory_map_of(board.name))
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("board {} has no memory map for an application (firmware/boards/{}.memory.ld); boards "
                             "with one: {}. For another board, copy the nearest board's file, set its FLASH, BLOB "
@@ -215,6 +213,12 @@ AppProject write_app_project(const std::string& dir, const Board& board, const G
   if (board.core.empty())
     throw Error(ErrorCode::kInvalidArgument, "board " + board.name + " names no \"core\" (the -mcpu to build for)",
                 board.file);
+}
+
+AppProject write_app_project(const std::string& dir, const Board& board, const Graph& graph,
+                             const QuantizedModel& model, const ModelBlob& blob, const AppProjectOptions& options) {
+  check_app_project_board(board);
+  const detail::EmbeddedFile* memory = memory_map_of(board.name);
   ModelCSourceOptions c;
   c.name = options.name;
   c.normalization = options.normalization;

@@ -2,6 +2,7 @@
 for every board with a memory map, run under QEMU on 200 test images fed over semihosting, every output compared
 with the host int8 runtime's, and the linked image's flash and SRAM with the cost model's prediction."""
 import json
+import pathlib
 import shutil
 import subprocess
 
@@ -120,6 +121,8 @@ def test_bad_input_and_a_missing_probe_are_refused(cli, tmp_path, trained_model,
     done = subprocess.run([cli, "deploy", "--model", str(trained_model), "--out", str(tmp_path / "app"), *args],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == status and phrase in done.stderr, (done.returncode, done.stderr)
+    if status == 2 and "4K" not in args:  # refused before any work: nothing written
+        assert not (tmp_path / "app").exists()
 
 
 def test_only_the_kernels_the_model_runs_are_linked(cli, tmp_path, trained_model):
@@ -142,3 +145,14 @@ def test_only_the_kernels_the_model_runs_are_linked(cli, tmp_path, trained_model
                            "enable=on,target=native"], cwd=tmp_path / "app", capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "the model blob is refused: kernel-omitted" in done.stdout + done.stderr
+
+
+def test_a_board_without_a_memory_map_is_refused_naming_the_file_to_add(cli, tmp_path, trained_model):
+    board = json.loads((pathlib.Path(__file__).resolve().parents[2] / "configs" / "boards" /
+                        "stm32f746g-disco.json").read_text())
+    board["name"] = "my-board"
+    (tmp_path / "my-board.json").write_text(json.dumps(board))
+    done = subprocess.run([cli, "deploy", "--model", str(trained_model), "--board", str(tmp_path / "my-board.json"),
+                           "--out", str(tmp_path / "app")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and "firmware/boards/my-board.memory.ld" in done.stderr, done.stderr
+    assert not (tmp_path / "app").exists()

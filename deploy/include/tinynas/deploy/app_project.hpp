@@ -48,8 +48,12 @@ struct AppProject {
 // The boards a project can be made for: those with a memory map (firmware/boards/<board>.memory.ld).
 std::vector<std::string> app_project_boards();
 
-// Writes the project into `dir` (created; files already there are replaced). Error(kInvalidArgument) naming the
-// board when it has no memory map or no core, and as model_c_source for a bad name.
+// Error(kInvalidArgument) naming the board when a project cannot be made for it: no memory map or no core. Front
+// ends call it before quantising.
+void check_app_project_board(const Board& board);
+
+// Writes the project into `dir` (created; files already there are replaced). Throws as check_app_project_board,
+// and as model_c_source for a bad name.
 AppProject write_app_project(const std::string& dir, const Board& board, const Graph& graph,
                              const QuantizedModel& model, const ModelBlob& blob, const AppProjectOptions& options);
 

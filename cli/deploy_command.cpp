@@ -14,6 +14,7 @@
 #include "tinynas/deploy/model_c_source.hpp"
 #include "tinynas/deploy/quantized_subnet.hpp"
 #include "tinynas/hil/app_footprint.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/hil/openocd.hpp"
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/space/atomic_file.hpp"
@@ -25,25 +26,6 @@ namespace tinynas::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
-
-// The schedule flags as cost options (--sram the budget auto fits), checked before any work.
-CostOptions requested_schedule(const ScheduleFlags& flags, const Board& board) {
-  const CostOptions o = schedule_cost_options(flags, board);
-  if (o.schedule != Schedule::kInplaceDw && o.schedule != Schedule::kPatch && o.schedule != Schedule::kAuto)
-    throw invalid_option("schedule", "an application runs inplace-dw or patch plans (or auto, which picks one), not " +
-                                         std::string(schedule_name(o.schedule)));
-  return o;
-}
-
-// The plan the blob carries: auto resolved for the SRAM, a patch grid resolved to its split.
-BlobSchedule deploy_plan(const QuantizedSubnet& q, const Board& board, const CostOptions& requested) {
-  const CostOptions o = resolve_schedule(q.graph, board, requested);
-  if (o.schedule != Schedule::kPatch) return {};
-  const PatchOptions patch = resolve_patch_split(q.graph, o.patch);
-  return {patch.patches, patch.split_block};
-}
 
 // CMake configure and build, their output in DIR/build/{configure,build}.log. Error(kIo) with the log's end when
 // either fails.
@@ -82,7 +64,8 @@ int run_deploy(const DeployOptions& options) {
                                       " is emulated: run the image under QEMU instead (the project's README.md)");
   if (options.flash && !options.build) throw invalid_option("flash", "needs the build (drop --no-build)");
   check_app_project_board(board); // before minutes of quantising, as every check above
-  const CostOptions requested = requested_schedule(options.schedule, board);
+  const CostOptions requested = schedule_cost_options(options.schedule, board); // --sram: what auto fits
+  check_firmware_schedule(requested.schedule); // the application runs the profiling firmware's runtime
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
 
@@ -91,7 +74,8 @@ int run_deploy(const DeployOptions& options) {
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(subnet.file, subnet.arch, qo);
-  const BlobSchedule plan = deploy_plan(q, board, requested);
+  const PatchOptions patch = resolve_patch_plan(q.graph, board, requested);
+  const BlobSchedule plan{patch.patches, patch.split_block};
   if (plan.patches > 0) q.blob = write_model_blob(q.graph, q.model, plan);
   const std::int64_t sram_needed = q.blob.arena_bytes + static_cast<std::int64_t>(board.runtime_sram_bytes);
   const auto sram_budget = static_cast<std::int64_t>(requested.budgets.value_or(board_budgets(board)).sram_bytes);
@@ -99,8 +83,9 @@ int run_deploy(const DeployOptions& options) {
     throw Error(ErrorCode::kInfeasible,
                 fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), over the {} it may take; try "
                             "--schedule patch or a smaller subnet",
-                            q.arch_id, bytes_text(sram_needed), board.name, bytes_text(q.blob.arena_bytes),
-                            bytes_text(static_cast<std::int64_t>(board.runtime_sram_bytes)), bytes_text(sram_budget)));
+                            q.arch_id, format_bytes(sram_needed), board.name, format_bytes(q.blob.arena_bytes),
+                            format_bytes(static_cast<std::int64_t>(board.runtime_sram_bytes)),
+                            format_bytes(sram_budget)));
 
   AppProjectOptions ao;
   ao.name = options.name;
@@ -115,7 +100,7 @@ int run_deploy(const DeployOptions& options) {
                              plan.patches > 0
                                  ? fmt::format("in {0}x{0} patches up to block {1}", plan.patches, plan.split_block)
                                  : std::string("layer by layer (in-place depthwise)"),
-                             bytes_text(project.blob_bytes), bytes_text(project.arena_bytes));
+                             format_bytes(project.blob_bytes), format_bytes(project.arena_bytes));
   if (options.build) {
     build_project(options.out);
     const std::string elf = (fs::path(options.out) / project.elf).string();
@@ -133,11 +118,11 @@ int run_deploy(const DeployOptions& options) {
     if (!options.json)
       std::cout << fmt::format("built {}\n  flash {} linked, {} predicted (blob + {} runtime): {:+.1f}%\n"
                                "  SRAM  {} linked, {} predicted (arena + {} runtime): {:+.1f}%\n",
-                               elf, bytes_text(f.flash_bytes), bytes_text(project.predicted_flash_bytes),
-                               bytes_text(static_cast<std::int64_t>(board.runtime_flash_bytes)),
-                               percent_over(f.flash_bytes, project.predicted_flash_bytes), bytes_text(f.sram_bytes()),
-                               bytes_text(project.predicted_sram_bytes),
-                               bytes_text(static_cast<std::int64_t>(board.runtime_sram_bytes)),
+                               elf, format_bytes(f.flash_bytes), format_bytes(project.predicted_flash_bytes),
+                               format_bytes(static_cast<std::int64_t>(board.runtime_flash_bytes)),
+                               percent_over(f.flash_bytes, project.predicted_flash_bytes), format_bytes(f.sram_bytes()),
+                               format_bytes(project.predicted_sram_bytes),
+                               format_bytes(static_cast<std::int64_t>(board.runtime_sram_bytes)),
                                percent_over(f.sram_bytes(), project.predicted_sram_bytes));
     if (options.flash) {
       OpenOcdLaunch launch;

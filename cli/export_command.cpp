@@ -24,8 +24,6 @@ namespace tinynas::cli {
 
 namespace {
 
-std::string bytes_text(std::int64_t n) { return format_grouped(n) + " B"; }
-
 void write_onnx(const ExportOptions& options, const std::string& weights, const Arch& arch) {
   OnnxExportOptions xo;
   xo.fold_batch_norm = !options.keep_bn;
@@ -52,8 +50,8 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
     else q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
   }
   const ModelBlob& blob = q.blob;
-  std::cout << "int8 model of " << q.arch_id << ": blob " << bytes_text(static_cast<std::int64_t>(blob.bytes.size()))
-            << " (flash), arena " << bytes_text(blob.arena_bytes) << " (SRAM), activation ranges from "
+  std::cout << "int8 model of " << q.arch_id << ": blob " << format_bytes(static_cast<std::int64_t>(blob.bytes.size()))
+            << " (flash), arena " << format_bytes(blob.arena_bytes) << " (SRAM), activation ranges from "
             << q.calibration_images << " training images"
             << (blob.patches > 0 ? ", " + std::to_string(blob.patches) + "x" + std::to_string(blob.patches) +
                                        " patches up to op " + std::to_string(blob.split_op)
@@ -62,7 +60,7 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
   if (!options.int8_blob.empty()) {
     files::write_file_atomic(options.int8_blob,
                              std::string_view(reinterpret_cast<const char*>(blob.bytes.data()), blob.bytes.size()));
-    std::cout << "  wrote " << options.int8_blob << " (" << bytes_text(static_cast<std::int64_t>(blob.bytes.size()))
+    std::cout << "  wrote " << options.int8_blob << " (" << format_bytes(static_cast<std::int64_t>(blob.bytes.size()))
               << ")\n";
   }
   if (!options.c_source.empty()) {
@@ -78,7 +76,7 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
     for (const auto& [file, text] : {std::pair{c.header_file, c.header}, std::pair{c.source_file, c.source}}) {
       const std::string path = (dir / file).string();
       files::write_file_atomic(path, text);
-      std::cout << "  wrote " << path << " (" << bytes_text(static_cast<std::int64_t>(text.size())) << ")\n";
+      std::cout << "  wrote " << path << " (" << format_bytes(static_cast<std::int64_t>(text.size())) << ")\n";
     }
   }
 }

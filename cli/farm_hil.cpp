@@ -89,12 +89,8 @@ FinalistMeasurer farm_measurer(const FarmHil& f, const std::string& work_dir, co
     nlohmann::json models = nlohmann::json::array();
     for (std::size_t i = 0; i < nets.size(); ++i) {
       nlohmann::json model = {{"id", ids[i]}, {"netconfig", nlohmann::json::parse(netconfig_from_net(nets[i], -1))}};
-      const Graph graph = lower_to_graph(nets[i]);
-      const CostOptions chosen = resolve_schedule(graph, f.kind, schedule);
-      if (chosen.schedule == Schedule::kPatch) {
-        const PatchOptions plan = resolve_patch_split(graph, chosen.patch);
-        add_plan(model, {plan.patches, plan.split_block});
-      }
+      const PatchOptions plan = resolve_patch_plan(lower_to_graph(nets[i]), f.kind, schedule);
+      add_plan(model, {plan.patches, plan.split_block});
       models.push_back(std::move(model));
     }
     return measure_on_farm(f, work_dir, runs, models, std::to_string(nets.size()) + " finalists on " + f.kind.name);

@@ -62,6 +62,8 @@ std::string format_grouped(std::int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+std::string format_bytes(std::int64_t n) { return format_grouped(n) + " B"; }
+
 std::string format_fixed(double value, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, value);

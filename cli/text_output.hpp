@@ -29,6 +29,8 @@ private:
 std::string format_count(std::int64_t n);
 // 81842128 -> "81,842,128".
 std::string format_grouped(std::int64_t n);
+// 81842128 -> "81,842,128 B".
+std::string format_bytes(std::int64_t n);
 // Fixed decimals: format_fixed(3.14159, 2) -> "3.14".
 std::string format_fixed(double value, int decimals);
 // 0.5 -> "0.5", 0.75 -> "0.75", 1.0 -> "1.0".

@@ -34,13 +34,13 @@ void check_model_name(const std::string& name) {
   if (std::find(kCKeywords.begin(), kCKeywords.end(), name) != kCKeywords.end()) bad("is a C keyword");
 }
 
-namespace {
-
-std::string upper(const std::string& s) {
-  std::string r = s;
+std::string model_macro_prefix(const std::string& name) {
+  std::string r = name;
   for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return r;
 }
+
+namespace {
 
 // A float literal C reads back to the same float: nine significant digits always round-trip, and the exponent
 // form always has the `.` or `e` that makes `f` a valid suffix.
@@ -142,7 +142,7 @@ std::string usage_comment(const std::string& n, const std::string& p, bool lut, 
 
 std::string header_text(const std::string& n, const std::string& top, const Graph& graph, const QuantizedModel& model,
                         const ModelBlob& blob, const ModelCSourceOptions& options) {
-  const std::string p = upper(n);
+  const std::string p = model_macro_prefix(n);
   const bool lut = options.normalization.has_value();
   std::ostringstream h;
   const int channels = graph.tensors[static_cast<std::size_t>(graph.input)].c;
@@ -164,7 +164,7 @@ std::string header_text(const std::string& n, const std::string& top, const Grap
 
 std::string source_text(const std::string& n, const std::string& top, const Graph& graph, const QuantizedModel& model,
                         const ModelBlob& blob, const ModelCSourceOptions& options) {
-  const std::string p = upper(n);
+  const std::string p = model_macro_prefix(n);
   std::ostringstream c;
   c << top << "#include \"" << n << ".h\"\n\n"
     << "/* Predefine it to place the blob (e.g. a section attribute); the alignment is what tn_model_load checks. */\n"

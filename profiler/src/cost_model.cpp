@@ -280,6 +280,12 @@ CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostO
   return chosen;
 }
 
+PatchOptions resolve_patch_plan(const Graph& graph, const Board& board, const CostOptions& options) {
+  const CostOptions chosen = resolve_schedule(graph, board, options);
+  if (chosen.schedule != Schedule::kPatch) return PatchOptions{0, -1};
+  return resolve_patch_split(graph, chosen.patch);
+}
+
 CostReport analyze(const Graph& graph, const Board& board, const CostOptions& requested) {
   if (graph.ops.empty()) throw Error(ErrorCode::kInternal, "cannot analyze an empty graph");
   const CostOptions options = resolve_schedule(graph, board, requested);

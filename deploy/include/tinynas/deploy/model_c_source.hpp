@@ -42,6 +42,9 @@ struct ModelCSource {
 // Throws Error(kInvalidArgument), quoting the name, unless `name` is a C identifier and not a C keyword.
 void check_model_name(const std::string& name);
 
+// The prefix of NAME.h's macros: `name` in upper case (NAME_BLOB_BYTES, NAME_BLOB_ATTRIBUTES, ...).
+std::string model_macro_prefix(const std::string& name);
+
 // Throws as check_model_name for a bad name, and Error(kInternal) when the blob or the quantised model do not
 // belong to the graph.
 ModelCSource model_c_source(const Graph& graph, const QuantizedModel& model, const ModelBlob& blob,

@@ -124,6 +124,11 @@ PatchOptions resolve_patch_split(const Graph& graph, const PatchOptions& patch);
 // grid and split). Other schedules are returned as they are.
 CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostOptions& options);
 
+// The patch plan a model runs under `options`: auto resolved (resolve_schedule), then the split
+// (resolve_patch_split). patches = 0 when it runs in place (an inplace-dw schedule, auto choosing it, or a net with
+// no block to split).
+PatchOptions resolve_patch_plan(const Graph& graph, const Board& board, const CostOptions& options);
+
 // The figures the search needs, without per-layer rows. Same numbers as analyze().
 struct CostSummary {
   std::int64_t macs = 0;

@@ -5,7 +5,8 @@ Profiles each model twice on the profiling firmware, once in place (inplace-dw) 
 model's patch plan: grid and split chosen by it, or --patches/--split-block), and reports for each:
   - peak SRAM measured (arena painting) next to the cost model's prediction, for both schedules, and their ratio;
   - the patch schedule's extra MACs (halo recomputation) as the cost model predicts them, next to the extra time
-    measured, and the calibrated latency table's prediction for the patch run (which scales each op by its MACs).
+    measured, and the calibrated latency table's prediction for the patch run (each op scaled by its MACs, plus
+    the per-patch overhead `tinynas calibrate` fits from the same subnets run in patches).
 
 Models: MCUNet's mcunet-in0 and mcunet-in3 and three searched fashion_mnist subnets on qemu-mps2-an500 (the
 STM32F746's 320 KB), and MobileNetV2 1.0 at 224 (built here as a net config) on qemu-mps2-an500-4m, the emulated

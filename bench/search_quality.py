@@ -20,7 +20,9 @@ several seeds, and compares, trained the same way and measured the same way:
   eq-latency the pipeline again with a latency budget equal to S-MbV2's latency measured on the board
 
 and Kendall's tau between the inherited-weight accuracy stage 2 ranks by and the accuracy after
-fine-tuning, over subnets spread across the first cell's stage-2 history.
+fine-tuning, over subnets spread across the first cell's stage-2 history; then the same subnets
+fine-tuned again with another seed, whose tau against the first fine-tunes is the ceiling any ranker
+is read against (the fine-tuned accuracy's own noise).
 
 Every model is measured the same way: float and int8 test accuracy (`tinynas eval --split test
 --int8`), MACs, peak SRAM and flash from the cost model (`tinynas analyze`), latency on the board
@@ -276,8 +278,6 @@ class Bench:
         return result
 
     def kendall_tau(self, cell: Path, count: int, budget, seed: int) -> dict:
-        from scipy.stats import kendalltau  # Debian's python3-scipy
-
         run = self.first_pipeline(cell, budget, seed)
         history = {}
         for line in (run / "search" / "history.jsonl").read_text().splitlines():
@@ -287,22 +287,50 @@ class Bench:
         count = max(2, min(count, len(ranked)))
         chosen = [ranked[round(i * (len(ranked) - 1) / (count - 1))] for i in range(count)]
         chosen = list(dict(chosen).items())  # distinct ids
+        pairs = self.tau_finetunes(cell, run, "tau", [{"arch": a, "inherited_val": v} for a, v in chosen], 0)
+        tau = kendall([p["inherited_val"] for p in pairs], [p["finetuned_test"] for p in pairs])
+        return {"subnets": pairs, "tau": tau[0], "p_value": tau[1], "finetune_epochs": self.tau_epochs}
+
+    def tau_finetunes(self, cell: Path, run: Path, folder: str, subnets: list[dict], seed: int) -> list[dict]:
+        """Each subnet fine-tuned from the supernet with `seed` and scored on the test split (one result file
+        each, so a killed run resumes at the subnet it was on)."""
         pairs = []
-        for i, (arch_id, inherited) in enumerate(chosen):
-            model = cell / "tau" / f"{i:02d}.model"
+        for i, subnet in enumerate(subnets):
+            model = cell / folder / f"{i:02d}.model"
             model.parent.mkdir(exist_ok=True)
-            done = cell / "tau" / f"{i:02d}.json"
+            done = cell / folder / f"{i:02d}.json"
             if self.load(done) is None:
-                self.run(["finetune", arch_id, "--supernet", str(run / "supernet.supernet"), "--data", DATA,
-                          "--epochs", str(self.tau_epochs), "--out", str(model)]
+                self.run(["finetune", subnet["arch"], "--supernet", str(run / "supernet.supernet"), "--data", DATA,
+                          "--epochs", str(self.tau_epochs), "--seed", str(seed), "--out", str(model)]
                          + (["--resume"] if model.exists() else []))
                 tuned = json.loads(self.run(["eval", "--model", str(model), "--split", "test", "--data", DATA,
                                              "--json"]))["accuracy"]
-                self.save(done, {"arch": arch_id, "inherited_val": inherited, "finetuned_test": tuned})
+                self.save(done, {"arch": subnet["arch"], "inherited_val": subnet["inherited_val"],
+                                 "finetuned_test": tuned})
             pairs.append(self.load(done))
-        tau = kendalltau([p["inherited_val"] for p in pairs], [p["finetuned_test"] for p in pairs])
-        return {"subnets": pairs, "tau": tau.statistic if hasattr(tau, "statistic") else tau.correlation,
-                "p_value": tau.pvalue, "finetune_epochs": self.tau_epochs}
+        return pairs
+
+    def tau_retest(self, cell: Path, tau: dict, budget, seed: int) -> dict:
+        """The tau's subnets fine-tuned again with another seed: how well the fine-tuned accuracy ranks itself.
+        No ranker can agree with a measurement better than the measurement agrees with its own repeat, so the tau
+        between the two fine-tunes is the ceiling the supernet's tau is read against."""
+        run = self.first_pipeline(cell, budget, seed)
+        again = self.tau_finetunes(cell, run, "tau-retest", tau["subnets"], 1)
+        first = [p["finetuned_test"] for p in tau["subnets"]]
+        second = [p["finetuned_test"] for p in again]
+        inherited = [p["inherited_val"] for p in tau["subnets"]]
+        mean = [(a + b) / 2 for a, b in zip(first, second)]
+        # One fine-tune's own noise: the spread of the two runs' difference over sqrt(2).
+        noise = statistics.stdev(a - b for a, b in zip(first, second)) / 2**0.5
+        accuracy = statistics.mean(mean)
+        return {"subnets": [dict(p, finetuned_test_first=a) for p, a in zip(again, first)],
+                "finetune_seeds": [0, 1], "finetune_epochs": self.tau_epochs,
+                "tau_first_vs_repeat": kendall(first, second)[0],
+                "tau_inherited_vs_repeat": kendall(inherited, second)[0],
+                "tau_inherited_vs_mean": kendall(inherited, mean)[0],
+                "finetune_noise_sd": noise, "subnet_spread_sd": statistics.stdev(mean),
+                # The test split's own sampling error at that accuracy (10,000 images), shared by both runs.
+                "test_split_se": (accuracy * (1 - accuracy) / 10000) ** 0.5}
 
     # ---- the whole bench ----
 
@@ -321,8 +349,10 @@ class Bench:
         r = {"winner": self.step(cell / "winner.json", f"{tag}: the pipeline",
                                  lambda: self.pipeline(cell / "pipeline", budget, seed, []))}
         if tau_subnets and "infeasible" not in r["winner"]:
-            self.step(cell / "tau.json", f"{tag}: Kendall's tau over {tau_subnets} subnets",
-                      lambda: self.kendall_tau(cell, tau_subnets, budget, seed))
+            tau = self.step(cell / "tau.json", f"{tag}: Kendall's tau over {tau_subnets} subnets",
+                            lambda: self.kendall_tau(cell, tau_subnets, budget, seed))
+            self.step(cell / "tau_retest.json", f"{tag}: the tau's subnets fine-tuned again (another seed)",
+                      lambda: self.tau_retest(cell, tau, budget, seed))
         r["smbv2"] = self.step(cell / "smbv2.json", f"{tag}: scaled MobileNetV2 from scratch",
                                lambda: self.scaled_mobilenetv2(cell, budget, seed))
         if "infeasible" not in r["winner"]:
@@ -347,6 +377,14 @@ VARIANTS = [("winner", "TinyNAS winner"),
             ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
             ("random", "random search, its best trained as the winner"), ("no_stage1", "stage 2 without stage 1"),
             ("eq_latency", "TinyNAS at S-MbV2's latency")]
+
+
+def kendall(x: list[float], y: list[float]) -> tuple[float, float]:
+    """Kendall's tau-b and its p-value."""
+    from scipy.stats import kendalltau  # Debian's python3-scipy
+
+    tau = kendalltau(x, y)
+    return (tau.statistic if hasattr(tau, "statistic") else tau.correlation), tau.pvalue
 
 
 def mean_spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
@@ -391,6 +429,14 @@ def table(results: dict, meta: dict) -> str:
         lines += [f"Kendall's tau between inherited-weight validation accuracy (stage 2's ranking) and test accuracy "
                   f"after {t['finetune_epochs']} epoch(s) of fine-tuning, over {len(t['subnets'])} subnets of the "
                   f"first cell's stage-2 history: **{t['tau']:.3f}** (p = {t['p_value']:.2g}).", ""]
+    if "tau_retest" in results:
+        r = results["tau_retest"]
+        lines += [f"The same subnets fine-tuned again with another seed: tau between the two fine-tunes (the most a "
+                  f"ranker can agree with one) **{r['tau_first_vs_repeat']:.3f}**; inherited accuracy against the "
+                  f"repeat {r['tau_inherited_vs_repeat']:.3f}, against the two runs' mean "
+                  f"{r['tau_inherited_vs_mean']:.3f}. One fine-tune's noise: {100 * r['finetune_noise_sd']:.2f} "
+                  f"points (SD), the test split's sampling error {100 * r['test_split_se']:.2f}; the subnets' own "
+                  f"spread: {100 * r['subnet_spread_sd']:.2f} points (SD).", ""]
     return "\n".join(lines)
 
 
@@ -421,9 +467,12 @@ def main() -> int:
     tau = bench.load(bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}" / "tau.json")
     if tau is not None:
         results["tau"] = tau
+    retest = bench.load(bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}" / "tau_retest.json")
+    if retest is not None:
+        results["tau_retest"] = retest
     # The steps' own compute time (a resumed run's earlier steps included).
     seconds = sum(v.get("seconds", 0) for cells in results["budgets"].values() for c in cells.values()
-                  for v in c.values()) + results.get("tau", {}).get("seconds", 0)
+                  for v in c.values()) + sum(results.get(key, {}).get("seconds", 0) for key in ("tau", "tau_retest"))
     board = json.loads((ROOT / "configs" / "boards" / f"{args.board}.json").read_text())
     meta = {"board": args.board,
             "board_kind": "emulated by QEMU: instructions, not cycles" if board.get("link", {}).get("kind") == "qemu"

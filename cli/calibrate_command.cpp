@@ -16,6 +16,26 @@
 
 namespace tinynas::cli {
 
+namespace {
+
+void print_holdout(const std::vector<HeldOutError>& errors, double mean, double max, const std::string& what) {
+  TextTable h;
+  h.add_column("subnet", TextTable::Align::kLeft);
+  h.add_column("measured");
+  h.add_column("predicted");
+  h.add_column("error");
+  h.add_column("in table");
+  for (const HeldOutError& e : errors)
+    h.add_row({e.arch_id, format_grouped(static_cast<std::int64_t>(e.measured)),
+               format_grouped(static_cast<std::int64_t>(e.predicted)), format_fixed(e.error_pct, 2) + "%",
+               format_fixed(100 * e.table_coverage, 0) + "%"});
+  std::cout << h.render("  ") << "\n"
+            << "Error     mean |error| " << format_fixed(mean, 2) << "%, max " << format_fixed(max, 2) << "% over "
+            << errors.size() << " " << what << "\n";
+}
+
+} // namespace
+
 int run_calibrate(const CalibrateOptions& options) {
   if (options.from_farm) { // the farm's measurements are in its database: the Python farm reads them
     std::vector<std::string> args = {"calibrate", "--board-kind", options.board, "--holdout",
@@ -38,14 +58,14 @@ int run_calibrate(const CalibrateOptions& options) {
   co.holdout = options.holdout;
   co.seed = options.seed;
   co.profile.runs = options.runs;
+  co.patch_grid = options.patch_grid;
   co.profile.firmware = options.firmware;
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   co.progress = [tty](int done, int total) {
     if (tty)
-      std::cerr << "\rcalibrate: " << done << "/" << total << " subnets profiled" << (done == total ? "\n" : "")
-                << std::flush;
-    else if (done == total || done % 8 == 0)
-      std::cerr << "calibrate: " << done << "/" << total << " subnets profiled\n";
+      std::cerr << "\rcalibrate: " << done << "/" << total << " runs profiled (in place, then in patches)"
+                << (done == total ? "\n" : "") << std::flush;
+    else if (done == total || done % 8 == 0) std::cerr << "calibrate: " << done << "/" << total << " runs profiled\n";
   };
   spdlog::info("calibrating {} on {} subnets of {} ({} held out)", board.name, options.subnets, options.space,
                options.holdout);
@@ -64,20 +84,14 @@ int run_calibrate(const CalibrateOptions& options) {
             << " measured layers; " << t.fallback.size() << " per-type fits for unseen signatures\n"
             << "Saved     " << path << "\n\n"
             << "Held-out subnets (predicted = sum of table entries and fits)\n";
-  TextTable h;
-  h.add_column("subnet", TextTable::Align::kLeft);
-  h.add_column("measured");
-  h.add_column("predicted");
-  h.add_column("error");
-  h.add_column("in table");
-  for (const HeldOutError& e : t.holdout)
-    h.add_row({e.arch_id, format_grouped(static_cast<std::int64_t>(e.measured)),
-               format_grouped(static_cast<std::int64_t>(e.predicted)), format_fixed(e.error_pct, 2) + "%",
-               format_fixed(100 * e.table_coverage, 0) + "%"});
-  std::cout << h.render("  ") << "\n"
-            << "Error     mean |error| " << format_fixed(t.holdout_mean_abs_error_pct, 2) << "%, max "
-            << format_fixed(t.holdout_max_abs_error_pct, 2) << "% over " << t.holdout.size() << " held-out subnets\n"
-            << "Time      " << format_fixed(report.seconds, 1) << " s\n";
+  print_holdout(t.holdout, t.holdout_mean_abs_error_pct, t.holdout_max_abs_error_pct, "held-out subnets");
+  if (!t.patch_holdout.empty()) {
+    std::cout << "\nThe same subnets in a patch plan (" << co.patch_grid << "x" << co.patch_grid
+              << " grid, the cost model's split; predicted with the fitted per-patch overhead)\n";
+    print_holdout(t.patch_holdout, t.patch_holdout_mean_abs_error_pct, t.patch_holdout_max_abs_error_pct,
+                  "held-out patch runs");
+  }
+  std::cout << "Time      " << format_fixed(report.seconds, 1) << " s\n";
   return 0;
 }
 

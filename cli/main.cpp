@@ -443,6 +443,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   calibrate->add_option("--seed", calibrate_opts.seed, "Seed")->check(kSeedValue)->capture_default_str();
   calibrate->add_option("--runs", calibrate_opts.runs, "Runs per subnet")->capture_default_str();
+  calibrate
+      ->add_option(
+          "--patch-grid", calibrate_opts.patch_grid,
+          "Each subnet also runs on this n x n patch grid, which fits the per-patch overhead (0: in place only)")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
   calibrate->add_option("--firmware", calibrate_opts.firmware, "Firmware ELF (default: the build tree's image)");
   calibrate->add_flag("--json", calibrate_opts.json, "Print the table with its held-out errors as JSON");
   CLI::Option* from_farm = calibrate->add_flag(
@@ -451,7 +457,7 @@ int main(int argc, char** argv) {
   calibrate->add_option("--farm", calibrate_opts.farm, "--from-farm: the farm description (its results database)")
       ->needs(from_farm);
   calibrate->add_option("--results", calibrate_opts.results, "--from-farm: the results database URL")->needs(from_farm);
-  for (const char* profiling_only : {"--space", "--subnets", "--seed", "--runs", "--firmware"})
+  for (const char* profiling_only : {"--space", "--subnets", "--seed", "--runs", "--patch-grid", "--firmware"})
     calibrate->get_option(profiling_only)->excludes(from_farm);
 
   // ---- farm: everything after "farm" belongs to the Python farm (python3 -m tinynas.farm) ----

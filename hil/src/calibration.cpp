@@ -12,6 +12,58 @@
 
 namespace tinynas {
 
+namespace {
+
+// `graph` run in the cost model's patch plan on an n x n grid; nullopt for a net with no block to split.
+std::optional<MeasuredModel::PatchRun> profile_patch_plan(HilProfiler& profiler, const Board& board, const Graph& graph,
+                                                          int grid) {
+  const PatchOptions plan = resolve_patch_split(graph, PatchOptions{grid, -1});
+  if (plan.patches == 0) return std::nullopt;
+  CostOptions cost;
+  cost.schedule = Schedule::kPatch;
+  cost.patch = plan;
+  const CostReport report = analyze(graph, board, cost);
+  profiler.set_schedule(Schedule::kPatch, plan, std::nullopt);
+  ProfileResult result;
+  try {
+    result = profiler.profile(graph);
+  } catch (...) {
+    profiler.set_schedule(Schedule::kInplaceDw, {}, std::nullopt);
+    throw;
+  }
+  profiler.set_schedule(Schedule::kInplaceDw, {}, std::nullopt);
+  MeasuredModel::PatchRun run{op_runs(report), {}, result.latency.value};
+  for (const LayerTiming& l : result.layers) run.layer_ticks.push_back(static_cast<double>(l.ticks));
+  return run;
+}
+
+// Held-out errors as the table stores them: each measured vs predicted, and the mean and max of |error|.
+struct HoldoutFigures {
+  std::vector<HeldOutError> errors;
+  double mean = 0, max = 0;
+  void add(const std::string& id, double measured, const LatencyTable::Prediction& p) {
+    HeldOutError h{id, measured, p.ticks, 100.0 * (p.ticks - measured) / measured,
+                   static_cast<double>(p.from_table) / (p.from_table + p.from_fit)};
+    max = std::max(max, std::fabs(h.error_pct));
+    mean += (std::fabs(h.error_pct) - mean) / static_cast<double>(errors.size() + 1);
+    errors.push_back(std::move(h));
+  }
+};
+
+// Each patch-stage op of the model's patch run: its ticks beyond the in-place run's, scaled by the halo's MACs.
+void add_patch_ops(const MeasuredModel& m, std::vector<PatchOpMeasurement>& out) {
+  for (std::size_t o = 0; o < m.graph.ops.size(); ++o) {
+    const OpRun& run = m.patch->runs[o];
+    if (run.grid <= 1) continue;
+    const std::int64_t whole = m.graph.ops[o].macs(m.graph.tensors);
+    const double ratio = whole > 0 ? static_cast<double>(run.macs) / static_cast<double>(whole) : 1.0;
+    out.push_back({op_type_name(m.graph.ops[o].type), patch_overhead_features(m.graph, static_cast<int>(o), run.grid),
+                   m.patch->layer_ticks[o] - m.layer_ticks[o] * ratio});
+  }
+}
+
+} // namespace
+
 CalibrationReport calibrate(const Board& board, const CalibrationOptions& options) {
   if (options.subnets < 2 || options.holdout < 1 || options.holdout >= options.subnets)
     throw Error(ErrorCode::kInvalidArgument,
@@ -28,8 +80,11 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
     std::string id;
     Graph graph;
     ProfileResult result;
+    std::optional<MeasuredModel::PatchRun> patch;
   };
   std::vector<Sample> samples;
+  const int runs_total = options.subnets * (options.patch_grid > 1 ? 2 : 1);
+  int runs_done = 0;
   const int max_tries = options.subnets * 50;
   for (int tries = 0; static_cast<int>(samples.size()) < options.subnets; ++tries) {
     if (tries >= max_tries)
@@ -43,10 +98,14 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
     bool seen = false;
     for (const Sample& s : samples) seen = seen || s.id == arch.id();
     if (seen) continue;
-    Sample s{arch.id(), std::move(g), {}};
+    Sample s{arch.id(), std::move(g), {}, {}};
     s.result = profiler.profile(s.graph);
+    if (options.progress) options.progress(++runs_done, runs_total);
+    if (options.patch_grid > 1) {
+      s.patch = profile_patch_plan(profiler, board, s.graph, options.patch_grid);
+      if (options.progress) options.progress(++runs_done, runs_total); // a net that cannot split counts too
+    }
     samples.push_back(std::move(s));
-    if (options.progress) options.progress(static_cast<int>(samples.size()), options.subnets);
   }
 
   std::vector<MeasuredModel> models;
@@ -57,7 +116,8 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
                     s.result.latency.value,
                     s.result.latency.unit,
                     latency_source_name(s.result.latency.source),
-                    s.result.ticks_per_instruction};
+                    s.result.ticks_per_instruction,
+                    std::move(s.patch)};
     for (const LayerTiming& l : s.result.layers) m.layer_ticks.push_back(static_cast<double>(l.ticks));
     models.push_back(std::move(m));
   }
@@ -80,6 +140,11 @@ CalibrationReport fit_calibration(const Board& board, const std::string& space,
       throw Error(ErrorCode::kInvalidArgument, m.id + ": " + std::to_string(m.layer_ticks.size()) +
                                                    " layer timings for a graph of " +
                                                    std::to_string(m.graph.ops.size()) + " ops");
+    if (m.patch && (m.patch->runs.size() != m.graph.ops.size() || m.patch->layer_ticks.size() != m.graph.ops.size()))
+      throw Error(ErrorCode::kInvalidArgument, m.id + ": a patch run's " + std::to_string(m.patch->runs.size()) +
+                                                   " op runs and " + std::to_string(m.patch->layer_ticks.size()) +
+                                                   " layer timings for a graph of " +
+                                                   std::to_string(m.graph.ops.size()) + " ops");
   }
   CalibrationReport report;
   LatencyTable& table = report.table;
@@ -99,21 +164,22 @@ CalibrationReport fit_calibration(const Board& board, const std::string& space,
     }
   report.layers_measured = static_cast<int>(measurements.size());
   fit_latency_table(table, measurements);
-  double sum = 0, worst = 0;
+  std::vector<PatchOpMeasurement> patch_ops;
+  for (std::size_t i = 0; i < fit_count; ++i)
+    if (models[i].patch) add_patch_ops(models[i], patch_ops);
+  if (!patch_ops.empty()) fit_patch_overhead(table, patch_ops);
+  HoldoutFigures in_place, patch;
   for (std::size_t i = fit_count; i < models.size(); ++i) {
-    const LatencyTable::Prediction p = table.predict(models[i].graph);
-    HeldOutError h;
-    h.arch_id = models[i].id;
-    h.measured = models[i].latency;
-    h.predicted = p.ticks;
-    h.error_pct = 100.0 * (h.predicted - h.measured) / h.measured;
-    h.table_coverage = static_cast<double>(p.from_table) / (p.from_table + p.from_fit);
-    sum += std::fabs(h.error_pct);
-    worst = std::max(worst, std::fabs(h.error_pct));
-    table.holdout.push_back(std::move(h));
+    in_place.add(models[i].id, models[i].latency, table.predict(models[i].graph));
+    if (models[i].patch && !table.patch_overhead.empty())
+      patch.add(models[i].id, models[i].patch->latency, table.predict(models[i].graph, models[i].patch->runs));
   }
-  table.holdout_mean_abs_error_pct = sum / holdout;
-  table.holdout_max_abs_error_pct = worst;
+  table.holdout = std::move(in_place.errors);
+  table.holdout_mean_abs_error_pct = in_place.mean;
+  table.holdout_max_abs_error_pct = in_place.max;
+  table.patch_holdout = std::move(patch.errors);
+  table.patch_holdout_mean_abs_error_pct = patch.mean;
+  table.patch_holdout_max_abs_error_pct = patch.max;
   return report;
 }
 

@@ -414,10 +414,9 @@ ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& 
     res.model_blob_bytes = static_cast<std::int64_t>(blob.bytes.size());
     res.flash_bytes = static_cast<std::int64_t>(s.image->load_bytes()) + res.model_blob_bytes;
     res.flash_bytes_predicted = predicted.flash_bytes;
-    std::vector<std::int64_t> op_macs; // the schedule's: a patch model recomputes its halo
-    for (const LayerCost& l : predicted.layers) op_macs.push_back(l.macs);
-    if (op_macs.size() != graph.ops.size()) op_macs.clear();
-    res.latency_predicted = predicted_latency(s.board, graph, res.latency.value, res.latency.unit, op_macs);
+    std::vector<OpRun> op_run_plan = op_runs(predicted); // the schedule's: a patch model recomputes its halo per patch
+    if (op_run_plan.size() != graph.ops.size()) op_run_plan.clear();
+    res.latency_predicted = predicted_latency(s.board, graph, res.latency.value, res.latency.unit, op_run_plan);
     for (std::size_t o = 0; o < graph.ops.size(); ++o) {
       LayerTiming l;
       l.op = static_cast<int>(o);

@@ -297,7 +297,10 @@ CostReport analyze(const Graph& graph, const Board& board, const CostOptions& re
   r.latency_source = board.latency.source;
   std::optional<LatencyTable::Prediction> table_prediction;
   if (options.latency_table) {
-    table_prediction = options.latency_table->predict(graph, mem.macs); // the patch schedule's halo included
+    std::vector<OpRun> runs; // the patch schedule's halo and grid included
+    const int grid = options.schedule == Schedule::kPatch ? options.patch.patches : 1;
+    for (std::size_t o = 0; o < graph.ops.size(); ++o) runs.push_back({mem.macs[o], mem.in_patch[o] ? grid : 1});
+    table_prediction = options.latency_table->predict(graph, runs);
     r.latency_source = options.latency_table->describe(board.latency_table);
     r.latency_calibrated = true;
   }
@@ -402,6 +405,12 @@ std::string CostReport::to_json(int indent) const {
                            {"in_patch_stage", l.in_patch_stage}});
   }
   return j.dump(indent);
+}
+
+std::vector<OpRun> op_runs(const CostReport& report) {
+  std::vector<OpRun> runs;
+  for (const LayerCost& l : report.layers) runs.push_back({l.macs, l.in_patch_stage ? report.patches : 1});
+  return runs;
 }
 
 } // namespace tinynas

@@ -31,30 +31,30 @@ Features features(const OpMeasurement& m) {
 
 // Least squares by the normal equations (a tiny ridge term: features may be collinear, e.g. add layers have no
 // MACs, and a kind measured at a single shape determines only its sum), Gaussian elimination with pivoting.
-Features least_squares(const std::vector<Features>& x, const std::vector<double>& y) {
-  double a[kFeatures][kFeatures + 1] = {};
+template <std::size_t K>
+std::array<double, K> least_squares(const std::vector<std::array<double, K>>& x, const std::vector<double>& y) {
+  constexpr int n = static_cast<int>(K);
+  double a[K][K + 1] = {};
   for (std::size_t i = 0; i < x.size(); ++i)
-    for (int r = 0; r < kFeatures; ++r) {
-      for (int c = 0; c < kFeatures; ++c)
-        a[r][c] += x[i][static_cast<std::size_t>(r)] * x[i][static_cast<std::size_t>(c)];
-      a[r][kFeatures] += x[i][static_cast<std::size_t>(r)] * y[i];
+    for (std::size_t r = 0; r < K; ++r) {
+      for (std::size_t c = 0; c < K; ++c) a[r][c] += x[i][r] * x[i][c];
+      a[r][K] += x[i][r] * y[i];
     }
-  for (int r = 0; r < kFeatures; ++r) a[r][r] += 1e-9 * (1.0 + a[r][r]);
-  for (int col = 0; col < kFeatures; ++col) {
+  for (std::size_t r = 0; r < K; ++r) a[r][r] += 1e-9 * (1.0 + a[r][r]);
+  for (int col = 0; col < n; ++col) {
     int pivot = col;
-    for (int r = col + 1; r < kFeatures; ++r)
+    for (int r = col + 1; r < n; ++r)
       if (std::fabs(a[r][col]) > std::fabs(a[pivot][col])) pivot = r;
-    for (int c = 0; c <= kFeatures; ++c) std::swap(a[col][c], a[pivot][c]);
+    for (int c = 0; c <= n; ++c) std::swap(a[col][c], a[pivot][c]);
     if (std::fabs(a[col][col]) < 1e-30) continue;
-    for (int r = 0; r < kFeatures; ++r) {
+    for (int r = 0; r < n; ++r) {
       if (r == col) continue;
       const double f = a[r][col] / a[col][col];
-      for (int c = col; c <= kFeatures; ++c) a[r][c] -= f * a[col][c];
+      for (int c = col; c <= n; ++c) a[r][c] -= f * a[col][c];
     }
   }
-  Features w{};
-  for (int r = 0; r < kFeatures; ++r)
-    w[static_cast<std::size_t>(r)] = std::fabs(a[r][r]) < 1e-30 ? 0 : a[r][kFeatures] / a[r][r];
+  std::array<double, K> w{};
+  for (std::size_t r = 0; r < K; ++r) w[r] = std::fabs(a[r][r]) < 1e-30 ? 0 : a[r][K] / a[r][r];
   return w;
 }
 
@@ -63,6 +63,29 @@ double evaluate(const Features& w, const OpMeasurement& m) {
   double t = 0;
   for (int i = 0; i < kFeatures; ++i) t += w[static_cast<std::size_t>(i)] * f[static_cast<std::size_t>(i)];
   return std::max(0.0, t);
+}
+
+json holdout_json(const std::vector<HeldOutError>& errors) {
+  json h = json::array();
+  for (const HeldOutError& x : errors)
+    h.push_back({{"arch", x.arch_id},
+                 {"measured", x.measured},
+                 {"predicted", x.predicted},
+                 {"error_pct", x.error_pct},
+                 {"table_coverage", x.table_coverage}});
+  return h;
+}
+
+// A "holdout" object's figures into `errors`, `mean` and `max`.
+void read_holdout(const json_util::Field& h, std::vector<HeldOutError>& errors, double& mean, double& max) {
+  mean = h.get_double("mean_abs_error_pct", 0);
+  max = h.get_double("max_abs_error_pct", 0);
+  if (h.has("subnets"))
+    for (std::size_t i = 0; i < h.at("subnets").size(); ++i) {
+      const json_util::Field x = h.at("subnets").at(i);
+      errors.push_back({x.get_string("arch"), x.get_double("measured"), x.get_double("predicted"),
+                        x.get_double("error_pct"), x.get_double("table_coverage", 0)});
+    }
 }
 
 } // namespace
@@ -92,6 +115,26 @@ OpMeasurement describe_op(const Graph& graph, int index) {
   return m;
 }
 
+PatchOverheadFeatures patch_overhead_features(const Graph& graph, int index, int grid) {
+  if (grid <= 1) return {};
+  const Op& op = graph.ops[static_cast<std::size_t>(index)];
+  const TensorShape& in = graph.tensors[static_cast<std::size_t>(op.input)];
+  const auto channels = static_cast<double>(graph.tensors[static_cast<std::size_t>(op.output)].c);
+  const double extra_runs = static_cast<double>(grid) * grid - 1;
+  const double border_rows = static_cast<double>(grid - 1) * (in.h + in.w) * (op.kernel / 2);
+  return {extra_runs * channels, extra_runs, border_rows * channels};
+}
+
+void fit_patch_overhead(LatencyTable& table, const std::vector<PatchOpMeasurement>& measurements) {
+  std::map<std::string, std::pair<std::vector<PatchOverheadFeatures>, std::vector<double>>> groups;
+  for (const PatchOpMeasurement& m : measurements) {
+    groups[m.type].first.push_back(m.features);
+    groups[m.type].second.push_back(m.extra_ticks);
+  }
+  table.patch_overhead.clear();
+  for (const auto& [type, xy] : groups) table.patch_overhead[type] = least_squares(xy.first, xy.second);
+}
+
 void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& measurements) {
   table.entries.clear();
   table.fallback.clear();
@@ -112,10 +155,10 @@ void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& me
   for (const auto& [key, xy] : groups) table.fallback[key] = least_squares(xy.first, xy.second);
 }
 
-LatencyTable::Prediction LatencyTable::predict(const Graph& graph, const std::vector<std::int64_t>& op_macs) const {
+LatencyTable::Prediction LatencyTable::predict(const Graph& graph, const std::vector<OpRun>& runs) const {
   Prediction p;
-  if (!op_macs.empty() && op_macs.size() != graph.ops.size())
-    throw Error(ErrorCode::kInternal, "latency prediction: one MAC count per op expected");
+  if (!runs.empty() && runs.size() != graph.ops.size())
+    throw Error(ErrorCode::kInternal, "latency prediction: one run per op expected");
   for (int o = 0; o < static_cast<int>(graph.ops.size()); ++o) {
     const OpMeasurement m = describe_op(graph, o);
     double ticks = 0;
@@ -131,10 +174,18 @@ LatencyTable::Prediction LatencyTable::predict(const Graph& graph, const std::ve
       ticks = evaluate(fit->second, m);
       ++p.from_fit;
     }
-    // An op that computes more than its whole tensor's MACs (the patch schedule's halo) takes proportionally longer.
-    const std::int64_t whole = graph.ops[static_cast<std::size_t>(o)].macs(graph.tensors);
-    if (!op_macs.empty() && whole > 0)
-      ticks *= static_cast<double>(op_macs[static_cast<std::size_t>(o)]) / static_cast<double>(whole);
+    if (!runs.empty()) {
+      const OpRun& run = runs[static_cast<std::size_t>(o)];
+      // An op that computes more than its whole tensor's MACs (the patch schedule's halo) takes proportionally
+      // longer, and each extra run of a patch grid repeats its set-up.
+      if (m.macs > 0) ticks *= static_cast<double>(run.macs) / static_cast<double>(m.macs);
+      if (auto fit = patch_overhead.find(m.type); run.grid > 1 && fit != patch_overhead.end()) {
+        const PatchOverheadFeatures f = patch_overhead_features(graph, o, run.grid);
+        double extra = 0;
+        for (std::size_t i = 0; i < f.size(); ++i) extra += fit->second[i] * f[i];
+        ticks += std::max(0.0, extra);
+      }
+    }
     p.op_ticks.push_back(ticks);
     p.ticks += ticks;
   }
@@ -164,6 +215,11 @@ std::string LatencyTable::describe(const std::string& path) const {
   std::snprintf(error, sizeof error, "held-out error %.1f%% mean / %.1f%% max", holdout_mean_abs_error_pct,
                 holdout_max_abs_error_pct);
   std::string text = "calibrated table " + path + " (" + source + ", " + error;
+  if (!patch_holdout.empty()) {
+    std::snprintf(error, sizeof error, ", patch plans %.1f%% / %.1f%%", patch_holdout_mean_abs_error_pct,
+                  patch_holdout_max_abs_error_pct);
+    text += error;
+  }
   if (unit != "cycles") text += "; instructions at the board's clock, one per cycle";
   return text + ")";
 }
@@ -185,16 +241,18 @@ std::string LatencyTable::to_json(int indent) const {
   for (const auto& [key, w] : fallback)
     f[key] = {{"per_mac", w[0]}, {"per_element", w[1]}, {"per_channel", w[2]}, {"per_op", w[3]}};
   j["fallback"] = f;
-  json h = json::array();
-  for (const HeldOutError& x : holdout)
-    h.push_back({{"arch", x.arch_id},
-                 {"measured", x.measured},
-                 {"predicted", x.predicted},
-                 {"error_pct", x.error_pct},
-                 {"table_coverage", x.table_coverage}});
-  j["holdout"] = {{"subnets", h},
+  j["holdout"] = {{"subnets", holdout_json(holdout)},
                   {"mean_abs_error_pct", holdout_mean_abs_error_pct},
                   {"max_abs_error_pct", holdout_max_abs_error_pct}};
+  if (!patch_overhead.empty()) {
+    json po = json::object();
+    for (const auto& [type, w] : patch_overhead)
+      po[type] = {{"per_channel_run", w[0]}, {"per_run", w[1]}, {"per_channel_border_row", w[2]}};
+    j["patch_overhead"] = po;
+    j["patch_holdout"] = {{"subnets", holdout_json(patch_holdout)},
+                          {"mean_abs_error_pct", patch_holdout_mean_abs_error_pct},
+                          {"max_abs_error_pct", patch_holdout_max_abs_error_pct}};
+  }
   return j.dump(indent);
 }
 
@@ -223,17 +281,20 @@ LatencyTable LatencyTable::from_json(const std::string& text, const std::string&
     t.fallback[key] = {f.get_double("per_mac"), f.get_double("per_element"), f.get_double("per_channel", 0),
                        f.get_double("per_op")};
   }
-  if (root.has("holdout")) {
-    const json_util::Field h = root.at("holdout");
-    t.holdout_mean_abs_error_pct = h.get_double("mean_abs_error_pct", 0);
-    t.holdout_max_abs_error_pct = h.get_double("max_abs_error_pct", 0);
-    if (h.has("subnets"))
-      for (std::size_t i = 0; i < h.at("subnets").size(); ++i) {
-        const json_util::Field x = h.at("subnets").at(i);
-        t.holdout.push_back({x.get_string("arch"), x.get_double("measured"), x.get_double("predicted"),
-                             x.get_double("error_pct"), x.get_double("table_coverage", 0)});
-      }
+  if (root.has("holdout"))
+    read_holdout(root.at("holdout"), t.holdout, t.holdout_mean_abs_error_pct, t.holdout_max_abs_error_pct);
+  if (root.has("patch_overhead")) {
+    const json_util::Field po = root.at("patch_overhead");
+    if (!po.value().is_object()) po.fail("must be an object");
+    for (const auto& [type, v] : po.value().items()) {
+      json_util::Field f(v, file, po.pointer() + "/" + type);
+      t.patch_overhead[type] = {f.get_double("per_channel_run"), f.get_double("per_run"),
+                                f.get_double("per_channel_border_row")};
+    }
   }
+  if (root.has("patch_holdout"))
+    read_holdout(root.at("patch_holdout"), t.patch_holdout, t.patch_holdout_mean_abs_error_pct,
+                 t.patch_holdout_max_abs_error_pct);
   return t;
 }
 
@@ -255,11 +316,11 @@ std::optional<LatencyTable> LatencyTable::load_for_board(const Board& board) {
 }
 
 std::optional<PredictedLatency> predicted_latency(const Board& board, const Graph& graph, double measured,
-                                                  const std::string& unit, const std::vector<std::int64_t>& op_macs) {
+                                                  const std::string& unit, const std::vector<OpRun>& runs) {
   try {
     const std::optional<LatencyTable> table = LatencyTable::load_for_board(board);
     if (!table || table->unit != unit || !(measured > 0)) return std::nullopt;
-    const LatencyTable::Prediction p = table->predict(graph, op_macs);
+    const LatencyTable::Prediction p = table->predict(graph, runs);
     PredictedLatency predicted;
     predicted.value = p.ticks;
     predicted.table = board.latency_table;

@@ -153,13 +153,14 @@ py::object profile(const py::handle& model, const std::string& board, int runs, 
 // Builds the board's latency table; saved to `out` ("" = the board's default path, where the
 // search's latency budget finds it) unless save is false. Returns the table as `calibrate --json`.
 py::object calibrate_board(const std::string& board, const std::string& space, int subnets, int holdout,
-                           std::uint64_t seed, int runs, const std::string& out, bool save) {
+                           std::uint64_t seed, int runs, const std::string& out, bool save, int patch_grid) {
   CalibrationOptions options;
   options.space = space;
   options.subnets = subnets;
   options.holdout = holdout;
   options.seed = seed;
   options.profile.runs = runs;
+  options.patch_grid = patch_grid;
   const Board b = Board::load(board);
   std::string json;
   {
@@ -207,12 +208,13 @@ chosen by the cost model when None) or "auto" (the cost model's choice for the b
 )doc");
   m.def("calibrate", &calibrate_board, py::arg("board"), py::arg("space") = "fashion_mnist", py::arg("subnets") = 24,
         py::arg("holdout") = 8, py::arg("seed") = 1, py::arg("runs") = 2, py::arg("out") = "", py::arg("save") = true,
-        R"doc(
+        py::arg("patch_grid") = CalibrationOptions{}.patch_grid, R"doc(
 Fit a board's latency lookup table, as `tinynas calibrate`: profile `subnets` random subnets of
 `space` that fit the board, fit the per-op table on all but `holdout` of them, and predict those.
 Saved to `out` (default: configs/latency/<board>.json, which the search's latency budget uses)
-unless save=False. Returns the table as a dict: entries, fallback fits, and holdout with
-mean_abs_error_pct / max_abs_error_pct. QEMU boards count instructions, not cycles. Raises
+unless save=False. Each subnet also runs in the cost model's patch plan on a patch_grid x patch_grid
+grid (0: none), which fits the per-patch overhead of patch plans. Returns the table as a dict: entries,
+fallback fits, holdout with mean_abs_error_pct / max_abs_error_pct, and patch_overhead / patch_holdout. QEMU boards count instructions, not cycles. Raises
 BoardError when the board fails after the retries.
 )doc");
 }

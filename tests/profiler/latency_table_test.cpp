@@ -82,18 +82,64 @@ TEST(LatencyTable, PredictUsesEntriesThenTheFit) {
 }
 
 // An op that computes more MACs than its whole tensor (the patch schedule's halo) is predicted proportionally
-// slower; ops without MACs keep their ticks. A MAC list of the wrong length is refused.
+// slower; ops without MACs keep their ticks. A run list of the wrong length is refused.
 TEST(LatencyTable, OpsRecomputingTheirHaloTakeProportionallyLonger) {
   const Graph g = lower_to_graph(test::small_net());
   const LatencyTable t = table_of("test", g, [](int o) { return 1000.0 + o; });
-  std::vector<std::int64_t> macs;
-  for (const Op& op : g.ops) macs.push_back(op.macs(g.tensors));
-  macs[1] *= 3; // the first depthwise conv, computed three times over
-  const LatencyTable::Prediction p = t.predict(g, macs);
+  std::vector<OpRun> runs;
+  for (const Op& op : g.ops) runs.push_back({op.macs(g.tensors), 1});
+  runs[1].macs *= 3; // the first depthwise conv, computed three times over
+  const LatencyTable::Prediction p = t.predict(g, runs);
   EXPECT_DOUBLE_EQ(p.op_ticks[1], 3 * 1001.0);
   EXPECT_DOUBLE_EQ(p.op_ticks[0], 1000.0);
   EXPECT_DOUBLE_EQ(p.ticks, t.predict(g).ticks + 2 * 1001.0);
-  EXPECT_THROW(t.predict(g, {1, 2}), Error);
+  EXPECT_THROW(t.predict(g, {{1, 1}, {2, 1}}), Error);
+}
+
+// Op 1 of small_net at 12 px: a 3x3 depthwise conv on 6x6x8. On a 4x4 grid it runs 15 times more than once, and
+// its extra tiles add 3 * (6 + 6) * 1 border rows per channel.
+TEST(LatencyTable, PatchFeaturesCountExtraRunsAndBorderRows) {
+  const Graph g = lower_to_graph(test::small_net());
+  EXPECT_EQ(patch_overhead_features(g, 1, 1), (PatchOverheadFeatures{0, 0, 0}));
+  EXPECT_EQ(patch_overhead_features(g, 1, 4), (PatchOverheadFeatures{15 * 8, 15, 3 * 12 * 8}));
+  EXPECT_EQ(patch_overhead_features(g, 1, 2), (PatchOverheadFeatures{3 * 8, 3, 1 * 12 * 8}));
+}
+
+// A patch grid adds the type's fitted overhead to the halo-scaled ticks; grid 1 and types without a fit add none.
+TEST(LatencyTable, PatchRunsAddTheFittedOverheadPerExtraRun) {
+  const Graph g = lower_to_graph(test::small_net());
+  LatencyTable t = table_of("test", g, [](int o) { return 1000.0 + o; });
+  t.patch_overhead["depthwise"] = {2.0, 50.0, 0.5};
+  std::vector<OpRun> runs;
+  for (const Op& op : g.ops) runs.push_back({op.macs(g.tensors), 1});
+  EXPECT_DOUBLE_EQ(t.predict(g, runs).ticks, t.predict(g).ticks) << "grid 1: in place";
+  runs[0].grid = runs[1].grid = 4; // conv (no fit) and depthwise
+  runs[1].macs *= 2;
+  const LatencyTable::Prediction p = t.predict(g, runs);
+  EXPECT_DOUBLE_EQ(p.op_ticks[0], 1000.0);
+  EXPECT_DOUBLE_EQ(p.op_ticks[1], 2 * 1001.0 + 2.0 * 15 * 8 + 50.0 * 15 + 0.5 * 3 * 12 * 8);
+  // A fit that would predict a negative overhead adds nothing.
+  t.patch_overhead["depthwise"] = {-100.0, 0, 0};
+  EXPECT_DOUBLE_EQ(t.predict(g, runs).op_ticks[1], 2 * 1001.0);
+}
+
+TEST(LatencyTable, PatchOverheadFitRecoversKnownCosts) {
+  std::vector<PatchOpMeasurement> ms;
+  for (int grid = 2; grid <= 4; ++grid)
+    for (int resolution : {12, 16, 20, 24}) {
+      const Graph g = lower_to_graph(test::small_net(resolution));
+      for (int o = 0; o < static_cast<int>(g.ops.size()); ++o) {
+        if (g.ops[static_cast<std::size_t>(o)].type != OpType::kDepthwiseConv) continue;
+        const PatchOverheadFeatures f = patch_overhead_features(g, o, grid);
+        ms.push_back({"depthwise", f, 1200.0 * f[0] + 300.0 * f[1] + 7.0 * f[2]});
+      }
+    }
+  LatencyTable t;
+  fit_patch_overhead(t, ms);
+  ASSERT_EQ(t.patch_overhead.size(), 1u);
+  EXPECT_NEAR(t.patch_overhead["depthwise"][0], 1200.0, 1e-3);
+  EXPECT_NEAR(t.patch_overhead["depthwise"][1], 300.0, 1e-2);
+  EXPECT_NEAR(t.patch_overhead["depthwise"][2], 7.0, 1e-4);
 }
 
 TEST(LatencyTable, MeasurementsGetTheBoardTablesPrediction) {
@@ -133,7 +179,16 @@ TEST(LatencyTable, JsonRoundTripAndTicksHaveNoMilliseconds) {
   t.holdout.push_back({"w1.0-r28-...", 1000, 1050, 5.0, 0.5});
   t.holdout_mean_abs_error_pct = 5.0;
   t.holdout_max_abs_error_pct = 5.0;
+  t.patch_overhead["depthwise"] = {1500.5, 20, 3.25};
+  t.patch_holdout.push_back({"w1.0-r28-...", 1200, 1180, -1.5, 0.5});
+  t.patch_holdout_mean_abs_error_pct = 1.5;
+  t.patch_holdout_max_abs_error_pct = 1.5;
   const LatencyTable back = LatencyTable::from_json(t.to_json(), "t.json");
+  EXPECT_EQ(back.patch_overhead, t.patch_overhead);
+  ASSERT_EQ(back.patch_holdout.size(), 1u);
+  EXPECT_DOUBLE_EQ(back.patch_holdout[0].error_pct, -1.5);
+  EXPECT_DOUBLE_EQ(back.patch_holdout_max_abs_error_pct, 1.5);
+  EXPECT_NE(back.describe("t.json").find("patch plans 1.5% / 1.5%"), std::string::npos) << back.describe("t.json");
   EXPECT_EQ(back.board, t.board);
   EXPECT_EQ(back.unit, "ticks");
   EXPECT_DOUBLE_EQ(back.entries.at("conv:in=28x28x1,out=28x28x8,k=3,s=1").ticks, 12345.5);

@@ -144,8 +144,13 @@ def test_calibrate_fits_a_table_and_reports_held_out_errors(tinynas, tmp_path):
     assert table["board"] == "qemu-mps2-an500" and table["source"] == "qemu-icount-ticks"
     assert len(table["holdout"]["subnets"]) == 2
     assert 0.0 <= table["holdout"]["mean_abs_error_pct"] <= table["holdout"]["max_abs_error_pct"]
+    # Each subnet also ran in patches: the per-patch overhead is fitted, and tested on the held-out patch runs.
+    assert {"depthwise", "pointwise"} <= set(table["patch_overhead"])
+    assert len(table["patch_holdout"]["subnets"]) == 2
     assert out.exists()
     assert tinynas.calibrate("qemu-mps2-an500", subnets=6, holdout=2, save=False) == table  # deterministic
+    in_place_only = tinynas.calibrate("qemu-mps2-an500", subnets=6, holdout=2, save=False, patch_grid=0)
+    assert "patch_overhead" not in in_place_only and in_place_only["entries"] == table["entries"]
 
 
 @pytest.mark.skipif(shutil.which("openocd") is None, reason="openocd not installed")

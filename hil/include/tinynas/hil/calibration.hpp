@@ -1,10 +1,12 @@
 #pragma once
 // `tinynas calibrate --board B`: builds a board's latency table (profiler/latency_table.hpp) by profiling random
 // subnets of a space on the board, keeping some subnets out of the fit, and storing the predictor's error on those
-// held-out subnets in the table.
+// held-out subnets in the table. Each subnet also runs in a patch plan (the cost model's split on a 4x4 grid), which
+// fits the table's per-patch overhead and measures its error on patch plans.
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "tinynas/hil/hil_profiler.hpp"
@@ -19,8 +21,9 @@ struct CalibrationOptions {
   int subnets = 24;                    // profiled in total
   int holdout = 8;                     // of which kept out of the fit
   std::uint64_t seed = 1;
+  int patch_grid = 4;     // each subnet also runs on this n x n patch grid (0: in place only)
   ProfileOptions profile; // runs, timeouts, firmware
-  std::function<void(int done, int total)> progress;
+  std::function<void(int done, int total)> progress; // per profiled run (a subnet's patch run counts as one)
 };
 
 struct CalibrationReport {
@@ -41,10 +44,18 @@ struct MeasuredModel {
   std::string unit;                // "ticks" or "cycles"
   std::string source;              // latency_source_name()
   double ticks_per_instruction = 0;
+  // The same model run in a patch plan, when it was: how each op ran, each op's ticks and the whole run's.
+  struct PatchRun {
+    std::vector<OpRun> runs;
+    std::vector<double> layer_ticks;
+    double latency = 0;
+  };
+  std::optional<PatchRun> patch;
 };
 
 // The table fitted on the first models.size() - holdout models, its error measured on the last `holdout`
-// (`space`: the name recorded in the table). Error(kInvalidArgument) for too few models, mixed units, or layer
+// (`space`: the name recorded in the table); the models' patch runs likewise fit and test its patch overhead.
+// Error(kInvalidArgument) for too few models, mixed units, or layer
 // timings that do not match a model's graph.
 CalibrationReport fit_calibration(const Board& board, const std::string& space,
                                   const std::vector<MeasuredModel>& models, int holdout);

@@ -144,4 +144,7 @@ struct CostSummary {
 };
 CostSummary summarize(const Graph& graph, const Board& board, const CostOptions& options = {});
 
+// How the report's schedule runs each op (its layers: per_layer), for LatencyTable::predict.
+std::vector<OpRun> op_runs(const CostReport& report);
+
 } // namespace tinynas

@@ -11,6 +11,14 @@
 // is the board's (Board::latency_table; by default <config dir>/latency/<board>.json), where the search's latency
 // constraint, profile and analyze find it.
 //
+// Patch plans: an op of a patch schedule's first stage runs once per patch. Its MACs grow by the halo (the table
+// scales its ticks by them), and each extra run repeats set-up the MACs do not show (the depthwise kernels pad a
+// plane per channel per run). `patch_overhead` is that extra time, fitted per op type on the same subnets run in a
+// patch plan (calibration's patch runs):
+//   extra ticks = p * (runs - 1) * channels + q * (runs - 1) + r * (grid - 1) * (in_h + in_w) * (kernel / 2) * channels
+// (runs = grid^2; the last term is the padding border of the extra tiles). A table without it predicts the halo's
+// MACs only.
+//
 // Units: the table's unit is the profiler's (cycles on a real board, QEMU icount ticks on an emulated one). QEMU
 // ticks count instructions, not cycles; predict_ms() is only defined for cycle tables.
 
@@ -34,6 +42,18 @@ struct LatencyEntry {
   int samples = 0;
 };
 
+// How a schedule runs an op: the MACs it computes (the patch schedule's halo included) and the grid it runs in
+// (1: once over the whole tensor; n: once per patch of an n x n grid).
+struct OpRun {
+  std::int64_t macs = 0;
+  int grid = 1;
+};
+
+constexpr int kPatchOverheadFeatures = 3;
+using PatchOverheadFeatures = std::array<double, kPatchOverheadFeatures>;
+// The features of op `op`'s extra time when it runs on an n x n grid (zero for grid 1), in patch_overhead's order.
+PatchOverheadFeatures patch_overhead_features(const Graph& graph, int op, int grid);
+
 struct HeldOutError {
   std::string arch_id;
   double measured = 0;
@@ -55,6 +75,11 @@ public:
   std::vector<HeldOutError> holdout;
   double holdout_mean_abs_error_pct = 0;
   double holdout_max_abs_error_pct = 0;
+  // op type name -> {per channel per extra run, per extra run, per channel per border row} (see the top)
+  std::map<std::string, PatchOverheadFeatures> patch_overhead;
+  std::vector<HeldOutError> patch_holdout; // the held-out subnets run in a patch plan, when calibration ran them
+  double patch_holdout_mean_abs_error_pct = 0;
+  double patch_holdout_max_abs_error_pct = 0;
   std::string space; // what was sampled
 
   struct Prediction {
@@ -63,9 +88,9 @@ public:
     int from_fit = 0;             // ops estimated by the fallback model
     std::vector<double> op_ticks; // per op of the graph
   };
-  // op_macs (optional, one per op): the MACs each op really computes, when a schedule recomputes (the patch
-  // schedule's halo, CostReport layers' macs); an op's ticks scale with its MACs over its whole tensor's.
-  Prediction predict(const Graph& graph, const std::vector<std::int64_t>& op_macs = {}) const;
+  // runs (optional, one per op): how the schedule runs each op (op_runs() of a CostReport). An op's ticks scale with
+  // the MACs it computes over its whole tensor's, plus patch_overhead for a grid above 1.
+  Prediction predict(const Graph& graph, const std::vector<OpRun>& runs = {}) const;
   // Milliseconds at the board's clock; throws Error(kInvalidArgument) for an instruction-count (QEMU) table.
   double predict_ms(const Graph& graph) const;
   // What a latency budget in ms is compared with, for ticks this table predicted (a graph's or one op's): ms at
@@ -97,6 +122,15 @@ struct OpMeasurement {
 
 // Builds entries and the fallback fits from measurements (exposed for tests).
 void fit_latency_table(LatencyTable& table, const std::vector<OpMeasurement>& measurements);
+
+// One op of a patch run next to the same op run in place: its extra ticks beyond the halo's MACs.
+struct PatchOpMeasurement {
+  std::string type;
+  PatchOverheadFeatures features{};
+  double extra_ticks = 0; // patch-run ticks - in-place ticks * (patch MACs / whole MACs)
+};
+// Fits table.patch_overhead per op type by least squares (replacing any before).
+void fit_patch_overhead(LatencyTable& table, const std::vector<PatchOpMeasurement>& measurements);
 // The fallback model's features of op `op` of `graph`: MACs, input + output elements, output channels, and its kind.
 OpMeasurement describe_op(const Graph& graph, int op);
 
@@ -114,7 +148,6 @@ struct PredictedLatency {
 // (`measured` in `unit`: "cycles" or "ticks"); nullopt without a table or for a table in another unit. A table that
 // cannot be read is logged and skipped, so a measurement is never lost to it.
 std::optional<PredictedLatency> predicted_latency(const Board& board, const Graph& graph, double measured,
-                                                  const std::string& unit,
-                                                  const std::vector<std::int64_t>& op_macs = {});
+                                                  const std::string& unit, const std::vector<OpRun>& runs = {});
 
 } // namespace tinynas

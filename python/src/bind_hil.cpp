@@ -215,8 +215,9 @@ private:
 };
 
 // A latency table fitted on measurements made elsewhere (the farm's results): each a dict with id, netconfig,
-// layers (ticks per op), latency, unit, source and ticks_per_instruction. Saved to `out` ("" = the board's
-// table path) when `save`; returns the table as `calibrate --json`.
+// layers (ticks per op), latency, unit, source and ticks_per_instruction, and optionally patch (the same net run in
+// a patch plan: patches, split_block, layers, latency), which fits the per-patch overhead. Saved to `out` ("" = the
+// board's table path) when `save`; returns the table as `calibrate --json`.
 py::object fit_calibration_py(const std::string& board, const std::string& space, const py::list& models, int holdout,
                               const std::string& out, bool save) {
   const Board b = Board::load(board);
@@ -231,6 +232,14 @@ py::object fit_calibration_py(const std::string& board, const std::string& space
     m.unit = d["unit"].cast<std::string>();
     m.source = d["source"].cast<std::string>();
     m.ticks_per_instruction = d["ticks_per_instruction"].cast<double>();
+    if (d.contains("patch") && !d["patch"].is_none()) { // the same net run in a patch plan
+      const py::dict p = d["patch"].cast<py::dict>();
+      CostOptions plan;
+      plan.schedule = Schedule::kPatch;
+      plan.patch = PatchOptions{p["patches"].cast<int>(), p["split_block"].cast<int>()};
+      m.patch = MeasuredModel::PatchRun{op_runs(analyze(m.graph, b, plan)), p["layers"].cast<std::vector<double>>(),
+                                        p["latency"].cast<double>()};
+    }
     measured.push_back(std::move(m));
   }
   std::string json;

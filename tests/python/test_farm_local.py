@@ -303,7 +303,9 @@ def test_calibrate_from_farm_fits_the_stored_measurements_without_measuring(cli,
     out = subprocess.run([cli, "space", "sample", "--space", "fashion_mnist", "-n", "14", "--seed", "3"],
                          capture_output=True, text=True, check=True).stdout
     ids = list(dict.fromkeys(json.loads(line)["id"] for line in out.splitlines()))[:12]
-    suite = write_suite(tmp_path / "suite.json", ["qemu-mps2-an500"], ids, runs=2)
+    # Each net also in the cost model's 4x4 patch plan: the pairs fit the per-patch overhead.
+    patched = [{"arch": i, "space": "fashion_mnist", "patches": 4} for i in ids]
+    suite = write_suite(tmp_path / "suite.json", ["qemu-mps2-an500"], ids, runs=2, extra=patched)
     assert farm_cli(cli, "run", str(suite), cwd=tmp_path).returncode == 0
     results = f"sqlite:///{tmp_path}/farm.db"
     table_path = tmp_path / "table.json"
@@ -315,9 +317,15 @@ def test_calibrate_from_farm_fits_the_stored_measurements_without_measuring(cli,
     held_out = table["holdout"]["subnets"]
     assert len(held_out) == 4
     stored = {r[0]: r[1] for r in sqlite3.connect(tmp_path / "farm.db").execute(
-        "select model_id, latency_value from measurements")}
+        "select model_id, latency_value from measurements where patches = 0")}
     for h in held_out:  # the held-out models' measurements are the farm's rows, predicted within 10%
         assert h["measured"] == stored[h["arch"]] and abs(h["error_pct"]) < 10, h
+    stored_patch = {r[0].split(" (patch")[0]: r[1] for r in sqlite3.connect(tmp_path / "farm.db").execute(
+        "select model_id, latency_value from measurements where patches = 4")}
+    assert {"depthwise", "pointwise"} <= set(table["patch_overhead"])
+    assert [h["arch"] for h in table["patch_holdout"]["subnets"]] == [h["arch"] for h in held_out]
+    for h in table["patch_holdout"]["subnets"]:  # the same nets' patch rows, predicted with the fitted overhead
+        assert h["measured"] == stored_patch[h["arch"]] and abs(h["error_pct"]) < 10, h
     # Options that only profiling uses are refused with --from-farm; too few models for the hold-out is exit 2.
     bad = subprocess.run([cli, "calibrate", "--board", "qemu-mps2-an500", "--from-farm", "--runs", "3"],
                          capture_output=True, text=True)

@@ -170,6 +170,27 @@ def cmd_schedule(args) -> int:
                          junit=args.junit or "")
 
 
+def _net_key(netconfig) -> str:
+    """One string per net, however its netconfig was stored."""
+    return netconfig if isinstance(netconfig, str) else json.dumps(netconfig, sort_keys=True)
+
+
+def _patch_run(row) -> dict | None:
+    """A patch measurement as the table fit takes it: the plan, each layer's ticks and the whole run's."""
+    if row is None:
+        return None
+    return {"patches": row["patches"], "split_block": row["split_block"],
+            "layers": [layer["ticks"] for layer in row["layers"]], "latency": row["latency_value"]}
+
+
+def _patch_summary(table: dict) -> str:
+    held_out = table.get("patch_holdout", {})
+    if not held_out.get("subnets"):
+        return " (no patch runs paired with them: no per-patch overhead)"
+    return (f"; on {len(held_out['subnets'])} held-out patch runs mean {held_out['mean_abs_error_pct']:.2f}%, "
+            f"max {held_out['max_abs_error_pct']:.2f}%")
+
+
 def cmd_calibrate(args) -> int:
     """A board kind's latency table fitted on the farm's stored measurements, without re-measuring."""
     from collections import Counter
@@ -183,11 +204,15 @@ def cmd_calibrate(args) -> int:
         if not rows:
             raise FarmConfigError(f"{results.url}: no measurements of {args.board_kind} (tinynas farm run first)")
         firmware = args.firmware_build or rows[-1]["firmware_build_id"]  # the newest build measured
-        latest = {}
+        latest, patched = {}, {}
         for r in rows:
-            # In place only: a patch run's per-layer ticks include the halo's recomputation, which the table's
-            # per-op fit does not model.
-            if r["firmware_build_id"] == firmware and r["runs_identical"] and r["bit_exact"] and not r["patches"]:
+            if r["firmware_build_id"] != firmware or not (r["runs_identical"] and r["bit_exact"]):
+                continue
+            # The per-op fit takes in-place runs. A patch run's ticks include the halo's recomputation and the
+            # per-patch set-up: paired with the in-place run of the same net, it fits the per-patch overhead.
+            if r["patches"]:
+                patched[_net_key(r["netconfig"])] = r
+            else:
                 latest[r["model_hash"]] = r  # the newest measurement of each model
         chosen = [latest[h] for h in sorted(latest)]  # hash order: a fixed, unbiased hold-out
         if len(chosen) < args.holdout + 2:
@@ -197,7 +222,8 @@ def cmd_calibrate(args) -> int:
         space = Counter(r["space"] or "farm" for r in chosen).most_common(1)[0][0]
         models = [{"id": r["model_id"], "netconfig": r["netconfig"], "layers": [layer["ticks"] for layer in r["layers"]],
                    "latency": r["latency_value"], "unit": r["latency_unit"], "source": r["latency_source"],
-                   "ticks_per_instruction": r["ticks_per_instruction"]} for r in chosen]
+                   "ticks_per_instruction": r["ticks_per_instruction"],
+                   "patch": _patch_run(patched.get(_net_key(r["netconfig"])))} for r in chosen]
         table = _core._fit_calibration(args.board_kind, space, models, args.holdout, args.out or "", True)
         table["from_farm"] = {"results": results.url, "firmware_build_id": firmware, "models": len(chosen)}
         if args.json:
@@ -205,7 +231,7 @@ def cmd_calibrate(args) -> int:
         else:
             print(f"{args.board_kind}: fitted on {len(chosen) - args.holdout} of {len(chosen)} models measured by the "
                   f"farm (firmware {firmware[:12]}); held-out error mean {table['holdout']['mean_abs_error_pct']:.2f}%, "
-                  f"max {table['holdout']['max_abs_error_pct']:.2f}%; saved to "
+                  f"max {table['holdout']['max_abs_error_pct']:.2f}%{_patch_summary(table)}; saved to "
                   f"{args.out or _core.Board.load(args.board_kind).to_dict().get('latency_table', 'the board table')}")
         return 0
     finally:

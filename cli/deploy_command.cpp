@@ -75,6 +75,7 @@ int run_deploy(const DeployOptions& options) {
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(subnet.file, subnet.arch, qo);
   const PatchOptions patch = resolve_patch_plan(q.graph, board, requested);
+  warn_if_runs_in_place(q.arch_id, requested, patch);
   const BlobSchedule plan{patch.patches, patch.split_block};
   if (plan.patches > 0) q.blob = write_model_blob(q.graph, q.model, plan);
   const std::int64_t sram_needed = q.blob.arena_bytes + static_cast<std::int64_t>(board.runtime_sram_bytes);

@@ -44,10 +44,8 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
   const CostOptions schedule = schedule_cost_options(options.schedule);
   if (schedule.schedule == Schedule::kPatch) {
     const PatchOptions patch = resolve_patch_split(q.graph, schedule.patch);
-    if (patch.patches == 0)
-      spdlog::warn("{}: no block boundary can be split into {}x{} patches; the blob runs in place", q.arch_id,
-                   schedule.patch.patches, schedule.patch.patches);
-    else q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
+    warn_if_runs_in_place(q.arch_id, schedule, patch);
+    if (patch.patches > 0) q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
   }
   const ModelBlob& blob = q.blob;
   std::cout << "int8 model of " << q.arch_id << ": blob " << format_bytes(static_cast<std::int64_t>(blob.bytes.size()))

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/space/units.hpp"
 
@@ -28,6 +30,14 @@ inline CostOptions schedule_cost_options(const ScheduleFlags& flags, const Board
   CostOptions o = schedule_cost_options(flags);
   if (!flags.auto_sram.empty()) o.budgets = Budgets{parse_size(flags.auto_sram, "--sram"), board.flash_bytes, {}};
   return o;
+}
+
+// The patch plan `--schedule patch` asked for resolved to none (no block boundary of the net can be split): said, since
+// the model then runs in place.
+inline void warn_if_runs_in_place(const std::string& arch_id, const CostOptions& requested, const PatchOptions& plan) {
+  if (requested.schedule == Schedule::kPatch && plan.patches == 0)
+    spdlog::warn("{}: no block boundary can be split into {}x{} patches; the blob runs in place", arch_id,
+                 requested.patch.patches, requested.patch.patches);
 }
 
 } // namespace tinynas::cli

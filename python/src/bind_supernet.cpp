@@ -213,8 +213,9 @@ Fit a board's latency lookup table, as `tinynas calibrate`: profile `subnets` ra
 `space` that fit the board, fit the per-op table on all but `holdout` of them, and predict those.
 Saved to `out` (default: configs/latency/<board>.json, which the search's latency budget uses)
 unless save=False. Each subnet also runs in the cost model's patch plan on a patch_grid x patch_grid
-grid (0: none), which fits the per-patch overhead of patch plans. Returns the table as a dict: entries,
-fallback fits, holdout with mean_abs_error_pct / max_abs_error_pct, and patch_overhead / patch_holdout. QEMU boards count instructions, not cycles. Raises
+grid (0: none), which fits the per-patch overhead of patch plans. Returns the table as a dict:
+entries, fallback fits, holdout with mean_abs_error_pct / max_abs_error_pct, and patch_overhead /
+patch_holdout. QEMU boards count instructions, not cycles. Raises
 BoardError when the board fails after the retries.
 )doc");
 }

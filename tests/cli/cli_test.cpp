@@ -35,10 +35,12 @@ using test::run_limited;
 using test::RunResult;
 using test::write_band_dataset;
 
-// Starts `tinynas ARGS` in the background, stdout to /dev/null and stderr to `err_file`; its pid.
-pid_t spawn_cli(const std::vector<std::string>& args, const std::string& err_file) {
+// Starts `tinynas ARGS` in the background, stdout to /dev/null and stderr to `err_file`; its pid. With `tmpdir`, its
+// TMPDIR (where it keeps its emulator's logs).
+pid_t spawn_cli(const std::vector<std::string>& args, const std::string& err_file, const std::string& tmpdir = "") {
   const pid_t pid = ::fork();
   if (pid == 0) {
+    if (!tmpdir.empty()) ::setenv("TMPDIR", tmpdir.c_str(), 1);
     const int err = ::open(err_file.c_str(), O_WRONLY | O_TRUNC);
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(err, 2);
@@ -386,9 +388,12 @@ bool alive(pid_t pid) {
 // SIGKILL gives tinynas no chance to stop its emulator: the kernel must (PR_SET_PDEATHSIG), and the
 // next run removes the log directory the killed one left.
 TEST(Cli, AKilledProfileLeavesNoEmulatorBehind) {
+  // Its own TMPDIR: any tinynas run removes the log directories of dead runs, and another test's run must not
+  // remove this one's before it is counted.
   test::ScratchDir dir;
-  const pid_t pid =
-      spawn_cli({"profile", test::source_path(kIn0), "--board", "qemu-mps2-an500", "--runs", "50"}, "/dev/null");
+  const std::string tmpdir = dir.path().string();
+  const pid_t pid = spawn_cli({"profile", test::source_path(kIn0), "--board", "qemu-mps2-an500", "--runs", "50"},
+                              "/dev/null", tmpdir);
   std::vector<pid_t> qemu;
   for (int i = 0; i < 3000 && qemu.empty(); ++i) {
     qemu = live_children(pid, "qemu-system-arm");
@@ -407,12 +412,13 @@ TEST(Cli, AKilledProfileLeavesNoEmulatorBehind) {
   EXPECT_TRUE(gone) << "qemu-system-arm " << qemu.front() << " outlived the tinynas that started it";
   auto stale_dirs = [&] {
     int n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+    for (const auto& e : std::filesystem::directory_iterator(tmpdir))
       n += e.path().filename().string().rfind(stale_prefix, 0) == 0;
     return n;
   };
   EXPECT_EQ(stale_dirs(), 1) << "the killed run's log directory";
-  const RunResult next = run({"profile", kIn0, "--board", "qemu-mps2-an500", "--runs", "2"});
+  const RunResult next = test::run_program(
+      "/usr/bin/env", {"TMPDIR=" + tmpdir, TINYNAS_CLI, "profile", kIn0, "--board", "qemu-mps2-an500", "--runs", "2"});
   EXPECT_EQ(next.exit_code, 0) << describe(next);
   EXPECT_EQ(stale_dirs(), 0) << "removed by the next run";
 }

@@ -19,22 +19,13 @@ std::optional<MeasuredModel::PatchRun> profile_patch_plan(HilProfiler& profiler,
                                                           int grid) {
   const PatchOptions plan = resolve_patch_split(graph, PatchOptions{grid, -1});
   if (plan.patches == 0) return std::nullopt;
-  CostOptions cost;
-  cost.schedule = Schedule::kPatch;
-  cost.patch = plan;
-  const CostReport report = analyze(graph, board, cost);
+  // A failure ends the calibration (and the profiler with it), so the schedule needs no restoring on that path.
   profiler.set_schedule(Schedule::kPatch, plan, std::nullopt);
-  ProfileResult result;
-  try {
-    result = profiler.profile(graph);
-  } catch (...) {
-    profiler.set_schedule(Schedule::kInplaceDw, {}, std::nullopt);
-    throw;
-  }
+  const ProfileResult result = profiler.profile(graph);
   profiler.set_schedule(Schedule::kInplaceDw, {}, std::nullopt);
-  MeasuredModel::PatchRun run{op_runs(report), {}, result.latency.value};
-  for (const LayerTiming& l : result.layers) run.layer_ticks.push_back(static_cast<double>(l.ticks));
-  return run;
+  std::vector<double> layer_ticks;
+  for (const LayerTiming& l : result.layers) layer_ticks.push_back(static_cast<double>(l.ticks));
+  return measured_patch_run(graph, board, plan, std::move(layer_ticks), result.latency.value);
 }
 
 // Held-out errors as the table stores them: each measured vs predicted, and the mean and max of |error|.
@@ -124,6 +115,14 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
   CalibrationReport report = fit_calibration(board, space.name, models, options.holdout);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
+}
+
+MeasuredModel::PatchRun measured_patch_run(const Graph& graph, const Board& board, const PatchOptions& plan,
+                                           std::vector<double> layer_ticks, double latency) {
+  CostOptions cost;
+  cost.schedule = Schedule::kPatch;
+  cost.patch = plan;
+  return {op_runs(analyze(graph, board, cost)), std::move(layer_ticks), latency};
 }
 
 CalibrationReport fit_calibration(const Board& board, const std::string& space,

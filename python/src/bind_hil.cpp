@@ -234,11 +234,8 @@ py::object fit_calibration_py(const std::string& board, const std::string& space
     m.ticks_per_instruction = d["ticks_per_instruction"].cast<double>();
     if (d.contains("patch") && !d["patch"].is_none()) { // the same net run in a patch plan
       const py::dict p = d["patch"].cast<py::dict>();
-      CostOptions plan;
-      plan.schedule = Schedule::kPatch;
-      plan.patch = PatchOptions{p["patches"].cast<int>(), p["split_block"].cast<int>()};
-      m.patch = MeasuredModel::PatchRun{op_runs(analyze(m.graph, b, plan)), p["layers"].cast<std::vector<double>>(),
-                                        p["latency"].cast<double>()};
+      m.patch = measured_patch_run(m.graph, b, PatchOptions{p["patches"].cast<int>(), p["split_block"].cast<int>()},
+                                   p["layers"].cast<std::vector<double>>(), p["latency"].cast<double>());
     }
     measured.push_back(std::move(m));
   }

@@ -53,6 +53,11 @@ struct MeasuredModel {
   std::optional<PatchRun> patch;
 };
 
+// A patch run as the fit takes it: how `plan` runs each op of `graph` on `board` (the halo's MACs, the grid), next to
+// what the board measured (per op, and the whole run).
+MeasuredModel::PatchRun measured_patch_run(const Graph& graph, const Board& board, const PatchOptions& plan,
+                                           std::vector<double> layer_ticks, double latency);
+
 // The table fitted on the first models.size() - holdout models, its error measured on the last `holdout`
 // (`space`: the name recorded in the table); the models' patch runs likewise fit and test its patch overhead.
 // Error(kInvalidArgument) for too few models, mixed units, or layer

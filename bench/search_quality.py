@@ -18,6 +18,9 @@ several seeds, and compares, trained the same way and measured the same way:
              trained like the winner
   no-stage1  the pipeline on the space's largest width and resolution only (stage 2 without stage 1)
   eq-latency the pipeline again with a latency budget equal to S-MbV2's latency measured on the board
+  auto       the pipeline with the search's default schedule (`--schedule auto`: in place where a subnet fits,
+             else patch-based inference, MCUNetV2's), at the tighter budget only (where patches matter), run
+             and measured by --auto-cli (the other rows run in place, as MCUNet compares)
 
 and Kendall's tau between the inherited-weight accuracy stage 2 ranks by and the accuracy after
 fine-tuning, over subnets spread across the first cell's stage-2 history; then the same subnets
@@ -60,8 +63,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SPACE = "fashion_mnist"
 DATA = "/usr/share/datasets/fashion-mnist"
 # Every search, the winner's and the baselines', in place: the rows kept in bench/results were measured that way
-# (the search's default became auto later), and MCUNet's comparison is in place. `auto` is a row of its own to add.
+# (the search's default became auto later), and MCUNet's comparison is in place. `auto` is a row of its own.
 SCHEDULE = ["--schedule", "inplace-dw"]
+AUTO = ["--schedule", "auto"]
 
 # Training and search sizes. "full" is the product's defaults; "quick" fits a session on 2 cores
 # (a tenth of the training images, fewer epochs and subnets) and is labelled as such in the table.
@@ -87,6 +91,7 @@ def log(text: str) -> None:
 class Bench:
     def __init__(self, args: argparse.Namespace):
         self.cli = args.cli
+        self.auto_cli = args.auto_cli or args.cli
         self.out = Path(args.out).resolve()
         self.keep = Path(args.keep).resolve() if args.keep else None
         self.board = args.board
@@ -116,8 +121,8 @@ class Bench:
         n = self.scale["eval_images"]
         return ["--eval-images", str(n)] if n else []
 
-    def run(self, args: list[str]) -> str:
-        command = [self.cli] + args
+    def run(self, args: list[str], cli: str | None = None) -> str:
+        command = [cli or self.cli] + args
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
@@ -156,14 +161,19 @@ class Bench:
 
     # ---- measurements shared by every model ----
 
-    def measure(self, model: str, arch: str, budget: tuple[str, str]) -> dict:
+    def measure(self, model: str, arch: str, budget: tuple[str, str], cli: str | None = None,
+                schedule: list[str] | None = None) -> dict:
+        """`schedule` None: in place (the flags older binaries know); else the cost model and the board run the
+        plan that schedule resolves to under the budget's SRAM, as the search found the model."""
         accuracy = json.loads(self.run(["eval", "--model", model, "--split", "test", "--int8", "--data", DATA,
-                                        "--json"]))
+                                        "--json"], cli))
+        planned = schedule + ["--sram", budget[0]] if schedule else []
         cost = json.loads(self.run(["analyze", arch, "--space", SPACE, "--board", self.board, "--sram", budget[0],
-                                    "--flash", budget[1], "--json"]))
-        board = json.loads(self.run(["profile", "--model", model, "--board", self.board, "--json"]))
+                                    "--flash", budget[1], "--json"] + (schedule or []), cli))
+        board = json.loads(self.run(["profile", "--model", model, "--board", self.board, "--json"] + planned, cli))
         instructions = board["latency"].get("instructions") or board["latency"]["value"]
-        return {"arch": accuracy["arch"], "model": model, "test_float": accuracy["accuracy"],
+        return {"arch": accuracy["arch"], "model": model, "schedule": cost.get("schedule", "inplace-dw"),
+                "patch": cost.get("patch"), "test_float": accuracy["accuracy"],
                 "test_int8": accuracy["int8"]["accuracy"], "macs": cost["macs"],
                 "peak_sram_bytes": cost["peak_sram_bytes"], "total_sram_bytes": cost["total_sram_bytes"],
                 "flash_bytes": cost["flash_bytes"], "latency_estimate_ms": cost["latency"]["value"],
@@ -172,15 +182,17 @@ class Bench:
 
     # ---- the variants ----
 
-    def pipeline(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE) -> dict:
+    def pipeline(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE, cli: str | None = None,
+                 schedule: list[str] | None = None) -> dict:
+        """`tinynas search --data` (`cli`, default --cli) in place, or in `schedule` (measured the same way)."""
         args = ["search", "--data", DATA, "--space", space, "--board", self.board, "--sram", budget[0],
                 "--flash", budget[1], "--seed", str(seed), "--supernet-epochs", str(self.supernet_epochs),
                 "--finetune-epochs", str(self.finetune_epochs), "--final-training", self.final_training,
                 "--limit", str(self.scale["limit"]),
-                "--out", str(run), "--json"] + SCHEDULE + self.scale["search"] + self.eval_images() + extra
+                "--out", str(run), "--json"] + (schedule or SCHEDULE) + self.scale["search"] + self.eval_images() + extra
         if (run / "pipeline.json").exists():
             args = ["search", "--resume", str(run), "--json"]
-        done = subprocess.run([self.cli] + args, cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run([cli or self.cli] + args, cwd=ROOT, capture_output=True, text=True)
         if done.returncode == 2 and "fits" in done.stderr:
             # "tinynas: error: no subnet of space ... fits ...: ...; the space's smallest subnet W needs SRAM X ..."
             message = done.stderr.strip().splitlines()[-1].removeprefix("tinynas: error: ")
@@ -191,7 +203,7 @@ class Bench:
             raise RuntimeError(f"tinynas {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
         result = json.loads(done.stdout)
         history = [json.loads(line) for line in (run / "search" / "history.jsonl").read_text().splitlines()]
-        measured = self.measure(result["model"], str(run / "search" / "best.json"), budget)
+        measured = self.measure(result["model"], str(run / "search" / "best.json"), budget, cli, schedule)
         measured["evaluated_subnets"] = len({h["id"] for h in history})
         measured["inherited_val"] = max(h["score"] for h in history)
         return measured
@@ -281,6 +293,13 @@ class Bench:
         result["latency_budget"] = latency
         return result
 
+    def auto_schedule(self, cell: Path, budget, seed: int) -> dict:
+        """The pipeline as a user runs it today: the search's default schedule, auto (patch-based inference where a
+        subnet does not fit in place), so stage 1 and stage 2 may pick what the in-place rows cannot run."""
+        result = self.pipeline(cell / "pipeline-auto", budget, seed, [], cli=self.auto_cli, schedule=AUTO)
+        result["product"] = source_commit(self.auto_cli)
+        return result
+
     def kendall_tau(self, cell: Path, count: int, budget, seed: int, history: str = "pipeline/search",
                     folder: str = "tau") -> dict:
         """Tau over `count` subnets spread by inherited accuracy across a search's history (stage 2's, or with
@@ -348,9 +367,10 @@ class Bench:
         found = {key: self.load(cell / f"{key}.json") for key, _ in VARIANTS}
         return {key: value for key, value in found.items() if value is not None}
 
-    def cell(self, budget, seed: int, tau_subnets: int = 0) -> dict:
+    def cell(self, budget, seed: int, tau_subnets: int = 0, tighter: bool = False) -> dict:
         """One budget and seed. With tau_subnets (the first cell), the tau follows the pipeline at once: it needs
-        the pipeline's supernet, and it is what tells whether the supernet's ranking loses points."""
+        the pipeline's supernet, and it is what tells whether the supernet's ranking loses points. The tighter
+        (first) budget's cells also run the `auto` row."""
         cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
         cell.mkdir(parents=True, exist_ok=True)
         tag = f"{budget[0]}/{budget[1]} seed {seed}"
@@ -381,6 +401,9 @@ class Bench:
                                    lambda: self.no_stage1(cell, budget, seed))
         r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
                                     lambda: self.equal_latency(cell, r["smbv2"], budget, seed))
+        if tighter:
+            r["auto"] = self.step(cell / "auto.json", f"{tag}: the pipeline with --schedule auto",
+                                  lambda: self.auto_schedule(cell, budget, seed))
         return r
 
 
@@ -388,7 +411,15 @@ VARIANTS = [("winner", "TinyNAS winner"),
             ("winner_other", "TinyNAS winner, trained the other way"),
             ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
             ("random", "random search, its best trained as the winner"), ("no_stage1", "stage 2 without stage 1"),
-            ("eq_latency", "TinyNAS at S-MbV2's latency")]
+            ("eq_latency", "TinyNAS at S-MbV2's latency"),
+            ("auto", "TinyNAS winner, `--schedule auto` (patches where in place does not fit)")]
+
+
+def source_commit(cli: str) -> str:
+    """The commit of the source tree `cli` was built in (its build directory lies inside it), or "unknown"."""
+    done = subprocess.run(["git", "-C", str(Path(cli).resolve().parent), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
 def kendall(x: list[float], y: list[float]) -> tuple[float, float]:
@@ -411,7 +442,9 @@ def mean_spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str
 def table(results: dict, meta: dict) -> str:
     lines = [f"Board `{meta['board']}` ({meta['board_kind']}), scale `{meta['scale']}` "
              f"({meta['scale_note']}), seeds {meta['seeds']}; {meta['machine']}; {meta['minutes']:.0f} min of "
-             "compute for the steps shown.", ""]
+             f"compute for the steps shown; tinynas at {meta['products']['rows']}"
+             + (f", the `auto` row at {meta['products']['auto']}"
+                if meta['products']['auto'] != meta['products']['rows'] else "") + ".", ""]
     for budget, cells in results["budgets"].items():
         lines += [f"### SRAM / flash budget {budget}", "",
                   "| model | test top-1 float (%) | int8 (%) | MACs (M) | peak SRAM (KiB) | flash (KiB) "
@@ -425,6 +458,11 @@ def table(results: dict, meta: dict) -> str:
             ways = sorted({r["final_training"] for r in rows if "final_training" in r})
             if ways:
                 name += f" ({', '.join(ways)})"
+            plans = sorted({f"{r['patch']['patches']}x{r['patch']['patches']} patches to block "
+                            f"{r['patch']['split_block']}" if r.get("patch") else r["schedule"]
+                            for r in rows if "schedule" in r})
+            if key == "auto" and plans:
+                name += f": {', '.join(plans)}"
             infeasible = [c[key]["infeasible"] for c in cells.values() if key in c and "infeasible" in c[key]]
             if not rows:
                 lines.append(f"| {name} | {'; '.join(sorted(set(infeasible))) or 'not run'} | | | | | | | |")
@@ -467,6 +505,7 @@ def main() -> int:
     parser.add_argument("--final-training", choices=["scratch", "finetune"],
                         help="the pipeline's --final-training (default: the product's)")
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
+    parser.add_argument("--auto-cli", help="tinynas for the `auto` row (a build with --schedule auto; default --cli)")
     parser.add_argument("--keep", help="also keep every step's result here, and skip the steps it holds (commit it)")
     parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out (and --keep)")
     args = parser.parse_args()
@@ -479,7 +518,8 @@ def main() -> int:
         cells = results["budgets"][f"{budget[0]}/{budget[1]}"] = {}
         for s in seeds:
             tau = args.tau_subnets if (budget, s) == first else 0
-            cells[f"seed{s}"] = bench.finished(budget, s) if args.report else bench.cell(budget, s, tau)
+            cells[f"seed{s}"] = (bench.finished(budget, s) if args.report
+                                 else bench.cell(budget, s, tau, tighter=budget == budgets[0]))
     tau = bench.load(bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}" / "tau.json")
     if tau is not None:
         results["tau"] = tau
@@ -503,6 +543,7 @@ def main() -> int:
             f"{' '.join(SCALES[args.scale]['search'])} "
             f"--eval-images {SCALES[args.scale]['eval_images']}",
             "seeds": args.seeds,
+            "products": {"rows": source_commit(bench.cli), "auto": source_commit(bench.auto_cli)},
             "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
             "minutes": seconds / 60}
     results["meta"] = meta

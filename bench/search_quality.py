@@ -20,7 +20,7 @@ several seeds, and compares, trained the same way and measured the same way:
   eq-latency the pipeline again with a latency budget equal to S-MbV2's latency measured on the board
   auto       the pipeline with the search's default schedule (`--schedule auto`: in place where a subnet fits,
              else patch-based inference, MCUNetV2's), at the tighter budget only (where patches matter), run
-             and measured by --auto-cli (the other rows run in place, as MCUNet compares)
+             and measured by --auto-cli (the other rows run in place, as MCUNet compares); after every cell
 
 and Kendall's tau between the inherited-weight accuracy stage 2 ranks by and the accuracy after
 fine-tuning, over subnets spread across the first cell's stage-2 history; then the same subnets
@@ -189,7 +189,8 @@ class Bench:
                 "--flash", budget[1], "--seed", str(seed), "--supernet-epochs", str(self.supernet_epochs),
                 "--finetune-epochs", str(self.finetune_epochs), "--final-training", self.final_training,
                 "--limit", str(self.scale["limit"]),
-                "--out", str(run), "--json"] + (schedule or SCHEDULE) + self.scale["search"] + self.eval_images() + extra
+                "--out", str(run), "--json"] + (schedule or SCHEDULE) + self.scale["search"] + self.eval_images()
+        args += extra
         if (run / "pipeline.json").exists():
             args = ["search", "--resume", str(run), "--json"]
         done = subprocess.run([cli or self.cli] + args, cwd=ROOT, capture_output=True, text=True)
@@ -293,12 +294,19 @@ class Bench:
         result["latency_budget"] = latency
         return result
 
-    def auto_schedule(self, cell: Path, budget, seed: int) -> dict:
+    def auto_schedule(self, budget, seed: int) -> dict:
         """The pipeline as a user runs it today: the search's default schedule, auto (patch-based inference where a
-        subnet does not fit in place), so stage 1 and stage 2 may pick what the in-place rows cannot run."""
-        result = self.pipeline(cell / "pipeline-auto", budget, seed, [], cli=self.auto_cli, schedule=AUTO)
-        result["product"] = source_commit(self.auto_cli)
-        return result
+        subnet does not fit in place), so stage 1 and stage 2 may pick what the in-place rows cannot run. After
+        every cell: the comparison the issue asks for comes first."""
+        cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+        tag = f"{budget[0]}/{budget[1]} seed {seed}"
+
+        def run() -> dict:
+            result = self.pipeline(cell / "pipeline-auto", budget, seed, [], cli=self.auto_cli, schedule=AUTO)
+            result["product"] = source_commit(self.auto_cli)
+            return result
+
+        return self.step(cell / "auto.json", f"{tag}: the pipeline with --schedule auto", run)
 
     def kendall_tau(self, cell: Path, count: int, budget, seed: int, history: str = "pipeline/search",
                     folder: str = "tau") -> dict:
@@ -367,10 +375,9 @@ class Bench:
         found = {key: self.load(cell / f"{key}.json") for key, _ in VARIANTS}
         return {key: value for key, value in found.items() if value is not None}
 
-    def cell(self, budget, seed: int, tau_subnets: int = 0, tighter: bool = False) -> dict:
+    def cell(self, budget, seed: int, tau_subnets: int = 0) -> dict:
         """One budget and seed. With tau_subnets (the first cell), the tau follows the pipeline at once: it needs
-        the pipeline's supernet, and it is what tells whether the supernet's ranking loses points. The tighter
-        (first) budget's cells also run the `auto` row."""
+        the pipeline's supernet, and it is what tells whether the supernet's ranking loses points."""
         cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
         cell.mkdir(parents=True, exist_ok=True)
         tag = f"{budget[0]}/{budget[1]} seed {seed}"
@@ -401,9 +408,6 @@ class Bench:
                                    lambda: self.no_stage1(cell, budget, seed))
         r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
                                     lambda: self.equal_latency(cell, r["smbv2"], budget, seed))
-        if tighter:
-            r["auto"] = self.step(cell / "auto.json", f"{tag}: the pipeline with --schedule auto",
-                                  lambda: self.auto_schedule(cell, budget, seed))
         return r
 
 
@@ -443,8 +447,7 @@ def table(results: dict, meta: dict) -> str:
     lines = [f"Board `{meta['board']}` ({meta['board_kind']}), scale `{meta['scale']}` "
              f"({meta['scale_note']}), seeds {meta['seeds']}; {meta['machine']}; {meta['minutes']:.0f} min of "
              f"compute for the steps shown; tinynas at {meta['products']['rows']}"
-             + (f", the `auto` row at {meta['products']['auto']}"
-                if meta['products']['auto'] != meta['products']['rows'] else "") + ".", ""]
+             + (f", the `auto` row at {meta['products']['auto']}" if meta['products']['auto'] else "") + ".", ""]
     for budget, cells in results["budgets"].items():
         lines += [f"### SRAM / flash budget {budget}", "",
                   "| model | test top-1 float (%) | int8 (%) | MACs (M) | peak SRAM (KiB) | flash (KiB) "
@@ -518,8 +521,11 @@ def main() -> int:
         cells = results["budgets"][f"{budget[0]}/{budget[1]}"] = {}
         for s in seeds:
             tau = args.tau_subnets if (budget, s) == first else 0
-            cells[f"seed{s}"] = (bench.finished(budget, s) if args.report
-                                 else bench.cell(budget, s, tau, tighter=budget == budgets[0]))
+            cells[f"seed{s}"] = bench.finished(budget, s) if args.report else bench.cell(budget, s, tau)
+    if not args.report:  # the auto row, at the tighter budget
+        tighter = results["budgets"][f"{budgets[0][0]}/{budgets[0][1]}"]
+        for s in seeds:
+            tighter[f"seed{s}"]["auto"] = bench.auto_schedule(budgets[0], s)
     tau = bench.load(bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}" / "tau.json")
     if tau is not None:
         results["tau"] = tau
@@ -543,7 +549,10 @@ def main() -> int:
             f"{' '.join(SCALES[args.scale]['search'])} "
             f"--eval-images {SCALES[args.scale]['eval_images']}",
             "seeds": args.seeds,
-            "products": {"rows": source_commit(bench.cli), "auto": source_commit(bench.auto_cli)},
+            # The builds that ran the rows: --cli's, and the one each auto row names.
+            "products": {"rows": source_commit(bench.cli),
+                         "auto": ", ".join(sorted({c["auto"]["product"] for cells in results["budgets"].values()
+                                                   for c in cells.values() if "product" in c.get("auto", {})}))},
             "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
             "minutes": seconds / 60}
     results["meta"] = meta

@@ -156,3 +156,31 @@ def test_a_board_without_a_memory_map_is_refused_naming_the_file_to_add(cli, tmp
                            "--out", str(tmp_path / "app")], capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "firmware/boards/my-board.memory.ld" in done.stderr, done.stderr
     assert not (tmp_path / "app").exists()
+
+
+def test_a_patch_grid_no_block_can_take_runs_in_place_and_says_so(cli, tmp_path):
+    """An 8x8 grid over a net whose first block boundary is 6 pixels tall (a space of 12-pixel inputs with a stride-2
+    stem) has no split: deploy and export warn and write the in-place blob, byte for byte, instead of failing."""
+    space = json.loads((pathlib.Path(__file__).resolve().parents[2] / "configs" / "spaces" /
+                        "fashion_mnist.json").read_text())
+    space.update(name="tiny12", resolutions=[12], width_mults=[0.5])
+    space["first_conv"]["stride"] = 2
+    (tmp_path / "tiny12.json").write_text(json.dumps(space))
+    model = tmp_path / "t.model"
+    subprocess.run([cli, "finetune", "w0.5-r12-k3e3-k3e3-k3e3-k3e3", "--from-scratch", "--space",
+                    str(tmp_path / "tiny12.json"), "--limit", "300", "--epochs", "1", "--out", str(model)],
+                   capture_output=True, check=True)
+    warning = "w0.5-r12-k3e3-k3e3-k3e3-k3e3: no block boundary can be split into 8x8 patches; the blob runs in place"
+    patch = ["--schedule", "patch", "--patches", "8"]
+    done = subprocess.run([cli, "deploy", "--model", str(model), "--board", "qemu-mps2-an500", "--out",
+                           str(tmp_path / "app"), "--no-build", "--json", *patch], capture_output=True, text=True)
+    assert done.returncode == 0 and warning in done.stderr, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["patches"], result["split_block"]) == (0, -1)
+    blobs = {}
+    for name, extra in (("patch", patch), ("in-place", [])):
+        done = subprocess.run([cli, "export", "--model", str(model), "--int8-blob", str(tmp_path / f"{name}.tnm"),
+                               *extra], capture_output=True, text=True)
+        assert done.returncode == 0 and (warning in done.stderr) == (name == "patch"), done.stderr
+        blobs[name] = (tmp_path / f"{name}.tnm").read_bytes()
+    assert blobs["patch"] == blobs["in-place"]

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Does stage 1's rule pick the (width, resolution) pair that trains best?
+
+Stage 1 (MCUNet's) scores each pair of the space by the mean MACs of its subnets that fit the budgets and keeps the
+highest. This bench checks that rule against training: for each pair it finds the pair's largest subnet that fits
+(`tinynas search` with the MACs estimator on a space of that pair alone), trains it from scratch exactly as
+bench/search_quality trains S-MbV2 and the winners (the same epochs, recipe and seed), and measures it the same way
+(int8 test accuracy, MACs, SRAM, flash, latency on the board). It then ranks the pairs both ways: by stage 1's score
+and by test accuracy.
+
+  /usr/bin/python3 bench/stage1_pairs.py --out RUNS --sram 40K --flash 160K --latency 326.378ms \
+      --pairs w1.5-r20,w1-r24,w0.75-r28,w0.5-r32 --keep bench/results/stage1_pairs
+
+Every finished pair is a result file in OUT (and --keep): running again skips it. Writes OUT/stage1_pairs.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from search_quality import ROOT, SCALES, SCHEDULE, SPACE, Bench, kendall
+
+
+def pair_space(out: Path, width: float, resolution: int) -> Path:
+    """The fashion_mnist space with one width and one resolution: its subnets are the pair's."""
+    space = json.loads((ROOT / "configs" / "spaces" / f"{SPACE}.json").read_text())
+    space.update(width_mults=[width], resolutions=[resolution])
+    path = out / f"space-w{width:g}-r{resolution}.json"
+    path.write_text(json.dumps(space, indent=2))
+    return path
+
+
+def run_pair(bench: Bench, out: Path, pair: str, budget: tuple[str, str], latency: list[str], seed: int) -> dict:
+    width, resolution = float(pair.split("-")[0][1:]), int(pair.split("-")[1][1:])
+    space = pair_space(out, width, resolution)
+    search = json.loads(bench.run(["search", "--space", str(space), "--board", bench.board, "--sram", budget[0],
+                                   "--flash", budget[1], "--seed", str(seed), "--out", str(out / f"search-{pair}"),
+                                   "--overwrite", "--json"] + latency + SCHEDULE))
+    stage1 = json.loads((out / f"search-{pair}" / "stage1.json").read_text())["chosen"]
+    arch = search["best"]["id"]
+    measured = bench.from_scratch(Path(arch), out / f"{pair}.model", budget, seed)
+    measured.update(pair=pair, stage1_fit_fraction=stage1["fit_fraction"], stage1_mean_macs=stage1["mean_macs"])
+    return measured
+
+
+def table(rows: list[dict], meta: str) -> str:
+    lines = [meta, "", "| pair | stage 1: fit | stage 1: mean MACs (M) | its largest fitting subnet | MACs (M) "
+             "| measured (ms) | test top-1 int8 (%) |", "|---|---:|---:|---|---:|---:|---:|"]
+    for r in sorted(rows, key=lambda r: -r["stage1_mean_macs"]):
+        lines.append(f"| {r['pair']} | {100 * r['stage1_fit_fraction']:.1f}% | {r['stage1_mean_macs'] / 1e6:.2f} "
+                     f"| {r['arch']} | {r['macs'] / 1e6:.2f} | {r['measured_ms']:.1f} | {100 * r['test_int8']:.2f} |")
+    if len(rows) >= 3:
+        tau, p = kendall([r["stage1_mean_macs"] for r in rows], [r["test_int8"] for r in rows])
+        lines += ["", f"Kendall's tau between stage 1's score and test accuracy over {len(rows)} pairs: "
+                  f"**{tau:.3f}** (p = {p:.2g})."]
+    best = max(rows, key=lambda r: r["test_int8"])
+    chosen = max(rows, key=lambda r: r["stage1_mean_macs"])
+    lines += ["", f"Stage 1 picks {chosen['pair']} ({100 * chosen['test_int8']:.2f}%); the best trained pair is "
+              f"{best['pair']} ({100 * best['test_int8']:.2f}%)."]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="directory for every run and result (resumable)")
+    parser.add_argument("--pairs", required=True, help="widths and resolutions, e.g. w1.5-r20,w1-r24")
+    parser.add_argument("--sram", default="40K")
+    parser.add_argument("--flash", default="160K")
+    parser.add_argument("--latency", help="latency budget, e.g. 326.378ms (default: none)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--board", default="qemu-mps2-an500")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
+    parser.add_argument("--keep", help="also keep every pair's result here, and skip the pairs it holds (commit it)")
+    args = parser.parse_args()
+    bench = Bench(argparse.Namespace(cli=args.cli, auto_cli=None, out=args.out, keep=args.keep, board=args.board,
+                                     scale=args.scale, final_training=None))
+    out = bench.out
+    out.mkdir(parents=True, exist_ok=True)
+    budget = (args.sram, args.flash)
+    latency = ["--latency", args.latency] if args.latency else []
+    rows = [bench.step(out / f"{pair}.json", f"{pair}: its largest fitting subnet, from scratch",
+                       lambda pair=pair: run_pair(bench, out, pair, budget, latency, args.seed))
+            for pair in args.pairs.split(",")]
+    meta = (f"Board `{args.board}`, SRAM {args.sram}, flash {args.flash}, latency {args.latency or 'no budget'}, "
+            f"scale `{args.scale}`, seed {args.seed}; each subnet trained from scratch for "
+            f"{bench.supernet_epochs + bench.finetune_epochs} epochs.")
+    text = table(rows, meta)
+    (out / "stage1_pairs.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

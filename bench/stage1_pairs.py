@@ -9,19 +9,21 @@ bench/search_quality trains S-MbV2 and the winners (the same epochs, recipe and 
 and by test accuracy.
 
   /usr/bin/python3 bench/stage1_pairs.py --out RUNS --sram 40K --flash 160K --latency 326.378ms \
-      --pairs w1.5-r20,w1-r24,w0.75-r28,w0.5-r32 --keep bench/results/stage1_pairs
+      --pairs w1.5-r20,w1-r24,w0.75-r28,w0.5-r32 --seeds 0,1 --keep bench/results/stage1_pairs/NAME
 
-Every finished pair is a result file in OUT (and --keep): running again skips it. Writes OUT/stage1_pairs.md.
+Every finished pair and seed is a result file in OUT/seedN (and --keep): running again skips it. Writes
+OUT/stage1_pairs.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 
-from search_quality import ROOT, SCALES, SCHEDULE, SPACE, Bench, kendall
+from search_quality import ROOT, SCALES, SCHEDULE, SPACE, Bench, kendall, mean_spread
 
 
 def pair_space(out: Path, width: float, resolution: int) -> Path:
@@ -46,20 +48,28 @@ def run_pair(bench: Bench, out: Path, pair: str, budget: tuple[str, str], latenc
     return measured
 
 
-def table(rows: list[dict], meta: str) -> str:
-    lines = [meta, "", "| pair | stage 1: fit | stage 1: mean MACs (M) | its largest fitting subnet | MACs (M) "
-             "| measured (ms) | test top-1 int8 (%) |", "|---|---:|---:|---|---:|---:|---:|"]
-    for r in sorted(rows, key=lambda r: -r["stage1_mean_macs"]):
-        lines.append(f"| {r['pair']} | {100 * r['stage1_fit_fraction']:.1f}% | {r['stage1_mean_macs'] / 1e6:.2f} "
-                     f"| {r['arch']} | {r['macs'] / 1e6:.2f} | {r['measured_ms']:.1f} | {100 * r['test_int8']:.2f} |")
-    if len(rows) >= 3:
-        tau, p = kendall([r["stage1_mean_macs"] for r in rows], [r["test_int8"] for r in rows])
-        lines += ["", f"Kendall's tau between stage 1's score and test accuracy over {len(rows)} pairs: "
+def table(by_pair: dict[str, list[dict]], meta: str) -> str:
+    """One row per pair, its seeds' mean and spread; the pairs in stage 1's order (its score, the seeds' mean)."""
+    score = {pair: statistics.mean(r["stage1_mean_macs"] for r in rows) for pair, rows in by_pair.items()}
+    accuracy = {pair: statistics.mean(r["test_int8"] for r in rows) for pair, rows in by_pair.items()}
+    lines = [meta, "", "| pair | stage 1: fit | stage 1: mean MACs (M) | its largest fitting subnet (per seed) "
+             "| MACs (M) | measured (ms) | test top-1 int8 (%) | per seed (%) |",
+             "|---|---:|---:|---|---:|---:|---:|---|"]
+    for pair in sorted(by_pair, key=lambda pair: -score[pair]):
+        rows = by_pair[pair]
+        lines.append("| " + " | ".join([
+            pair, mean_spread([r["stage1_fit_fraction"] for r in rows], 100, 1) + "%", f"{score[pair] / 1e6:.2f}",
+            ", ".join(r["arch"] for r in rows), mean_spread([r["macs"] for r in rows], 1e-6),
+            mean_spread([r["measured_ms"] for r in rows], 1, 1), mean_spread([r["test_int8"] for r in rows], 100),
+            ", ".join(f"{100 * r['test_int8']:.2f}" for r in rows)]) + " |")
+    if len(by_pair) >= 3:
+        tau, p = kendall([score[pair] for pair in by_pair], [accuracy[pair] for pair in by_pair])
+        lines += ["", f"Kendall's tau between stage 1's score and test accuracy over {len(by_pair)} pairs: "
                   f"**{tau:.3f}** (p = {p:.2g})."]
-    best = max(rows, key=lambda r: r["test_int8"])
-    chosen = max(rows, key=lambda r: r["stage1_mean_macs"])
-    lines += ["", f"Stage 1 picks {chosen['pair']} ({100 * chosen['test_int8']:.2f}%); the best trained pair is "
-              f"{best['pair']} ({100 * best['test_int8']:.2f}%)."]
+    best = max(by_pair, key=lambda pair: accuracy[pair])
+    chosen = max(by_pair, key=lambda pair: score[pair])
+    lines += ["", f"Stage 1 picks {chosen} ({100 * accuracy[chosen]:.2f}%); the best trained pair is {best} "
+              f"({100 * accuracy[best]:.2f}%)."]
     return "\n".join(lines)
 
 
@@ -70,7 +80,7 @@ def main() -> int:
     parser.add_argument("--sram", default="40K")
     parser.add_argument("--flash", default="160K")
     parser.add_argument("--latency", help="latency budget, e.g. 326.378ms (default: none)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0", help="seeds of the search and the training, comma-separated")
     parser.add_argument("--board", default="qemu-mps2-an500")
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
@@ -82,13 +92,18 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     budget = (args.sram, args.flash)
     latency = ["--latency", args.latency] if args.latency else []
-    rows = [bench.step(out / f"{pair}.json", f"{pair}: its largest fitting subnet, from scratch",
-                       lambda pair=pair: run_pair(bench, out, pair, budget, latency, args.seed))
-            for pair in args.pairs.split(",")]
+    by_pair: dict[str, list[dict]] = {}
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        folder = out / f"seed{seed}"
+        folder.mkdir(exist_ok=True)
+        for pair in args.pairs.split(","):
+            by_pair.setdefault(pair, []).append(bench.step(
+                folder / f"{pair}.json", f"{pair} seed {seed}: its largest fitting subnet, from scratch",
+                lambda pair=pair, seed=seed, folder=folder: run_pair(bench, folder, pair, budget, latency, seed)))
     meta = (f"Board `{args.board}`, SRAM {args.sram}, flash {args.flash}, latency {args.latency or 'no budget'}, "
-            f"scale `{args.scale}`, seed {args.seed}; each subnet trained from scratch for "
+            f"scale `{args.scale}`, seeds {args.seeds}; each subnet trained from scratch for "
             f"{bench.supernet_epochs + bench.finetune_epochs} epochs.")
-    text = table(rows, meta)
+    text = table(by_pair, meta)
     (out / "stage1_pairs.md").write_text(text + "\n")
     print(text)
     return 0

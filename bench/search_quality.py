@@ -461,11 +461,10 @@ def table(results: dict, meta: dict) -> str:
             ways = sorted({r["final_training"] for r in rows if "final_training" in r})
             if ways:
                 name += f" ({', '.join(ways)})"
-            plans = sorted({f"{r['patch']['patches']}x{r['patch']['patches']} patches to block "
-                            f"{r['patch']['split_block']}" if r.get("patch") else r["schedule"]
-                            for r in rows if "schedule" in r})
-            if key == "auto" and plans:
-                name += f": {', '.join(plans)}"
+            if key == "auto" and rows:  # the plans the auto winners run
+                name += ": " + ", ".join(sorted({f"{r['patch']['patches']}x{r['patch']['patches']} patches to block "
+                                                 f"{r['patch']['split_block']}" if r.get("patch") else r["schedule"]
+                                                 for r in rows}))
             infeasible = [c[key]["infeasible"] for c in cells.values() if key in c and "infeasible" in c[key]]
             if not rows:
                 lines.append(f"| {name} | {'; '.join(sorted(set(infeasible))) or 'not run'} | | | | | | | |")

@@ -240,7 +240,7 @@ class Bench:
                  + (["--resume"] if model.exists() else []))
         return self.measure(str(model), str(arch), budget)
 
-    def from_scratch(self, arch: Path, model: Path, budget, seed: int) -> dict:
+    def from_scratch(self, arch: Path | str, model: Path, budget, seed: int) -> dict:
         """Trains `arch` alone from random weights for the epochs the winner's weights saw (supernet + fine-tuning)."""
         epochs = self.supernet_epochs + self.finetune_epochs
         args = ["finetune", str(arch), "--from-scratch", "--space", SPACE, "--data", DATA, "--epochs", str(epochs),

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
 
 from search_quality import ROOT, SCALES, SCHEDULE, SPACE, Bench, kendall, mean_spread
+
+PAIR = re.compile(r"w([0-9.]+)-r([0-9]+)")  # a width and a resolution, as arch ids begin: w0.75-r28
 
 
 def pair_space(out: Path, width: float, resolution: int) -> Path:
@@ -36,14 +39,14 @@ def pair_space(out: Path, width: float, resolution: int) -> Path:
 
 
 def run_pair(bench: Bench, out: Path, pair: str, budget: tuple[str, str], latency: list[str], seed: int) -> dict:
-    width, resolution = float(pair.split("-")[0][1:]), int(pair.split("-")[1][1:])
-    space = pair_space(out, width, resolution)
+    width, resolution = PAIR.fullmatch(pair).groups()
+    space = pair_space(out, float(width), int(resolution))
     search = json.loads(bench.run(["search", "--space", str(space), "--board", bench.board, "--sram", budget[0],
                                    "--flash", budget[1], "--seed", str(seed), "--out", str(out / f"search-{pair}"),
                                    "--overwrite", "--json"] + latency + SCHEDULE))
     stage1 = json.loads((out / f"search-{pair}" / "stage1.json").read_text())["chosen"]
     arch = search["best"]["id"]
-    measured = bench.from_scratch(Path(arch), out / f"{pair}.model", budget, seed)
+    measured = bench.from_scratch(arch, out / f"{pair}.model", budget, seed)
     measured.update(pair=pair, stage1_fit_fraction=stage1["fit_fraction"], stage1_mean_macs=stage1["mean_macs"])
     return measured
 
@@ -86,6 +89,9 @@ def main() -> int:
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
     parser.add_argument("--keep", help="also keep every pair's result here, and skip the pairs it holds (commit it)")
     args = parser.parse_args()
+    for pair in args.pairs.split(","):
+        if not PAIR.fullmatch(pair):
+            parser.error(f"--pairs: {pair!r} is not a width and a resolution such as w0.75-r28")
     bench = Bench(argparse.Namespace(cli=args.cli, auto_cli=None, out=args.out, keep=args.keep, board=args.board,
                                      scale=args.scale, final_training=None))
     out = bench.out

@@ -43,7 +43,8 @@ reruns that step's product command when its files are gone.
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale quick
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale full --seeds 0,1
 
-Writes OUT/results.json (every number) and OUT/search_quality.md (the tables), and prints them.
+Writes OUT/results.json (every number), OUT/search_quality.md (the tables, also printed) and OUT/search_quality.png
+(accuracy against measured latency).
 """
 
 from __future__ import annotations
@@ -496,6 +497,43 @@ def table(results: dict, meta: dict) -> str:
     return "\n".join(lines)
 
 
+def plot(results: dict, meta: dict, path: Path) -> None:
+    """Test accuracy against the time measured on the board, one panel per budget: each seed a small dot, the seeds'
+    mean a large marker. What the table says about cost and accuracy at once (a winner can be slower)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import ScalarFormatter
+
+    budgets = results["budgets"]
+    figure, axes = plt.subplots(1, len(budgets), figsize=(6.5 * len(budgets), 4.8), squeeze=False)
+    for ax, (budget, cells) in zip(axes[0], budgets.items()):
+        ax.set_title(f"SRAM / flash {budget}")
+        if not any("infeasible" not in r for c in cells.values() for r in c.values()):
+            ax.text(0.5, 0.5, "not run yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        for (key, name), color in zip(VARIANTS, plt.get_cmap("tab10").colors):
+            rows = [c[key] for c in cells.values() if key in c and "infeasible" not in c[key]]
+            if not rows:
+                continue
+            ms, top1 = [r["measured_ms"] for r in rows], [100 * r["test_int8"] for r in rows]
+            ax.scatter(ms, top1, s=14, color=color, alpha=0.5)
+            ax.scatter([statistics.mean(ms)], [statistics.mean(top1)], s=90, color=color, edgecolor="black",
+                       label=f"{name} ({len(rows)})")
+        ax.set(xlabel=f"measured on {meta['board']} (ms at clock)", ylabel="int8 test top-1 (%)", xscale="log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ScalarFormatter())
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    figure.suptitle(f"bench/search_quality, scale {meta['scale']}, seeds {meta['seeds']} ({meta['board_kind']})",
+                    fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="directory for every run and result (resumable)")
@@ -558,6 +596,7 @@ def main() -> int:
     (bench.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results, meta)
     (bench.out / "search_quality.md").write_text(text + "\n")
+    plot(results, meta, bench.out / "search_quality.png")
     print(text)
     return 0
 

@@ -12,7 +12,7 @@ and by test accuracy.
       --pairs w1.5-r20,w1-r24,w0.75-r28,w0.5-r32 --seeds 0,1 --keep bench/results/stage1_pairs/NAME
 
 Every finished pair and seed is a result file in OUT/seedN (and --keep): running again skips it. Writes
-OUT/stage1_pairs.md.
+OUT/stage1_pairs.md (the table, also printed) and OUT/stage1_pairs.png (accuracy against stage 1's score).
 """
 
 from __future__ import annotations
@@ -76,6 +76,30 @@ def table(by_pair: dict[str, list[dict]], meta: str) -> str:
     return "\n".join(lines)
 
 
+def plot(by_pair: dict[str, list[dict]], title: str, path: Path) -> None:
+    """Each pair's test accuracy against stage 1's score: if the rule holds, the points rise to the right."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(6.5, 4.5))
+    for pair, rows in by_pair.items():
+        score = statistics.mean(r["stage1_mean_macs"] for r in rows) / 1e6
+        top1 = [100 * r["test_int8"] for r in rows]
+        ax.scatter([score] * len(top1), top1, s=14, color="tab:blue", alpha=0.5)
+        ax.scatter([score], [statistics.mean(top1)], s=70, color="tab:blue", edgecolor="black")
+        ax.annotate(pair, (score, statistics.mean(top1)), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    chosen = max(by_pair, key=lambda pair: statistics.mean(r["stage1_mean_macs"] for r in by_pair[pair]))
+    ax.set(xlabel="stage 1's score: mean MACs of the pair's fitting subnets (M)",
+           ylabel="its largest fitting subnet, int8 test top-1 (%)", title=f"stage 1 picks {chosen}")
+    ax.grid(alpha=0.3)
+    figure.suptitle(title, fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="directory for every run and result (resumable)")
@@ -111,6 +135,8 @@ def main() -> int:
             f"{bench.supernet_epochs + bench.finetune_epochs} epochs.")
     text = table(by_pair, meta)
     (out / "stage1_pairs.md").write_text(text + "\n")
+    plot(by_pair, f"bench/stage1_pairs: {args.board}, SRAM {args.sram}, flash {args.flash}, latency "
+         f"{args.latency or 'no budget'}, seeds {args.seeds}", out / "stage1_pairs.png")
     print(text)
     return 0
 

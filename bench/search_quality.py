@@ -529,6 +529,13 @@ def plot(results: dict, meta: dict, path: Path) -> None:
         ax.legend(fontsize=7, loc="lower right")
     figure.suptitle(f"bench/search_quality, scale {meta['scale']}, seeds {meta['seeds']} ({meta['board_kind']})",
                     fontsize=10)
+    save_figure(figure, path)
+
+
+def save_figure(figure, path: Path) -> None:
+    """A bench's figure as a PNG (one size and resolution for every bench), its memory released."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -24,7 +24,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from search_quality import ROOT, SCALES, SCHEDULE, SPACE, Bench, kendall, mean_spread
+from search_quality import ROOT, SCALES, SCHEDULE, SPACE, Bench, kendall, mean_spread, save_figure
 
 PAIR = re.compile(r"w([0-9.]+)-r([0-9]+)")  # a width and a resolution, as arch ids begin: w0.75-r28
 
@@ -95,9 +95,7 @@ def plot(by_pair: dict[str, list[dict]], title: str, path: Path) -> None:
            ylabel="its largest fitting subnet, int8 test top-1 (%)", title=f"stage 1 picks {chosen}")
     ax.grid(alpha=0.3)
     figure.suptitle(title, fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 def main() -> int:

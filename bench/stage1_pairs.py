@@ -71,7 +71,7 @@ def table(by_pair: dict[str, list[dict]], meta: str) -> str:
                   f"**{tau:.3f}** (p = {p:.2g})."]
     best = max(by_pair, key=lambda pair: accuracy[pair])
     chosen = max(by_pair, key=lambda pair: score[pair])
-    lines += ["", f"Stage 1 picks {chosen} ({100 * accuracy[chosen]:.2f}%); the best trained pair is {best} "
+    lines += ["", f"Of these pairs stage 1 picks {chosen} ({100 * accuracy[chosen]:.2f}%); the best trained is {best} "
               f"({100 * accuracy[best]:.2f}%)."]
     return "\n".join(lines)
 
@@ -92,7 +92,7 @@ def plot(by_pair: dict[str, list[dict]], title: str, path: Path) -> None:
         ax.annotate(pair, (score, statistics.mean(top1)), textcoords="offset points", xytext=(6, 4), fontsize=8)
     chosen = max(by_pair, key=lambda pair: statistics.mean(r["stage1_mean_macs"] for r in by_pair[pair]))
     ax.set(xlabel="stage 1's score: mean MACs of the pair's fitting subnets (M)",
-           ylabel="its largest fitting subnet, int8 test top-1 (%)", title=f"stage 1 picks {chosen}")
+           ylabel="its largest fitting subnet, int8 test top-1 (%)", title=f"of these pairs, stage 1 picks {chosen}")
     ax.grid(alpha=0.3)
     figure.suptitle(title, fontsize=8)
     save_figure(figure, path)

@@ -160,6 +160,10 @@ class Bench:
         log(f"  done in {result['seconds']:.0f} s")
         return result
 
+    def cell_dir(self, budget, seed: int) -> Path:
+        """Where one budget and seed's runs and results live (OUT/40K-160K/seed0)."""
+        return self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+
     # ---- measurements shared by every model ----
 
     def measure(self, model: str, arch: str, budget: tuple[str, str], cli: str | None = None,
@@ -299,7 +303,7 @@ class Bench:
         """The pipeline as a user runs it today: the search's default schedule, auto (patch-based inference where a
         subnet does not fit in place), so stage 1 and stage 2 may pick what the in-place rows cannot run. After
         every cell: the comparison the issue asks for comes first."""
-        cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+        cell = self.cell_dir(budget, seed)
         tag = f"{budget[0]}/{budget[1]} seed {seed}"
 
         def run() -> dict:
@@ -372,14 +376,14 @@ class Bench:
 
     def finished(self, budget, seed: int) -> dict:
         """The results of a cell that exist (--report: nothing runs)."""
-        cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+        cell = self.cell_dir(budget, seed)
         found = {key: self.load(cell / f"{key}.json") for key, _ in VARIANTS}
         return {key: value for key, value in found.items() if value is not None}
 
     def cell(self, budget, seed: int, tau_subnets: int = 0) -> dict:
         """One budget and seed. With tau_subnets (the first cell), the tau follows the pipeline at once: it needs
         the pipeline's supernet, and it is what tells whether the supernet's ranking loses points."""
-        cell = self.out / f"{budget[0]}-{budget[1]}" / f"seed{seed}"
+        cell = self.cell_dir(budget, seed)
         cell.mkdir(parents=True, exist_ok=True)
         tag = f"{budget[0]}/{budget[1]} seed {seed}"
         r = {"winner": self.step(cell / "winner.json", f"{tag}: the pipeline",
@@ -570,10 +574,10 @@ def main() -> int:
         tighter = results["budgets"][f"{budgets[0][0]}/{budgets[0][1]}"]
         for s in seeds:
             tighter[f"seed{s}"]["auto"] = bench.auto_schedule(budgets[0], s)
-    tau = bench.load(bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}" / "tau.json")
+    first_cell = bench.cell_dir(*first)
+    tau = bench.load(first_cell / "tau.json")
     if tau is not None:
         results["tau"] = tau
-    first_cell = bench.out / f"{first[0][0]}-{first[0][1]}" / f"seed{first[1]}"
     for key in ("tau_retest", "tau_random"):
         found = bench.load(first_cell / f"{key}.json")
         if found is not None:

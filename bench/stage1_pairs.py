@@ -51,10 +51,14 @@ def run_pair(bench: Bench, out: Path, pair: str, budget: tuple[str, str], latenc
     return measured
 
 
+def seed_means(by_pair: dict[str, list[dict]], key: str) -> dict[str, float]:
+    """Each pair's `key` (stage1_mean_macs: stage 1's score; test_int8: its accuracy), the mean over its seeds."""
+    return {pair: statistics.mean(r[key] for r in rows) for pair, rows in by_pair.items()}
+
+
 def table(by_pair: dict[str, list[dict]], meta: str) -> str:
     """One row per pair, its seeds' mean and spread; the pairs in stage 1's order (its score, the seeds' mean)."""
-    score = {pair: statistics.mean(r["stage1_mean_macs"] for r in rows) for pair, rows in by_pair.items()}
-    accuracy = {pair: statistics.mean(r["test_int8"] for r in rows) for pair, rows in by_pair.items()}
+    score, accuracy = seed_means(by_pair, "stage1_mean_macs"), seed_means(by_pair, "test_int8")
     lines = [meta, "", "| pair | stage 1: fit | stage 1: mean MACs (M) | its largest fitting subnet (per seed) "
              "| MACs (M) | measured (ms) | test top-1 int8 (%) | per seed (%) |",
              "|---|---:|---:|---|---:|---:|---:|---|"]
@@ -83,14 +87,14 @@ def plot(by_pair: dict[str, list[dict]], title: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    score, accuracy = seed_means(by_pair, "stage1_mean_macs"), seed_means(by_pair, "test_int8")
     figure, ax = plt.subplots(figsize=(6.5, 4.5))
     for pair, rows in by_pair.items():
-        score = statistics.mean(r["stage1_mean_macs"] for r in rows) / 1e6
-        top1 = [100 * r["test_int8"] for r in rows]
-        ax.scatter([score] * len(top1), top1, s=14, color="tab:blue", alpha=0.5)
-        ax.scatter([score], [statistics.mean(top1)], s=70, color="tab:blue", edgecolor="black")
-        ax.annotate(pair, (score, statistics.mean(top1)), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    chosen = max(by_pair, key=lambda pair: statistics.mean(r["stage1_mean_macs"] for r in by_pair[pair]))
+        x = score[pair] / 1e6
+        ax.scatter([x] * len(rows), [100 * r["test_int8"] for r in rows], s=14, color="tab:blue", alpha=0.5)
+        ax.scatter([x], [100 * accuracy[pair]], s=70, color="tab:blue", edgecolor="black")
+        ax.annotate(pair, (x, 100 * accuracy[pair]), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    chosen = max(by_pair, key=lambda pair: score[pair])
     ax.set(xlabel="stage 1's score: mean MACs of the pair's fitting subnets (M)",
            ylabel="its largest fitting subnet, int8 test top-1 (%)", title=f"of these pairs, stage 1 picks {chosen}")
     ax.grid(alpha=0.3)

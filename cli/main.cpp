@@ -217,16 +217,17 @@ int main(int argc, char** argv) {
   search->add_option("--patches", so.patches, "Patch schedule: an N x N grid of patches")->capture_default_str();
   add_optional(search, "--split-block", so.split_block,
                "Patch schedule: last block run per patch (default: chosen automatically)");
-  search
-      ->add_option("--estimator", so.estimator, "Accuracy estimator: " + joined(estimator_names()) + " (macs: a proxy)")
-      ->capture_default_str();
+  search->add_option("--estimator", so.estimator,
+                     "Accuracy estimator: " + joined(estimator_names()) +
+                         " (default: supernet with --supernet, else macs, a proxy)");
   search->add_option("--supernet", so.supernet,
-                     "--estimator supernet: the trained supernet file (tinynas train --out); its space and width "
-                     "become the search's");
+                     "A trained supernet file (tinynas train --out): subnets are ranked by their accuracy with its "
+                     "weights, and its space and width become the search's");
   search->add_option("--data", so.data_dir,
                      "The dataset: an IDX directory, an .npz file or an image folder (DIR/train/<class>/*.png). "
                      "Without --supernet: the whole pipeline (train a supernet for stage 1's choice, stage 2 with "
-                     "its accuracy, fine-tune, test, export, report); with --estimator supernet: its data");
+                     "its accuracy, fine-tune, test, export, report); with --supernet: the data it was trained on, to "
+                     "score subnets on its validation split (default: Fashion-MNIST)");
   search->add_option("--supernet-epochs", search_opts.supernet_epochs, "--data pipeline: supernet training epochs")
       ->capture_default_str();
   search->add_option("--finetune-epochs", search_opts.finetune_epochs, "--data pipeline: fine-tuning epochs")
@@ -241,7 +242,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   search
       ->add_option("--eval-images", so.eval_images,
-                   "--estimator supernet: validation images per subnet (0: the whole split)")
+                   "With a supernet: validation images each subnet is scored on (0: the whole split)")
       ->capture_default_str();
   search->add_option("--seed", so.seed, "Random seed of both stages")->check(kSeedValue)->capture_default_str();
   search->add_option("--samples", so.samples, "Stage 1: subnets sampled per pair")->capture_default_str();

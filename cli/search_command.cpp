@@ -45,8 +45,8 @@ void warn_about_proxy(const AccuracyEstimator& estimator) {
   fmt::print(stderr,
              "{}WARNING: subnets are ranked by a PROXY ({}: {}), not by accuracy.{}\n"
              "         The result is the subnet with the highest {} that fits the budgets, which is not\n"
-             "         necessarily the most accurate one. Accuracy ranking needs a trained supernet\n"
-             "         (--estimator supernet, from the supernet module).\n",
+             "         necessarily the most accurate one. Accuracy ranking needs a trained supernet:\n"
+             "         --supernet S (tinynas train), or --data DIR to train one (the whole pipeline).\n",
              on, estimator.name(), estimator.score_unit(), off, estimator.score_unit());
 }
 

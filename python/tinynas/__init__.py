@@ -112,7 +112,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
 
     Stage 1 picks the (width, resolution) pair; stage 2 evolves subnets there (``population``,
     ``parents``, ``generations``, ``mutation_prob``, ``mutation_ratio``) under the SRAM, flash and
-    optional latency budgets, ranking them by ``estimator``:
+    optional latency budgets, ranking them by ``estimator`` (default: ``"supernet"`` when ``supernet``
+    is given, else ``"macs"``):
 
     - ``"macs"``: the MACs proxy (fast; not an accuracy);
     - ``"supernet"``: top-1 accuracy on the validation split of subnets inheriting weights from the

@@ -68,10 +68,23 @@ void apply_constraints(const SearchOptions& o, const Applies& applies, Constrain
                  format_size(k.board.sram_bytes), format_size(k.board.flash_bytes));
 }
 
+// What ranks the subnets: the estimator named, else the supernet's accuracy when a supernet file is
+// given (a user who names a supernet means it to rank), else the MACs proxy. The proxy next to a
+// supernet file is refused rather than the supernet ignored; a caller's own estimator may take the
+// supernet's space.
+std::string estimator_of(const SearchOptions& o) {
+  if (o.estimator.empty()) return o.supernet.empty() ? "macs" : "supernet";
+  if (o.estimator == "macs" && !o.supernet.empty())
+    throw invalid_option("supernet", fmt::format("{} would not rank anything: the search ranks by the MACs proxy "
+                                                 "(estimator \"macs\"); leave out the supernet or the estimator",
+                                                 o.supernet));
+  return o.estimator;
+}
+
 void apply_search_options(const SearchOptions& o, const Applies& applies, SearchConfig& c) {
   if (applies("space")) c.space = space_of(o);
   apply_constraints(o, applies, c.constraints);
-  if (applies("estimator")) c.estimator = o.estimator;
+  if (applies("estimator")) c.estimator = estimator_of(o);
   if (applies("supernet")) c.estimator_options.supernet = o.supernet;
   if (applies("data_dir")) c.estimator_options.data_dir = o.data_dir;
   if (applies("eval_images")) {

@@ -710,6 +710,8 @@ TEST(Cli, SearchErrorsNameTheFlags) {
       {{"--estimator", "flops"},
        "tinynas: error: --estimator: \"flops\" is not an estimator (valid: macs, supernet)\n"},
       {{"--estimator", "supernet"}, "tinynas: error: --supernet: the supernet estimator needs a supernet file"},
+      {{"--estimator", "macs", "--supernet", "s.supernet", "--space", "fashion_mnist"},
+       "tinynas: error: --supernet: s.supernet would not rank anything: the search ranks by the MACs proxy"},
       {{"--threads", "-1"}, "tinynas: error: --threads: must be 0 (all cores) or more, found -1\n"},
       {{"--eval-images", "-1"}, "tinynas: error: --eval-images: must be 0 (the whole split) or more, found -1\n"},
       {{"--hil", "qemu-mps2-an500", "--hil-top", "0"}, "tinynas: error: --hil-top: must be at least 1, found 0\n"},

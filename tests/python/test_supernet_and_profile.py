@@ -107,6 +107,19 @@ def test_an_arch_of_another_width_names_the_width_keyword(tinynas, supernet):
         tinynas.evaluate(supernet, narrow)
 
 
+@needs_dataset
+def test_a_supernet_given_alone_ranks_the_search_by_its_accuracy(tinynas, supernet):
+    # The MACs proxy is the default only without a supernet; naming one means it ranks.
+    small = dict(samples=20, population=6, parents=2, generations=1, eval_images=100, progress=False)
+    alone = tinynas.search("320K", "1M", supernet=supernet, **small)
+    assert alone.estimator == "supernet" and not alone.proxy
+    assert all(0 <= h["score"] <= 1 for h in alone.history)  # accuracies, not MACs
+    named = tinynas.search("320K", "1M", supernet=supernet, estimator="supernet", **small)
+    assert [h["id"] for h in named.history] == [h["id"] for h in alone.history]
+    with pytest.raises(ValueError, match=r"^supernet: .* would not rank anything: the search ranks by the MACs proxy"):
+        tinynas.search("320K", "1M", supernet=supernet, estimator="macs", **small)
+
+
 @needs_qemu
 def test_profile_on_the_emulated_board_is_bit_exact_and_as_predicted(tinynas):
     arch = tinynas.SearchSpace.load("fashion_mnist").smallest(1.0, 20)

@@ -123,6 +123,22 @@ TEST(SearchOptions, EveryOptionLandsInTheConfiguration) {
   EXPECT_EQ(c.evolution.max_attempts, 99);
 }
 
+// `tinynas search --supernet S` alone ranks by S's accuracy: the MACs proxy is the default only
+// without a supernet (it once was the default always, and a supernet given alone went unread).
+TEST(SearchOptions, ASupernetRanksByItsAccuracyUnlessAnotherEstimatorIsNamed) {
+  SearchOptions o;
+  o.space = "fashion_mnist"; // or the space is read from the supernet file, which this test has not
+  EXPECT_EQ(make_search_config(o).estimator, "macs");
+  o.supernet = "s.supernet";
+  EXPECT_EQ(make_search_config(o).estimator, "supernet");
+  EXPECT_EQ(make_search_config(o).estimator_options.supernet, "s.supernet");
+  o.estimator = "mine"; // a caller's own estimator may search the supernet's space
+  EXPECT_EQ(make_search_config(o).estimator, "mine");
+  o.estimator = "macs";
+  const Error e = error_of(o);
+  EXPECT_NE(e.message().find("s.supernet would not rank anything"), std::string::npos) << e.what();
+}
+
 TEST(SearchOptions, ErrorsNameTheOptionNotAFlag) {
   struct Case {
     std::function<void(SearchOptions&)> set;
@@ -136,6 +152,12 @@ TEST(SearchOptions, ErrorsNameTheOptionNotAFlag) {
       {[](SearchOptions& o) { o.min_fit = 2; }, "min_fit"},
       {[](SearchOptions& o) { o.population = 0; }, "population"},
       {[](SearchOptions& o) { o.threads = -1; }, "threads"},
+      {[](SearchOptions& o) {
+         o.space = "fashion_mnist";
+         o.estimator = "macs";
+         o.supernet = "s.supernet";
+       },
+       "supernet"}, // the proxy would ignore it
   };
   for (const Case& c : cases) {
     SearchOptions o;

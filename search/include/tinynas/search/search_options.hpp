@@ -29,9 +29,9 @@ struct SearchOptions {
   int patches = PatchOptions{}.patches; // patch schedule: an n x n grid
   std::optional<int> split_block;       // patch schedule: last block run per patch; unset: automatic
   // What ranks the subnets.
-  std::string estimator = "macs"; // one of estimator_names(), or the name of the caller's own estimator
-  std::string supernet;           // estimator "supernet": the trained supernet file
-  std::string data_dir;           // estimator "supernet": the dataset directory; "": Fashion-MNIST
+  std::string estimator; // one of estimator_names() or the caller's own; "": "supernet" with a supernet, else "macs"
+  std::string supernet;  // the trained supernet file, read by estimator "supernet" only
+  std::string data_dir;  // estimator "supernet": the dataset directory; "": Fashion-MNIST
   int eval_images = EstimatorOptions{}.eval_images; // estimator "supernet": images per subnet; 0: all
   // Stage 1 (the seed is both stages').
   std::uint64_t seed = EvolutionOptions{}.seed;

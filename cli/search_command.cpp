@@ -38,6 +38,13 @@ std::string score_text(double score, const std::string& unit) {
   return fmt::format("{:.4g} ({})", score, unit);
 }
 
+// Within a generation (generation 0 of a large population can take half an hour): how far it is.
+std::string evaluating_text(const EvaluationProgress& p) {
+  const double left = p.done > 0 ? p.seconds / static_cast<double>(p.done) * static_cast<double>(p.total - p.done) : 0;
+  return fmt::format("generation {}/{}  {}/{} subnets scored  ~{:.0f} s left in it", p.generation, p.generations,
+                     p.done, p.total, left);
+}
+
 void warn_about_proxy(const AccuracyEstimator& estimator) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   const char* on = tty ? "\033[1;33m" : "";
@@ -194,6 +201,7 @@ int run_pipeline_command(const SearchCommandOptions& o) {
                                    g.evaluations_per_second, left),
                        g.generation == g.generations);
   };
+  hooks.on_evaluating = [&](const EvaluationProgress& e) { generations.update(evaluating_text(e)); };
   const InterruptGuard interrupt("stopping after the current phase's last checkpoint");
   hooks.should_stop = [&] { return interrupt.requested(); };
   attach_farm_measurer(p, hooks);
@@ -251,7 +259,7 @@ int run_search(const SearchCommandOptions& o) {
   if (estimator->is_proxy()) warn_about_proxy(*estimator);
   spdlog::info("searching space {} for {}", config.space.name, config.constraints.describe());
 
-  const InterruptGuard interrupt("stopping after the current generation's checkpoint");
+  const InterruptGuard interrupt("stopping at the next checkpoint (after the subnets being scored)");
   ProgressLine display;
   SearchHooks hooks;
   hooks.stop = &interrupt.flag();
@@ -261,6 +269,7 @@ int run_search(const SearchCommandOptions& o) {
                                p.evaluations_per_second),
                    p.generation == p.generations);
   };
+  hooks.evaluating = [&](const EvaluationProgress& e) { display.update(evaluating_text(e)); };
   std::optional<SearchResult> result;
   try {
     result = resuming ? resume_search(dir, config, *estimator, hooks)

@@ -272,12 +272,16 @@ private:
     const std::unique_ptr<AccuracyEstimator> estimator =
         make_estimator(config.estimator, config.space, config.estimator_options);
     adopt_estimator(config, *estimator);
-    // The search polls a flag: a watcher sets it from should_stop after every generation.
+    // The search polls a flag: a watcher sets it from should_stop after every chunk and generation.
     std::atomic<bool> stop{false};
     SearchHooks hooks;
     hooks.stop = &stop;
     hooks.progress = [&](const EvolutionProgress& p) {
       if (hooks_.on_generation) hooks_.on_generation(p);
+      stop = hooks_.should_stop && hooks_.should_stop();
+    };
+    hooks.evaluating = [&](const EvaluationProgress& p) {
+      if (hooks_.on_evaluating) hooks_.on_evaluating(p);
       stop = hooks_.should_stop && hooks_.should_stop();
     };
     try {

@@ -1,6 +1,6 @@
 // The two-stage search (search/): stage 1 alone, and the whole search with a built-in estimator or
 // a Python callable. C++ runs without the GIL; the GIL is taken back to call Python (the estimator,
-// the progress callback) and, once per generation, to check for Ctrl-C.
+// the progress callback) and, after every chunk of subnets scored, to check for Ctrl-C.
 #include <atomic>
 #include <cmath>
 #include <optional>
@@ -137,7 +137,7 @@ std::string callable_name(const py::function& fn) {
   return "python:" + (py::hasattr(fn, "__name__") ? py::str(fn.attr("__name__")).cast<std::string>() : "callable");
 }
 
-// A user's function as an AccuracyEstimator: one call per generation with a list of Arch.
+// A user's function as an AccuracyEstimator: one call per chunk of a generation with a list of Arch.
 std::unique_ptr<AccuracyEstimator> callable_estimator(py::function fn, std::shared_ptr<const SearchSpace> space,
                                                       bool proxy) {
   auto call = [fn, space](const std::vector<Arch>& archs) {
@@ -294,15 +294,22 @@ void bind_search(py::module_& m) {
         adopt_estimator(config, *est);
 
         std::atomic<bool> stop{false};
-        SearchHooks hooks;
-        hooks.stop = &stop;
-        hooks.progress = [&](const EvolutionProgress& p) {
-          py::gil_scoped_acquire gil;
-          // Ctrl-C in a notebook: Python's handler only set a flag; stop after this checkpoint.
+        // Ctrl-C in a notebook: Python's handler only set a flag; stop at the next checkpoint.
+        const auto poll_signals = [&stop] {
           if (PyErr_CheckSignals() != 0) {
             PyErr_Clear();
             stop = true;
           }
+        };
+        SearchHooks hooks;
+        hooks.stop = &stop;
+        hooks.evaluating = [&](const EvaluationProgress&) {
+          py::gil_scoped_acquire gil;
+          poll_signals();
+        };
+        hooks.progress = [&](const EvolutionProgress& p) {
+          py::gil_scoped_acquire gil;
+          poll_signals();
           if (progress) {
             py::dict d;
             d["generation"] = p.generation;

@@ -120,14 +120,15 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
       trained supernet file ``supernet`` (``tinynas train``; ``data_dir``: the dataset, default
       Fashion-MNIST; ``eval_images``: images per subnet, 0 = all). ``space`` defaults to the
       supernet's; stage 1 then chooses among the supernet's width's resolutions only;
-    - a callable ``f(archs: list[Arch]) -> list[float]`` (higher is better), called once per
-      generation, e.g. your own PyTorch evaluation. It must be deterministic; exceptions it raises
+    - a callable ``f(archs: list[Arch]) -> list[float]`` (higher is better), called with up to 20
+      subnets at a time, e.g. your own PyTorch evaluation. It must be deterministic; exceptions it raises
       come back to you unchanged. Set ``estimator_is_proxy=True`` if its score is not an accuracy.
 
-    With ``out`` (a directory) the search writes its files and a checkpoint every generation;
+    With ``out`` (a directory) the search writes its files and a checkpoint every generation (and
+    about every minute within a long one);
     ``resume=dir`` continues one, given the same options (only ``generations`` may grow). ``progress=True``
     shows a tqdm bar where tqdm is installed (or pass a callable receiving a dict per generation).
-    Ctrl-C (KeyboardInterrupt) stops after the current generation's checkpoint. Raises
+    Ctrl-C (KeyboardInterrupt) stops at the next checkpoint, after the subnets being scored. Raises
     :class:`InfeasibleError` when nothing fits, ``ValueError`` naming the keyword of a bad option.
 
     With ``data`` (what :func:`train` takes) and no ``supernet``, the whole pipeline runs, as

@@ -83,7 +83,9 @@ public:
 
   EvolutionResult run() {
     validate(options_);
+    checkpointed_ = state_.history.size(); // a resumed state's history is on disk already
     if (state_.generation < 0) {
+      index_history(); // evaluations of generation 0 checkpointed before a kill, if any
       rng_ = Rng(stream_seed(options_.seed, kEvolutionStream));
       std::vector<Arch> population;
       population.reserve(static_cast<std::size_t>(options_.population));
@@ -119,12 +121,7 @@ private:
                     "checkpoint", "/state/population/" + std::to_string(i));
     }
     rng_.set_state(state_.rng_state);
-    for (std::size_t i = 0; i < state_.history.size(); ++i) {
-      if (!cache_.emplace(state_.history[i].id, i).second)
-        throw Error(ErrorCode::kInvalidFile, "subnet " + state_.history[i].id + " appears twice in the history",
-                    "checkpoint", "/state/history/" + std::to_string(i));
-      note_best(i);
-    }
+    index_history();
     for (const Arch& a : state_.population)
       if (!cache_.count(a.id()))
         throw Error(ErrorCode::kInvalidFile, "population member " + a.id() + " has no evaluation in the history",
@@ -201,6 +198,15 @@ private:
                             what, constraints_.describe(), options_.max_attempts, width_, resolution_));
   }
 
+  void index_history() {
+    for (std::size_t i = 0; i < state_.history.size(); ++i) {
+      if (!cache_.emplace(state_.history[i].id, i).second)
+        throw Error(ErrorCode::kInvalidFile, "subnet " + state_.history[i].id + " appears twice in the history",
+                    "checkpoint", "/state/history/" + std::to_string(i));
+      note_best(i);
+    }
+  }
+
   const FitCheck& check(const Arch& arch) {
     std::string id = arch.id();
     auto found = checked_.find(id);
@@ -208,7 +214,7 @@ private:
     return checked_.emplace(std::move(id), check_fit(space_, arch, constraints_)).first->second;
   }
 
-  // Evaluates the candidates not evaluated before (each id once), in candidate order, in one batch.
+  // Evaluates the candidates not evaluated before (each id once), in candidate order, in chunks.
   void evaluate(const std::vector<Arch>& candidates, int generation) {
     std::vector<Arch> batch;
     std::vector<std::string> ids;
@@ -219,21 +225,53 @@ private:
       batch.push_back(genetic::canonical(a, space_));
       ids.push_back(std::move(id));
     }
-    if (batch.empty()) return;
-    const std::vector<double> scores = estimator_.evaluate(batch);
-    if (scores.size() != batch.size())
-      throw Error(ErrorCode::kInvalidArgument, fmt::format("estimator \"{}\" returned {} scores for {} subnets",
-                                                           estimator_.name(), scores.size(), batch.size()));
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!std::isfinite(scores[i]))
-        throw Error(ErrorCode::kInvalidArgument, fmt::format("estimator \"{}\" returned the non-finite score {} for "
-                                                             "subnet {}",
-                                                             estimator_.name(), scores[i], ids[i]));
-      const std::size_t index = state_.history.size();
-      state_.history.push_back({ids[i], std::move(batch[i]), generation, scores[i], checked_.at(ids[i]).cost});
-      cache_.emplace(ids[i], index);
-      note_best(index);
+    const auto began = std::chrono::steady_clock::now();
+    const std::size_t chunk = std::max<std::size_t>(1, hooks_.chunk);
+    for (std::size_t start = 0; start < batch.size(); start += chunk) {
+      const std::size_t end = std::min(batch.size(), start + chunk);
+      std::vector<Arch> part(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(start)),
+                             std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(end)));
+      const std::vector<double> scores = estimator_.evaluate(part);
+      if (scores.size() != part.size())
+        throw Error(ErrorCode::kInvalidArgument, fmt::format("estimator \"{}\" returned {} scores for {} subnets",
+                                                             estimator_.name(), scores.size(), part.size()));
+      for (std::size_t i = 0; i < part.size(); ++i) {
+        const std::string& id = ids[start + i];
+        if (!std::isfinite(scores[i]))
+          throw Error(ErrorCode::kInvalidArgument, fmt::format("estimator \"{}\" returned the non-finite score {} "
+                                                               "for subnet {}",
+                                                               estimator_.name(), scores[i], id));
+        const std::size_t index = state_.history.size();
+        state_.history.push_back({id, std::move(part[i]), generation, scores[i], checked_.at(id).cost});
+        cache_.emplace(id, index);
+        note_best(index);
+      }
+      if (hooks_.evaluating)
+        hooks_.evaluating({generation, options_.generations, end, batch.size(), seconds_since(began)});
+      if (end < batch.size()) between_chunks(generation, end, batch.size());
     }
+  }
+
+  // A mid-generation checkpoint when one is due or a stop was asked for (see evolution.hpp).
+  void between_chunks(int generation, std::size_t done, std::size_t total) {
+    const bool stopping = hooks_.stop && hooks_.stop->load();
+    if (stopping || seconds_since(last_checkpoint_) >= hooks_.checkpoint_seconds) persist();
+    if (stopping)
+      throw Error(ErrorCode::kInterrupted,
+                  fmt::format("stopped in generation {} of {} after {} of its {} subnets; {}", generation,
+                              options_.generations, done, total,
+                              hooks_.checkpoint ? "the checkpoint holds them and everything needed to resume"
+                                                : "nothing was checkpointed"));
+  }
+
+  void persist() {
+    if (hooks_.checkpoint) hooks_.checkpoint(state_, checkpointed_);
+    checkpointed_ = state_.history.size();
+    last_checkpoint_ = std::chrono::steady_clock::now();
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
   void note_best(std::size_t index) {
@@ -242,8 +280,8 @@ private:
 
   void end_generation(std::size_t first_new) {
     state_.rng_state = rng_.state();
-    if (hooks_.checkpoint) hooks_.checkpoint(state_, first_new);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    persist();
+    const double seconds = seconds_since(start_);
     evaluated_here_ += state_.history.size() - first_new;
     const Evaluation& best = state_.history[*best_];
     spdlog::debug("generation {}/{}: {} evaluations, best {} = {:g}", state_.generation, options_.generations,
@@ -280,7 +318,9 @@ private:
   std::unordered_map<std::string, FitCheck> checked_;  // id -> cost; in memory only (pure function)
   std::optional<std::size_t> best_;
   std::size_t evaluated_here_ = 0;
+  std::size_t checkpointed_ = 0; // history entries the checkpoint hook has seen
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_checkpoint_ = start_;
 };
 
 } // namespace

@@ -57,6 +57,8 @@ SearchResult evolve(const SearchConfig& config, Stage1Result stage1, AccuracyEst
   const int resolution = pair.resolution;
   EvolutionHooks evolution_hooks;
   evolution_hooks.progress = hooks.progress;
+  evolution_hooks.evaluating = hooks.evaluating;
+  evolution_hooks.checkpoint_seconds = hooks.checkpoint_seconds;
   evolution_hooks.stop = hooks.stop;
   if (!dir.empty()) {
     // History lines first, then the checkpoint: after a kill between the two, the checkpoint is
@@ -116,7 +118,9 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
         outputs::path_in(dir, kCheckpointFile));
   outputs::write_stage1(dir, stage1);
   outputs::rewrite_history(dir, checkpoint.state.history);
-  spdlog::info("resuming {} after generation {} ({} subnets evaluated)", dir, checkpoint.state.generation,
+  const int done = checkpoint.state.generation;
+  spdlog::info("resuming {} {} ({} subnets evaluated)", dir,
+               done < 0 ? std::string("in generation 0") : fmt::format("after generation {}", done),
                checkpoint.state.history.size());
   return evolve(config, std::move(stage1), estimator, dir, hooks, std::move(checkpoint.state));
 }

@@ -27,7 +27,7 @@ def test_stage1_is_identical_at_any_thread_count(tinynas):
     assert one == two
 
 
-def test_python_callable_estimator_is_called_per_generation(tinynas):
+def test_python_callable_estimator_is_called_per_generation_in_chunks(tinynas):
     batches = []
 
     def kernel_sum(archs):
@@ -38,6 +38,9 @@ def test_python_callable_estimator_is_called_per_generation(tinynas):
     result = tinynas.search("320K", "1M", estimator=kernel_sum, **SMALL)
     assert len(batches) == 4  # the initial population and 3 generations
     assert sum(batches) == len(result.history)  # each subnet evaluated once
+    batches.clear()
+    tinynas.search("320K", "1M", estimator=kernel_sum, **{**SMALL, "population": 30, "generations": 0})
+    assert batches == [20, 10]  # a generation goes in chunks of at most 20 subnets, checkpointed between
     assert result.best_score == max(h["score"] for h in result.history)
     assert result.best_score == sum(map(sum, result.best.kernels))
     assert result.estimator == "python:kernel_sum" and not result.proxy

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 
 #include <tbb/global_control.h>
 
@@ -125,6 +126,18 @@ TEST(Evolution, SameResultAtOneAndTwoThreads) {
   EXPECT_NE(other.history.front().id, one.history.front().id);
 }
 
+// Runs an evolution its hooks stop; the message of the Error(kInterrupted) it ends with.
+std::string interrupted(AccuracyEstimator& estimator, const EvolutionOptions& o, const EvolutionHooks& hooks) {
+  try {
+    evolve(estimator, o, {}, hooks);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInterrupted);
+    return e.what();
+  }
+  ADD_FAILURE() << "the stop flag was ignored";
+  return "";
+}
+
 TEST(Evolution, ResumingFromACheckpointAfterAStopEqualsTheUninterruptedRun) {
   MacsProxyEstimator estimator(mcunet());
   const EvolutionOptions o = small_options(4);
@@ -139,19 +152,98 @@ TEST(Evolution, ResumingFromACheckpointAfterAStopEqualsTheUninterruptedRun) {
     };
     hooks.progress = [&](const EvolutionProgress& p) { stop = p.generation == stop_after; };
     hooks.stop = &stop;
-    try {
-      evolve(estimator, o, {}, hooks);
-      FAIL() << "the stop flag was ignored";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInterrupted);
-      EXPECT_NE(std::string(e.what()).find("stopped after generation " + std::to_string(stop_after)),
-                std::string::npos);
-    }
+    EXPECT_NE(interrupted(estimator, o, hooks).find("stopped after generation " + std::to_string(stop_after)),
+              std::string::npos);
     Checkpoint checkpoint = checkpoint_from_json(saved, "checkpoint.json");
     EXPECT_EQ(checkpoint.state.generation, stop_after);
     const EvolutionResult resumed = evolve(estimator, o, std::move(checkpoint.state));
     expect_same(uninterrupted, resumed);
   }
+}
+
+// A stop between the chunks of generation 0 and of generation 2: the checkpoint is of the last
+// completed generation plus the subnets scored since, and resuming reaches the uninterrupted result.
+TEST(Evolution, AStopWithinAGenerationResumesToTheUninterruptedRun) {
+  MacsProxyEstimator estimator(mcunet());
+  const EvolutionOptions o = small_options(4);
+  const EvolutionResult uninterrupted = evolve(estimator, o);
+
+  for (int stop_in : {0, 2}) {
+    std::atomic<bool> stop{false};
+    std::string saved;
+    std::size_t scored = 0; // history entries when the stop came
+    EvolutionHooks hooks;
+    hooks.chunk = 7;
+    hooks.checkpoint_seconds = 1e9; // only the stop checkpoints mid-generation
+    hooks.checkpoint = [&](const EvolutionState& s, std::size_t) {
+      saved = checkpoint_to_json(testing::small_config(), in3_pair().width, in3_pair().resolution, s);
+      scored = s.history.size();
+    };
+    hooks.evaluating = [&](const EvaluationProgress& p) {
+      EXPECT_LE(p.done, p.total);
+      stop = p.generation == stop_in && p.done < p.total;
+    };
+    hooks.stop = &stop;
+    const std::string message = interrupted(estimator, o, hooks);
+    EXPECT_NE(message.find("stopped in generation " + std::to_string(stop_in) + " of 5 after 7 of"), std::string::npos)
+        << message;
+    Checkpoint checkpoint = checkpoint_from_json(saved, "checkpoint.json");
+    EXPECT_EQ(checkpoint.state.generation, stop_in - 1);
+    ASSERT_EQ(checkpoint.state.history.size(), scored);
+    EXPECT_EQ(checkpoint.state.history.back().generation, stop_in) << "the stopped generation's first chunk is kept";
+    const EvolutionResult resumed = evolve(estimator, o, std::move(checkpoint.state));
+    expect_same(uninterrupted, resumed);
+  }
+}
+
+// An estimator that fails in the middle of a generation (a crash, a lost GPU) leaves a checkpoint of
+// the chunks before it, each history entry passed to the hook exactly once; the resume scores only
+// what is missing.
+TEST(Evolution, AnEstimatorFailingMidGenerationLosesOnlyItsChunk) {
+  MacsProxyEstimator macs(mcunet());
+  const EvolutionOptions o = small_options(6);
+  const EvolutionResult uninterrupted = evolve(macs, o);
+
+  int calls = 0;
+  FunctionEstimator failing("macs", true, "MACs", [&](const std::vector<Arch>& archs) {
+    if (++calls == 5) throw std::runtime_error("estimator died");
+    return macs.evaluate(archs);
+  });
+  EvolutionState saved;
+  std::vector<std::string> handed_over; // what a history file would hold, appended at each checkpoint
+  EvolutionHooks hooks;
+  hooks.chunk = 6;
+  hooks.checkpoint_seconds = 0;
+  hooks.checkpoint = [&](const EvolutionState& s, std::size_t first_new) {
+    EXPECT_EQ(first_new, handed_over.size());
+    for (std::size_t i = first_new; i < s.history.size(); ++i) handed_over.push_back(s.history[i].id);
+    saved = s;
+  };
+  EXPECT_THROW(evolve(failing, o, {}, hooks), std::runtime_error);
+  // Generation 0's 20 subnets in chunks of 6 (calls 1 to 4), then the failing call, generation 1's first.
+  EXPECT_EQ(saved.generation, 0);
+  ASSERT_EQ(saved.history.size(), 20u);
+  ASSERT_EQ(handed_over.size(), 20u);
+  for (std::size_t i = 0; i < handed_over.size(); ++i) EXPECT_EQ(handed_over[i], saved.history[i].id);
+
+  // Failing again later, in generation 1's third chunk: its first two chunks are kept.
+  calls = 2;
+  EvolutionState before = saved;
+  EXPECT_THROW(evolve(failing, o, before, hooks), std::runtime_error);
+  EXPECT_EQ(saved.generation, 0);
+  EXPECT_EQ(saved.history.size(), 32u);
+  EXPECT_EQ(handed_over.size(), 32u);
+
+  std::set<std::string> rescored;
+  FunctionEstimator recording("macs", true, "MACs", [&](const std::vector<Arch>& archs) {
+    for (const Arch& a : archs) EXPECT_TRUE(rescored.insert(a.id()).second) << a.id();
+    return macs.evaluate(archs);
+  });
+  const std::size_t kept = saved.history.size();
+  const EvolutionResult resumed = evolve(recording, o, saved);
+  expect_same(uninterrupted, resumed);
+  EXPECT_EQ(rescored.size(), uninterrupted.history.size() - kept);
+  for (std::size_t i = 0; i < kept; ++i) EXPECT_EQ(rescored.count(uninterrupted.history[i].id), 0u) << i;
 }
 
 // Distance of an arch to a target, gene by gene over the active blocks: 0 only for the target.

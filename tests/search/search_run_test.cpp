@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -8,6 +9,7 @@
 
 #include "search_test_support.hpp"
 #include "tinynas/search/checkpoint.hpp"
+#include "tinynas/search/function_estimator.hpp"
 #include "tinynas/search/macs_estimator.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
@@ -177,6 +179,48 @@ TEST(SearchRun, KilledWithSigkillAndResumedEqualsUninterrupted) {
   EXPECT_EQ(read_checkpoint(killed).state.generation, 3);
   resume(small_config(), killed);
   expect_same_files(whole, killed);
+}
+
+// kill -9 in the middle of a generation (generation 0 of a population of 50, after 40 subnets were
+// scored in chunks of 20): the checkpoint and history.jsonl hold those 40, and the resume scores
+// only the other 10 before going on to the uninterrupted result, file for file.
+TEST(SearchRun, KilledWithinAGenerationResumesWithTheSubnetsItHadScored) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  SearchConfig config = small_config();
+  config.evolution.population = 50;
+  config.evolution.parents = 10;
+  config.evolution.generations = 2;
+  const std::string whole = scratch_dir("_whole"), killed = scratch_dir("_killed");
+  search(config, whole);
+  EXPECT_EXIT(
+      {
+        SearchHooks hooks;
+        hooks.checkpoint_seconds = 0; // a checkpoint after every chunk
+        hooks.evaluating = [](const EvaluationProgress& p) {
+          if (p.generation == 0 && p.done == 40) std::raise(SIGKILL); // before that chunk's checkpoint
+        };
+        search(config, killed, hooks);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  const Checkpoint checkpoint = read_checkpoint(killed);
+  EXPECT_EQ(checkpoint.state.generation, -1) << "no generation completed";
+  EXPECT_EQ(checkpoint.state.history.size(), 20u) << "the chunk scored before the kill's was checkpointed";
+  std::istringstream lines(read_text(file(killed, "history.jsonl")));
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n)
+    EXPECT_EQ(json::parse(line)["id"], checkpoint.state.history.at(n).id);
+  EXPECT_EQ(n, 20u);
+
+  std::vector<std::string> rescored;
+  FunctionEstimator counting("macs", true, "MACs", [&](const std::vector<Arch>& archs) {
+    MacsProxyEstimator macs(config.space);
+    for (const Arch& a : archs) rescored.push_back(a.id());
+    return macs.evaluate(archs);
+  });
+  resume_search(killed, config, counting);
+  expect_same_files(whole, killed);
+  for (const Evaluation& e : checkpoint.state.history)
+    EXPECT_EQ(std::count(rescored.begin(), rescored.end(), e.id), 0) << e.id << " was scored again";
 }
 
 TEST(SearchRun, ResumeCanExtendAFinishedSearch) {

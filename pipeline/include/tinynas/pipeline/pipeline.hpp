@@ -78,11 +78,13 @@ struct TrainedWinner {
 struct PipelineHooks {
   std::function<void(const std::string&)> on_phase; // "stage 1", "supernet", ... as each starts
   std::function<void(const std::string&)> on_note;  // what a phase decided or reused
-  // Progress inside the phases: training batches and epochs (supernet, fine-tuning), generations.
+  // Progress inside the phases: training batches and epochs (supernet, fine-tuning), generations
+  // and the chunks of subnets within one.
   std::function<void(const BatchProgress&)> on_batch;
   std::function<void(const EpochReport&)> on_epoch;
   std::function<void(const EvolutionProgress&)> on_generation;
-  // Polled between batches and generations; true stops after the current phase's last checkpoint
+  std::function<void(const EvaluationProgress&)> on_evaluating;
+  // Polled between batches, chunks and generations; true stops after the current phase's last checkpoint
   // (Error(kInterrupted)); running again continues from there.
   std::function<bool()> should_stop;
   // Measures the winner somewhere other than a board linked to this host (the CLI's `--hil farm`: the board farm

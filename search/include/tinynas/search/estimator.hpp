@@ -1,10 +1,10 @@
 #pragma once
 // Accuracy estimators: what stage 2 ranks subnets by. One interface for all of them, called with a
-// whole generation at once, so that
+// batch of subnets at once (a generation's, in chunks of EvolutionHooks::chunk), so that
 //   - the MACs proxy (MacsProxyEstimator) answers instantly,
 //   - a supernet estimator (the supernet module) can recalibrate BN and evaluate the batch in
 //     parallel with its own threads,
-//   - a Python callable (the bindings) is called once per generation, taking the GIL once,
+//   - a Python callable (the bindings) is called once per batch, taking the GIL once,
 // and the evolution code never changes when a new estimator arrives.
 //
 // Contract for every estimator:

@@ -18,6 +18,14 @@
 // part of EvolutionState, so a run resumed from the state of generation k reaches exactly the
 // result of an uninterrupted run.
 //
+// A generation's subnets go to the estimator in chunks (EvolutionHooks::chunk), and the evaluations
+// made so far are checkpointed between chunks too: a generation can take half an hour (a supernet
+// scoring a population of a thousand), and a kill must not lose it. Such a mid-generation state
+// keeps the last completed generation's number, population and Rng state, its history already
+// holding some of the next generation's evaluations; a resume draws the same subnets again from
+// that Rng state and evaluates only those the history lacks, in the same order, so it still
+// reaches the uninterrupted result.
+//
 // Differences from evolution.py, on purpose: parents are distinct subnets (evolution.py can pick
 // the same network twice, shrinking the gene pool), scores come from a cache instead of being
 // recomputed, and the search never loops forever on impossible constraints.
@@ -73,7 +81,8 @@ struct EvolutionState {
   int generation = -1;             // last completed generation: -1 none, 0 the initial population
   std::string rng_state;           // Rng::state() after that generation
   std::vector<Arch> population;    // full genes: inactive slots matter to later mutations
-  std::vector<Evaluation> history; // every evaluation in order; the cache is its id index
+  std::vector<Evaluation> history; // every evaluation in order (mid-generation, also the next
+                                   // generation's first); the cache is its id index
 };
 
 struct EvolutionProgress {
@@ -85,16 +94,33 @@ struct EvolutionProgress {
   double seconds = 0;                // wall time in this process
 };
 
+// Within a generation, after every chunk of subnets the estimator scored.
+struct EvaluationProgress {
+  int generation = 0;    // the generation being evaluated (0 = the initial population)
+  int generations = 0;   // the last one
+  std::size_t done = 0;  // of its subnets to evaluate, scored so far
+  std::size_t total = 0; // its subnets to evaluate (those the cache already held are not counted)
+  double seconds = 0;    // since this process began scoring them
+};
+
 // Called in this order after every generation (0 = the initial population): checkpoint, progress,
+// then the stop flag is read. Between the chunks of a generation: evaluating, then (when
+// checkpoint_seconds have passed since the last checkpoint, or the stop flag is set) checkpoint,
 // then the stop flag is read.
 struct EvolutionHooks {
-  // Persist `state`; history entries from `first_new` on are the ones this generation added.
+  // Persist `state`; history entries from `first_new` on are the ones not persisted before.
   // Throwing stops the search with that exception.
   std::function<void(const EvolutionState& state, std::size_t first_new)> checkpoint;
   // For progress displays.
   std::function<void(const EvolutionProgress&)> progress;
+  std::function<void(const EvaluationProgress&)> evaluating;
   // When set, the search throws Error(kInterrupted): the last checkpoint is complete and resumable.
   const std::atomic<bool>* stop = nullptr;
+  // Subnets per estimator call, and the least time between two mid-generation checkpoints. Neither
+  // changes the result (estimators score an arch the same in any batch); they bound what a kill
+  // loses and how long a stop waits, against the cost of rewriting the checkpoint.
+  std::size_t chunk = 20;
+  double checkpoint_seconds = 60;
 };
 
 struct EvolutionResult {
@@ -110,7 +136,7 @@ struct EvolutionResult {
 
 // Runs (or, with a non-empty `state`, continues) the evolution in the pair (width, resolution).
 // Throws Error(kInfeasible) when a fitting subnet cannot be drawn within max_attempts, and
-// Error(kInterrupted) when the stop flag is set (after the hooks of the last generation ran).
+// Error(kInterrupted) when the stop flag is set (after the hooks of the last generation or chunk ran).
 EvolutionResult run_evolution(const SearchSpace& space, const Constraints& constraints, double width, int resolution,
                               AccuracyEstimator& estimator, const EvolutionOptions& options, EvolutionState state = {},
                               const EvolutionHooks& hooks = {});

@@ -1,8 +1,9 @@
 #pragma once
 // The whole two-stage search as one call, with its files. With an output directory, it writes:
 //   stage1.json          the stage-1 table and CDFs (right after stage 1)
-//   history.jsonl        one line per evaluated subnet, appended after every generation
+//   history.jsonl        one line per evaluated subnet, appended at every checkpoint
 //   checkpoint.json      everything needed to resume, rewritten atomically after every generation
+//                        and, within a long one, about every minute (EvolutionHooks)
 //   pareto.json          the Pareto front (score vs latency vs peak SRAM) over all evaluations
 //   best.json            the best subnet as an arch file (`tinynas analyze` accepts it)
 //   best.netconfig.json  the same subnet as an OFA/MCUNet net config
@@ -23,8 +24,10 @@
 namespace tinynas {
 
 struct SearchHooks {
-  std::function<void(const EvolutionProgress&)> progress; // after every generation
-  const std::atomic<bool>* stop = nullptr;                // Ctrl-C: stop after the next checkpoint
+  std::function<void(const EvolutionProgress&)> progress;          // after every generation
+  std::function<void(const EvaluationProgress&)> evaluating;       // within one, after every chunk of subnets
+  const std::atomic<bool>* stop = nullptr;                         // Ctrl-C: stop after the next checkpoint
+  double checkpoint_seconds = EvolutionHooks{}.checkpoint_seconds; // within a generation
 };
 
 struct SearchResult {

@@ -272,8 +272,10 @@ class Bench:
         # Another seed than the evolution's: its initial population would otherwise be these draws' first.
         args = ["search", "--estimator", "supernet", "--supernet", str(supernet), "--data", DATA, "--board",
                 self.board, "--sram", budget[0], "--flash", budget[1], "--seed", str(seed + 1000), "--population", str(n),
-                "--parents", "1", "--generations", "0", "--resolution-window", "1", "--out", str(out), "--overwrite",
+                "--parents", "1", "--generations", "0", "--resolution-window", "1", "--out", str(out),
                 "--json"] + SCHEDULE + self.eval_images()
+        if (out / "checkpoint.json").exists():  # a bench stopped in this step: the draws scored so far stay
+            args = ["search", "--resume", str(out), "--json"]
         found = json.loads(self.run(args))
         measured = self.final_model(out / "best.json", supernet, cell / "random.model", budget, seed,
                                     self.final_training)

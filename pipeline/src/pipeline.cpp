@@ -273,16 +273,20 @@ private:
         make_estimator(config.estimator, config.space, config.estimator_options);
     adopt_estimator(config, *estimator);
     // The search polls a flag: a watcher sets it from should_stop after every chunk and generation.
+    // Once set it stays set (a stop asked for after a generation's last chunk is read after the generation).
     std::atomic<bool> stop{false};
+    const auto poll = [&] {
+      if (hooks_.should_stop && hooks_.should_stop()) stop = true;
+    };
     SearchHooks hooks;
     hooks.stop = &stop;
     hooks.progress = [&](const EvolutionProgress& p) {
       if (hooks_.on_generation) hooks_.on_generation(p);
-      stop = hooks_.should_stop && hooks_.should_stop();
+      poll();
     };
     hooks.evaluating = [&](const EvaluationProgress& p) {
       if (hooks_.on_evaluating) hooks_.on_evaluating(p);
-      stop = hooks_.should_stop && hooks_.should_stop();
+      poll();
     };
     try {
       return resuming ? resume_search(search_dir_, config, *estimator, hooks)

@@ -177,11 +177,16 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   TrainingPrinter printer;
   ProgressLine generations;
   PipelineHooks hooks;
+  // Stage 2's line stays drawn (its last state) when a phase or a note follows it.
   hooks.on_phase = [&](const std::string& phase) {
+    generations.finish();
     printer.restart_clock();
     printer.note("tinynas: " + phase);
   };
-  hooks.on_note = [&](const std::string& note) { printer.note("  " + note); };
+  hooks.on_note = [&](const std::string& note) {
+    generations.finish();
+    printer.note("  " + note);
+  };
   hooks.on_batch = [&](const BatchProgress& b) { printer.batch(b); };
   hooks.on_epoch = [&](const EpochReport& e) { printer.epoch(e); };
   // Time left from the generations this process ran after its first report (generation 0 evaluates

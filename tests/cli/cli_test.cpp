@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -673,6 +674,44 @@ TEST(Cli, ThePipelineCanFineTuneTheInheritedWeightsAndRunsRecordedBeforeTheChoic
   const RunResult bad = run(args);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(contains(bad.err, "--final-training")) << bad.err;
+}
+
+// What a terminal shows of `raw` (a pty's output): each line as carriage returns and erase-to-end leave it.
+std::vector<std::string> screen_lines(const std::string& raw) {
+  std::vector<std::string> lines;
+  std::istringstream in(raw);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back(); // the pty writes \n as \r\n
+    const std::size_t cr = line.rfind('\r');
+    if (cr != std::string::npos) line.erase(0, cr + 1);
+    for (std::size_t at; (at = line.find("\033[K")) != std::string::npos;) line.erase(at, 3);
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// On a terminal the progress lines are redrawn in place, and each phase still starts a line of its own:
+// "tinynas: final training" used to follow stage 2's last generation on the same line.
+TEST(Cli, ThePipelinesProgressOnATerminalStartsEachPhaseOnALineOfItsOwn) {
+  test::ScratchDir dir;
+  write_band_dataset(dir.path());
+  std::string command = test::shell_quoted(TINYNAS_CLI);
+  for (const std::string& a : pipeline_args(dir, (dir.path() / "run").string())) command += " " + test::shell_quoted(a);
+  const std::string typescript = (dir.path() / "typescript").string();
+  // script(1) (util-linux) runs the command on a pseudo-terminal and records what it shows.
+  const int status = std::system(("script -qec " + test::shell_quoted(command + " > /dev/null") + " " +
+                                  test::shell_quoted(typescript) + " < /dev/null > /dev/null")
+                                     .c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::read_text(typescript);
+  const std::vector<std::string> lines = screen_lines(test::read_text(typescript));
+  for (const char* phase : {"stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"}) {
+    const std::string heading = std::string("tinynas: ") + phase;
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), heading), 1) << heading << " in:\n" << test::read_text(typescript);
+  }
+  EXPECT_NE(std::find_if(lines.begin(), lines.end(),
+                         [](const std::string& l) { return l.rfind("generation 3/3  best ", 0) == 0; }),
+            lines.end())
+      << "stage 2's last state stays on the screen";
 }
 
 TEST(Cli, ResumingAPipelineTakesItsOptionsFromTheRunAndRefusesOthers) {

@@ -23,14 +23,51 @@ namespace tinynas::python {
 
 namespace {
 
-// Runs the pipeline without the GIL, calling `on_phase` with each phase's name; Ctrl-C stops it at
-// the phase's last checkpoint. The result dict: run, model, report, report_html, accuracy, board.
-py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::function>& on_phase) {
+// A generation's progress as Python sees it: search()'s progress dicts and the pipeline's "generation" events.
+py::dict generation_dict(const EvolutionProgress& p) {
+  py::dict d;
+  d["generation"] = p.generation;
+  d["generations"] = p.generations;
+  d["evaluations"] = p.evaluations;
+  d["best_score"] = p.best ? p.best->score : 0.0;
+  d["best_id"] = p.best ? p.best->id : std::string();
+  d["evaluations_per_second"] = p.evaluations_per_second;
+  d["seconds"] = p.seconds;
+  return d;
+}
+
+// Runs the pipeline without the GIL, calling `on_event` with a dict per event, its kind in "event":
+// "phase" (phase), "note" (text), "epoch" (the epoch report train() returns), "generation" (as
+// search()'s progress), "evaluating" (generation, generations, done, total, seconds: within a
+// generation, after every chunk of subnets). Ctrl-C stops it at the phase's last checkpoint. The
+// result dict: run, model, report, report_html, accuracy, board.
+py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::function>& on_event) {
   std::atomic<bool> stop{false};
+  const auto emit = [&](const char* event, py::dict d) {
+    d["event"] = event;
+    if (on_event) (*on_event)(d);
+  };
   PipelineHooks hooks;
   hooks.on_phase = [&](const std::string& phase) {
     py::gil_scoped_acquire gil;
-    if (on_phase) (*on_phase)(phase);
+    emit("phase", py::dict(py::arg("phase") = phase));
+  };
+  hooks.on_note = [&](const std::string& note) {
+    py::gil_scoped_acquire gil;
+    emit("note", py::dict(py::arg("text") = note));
+  };
+  hooks.on_epoch = [&](const EpochReport& e) {
+    py::gil_scoped_acquire gil;
+    emit("epoch", json_to_python(e.to_json()).cast<py::dict>());
+  };
+  hooks.on_generation = [&](const EvolutionProgress& g) {
+    py::gil_scoped_acquire gil;
+    emit("generation", generation_dict(g));
+  };
+  hooks.on_evaluating = [&](const EvaluationProgress& e) {
+    py::gil_scoped_acquire gil;
+    emit("evaluating", py::dict(py::arg("generation") = e.generation, py::arg("generations") = e.generations,
+                                py::arg("done") = e.done, py::arg("total") = e.total, py::arg("seconds") = e.seconds));
   };
   hooks.should_stop = [&] {
     py::gil_scoped_acquire gil;
@@ -310,16 +347,7 @@ void bind_search(py::module_& m) {
         hooks.progress = [&](const EvolutionProgress& p) {
           py::gil_scoped_acquire gil;
           poll_signals();
-          if (progress) {
-            py::dict d;
-            d["generation"] = p.generation;
-            d["generations"] = p.generations;
-            d["evaluations"] = p.evaluations;
-            d["best_score"] = p.best ? p.best->score : 0.0;
-            d["best_id"] = p.best ? p.best->id : std::string();
-            d["evaluations_per_second"] = p.evaluations_per_second;
-            (*progress)(d);
-          }
+          if (progress) (*progress)(generation_dict(p));
         };
         PySearchResult result{{}, s};
         {
@@ -334,7 +362,7 @@ void bind_search(py::module_& m) {
   m.def(
       "_pipeline",
       [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, const std::string& final_training,
-         int limit, std::optional<std::string> hil, std::optional<py::function> on_phase) {
+         int limit, std::optional<std::string> hil, std::optional<py::function> on_event) {
         PipelineOptions p;
         p.search = search;
         p.supernet_epochs = supernet_epochs;
@@ -342,19 +370,19 @@ void bind_search(py::module_& m) {
         p.final_training = parse_final_training(final_training);
         p.train_limit = limit;
         p.hil_board = std::move(hil);
-        return pipeline_for_python(p, on_phase);
+        return pipeline_for_python(p, on_event);
       },
       py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("final_training"),
-      py::arg("limit"), py::arg("hil"), py::arg("on_phase"));
+      py::arg("limit"), py::arg("hil"), py::arg("on_event"));
   m.def(
       "_resume_pipeline",
-      [](const std::string& run, std::optional<std::string> hil, int threads, std::optional<py::function> on_phase) {
+      [](const std::string& run, std::optional<std::string> hil, int threads, std::optional<py::function> on_event) {
         PipelineOptions p = read_pipeline_options(run);
         p.search.threads = threads;
         if (hil) p.hil_board = std::move(hil);
-        return pipeline_for_python(p, on_phase);
+        return pipeline_for_python(p, on_event);
       },
-      py::arg("run"), py::arg("hil"), py::arg("threads"), py::arg("on_phase"));
+      py::arg("run"), py::arg("hil"), py::arg("threads"), py::arg("on_event"));
   m.def("_is_pipeline_run", &is_pipeline_run, py::arg("dir"));
   m.def("_pipeline_defaults", [] {
     const PipelineOptions p;

@@ -17,6 +17,7 @@ Errors from bad input raise ``ValueError`` with the file and field the C++ core 
 from __future__ import annotations
 
 import os
+import time
 from typing import Callable, Optional, Sequence, Union
 
 from . import _core
@@ -141,13 +142,16 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     with profiling firmware, e.g. ``"qemu-mps2-an500"``) the int8 model measured on that board, and
     ``report.md`` and ``report.html`` (with plots), all in ``out`` (default ``"tinynas-search"``).
     Calling it again with the same arguments, or ``search(resume=out)`` alone, continues an
-    interrupted run. Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
+    interrupted run. ``progress=True`` prints each phase, epoch and generation with the time left in
+    the phase; a callable receives a dict per event instead, its kind in ``"event"``: ``"phase"``
+    (``phase``), ``"note"`` (``text``), ``"epoch"`` (a report as :func:`train` returns them),
+    ``"generation"`` (as the search's progress dicts) and ``"evaluating"`` (``generation``,
+    ``generations``, ``done``, ``total``, ``seconds``: within a generation, after every 20 subnets). Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
     :func:`evaluate` returns it) and ``board`` (the measurement, or None).
     """
     arguments = dict(locals())
     if progress is True and (data is not None or (resume and _core._is_pipeline_run(resume))):
-        def progress(phase: str) -> None:
-            print(f"tinynas: {phase}", flush=True)
+        progress = _PipelinePrinter()
     if resume and _core._is_pipeline_run(resume):
         return _core._resume_pipeline(resume, hil, threads, progress or None)
     if data is not None and supernet is None:
@@ -240,6 +244,47 @@ def finetune(supernet: str, arch: Union[Arch, str], out: str, *, data: Data = No
     source = _data_source(data if data is not None else data_dir, out)
     return _core._finetune(supernet, arch, out, source, epochs, lr, distill, from_scratch, batch_size, seed,
                            resume, progress or None)
+
+
+class _PipelinePrinter:
+    """``search(data=..., progress=True)``: the pipeline's phases, epochs and generations, one line each, with the
+    time left in the phase (a generation that scores for long also says how far it is, about once a minute)."""
+
+    def __init__(self) -> None:
+        self.last_line = time.monotonic()
+        self.first_generation = None  # (generation, seconds) of this process's first report: the rate behind "left"
+
+    def __call__(self, event: dict) -> None:
+        kind = event["event"]
+        if kind == "phase":
+            self.print(f"tinynas: {event['phase']}")
+        elif kind == "note":
+            self.print(f"  {event['text']}")
+        elif kind == "epoch":
+            left = event["seconds"] * (event["epochs"] - event["epoch"])
+            if event["val_subnet"] >= 0:
+                val = f"val {event['val_subnet']:.2%}"
+            else:
+                val = f"val largest {event['val_largest']:.2%}, smallest {event['val_smallest']:.2%}"
+            self.print(f"epoch {event['epoch']}/{event['epochs']} {event['phase']}: loss {event['loss']:.4f}, {val}, "
+                       f"{event['seconds']:.0f} s, ~{left:.0f} s left")
+        elif kind == "generation":
+            if self.first_generation is None:
+                self.first_generation = (event["generation"], event["seconds"])
+            first, first_seconds = self.first_generation
+            since = event["generation"] - first
+            per_generation = (event["seconds"] - first_seconds) / since if since > 0 else event["seconds"]
+            left = per_generation * (event["generations"] - event["generation"])
+            self.print(f"generation {event['generation']}/{event['generations']}: best {event['best_score']:.2%}, "
+                       f"{event['evaluations']} evaluated, ~{left:.0f} s left")
+        elif kind == "evaluating" and time.monotonic() - self.last_line >= 60 and event["done"] < event["total"]:
+            left = event["seconds"] / event["done"] * (event["total"] - event["done"])
+            self.print(f"generation {event['generation']}/{event['generations']}: {event['done']}/{event['total']} "
+                       f"subnets scored, ~{left:.0f} s left in it")
+
+    def print(self, line: str) -> None:
+        print(line, flush=True)
+        self.last_line = time.monotonic()
 
 
 def _progress_callback(progress, generations):

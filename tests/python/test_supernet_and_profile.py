@@ -209,11 +209,22 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     for i, c in enumerate(labels):
         images[i, 4 * c:4 * c + 4, :] = 220
     tiny = os.path.join(os.path.dirname(__file__), "..", "data", "supernet", "tiny_space.json")
-    phases = []
+    events = []
     out = str(tmp_path / "run")
     result = tinynas.search("320K", "1M", space=tiny, data=(images, labels), samples=20, population=6, parents=2,
-                            generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=phases.append)
+                            generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=events.append)
+    phases = [e["phase"] for e in events if e["event"] == "phase"]
     assert phases == ["stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"]
+    # Within the phases: the supernet's 2 epochs and the final training's 3 (from scratch: 2 + 1), stage 2's
+    # generations 0 and 1, each after its subnets were scored.
+    epochs = [(e["phase"], e["epoch"], e["epochs"]) for e in events if e["event"] == "epoch"]
+    assert [(n, total) for _, n, total in epochs] == [(1, 2), (2, 2), (1, 3), (2, 3), (3, 3)]
+    generations = [e for e in events if e["event"] == "generation"]
+    assert [g["generation"] for g in generations] == [0, 1] and generations[-1]["generations"] == 1
+    assert generations[-1]["best_score"] >= generations[0]["best_score"] > 0
+    scored = [e for e in events if e["event"] == "evaluating"]
+    assert scored and all(0 < e["done"] <= e["total"] for e in scored)
+    assert events.index(scored[0]) < events.index(generations[0])
     assert result["model"] == os.path.join(out, "best.model")
     assert result["accuracy"]["split"] == "test" and "int8" in result["accuracy"]
     assert os.path.exists(os.path.join(out, "export", "tinynas_model.c"))
@@ -226,6 +237,35 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     measured = tinynas.search(resume=out, hil="qemu-mps2-an500", progress=False)
     assert measured["accuracy"]["accuracy"] == result["accuracy"]["accuracy"]
     assert measured["board"]["board"] == "qemu-mps2-an500" and measured["board"]["bit_exact"]
+
+
+def test_the_pipelines_printed_progress_says_the_time_left(tinynas, capsys, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(tinynas.time, "monotonic", lambda: clock[0])
+    show = tinynas._PipelinePrinter()
+    show({"event": "phase", "phase": "supernet"})
+    show({"event": "epoch", "epoch": 2, "epochs": 10, "phase": "elastic", "loss": 0.51234, "seconds": 180.0,
+          "val_largest": 0.9, "val_smallest": 0.85, "val_subnet": -1})
+    show({"event": "epoch", "epoch": 1, "epochs": 15, "phase": "fine-tune", "loss": 0.4, "seconds": 60.0,
+          "val_largest": -1, "val_smallest": -1, "val_subnet": 0.92})
+    # Generation 0 took 150 s, 1 and 2 took 30 s each: the time left follows the later ones.
+    for generation, seconds in ((0, 150.0), (1, 180.0), (2, 210.0)):
+        show({"event": "generation", "generation": generation, "generations": 30, "best_score": 0.9123,
+              "evaluations": 100 + 50 * generation, "seconds": seconds})
+    # Within a generation: quiet for a minute after the last line, then a line about once a minute.
+    show({"event": "evaluating", "generation": 3, "generations": 30, "done": 20, "total": 100, "seconds": 10.0})
+    clock[0] += 61
+    show({"event": "evaluating", "generation": 3, "generations": 30, "done": 40, "total": 100, "seconds": 20.0})
+    show({"event": "evaluating", "generation": 3, "generations": 30, "done": 60, "total": 100, "seconds": 30.0})
+    assert capsys.readouterr().out.splitlines() == [
+        "tinynas: supernet",
+        "epoch 2/10 elastic: loss 0.5123, val largest 90.00%, smallest 85.00%, 180 s, ~1440 s left",
+        "epoch 1/15 fine-tune: loss 0.4000, val 92.00%, 60 s, ~840 s left",
+        "generation 0/30: best 91.23%, 100 evaluated, ~4500 s left",
+        "generation 1/30: best 91.23%, 150 evaluated, ~870 s left",
+        "generation 2/30: best 91.23%, 200 evaluated, ~840 s left",
+        "generation 3/30: 40/100 subnets scored, ~30 s left in it",
+    ]
 
 
 def test_train_and_evaluate_on_a_numpy_archive(tinynas, tmp_path):

@@ -36,6 +36,12 @@ py::dict generation_dict(const EvolutionProgress& p) {
   return d;
 }
 
+// Progress within a generation, after every chunk of subnets scored.
+py::dict evaluating_dict(const EvaluationProgress& e) {
+  return py::dict(py::arg("generation") = e.generation, py::arg("generations") = e.generations,
+                  py::arg("done") = e.done, py::arg("total") = e.total, py::arg("seconds") = e.seconds);
+}
+
 // Runs the pipeline without the GIL, calling `on_event` with a dict per event, its kind in "event":
 // "phase" (phase), "note" (text), "epoch" (the epoch report train() returns), "generation" (as
 // search()'s progress), "evaluating" (generation, generations, done, total, seconds: within a
@@ -66,8 +72,7 @@ py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::f
   };
   hooks.on_evaluating = [&](const EvaluationProgress& e) {
     py::gil_scoped_acquire gil;
-    emit("evaluating", py::dict(py::arg("generation") = e.generation, py::arg("generations") = e.generations,
-                                py::arg("done") = e.done, py::arg("total") = e.total, py::arg("seconds") = e.seconds));
+    emit("evaluating", evaluating_dict(e));
   };
   hooks.should_stop = [&] {
     py::gil_scoped_acquire gil;
@@ -320,7 +325,8 @@ void bind_search(py::module_& m) {
 
   m.def(
       "_search",
-      [](SearchOptions options, py::object estimator, bool estimator_is_proxy, std::optional<py::function> progress) {
+      [](SearchOptions options, py::object estimator, bool estimator_is_proxy, std::optional<py::function> progress,
+         std::optional<py::function> scored) {
         const bool callable = py::isinstance<py::function>(estimator);
         options.estimator = callable ? callable_name(estimator.cast<py::function>()) : estimator.cast<std::string>();
         SearchConfig config = make_search_config(options);
@@ -340,9 +346,10 @@ void bind_search(py::module_& m) {
         };
         SearchHooks hooks;
         hooks.stop = &stop;
-        hooks.evaluating = [&](const EvaluationProgress&) {
+        hooks.evaluating = [&](const EvaluationProgress& e) {
           py::gil_scoped_acquire gil;
           poll_signals();
+          if (scored) (*scored)(evaluating_dict(e));
         };
         hooks.progress = [&](const EvolutionProgress& p) {
           py::gil_scoped_acquire gil;
@@ -358,7 +365,8 @@ void bind_search(py::module_& m) {
         }
         return result;
       },
-      py::arg("options"), py::arg("estimator"), py::arg("estimator_is_proxy"), py::arg("progress"));
+      py::arg("options"), py::arg("estimator"), py::arg("estimator_is_proxy"), py::arg("progress"),
+      py::arg("scored") = py::none());
   m.def(
       "_pipeline",
       [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, const std::string& final_training,

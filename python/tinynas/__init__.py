@@ -128,7 +128,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     With ``out`` (a directory) the search writes its files and a checkpoint every generation (and
     about every minute within a long one);
     ``resume=dir`` continues one, given the same options (only ``generations`` may grow). ``progress=True``
-    shows a tqdm bar where tqdm is installed (or pass a callable receiving a dict per generation).
+    shows a tqdm bar where tqdm is installed, counting the subnets scored within a generation too (or pass a
+    callable receiving a dict per generation).
     Ctrl-C (KeyboardInterrupt) stops at the next checkpoint, after the subnets being scored. Raises
     :class:`InfeasibleError` when nothing fits, ``ValueError`` naming the keyword of a bad option.
 
@@ -162,9 +163,9 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
         return _core._pipeline(options, supernet_epochs, finetune_epochs, final_training, limit, hil,
                                progress or None)
     del arguments["estimator"]  # a name or a callable: the core takes it apart
-    callback, bar = _progress_callback(progress, generations)
+    callback, scored, bar = _progress_callback(progress, generations)
     try:
-        return _core._search(_search_options(arguments), estimator, estimator_is_proxy, callback)
+        return _core._search(_search_options(arguments), estimator, estimator_is_proxy, callback, scored)
     finally:
         if bar is not None:
             bar.close()
@@ -288,14 +289,16 @@ class _PipelinePrinter:
 
 
 def _progress_callback(progress, generations):
+    """search()'s progress: the callable given, or a tqdm bar over the generations whose caption also follows
+    the subnets being scored within one (generation 0 of a large population can take half an hour)."""
     if callable(progress):
-        return progress, None
+        return progress, None, None
     if not progress:
-        return None, None
+        return None, None, None
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional: no bar, Ctrl-C still works
-        return None, None
+        return None, None, None
     bar = tqdm(total=generations + 1, desc="tinynas search", unit="gen")
 
     def update(p: dict) -> None:
@@ -303,7 +306,11 @@ def _progress_callback(progress, generations):
         bar.set_postfix(best=f"{p['best_score']:.4g}", evals=p["evaluations"], refresh=False)
         bar.refresh()
 
-    return update, bar
+    def scored(p: dict) -> None:
+        bar.set_postfix(scored=f"{p['done']}/{p['total']}", refresh=False)
+        bar.refresh()
+
+    return update, scored, bar
 
 
 from . import plot  # noqa: E402  (plot imports matplotlib lazily, inside its functions)

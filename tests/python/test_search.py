@@ -27,6 +27,14 @@ def test_stage1_is_identical_at_any_thread_count(tinynas):
     assert one == two
 
 
+def test_the_default_progress_bar_follows_generations_and_the_subnets_scored_within_one(tinynas, capsys):
+    pytest.importorskip("tqdm")
+    tinynas.search("320K", "1M", **{**SMALL, "population": 45, "generations": 1, "progress": True})
+    bar = capsys.readouterr().err  # tqdm draws on stderr, redrawing with carriage returns
+    assert "scored=20/45" in bar and "scored=40/45" in bar, bar
+    assert "2/2" in bar and "best=" in bar, bar
+
+
 def test_python_callable_estimator_is_called_per_generation_in_chunks(tinynas):
     batches = []
 

@@ -147,7 +147,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     the phase; a callable receives a dict per event instead, its kind in ``"event"``: ``"phase"``
     (``phase``), ``"note"`` (``text``), ``"epoch"`` (a report as :func:`train` returns them),
     ``"generation"`` (as the search's progress dicts) and ``"evaluating"`` (``generation``,
-    ``generations``, ``done``, ``total``, ``seconds``: within a generation, after every 20 subnets). Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
+    ``generations``, ``done``, ``total``, ``seconds``: within a generation, after every 20 subnets).
+    Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
     :func:`evaluate` returns it) and ``board`` (the measurement, or None).
     """
     arguments = dict(locals())

@@ -49,7 +49,7 @@ int run_train(const TrainOptions& options) {
                  options.out);
   };
   callbacks.on_note = [&](const std::string& text) { printer.note(text); };
-  const InterruptGuard interrupt("stopping after the current batch; the last epoch's checkpoint stays");
+  const InterruptGuard interrupt("stopping after the current batch, checkpointed");
   callbacks.should_stop = [&] { return interrupt.requested(); };
 
   TrainResult result;

@@ -1,8 +1,8 @@
 #pragma once
 // `tinynas train`: trains a weight-shared supernet on Fashion-MNIST (or any IDX dataset laid out
-// like it) and writes it to --out after every epoch (that file is also the checkpoint --resume
-// continues from). Progress on stderr (progress_line.hpp): a status line per batch, redrawn in place on a
-// terminal and a plain line every few seconds otherwise, and a line per epoch.
+// like it) and writes it to --out after every epoch and every two minutes inside one (that file is
+// also the checkpoint --resume continues from). Progress on stderr (progress_line.hpp): a status line per batch,
+// redrawn in place on a terminal and a plain line every few seconds otherwise, and a line per epoch.
 
 #include <cstdint>
 #include <optional>

@@ -32,19 +32,23 @@ py::dict result_dict(const char* file_key, const std::string& file, const TrainR
   return d;
 }
 
-// Training and fine-tuning from Python: `on_epoch` gets each epoch's report; Ctrl-C sets `stop`, so
-// the run ends after that epoch's checkpoint.
+// Training and fine-tuning from Python: `on_epoch` gets each epoch's report; Ctrl-C, read between
+// batches, sets `stop`, so the run ends after the current batch (training checkpoints it; fine-tuning
+// keeps its last epoch's).
 TrainCallbacks epoch_callbacks(std::atomic<bool>& stop, const std::optional<py::function>& on_epoch) {
   TrainCallbacks callbacks;
-  callbacks.on_epoch = [&stop, on_epoch](const EpochReport& r) {
+  callbacks.on_epoch = [on_epoch](const EpochReport& r) {
+    py::gil_scoped_acquire gil;
+    if (on_epoch) (*on_epoch)(epoch_dict(r));
+  };
+  callbacks.should_stop = [&stop] {
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) {
       PyErr_Clear();
       stop = true;
     }
-    if (on_epoch) (*on_epoch)(epoch_dict(r));
+    return stop.load();
   };
-  callbacks.should_stop = [&stop] { return stop.load(); };
   return callbacks;
 }
 

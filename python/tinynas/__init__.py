@@ -176,7 +176,8 @@ def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs:
           largest_epochs: Optional[int] = None, limit: int = 0, seed: int = 0, data: Data = None,
           data_dir: Optional[str] = None, classes_from_data: bool = False, resume: bool = False,
           progress: Union[bool, Callable[[dict], None]] = True) -> dict:
-    """Train a weight-shared supernet, as ``tinynas train`` does, writing ``out`` after every epoch.
+    """Train a weight-shared supernet, as ``tinynas train`` does, writing ``out`` after every epoch
+    and every two minutes inside one.
 
     ``epochs`` in total (default 20), ``largest_epochs`` of them on the largest subnet first (default
     30%), then the sandwich rule with in-place distillation. ``limit`` > 0 trains on the first N images
@@ -187,7 +188,7 @@ def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs:
     Debian's Fashion-MNIST (``data_dir`` is the older name of ``data``). ``classes_from_data=True``
     gives the space as many classes as the data has.
     ``resume=True`` continues the run checkpointed in ``out``. ``progress=True`` prints one line per
-    epoch (or pass a callable receiving a dict per epoch). Ctrl-C stops after the epoch's checkpoint.
+    epoch (or pass a callable receiving a dict per epoch). Ctrl-C stops after the current batch, checkpointed.
     Returns a dict: ``supernet`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as the
     checkpoint records them: ``epoch``, ``epochs``, ``phase``, ``loss``, ``train_accuracy``,
     ``images_per_second``, ``seconds``, and ``val_largest`` / ``val_smallest`` (validation accuracy of

@@ -18,6 +18,9 @@ using Clock = std::chrono::steady_clock;
 // An epoch's running loss and top-1 over its training batches, and its throughput.
 class EpochTally {
 public:
+  explicit EpochTally(const EpochStart& start)
+      : loss_sum_(start.loss_sum), correct_(start.correct), seen_(start.seen), earlier_seconds_(start.seconds) {}
+
   void add(double mean_loss, std::int64_t correct, std::int64_t images) {
     loss_sum_ += mean_loss * static_cast<double>(images);
     correct_ += correct;
@@ -25,10 +28,9 @@ public:
   }
   double loss() const { return loss_sum_ / static_cast<double>(seen_); }
   double accuracy() const { return static_cast<double>(correct_) / static_cast<double>(seen_); }
-  double images_per_second() const {
-    const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-    return static_cast<double>(seen_) / std::max(1e-9, seconds);
-  }
+  double seconds() const { return earlier_seconds_ + std::chrono::duration<double>(Clock::now() - started_).count(); }
+  double images_per_second() const { return static_cast<double>(seen_) / std::max(1e-9, seconds()); }
+  EpochStart resume_at(int batch) const { return {batch, loss_sum_, correct_, seen_, seconds()}; }
 
   BatchProgress progress(int epoch, int epochs, const char* phase, int batch, int batches) const {
     return {.epoch = epoch,
@@ -44,6 +46,7 @@ public:
 private:
   double loss_sum_ = 0;
   std::int64_t correct_ = 0, seen_ = 0;
+  double earlier_seconds_ = 0; // before a resume inside the epoch
   Clock::time_point started_ = Clock::now();
 };
 
@@ -73,15 +76,16 @@ EpochLoop::EpochLoop(Supernet::Impl& net, const ImageSet& train, const TrainingC
                                                                  stream_seed(config.seed, kAugment)} {}
 
 std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrPhase& phase, const BatchStep& step,
-                                          const TrainCallbacks& callbacks) {
+                                          const TrainCallbacks& callbacks, const EpochStart& start,
+                                          const BatchDone& batch_done) {
   const int images = train_.size();
   const int n = batch_size_;
   const std::int64_t phase_iterations = std::int64_t{phase.epochs} * batches_;
   const double warmup = phase.warmup_epochs * batches_;
   const std::vector<int> order = epoch_order(images, seed_, epoch);
-  EpochTally tally;
-  for (int b = 0; b < batches_; ++b) {
-    if (b > 0 && callbacks.should_stop && callbacks.should_stop()) return std::nullopt;
+  EpochTally tally(start);
+  for (int b = start.batch; b < batches_; ++b) {
+    if (b > start.batch && callbacks.should_stop && callbacks.should_stop()) return std::nullopt;
     const std::uint64_t first_key = static_cast<std::uint64_t>(epoch) * static_cast<std::uint64_t>(images) +
                                     static_cast<std::uint64_t>(b) * static_cast<std::uint64_t>(n);
     builder_.load(train_, order.data() + static_cast<std::size_t>(b) * n, n, net_.input, &augment_, first_key);
@@ -91,6 +95,7 @@ std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrP
     runner_.step(phase_lr(phase.peak_lr, warmup, it, phase_iterations), sgd_);
     tally.add(loss.loss, loss.correct, n);
     if (callbacks.on_batch) callbacks.on_batch(tally.progress(epoch + 1, total_epochs, phase.name, b + 1, batches_));
+    if (batch_done) batch_done(tally.resume_at(b + 1));
   }
   EpochReport report;
   report.epoch = epoch + 1;
@@ -99,6 +104,7 @@ std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrP
   report.loss = tally.loss();
   report.train_accuracy = tally.accuracy();
   report.images_per_second = tally.images_per_second();
+  report.seconds = tally.seconds();
   return report;
 }
 

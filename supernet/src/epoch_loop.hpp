@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "batch_builder.hpp"
+#include "epoch_start.hpp"
 #include "sgd.hpp"
 #include "step_runner.hpp"
 #include "supernet_impl.hpp"
@@ -39,12 +40,17 @@ public:
   // and returns the loss and hits to report (the largest subnet's when there are several).
   using BatchStep = std::function<SubnetLoss(int batch_index)>;
 
-  // Epoch `epoch` (0-based) of `total_epochs`: per batch, loads it, zeroes the gradients, calls `step`
-  // and takes one SGD step, then reports progress through callbacks.on_batch. nullopt when
-  // callbacks.should_stop asked to stop before the epoch's end (polled before every batch but the
-  // first); otherwise the epoch's report, without its time and validation accuracies.
+  // After every batch's SGD step: where a resume from the weights as they are now would start.
+  using BatchDone = std::function<void(const EpochStart& next)>;
+
+  // Epoch `epoch` (0-based) of `total_epochs` from `start`: per batch, loads it, zeroes the gradients,
+  // calls `step` and takes one SGD step, then reports progress through callbacks.on_batch and calls
+  // `batch_done`. nullopt when callbacks.should_stop asked to stop before the epoch's end (polled
+  // before every batch but the first); otherwise the epoch's report, without its validation
+  // accuracies, its time the training time of all its batches.
   std::optional<EpochReport> run(int epoch, int total_epochs, const LrPhase& phase, const BatchStep& step,
-                                 const TrainCallbacks& callbacks);
+                                 const TrainCallbacks& callbacks, const EpochStart& start = {},
+                                 const BatchDone& batch_done = {});
 
   StepRunner& runner() { return runner_; }
   BatchBuilder& batch() { return builder_; }

@@ -1,10 +1,12 @@
 // Training on a few hundred images for a couple of epochs: it learns, it is bit-identical for a
-// seed on any thread count, and a run stopped after an epoch and resumed equals the uninterrupted
-// run exactly (weights and momentum).
+// seed on any thread count, and a run stopped or killed inside an epoch and resumed equals the
+// uninterrupted run exactly (weights, momentum and losses).
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstring>
+#include <filesystem>
 
 #include "supernet_file.hpp"
 #include "supernet_test_support.hpp"
@@ -101,10 +103,25 @@ TEST_F(TrainerTest, SameSeedSameWeightsOnOneOrTwoThreads) {
   EXPECT_FALSE(same_bytes(a.supernet->params, engine::read_supernet_file(three).supernet->params));
 }
 
+// Two runs' files hold the same weights, momentum and per-epoch losses.
+void expect_same_training(const std::string& a_file, const std::string& b_file) {
+  const auto a = engine::read_supernet_file(a_file), b = engine::read_supernet_file(b_file);
+  EXPECT_TRUE(same_bytes(a.supernet->params, b.supernet->params));
+  EXPECT_TRUE(same_bytes(a.training->momentum, b.training->momentum));
+  const TrainingProgress pa = parse_training_progress(a.training->json, a_file);
+  const TrainingProgress pb = parse_training_progress(b.training->json, b_file);
+  ASSERT_EQ(pa.reports.size(), pb.reports.size());
+  for (std::size_t e = 0; e < pa.reports.size(); ++e) {
+    EXPECT_EQ(pa.reports[e].loss, pb.reports[e].loss) << "epoch " << e + 1;
+    EXPECT_EQ(pa.reports[e].train_accuracy, pb.reports[e].train_accuracy) << "epoch " << e + 1;
+  }
+}
+
 TEST_F(TrainerTest, ResumeAfterAStopEqualsTheUninterruptedRun) {
   const std::string full = dir.write("full", ""), part = dir.write("part", "");
   train_supernet(space, quick_config(), data, full);
-  // Stop in the middle of epoch 2: the checkpoint of epoch 1 stays, the half epoch is redone.
+  // Stop in the middle of epoch 2 (8 batches an epoch), after its 4th batch: the checkpoint is written
+  // there, and the resume trains its last 4 batches only.
   TrainCallbacks stop;
   int batches = 0;
   stop.on_batch = [&](const BatchProgress&) { ++batches; };
@@ -113,14 +130,71 @@ TEST_F(TrainerTest, ResumeAfterAStopEqualsTheUninterruptedRun) {
   EXPECT_FALSE(stopped.finished);
   EXPECT_EQ(stopped.epochs.size(), 1u);
   EXPECT_EQ(training_status(part), TrainingStatus::kInProgress);
-  const TrainResult resumed = resume_training(part, data);
+  const TrainingProgress inside = parse_training_progress(engine::read_supernet_file(part).training->json, part);
+  EXPECT_EQ(inside.epochs_done, 1);
+  EXPECT_EQ(inside.epoch_start.batch, 4);
+  EXPECT_EQ(inside.epoch_start.seen, 4 * 32);
+  TrainCallbacks counting;
+  int resumed_batches = 0;
+  counting.on_batch = [&](const BatchProgress&) { ++resumed_batches; };
+  std::string note;
+  counting.on_note = [&](const std::string& n) { note += n + "\n"; };
+  const TrainResult resumed = resume_training(part, data, counting);
   EXPECT_TRUE(resumed.finished);
   EXPECT_EQ(resumed.epochs.size(), 3u);
-  const auto a = engine::read_supernet_file(full), b = engine::read_supernet_file(part);
-  EXPECT_TRUE(same_bytes(a.supernet->params, b.supernet->params));
-  EXPECT_TRUE(same_bytes(a.training->momentum, b.training->momentum));
+  EXPECT_EQ(resumed_batches, 4 + 8);
+  EXPECT_NE(note.find("resuming epoch 2 of 3 at batch 5"), std::string::npos) << note;
+  expect_same_training(full, part);
   // A finished run resumes to nothing.
   EXPECT_TRUE(resume_training(part, data).finished);
+}
+
+// kill -9 inside an epoch, with a checkpoint after every batch: the resume starts at the batch after
+// the last one checkpointed and reaches the uninterrupted run's weights, momentum and losses.
+TEST_F(TrainerTest, KilledInsideAnEpochResumesFromItsLastBatchCheckpoint) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe"; // re-executes the test binary: safe with TBB threads
+  const std::string full = dir.write("full", "");
+  // The re-executed test's scratch directory is another (its name holds the pid): one path both share.
+  const std::string killed = (std::filesystem::temp_directory_path() / "tinynas_TrainerTest_killed.supernet").string();
+  std::filesystem::remove(killed);
+  train_supernet(space, quick_config(), data, full);
+  EXPECT_EXIT(
+      {
+        TrainCallbacks kill;
+        kill.checkpoint_seconds = 0;
+        int batches = 0;
+        kill.on_batch = [&](const BatchProgress&) {
+          if (++batches == 19) std::raise(SIGKILL); // in epoch 3, before its 3rd batch's checkpoint
+        };
+        train_supernet(space, quick_config(), data, killed, kill);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  const TrainingProgress inside = parse_training_progress(engine::read_supernet_file(killed).training->json, killed);
+  EXPECT_EQ(inside.epochs_done, 2);
+  EXPECT_EQ(inside.epoch_start.batch, 2);
+  resume_training(killed, data);
+  expect_same_training(full, killed);
+  std::filesystem::remove(killed);
+}
+
+TEST_F(TrainerTest, ACheckpointInsideAnEpochThatCannotBeOneIsRefused) {
+  const std::string out = dir.write("r", "");
+  TrainCallbacks stop;
+  int batches = 0;
+  stop.on_batch = [&](const BatchProgress&) { ++batches; };
+  stop.should_stop = [&] { return batches >= 3; };
+  train_supernet(space, quick_config(), data, out, stop);
+  const engine::SupernetFileContents contents = engine::read_supernet_file(out);
+  TrainingProgress p = parse_training_progress(contents.training->json, out);
+  ASSERT_EQ(p.epoch_start.batch, 3);
+  p.epoch_start.correct = p.epoch_start.seen + 1;
+  try {
+    parse_training_progress(training_progress_to_json(p), out);
+    FAIL() << "more hits than images was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("epoch_start"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a position inside an unfinished epoch"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(TrainerTest, ResumeChecksTheData) {

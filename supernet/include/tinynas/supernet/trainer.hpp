@@ -11,8 +11,9 @@
 // horizontal flips. Everything random derives from the seed and the (epoch, batch, image) position,
 // so a run is bit-identical for a seed at any thread count, and after --resume.
 //
-// The output file is written atomically after every epoch: the supernet plus the training state
-// (options, progress, momentum), so it is both the result and the checkpoint.
+// The output file is written atomically after every epoch, and inside an epoch every
+// TrainCallbacks::checkpoint_seconds and on a stop: the supernet plus the training state (options,
+// progress, momentum, the position inside the epoch), so it is both the result and the checkpoint.
 
 #include <functional>
 #include <string>
@@ -58,8 +59,13 @@ struct TrainCallbacks {
   std::function<void(const BatchProgress&)> on_batch;
   std::function<void(const EpochReport&)> on_epoch;
   std::function<void(const std::string&)> on_note; // phase changes, channel sorting, resume
-  // Polled between batches; true stops after writing a checkpoint of the last finished epoch.
+  // Polled between batches; true stops after writing a checkpoint (supernet training: of the last
+  // batch trained; fine-tuning: of the last finished epoch).
   std::function<bool()> should_stop;
+  // Supernet training checkpoints inside an epoch too, when this much time has passed since the last
+  // checkpoint: an epoch on a large dataset can take an hour, and a kill must not lose it. A resume
+  // continues from the batch after the last one checkpointed, to the result of an uninterrupted run.
+  double checkpoint_seconds = 120;
 };
 
 struct TrainResult {
@@ -69,7 +75,8 @@ struct TrainResult {
 };
 
 // Trains a fresh supernet over `space` on `data` (train split; val for per-epoch validation) and
-// writes `out` after every epoch. Throws Error on bad settings or data, Error(kIo) on write failure.
+// writes `out` after every epoch (and inside one, see TrainCallbacks). Throws Error on bad settings or data, Error(kIo)
+// on write failure.
 TrainResult train_supernet(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
                            const std::string& out, const TrainCallbacks& callbacks = {});
 

@@ -44,7 +44,7 @@ int run_finetune(const FinetuneCommandOptions& options) {
     spdlog::info("epoch {}/{} done in {:.0f} s; model written to {}", r.epoch, r.epochs, r.seconds, options.out);
   };
   callbacks.on_note = [&](const std::string& text) { printer.note(text); };
-  const InterruptGuard interrupt("stopping after the current batch; the last epoch's model stays");
+  const InterruptGuard interrupt("stopping after the current batch, checkpointed");
   callbacks.should_stop = [&] { return interrupt.requested(); };
 
   const TrainResult result = standalone ? train_subnet_or_resume(space, subnet.arch, fo, options.data, options.limit,

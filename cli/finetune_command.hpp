@@ -1,8 +1,8 @@
 #pragma once
 // `tinynas finetune`: trains one subnet of a supernet on its own (MCUNet fine-tunes the subnet its
 // search found instead of deploying inherited weights) and writes a model file (supernet/finetune.hpp)
-// after every epoch; that file is also the checkpoint --resume continues from, and what
-// `eval`, `export` and `profile` take as --model. Progress and --json output as `tinynas train`.
+// after every epoch and every two minutes inside one; that file is also the checkpoint --resume continues from, and
+// what `eval`, `export` and `profile` take as --model. Progress and --json output as `tinynas train`.
 
 #include <cstdint>
 #include <string>

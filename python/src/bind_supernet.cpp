@@ -33,8 +33,7 @@ py::dict result_dict(const char* file_key, const std::string& file, const TrainR
 }
 
 // Training and fine-tuning from Python: `on_epoch` gets each epoch's report; Ctrl-C, read between
-// batches, sets `stop`, so the run ends after the current batch (training checkpoints it; fine-tuning
-// keeps its last epoch's).
+// batches, sets `stop`, so the run ends after the current batch, checkpointed.
 TrainCallbacks epoch_callbacks(std::atomic<bool>& stop, const std::optional<py::function>& on_epoch) {
   TrainCallbacks callbacks;
   callbacks.on_epoch = [on_epoch](const EpochReport& r) {

@@ -235,8 +235,9 @@ def finetune(supernet: str, arch: Union[Arch, str], out: str, *, data: Data = No
     ``epochs`` epochs at the arch's resolution on the supernet's training split, SGD with its optimiser
     settings and a cosine learning rate from ``lr`` (0: the supernet's elastic-phase rate, or its
     largest-phase rate from scratch). ``distill=True`` mixes the supernet's largest subnet's softmax into the targets, half and
-    half with the labels. ``out`` is written after every epoch and is also the checkpoint
-    ``resume=True`` continues from; pass it as ``model=`` to :func:`evaluate`. Returns a dict:
+    half with the labels. ``out`` is written after every epoch and every two minutes inside one, and is
+    also the checkpoint ``resume=True`` continues from (Ctrl-C stops after the current batch,
+    checkpointed); pass it as ``model=`` to :func:`evaluate`. Returns a dict:
     ``model`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as :func:`train` returns
     them, with ``val_subnet`` the fine-tuned subnet's validation accuracy after BN recalibration.
     """

@@ -68,6 +68,13 @@ std::vector<int> epoch_order(int images, std::uint64_t seed, int epoch) {
 
 } // namespace
 
+std::string resume_note(int epochs_done, int total_epochs, const EpochStart& start) {
+  if (start.batch == 0)
+    return "resuming after epoch " + std::to_string(epochs_done) + " of " + std::to_string(total_epochs);
+  return "resuming epoch " + std::to_string(epochs_done + 1) + " of " + std::to_string(total_epochs) + " at batch " +
+         std::to_string(start.batch + 1);
+}
+
 EpochLoop::EpochLoop(Supernet::Impl& net, const ImageSet& train, const TrainingConfig& config)
     : net_(net), train_(train), seed_(config.seed), runner_(net),
       batch_size_(std::min(config.batch_size, train.size())), batches_(std::max(1, train.size() / batch_size_)),
@@ -77,15 +84,19 @@ EpochLoop::EpochLoop(Supernet::Impl& net, const ImageSet& train, const TrainingC
 
 std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrPhase& phase, const BatchStep& step,
                                           const TrainCallbacks& callbacks, const EpochStart& start,
-                                          const BatchDone& batch_done) {
+                                          const CheckpointInside& checkpoint_inside) {
   const int images = train_.size();
   const int n = batch_size_;
   const std::int64_t phase_iterations = std::int64_t{phase.epochs} * batches_;
   const double warmup = phase.warmup_epochs * batches_;
   const std::vector<int> order = epoch_order(images, seed_, epoch);
   EpochTally tally(start);
+  auto last_checkpoint = Clock::now();
   for (int b = start.batch; b < batches_; ++b) {
-    if (b > start.batch && callbacks.should_stop && callbacks.should_stop()) return std::nullopt;
+    if (b > start.batch && callbacks.should_stop && callbacks.should_stop()) {
+      if (checkpoint_inside) checkpoint_inside(tally.resume_at(b));
+      return std::nullopt;
+    }
     const std::uint64_t first_key = static_cast<std::uint64_t>(epoch) * static_cast<std::uint64_t>(images) +
                                     static_cast<std::uint64_t>(b) * static_cast<std::uint64_t>(n);
     builder_.load(train_, order.data() + static_cast<std::size_t>(b) * n, n, net_.input, &augment_, first_key);
@@ -95,7 +106,12 @@ std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrP
     runner_.step(phase_lr(phase.peak_lr, warmup, it, phase_iterations), sgd_);
     tally.add(loss.loss, loss.correct, n);
     if (callbacks.on_batch) callbacks.on_batch(tally.progress(epoch + 1, total_epochs, phase.name, b + 1, batches_));
-    if (batch_done) batch_done(tally.resume_at(b + 1));
+    const bool due =
+        std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= callbacks.checkpoint_seconds;
+    if (checkpoint_inside && due && b + 1 < batches_) {
+      checkpoint_inside(tally.resume_at(b + 1));
+      last_checkpoint = Clock::now();
+    }
   }
   EpochReport report;
   report.epoch = epoch + 1;

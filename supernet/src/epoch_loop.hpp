@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "batch_builder.hpp"
 #include "epoch_start.hpp"
@@ -31,6 +32,9 @@ struct LrPhase {
   int epochs = 0;
 };
 
+// "resuming after epoch 3 of 10", or inside an epoch "resuming epoch 4 of 10 at batch 120".
+std::string resume_note(int epochs_done, int total_epochs, const EpochStart& start);
+
 class EpochLoop {
 public:
   // Batches of min(config.batch_size, images) images of `train`, augmented and optimised as `config` says.
@@ -40,17 +44,18 @@ public:
   // and returns the loss and hits to report (the largest subnet's when there are several).
   using BatchStep = std::function<SubnetLoss(int batch_index)>;
 
-  // After every batch's SGD step: where a resume from the weights as they are now would start.
-  using BatchDone = std::function<void(const EpochStart& next)>;
+  // Writes a checkpoint of the weights as they are, inside the epoch: `next` is where a resume starts.
+  using CheckpointInside = std::function<void(const EpochStart& next)>;
 
   // Epoch `epoch` (0-based) of `total_epochs` from `start`: per batch, loads it, zeroes the gradients,
-  // calls `step` and takes one SGD step, then reports progress through callbacks.on_batch and calls
-  // `batch_done`. nullopt when callbacks.should_stop asked to stop before the epoch's end (polled
-  // before every batch but the first); otherwise the epoch's report, without its validation
-  // accuracies, its time the training time of all its batches.
+  // calls `step` and takes one SGD step, then reports progress through callbacks.on_batch. With
+  // `checkpoint_inside`, calls it after a batch when callbacks.checkpoint_seconds have passed since
+  // the epoch began here or since its last call, and on a stop. nullopt when callbacks.should_stop
+  // asked to stop before the epoch's end (polled before every batch but the first); otherwise the
+  // epoch's report, without its validation accuracies, its time the training time of all its batches.
   std::optional<EpochReport> run(int epoch, int total_epochs, const LrPhase& phase, const BatchStep& step,
                                  const TrainCallbacks& callbacks, const EpochStart& start = {},
-                                 const BatchDone& batch_done = {});
+                                 const CheckpointInside& checkpoint_inside = {});
 
   StepRunner& runner() { return runner_; }
   BatchBuilder& batch() { return builder_; }

@@ -33,4 +33,24 @@ EpochReport epoch_report_from_json(const json_util::Field& report, int total_epo
   return r;
 }
 
+void put_epoch_start(nlohmann::json& state, const engine::EpochStart& s) {
+  if (s.batch > 0)
+    state["epoch_start"] = {
+        {"batch", s.batch}, {"loss_sum", s.loss_sum}, {"correct", s.correct}, {"seen", s.seen}, {"seconds", s.seconds}};
+}
+
+engine::EpochStart epoch_start_from_json(const json_util::Field& state, bool unfinished) {
+  engine::EpochStart start;
+  if (!state.has("epoch_start")) return start;
+  const json_util::Field f = state.at("epoch_start");
+  start.batch = f.get_int("batch");
+  start.loss_sum = f.get_double("loss_sum");
+  start.correct = f.get_int("correct");
+  start.seen = f.get_int("seen");
+  start.seconds = f.get_double("seconds");
+  if (start.batch < 1 || !unfinished || start.seen < 1 || start.correct < 0 || start.correct > start.seen)
+    f.fail("not a position inside an unfinished epoch");
+  return start;
+}
+
 } // namespace tinynas

@@ -1,7 +1,11 @@
 #pragma once
 // Reading back EpochReport::to_json (tinynas/supernet/trainer.hpp) where it is embedded in a larger
-// document (a checkpoint), so errors name the field's JSON Pointer in that document.
+// document (a checkpoint), so errors name the field's JSON Pointer in that document; and the position
+// inside an epoch that a checkpoint written there records.
 
+#include <nlohmann/json.hpp>
+
+#include "epoch_start.hpp"
 #include "json_util.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
@@ -9,5 +13,11 @@ namespace tinynas {
 
 // `total_epochs` stands in for the "epochs" key, which checkpoints written before it existed lack.
 EpochReport epoch_report_from_json(const json_util::Field& report, int total_epochs);
+
+// A training state's "epoch_start": set in `state` for a checkpoint inside an epoch (batch > 0); read
+// back as batch 0 when absent (written between epochs, or before checkpoints inside epochs existed).
+// `unfinished`: the run has epochs left (a position inside one is refused otherwise).
+void put_epoch_start(nlohmann::json& state, const engine::EpochStart& start);
+engine::EpochStart epoch_start_from_json(const json_util::Field& state, bool unfinished);
 
 } // namespace tinynas

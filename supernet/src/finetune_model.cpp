@@ -1,5 +1,5 @@
 // Fine-tuning one subnet into a model file (tinynas/supernet/finetune.hpp): the run, its
-// checkpoint after every epoch, and resuming it.
+// checkpoints (after every epoch, and inside one: TrainCallbacks::checkpoint_seconds), and resuming it.
 
 #include <algorithm>
 #include <chrono>
@@ -88,13 +88,19 @@ public:
     while (p_.epochs_done < p_.epochs) {
       if (callbacks_.should_stop && callbacks_.should_stop()) break;
       const auto started = Clock::now();
+      const double earlier = p_.epoch_start.seconds; // of this epoch, before a resume inside it
+      const auto checkpoint_inside = [&](const engine::EpochStart& next) {
+        p_.epoch_start = next;
+        checkpoint();
+      };
       std::optional<EpochReport> r = loop_.run(
-          p_.epochs_done, p_.epochs, phase, [&](int) { return step(); }, callbacks_);
-      if (!r) break; // stopped inside the epoch: keep the last checkpoint
+          p_.epochs_done, p_.epochs, phase, [&](int) { return step(); }, callbacks_, p_.epoch_start, checkpoint_inside);
+      if (!r) break; // stopped inside the epoch, checkpointed there
       if (evaluator_) r->val_subnet = evaluator_->evaluate(arch_);
-      r->seconds = seconds_since(started);
+      r->seconds = earlier + seconds_since(started);
       p_.seconds += r->seconds;
       p_.epochs_done += 1;
+      p_.epoch_start = {};
       p_.reports.push_back(*r);
       checkpoint();
       if (callbacks_.on_epoch) callbacks_.on_epoch(*r);
@@ -257,8 +263,7 @@ TrainResult resume_finetune(const std::string& supernet_path, const std::string&
   }
   engine::check_training_data(model.space(), data);
   check_data_size(p, data, out);
-  if (callbacks.on_note)
-    callbacks.on_note("resuming after epoch " + std::to_string(p.epochs_done) + " of " + std::to_string(p.epochs));
+  if (callbacks.on_note) callbacks.on_note(engine::resume_note(p.epochs_done, p.epochs, p.epoch_start));
   Finetuner finetuner(supernet ? *supernet : model, model, arch, std::move(p), data, out, callbacks);
   engine::FloatBuffer& m = finetuner.momentum();
   std::copy(contents.training->momentum.data(), contents.training->momentum.data() + m.size(), m.data());

@@ -20,6 +20,7 @@ std::string finetune_progress_to_json(const FinetuneProgress& p) {
   j["seconds"] = p.seconds;
   j["epochs"] = json::array();
   for (const auto& r : p.reports) j["epochs"].push_back(json::parse(r.to_json()));
+  put_epoch_start(j, p.epoch_start);
   return j.dump();
 }
 
@@ -42,6 +43,7 @@ FinetuneProgress parse_finetune_progress(const std::string& text, const std::str
   p.seconds = f.get_double("seconds");
   json_util::Field epochs = f.at("epochs");
   for (std::size_t i = 0; i < epochs.size(); ++i) p.reports.push_back(epoch_report_from_json(epochs.at(i), p.epochs));
+  p.epoch_start = epoch_start_from_json(f, p.epochs_done < p.epochs);
   return p;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "epoch_start.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/training_config.hpp"
 
@@ -24,8 +25,9 @@ struct FinetuneProgress {
   std::uint32_t supernet_crc32 = 0; // of the supernet's weights
   int epochs_done = 0;
   int train_images = 0; // resuming checks the data has as many
-  double seconds = 0;
+  double seconds = 0;   // of the finished epochs
   std::vector<EpochReport> reports;
+  engine::EpochStart epoch_start; // epoch epochs_done + 1 from its first batch, or where a checkpoint inside it was
 };
 
 std::string finetune_progress_to_json(const FinetuneProgress& progress);

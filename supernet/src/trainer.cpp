@@ -54,10 +54,7 @@ public:
       const auto started = Clock::now();
       const double earlier = p_.epoch_start.seconds; // of this epoch, before a resume inside it
       std::optional<EpochReport> r = run_epoch(epoch, elastic);
-      if (!r) { // stopped inside the epoch: checkpoint where it got to
-        if (last_trained_.batch > p_.epoch_start.batch) checkpoint_inside(last_trained_);
-        break;
-      }
+      if (!r) break; // stopped inside the epoch, checkpointed there
       if (evaluator_) {
         const std::vector<double> acc = evaluator_->evaluate({supernet_.largest(), supernet_.smallest()});
         r->val_largest = acc[0];
@@ -81,16 +78,9 @@ public:
     const std::string json = training_progress_to_json(p_);
     const engine::TrainingStateRef state{json, momentum()};
     engine::write_supernet_file(out_, net_, &state);
-    last_checkpoint_ = Clock::now();
   }
 
 private:
-  // The weights as they are after the batch before `next`, with the epoch's tally so far.
-  void checkpoint_inside(const engine::EpochStart& next) {
-    p_.epoch_start = next;
-    checkpoint();
-  }
-
   void note(const std::string& text) {
     if (callbacks_.on_note) callbacks_.on_note(text);
   }
@@ -123,13 +113,11 @@ private:
       }
       return largest;
     };
-    last_trained_ = p_.epoch_start;
-    const auto batch_done = [&](const engine::EpochStart& next) {
-      last_trained_ = next;
-      if (next.batch < loop_.batches() && seconds_since(last_checkpoint_) >= callbacks_.checkpoint_seconds)
-        checkpoint_inside(next);
+    const auto checkpoint_inside = [&](const engine::EpochStart& next) {
+      p_.epoch_start = next;
+      checkpoint();
     };
-    return loop_.run(epoch, c.total_epochs(), phase, step, callbacks_, p_.epoch_start, batch_done);
+    return loop_.run(epoch, c.total_epochs(), phase, step, callbacks_, p_.epoch_start, checkpoint_inside);
   }
 
   // A non-largest subnet of the sandwich: distilled from the largest's softmax (teacher_), plus the
@@ -164,8 +152,6 @@ private:
   engine::EpochLoop loop_;
   engine::FloatBuffer teacher_, mixed_;
   std::unique_ptr<SubnetEvaluator> evaluator_;
-  engine::EpochStart last_trained_;                  // where a resume from the current weights would start
-  Clock::time_point last_checkpoint_ = Clock::now(); // or the start of this process's training
 };
 
 } // namespace
@@ -201,12 +187,7 @@ TrainResult resume_training(const std::string& out, const DatasetSplits& data, c
                 "the checkpoint was trained on " + std::to_string(p.train_images) + " images; the data given now has " +
                     std::to_string(data.train.size()) + " (the same `data_dir` and `limit`?)",
                 out);
-  if (callbacks.on_note)
-    callbacks.on_note(p.epoch_start.batch > 0 ? "resuming epoch " + std::to_string(p.epochs_done + 1) + " of " +
-                                                    std::to_string(p.config.total_epochs()) + " at batch " +
-                                                    std::to_string(p.epoch_start.batch + 1)
-                                              : "resuming after epoch " + std::to_string(p.epochs_done) + " of " +
-                                                    std::to_string(p.config.total_epochs()));
+  if (callbacks.on_note) callbacks.on_note(engine::resume_note(p.epochs_done, p.config.total_epochs(), p.epoch_start));
   Trainer trainer(supernet, std::move(p), data, out, callbacks);
   engine::FloatBuffer& m = trainer.momentum();
   std::copy(contents.training->momentum.data(), contents.training->momentum.data() + m.size(), m.data());

@@ -20,10 +20,7 @@ std::string training_progress_to_json(const TrainingProgress& p) {
   j["seconds"] = p.seconds;
   j["epochs"] = json::array();
   for (const auto& r : p.reports) j["epochs"].push_back(json::parse(r.to_json()));
-  const engine::EpochStart& s = p.epoch_start;
-  if (s.batch > 0) // a checkpoint inside an epoch (older files, and ones written between epochs, have none)
-    j["epoch_start"] = {
-        {"batch", s.batch}, {"loss_sum", s.loss_sum}, {"correct", s.correct}, {"seen", s.seen}, {"seconds", s.seconds}};
+  put_epoch_start(j, p.epoch_start);
   return j.dump();
 }
 
@@ -39,17 +36,7 @@ TrainingProgress parse_training_progress(const std::string& text, const std::str
   json_util::Field epochs = f.at("epochs");
   for (std::size_t i = 0; i < epochs.size(); ++i)
     p.reports.push_back(epoch_report_from_json(epochs.at(i), p.config.total_epochs()));
-  if (f.has("epoch_start")) {
-    const json_util::Field s = f.at("epoch_start");
-    p.epoch_start.batch = s.get_int("batch");
-    p.epoch_start.loss_sum = s.get_double("loss_sum");
-    p.epoch_start.correct = s.get_int("correct");
-    p.epoch_start.seen = s.get_int("seen");
-    p.epoch_start.seconds = s.get_double("seconds");
-    if (p.epoch_start.batch < 1 || p.epochs_done >= p.config.total_epochs() || p.epoch_start.seen < 1 ||
-        p.epoch_start.correct < 0 || p.epoch_start.correct > p.epoch_start.seen)
-      s.fail("not a position inside an unfinished epoch");
-  }
+  p.epoch_start = epoch_start_from_json(f, p.epochs_done < p.config.total_epochs());
   return p;
 }
 

@@ -93,7 +93,8 @@ TEST_F(FinetuneTest, ResumeAfterAStopEqualsTheUninterruptedRunOnAnyThreadCount) 
     ParallelismLimit one(1);
     finetune_model(supernet, arch, o, data, full);
   }
-  // Stop in the middle of epoch 2: the model of epoch 1 stays, the half epoch is redone.
+  // Stop in the middle of epoch 2 (8 batches an epoch), after its 4th batch: checkpointed there, and
+  // the resume trains its other 4 batches and epoch 3.
   TrainCallbacks stop;
   int batches = 0;
   stop.on_batch = [&](const BatchProgress&) { ++batches; };
@@ -102,12 +103,25 @@ TEST_F(FinetuneTest, ResumeAfterAStopEqualsTheUninterruptedRunOnAnyThreadCount) 
   const TrainResult stopped = finetune_model(supernet, arch, o, data, part, stop);
   EXPECT_FALSE(stopped.finished);
   EXPECT_EQ(stopped.epochs.size(), 1u);
-  const TrainResult resumed = resume_finetune(supernet, part, data);
+  const FinetuneProgress inside = parse_finetune_progress(engine::read_supernet_file(part).training->json, part);
+  EXPECT_EQ(inside.epochs_done, 1);
+  EXPECT_EQ(inside.epoch_start.batch, 4);
+  TrainCallbacks counting;
+  int resumed_batches = 0;
+  counting.on_batch = [&](const BatchProgress&) { ++resumed_batches; };
+  std::string note;
+  counting.on_note = [&](const std::string& n) { note += n; };
+  const TrainResult resumed = resume_finetune(supernet, part, data, counting);
   EXPECT_TRUE(resumed.finished);
   EXPECT_EQ(resumed.epochs.size(), 3u);
+  EXPECT_EQ(resumed_batches, 4 + 8);
+  EXPECT_NE(note.find("resuming epoch 2 of 3 at batch 5"), std::string::npos) << note;
   const auto a = engine::read_supernet_file(full), b = engine::read_supernet_file(part);
   EXPECT_TRUE(same_bytes(a.supernet->params, b.supernet->params));
   EXPECT_TRUE(same_bytes(a.training->momentum, b.training->momentum));
+  const FinetuneProgress pa = parse_finetune_progress(a.training->json, full);
+  const FinetuneProgress pb = parse_finetune_progress(b.training->json, part);
+  for (std::size_t e = 0; e < 3; ++e) EXPECT_EQ(pa.reports.at(e).loss, pb.reports.at(e).loss) << "epoch " << e + 1;
   EXPECT_TRUE(resume_finetune(supernet, part, data).finished); // nothing left to do
 }
 

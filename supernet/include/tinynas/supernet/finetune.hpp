@@ -43,7 +43,8 @@ struct FinetuneOptions {
 };
 
 // Fine-tunes `arch` of the supernet in `supernet_path` on `data` (its train split; val for the
-// per-epoch accuracy, EpochReport::val_subnet) and writes the model file `out` after every epoch.
+// per-epoch accuracy, EpochReport::val_subnet) and writes the model file `out` after every epoch
+// (and inside one, see TrainCallbacks).
 // `data` should be the supernet's split (training_dataset_options(supernet_path)). Throws
 // Error(kOutOfSpace) for an arch outside the supernet, Error(kInvalidFile) when `supernet_path` is
 // itself a model, Error(kInvalidArgument) on bad options or data, Error(kIo) on write failure.

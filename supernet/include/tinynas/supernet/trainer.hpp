@@ -59,12 +59,12 @@ struct TrainCallbacks {
   std::function<void(const BatchProgress&)> on_batch;
   std::function<void(const EpochReport&)> on_epoch;
   std::function<void(const std::string&)> on_note; // phase changes, channel sorting, resume
-  // Polled between batches; true stops after writing a checkpoint (supernet training: of the last
-  // batch trained; fine-tuning: of the last finished epoch).
+  // Polled between batches; true stops after writing a checkpoint of the last batch trained.
   std::function<bool()> should_stop;
-  // Supernet training checkpoints inside an epoch too, when this much time has passed since the last
-  // checkpoint: an epoch on a large dataset can take an hour, and a kill must not lose it. A resume
-  // continues from the batch after the last one checkpointed, to the result of an uninterrupted run.
+  // Training and fine-tuning checkpoint inside an epoch too, when this much time has passed since the
+  // last checkpoint: an epoch on a large dataset can take an hour, and a kill must not lose it. A
+  // resume continues from the batch after the last one checkpointed, to the result of an
+  // uninterrupted run.
   double checkpoint_seconds = 120;
 };
 

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <vector>
 
+#include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 
 namespace tinynas::engine {
@@ -89,6 +90,10 @@ std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrP
   const int n = batch_size_;
   const std::int64_t phase_iterations = std::int64_t{phase.epochs} * batches_;
   const double warmup = phase.warmup_epochs * batches_;
+  if (start.batch < 0 || start.batch >= batches_)
+    throw Error(ErrorCode::kInvalidFile, "the checkpoint's position inside epoch " + std::to_string(epoch + 1) +
+                                             ", batch " + std::to_string(start.batch + 1) + ", is not one of its " +
+                                             std::to_string(batches_) + " batches");
   const std::vector<int> order = epoch_order(images, seed_, epoch);
   EpochTally tally(start);
   auto last_checkpoint = Clock::now();

@@ -187,13 +187,27 @@ TEST_F(TrainerTest, ACheckpointInsideAnEpochThatCannotBeOneIsRefused) {
   const engine::SupernetFileContents contents = engine::read_supernet_file(out);
   TrainingProgress p = parse_training_progress(contents.training->json, out);
   ASSERT_EQ(p.epoch_start.batch, 3);
-  p.epoch_start.correct = p.epoch_start.seen + 1;
+  TrainingProgress damaged = p;
+  damaged.epoch_start.correct = p.epoch_start.seen + 1;
   try {
-    parse_training_progress(training_progress_to_json(p), out);
+    parse_training_progress(training_progress_to_json(damaged), out);
     FAIL() << "more hits than images was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("epoch_start"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("not a position inside an unfinished epoch"), std::string::npos) << e.what();
+  }
+  // A batch past the epoch's last (8 here) parses, and the resume refuses it before training.
+  damaged = p;
+  damaged.epoch_start.batch = 8;
+  const std::string json = training_progress_to_json(damaged);
+  const engine::TrainingStateRef state{json, contents.training->momentum};
+  engine::write_supernet_file(out, *contents.supernet, &state);
+  try {
+    resume_training(out, data);
+    FAIL() << "a batch outside the epoch was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("epoch 1, batch 9, is not one of its 8 batches"), std::string::npos)
+        << e.what();
   }
 }
 

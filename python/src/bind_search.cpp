@@ -76,10 +76,7 @@ py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::f
   };
   hooks.should_stop = [&] {
     py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) { // Ctrl-C in a notebook: stop at the phase's last checkpoint
-      PyErr_Clear();
-      stop = true;
-    }
+    if (ctrl_c_pressed()) stop = true; // stop at the phase's last checkpoint
     return stop.load();
   };
   PipelineResult r;
@@ -337,12 +334,9 @@ void bind_search(py::module_& m) {
         adopt_estimator(config, *est);
 
         std::atomic<bool> stop{false};
-        // Ctrl-C in a notebook: Python's handler only set a flag; stop at the next checkpoint.
+        // Ctrl-C in a notebook: stop at the next checkpoint.
         const auto poll_signals = [&stop] {
-          if (PyErr_CheckSignals() != 0) {
-            PyErr_Clear();
-            stop = true;
-          }
+          if (ctrl_c_pressed()) stop = true;
         };
         SearchHooks hooks;
         hooks.stop = &stop;

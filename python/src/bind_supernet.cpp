@@ -42,10 +42,7 @@ TrainCallbacks epoch_callbacks(std::atomic<bool>& stop, const std::optional<py::
   };
   callbacks.should_stop = [&stop] {
     py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) {
-      PyErr_Clear();
-      stop = true;
-    }
+    if (ctrl_c_pressed()) stop = true;
     return stop.load();
   };
   return callbacks;

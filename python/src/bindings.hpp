@@ -50,6 +50,14 @@ inline SubnetAccuracyOptions accuracy_options(const std::string& split, int limi
   return o;
 }
 
+// Ctrl-C while C++ runs: Python's handler only set a flag, which this reads (with the GIL held) and
+// clears, so the caller can stop at its next checkpoint instead of raising KeyboardInterrupt mid-work.
+inline bool ctrl_c_pressed() {
+  if (PyErr_CheckSignals() == 0) return false;
+  PyErr_Clear();
+  return true;
+}
+
 void bind_errors(py::module_& m);
 void bind_space(py::module_& m);
 void bind_profiler(py::module_& m);

@@ -38,7 +38,8 @@ continues interrupted ones (the product's own checkpoints), so a killed run lose
 step whose result is in DIR is not run again: point DIR into the repository and commit it, and the
 full scale (many hours) accumulates across machines and sessions whose OUT does not survive. A step
 that needs an earlier step's files (random search and the tau need the first pipeline's supernet)
-reruns that step's product command when its files are gone.
+reruns that step's product command when its files are gone. --only STEPS runs just those steps (the rest are
+read where they exist): a session that can fit one step but not the next one in order uses it to finish a step.
 
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale quick
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale full --seeds 0,1
@@ -95,6 +96,7 @@ class Bench:
         self.auto_cli = args.auto_cli or args.cli
         self.out = Path(args.out).resolve()
         self.keep = Path(args.keep).resolve() if args.keep else None
+        self.only = set(args.only.split(",")) if args.only else None
         self.board = args.board
         self.scale = SCALES[args.scale]
         self.scale_name = args.scale
@@ -147,11 +149,17 @@ class Bench:
             tmp.write_text(json.dumps(result, indent=2) + "\n")
             os.replace(tmp, target)
 
-    def step(self, path: Path, what: str, compute) -> dict:
-        """The result in `path`, computed (and saved) when it is not there yet."""
+    def step(self, path: Path, what: str, compute, needs: tuple = ()) -> dict | None:
+        """The result in `path`, computed (and saved) when it is not there yet; None when --only leaves the step
+        out, or a result it `needs` is None."""
         found = self.load(path)
         if found is not None:
             return found
+        if self.only is not None and path.stem not in self.only:
+            return None
+        if any(result is None for result in needs):
+            log(f"{what}: skipped, it needs a result --only left out")
+            return None
         log(what)
         started = time.monotonic()
         result = compute()
@@ -390,32 +398,35 @@ class Bench:
         tag = f"{budget[0]}/{budget[1]} seed {seed}"
         r = {"winner": self.step(cell / "winner.json", f"{tag}: the pipeline",
                                  lambda: self.pipeline(cell / "pipeline", budget, seed, []))}
-        if tau_subnets and "infeasible" not in r["winner"]:
+        # Steps on the winner's run: none when it is infeasible; with --only, skipped while it is not here.
+        won = r["winner"] is None or "infeasible" not in r["winner"]
+        if tau_subnets and won:
             tau = self.step(cell / "tau.json", f"{tag}: Kendall's tau over {tau_subnets} subnets",
-                            lambda: self.kendall_tau(cell, tau_subnets, budget, seed))
+                            lambda: self.kendall_tau(cell, tau_subnets, budget, seed), needs=(r["winner"],))
             self.step(cell / "tau_retest.json", f"{tag}: the tau's subnets fine-tuned again (another seed)",
-                      lambda: self.tau_retest(cell, tau, budget, seed))
+                      lambda: self.tau_retest(cell, tau, budget, seed), needs=(tau,))
         r["smbv2"] = self.step(cell / "smbv2.json", f"{tag}: scaled MobileNetV2 from scratch",
                                lambda: self.scaled_mobilenetv2(cell, budget, seed))
-        if "infeasible" not in r["winner"]:
+        if won:
             r["random"] = self.step(cell / "random.json", f"{tag}: random search",
-                                    lambda: self.random_search(cell, r["winner"], budget, seed))
-        if tau_subnets and "infeasible" not in r["winner"]:
+                                    lambda: self.random_search(cell, r["winner"], budget, seed), needs=(r["winner"],))
+        if tau_subnets and won:
             self.step(cell / "tau_random.json", f"{tag}: Kendall's tau over {tau_subnets} random subnets",
-                      lambda: self.kendall_tau(cell, tau_subnets, budget, seed, "random", "tau-random"))
-        if "infeasible" not in r["winner"] and (tau_subnets or self.scale["other_way_everywhere"]):
+                      lambda: self.kendall_tau(cell, tau_subnets, budget, seed, "random", "tau-random"),
+                      needs=(r["winner"], r["random"]))
+        if won and (tau_subnets or self.scale["other_way_everywhere"]):
             # The same architecture trained the other way (--final-training): what the choice is worth.
             other = "finetune" if self.final_training == "scratch" else "scratch"
             r["winner_other"] = self.step(
                 cell / "winner_other.json", f"{tag}: the winner trained the other way ({other})",
                 lambda: dict(self.final_model(self.first_pipeline(cell, budget, seed) / "search" / "best.json",
                                               cell / "pipeline" / "supernet.supernet", cell / f"winner_{other}.model",
-                                              budget, seed, other), final_training=other))
+                                              budget, seed, other), final_training=other), needs=(r["winner"],))
         r["no_stage1"] = self.step(cell / "no_stage1.json", f"{tag}: stage 2 without stage 1",
                                    lambda: self.no_stage1(cell, budget, seed))
         r["eq_latency"] = self.step(cell / "eq_latency.json", f"{tag}: the pipeline at S-MbV2's measured latency",
-                                    lambda: self.equal_latency(cell, r["smbv2"], budget, seed))
-        return r
+                                    lambda: self.equal_latency(cell, r["smbv2"], budget, seed), needs=(r["smbv2"],))
+        return {key: result for key, result in r.items() if result is not None}
 
 
 VARIANTS = [("winner", "TinyNAS winner"),
@@ -560,6 +571,9 @@ def main() -> int:
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
     parser.add_argument("--auto-cli", help="tinynas for the `auto` row (a build with --schedule auto; default --cli)")
     parser.add_argument("--keep", help="also keep every step's result here, and skip the steps it holds (commit it)")
+    parser.add_argument("--only", help="run only these steps (result names: winner, smbv2, random, no_stage1, "
+                        "eq_latency, auto, tau, tau_retest, tau_random, winner_other), comma-separated; the others "
+                        "are read where they exist. For a session that can fit one step but not the next")
     parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out (and --keep)")
     args = parser.parse_args()
     bench = Bench(args)
@@ -575,7 +589,9 @@ def main() -> int:
     if not args.report:  # the auto row, at the tighter budget
         tighter = results["budgets"][f"{budgets[0][0]}/{budgets[0][1]}"]
         for s in seeds:
-            tighter[f"seed{s}"]["auto"] = bench.auto_schedule(budgets[0], s)
+            auto = bench.auto_schedule(budgets[0], s)
+            if auto is not None:
+                tighter[f"seed{s}"]["auto"] = auto
     first_cell = bench.cell_dir(*first)
     tau = bench.load(first_cell / "tau.json")
     if tau is not None:

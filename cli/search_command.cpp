@@ -40,9 +40,8 @@ std::string score_text(double score, const std::string& unit) {
 
 // Within a generation (generation 0 of a large population can take half an hour): how far it is.
 std::string evaluating_text(const EvaluationProgress& p) {
-  const double left = p.done > 0 ? p.seconds / static_cast<double>(p.done) * static_cast<double>(p.total - p.done) : 0;
   return fmt::format("generation {}/{}  {}/{} subnets scored  ~{:.0f} s left in it", p.generation, p.generations,
-                     p.done, p.total, left);
+                     p.done, p.total, p.seconds_left);
 }
 
 void warn_about_proxy(const AccuracyEstimator& estimator) {
@@ -189,21 +188,10 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   };
   hooks.on_batch = [&](const BatchProgress& b) { printer.batch(b); };
   hooks.on_epoch = [&](const EpochReport& e) { printer.epoch(e); };
-  // Time left from the generations this process ran after its first report (generation 0 evaluates
-  // a whole population, later ones only its children; a resumed search starts later).
-  int first_generation = -1;
-  double first_seconds = 0;
   hooks.on_generation = [&](const EvolutionProgress& g) {
-    if (first_generation < 0) {
-      first_generation = g.generation;
-      first_seconds = g.seconds;
-    }
-    const int since = g.generation - first_generation;
-    const double per_generation = since > 0 ? (g.seconds - first_seconds) / since : g.seconds;
-    const double left = per_generation * (g.generations - g.generation);
     generations.update(fmt::format("generation {}/{}  best {:.2f}%  {} evaluated  {:.1f} subnets/s  ~{:.0f} s left",
                                    g.generation, g.generations, 100 * g.best->score, g.evaluations,
-                                   g.evaluations_per_second, left),
+                                   g.evaluations_per_second, g.seconds_left),
                        g.generation == g.generations);
   };
   hooks.on_evaluating = [&](const EvaluationProgress& e) { generations.update(evaluating_text(e)); };
@@ -269,9 +257,9 @@ int run_search(const SearchCommandOptions& o) {
   SearchHooks hooks;
   hooks.stop = &interrupt.flag();
   hooks.progress = [&](const EvolutionProgress& p) {
-    display.update(fmt::format("generation {}/{}  best {}  {} evaluated  {:.0f} evaluations/s", p.generation,
-                               p.generations, score_text(p.best->score, estimator->score_unit()), p.evaluations,
-                               p.evaluations_per_second),
+    display.update(fmt::format("generation {}/{}  best {}  {} evaluated  {:.0f} evaluations/s  ~{:.0f} s left",
+                               p.generation, p.generations, score_text(p.best->score, estimator->score_unit()),
+                               p.evaluations, p.evaluations_per_second, p.seconds_left),
                    p.generation == p.generations);
   };
   hooks.evaluating = [&](const EvaluationProgress& e) { display.update(evaluating_text(e)); };

@@ -33,19 +33,21 @@ py::dict generation_dict(const EvolutionProgress& p) {
   d["best_id"] = p.best ? p.best->id : std::string();
   d["evaluations_per_second"] = p.evaluations_per_second;
   d["seconds"] = p.seconds;
+  d["seconds_left"] = p.seconds_left;
   return d;
 }
 
 // Progress within a generation, after every chunk of subnets scored.
 py::dict evaluating_dict(const EvaluationProgress& e) {
   return py::dict(py::arg("generation") = e.generation, py::arg("generations") = e.generations,
-                  py::arg("done") = e.done, py::arg("total") = e.total, py::arg("seconds") = e.seconds);
+                  py::arg("done") = e.done, py::arg("total") = e.total, py::arg("seconds") = e.seconds,
+                  py::arg("seconds_left") = e.seconds_left);
 }
 
 // Runs the pipeline without the GIL, calling `on_event` with a dict per event, its kind in "event":
 // "phase" (phase), "note" (text), "epoch" (the epoch report train() returns), "generation" (as
-// search()'s progress), "evaluating" (generation, generations, done, total, seconds: within a
-// generation, after every chunk of subnets). Ctrl-C stops it at the phase's last checkpoint. The
+// search()'s progress), "evaluating" (generation, generations, done, total, seconds, seconds_left:
+// within a generation, after every chunk of subnets). Ctrl-C stops it at the phase's last checkpoint. The
 // result dict: run, model, report, report_html, accuracy, board.
 py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::function>& on_event) {
   std::atomic<bool> stop{false};

@@ -129,7 +129,9 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     about every minute within a long one);
     ``resume=dir`` continues one, given the same options (only ``generations`` may grow). ``progress=True``
     shows a tqdm bar where tqdm is installed, counting the subnets scored within a generation too (or pass a
-    callable receiving a dict per generation).
+    callable receiving a dict per generation: ``generation``, ``generations``, ``evaluations``, ``best_score``,
+    ``best_id``, ``evaluations_per_second``, ``seconds`` and ``seconds_left``, the search's time left at its pace so
+    far).
     Ctrl-C (KeyboardInterrupt) stops at the next checkpoint, after the subnets being scored. Raises
     :class:`InfeasibleError` when nothing fits, ``ValueError`` naming the keyword of a bad option.
 
@@ -147,7 +149,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     the phase; a callable receives a dict per event instead, its kind in ``"event"``: ``"phase"``
     (``phase``), ``"note"`` (``text``), ``"epoch"`` (a report as :func:`train` returns them),
     ``"generation"`` (as the search's progress dicts) and ``"evaluating"`` (``generation``,
-    ``generations``, ``done``, ``total``, ``seconds``: within a generation, after every 20 subnets).
+    ``generations``, ``done``, ``total``, ``seconds``, ``seconds_left`` in the generation: within one, after every
+    20 subnets).
     Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
     :func:`evaluate` returns it) and ``board`` (the measurement, or None).
     """
@@ -256,7 +259,6 @@ class _PipelinePrinter:
 
     def __init__(self) -> None:
         self.last_line = time.monotonic()
-        self.first_generation = None  # (generation, seconds) of this process's first report: the rate behind "left"
 
     def __call__(self, event: dict) -> None:
         kind = event["event"]
@@ -273,18 +275,11 @@ class _PipelinePrinter:
             self.print(f"epoch {event['epoch']}/{event['epochs']} {event['phase']}: loss {event['loss']:.4f}, {val}, "
                        f"{event['seconds']:.0f} s, ~{left:.0f} s left")
         elif kind == "generation":
-            if self.first_generation is None:
-                self.first_generation = (event["generation"], event["seconds"])
-            first, first_seconds = self.first_generation
-            since = event["generation"] - first
-            per_generation = (event["seconds"] - first_seconds) / since if since > 0 else event["seconds"]
-            left = per_generation * (event["generations"] - event["generation"])
             self.print(f"generation {event['generation']}/{event['generations']}: best {event['best_score']:.2%}, "
-                       f"{event['evaluations']} evaluated, ~{left:.0f} s left")
+                       f"{event['evaluations']} evaluated, ~{event['seconds_left']:.0f} s left")
         elif kind == "evaluating" and time.monotonic() - self.last_line >= 60 and event["done"] < event["total"]:
-            left = event["seconds"] / event["done"] * (event["total"] - event["done"])
             self.print(f"generation {event['generation']}/{event['generations']}: {event['done']}/{event['total']} "
-                       f"subnets scored, ~{left:.0f} s left in it")
+                       f"subnets scored, ~{event['seconds_left']:.0f} s left in it")
 
     def print(self, line: str) -> None:
         print(line, flush=True)

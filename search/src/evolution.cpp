@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "generation_pace.hpp"
 #include "genetic_ops.hpp"
 #include "tinynas/search/pareto.hpp"
 #include "tinynas/space/error.hpp"
@@ -246,8 +247,11 @@ private:
         cache_.emplace(id, index);
         note_best(index);
       }
-      if (hooks_.evaluating)
-        hooks_.evaluating({generation, options_.generations, end, batch.size(), seconds_since(began)});
+      if (hooks_.evaluating) {
+        const double seconds = seconds_since(began);
+        hooks_.evaluating({generation, options_.generations, end, batch.size(), seconds,
+                           seconds_left_in_generation(end, batch.size(), seconds)});
+      }
       if (end < batch.size()) between_chunks(generation, end, batch.size());
     }
   }
@@ -294,6 +298,7 @@ private:
       p.best = &best;
       p.seconds = seconds;
       p.evaluations_per_second = seconds > 0 ? static_cast<double>(evaluated_here_) / seconds : 0;
+      p.seconds_left = pace_.seconds_left(state_.generation, options_.generations, seconds);
       hooks_.progress(p);
     }
     if (hooks_.stop && hooks_.stop->load())
@@ -318,6 +323,7 @@ private:
   std::unordered_map<std::string, FitCheck> checked_;  // id -> cost; in memory only (pure function)
   std::optional<std::size_t> best_;
   std::size_t evaluated_here_ = 0;
+  GenerationPace pace_;
   std::size_t checkpointed_ = 0; // history entries the checkpoint hook has seen
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_checkpoint_ = start_;

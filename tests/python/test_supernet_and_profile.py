@@ -222,8 +222,10 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     generations = [e for e in events if e["event"] == "generation"]
     assert [g["generation"] for g in generations] == [0, 1] and generations[-1]["generations"] == 1
     assert generations[-1]["best_score"] >= generations[0]["best_score"] > 0
+    assert generations[0]["seconds_left"] >= 0 and generations[-1]["seconds_left"] == 0
     scored = [e for e in events if e["event"] == "evaluating"]
     assert scored and all(0 < e["done"] <= e["total"] for e in scored)
+    assert all(e["seconds_left"] == 0 for e in scored if e["done"] == e["total"])
     assert events.index(scored[0]) < events.index(generations[0])
     assert result["model"] == os.path.join(out, "best.model")
     assert result["accuracy"]["split"] == "test" and "int8" in result["accuracy"]
@@ -248,15 +250,15 @@ def test_the_pipelines_printed_progress_says_the_time_left(tinynas, capsys, monk
           "val_largest": 0.9, "val_smallest": 0.85, "val_subnet": -1})
     show({"event": "epoch", "epoch": 1, "epochs": 15, "phase": "fine-tune", "loss": 0.4, "seconds": 60.0,
           "val_largest": -1, "val_smallest": -1, "val_subnet": 0.92})
-    # Generation 0 took 150 s, 1 and 2 took 30 s each: the time left follows the later ones.
-    for generation, seconds in ((0, 150.0), (1, 180.0), (2, 210.0)):
+    # The time left is the library's (GenerationPace, tested in C++).
+    for generation, left in ((0, 4500.0), (1, 870.0), (2, 840.0)):
         show({"event": "generation", "generation": generation, "generations": 30, "best_score": 0.9123,
-              "evaluations": 100 + 50 * generation, "seconds": seconds})
+              "evaluations": 100 + 50 * generation, "seconds": 150.0 + 30 * generation, "seconds_left": left})
     # Within a generation: quiet for a minute after the last line, then a line about once a minute.
-    show({"event": "evaluating", "generation": 3, "generations": 30, "done": 20, "total": 100, "seconds": 10.0})
-    clock[0] += 61
-    show({"event": "evaluating", "generation": 3, "generations": 30, "done": 40, "total": 100, "seconds": 20.0})
-    show({"event": "evaluating", "generation": 3, "generations": 30, "done": 60, "total": 100, "seconds": 30.0})
+    for done, skip in ((20, 0), (40, 61), (60, 0)):
+        clock[0] += skip
+        show({"event": "evaluating", "generation": 3, "generations": 30, "done": done, "total": 100,
+              "seconds": done / 2, "seconds_left": (100 - done) / 2})
     assert capsys.readouterr().out.splitlines() == [
         "tinynas: supernet",
         "epoch 2/10 elastic: loss 0.5123, val largest 90.00%, smallest 85.00%, 180 s, ~1440 s left",

@@ -163,6 +163,29 @@ TEST(Evolution, ResumingFromACheckpointAfterAStopEqualsTheUninterruptedRun) {
 
 // A stop between the chunks of generation 0 and of generation 2: the checkpoint is of the last
 // completed generation plus the subnets scored since, and resuming reaches the uninterrupted result.
+// Every front end shows the time left the library computes (GenerationPace): some while work remains,
+// none once a generation, and then the search, is done.
+TEST(Evolution, ProgressSaysTheTimeLeftAndNoneAtTheEnd) {
+  MacsProxyEstimator estimator(mcunet());
+  std::vector<EvolutionProgress> generations;
+  std::vector<EvaluationProgress> chunks;
+  EvolutionHooks hooks;
+  hooks.chunk = 7;
+  hooks.progress = [&](const EvolutionProgress& p) { generations.push_back(p); };
+  hooks.evaluating = [&](const EvaluationProgress& p) { chunks.push_back(p); };
+  evolve(estimator, small_options(), {}, hooks);
+  ASSERT_EQ(generations.size(), 6u);
+  for (const EvolutionProgress& p : generations) EXPECT_GE(p.seconds_left, 0) << p.generation;
+  EXPECT_EQ(generations.back().seconds_left, 0);
+  ASSERT_FALSE(chunks.empty());
+  for (const EvaluationProgress& p : chunks) {
+    EXPECT_GE(p.seconds_left, 0);
+    if (p.done == p.total) {
+      EXPECT_EQ(p.seconds_left, 0) << "generation " << p.generation;
+    }
+  }
+}
+
 TEST(Evolution, AStopWithinAGenerationResumesToTheUninterruptedRun) {
   MacsProxyEstimator estimator(mcunet());
   const EvolutionOptions o = small_options(4);

@@ -92,15 +92,17 @@ struct EvolutionProgress {
   const Evaluation* best = nullptr;  // best so far; points into the history, valid during the call
   double evaluations_per_second = 0; // of the evaluations made by this process, with the checks
   double seconds = 0;                // wall time in this process
+  double seconds_left = 0;           // the search's, at the pace of this process's generations
 };
 
 // Within a generation, after every chunk of subnets the estimator scored.
 struct EvaluationProgress {
-  int generation = 0;    // the generation being evaluated (0 = the initial population)
-  int generations = 0;   // the last one
-  std::size_t done = 0;  // of its subnets to evaluate, scored so far
-  std::size_t total = 0; // its subnets to evaluate (those the cache already held are not counted)
-  double seconds = 0;    // since this process began scoring them
+  int generation = 0;      // the generation being evaluated (0 = the initial population)
+  int generations = 0;     // the last one
+  std::size_t done = 0;    // of its subnets to evaluate, scored so far
+  std::size_t total = 0;   // its subnets to evaluate (those the cache already held are not counted)
+  double seconds = 0;      // since this process began scoring them
+  double seconds_left = 0; // in this generation, at the rate of its subnets scored so far
 };
 
 // Called in this order after every generation (0 = the initial population): checkpoint, progress,

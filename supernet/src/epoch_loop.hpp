@@ -6,6 +6,7 @@
 // warm-up and cosine. Nothing is drawn from a running generator, so a run is the same at any thread
 // count and after a resume.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -73,5 +74,35 @@ private:
   SgdOptions sgd_;
   Augmentation augment_;
 };
+
+// Epoch state.epochs_done of a training state that checkpoints inside its epochs (TrainingProgress,
+// FinetuneProgress: each has epochs_done, epoch_start, seconds and reports), run by `loop` from
+// state.epoch_start. Before each checkpoint inside the epoch, state.epoch_start becomes where a resume
+// would begin and `checkpoint` writes the state. At the end `validate` adds the report's validation
+// accuracies, the report's seconds become the epoch's time over every session that trained part of it
+// (validation included), the state records the report, `checkpoint` writes it, and callbacks.on_epoch
+// sees it. False when callbacks.should_stop stopped the epoch (checkpointed there).
+template <class State>
+bool run_recorded_epoch(EpochLoop& loop, State& state, int total_epochs, const LrPhase& phase,
+                        const EpochLoop::BatchStep& step, const TrainCallbacks& callbacks,
+                        const std::function<void(EpochReport&)>& validate, const std::function<void()>& checkpoint) {
+  const auto started = std::chrono::steady_clock::now();
+  const double earlier = state.epoch_start.seconds; // of this epoch, before a resume inside it
+  std::optional<EpochReport> r =
+      loop.run(state.epochs_done, total_epochs, phase, step, callbacks, state.epoch_start, [&](const EpochStart& next) {
+        state.epoch_start = next;
+        checkpoint();
+      });
+  if (!r) return false;
+  validate(*r);
+  r->seconds = earlier + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  state.seconds += r->seconds;
+  state.epochs_done += 1;
+  state.epoch_start = {};
+  state.reports.push_back(*r);
+  checkpoint();
+  if (callbacks.on_epoch) callbacks.on_epoch(*r);
+  return true;
+}
 
 } // namespace tinynas::engine

@@ -2,7 +2,6 @@
 // checkpoints (after every epoch, and inside one: TrainCallbacks::checkpoint_seconds), and resuming it.
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,10 +28,6 @@ void FinetuneOptions::validate() const {
 }
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The supernet's largest subnet, frozen: its softmax on a batch, with batch statistics as in the
 // training's sandwich rule. Forward only; the supernet is never written.
@@ -87,23 +82,12 @@ public:
     const engine::LrPhase phase{"fine-tune", p_.lr, p_.from_scratch ? p_.config.warmup_epochs : 0.0, 0, p_.epochs};
     while (p_.epochs_done < p_.epochs) {
       if (callbacks_.should_stop && callbacks_.should_stop()) break;
-      const auto started = Clock::now();
-      const double earlier = p_.epoch_start.seconds; // of this epoch, before a resume inside it
-      const auto checkpoint_inside = [&](const engine::EpochStart& next) {
-        p_.epoch_start = next;
-        checkpoint();
+      const auto validate = [&](EpochReport& r) {
+        if (evaluator_) r.val_subnet = evaluator_->evaluate(arch_);
       };
-      std::optional<EpochReport> r = loop_.run(
-          p_.epochs_done, p_.epochs, phase, [&](int) { return step(); }, callbacks_, p_.epoch_start, checkpoint_inside);
-      if (!r) break; // stopped inside the epoch, checkpointed there
-      if (evaluator_) r->val_subnet = evaluator_->evaluate(arch_);
-      r->seconds = earlier + seconds_since(started);
-      p_.seconds += r->seconds;
-      p_.epochs_done += 1;
-      p_.epoch_start = {};
-      p_.reports.push_back(*r);
-      checkpoint();
-      if (callbacks_.on_epoch) callbacks_.on_epoch(*r);
+      if (!engine::run_recorded_epoch(
+              loop_, p_, p_.epochs, phase, [&](int) { return step(); }, callbacks_, validate, [&] { checkpoint(); }))
+        break; // stopped inside the epoch, checkpointed there
     }
     TrainResult result;
     result.epochs = p_.reports;

@@ -1,7 +1,6 @@
 #include "tinynas/supernet/trainer.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "channel_sort.hpp"
@@ -17,10 +16,6 @@
 namespace tinynas {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 class Trainer {
 public:
@@ -51,21 +46,7 @@ public:
         p_.channels_sorted = true;
         note("sorted every block's middle channels by L1 importance for the elastic phase");
       }
-      const auto started = Clock::now();
-      const double earlier = p_.epoch_start.seconds; // of this epoch, before a resume inside it
-      std::optional<EpochReport> r = run_epoch(epoch, elastic);
-      if (!r) break; // stopped inside the epoch, checkpointed there
-      if (evaluator_) {
-        const std::vector<double> acc = evaluator_->evaluate({supernet_.largest(), supernet_.smallest()});
-        r->val_largest = acc[0];
-        r->val_smallest = acc[1];
-      }
-      p_.seconds += earlier + seconds_since(started);
-      p_.epochs_done = epoch + 1;
-      p_.epoch_start = {};
-      p_.reports.push_back(*r);
-      checkpoint();
-      if (callbacks_.on_epoch) callbacks_.on_epoch(*r);
+      if (!run_epoch(epoch, elastic)) break; // stopped inside the epoch, checkpointed there
     }
     TrainResult result;
     result.epochs = p_.reports;
@@ -85,8 +66,9 @@ private:
     if (callbacks_.on_note) callbacks_.on_note(text);
   }
 
-  // Phase 1 trains the largest subnet at a random resolution per batch; phase 2 the sandwich.
-  std::optional<EpochReport> run_epoch(int epoch, bool elastic) {
+  // Phase 1 trains the largest subnet at a random resolution per batch; phase 2 the sandwich. False
+  // when stopped inside the epoch.
+  bool run_epoch(int epoch, bool elastic) {
     const TrainingConfig& c = p_.config;
     const engine::LrPhase phase =
         elastic ? engine::LrPhase{"elastic", c.elastic_lr, c.warmup_epochs, c.largest_epochs, c.elastic_epochs}
@@ -113,11 +95,14 @@ private:
       }
       return largest;
     };
-    const auto checkpoint_inside = [&](const engine::EpochStart& next) {
-      p_.epoch_start = next;
-      checkpoint();
+    const auto validate = [&](EpochReport& r) {
+      if (!evaluator_) return;
+      const std::vector<double> acc = evaluator_->evaluate({supernet_.largest(), supernet_.smallest()});
+      r.val_largest = acc[0];
+      r.val_smallest = acc[1];
     };
-    return loop_.run(epoch, c.total_epochs(), phase, step, callbacks_, p_.epoch_start, checkpoint_inside);
+    return engine::run_recorded_epoch(loop_, p_, c.total_epochs(), phase, step, callbacks_, validate,
+                                      [&] { checkpoint(); });
   }
 
   // A non-largest subnet of the sandwich: distilled from the largest's softmax (teacher_), plus the

@@ -83,6 +83,7 @@ TEST_F(FinetuneTest, ImprovesOnTheInheritedWeightsAndWritesAModelEveryEpoch) {
   EXPECT_DOUBLE_EQ(seen[2].val_subnet, after.evaluate(arch));
   EXPECT_GT(seen[2].val_subnet, before);
   EXPECT_GT(seen[2].val_subnet, 0.6); // three classes: chance is 1/3
+  EXPECT_DOUBLE_EQ(r.seconds, test::epoch_seconds(r)) << "validation is part of each epoch's time";
 }
 
 TEST_F(FinetuneTest, ResumeAfterAStopEqualsTheUninterruptedRunOnAnyThreadCount) {

@@ -14,6 +14,7 @@
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/space/search_space.hpp"
+#include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas::test {
 
@@ -37,6 +38,14 @@ inline ImageSet pattern_images(int count, int classes, std::uint64_t seed, int r
       }
   }
   return set;
+}
+
+// The sum of a run's epoch times, in order: a run's time is made of its epochs' (validation included,
+// and for an epoch resumed inside, its time before the stop).
+inline double epoch_seconds(const TrainResult& result) {
+  double sum = 0;
+  for (const EpochReport& e : result.epochs) sum += e.seconds;
+  return sum;
 }
 
 } // namespace tinynas::test

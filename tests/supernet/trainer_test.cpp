@@ -80,6 +80,7 @@ TEST_F(TrainerTest, LearnsAndWritesACheckpointEveryEpoch) {
   EXPECT_EQ(s.space().name, "tiny");
   EXPECT_GT(s.input_normalization().std.at(0), 0.0f);
   EXPECT_EQ(training_dataset_options(out).val_size, 96);
+  EXPECT_DOUBLE_EQ(result.seconds, test::epoch_seconds(result)) << "validation is part of each epoch's time";
 }
 
 TEST_F(TrainerTest, SameSeedSameWeightsOnOneOrTwoThreads) {
@@ -144,6 +145,8 @@ TEST_F(TrainerTest, ResumeAfterAStopEqualsTheUninterruptedRun) {
   EXPECT_EQ(resumed.epochs.size(), 3u);
   EXPECT_EQ(resumed_batches, 4 + 8);
   EXPECT_NE(note.find("resuming epoch 2 of 3 at batch 5"), std::string::npos) << note;
+  EXPECT_GE(resumed.epochs[1].seconds, inside.epoch_start.seconds) << "epoch 2's time before the stop is kept";
+  EXPECT_DOUBLE_EQ(resumed.seconds, test::epoch_seconds(resumed));
   expect_same_training(full, part);
   // A finished run resumes to nothing.
   EXPECT_TRUE(resume_training(part, data).finished);

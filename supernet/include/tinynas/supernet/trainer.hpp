@@ -45,7 +45,7 @@ struct EpochReport {
   double loss = 0;
   double train_accuracy = 0;
   double images_per_second = 0;
-  double seconds = 0;
+  double seconds = 0;      // the epoch's, its validation included, over every session that trained part of it
   double val_largest = -1; // BN-recalibrated validation accuracy, -1 when not measured
   double val_smallest = -1;
   double val_subnet = -1; // fine-tuning (finetune.hpp): the fine-tuned subnet's, measured the same way

@@ -204,6 +204,10 @@ class Bench:
                 "--limit", str(self.scale["limit"]),
                 "--out", str(run), "--json"] + (schedule or SCHEDULE) + self.scale["search"] + self.eval_images()
         args += extra
+        # Every row trains and searches the counts above: a build with a time budget (45 min by default) would cut
+        # them to fit it.
+        if "--time-budget" in self.run(["search", "--help"], cli=cli):
+            args += ["--time-budget", "none"]
         if (run / "pipeline.json").exists():
             args = ["search", "--resume", str(run), "--json"]
         done = subprocess.run([cli or self.cli] + args, cwd=ROOT, capture_output=True, text=True)

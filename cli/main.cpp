@@ -238,6 +238,12 @@ int main(int argc, char** argv) {
                    "fine-tuning epochs (scratch), or its inherited weights fine-tuned (finetune)")
       ->check(CLI::IsMember({"scratch", "finetune"}))
       ->capture_default_str();
+  search
+      ->add_option("--time-budget", search_opts.time_budget,
+                   "--data pipeline: the whole run's time (45min, 1.5h, 2700s, none): after stage 1 a probe times "
+                   "training batches and subnet scores, and the supernet epochs, generations and fine-tuning "
+                   "epochs are cut until the run is predicted to fit (RUN/time_plan.json)")
+      ->capture_default_str();
   search->add_option("--limit", search_opts.limit, "--data pipeline: train on the first N images (0: all)")
       ->capture_default_str();
   search
@@ -496,6 +502,7 @@ int main(int argc, char** argv) {
       for (const auto& [flag, name] : {std::pair{"--supernet-epochs", "supernet_epochs"},
                                        {"--finetune-epochs", "finetune_epochs"},
                                        {"--final-training", "final_training"},
+                                       {"--time-budget", "time_budget"},
                                        {"--limit", "limit"}})
         if (search->count(flag) > 0) search_opts.given.insert(name);
       return stdout_checked(cli::run_search(search_opts));

@@ -9,7 +9,7 @@ namespace {
 
 // Every option the library may name, with the flag main.cpp declares for it. The same name means
 // the same flag in every subcommand (--data, --seed, --out, --resume, ...).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 40> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 41> kFlags{{
     // search
     {"sram", "--sram"},
     {"flash", "--flash"},
@@ -26,6 +26,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 40> kFlags{{
     {"supernet_epochs", "--supernet-epochs"},
     {"finetune_epochs", "--finetune-epochs"},
     {"final_training", "--final-training"},
+    {"time_budget", "--time-budget"},
     {"seed", "--seed"},
     {"samples", "--samples"},
     {"stage1_rule", "--stage1-rule"},

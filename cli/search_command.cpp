@@ -155,6 +155,7 @@ PipelineOptions pipeline_options(const SearchCommandOptions& o) {
   p.finetune_epochs = o.finetune_epochs;
   p.final_training = parse_final_training(o.final_training);
   p.train_limit = o.limit;
+  p.time_budget_seconds = parse_time_budget(o.time_budget);
   p.hil_board = o.hil;
   p.hil_farm = farm_file(o.farm);
   return p;

@@ -33,6 +33,7 @@ struct SearchCommandOptions {
   int finetune_epochs = PipelineOptions{}.finetune_epochs;                            // --finetune-epochs
   std::string final_training = final_training_name(PipelineOptions{}.final_training); // --final-training
   int limit = PipelineOptions{}.train_limit; // --limit N: train on the first N images
+  std::string time_budget = format_time_budget(PipelineOptions{}.time_budget_seconds); // --time-budget
   // With --hil: the pipeline measures its winner on the board (the search its --hil-top best).
 };
 

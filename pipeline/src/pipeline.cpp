@@ -1,7 +1,9 @@
 #include "tinynas/pipeline/pipeline.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
+#include "phase_speed_probe.hpp"
 #include "pipeline_options_json.hpp"
 #include "pipeline_report.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
@@ -37,6 +40,28 @@ FinalTraining parse_final_training(const std::string& name) {
   throw invalid_option("final_training", "\"" + name + "\" is neither scratch nor finetune");
 }
 
+double parse_time_budget(std::string_view text) {
+  if (text == "none") return 0;
+  double number = 0;
+  const char* end = text.data() + text.size();
+  const auto [rest, error] = std::from_chars(text.data(), end, number);
+  const std::string_view unit(rest, static_cast<std::size_t>(end - rest));
+  double scale = 0;
+  if (unit == "s") scale = 1;
+  else if (unit.empty() || unit == "min" || unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  if (error != std::errc() || scale == 0 || !(number >= 0) || !std::isfinite(number))
+    throw invalid_option("time_budget",
+                         "\"" + std::string(text) + "\" is not a time budget (use e.g. 45min, 1.5h, 2700s, or none)");
+  return number * scale;
+}
+
+std::string format_time_budget(double seconds) {
+  if (seconds <= 0) return "none";
+  if (std::fmod(seconds, 60) == 0) return fmt::format("{:g}min", seconds / 60);
+  return fmt::format("{:g}s", seconds);
+}
+
 void PipelineOptions::validate() const {
   if (search.out.empty()) throw invalid_option("out", "the pipeline needs a run directory");
   if (supernet_epochs < 1)
@@ -45,6 +70,7 @@ void PipelineOptions::validate() const {
     throw invalid_option("finetune_epochs", fmt::format("must be at least 1, found {}", finetune_epochs));
   if (train_limit < 0) throw invalid_option("train_limit", "must not be negative");
   if (calibration_images < 1) throw invalid_option("calibration_images", "must be at least 1");
+  if (!(time_budget_seconds >= 0)) throw invalid_option("time_budget", "must not be negative (0: none)");
 }
 
 namespace {
@@ -73,6 +99,7 @@ public:
     fs::create_directories(run_);
     record_options(options);
     const Stage1Result stage1 = run_stage1_phase();
+    time_plan_phase(stage1.chosen_pair());
     train_supernet_phase(stage1.chosen_pair());
     const SearchResult search = run_search_phase();
     final_training_phase(search.best().arch);
@@ -87,8 +114,8 @@ public:
                                       : board_phase(int8, search.config.constraints);
     phase("report");
     const bool board_elsewhere = static_cast<bool>(hooks_.measure_on_board);
-    const PipelineReport report{o_,    stage1,          search,    winner, accuracy,
-                                board, board_elsewhere, supernet_, model_, timings_};
+    const PipelineReport report{o_,        stage1, search,   winner, accuracy, board, board_elsewhere,
+                                supernet_, model_, timings_, plan_};
     const ReportFiles files = render_report(report);
     PipelineResult result{run_, (fs::path(run_) / "report.md").string(), (fs::path(run_) / "report.html").string(),
                           model_, (fs::path(run_) / "accuracy.json").string()};
@@ -135,7 +162,8 @@ private:
         j.erase("options");
         j.erase("hil");
         j.erase("hil_farm");
-        if (!j.contains("final_training")) j["final_training"] = "finetune"; // runs from before the choice
+        if (!j.contains("final_training")) j["final_training"] = "finetune";    // runs from before the choice
+        if (!j.contains("time_budget_seconds")) j["time_budget_seconds"] = 0.0; // runs from before the budget
         return j;
       };
       const nlohmann::json before = json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path);
@@ -166,6 +194,7 @@ private:
                         {"train_limit", o_.train_limit},
                         {"classes_from_data", o_.classes_from_data},
                         {"calibration_images", o_.calibration_images},
+                        {"time_budget_seconds", o_.time_budget_seconds},
                         {"options", pipeline_options_json(o_)},
                         {"hil", o_.hil_board ? nlohmann::json(*o_.hil_board) : nlohmann::json()}};
     if (!o_.hil_farm.empty()) j["hil_farm"] = o_.hil_farm;
@@ -197,9 +226,7 @@ private:
   // 2. The supernet of the chosen space: stage 1's width, the resolutions around its resolution.
   void train_supernet_phase(const PairStats& pair) {
     phase("supernet");
-    SearchSpace chosen = space_;
-    chosen.width_mults = {pair.width};
-    chosen.resolutions = stage2_resolutions(space_, pair.resolution, o_.resolution_window());
+    const SearchSpace chosen = chosen_space(pair);
     const TrainingStatus status = training_status_or_none(supernet_);
     if (status != TrainingStatus::kNone) check_supernet_matches(chosen);
     if (status == TrainingStatus::kFinished) {
@@ -218,6 +245,47 @@ private:
     note("data: " + describe_dataset(data));
     if (!train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks()).finished)
       stopped("supernet training", supernet_);
+  }
+
+  // The space the supernet trains and stage 2 searches: stage 1's width, the resolutions around its resolution.
+  SearchSpace chosen_space(const PairStats& pair) const {
+    SearchSpace chosen = space_;
+    chosen.width_mults = {pair.width};
+    chosen.resolutions = stage2_resolutions(space_, pair.resolution, o_.resolution_window());
+    return chosen;
+  }
+
+  // 1b. With a time budget: the counts of phases 2 to 4 sized to it from a probe of this machine's speed, or
+  // the plan the run made before (RUN/time_plan.json), so that a continued run does what it planned.
+  void time_plan_phase(const PairStats& pair) {
+    if (o_.time_budget_seconds <= 0) return;
+    phase("time plan");
+    const std::string path = (fs::path(run_) / "time_plan.json").string();
+    if (fs::exists(path)) {
+      plan_ = TimePlan::from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
+    } else {
+      const SearchSpace chosen = chosen_space(pair);
+      TimePlanInputs in;
+      in.budget_seconds = o_.time_budget_seconds;
+      in.most = {o_.supernet_epochs, o_.search.generations, o_.finetune_epochs};
+      in.population = o_.search.population;
+      in.final_from_scratch = o_.final_training == FinalTraining::kScratch;
+      in.supernet_trained = training_status_or_none(supernet_) == TrainingStatus::kFinished;
+      in.mean_fitting_macs = pair.mean_macs;
+      in.winner_macs = quantile_of_sorted(pair.fitting_macs, 0.95);
+      note("timing a few training batches and subnet scores for the time budget");
+      EstimatorOptions scoring;
+      scoring.eval_images = o_.search.eval_images;
+      const PhaseSpeeds speeds = measure_phase_speeds(chosen, supernet_config(pair.width), training_data(chosen),
+                                                      scoring, (fs::path(run_) / "probe.supernet").string());
+      in.spent_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
+      plan_ = plan_to_budget(in, speeds);
+      files::write_file_atomic(path, plan_->to_json());
+    }
+    note("time budget " + format_time_budget(o_.time_budget_seconds) + ": " + describe_time_plan(*plan_));
+    o_.supernet_epochs = plan_->counts.supernet_epochs;
+    o_.search.generations = plan_->counts.generations;
+    o_.finetune_epochs = plan_->counts.finetune_epochs;
   }
 
   // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
@@ -397,7 +465,9 @@ private:
     return analyze(lower_to_graph(lower_to_net(search.config.space, search.best().arch)), k.board, options);
   }
 
-  PipelineOptions o_;
+  PipelineOptions o_; // with a time plan, its counts are the plan's
+  std::optional<TimePlan> plan_;
+  const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;
   SearchSpace space_;

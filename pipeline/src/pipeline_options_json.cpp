@@ -75,7 +75,8 @@ json pipeline_options_json(const PipelineOptions& o) {
           {"final_training", final_training_name(o.final_training)},
           {"train_limit", o.train_limit},
           {"classes_from_data", o.classes_from_data},
-          {"calibration_images", o.calibration_images}};
+          {"calibration_images", o.calibration_images},
+          {"time_budget_seconds", o.time_budget_seconds}};
 }
 
 PipelineOptions pipeline_options_from_json(std::string_view text, const std::string& file) {
@@ -115,6 +116,8 @@ PipelineOptions pipeline_options_from_json(std::string_view text, const std::str
   r.get("train_limit", o.train_limit);
   r.get("classes_from_data", o.classes_from_data);
   r.get("calibration_images", o.calibration_images);
+  o.time_budget_seconds = 0; // what runs recorded before the budget existed did
+  if (doc.at("options").contains("time_budget_seconds")) r.get("time_budget_seconds", o.time_budget_seconds);
   if (doc.contains("hil") && doc.at("hil").is_string()) o.hil_board = doc.at("hil").get<std::string>();
   if (doc.contains("hil_farm") && doc.at("hil_farm").is_string()) o.hil_farm = doc.at("hil_farm").get<std::string>();
   return o;

@@ -38,6 +38,8 @@ std::string pipeline_command(const PipelineOptions& o, const Constraints& k, con
   if (o.final_training != PipelineOptions{}.final_training)
     cmd += fmt::format(" --final-training {}", final_training_name(o.final_training));
   if (o.train_limit > 0) cmd += fmt::format(" --limit {}", o.train_limit);
+  // A run with a time budget did its plan's counts (the ones above): the same counts, not planned again.
+  if (o.time_budget_seconds > 0) cmd += " --time-budget none";
   if (s.eval_images != defaults.eval_images) cmd += fmt::format(" --eval-images {}", s.eval_images);
   if (s.population != defaults.population) cmd += fmt::format(" --population {}", s.population);
   if (s.generations != defaults.generations) cmd += fmt::format(" --generations {}", s.generations);
@@ -193,13 +195,28 @@ ReportSection memory_section(const PipelineReport& r) {
   return s;
 }
 
+// A phase's predicted seconds in the time plan, "" for the phases it does not predict one by one.
+std::string predicted_seconds(const TimePlan& plan, const std::string& phase) {
+  const PhaseSeconds& p = plan.predicted;
+  if (phase == "supernet") return fmt::format("{:.1f}", p.supernet);
+  if (phase == "stage 2") return fmt::format("{:.1f}", p.stage2);
+  if (phase == "final training") return fmt::format("{:.1f}", p.final_training);
+  return "";
+}
+
 ReportSection time_section(const PipelineReport& r) {
   ReportSection s("Time");
   s.paragraphs.push_back(
       "This invocation's phases; a continued run reuses finished phases and times only what it did.");
+  if (r.plan)
+    s.paragraphs.push_back(fmt::format("Time budget {}, planned from this machine's speed (`time_plan.json`): {}.",
+                                       format_time_budget(r.plan->inputs.budget_seconds), describe_time_plan(*r.plan)));
   ReportTable t{{"phase", "seconds"}, {}};
-  for (std::size_t i = 0; i + 1 < r.timings.size(); ++i)
+  if (r.plan) t.header.push_back("planned seconds");
+  for (std::size_t i = 0; i + 1 < r.timings.size(); ++i) {
     t.rows.push_back({r.timings[i].phase, fmt::format("{:.1f}", r.timings[i].seconds)});
+    if (r.plan) t.rows.back().push_back(predicted_seconds(*r.plan, r.timings[i].phase));
+  }
   s.tables.push_back(std::move(t));
   return s;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "time_plan.hpp"
 #include "tinynas/deploy/subnet_accuracy.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/pipeline/pipeline.hpp"
@@ -31,6 +32,7 @@ struct PipelineReport {
   bool board_elsewhere = false;              // measured elsewhere (the farm), from the trained model file
   std::string supernet, model;
   const std::vector<PhaseTiming>& timings; // the report's own phase is the last, still running
+  const std::optional<TimePlan>& plan;     // with a time budget: the counts the run did, and their predicted time
 };
 
 struct ReportFiles {

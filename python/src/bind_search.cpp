@@ -366,18 +366,20 @@ void bind_search(py::module_& m) {
   m.def(
       "_pipeline",
       [](const SearchOptions& search, int supernet_epochs, int finetune_epochs, const std::string& final_training,
-         int limit, std::optional<std::string> hil, std::optional<py::function> on_event) {
+         int limit, const std::string& time_budget, std::optional<std::string> hil,
+         std::optional<py::function> on_event) {
         PipelineOptions p;
         p.search = search;
         p.supernet_epochs = supernet_epochs;
         p.finetune_epochs = finetune_epochs;
         p.final_training = parse_final_training(final_training);
         p.train_limit = limit;
+        p.time_budget_seconds = parse_time_budget(time_budget);
         p.hil_board = std::move(hil);
         return pipeline_for_python(p, on_event);
       },
       py::arg("search"), py::arg("supernet_epochs"), py::arg("finetune_epochs"), py::arg("final_training"),
-      py::arg("limit"), py::arg("hil"), py::arg("on_event"));
+      py::arg("limit"), py::arg("time_budget"), py::arg("hil"), py::arg("on_event"));
   m.def(
       "_resume_pipeline",
       [](const std::string& run, std::optional<std::string> hil, int threads, std::optional<py::function> on_event) {
@@ -395,6 +397,7 @@ void bind_search(py::module_& m) {
     d["finetune_epochs"] = p.finetune_epochs;
     d["final_training"] = final_training_name(p.final_training);
     d["limit"] = p.train_limit;
+    d["time_budget"] = format_time_budget(p.time_budget_seconds);
     return d;
   });
   m.def("list_estimators", &estimator_names, "Names of the built-in accuracy estimators.");

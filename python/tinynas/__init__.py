@@ -107,7 +107,7 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
            data: Data = None, supernet_epochs: int = _PIPELINE_DEFAULTS["supernet_epochs"],
            finetune_epochs: int = _PIPELINE_DEFAULTS["finetune_epochs"],
            final_training: str = _PIPELINE_DEFAULTS["final_training"], limit: int = _PIPELINE_DEFAULTS["limit"],
-           hil: Optional[str] = None) -> Union[SearchResult, dict]:
+           time_budget: str = _PIPELINE_DEFAULTS["time_budget"], hil: Optional[str] = None) -> Union[SearchResult, dict]:
     """The two-stage TinyNAS search, as ``tinynas search`` runs it (same options, same defaults, same
     result for a seed).
 
@@ -141,6 +141,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     ``resolution_window`` resolutions either side (-1, the default: 1 here, 0 for a plain search), the winner
     trained for deployment (``final_training``: ``"scratch"``, the default, from random weights for
     ``supernet_epochs + finetune_epochs`` epochs; ``"finetune"``, its inherited weights for ``finetune_epochs``),
+    with ``time_budget`` (``"45min"``, ``"1.5h"``, ``"none"``) those counts and ``generations`` cut, after a probe
+    of this machine's speed, until the whole run is predicted to fit (``time_plan.json`` in ``out``),
     its test accuracy (float and int8), its int8 export, with ``hil`` (a board
     with profiling firmware, e.g. ``"qemu-mps2-an500"``) the int8 model measured on that board, and
     ``report.md`` and ``report.html`` (with plots), all in ``out`` (default ``"tinynas-search"``).
@@ -164,7 +166,7 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
         options.out = out or "tinynas-search"
         os.makedirs(options.out, exist_ok=True)
         options.data_dir = _data_source(data, os.path.join(options.out, "arrays"))
-        return _core._pipeline(options, supernet_epochs, finetune_epochs, final_training, limit, hil,
+        return _core._pipeline(options, supernet_epochs, finetune_epochs, final_training, limit, time_budget, hil,
                                progress or None)
     del arguments["estimator"]  # a name or a callable: the core takes it apart
     callback, scored, bar = _progress_callback(progress, generations)

@@ -632,7 +632,8 @@ TEST(Cli, ThePipelineKilledInAnyPhaseAndRunAgainReachesTheUninterruptedResult) {
   const RunResult whole = run(pipeline_args(dir, (dir.path() / "whole").string()));
   ASSERT_EQ(whole.exit_code, 0) << describe(whole);
   const json expected = json::parse(whole.out);
-  for (const char* phase : {"stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"}) {
+  for (const char* phase :
+       {"stage 1", "time plan", "supernet", "stage 2", "final training", "test accuracy", "export", "report"}) {
     const std::string run_dir = (dir.path() / (std::string("killed-") + phase)).string();
     kill_when_printed(pipeline_args(dir, run_dir), run_dir + ".stderr", std::string("tinynas: ") + phase);
     // --resume alone continues with the options the run recorded (a kill before pipeline.json was
@@ -704,7 +705,8 @@ TEST(Cli, ThePipelinesProgressOnATerminalStartsEachPhaseOnALineOfItsOwn) {
                                      .c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::read_text(typescript);
   const std::vector<std::string> lines = screen_lines(test::read_text(typescript));
-  for (const char* phase : {"stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"}) {
+  for (const char* phase :
+       {"stage 1", "time plan", "supernet", "stage 2", "final training", "test accuracy", "export", "report"}) {
     const std::string heading = std::string("tinynas: ") + phase;
     EXPECT_EQ(std::count(lines.begin(), lines.end(), heading), 1) << heading << " in:\n" << test::read_text(typescript);
   }

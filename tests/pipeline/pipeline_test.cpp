@@ -66,15 +66,15 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   hooks.on_phase = [&](const std::string& p) { phases.push_back(p); };
   hooks.on_note = [&](const std::string& n) { notes.push_back(n); };
   const PipelineResult r = run_pipeline(options, hooks);
-  EXPECT_EQ(phases, (std::vector<std::string>{"stage 1", "supernet", "stage 2", "final training", "test accuracy",
-                                              "export", "report"}));
+  EXPECT_EQ(phases, (std::vector<std::string>{"stage 1", "time plan", "supernet", "stage 2", "final training",
+                                              "test accuracy", "export", "report"}));
   // Stage 1 already costs the data's 3 classes (the cost of the classifier depends on them).
   EXPECT_NE(std::find(notes.begin(), notes.end(), "space tiny takes the data's 3 classes"), notes.end());
   const fs::path run = options.search.out;
   for (const char* file :
-       {"pipeline.json", "stage1.json", "supernet.supernet", "search/best.json", "search/checkpoint.json", "best.model",
-        "accuracy.json", "export/best.tnm", "export/tinynas_model.h", "export/tinynas_model.c", "export/best.onnx",
-        "report.md", "report.html"})
+       {"pipeline.json", "stage1.json", "time_plan.json", "supernet.supernet", "search/best.json",
+        "search/checkpoint.json", "best.model", "accuracy.json", "export/best.tnm", "export/tinynas_model.h",
+        "export/tinynas_model.c", "export/best.onnx", "report.md", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
 
   // The supernet holds stage 1's width and the resolutions around its resolution (the tiny space has 6 and 8).
@@ -93,6 +93,10 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   EXPECT_NE(report.find(model_arch.id()), std::string::npos) << report;
   EXPECT_NE(report.find("test accuracy, int8"), std::string::npos);
   EXPECT_NE(report.find("| final training |"), std::string::npos) << "each phase's time";
+  // The default time budget is far above this small run: the counts are the options'.
+  EXPECT_NE(report.find("Time budget 45min"), std::string::npos) << report;
+  EXPECT_NE(report.find("--supernet-epochs 3 --finetune-epochs 2"), std::string::npos) << report;
+  EXPECT_FALSE(fs::exists(run / "probe.supernet")) << "the time probe's supernet is removed";
 
   // Again with the options the run recorded: every finished phase is reused, the result is the same.
   notes.clear();
@@ -122,7 +126,6 @@ TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
   }
 }
 
-// A supernet put in RUN is reused only if it is the one the run would train.
 // A search in the patch schedule exports its winner with the patch plan and measures it on the board that way.
 TEST_F(PipelineTest, APatchScheduleWinnerIsExportedAndMeasuredWithItsPatchPlan) {
   if (std::system("command -v qemu-system-arm > /dev/null 2>&1") != 0) GTEST_SKIP() << "qemu-system-arm not installed";
@@ -151,6 +154,56 @@ TEST_F(PipelineTest, APatchScheduleWinnerIsExportedAndMeasuredWithItsPatchPlan) 
   EXPECT_FALSE(r.report.empty());
 }
 
+// A budget the run cannot meet: the counts fall to the fewest the plan gives (never above the options'), the
+// phases do those counts, and a run continued keeps the plan it made instead of timing the machine again.
+TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
+  options.time_budget_seconds = 1;
+  std::vector<std::string> notes;
+  PipelineHooks hooks;
+  hooks.on_note = [&](const std::string& n) { notes.push_back(n); };
+  const PipelineResult r = run_pipeline(options, hooks);
+  const fs::path run = options.search.out;
+  const std::string plan_file = test::read_text((run / "time_plan.json").string());
+  const auto plan = nlohmann::json::parse(plan_file);
+  // The options ask for 3 supernet epochs, 2 generations and 2 fine-tuning epochs; the fewest are 4, 3, 1.
+  EXPECT_EQ(plan["counts"], (nlohmann::json{{"supernet_epochs", 3}, {"generations", 2}, {"finetune_epochs", 1}}));
+  EXPECT_FALSE(plan["fits"].get<bool>());
+  EXPECT_GT(plan["speeds"]["largest_batch_seconds"].get<double>(), 0);
+  EXPECT_GT(plan["speeds"]["largest_score_seconds"].get<double>(), 0);
+  const std::string report = test::read_text(r.report);
+  EXPECT_NE(report.find("from random weights for 4 epochs"), std::string::npos) << "3 + 1 epochs: " << report;
+  EXPECT_NE(report.find("over it even at the fewest counts"), std::string::npos) << report;
+  EXPECT_NE(report.find("--finetune-epochs 1 --time-budget none"), std::string::npos)
+      << "the reproduce command does the plan's counts: " << report;
+  EXPECT_EQ(read_pipeline_options(run.string()).time_budget_seconds, 1);
+
+  notes.clear();
+  fs::remove(run / "report.md");
+  run_pipeline(options, hooks);
+  EXPECT_EQ(test::read_text((run / "time_plan.json").string()), plan_file);
+  for (const std::string& n : notes) EXPECT_EQ(n.find("timing a few"), std::string::npos) << n;
+}
+
+// A run recorded before the time budget existed continues without one.
+TEST_F(PipelineTest, ARunFromBeforeTheTimeBudgetContinuesWithoutOne) {
+  options.time_budget_seconds = 0;
+  run_pipeline(options);
+  const fs::path record = fs::path(options.search.out) / "pipeline.json";
+  auto j = nlohmann::json::parse(test::read_text(record.string()));
+  j.erase("time_budget_seconds");
+  j["options"].erase("time_budget_seconds");
+  dir.write("run/pipeline.json", j.dump(2));
+  const PipelineOptions recorded = read_pipeline_options(options.search.out);
+  EXPECT_EQ(recorded.time_budget_seconds, 0);
+  std::vector<std::string> phases;
+  PipelineHooks hooks;
+  hooks.on_phase = [&](const std::string& p) { phases.push_back(p); };
+  run_pipeline(recorded, hooks);
+  EXPECT_EQ(std::count(phases.begin(), phases.end(), "time plan"), 0);
+  EXPECT_FALSE(fs::exists(fs::path(options.search.out) / "time_plan.json"));
+}
+
+// A supernet put in RUN is reused only if it is the one the run would train.
 TEST_F(PipelineTest, ASupernetInTheRunIsReusedOnlyWhenItMatches) {
   const fs::path run = options.search.out;
   fs::create_directories(run);

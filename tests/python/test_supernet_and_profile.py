@@ -1,5 +1,6 @@
 """Bindings of the supernet (train, evaluate) and of board profiling, on tiny budgets."""
 
+import json
 import os
 import shutil
 
@@ -214,7 +215,8 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     result = tinynas.search("320K", "1M", space=tiny, data=(images, labels), samples=20, population=6, parents=2,
                             generations=1, supernet_epochs=2, finetune_epochs=1, out=out, progress=events.append)
     phases = [e["phase"] for e in events if e["event"] == "phase"]
-    assert phases == ["stage 1", "supernet", "stage 2", "final training", "test accuracy", "export", "report"]
+    assert phases == ["stage 1", "time plan", "supernet", "stage 2", "final training", "test accuracy", "export",
+                      "report"]
     # Within the phases: the supernet's 2 epochs and the final training's 3 (from scratch: 2 + 1), stage 2's
     # generations 0 and 1, each after its subnets were scored.
     epochs = [(e["phase"], e["epoch"], e["epochs"]) for e in events if e["event"] == "epoch"]
@@ -239,6 +241,14 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     measured = tinynas.search(resume=out, hil="qemu-mps2-an500", progress=False)
     assert measured["accuracy"]["accuracy"] == result["accuracy"]["accuracy"]
     assert measured["board"]["board"] == "qemu-mps2-an500" and measured["board"]["bit_exact"]
+    # The time budget (45 minutes by default) planned this small run at the counts it was given.
+    with open(os.path.join(out, "time_plan.json")) as f:
+        plan = json.load(f)
+    assert plan["budget_seconds"] == 45 * 60
+    assert plan["counts"] == {"supernet_epochs": 2, "generations": 1, "finetune_epochs": 1}
+    with pytest.raises(ValueError, match=r"time_budget: \"soon\" is not a time budget \(use e.g. 45min"):
+        tinynas.search("320K", "1M", space=tiny, data=(images, labels), out=str(tmp_path / "other"),
+                       time_budget="soon", progress=False)
 
 
 def test_the_pipelines_printed_progress_says_the_time_left(tinynas, capsys, monkeypatch):

@@ -14,6 +14,8 @@
 //   7. with a board (`--hil BOARD`), that int8 model measured on it (RUN/board.json), or by the board farm
 //      (PipelineHooks::measure_on_board: the CLI's `--hil farm`);
 //   8. RUN/report.md and RUN/report.html (the same page with its plots).
+// With a time budget the counts of phases 2 to 4 are sized, after stage 1, to what the run's training batches
+// and subnet scores cost on this machine (RUN/time_plan.json); the options' counts are the most it gives.
 // Every phase leaves a file that is its checkpoint: running again with the same options (`resume`)
 // skips finished phases and continues an interrupted one where it stopped (the supernet and the
 // fine-tuning at their last epoch, stage 2 at its last generation), reaching the uninterrupted result.
@@ -21,6 +23,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/search/search_options.hpp"
@@ -29,6 +32,14 @@
 namespace tinynas {
 
 inline constexpr int kPipelineResolutionWindow = 1;
+// The whole run on Fashion-MNIST in about 45 minutes on 2 cores, at any budget.
+inline constexpr double kDefaultTimeBudgetSeconds = 45 * 60;
+
+// "45min", "1.5h", "2700s" (a number alone: minutes) -> seconds; "none" or "0" -> 0, no budget.
+// invalid_option("time_budget", ...) otherwise.
+double parse_time_budget(std::string_view text);
+// 2700 -> "45min"; 0 -> "none" (parse_time_budget reads it back).
+std::string format_time_budget(double seconds);
 
 // How phase 4 trains the winner's deployed weights.
 enum class FinalTraining {
@@ -50,6 +61,9 @@ struct PipelineOptions {
   int train_limit = 0;           // > 0: train on the first N images only (quick runs, tests)
   bool classes_from_data = true; // the space takes the data's class count
   int calibration_images = 500;  // int8 activation ranges
+  // > 0: the whole run's wall time to plan for; the supernet epochs, stage 2's generations and the
+  // fine-tuning epochs are cut (never raised) until the run is predicted to fit. 0: the counts as given.
+  double time_budget_seconds = kDefaultTimeBudgetSeconds;
   // A board with profiling firmware (QEMU's or a real one through OpenOCD) that runs the winner's
   // int8 model. Not part of the run's identity: a finished run can be measured on another board.
   std::optional<std::string> hil_board;

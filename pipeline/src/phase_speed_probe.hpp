@@ -1,0 +1,22 @@
+#pragma once
+// What the pipeline's phases cost on this machine, for a time plan (time_plan.hpp): a few batches of
+// each supernet training phase and the score of the smallest and the largest subnet, timed on a supernet
+// trained by the probe alone. It takes seconds; nothing of it reaches the run's results.
+
+#include <string>
+
+#include "time_plan.hpp"
+#include "tinynas/dataset/dataset.hpp"
+#include "tinynas/search/estimator.hpp"
+#include "tinynas/space/search_space.hpp"
+#include "tinynas/supernet/training_config.hpp"
+
+namespace tinynas {
+
+// `space` is the chosen space (one width, the supernet's resolutions), `config` the supernet training's,
+// `scoring` stage 2's (validation images and calibration batches). The probe's supernet is written to
+// `scratch` and removed. `batches` per phase: a phase's batch time is the median of all but its first.
+PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
+                                 const EstimatorOptions& scoring, const std::string& scratch, int batches = 16);
+
+} // namespace tinynas

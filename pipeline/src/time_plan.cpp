@@ -1,0 +1,170 @@
+#include "time_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "json_util.hpp"
+#include "tinynas/supernet/training_config.hpp"
+
+namespace tinynas {
+
+namespace {
+
+// Of each generation's children, the share not scored before (a subnet already scored is not scored again), in
+// the bench's full-scale searches at 40 KB and 96 KB: 0.67 to 0.78 over generations 1 to 10, 0.29 to 0.55 after.
+constexpr double kNewChildShareEarly = 0.7;
+constexpr int kEarlyGenerations = 10;
+constexpr double kNewChildShareLate = 0.45;
+// Test accuracy (10,000 images, float and int8), export and the board: under a minute at 40 KB and about one
+// at 96 KB (docs/SEARCH.md).
+constexpr double kRestSeconds = 90;
+
+PlannedCounts shrunk(const PlannedCounts& c, double factor) {
+  const auto scale = [&](int count, int fewest) {
+    return std::max(std::min(count, fewest), static_cast<int>(std::lround(count * factor)));
+  };
+  return {scale(c.supernet_epochs, kPlanFewest.supernet_epochs), scale(c.generations, kPlanFewest.generations),
+          scale(c.finetune_epochs, kPlanFewest.finetune_epochs)};
+}
+
+nlohmann::json counts_json(const PlannedCounts& c) {
+  return {
+      {"supernet_epochs", c.supernet_epochs}, {"generations", c.generations}, {"finetune_epochs", c.finetune_epochs}};
+}
+
+PlannedCounts counts_from(const json_util::Field& f) {
+  return {f.get_int("supernet_epochs"), f.get_int("generations"), f.get_int("finetune_epochs")};
+}
+
+std::string minutes(double seconds) { return fmt::format("~{:.0f} min", seconds / 60); }
+
+} // namespace
+
+double PhaseSpeeds::score_seconds(double macs) const {
+  if (largest_macs <= smallest_macs) return largest_score_seconds;
+  const double slope =
+      (largest_score_seconds - smallest_score_seconds) / static_cast<double>(largest_macs - smallest_macs);
+  return std::max(0.0, smallest_score_seconds + slope * (macs - static_cast<double>(smallest_macs)));
+}
+
+double PhaseSpeeds::subnet_batch_seconds(double macs) const {
+  return largest_train_macs > 0 ? largest_batch_seconds * macs / largest_train_macs : largest_batch_seconds;
+}
+
+PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& s, const PlannedCounts& c) {
+  PhaseSeconds p;
+  const double batches = s.batches_per_epoch;
+  if (!in.supernet_trained) {
+    // The split between the phases is training's own (30% on the largest subnet); each epoch ends with the
+    // largest and the smallest subnet validated.
+    const TrainingConfig t = make_training_config(1.0, c.supernet_epochs, std::nullopt, 0, 0);
+    p.supernet = batches * (t.largest_epochs * s.largest_batch_seconds + t.elastic_epochs * s.sandwich_batch_seconds) +
+                 c.supernet_epochs * (s.smallest_score_seconds + s.largest_score_seconds);
+  }
+  const int early = std::min(c.generations, kEarlyGenerations);
+  const double scored =
+      in.population * (1 + early * kNewChildShareEarly + (c.generations - early) * kNewChildShareLate);
+  p.stage2 = scored * s.score_seconds(in.mean_fitting_macs);
+  const int final_epochs = in.final_from_scratch ? c.supernet_epochs + c.finetune_epochs : c.finetune_epochs;
+  p.final_training =
+      final_epochs * (batches * s.subnet_batch_seconds(in.winner_macs) + s.score_seconds(in.winner_macs));
+  p.rest = kRestSeconds;
+  return p;
+}
+
+TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
+  TimePlan plan{in, speeds, in.most, {}, true};
+  const auto fits = [&](const PlannedCounts& c) {
+    return predict_phase_seconds(in, speeds, c).total(in.spent_seconds) <= in.budget_seconds;
+  };
+  PlannedCounts c = in.most;
+  // Generations first: stage 2 has found nearly all it will by generation 10.
+  while (!fits(c) && c.generations > std::min(in.most.generations, kPlanGenerationsFirstCut)) --c.generations;
+  if (!fits(c)) {
+    PlannedCounts tried = c;
+    for (int percent = 99; percent >= 1 && !fits(tried); --percent) tried = shrunk(c, percent / 100.0);
+    plan.fits = fits(tried);
+    c = tried;
+  }
+  plan.counts = c;
+  plan.predicted = predict_phase_seconds(in, speeds, c);
+  return plan;
+}
+
+std::string describe_time_plan(const TimePlan& plan) {
+  const PlannedCounts& c = plan.counts;
+  const PhaseSeconds& p = plan.predicted;
+  const int final_epochs = plan.inputs.final_from_scratch ? c.supernet_epochs + c.finetune_epochs : c.finetune_epochs;
+  std::string supernet = plan.inputs.supernet_trained
+                             ? std::string("supernet already trained")
+                             : fmt::format("supernet {} epochs ({})", c.supernet_epochs, minutes(p.supernet));
+  return fmt::format("{}, stage 2 {} generations ({}), final training {} epochs ({}); {} in all of the {} budget{}",
+                     supernet, c.generations, minutes(p.stage2), final_epochs, minutes(p.final_training),
+                     minutes(p.total(plan.inputs.spent_seconds)), minutes(plan.inputs.budget_seconds),
+                     plan.fits ? "" : " (over it even at the fewest counts)");
+}
+
+std::string TimePlan::to_json() const {
+  const PhaseSpeeds& s = speeds;
+  const nlohmann::json j = {{"format", "tinynas-time-plan"},
+                            {"version", 1},
+                            {"budget_seconds", inputs.budget_seconds},
+                            {"spent_seconds", inputs.spent_seconds},
+                            {"most", counts_json(inputs.most)},
+                            {"population", inputs.population},
+                            {"final_from_scratch", inputs.final_from_scratch},
+                            {"supernet_trained", inputs.supernet_trained},
+                            {"mean_fitting_macs", inputs.mean_fitting_macs},
+                            {"winner_macs", inputs.winner_macs},
+                            {"speeds",
+                             {{"batches_per_epoch", s.batches_per_epoch},
+                              {"largest_batch_seconds", s.largest_batch_seconds},
+                              {"sandwich_batch_seconds", s.sandwich_batch_seconds},
+                              {"largest_train_macs", s.largest_train_macs},
+                              {"smallest_macs", s.smallest_macs},
+                              {"smallest_score_seconds", s.smallest_score_seconds},
+                              {"largest_macs", s.largest_macs},
+                              {"largest_score_seconds", s.largest_score_seconds},
+                              {"probe_seconds", s.probe_seconds}}},
+                            {"counts", counts_json(counts)},
+                            {"predicted_seconds",
+                             {{"supernet", predicted.supernet},
+                              {"stage2", predicted.stage2},
+                              {"final_training", predicted.final_training},
+                              {"rest", predicted.rest},
+                              {"total", predicted.total(inputs.spent_seconds)}}},
+                            {"fits", fits}};
+  return j.dump(2) + "\n";
+}
+
+TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
+  const nlohmann::json doc = json_util::parse(text, file);
+  const json_util::Field f(doc, file);
+  if (f.get_string("format", "") != "tinynas-time-plan") f.fail("not a time plan (format \"tinynas-time-plan\")");
+  TimePlan p;
+  TimePlanInputs& in = p.inputs;
+  in.budget_seconds = f.get_double("budget_seconds");
+  in.spent_seconds = f.get_double("spent_seconds");
+  in.most = counts_from(f.at("most"));
+  in.population = f.get_int("population");
+  in.final_from_scratch = f.at("final_from_scratch").as_bool();
+  in.supernet_trained = f.at("supernet_trained").as_bool();
+  in.mean_fitting_macs = f.get_double("mean_fitting_macs");
+  in.winner_macs = f.get_double("winner_macs");
+  const json_util::Field s = f.at("speeds");
+  p.speeds = {
+      s.get_int("batches_per_epoch"),     s.get_double("largest_batch_seconds"), s.get_double("sandwich_batch_seconds"),
+      s.get_double("largest_train_macs"), s.at("smallest_macs").as_int64(),      s.get_double("smallest_score_seconds"),
+      s.at("largest_macs").as_int64(),    s.get_double("largest_score_seconds"), s.get_double("probe_seconds")};
+  p.counts = counts_from(f.at("counts"));
+  if (p.counts.supernet_epochs < 1 || p.counts.generations < 0 || p.counts.finetune_epochs < 1)
+    f.at("counts").fail("a count out of range");
+  p.predicted = predict_phase_seconds(in, p.speeds, p.counts);
+  p.fits = f.at("fits").as_bool();
+  return p;
+}
+
+} // namespace tinynas

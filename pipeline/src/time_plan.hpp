@@ -1,0 +1,83 @@
+#pragma once
+// The pipeline's counts sized to a time budget (`tinynas search --data ... --time-budget 45min`): from
+// what one training batch and one subnet's score cost on this machine (phase_speed_probe.hpp) and
+// what stage 1 says of the subnets that fit, the supernet epochs, stage 2's generations and the final
+// training's epochs whose predicted total stays within the budget. The options' counts are the most
+// the plan gives. RUN/time_plan.json records the plan, so a continued run keeps it.
+
+#include <cstdint>
+#include <string>
+
+namespace tinynas {
+
+// Measured on this machine, for the chosen space, by training and scoring a few batches.
+struct PhaseSpeeds {
+  int batches_per_epoch = 0;         // of the whole training split at the supernet's batch size
+  double largest_batch_seconds = 0;  // supernet phase 1: the largest subnet at a random resolution
+  double sandwich_batch_seconds = 0; // supernet phase 2: the sandwich rule's subnets
+  double largest_train_macs = 0;     // the largest subnet's MACs, averaged over the resolutions phase 1 draws
+  std::int64_t smallest_macs = 0;    // the smallest subnet at the smallest resolution ...
+  double smallest_score_seconds = 0; // ... and its BN recalibration plus validation, as stage 2 scores it
+  std::int64_t largest_macs = 0;     // the largest subnet at the largest resolution ...
+  double largest_score_seconds = 0;  // ... and its score
+  double probe_seconds = 0;          // what measuring all this took
+
+  // Seconds to score one subnet of `macs` MACs (the line through the two measured scores).
+  double score_seconds(double macs) const;
+  // Seconds of one training batch of a single subnet of `macs` MACs (phase 1's batch, scaled by MACs).
+  double subnet_batch_seconds(double macs) const;
+};
+
+struct PlannedCounts {
+  int supernet_epochs = 0;
+  int generations = 0;
+  int finetune_epochs = 0;
+  bool operator==(const PlannedCounts&) const = default;
+};
+
+struct TimePlanInputs {
+  double budget_seconds = 0;      // the whole run, stage 1 included
+  double spent_seconds = 0;       // already spent when planning: stage 1 and the probe
+  PlannedCounts most;             // the options' counts: the plan gives at most these
+  int population = 0;             // stage 2's subnets per generation
+  bool final_from_scratch = true; // final training: supernet + fine-tuning epochs from scratch, else fine-tuning's
+  bool supernet_trained = false;  // a supernet already in RUN: it costs nothing more and keeps its epochs
+  double mean_fitting_macs = 0;   // stage 1: the fitting subnets of the chosen pair
+  double winner_macs = 0;         // the MACs the winner is sized at (stage 1's fitting subnets' 95th percentile)
+};
+
+// The phases' predicted seconds for some counts.
+struct PhaseSeconds {
+  double supernet = 0, stage2 = 0, final_training = 0, rest = 0;
+  double total(double spent) const { return spent + supernet + stage2 + final_training + rest; }
+};
+
+struct TimePlan {
+  TimePlanInputs inputs;
+  PhaseSpeeds speeds;
+  PlannedCounts counts;   // what the run does
+  PhaseSeconds predicted; // for `counts`
+  bool fits = true;       // false: even the fewest counts are predicted over the budget (the run uses them)
+
+  std::string to_json() const;
+  // Error(kInvalidFile) naming `file` and the field.
+  static TimePlan from_json(const std::string& text, const std::string& file);
+};
+
+// Stage 2 keeps at least this many generations while other counts are cut, before all shrink together:
+// the bench's full-scale searches were within 0.14 points of their best after generation 10 (docs/SEARCH.md).
+inline constexpr int kPlanGenerationsFirstCut = 10;
+// The least the plan gives each count.
+inline constexpr PlannedCounts kPlanFewest{4, 3, 1};
+
+// The phases' time for `counts` (pure: the same inputs give the same seconds).
+PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& speeds, const PlannedCounts& counts);
+
+// The largest counts within the budget: first stage 2's generations down to kPlanGenerationsFirstCut, then all
+// three counts shrunk by one factor (in steps of 1%), never below kPlanFewest nor above in.most.
+TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds);
+
+// "supernet 7 epochs (~12 min), stage 2 10 generations (~14 min), final training 11 epochs (~9 min)".
+std::string describe_time_plan(const TimePlan& plan);
+
+} // namespace tinynas

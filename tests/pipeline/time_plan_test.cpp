@@ -1,0 +1,140 @@
+// The time plan (pipeline/src/time_plan.hpp): each phase's predicted seconds worked out by hand from
+// made-up speeds, the counts it picks for a budget, its file's round trip, and the budget's spelling.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "time_plan.hpp"
+#include "tinynas/pipeline/pipeline.hpp"
+#include "tinynas/space/error.hpp"
+
+namespace tinynas {
+namespace {
+
+// 10 batches an epoch; a largest-subnet batch 1 s, a sandwich batch 2 s; scoring 1 s at 1M MACs and 3 s at
+// 3M MACs (so 2 s at 2M); a single subnet's batch 1 s at the largest subnet's 4M MACs (0.5 s at 2M).
+PhaseSpeeds speeds() {
+  PhaseSpeeds s;
+  s.batches_per_epoch = 10;
+  s.largest_batch_seconds = 1;
+  s.sandwich_batch_seconds = 2;
+  s.largest_train_macs = 4e6;
+  s.smallest_macs = 1000000;
+  s.smallest_score_seconds = 1;
+  s.largest_macs = 3000000;
+  s.largest_score_seconds = 3;
+  return s;
+}
+
+TimePlanInputs inputs(double budget) {
+  TimePlanInputs in;
+  in.budget_seconds = budget;
+  in.spent_seconds = 5;
+  in.most = {10, 20, 5};
+  in.population = 10;
+  in.mean_fitting_macs = 2e6;
+  in.winner_macs = 2e6;
+  return in;
+}
+
+TEST(TimePlan, PredictsEachPhaseFromTheSpeeds) {
+  const PhaseSeconds p = predict_phase_seconds(inputs(0), speeds(), {10, 20, 5});
+  // 3 largest-subnet epochs and 7 sandwich epochs of 10 batches, and each epoch validates the smallest
+  // (1 s) and the largest (3 s): 10 x (3 x 1 + 7 x 2) + 10 x 4.
+  EXPECT_DOUBLE_EQ(p.supernet, 210);
+  // 10 subnets, then 10 generations of 10 children of which 70% are new, then 10 of which 45% are: 125
+  // subnets of 2 s.
+  EXPECT_DOUBLE_EQ(p.stage2, 250);
+  // From scratch: 10 + 5 epochs of 10 batches of 0.5 s and one 2 s validation.
+  EXPECT_DOUBLE_EQ(p.final_training, 105);
+  EXPECT_DOUBLE_EQ(p.total(5), 5 + 210 + 250 + 105 + 90);
+
+  TimePlanInputs finetune = inputs(0);
+  finetune.final_from_scratch = false;
+  finetune.supernet_trained = true;
+  const PhaseSeconds q = predict_phase_seconds(finetune, speeds(), {10, 20, 5});
+  EXPECT_DOUBLE_EQ(q.supernet, 0) << "a supernet already trained costs nothing more";
+  EXPECT_DOUBLE_EQ(q.final_training, 35) << "5 fine-tuning epochs of 7 s";
+}
+
+TEST(TimePlan, KeepsTheCountsWhenTheyFit) {
+  const TimePlan plan = plan_to_budget(inputs(660), speeds());
+  EXPECT_EQ(plan.counts, (PlannedCounts{10, 20, 5}));
+  EXPECT_TRUE(plan.fits);
+  EXPECT_DOUBLE_EQ(plan.predicted.total(5), 660);
+}
+
+TEST(TimePlan, CutsGenerationsFirst) {
+  // Each generation after the 10th costs 10 x 0.45 x 2 = 9 s: 660 - 9 x 7 = 597 is the first total within 600.
+  const TimePlan plan = plan_to_budget(inputs(600), speeds());
+  EXPECT_EQ(plan.counts, (PlannedCounts{10, 13, 5}));
+  EXPECT_DOUBLE_EQ(plan.predicted.total(5), 597);
+}
+
+TEST(TimePlan, ThenShrinksEveryCountByOneFactor) {
+  // At 65% the counts are 7, 7, 3 (431 s); at 64%, 6, 6, 3: supernet 10 x (1 + 5 x 2) + 6 x 4 = 134, stage 2
+  // 10 x (1 + 6 x 0.7) x 2 = 104, final training 9 x 7 = 63: 5 + 134 + 104 + 63 + 90 = 396.
+  const TimePlan plan = plan_to_budget(inputs(400), speeds());
+  EXPECT_EQ(plan.counts, (PlannedCounts{6, 6, 3}));
+  EXPECT_TRUE(plan.fits);
+  EXPECT_DOUBLE_EQ(plan.predicted.total(5), 396);
+}
+
+TEST(TimePlan, NeverGoesBelowTheFewestCountsNorAboveTheGivenOnes) {
+  const TimePlan plan = plan_to_budget(inputs(100), speeds());
+  EXPECT_EQ(plan.counts, kPlanFewest);
+  EXPECT_FALSE(plan.fits);
+  EXPECT_NE(describe_time_plan(plan).find("over it even at the fewest counts"), std::string::npos);
+
+  TimePlanInputs few = inputs(100);
+  few.most = {2, 1, 1}; // already below the fewest: kept
+  EXPECT_EQ(plan_to_budget(few, speeds()).counts, (PlannedCounts{2, 1, 1}));
+}
+
+TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
+  const TimePlan plan = plan_to_budget(inputs(400), speeds());
+  const TimePlan back = TimePlan::from_json(plan.to_json(), "time_plan.json");
+  EXPECT_EQ(back.counts, plan.counts);
+  EXPECT_EQ(back.inputs.most, plan.inputs.most);
+  EXPECT_DOUBLE_EQ(back.predicted.total(5), 396);
+  EXPECT_EQ(back.to_json(), plan.to_json());
+
+  nlohmann::json j = nlohmann::json::parse(plan.to_json());
+  j["counts"].erase("generations");
+  try {
+    TimePlan::from_json(j.dump(), "run/time_plan.json");
+    FAIL() << "a plan without its generations was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+    EXPECT_NE(std::string(e.what()).find("generations"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("run/time_plan.json"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TimePlan::from_json("{\"format\": \"tinynas-pipeline\"}", "x.json"), Error);
+}
+
+TEST(TimeBudget, ReadsAsUsersWriteIt) {
+  EXPECT_DOUBLE_EQ(parse_time_budget("45min"), 2700);
+  EXPECT_DOUBLE_EQ(parse_time_budget("45m"), 2700);
+  EXPECT_DOUBLE_EQ(parse_time_budget("45"), 2700) << "a number alone is minutes";
+  EXPECT_DOUBLE_EQ(parse_time_budget("1.5h"), 5400);
+  EXPECT_DOUBLE_EQ(parse_time_budget("2700s"), 2700);
+  EXPECT_DOUBLE_EQ(parse_time_budget("none"), 0);
+  EXPECT_DOUBLE_EQ(parse_time_budget("0"), 0);
+  for (const char* bad : {"45 minutes", "-5min", "abc", "", "1e999h", "45minx"}) {
+    try {
+      parse_time_budget(bad);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("time_budget"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("45min"), std::string::npos) << "says how to write one: " << e.what();
+    }
+  }
+  EXPECT_EQ(format_time_budget(2700), "45min");
+  EXPECT_EQ(format_time_budget(90), "90s");
+  EXPECT_EQ(format_time_budget(0), "none");
+  EXPECT_DOUBLE_EQ(parse_time_budget(format_time_budget(kDefaultTimeBudgetSeconds)), kDefaultTimeBudgetSeconds);
+}
+
+} // namespace
+} // namespace tinynas

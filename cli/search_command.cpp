@@ -180,7 +180,6 @@ int run_pipeline_command(const SearchCommandOptions& o) {
   // Stage 2's line stays drawn (its last state) when a phase or a note follows it.
   hooks.on_phase = [&](const std::string& phase) {
     generations.finish();
-    printer.restart_clock();
     printer.note("tinynas: " + phase);
   };
   hooks.on_note = [&](const std::string& note) {

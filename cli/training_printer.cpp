@@ -14,18 +14,9 @@ std::string percent_or_dash(double fraction) {
 }
 
 void TrainingPrinter::batch(const BatchProgress& p) {
-  // Time left: the batches left times a moving average of the recent seconds per batch (a supernet's
-  // elastic phase costs several times its largest phase per batch: the average follows it).
-  const auto now = std::chrono::steady_clock::now();
-  if (batches_seen_++ > 0) {
-    const double last = std::chrono::duration<double>(now - last_batch_).count();
-    seconds_per_batch_ = batches_seen_ == 2 ? last : 0.95 * seconds_per_batch_ + 0.05 * last;
-  }
-  last_batch_ = now;
-  const double left = seconds_per_batch_ * ((p.epochs - p.epoch) * p.batches + (p.batches - p.batch));
   line_.update(fmt::format("epoch {}/{} {:<8} batch {}/{}  loss {:.4f}  acc {}  {:.0f} images/s{}", p.epoch, p.epochs,
                            p.phase, p.batch, p.batches, p.loss, percent_or_dash(p.accuracy), p.images_per_second,
-                           batches_seen_ > 1 ? fmt::format("  ~{:.0f} s left", left) : ""),
+                           p.seconds_left >= 0 ? fmt::format("  ~{:.0f} s left", p.seconds_left) : ""),
                p.batch == p.batches);
 }
 

@@ -3,7 +3,6 @@
 // (progress_line.hpp) with the time left, and a line per epoch that stays, with the validation accuracies the epoch
 // measured (the largest and smallest subnets when training a supernet, the subnet when fine-tuning).
 
-#include <chrono>
 #include <string>
 
 #include "progress_line.hpp"
@@ -20,14 +19,9 @@ public:
   void epoch(const EpochReport& r);
   void note(const std::string& text) { line_.print(text); }
   void finish() { line_.finish(); }
-  // Another training starts (the pipeline's fine-tuning after its supernet): its own rate.
-  void restart_clock() { batches_seen_ = 0; }
 
 private:
   ProgressLine line_;
-  long batches_seen_ = 0;        // since the clock (re)started: the rate behind "time left"
-  double seconds_per_batch_ = 0; // moving average
-  std::chrono::steady_clock::time_point last_batch_;
 };
 
 } // namespace tinynas::cli

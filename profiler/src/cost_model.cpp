@@ -141,8 +141,7 @@ MemoryFigures patch_figures(const Graph& g, const PatchOptions& options, bool pe
   // Automatic split (MCUNetV2): the block boundary with the lowest peak SRAM among those whose halo
   // recomputation stays within max_extra_macs of the network's MACs; ties go to less
   // recomputation. Only splits whose tensor has at least one pixel per patch.
-  std::int64_t base_macs = 0;
-  for (const Op& op : g.ops) base_macs += op.macs(g.tensors);
+  const std::int64_t base_macs = g.macs();
   const auto extra_cap = static_cast<std::int64_t>(options.max_extra_macs * static_cast<double>(base_macs));
   MemoryFigures best;
   bool have = false;
@@ -247,8 +246,7 @@ CostOptions resolve_schedule(const Graph& graph, const Board& board, const CostO
   // Per split, the smallest grid that fits (larger grids only recompute more); over splits, the fewest extra MACs
   // (the least latency added), then the lower peak. Recomputation beyond the patch schedule's cap is not taken:
   // a net that fits only at that price is reported as not fitting.
-  std::int64_t base_macs = 0;
-  for (const Op& op : graph.ops) base_macs += op.macs(graph.tensors);
+  const std::int64_t base_macs = graph.macs();
   const auto extra_cap = static_cast<std::int64_t>(options.patch.max_extra_macs * static_cast<double>(base_macs));
   // The figures patch_figures_at() gives, with two cheaper refusals first: a split whose layers after it do not fit
   // on their own is skipped (planned once per split), and a grid over the MACs cap is rejected before it is planned.

@@ -197,12 +197,15 @@ def train(out: str, *, space: str = "fashion_mnist", width: float = 1.0, epochs:
     Returns a dict: ``supernet`` (the path), ``seconds`` and ``epochs``, the per-epoch reports as the
     checkpoint records them: ``epoch``, ``epochs``, ``phase``, ``loss``, ``train_accuracy``,
     ``images_per_second``, ``seconds``, and ``val_largest`` / ``val_smallest`` (validation accuracy of
-    the largest and smallest subnets, -1 when not measured; ``val_subnet`` is :func:`finetune`'s).
+    the largest and smallest subnets, -1 when not measured; ``val_subnet`` is :func:`finetune`'s), and
+    ``seconds_left``, the training's time left after that epoch at its pace (a supernet's sandwich epochs
+    cost more than its first ones, which it accounts for).
     """
     if progress is True:
         def progress(report: dict) -> None:
             print(f"epoch {report['epoch']}/{report['epochs']} {report['phase']}: loss {report['loss']:.4f}, "
-                  f"val largest {report['val_largest']:.2%}, smallest {report['val_smallest']:.2%}", flush=True)
+                  f"val largest {report['val_largest']:.2%}, smallest {report['val_smallest']:.2%}, "
+                  f"~{report['seconds_left']:.0f} s left", flush=True)
     source = _data_source(data if data is not None else data_dir, out)
     return _core._train(space, out, width, epochs, largest_epochs, limit, seed, source, classes_from_data, resume,
                         progress or None)
@@ -249,7 +252,7 @@ def finetune(supernet: str, arch: Union[Arch, str], out: str, *, data: Data = No
     if progress is True:
         def progress(report: dict) -> None:
             print(f"epoch {report['epoch']}/{report['epochs']} fine-tune: loss {report['loss']:.4f}, "
-                  f"val {report['val_subnet']:.2%}", flush=True)
+                  f"val {report['val_subnet']:.2%}, ~{report['seconds_left']:.0f} s left", flush=True)
     source = _data_source(data if data is not None else data_dir, out)
     return _core._finetune(supernet, arch, out, source, epochs, lr, distill, from_scratch, batch_size, seed,
                            resume, progress or None)
@@ -269,13 +272,12 @@ class _PipelinePrinter:
         elif kind == "note":
             self.print(f"  {event['text']}")
         elif kind == "epoch":
-            left = event["seconds"] * (event["epochs"] - event["epoch"])
             if event["val_subnet"] >= 0:
                 val = f"val {event['val_subnet']:.2%}"
             else:
                 val = f"val largest {event['val_largest']:.2%}, smallest {event['val_smallest']:.2%}"
             self.print(f"epoch {event['epoch']}/{event['epochs']} {event['phase']}: loss {event['loss']:.4f}, {val}, "
-                       f"{event['seconds']:.0f} s, ~{left:.0f} s left")
+                       f"{event['seconds']:.0f} s, ~{event['seconds_left']:.0f} s left")
         elif kind == "generation":
             self.print(f"generation {event['generation']}/{event['generations']}: best {event['best_score']:.2%}, "
                        f"{event['evaluations']} evaluated, ~{event['seconds_left']:.0f} s left")

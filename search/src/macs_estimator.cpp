@@ -15,10 +15,7 @@ std::vector<double> MacsProxyEstimator::evaluate(const std::vector<Arch>& archs)
   for (const Arch& arch : archs) {
     // The network's own MACs from the op graph (the cost model's convention), independent of the
     // board and the schedule: patch-based recomputation is a cost, not extra capacity.
-    const Graph graph = lower_to_graph(lower_to_net(space_, arch));
-    std::int64_t macs = 0;
-    for (const Op& op : graph.ops) macs += op.macs(graph.tensors);
-    scores.push_back(static_cast<double>(macs));
+    scores.push_back(static_cast<double>(lower_to_graph(lower_to_net(space_, arch)).macs()));
   }
   return scores;
 }

@@ -56,6 +56,12 @@ std::int64_t Op::weights(const std::vector<TensorShape>& tensors) const {
   return 0;
 }
 
+std::int64_t Graph::macs() const {
+  std::int64_t total = 0;
+  for (const Op& op : ops) total += op.macs(tensors);
+  return total;
+}
+
 std::int64_t Op::macs(const std::vector<TensorShape>& tensors) const {
   const TensorShape& out = tensors[static_cast<std::size_t>(output)];
   // Every weight is used once per output pixel (FC: one pixel).

@@ -18,6 +18,7 @@
 #include "step_runner.hpp"
 #include "supernet_impl.hpp"
 #include "tinynas/supernet/trainer.hpp"
+#include "training_pace.hpp"
 
 namespace tinynas::engine {
 
@@ -78,24 +79,40 @@ private:
 // Epoch state.epochs_done of a training state that checkpoints inside its epochs (TrainingProgress,
 // FinetuneProgress: each has epochs_done, epoch_start, seconds and reports), run by `loop` from
 // state.epoch_start. Before each checkpoint inside the epoch, state.epoch_start becomes where a resume
-// would begin and `checkpoint` writes the state. At the end `validate` adds the report's validation
-// accuracies, the report's seconds become the epoch's time over every session that trained part of it
-// (validation included), the state records the report, `checkpoint` writes it, and callbacks.on_epoch
+// would begin and `checkpoint` writes the state. `pace` times its batches and validation, and says the
+// run's time left in each BatchProgress and in the report. At the end `validate` adds the report's
+// validation accuracies, the report's seconds become the epoch's time over every session that trained part
+// of it (validation included), the state records the report, `checkpoint` writes it, and callbacks.on_epoch
 // sees it. False when callbacks.should_stop stopped the epoch (checkpointed there).
 template <class State>
 bool run_recorded_epoch(EpochLoop& loop, State& state, int total_epochs, const LrPhase& phase,
-                        const EpochLoop::BatchStep& step, const TrainCallbacks& callbacks,
+                        const EpochLoop::BatchStep& step, const TrainCallbacks& callbacks, TrainingPace& pace,
                         const std::function<void(EpochReport&)>& validate, const std::function<void()>& checkpoint) {
-  const auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  const auto started = Clock::now();
   const double earlier = state.epoch_start.seconds; // of this epoch, before a resume inside it
+  TrainCallbacks paced = callbacks;
+  paced.on_batch = [&](const BatchProgress& p) {
+    pace.batch_done(p.epoch, seconds_since(started));
+    if (!callbacks.on_batch) return;
+    BatchProgress with_time_left = p;
+    with_time_left.seconds_left = pace.seconds_left(p.epoch, p.batch);
+    callbacks.on_batch(with_time_left);
+  };
   std::optional<EpochReport> r =
-      loop.run(state.epochs_done, total_epochs, phase, step, callbacks, state.epoch_start, [&](const EpochStart& next) {
+      loop.run(state.epochs_done, total_epochs, phase, step, paced, state.epoch_start, [&](const EpochStart& next) {
         state.epoch_start = next;
         checkpoint();
       });
   if (!r) return false;
+  const auto validating = Clock::now();
   validate(*r);
-  r->seconds = earlier + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  pace.validation_took(seconds_since(validating));
+  r->seconds = earlier + seconds_since(started);
+  r->seconds_left = pace.seconds_left(r->epoch + 1, 0);
   state.seconds += r->seconds;
   state.epochs_done += 1;
   state.epoch_start = {};

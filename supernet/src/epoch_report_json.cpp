@@ -14,7 +14,8 @@ std::string EpochReport::to_json() const {
                             {"seconds", seconds},
                             {"val_largest", val_largest},
                             {"val_smallest", val_smallest},
-                            {"val_subnet", val_subnet}};
+                            {"val_subnet", val_subnet},
+                            {"seconds_left", seconds_left}};
   return j.dump();
 }
 
@@ -29,7 +30,8 @@ EpochReport epoch_report_from_json(const json_util::Field& report, int total_epo
   r.seconds = report.get_double("seconds");
   r.val_largest = report.get_double("val_largest");
   r.val_smallest = report.get_double("val_smallest");
-  r.val_subnet = report.get_double("val_subnet", -1); // written since fine-tuning
+  r.val_subnet = report.get_double("val_subnet", -1);     // written since fine-tuning
+  r.seconds_left = report.get_double("seconds_left", -1); // written since the time left was the library's
   return r;
 }
 

@@ -86,7 +86,8 @@ public:
         if (evaluator_) r.val_subnet = evaluator_->evaluate(arch_);
       };
       if (!engine::run_recorded_epoch(
-              loop_, p_, p_.epochs, phase, [&](int) { return step(); }, callbacks_, validate, [&] { checkpoint(); }))
+              loop_, p_, p_.epochs, phase, [&](int) { return step(); }, callbacks_, pace_, validate,
+              [&] { checkpoint(); }))
         break; // stopped inside the epoch, checkpointed there
     }
     TrainResult result;
@@ -129,6 +130,7 @@ private:
   std::string out_;
   const TrainCallbacks& callbacks_;
   engine::EpochLoop loop_;
+  engine::TrainingPace pace_{std::vector<double>(static_cast<std::size_t>(p_.epochs), 1.0), loop_.batches()};
   std::unique_ptr<Teacher> teacher_;
   engine::FloatBuffer targets_;
   std::unique_ptr<SubnetEvaluator> evaluator_;

@@ -10,12 +10,38 @@
 #include "supernet_impl.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/graph.hpp"
+#include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/rng.hpp"
 #include "training_progress.hpp"
 
 namespace tinynas {
 
 namespace {
+
+// Each epoch's relative cost of a batch: the MACs its subnets train. Phase 1 trains the largest subnet at a
+// random resolution; phase 2 the largest, the smallest and subnets_per_batch - 2 random ones (their mean
+// MACs from a fixed sample of 32).
+std::vector<double> epoch_costs(const Supernet::Impl& net, const TrainingConfig& c) {
+  const auto macs = [&](const Arch& a) {
+    return static_cast<double>(lower_to_graph(lower_to_net(net.space, a)).macs());
+  };
+  double largest = 0;
+  for (int r : net.space.resolutions) largest += macs(largest_arch(net.space, net.width, r));
+  largest /= static_cast<double>(net.space.resolutions.size());
+  // As Supernet::largest() and smallest() choose them: the largest and the smallest resolution.
+  double sandwich = macs(largest_arch(net.space, net.width, net.space.resolutions.back()));
+  if (c.subnets_per_batch >= 2) {
+    Rng rng(1);
+    double random = 0;
+    for (int i = 0; i < 32; ++i) random += macs(sample_arch(net.space, rng, net.width, 0));
+    sandwich += macs(smallest_arch(net.space, net.width, net.space.resolutions.front())) +
+                (c.subnets_per_batch - 2) * random / 32;
+  }
+  std::vector<double> costs(static_cast<std::size_t>(c.largest_epochs), largest);
+  costs.insert(costs.end(), static_cast<std::size_t>(c.elastic_epochs), sandwich);
+  return costs;
+}
 
 class Trainer {
 public:
@@ -101,7 +127,7 @@ private:
       r.val_largest = acc[0];
       r.val_smallest = acc[1];
     };
-    return engine::run_recorded_epoch(loop_, p_, c.total_epochs(), phase, step, callbacks_, validate,
+    return engine::run_recorded_epoch(loop_, p_, c.total_epochs(), phase, step, callbacks_, pace_, validate,
                                       [&] { checkpoint(); });
   }
 
@@ -135,6 +161,7 @@ private:
   std::string out_;
   const TrainCallbacks& callbacks_;
   engine::EpochLoop loop_;
+  engine::TrainingPace pace_{epoch_costs(net_, p_.config), loop_.batches()};
   engine::FloatBuffer teacher_, mixed_;
   std::unique_ptr<SubnetEvaluator> evaluator_;
 };

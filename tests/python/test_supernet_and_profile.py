@@ -19,7 +19,8 @@ def supernet(tinynas, tmp_path_factory):
     assert [r["epoch"] for r in reports] == [1, 2]
     assert [r["phase"] for r in result["epochs"]] == ["largest", "elastic"]
     assert set(reports[0]) == {"epoch", "epochs", "phase", "loss", "train_accuracy", "images_per_second", "seconds",
-                               "val_largest", "val_smallest", "val_subnet"}
+                               "val_largest", "val_smallest", "val_subnet", "seconds_left"}
+    assert reports[0]["seconds_left"] > 0 and reports[-1]["seconds_left"] == 0
     return path
 
 
@@ -221,6 +222,9 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     # generations 0 and 1, each after its subnets were scored.
     epochs = [(e["phase"], e["epoch"], e["epochs"]) for e in events if e["event"] == "epoch"]
     assert [(n, total) for _, n, total in epochs] == [(1, 2), (2, 2), (1, 3), (2, 3), (3, 3)]
+    # Each epoch says its training's time left (the library's TrainingPace): none after each training's last.
+    left = [e["seconds_left"] for e in events if e["event"] == "epoch"]
+    assert left[1] == 0 and left[-1] == 0 and min(left) >= 0
     generations = [e for e in events if e["event"] == "generation"]
     assert [g["generation"] for g in generations] == [0, 1] and generations[-1]["generations"] == 1
     assert generations[-1]["best_score"] >= generations[0]["best_score"] > 0
@@ -256,11 +260,11 @@ def test_the_pipelines_printed_progress_says_the_time_left(tinynas, capsys, monk
     monkeypatch.setattr(tinynas.time, "monotonic", lambda: clock[0])
     show = tinynas._PipelinePrinter()
     show({"event": "phase", "phase": "supernet"})
+    # The time left is the library's (TrainingPace and GenerationPace, tested in C++).
     show({"event": "epoch", "epoch": 2, "epochs": 10, "phase": "elastic", "loss": 0.51234, "seconds": 180.0,
-          "val_largest": 0.9, "val_smallest": 0.85, "val_subnet": -1})
+          "val_largest": 0.9, "val_smallest": 0.85, "val_subnet": -1, "seconds_left": 1440.0})
     show({"event": "epoch", "epoch": 1, "epochs": 15, "phase": "fine-tune", "loss": 0.4, "seconds": 60.0,
-          "val_largest": -1, "val_smallest": -1, "val_subnet": 0.92})
-    # The time left is the library's (GenerationPace, tested in C++).
+          "val_largest": -1, "val_smallest": -1, "val_subnet": 0.92, "seconds_left": 840.0})
     for generation, left in ((0, 4500.0), (1, 870.0), (2, 840.0)):
         show({"event": "generation", "generation": generation, "generations": 30, "best_score": 0.9123,
               "evaluations": 100 + 50 * generation, "seconds": 150.0 + 30 * generation, "seconds_left": left})

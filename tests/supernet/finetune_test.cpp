@@ -84,6 +84,8 @@ TEST_F(FinetuneTest, ImprovesOnTheInheritedWeightsAndWritesAModelEveryEpoch) {
   EXPECT_GT(seen[2].val_subnet, before);
   EXPECT_GT(seen[2].val_subnet, 0.6); // three classes: chance is 1/3
   EXPECT_DOUBLE_EQ(r.seconds, test::epoch_seconds(r)) << "validation is part of each epoch's time";
+  EXPECT_GT(seen[1].seconds_left, 0);
+  EXPECT_EQ(seen[2].seconds_left, 0);
 }
 
 TEST_F(FinetuneTest, ResumeAfterAStopEqualsTheUninterruptedRunOnAnyThreadCount) {

@@ -59,6 +59,7 @@ TEST_F(TrainerTest, LearnsAndWritesACheckpointEveryEpoch) {
   cb.on_batch = [&](const BatchProgress& p) {
     ++batches;
     EXPECT_GT(p.images_per_second, 0);
+    EXPECT_GE(p.seconds_left, 0) << "every batch is timed, the first from its epoch's start";
   };
   cb.on_epoch = [&](const EpochReport& r) {
     seen.push_back(r);
@@ -81,6 +82,8 @@ TEST_F(TrainerTest, LearnsAndWritesACheckpointEveryEpoch) {
   EXPECT_GT(s.input_normalization().std.at(0), 0.0f);
   EXPECT_EQ(training_dataset_options(out).val_size, 96);
   EXPECT_DOUBLE_EQ(result.seconds, test::epoch_seconds(result)) << "validation is part of each epoch's time";
+  EXPECT_GT(seen[0].seconds_left, 0);
+  EXPECT_EQ(seen[2].seconds_left, 0);
 }
 
 TEST_F(TrainerTest, SameSeedSameWeightsOnOneOrTwoThreads) {
@@ -389,8 +392,8 @@ TEST(TrainingProgressTest, EpochReportsRoundTripThroughTheCheckpointExactly) {
   EXPECT_EQ(back.reports[1].loss, 0.123456789012345);
 }
 
-// A checkpoint as written before reports recorded "epochs" (and "val_subnet"): the run's total stands
-// in (and -1, not measured).
+// A checkpoint as written before reports recorded "epochs" (and "val_subnet", "seconds_left"): the run's total
+// stands in (and -1, not measured).
 TEST(TrainingProgressTest, ReadsCheckpointsWhoseReportsLackTheEpochCount) {
   const std::string old = R"({"config":)" + quick_config().to_json() +
                           R"(,"epochs_done":1,"channels_sorted":false,"train_images":256,"seconds":2.5,"epochs":[)"
@@ -400,7 +403,7 @@ TEST(TrainingProgressTest, ReadsCheckpointsWhoseReportsLackTheEpochCount) {
   ASSERT_EQ(p.reports.size(), 1u);
   EXPECT_EQ(p.reports[0].to_json(),
             R"({"epoch":1,"epochs":3,"images_per_second":900.0,"loss":0.75,"phase":"largest","seconds":2.5,)"
-            R"("train_accuracy":0.5,"val_largest":0.625,"val_smallest":-1.0,"val_subnet":-1.0})");
+            R"("seconds_left":-1.0,"train_accuracy":0.5,"val_largest":0.625,"val_smallest":-1.0,"val_subnet":-1.0})");
 }
 
 TEST(TrainingProgressTest, AMissingReportFieldNamesItsPointer) {

@@ -63,6 +63,8 @@ struct Graph {
 
   // "first_conv", "blocks.3.expand", "blocks.3.depthwise", "blocks.3.add", "classifier", ...
   std::string op_name(int op_index) const;
+  // The network's MACs: its ops', whole tensors (patch-based recomputation is the cost model's).
+  std::int64_t macs() const;
 };
 
 Graph lower_to_graph(const NetSpec& net);

@@ -36,6 +36,9 @@ struct BatchProgress {
   double loss = 0;     // running mean of the largest subnet's loss this epoch
   double accuracy = 0; // running top-1 of the largest subnet on this epoch's training batches
   double images_per_second = 0;
+  // The whole run's time left at its pace in this process (every epoch to come and its validation; a
+  // supernet's sandwich epochs cost more a batch than its first ones); -1 until a batch was timed.
+  double seconds_left = -1;
 };
 
 struct EpochReport {
@@ -48,7 +51,8 @@ struct EpochReport {
   double seconds = 0;      // the epoch's, its validation included, over every session that trained part of it
   double val_largest = -1; // BN-recalibrated validation accuracy, -1 when not measured
   double val_smallest = -1;
-  double val_subnet = -1; // fine-tuning (finetune.hpp): the fine-tuned subnet's, measured the same way
+  double val_subnet = -1;   // fine-tuning (finetune.hpp): the fine-tuned subnet's, measured the same way
+  double seconds_left = -1; // the run's time left after this epoch, as BatchProgress says it (progress only)
 
   // The one JSON form of a report, in checkpoints, `tinynas train --json` and tinynas.train(): an
   // object whose keys are the field names above.

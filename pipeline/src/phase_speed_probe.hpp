@@ -1,7 +1,7 @@
 #pragma once
 // What the pipeline's phases cost on this machine, for a time plan (time_plan.hpp): a few batches of
-// each supernet training phase and the score of the smallest and the largest subnet, timed on a supernet
-// trained by the probe alone. It takes seconds; nothing of it reaches the run's results.
+// each supernet training phase and of the smallest subnet alone, and the score of the smallest and the largest
+// subnet, timed on a supernet trained by the probe alone. It takes seconds; nothing of it reaches the run's results.
 
 #include <string>
 

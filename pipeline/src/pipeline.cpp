@@ -272,6 +272,7 @@ private:
       in.final_from_scratch = o_.final_training == FinalTraining::kScratch;
       in.supernet_trained = training_status_or_none(supernet_) == TrainingStatus::kFinished;
       in.mean_fitting_macs = pair.mean_macs;
+      in.child_macs = pair.p80_macs;
       in.winner_macs = quantile_of_sorted(pair.fitting_macs, 0.95);
       note("timing a few training batches and subnet scores for the time budget");
       EstimatorOptions scoring;

@@ -51,6 +51,11 @@ double PhaseSpeeds::score_seconds(double macs) const {
 }
 
 double PhaseSpeeds::subnet_batch_seconds(double macs) const {
+  const double low = static_cast<double>(smallest_macs);
+  if (smallest_batch_seconds > 0 && largest_train_macs > low) {
+    const double slope = (largest_batch_seconds - smallest_batch_seconds) / (largest_train_macs - low);
+    return std::max(0.0, smallest_batch_seconds + slope * (macs - low));
+  }
   return largest_train_macs > 0 ? largest_batch_seconds * macs / largest_train_macs : largest_batch_seconds;
 }
 
@@ -65,9 +70,8 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
                  c.supernet_epochs * (s.smallest_score_seconds + s.largest_score_seconds);
   }
   const int early = std::min(c.generations, kEarlyGenerations);
-  const double scored =
-      in.population * (1 + early * kNewChildShareEarly + (c.generations - early) * kNewChildShareLate);
-  p.stage2 = scored * s.score_seconds(in.mean_fitting_macs);
+  const double children = in.population * (early * kNewChildShareEarly + (c.generations - early) * kNewChildShareLate);
+  p.stage2 = in.population * s.score_seconds(in.mean_fitting_macs) + children * s.score_seconds(in.child_macs);
   const int final_epochs = in.final_from_scratch ? c.supernet_epochs + c.finetune_epochs : c.finetune_epochs;
   p.final_training =
       final_epochs * (batches * s.subnet_batch_seconds(in.winner_macs) + s.score_seconds(in.winner_macs));
@@ -78,7 +82,7 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
 TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
   TimePlan plan{in, speeds, in.most, {}, true};
   const auto fits = [&](const PlannedCounts& c) {
-    return predict_phase_seconds(in, speeds, c).total(in.spent_seconds) <= in.budget_seconds;
+    return predict_phase_seconds(in, speeds, c).total(in.spent_seconds) <= kPlanBudgetShare * in.budget_seconds;
   };
   PlannedCounts c = in.most;
   // Generations first: stage 2 has found nearly all it will by generation 10.
@@ -101,10 +105,12 @@ std::string describe_time_plan(const TimePlan& plan) {
   std::string supernet = plan.inputs.supernet_trained
                              ? std::string("supernet already trained")
                              : fmt::format("supernet {} epochs ({})", c.supernet_epochs, minutes(p.supernet));
-  return fmt::format("{}, stage 2 {} generations ({}), final training {} epochs ({}); {} in all of the {} budget{}",
-                     supernet, c.generations, minutes(p.stage2), final_epochs, minutes(p.final_training),
-                     minutes(p.total(plan.inputs.spent_seconds)), minutes(plan.inputs.budget_seconds),
-                     plan.fits ? "" : " (over it even at the fewest counts)");
+  return fmt::format(
+      "{}, stage 2 {} generations ({}), final training {} epochs ({}); {} in all, planned within {:.0f}% of the {} "
+      "budget{}",
+      supernet, c.generations, minutes(p.stage2), final_epochs, minutes(p.final_training),
+      minutes(p.total(plan.inputs.spent_seconds)), 100 * kPlanBudgetShare, minutes(plan.inputs.budget_seconds),
+      plan.fits ? "" : " (over it even at the fewest counts)");
 }
 
 std::string TimePlan::to_json() const {
@@ -118,6 +124,7 @@ std::string TimePlan::to_json() const {
                             {"final_from_scratch", inputs.final_from_scratch},
                             {"supernet_trained", inputs.supernet_trained},
                             {"mean_fitting_macs", inputs.mean_fitting_macs},
+                            {"child_macs", inputs.child_macs},
                             {"winner_macs", inputs.winner_macs},
                             {"speeds",
                              {{"batches_per_epoch", s.batches_per_epoch},
@@ -125,6 +132,7 @@ std::string TimePlan::to_json() const {
                               {"sandwich_batch_seconds", s.sandwich_batch_seconds},
                               {"largest_train_macs", s.largest_train_macs},
                               {"smallest_macs", s.smallest_macs},
+                              {"smallest_batch_seconds", s.smallest_batch_seconds},
                               {"smallest_score_seconds", s.smallest_score_seconds},
                               {"largest_macs", s.largest_macs},
                               {"largest_score_seconds", s.largest_score_seconds},
@@ -153,12 +161,20 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
   in.final_from_scratch = f.at("final_from_scratch").as_bool();
   in.supernet_trained = f.at("supernet_trained").as_bool();
   in.mean_fitting_macs = f.get_double("mean_fitting_macs");
+  in.child_macs = f.get_double("child_macs");
   in.winner_macs = f.get_double("winner_macs");
   const json_util::Field s = f.at("speeds");
-  p.speeds = {
-      s.get_int("batches_per_epoch"),     s.get_double("largest_batch_seconds"), s.get_double("sandwich_batch_seconds"),
-      s.get_double("largest_train_macs"), s.at("smallest_macs").as_int64(),      s.get_double("smallest_score_seconds"),
-      s.at("largest_macs").as_int64(),    s.get_double("largest_score_seconds"), s.get_double("probe_seconds")};
+  PhaseSpeeds& v = p.speeds;
+  v.batches_per_epoch = s.get_int("batches_per_epoch");
+  v.largest_batch_seconds = s.get_double("largest_batch_seconds");
+  v.sandwich_batch_seconds = s.get_double("sandwich_batch_seconds");
+  v.largest_train_macs = s.get_double("largest_train_macs");
+  v.smallest_macs = s.at("smallest_macs").as_int64();
+  v.smallest_batch_seconds = s.get_double("smallest_batch_seconds");
+  v.smallest_score_seconds = s.get_double("smallest_score_seconds");
+  v.largest_macs = s.at("largest_macs").as_int64();
+  v.largest_score_seconds = s.get_double("largest_score_seconds");
+  v.probe_seconds = s.get_double("probe_seconds");
   p.counts = counts_from(f.at("counts"));
   if (p.counts.supernet_epochs < 1 || p.counts.generations < 0 || p.counts.finetune_epochs < 1)
     f.at("counts").fail("a count out of range");

@@ -34,6 +34,7 @@ TimePlanInputs inputs(double budget) {
   in.most = {10, 20, 5};
   in.population = 10;
   in.mean_fitting_macs = 2e6;
+  in.child_macs = 2e6;
   in.winner_macs = 2e6;
   return in;
 }
@@ -58,16 +59,30 @@ TEST(TimePlan, PredictsEachPhaseFromTheSpeeds) {
   EXPECT_DOUBLE_EQ(q.final_training, 35) << "5 fine-tuning epochs of 7 s";
 }
 
+TEST(TimePlan, ASubnetsBatchFollowsTheLineThroughTheSmallestAndTheLargest) {
+  PhaseSpeeds s = speeds();
+  EXPECT_DOUBLE_EQ(s.subnet_batch_seconds(2e6), 0.5) << "the largest's batch scaled by MACs, without the smallest's";
+  s.smallest_batch_seconds = 0.4; // at 1M MACs; the largest's 1 s at 4M
+  EXPECT_DOUBLE_EQ(s.subnet_batch_seconds(2e6), 0.6);
+  // Stage 2's children at their own MACs: 3M, scored in 3 s.
+  TimePlanInputs in = inputs(0);
+  in.child_macs = 3e6;
+  const PhaseSeconds p = predict_phase_seconds(in, s, {10, 20, 5});
+  EXPECT_DOUBLE_EQ(p.stage2, 10 * 2 + 115 * 3);
+  EXPECT_DOUBLE_EQ(p.final_training, 15 * (10 * 0.6 + 2));
+}
+
+// The plan fills 90% of the budget (kPlanBudgetShare): these budgets leave it 666, 603 and 396.9 seconds.
 TEST(TimePlan, KeepsTheCountsWhenTheyFit) {
-  const TimePlan plan = plan_to_budget(inputs(660), speeds());
+  const TimePlan plan = plan_to_budget(inputs(740), speeds());
   EXPECT_EQ(plan.counts, (PlannedCounts{10, 20, 5}));
   EXPECT_TRUE(plan.fits);
   EXPECT_DOUBLE_EQ(plan.predicted.total(5), 660);
 }
 
 TEST(TimePlan, CutsGenerationsFirst) {
-  // Each generation after the 10th costs 10 x 0.45 x 2 = 9 s: 660 - 9 x 7 = 597 is the first total within 600.
-  const TimePlan plan = plan_to_budget(inputs(600), speeds());
+  // Each generation after the 10th costs 10 x 0.45 x 2 = 9 s: 660 - 9 x 7 = 597 is the first total within 603.
+  const TimePlan plan = plan_to_budget(inputs(670), speeds());
   EXPECT_EQ(plan.counts, (PlannedCounts{10, 13, 5}));
   EXPECT_DOUBLE_EQ(plan.predicted.total(5), 597);
 }
@@ -75,7 +90,7 @@ TEST(TimePlan, CutsGenerationsFirst) {
 TEST(TimePlan, ThenShrinksEveryCountByOneFactor) {
   // At 65% the counts are 7, 7, 3 (431 s); at 64%, 6, 6, 3: supernet 10 x (1 + 5 x 2) + 6 x 4 = 134, stage 2
   // 10 x (1 + 6 x 0.7) x 2 = 104, final training 9 x 7 = 63: 5 + 134 + 104 + 63 + 90 = 396.
-  const TimePlan plan = plan_to_budget(inputs(400), speeds());
+  const TimePlan plan = plan_to_budget(inputs(441), speeds());
   EXPECT_EQ(plan.counts, (PlannedCounts{6, 6, 3}));
   EXPECT_TRUE(plan.fits);
   EXPECT_DOUBLE_EQ(plan.predicted.total(5), 396);
@@ -93,7 +108,7 @@ TEST(TimePlan, NeverGoesBelowTheFewestCountsNorAboveTheGivenOnes) {
 }
 
 TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
-  const TimePlan plan = plan_to_budget(inputs(400), speeds());
+  const TimePlan plan = plan_to_budget(inputs(441), speeds());
   const TimePlan back = TimePlan::from_json(plan.to_json(), "time_plan.json");
   EXPECT_EQ(back.counts, plan.counts);
   EXPECT_EQ(back.inputs.most, plan.inputs.most);

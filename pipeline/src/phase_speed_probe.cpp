@@ -29,6 +29,34 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// Each epoch's batch times during a training: the intervals between consecutive progress reports within it (an
+// epoch's first batch is left out, its interval holding what came before it).
+class BatchIntervals {
+public:
+  TrainCallbacks callbacks() {
+    TrainCallbacks c;
+    c.on_batch = [this](const BatchProgress& p) {
+      const auto now = Clock::now();
+      if (per_epoch_.size() < static_cast<std::size_t>(p.epoch)) per_epoch_.resize(static_cast<std::size_t>(p.epoch));
+      if (p.batch > 1) per_epoch_[static_cast<std::size_t>(p.epoch - 1)].push_back(seconds_between(last_, now));
+      last_ = now;
+    };
+    return c;
+  }
+  // Epoch `epoch`'s (1-based) median batch; `fallback` when it had a single batch.
+  double median_of(int epoch, double fallback) const {
+    const auto e = static_cast<std::size_t>(epoch - 1);
+    return e < per_epoch_.size() && !per_epoch_[e].empty() ? median(per_epoch_[e]) : fallback;
+  }
+
+private:
+  static double seconds_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  }
+  std::vector<std::vector<double>> per_epoch_;
+  Clock::time_point last_ = Clock::now();
+};
+
 // Seconds to recalibrate and validate `arch`, as stage 2 scores a subnet.
 double score_seconds(SubnetEvaluator& evaluator, const Arch& arch) {
   const auto started = Clock::now();
@@ -56,22 +84,11 @@ PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig&
   DatasetSplits few = data;
   const int trained = std::min(batches, s.batches_per_epoch);
   few.train = data.train.slice(0, std::min(data.train.size(), trained * batch_size));
-  std::vector<double> intervals[2];
-  auto last = Clock::now();
-  TrainCallbacks timing;
-  timing.on_batch = [&](const BatchProgress& p) {
-    const auto now = Clock::now();
-    if (p.batch > 1) intervals[p.epoch - 1].push_back(std::chrono::duration<double>(now - last).count());
-    last = now;
-  };
-  const TrainResult r = train_supernet(space, probe, few, scratch, timing);
+  BatchIntervals phases;
+  const TrainResult r = train_supernet(space, probe, few, scratch, phases.callbacks());
   // Data of one batch: that batch's time, first one included.
-  const auto batch_seconds = [&](int phase) {
-    return intervals[phase].empty() ? r.epochs.at(static_cast<std::size_t>(phase)).seconds / trained
-                                    : median(intervals[phase]);
-  };
-  s.largest_batch_seconds = batch_seconds(0);
-  s.sandwich_batch_seconds = batch_seconds(1);
+  s.largest_batch_seconds = phases.median_of(1, r.epochs.at(0).seconds / trained);
+  s.sandwich_batch_seconds = phases.median_of(2, r.epochs.at(1).seconds / trained);
 
   Supernet supernet = Supernet::load(scratch);
   std::filesystem::remove(scratch);
@@ -93,16 +110,9 @@ PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig&
 
   // The smallest subnet trained alone, as the final training trains the winner (this changes the probe
   // supernet's weights, which nothing reads afterwards).
-  std::vector<double> alone;
-  auto alone_last = Clock::now();
-  TrainCallbacks alone_timing;
-  alone_timing.on_batch = [&](const BatchProgress& p) {
-    const auto now = Clock::now();
-    if (p.batch > 1) alone.push_back(std::chrono::duration<double>(now - alone_last).count());
-    alone_last = now;
-  };
-  finetune_subnet(supernet, smallest, few.train, 1, config.largest_lr, config, alone_timing);
-  if (!alone.empty()) s.smallest_batch_seconds = median(alone);
+  BatchIntervals alone;
+  finetune_subnet(supernet, smallest, few.train, 1, config.largest_lr, config, alone.callbacks());
+  s.smallest_batch_seconds = alone.median_of(1, 0);
   s.probe_seconds = seconds_since(started);
   return s;
 }

@@ -81,9 +81,13 @@ PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig&
   probe.largest_epochs = 1;
   probe.elastic_epochs = 1;
   probe.validate_each_epoch = false;
-  DatasetSplits few = data;
+  // The probe's data: the first batches of the training split, and what describes the data (class names,
+  // normalisation, flips). Not a copy of every split: a user's dataset can be gigabytes.
   const int trained = std::min(batches, s.batches_per_epoch);
+  DatasetSplits few;
   few.train = data.train.slice(0, std::min(data.train.size(), trained * batch_size));
+  few.class_names = data.class_names;
+  few.description = data.description;
   BatchIntervals phases;
   const TrainResult r = train_supernet(space, probe, few, scratch, phases.callbacks());
   // Data of one batch: that batch's time, first one included.

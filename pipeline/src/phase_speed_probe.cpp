@@ -19,10 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::int64_t arch_macs(const SearchSpace& space, const Arch& arch) {
-  return lower_to_graph(lower_to_net(space, arch)).macs();
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -98,7 +94,7 @@ PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig&
   std::filesystem::remove(scratch);
   const auto [low, high] = std::minmax_element(space.resolutions.begin(), space.resolutions.end());
   double sum = 0;
-  for (int resolution : space.resolutions) sum += static_cast<double>(arch_macs(space, supernet.largest(resolution)));
+  for (int resolution : space.resolutions) sum += static_cast<double>(subnet_macs(space, supernet.largest(resolution)));
   s.largest_train_macs = sum / static_cast<double>(space.resolutions.size());
 
   EvaluatorOptions eo;
@@ -107,9 +103,9 @@ PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig&
   SubnetEvaluator evaluator(supernet, data.train, data.val, eo);
   const Arch smallest = supernet.smallest(*low), largest = supernet.largest(*high);
   evaluator.evaluate(smallest); // the first call allocates the workspaces
-  s.smallest_macs = arch_macs(space, smallest);
+  s.smallest_macs = subnet_macs(space, smallest);
   s.smallest_score_seconds = score_seconds(evaluator, smallest);
-  s.largest_macs = arch_macs(space, largest);
+  s.largest_macs = subnet_macs(space, largest);
   s.largest_score_seconds = score_seconds(evaluator, largest);
 
   // The smallest subnet trained alone, as the final training trains the winner (this changes the probe

@@ -1,7 +1,6 @@
 #include "tinynas/pipeline/pipeline.hpp"
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -23,6 +22,7 @@
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/net_spec.hpp"
+#include "tinynas/space/units.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
 #include "tinynas/supernet/supernet.hpp"
@@ -42,18 +42,7 @@ FinalTraining parse_final_training(const std::string& name) {
 
 double parse_time_budget(std::string_view text) {
   if (text == "none") return 0;
-  double number = 0;
-  const char* end = text.data() + text.size();
-  const auto [rest, error] = std::from_chars(text.data(), end, number);
-  const std::string_view unit(rest, static_cast<std::size_t>(end - rest));
-  double scale = 0;
-  if (unit == "s") scale = 1;
-  else if (unit.empty() || unit == "min" || unit == "m") scale = 60;
-  else if (unit == "h") scale = 3600;
-  if (error != std::errc() || scale == 0 || !(number >= 0) || !std::isfinite(number))
-    throw invalid_option("time_budget",
-                         "\"" + std::string(text) + "\" is not a time budget (use e.g. 45min, 1.5h, 2700s, or none)");
-  return number * scale;
+  return parse_run_time_s(text, "time_budget");
 }
 
 std::string format_time_budget(double seconds) {
@@ -273,7 +262,9 @@ private:
       in.supernet_trained = training_status_or_none(supernet_) == TrainingStatus::kFinished;
       in.mean_fitting_macs = pair.mean_macs;
       in.child_macs = pair.p80_macs;
-      in.winner_macs = quantile_of_sorted(pair.fitting_macs, 0.95);
+      // Evolution finds the winner at the top of the fitting subnets, even above stage 1's sample of them: at
+      // 96 KB, winners of 12.2 to 15.3M MACs against the sample's 95th percentile of 11.7M and largest of 14.5M.
+      in.winner_macs = quantile_of_sorted(pair.fitting_macs, 1.0);
       note("timing a few training batches and subnet scores for the time budget");
       EstimatorOptions scoring;
       scoring.eval_images = o_.search.eval_images;

@@ -30,6 +30,26 @@ PlannedCounts shrunk(const PlannedCounts& c, double factor) {
           scale(c.finetune_epochs, kPlanFewest.finetune_epochs)};
 }
 
+// The factor's steps are coarse (a supernet epoch is a tenth of the default count and a fifth of the run), so
+// the counts it gives can leave minutes of the budget unused: they go back one count at a time, the final
+// training's first (it trains the model deployed), then stage 2's, then the supernet's, while the plan fits.
+template <typename Fits>
+PlannedCounts refilled(PlannedCounts c, const PlannedCounts& most, const Fits& fits) {
+  const PlannedCounts cap{most.supernet_epochs, std::min(most.generations, kPlanGenerationsFirstCut),
+                          most.finetune_epochs};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int PlannedCounts::*count :
+         {&PlannedCounts::finetune_epochs, &PlannedCounts::generations, &PlannedCounts::supernet_epochs}) {
+      PlannedCounts more = c;
+      if (++(more.*count) > cap.*count || !fits(more)) continue;
+      c = more;
+      grew = true;
+    }
+  }
+  return c;
+}
+
 nlohmann::json counts_json(const PlannedCounts& c) {
   return {
       {"supernet_epochs", c.supernet_epochs}, {"generations", c.generations}, {"finetune_epochs", c.finetune_epochs}};
@@ -92,6 +112,7 @@ TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
     for (int percent = 99; percent >= 1 && !fits(tried); --percent) tried = shrunk(c, percent / 100.0);
     plan.fits = fits(tried);
     c = tried;
+    if (plan.fits) c = refilled(c, in.most, fits);
   }
   plan.counts = c;
   plan.predicted = predict_phase_seconds(in, speeds, c);

@@ -45,7 +45,7 @@ struct TimePlanInputs {
   bool final_from_scratch = true; // final training: supernet + fine-tuning epochs from scratch, else fine-tuning's
   bool supernet_trained = false;  // a supernet already in RUN: it costs nothing more and keeps its epochs
   // Stage 1's fitting subnets of the chosen pair: their mean MACs (stage 2's first subnets), 80th percentile
-  // (its children, drawn toward the larger ones: 10.4M against 8.3M and 10.0M in a 96 KB search) and 95th (the
+  // (its children, drawn toward the larger ones: 10.4M against 8.3M and 10.0M in a 96 KB search) and largest (the
   // winner, for its final training).
   double mean_fitting_macs = 0;
   double child_macs = 0;
@@ -85,8 +85,8 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
 inline constexpr double kPlanBudgetShare = 0.9;
 
 // The largest counts predicted within kPlanBudgetShare of the budget: first stage 2's generations down to
-// kPlanGenerationsFirstCut, then all three counts shrunk by one factor (in steps of 1%), never below kPlanFewest
-// nor above in.most.
+// kPlanGenerationsFirstCut, then all three counts shrunk by one factor (in steps of 1%) and raised back one at a
+// time into what the factor's coarse steps left, never below kPlanFewest nor above in.most.
 TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds);
 
 // "supernet 7 epochs (~12 min), stage 2 10 generations (~14 min), final training 11 epochs (~9 min)".

@@ -15,7 +15,7 @@ std::vector<double> MacsProxyEstimator::evaluate(const std::vector<Arch>& archs)
   for (const Arch& arch : archs) {
     // The network's own MACs from the op graph (the cost model's convention), independent of the
     // board and the schedule: patch-based recomputation is a cost, not extra capacity.
-    scores.push_back(static_cast<double>(lower_to_graph(lower_to_net(space_, arch)).macs()));
+    scores.push_back(static_cast<double>(subnet_macs(space_, arch)));
   }
   return scores;
 }

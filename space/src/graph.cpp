@@ -62,6 +62,10 @@ std::int64_t Graph::macs() const {
   return total;
 }
 
+std::int64_t subnet_macs(const SearchSpace& space, const Arch& arch) {
+  return lower_to_graph(lower_to_net(space, arch)).macs();
+}
+
 std::int64_t Op::macs(const std::vector<TensorShape>& tensors) const {
   const TensorShape& out = tensors[static_cast<std::size_t>(output)];
   // Every weight is used once per output pixel (FC: one pixel).

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <string>
 
 #include "tinynas/space/error.hpp"
@@ -27,45 +28,69 @@ bool split_number(std::string_view text, double& number, std::string& suffix) {
   return true;
 }
 
+// A suffix (lower case; "" for the number alone) and what it multiplies the number by.
+struct Unit {
+  std::string_view suffix;
+  double scale;
+};
+
+// What a parser reads: its kind of value, how one is written (for the error), its units.
+struct UnitGrammar {
+  std::string_view kind;
+  std::string_view examples;
+  std::span<const Unit> units;
+};
+
+constexpr double kKiB = 1024.0;
+constexpr Unit kSizeUnits[] = {{"", 1},
+                               {"b", 1},
+                               {"k", kKiB},
+                               {"kb", kKiB},
+                               {"kib", kKiB},
+                               {"m", kKiB* kKiB},
+                               {"mb", kKiB* kKiB},
+                               {"mib", kKiB* kKiB},
+                               {"g", kKiB* kKiB* kKiB},
+                               {"gb", kKiB* kKiB* kKiB},
+                               {"gib", kKiB* kKiB* kKiB}};
+constexpr UnitGrammar kSize{"size", "320K, 320KB, 320KiB, 1M, 1MB or a byte count", kSizeUnits};
+constexpr Unit kDurationUnits[] = {{"", 1}, {"ms", 1}, {"s", 1000}, {"us", 1e-3}};
+constexpr UnitGrammar kDuration{"duration", "500ms, 1.2s, 800us", kDurationUnits};
+constexpr Unit kRunTimeUnits[] = {{"", 60}, {"min", 60}, {"m", 60}, {"s", 1}, {"h", 3600}};
+constexpr UnitGrammar kRunTime{"time", "45min, 1.5h, 2700s", kRunTimeUnits};
+
+Error bad_value(const UnitGrammar& g, std::string_view text, std::string_view what, const std::string& why) {
+  return invalid_option(std::string(what), "\"" + std::string(text) + "\" is not a " + std::string(g.kind) + " (" +
+                                               why + "; use e.g. " + std::string(g.examples) + ")");
+}
+
+// text's number times its unit's scale.
+double scaled_number(const UnitGrammar& g, std::string_view text, std::string_view what) {
+  double number = 0;
+  std::string suffix;
+  if (!split_number(text, number, suffix)) throw bad_value(g, text, what, "no number");
+  for (const Unit& u : g.units)
+    if (suffix == u.suffix) return number * u.scale;
+  throw bad_value(g, text, what, "unknown unit \"" + suffix + "\"");
+}
+
 } // namespace
 
 std::uint64_t parse_size(std::string_view text, std::string_view what) {
-  double number = 0;
-  std::string suffix;
-  auto bad = [&](const std::string& why) -> Error {
-    return invalid_option(std::string(what), "\"" + std::string(text) + "\" is not a size (" + why +
-                                                 "; use e.g. 320K, 320KB, 320KiB, 1M, 1MB or a byte count)");
-  };
-  if (!split_number(text, number, suffix)) throw bad("no number");
-  double scale = 0;
-  if (suffix.empty() || suffix == "b") scale = 1;
-  else if (suffix == "k" || suffix == "kb" || suffix == "kib") scale = 1024.0;
-  else if (suffix == "m" || suffix == "mb" || suffix == "mib") scale = 1024.0 * 1024.0;
-  else if (suffix == "g" || suffix == "gb" || suffix == "gib") scale = 1024.0 * 1024.0 * 1024.0;
-  else throw bad("unknown unit \"" + suffix + "\"");
-  double bytes = number * scale;
-  if (bytes <= 0) throw bad("must be positive");
-  if (bytes > kMaxSizeBytes) throw bad("too large");
-  if (std::floor(bytes) != bytes) throw bad("not a whole number of bytes");
+  const double bytes = scaled_number(kSize, text, what);
+  if (bytes <= 0) throw bad_value(kSize, text, what, "must be positive");
+  if (bytes > kMaxSizeBytes) throw bad_value(kSize, text, what, "too large");
+  if (std::floor(bytes) != bytes) throw bad_value(kSize, text, what, "not a whole number of bytes");
   return static_cast<std::uint64_t>(bytes);
 }
 
 double parse_duration_ms(std::string_view text, std::string_view what) {
-  double number = 0;
-  std::string suffix;
-  auto bad = [&](const std::string& why) -> Error {
-    return invalid_option(std::string(what),
-                          "\"" + std::string(text) + "\" is not a duration (" + why + "; use e.g. 500ms, 1.2s, 800us)");
-  };
-  if (!split_number(text, number, suffix)) throw bad("no number");
-  double scale = 0;
-  if (suffix.empty() || suffix == "ms") scale = 1;
-  else if (suffix == "s") scale = 1000;
-  else if (suffix == "us") scale = 1e-3;
-  else throw bad("unknown unit \"" + suffix + "\"");
-  if (number <= 0) throw bad("must be positive");
-  return number * scale;
+  const double ms = scaled_number(kDuration, text, what);
+  if (ms <= 0) throw bad_value(kDuration, text, what, "must be positive");
+  return ms;
 }
+
+double parse_run_time_s(std::string_view text, std::string_view what) { return scaled_number(kRunTime, text, what); }
 
 std::string format_size(std::uint64_t bytes) {
   char buf[64];

@@ -23,9 +23,7 @@ namespace {
 // random resolution; phase 2 the largest, the smallest and subnets_per_batch - 2 random ones (their mean
 // MACs from a fixed sample of 32).
 std::vector<double> epoch_costs(const Supernet::Impl& net, const TrainingConfig& c) {
-  const auto macs = [&](const Arch& a) {
-    return static_cast<double>(lower_to_graph(lower_to_net(net.space, a)).macs());
-  };
+  const auto macs = [&](const Arch& a) { return static_cast<double>(subnet_macs(net.space, a)); };
   double largest = 0;
   for (int r : net.space.resolutions) largest += macs(largest_arch(net.space, net.width, r));
   largest /= static_cast<double>(net.space.resolutions.size());

@@ -96,6 +96,46 @@ TEST(TimePlan, ThenShrinksEveryCountByOneFactor) {
   EXPECT_DOUBLE_EQ(plan.predicted.total(5), 396);
 }
 
+TEST(TimePlan, GivesBackWhatTheFactorsStepsLeft) {
+  // Within 420.3 s: 65% gives 7, 7, 3 (431 s), 64% 6, 6, 3 (396 s). Then one count at a time: a final epoch (7 s:
+  // 403), a generation (14 s: 417); a supernet epoch (14 s and a final epoch: 438), a second final
+  // epoch (424) and an eighth generation (431) would not fit.
+  const TimePlan plan = plan_to_budget(inputs(467), speeds());
+  EXPECT_EQ(plan.counts, (PlannedCounts{6, 7, 4}));
+  EXPECT_TRUE(plan.fits);
+  EXPECT_DOUBLE_EQ(plan.predicted.total(5), 417);
+}
+
+// The probe of a 96 KB / 256 KB run on Fashion-MNIST (docs/SEARCH.md, 2 cores): with the default counts and the
+// 45-minute budget it planned 5 supernet epochs, 5 generations and 3 fine-tuning epochs, 36.1 min, and took 36.2;
+// the final training ran 25% over (its winner had 15.3M MACs), the other phases 3 to 6% under. Planned at the
+// largest fitting subnet, then refilled: a fine-tuning epoch (65 s) and a generation (102 s), 40.2 min.
+TEST(TimePlan, AMeasuredRunsSpeedsPlanWithinTheBudget) {
+  PhaseSpeeds s;
+  s.batches_per_epoch = 429;
+  s.largest_batch_seconds = 0.2082;
+  s.sandwich_batch_seconds = 0.5089;
+  s.largest_train_macs = 21684600;
+  s.smallest_macs = 2959368;
+  s.smallest_batch_seconds = 0.0502;
+  s.smallest_score_seconds = 0.513;
+  s.largest_macs = 23751360;
+  s.largest_score_seconds = 3.297;
+  TimePlanInputs in;
+  in.budget_seconds = kDefaultTimeBudgetSeconds;
+  in.spent_seconds = 21.2;
+  in.most = {10, 30, 5};
+  in.population = 100;
+  in.mean_fitting_macs = 8328351;
+  in.child_macs = 9983091;
+  in.winner_macs = 14470336;
+  const TimePlan plan = plan_to_budget(in, s);
+  EXPECT_EQ(plan.counts, (PlannedCounts{5, 6, 4}));
+  EXPECT_TRUE(plan.fits);
+  EXPECT_NEAR(plan.predicted.total(in.spent_seconds), 2414, 1);
+  EXPECT_LE(plan.predicted.total(in.spent_seconds), kPlanBudgetShare * in.budget_seconds);
+}
+
 TEST(TimePlan, NeverGoesBelowTheFewestCountsNorAboveTheGivenOnes) {
   const TimePlan plan = plan_to_budget(inputs(100), speeds());
   EXPECT_EQ(plan.counts, kPlanFewest);

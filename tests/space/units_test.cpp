@@ -42,6 +42,24 @@ TEST(ParseDuration, UnitsToMilliseconds) {
   EXPECT_THROW(parse_duration_ms("5min"), Error);
 }
 
+TEST(ParseRunTime, UnitsToSecondsWithMinutesByDefault) {
+  EXPECT_DOUBLE_EQ(parse_run_time_s("45min"), 2700);
+  EXPECT_DOUBLE_EQ(parse_run_time_s("45M"), 2700);
+  EXPECT_DOUBLE_EQ(parse_run_time_s("45"), 2700);
+  EXPECT_DOUBLE_EQ(parse_run_time_s("1.5h"), 5400);
+  EXPECT_DOUBLE_EQ(parse_run_time_s("90s"), 90);
+  EXPECT_DOUBLE_EQ(parse_run_time_s("0"), 0);
+  for (const char* bad : {"", "-1h", "1e9h", "5ms", "2 hours", "."}) {
+    try {
+      parse_run_time_s(bad, "deadline");
+      FAIL() << "accepted \"" << bad << "\"";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_EQ(e.field(), "deadline");
+    }
+  }
+}
+
 TEST(FormatSize, HumanUnits) {
   EXPECT_EQ(format_size(812), "812 B");
   EXPECT_EQ(format_size(340736), "332.8 KiB");

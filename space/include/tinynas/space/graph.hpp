@@ -69,4 +69,7 @@ struct Graph {
 
 Graph lower_to_graph(const NetSpec& net);
 
+// One subnet's MACs: lower_to_graph(lower_to_net(space, arch)).macs().
+std::int64_t subnet_macs(const SearchSpace& space, const Arch& arch);
+
 } // namespace tinynas

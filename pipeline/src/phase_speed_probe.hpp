@@ -4,6 +4,7 @@
 // subnet, timed on a supernet trained by the probe alone. It takes seconds; nothing of it reaches the run's results.
 
 #include <string>
+#include <vector>
 
 #include "time_plan.hpp"
 #include "tinynas/dataset/dataset.hpp"
@@ -15,8 +16,17 @@ namespace tinynas {
 
 // `space` is the chosen space (one width, the supernet's resolutions), `config` the supernet training's,
 // `scoring` stage 2's (validation images and calibration batches). The probe's supernet is written to
-// `scratch` and removed. `batches` per phase: a phase's batch time is the median of all but its first.
+// `scratch` and removed. `batches` per phase: a phase's batch time is typical_batch_seconds of all but its first.
 PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
-                                 const EstimatorOptions& scoring, const std::string& scratch, int batches = 16);
+                                 const EstimatorOptions& scoring, const std::string& scratch, int batches = 32);
+
+// A batch that takes this many times the median touches memory for the first time (the first batch at each
+// resolution: 1.5 s against 0.19 s at 96 KB), which training does once.
+inline constexpr double kFirstTouchFactor = 3;
+
+// The mean of the batch times within kFirstTouchFactor of their median. The mean, not the median: batches
+// train at a random resolution (the largest subnet's MACs differ by 31% between 28 and 32) and the sandwich's
+// subnets are random, so an epoch costs the mean of its batches, which the median of a few misses.
+double typical_batch_seconds(std::vector<double> intervals);
 
 } // namespace tinynas

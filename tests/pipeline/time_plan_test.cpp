@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "phase_speed_probe.hpp"
 #include "time_plan.hpp"
 #include "tinynas/pipeline/pipeline.hpp"
 #include "tinynas/space/error.hpp"
@@ -166,6 +167,15 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
     EXPECT_NE(std::string(e.what()).find("run/time_plan.json"), std::string::npos) << e.what();
   }
   EXPECT_THROW(TimePlan::from_json("{\"format\": \"tinynas-pipeline\"}", "x.json"), Error);
+}
+
+TEST(PhaseSpeedProbe, ATypicalBatchIsTheMeanWithoutFirstTouches) {
+  // Batches at two resolutions, 0.2 s and 0.3 s: their median is one of them (here 0.2), their mean what an
+  // epoch costs. The 1.5 s batch, above 3 x the median, touched memory for the first time and is left out.
+  EXPECT_NEAR(typical_batch_seconds({0.3, 0.2, 1.5, 0.2, 0.3, 0.2, 0.2}), 1.4 / 6, 1e-12);
+  EXPECT_DOUBLE_EQ(typical_batch_seconds({0.2, 0.6}), 0.4) << "0.6 is within 3 x the median of 0.4";
+  EXPECT_DOUBLE_EQ(typical_batch_seconds({0.25}), 0.25);
+  EXPECT_DOUBLE_EQ(typical_batch_seconds({}), 0);
 }
 
 TEST(TimeBudget, ReadsAsUsersWriteIt) {

@@ -41,18 +41,9 @@ struct UnitGrammar {
   std::span<const Unit> units;
 };
 
-constexpr double kKiB = 1024.0;
-constexpr Unit kSizeUnits[] = {{"", 1},
-                               {"b", 1},
-                               {"k", kKiB},
-                               {"kb", kKiB},
-                               {"kib", kKiB},
-                               {"m", kKiB* kKiB},
-                               {"mb", kKiB* kKiB},
-                               {"mib", kKiB* kKiB},
-                               {"g", kKiB* kKiB* kKiB},
-                               {"gb", kKiB* kKiB* kKiB},
-                               {"gib", kKiB* kKiB* kKiB}};
+constexpr double kKiB = 1024.0, kMiB = kKiB * kKiB, kGiB = kMiB * kKiB;
+constexpr Unit kSizeUnits[] = {{"", 1},      {"b", 1},      {"k", kKiB}, {"kb", kKiB}, {"kib", kKiB}, {"m", kMiB},
+                               {"mb", kMiB}, {"mib", kMiB}, {"g", kGiB}, {"gb", kGiB}, {"gib", kGiB}};
 constexpr UnitGrammar kSize{"size", "320K, 320KB, 320KiB, 1M, 1MB or a byte count", kSizeUnits};
 constexpr Unit kDurationUnits[] = {{"", 1}, {"ms", 1}, {"s", 1000}, {"us", 1e-3}};
 constexpr UnitGrammar kDuration{"duration", "500ms, 1.2s, 800us", kDurationUnits};

@@ -42,7 +42,12 @@ FinalTraining parse_final_training(const std::string& name) {
 
 double parse_time_budget(std::string_view text) {
   if (text == "none") return 0;
-  return parse_run_time_s(text, "time_budget");
+  try {
+    return parse_run_time_s(text, "time_budget");
+  } catch (const Error&) { // said as a budget, which also takes "none"
+    throw invalid_option("time_budget",
+                         "\"" + std::string(text) + "\" is not a time budget (use e.g. 45min, 1.5h, 2700s, or none)");
+  }
 }
 
 std::string format_time_budget(double seconds) {

@@ -14,6 +14,7 @@
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/profiler/latency_table.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/quantile.hpp"
 #include "tn/tn_model_format.h"
 
 namespace tinynas {
@@ -121,10 +122,9 @@ ProfileResult ProfileResult::from_json(const std::string& text, const std::strin
 
 namespace {
 
-template <typename T>
-T median(std::vector<T> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+// Ticks are whole: the median of an even count of runs (the mean of the middle two) rounds to the nearest.
+std::uint64_t median_ticks(const std::vector<std::uint64_t>& ticks) {
+  return static_cast<std::uint64_t>(std::llround(median_of(ticks)));
 }
 
 } // namespace
@@ -390,7 +390,7 @@ ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& 
       res.stack_bytes_measured = std::max<std::int64_t>(res.stack_bytes_measured, m.stack_used);
     }
     res.run_ticks = ticks;
-    const std::uint64_t t = median(ticks);
+    const std::uint64_t t = median_ticks(ticks);
     res.latency.value = static_cast<double>(t);
     if (ident.timer_source == TN_HIL_TIMER_DWT) {
       res.latency.source = LatencySource::kDwtCycles;
@@ -426,7 +426,7 @@ ProfileResult HilProfiler::profile_blob_of(const Graph& graph, const ModelBlob& 
       std::vector<std::uint64_t> per_run;
       for (const detail::RunMeasurement& m : measured)
         if (o < m.op_ticks.size()) per_run.push_back(m.op_ticks[o]);
-      l.ticks = per_run.empty() ? 0 : median(per_run);
+      l.ticks = median_ticks(per_run);
       l.macs = o < predicted.layers.size() ? predicted.layers[o].macs : graph.ops[o].macs(graph.tensors);
       res.layers.push_back(std::move(l));
     }

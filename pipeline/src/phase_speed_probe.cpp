@@ -7,6 +7,7 @@
 
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/net_spec.hpp"
+#include "tinynas/space/quantile.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
 #include "tinynas/supernet/trainer.hpp"
@@ -61,8 +62,7 @@ double score_seconds(SubnetEvaluator& evaluator, const Arch& arch) {
 double typical_batch_seconds(std::vector<double> intervals) {
   if (intervals.empty()) return 0;
   std::sort(intervals.begin(), intervals.end());
-  const std::size_t n = intervals.size();
-  const double median = n % 2 ? intervals[n / 2] : (intervals[n / 2 - 1] + intervals[n / 2]) / 2;
+  const double median = quantile_of_sorted(intervals, 0.5);
   double sum = 0;
   int kept = 0;
   for (double t : intervals) {

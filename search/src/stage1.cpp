@@ -13,6 +13,7 @@
 
 #include "tinynas/space/arch.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/quantile.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/space/units.hpp"
 
@@ -39,17 +40,6 @@ void validate(const Stage1Options& options) {
     throw invalid_option("stage1_quantile", fmt::format("must be in (0, 1], found {:g}", options.quantile));
   if (!(options.min_fit_fraction >= 0 && options.min_fit_fraction <= 1))
     throw invalid_option("min_fit", fmt::format("must be a fraction in [0, 1], found {:g}", options.min_fit_fraction));
-}
-
-double quantile_of_sorted(const std::vector<std::int64_t>& ascending, double p) {
-  if (ascending.empty()) return 0;
-  const double position = p * static_cast<double>(ascending.size() - 1);
-  const auto below = static_cast<std::size_t>(std::floor(position));
-  const std::size_t above = std::min(below + 1, ascending.size() - 1);
-  const double fraction = position - static_cast<double>(below);
-  const auto lo = static_cast<double>(ascending[below]);
-  const auto hi = static_cast<double>(ascending[above]);
-  return lo + (hi - lo) * fraction;
 }
 
 namespace {

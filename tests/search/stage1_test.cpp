@@ -102,16 +102,6 @@ TEST(Stage1, StatisticsAreThoseOfTheFittingSamples) {
   EXPECT_EQ(p.median_macs, sevens > 100 ? hi : (sevens < 100 ? lo : (lo + hi) / 2));
 }
 
-TEST(Stage1, QuantileInterpolatesLikeNumpy) {
-  // numpy.quantile([10, 20, 30, 40], p): 0.8 -> 34, 0.5 -> 25, 1 -> 40, 0 -> 10
-  const std::vector<std::int64_t> v{10, 20, 30, 40};
-  EXPECT_DOUBLE_EQ(quantile_of_sorted(v, 0.8), 34);
-  EXPECT_DOUBLE_EQ(quantile_of_sorted(v, 0.5), 25);
-  EXPECT_DOUBLE_EQ(quantile_of_sorted(v, 1.0), 40);
-  EXPECT_DOUBLE_EQ(quantile_of_sorted(v, 0.0), 10);
-  EXPECT_DOUBLE_EQ(quantile_of_sorted({7}, 0.8), 7);
-}
-
 PairStats pair(int wi, int ri, double fit_fraction, double mean, double quantile) {
   PairStats p;
   p.width_index = wi;

@@ -81,9 +81,6 @@ struct PairStats {
   double min_latency_ms = 0;
 };
 
-// Linear-interpolation quantile (numpy's default, "type 7") of ascending values; p in [0, 1].
-double quantile_of_sorted(const std::vector<std::int64_t>& ascending, double p);
-
 // Index of the pair stage 2 should search, by the rules above; -1 when no pair has a fitting
 // subnet. Sets `eligible` on every pair and `*fallback` when no pair reached min_fit_fraction.
 int select_pair(std::vector<PairStats>& pairs, const Stage1Options& options, bool* fallback = nullptr);

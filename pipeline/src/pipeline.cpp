@@ -42,12 +42,7 @@ FinalTraining parse_final_training(const std::string& name) {
 
 double parse_time_budget(std::string_view text) {
   if (text == "none") return 0;
-  try {
-    return parse_run_time_s(text, "time_budget");
-  } catch (const Error&) { // said as a budget, which also takes "none"
-    throw invalid_option("time_budget",
-                         "\"" + std::string(text) + "\" is not a time budget (use e.g. 45min, 1.5h, 2700s, or none)");
-  }
+  return parse_run_time_s(text, "time_budget", {"time budget", "45min, 1.5h, 2700s, or none"});
 }
 
 std::string format_time_budget(double seconds) {
@@ -96,6 +91,7 @@ public:
     time_plan_phase(stage1.chosen_pair());
     train_supernet_phase(stage1.chosen_pair());
     const SearchResult search = run_search_phase();
+    final_training_plan_phase(search.best());
     final_training_phase(search.best().arch);
     const Arch model_arch = read_model_arch(model_);
     const SubnetAccuracy accuracy = evaluate_phase(model_arch);
@@ -278,12 +274,30 @@ private:
                                                       scoring, (fs::path(run_) / "probe.supernet").string());
       in.spent_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
       plan_ = plan_to_budget(in, speeds);
+      plan_made_here_ = true;
       files::write_file_atomic(path, plan_->to_json());
     }
     note("time budget " + format_time_budget(o_.time_budget_seconds) + ": " + describe_time_plan(*plan_));
     o_.supernet_epochs = plan_->counts.supernet_epochs;
     o_.search.generations = plan_->counts.generations;
-    o_.finetune_epochs = plan_->counts.finetune_epochs;
+    o_.finetune_epochs = plan_->final_training ? plan_->final_training->finetune_epochs : plan_->counts.finetune_epochs;
+  }
+
+  // 3b. With a time budget: the final training's epochs planned again when stage 2 has ended, from the time this
+  // run has taken and the winner's MACs, and recorded in time_plan.json before the training starts, so that a
+  // continued final training keeps them. A run continued since its plan was made keeps the planned epochs: it
+  // does not know how long the earlier processes took.
+  void final_training_plan_phase(const Evaluation& winner) {
+    if (!plan_ || plan_->final_training || fs::exists(model_)) return;
+    if (!plan_made_here_) {
+      note("a continued run keeps the final training's planned epochs (the earlier processes' time is not known)");
+      return;
+    }
+    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
+    plan_->final_training = plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent);
+    files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
+    o_.finetune_epochs = plan_->final_training->finetune_epochs;
+    note("time budget: " + describe_final_training_plan(*plan_));
   }
 
   // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
@@ -465,6 +479,7 @@ private:
 
   PipelineOptions o_; // with a time plan, its counts are the plan's
   std::optional<TimePlan> plan_;
+  bool plan_made_here_ = false; // by this process, which then knows the run's time since
   const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;

@@ -100,7 +100,7 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
 }
 
 TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
-  TimePlan plan{in, speeds, in.most, {}, true};
+  TimePlan plan{in, speeds, in.most, {}, true, std::nullopt};
   const auto fits = [&](const PlannedCounts& c) {
     return predict_phase_seconds(in, speeds, c).total(in.spent_seconds) <= kPlanBudgetShare * in.budget_seconds;
   };
@@ -119,6 +119,24 @@ TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
   return plan;
 }
 
+FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds) {
+  TimePlanInputs in = plan.inputs;
+  in.winner_macs = winner_macs;
+  const auto predicted = [&](int finetune_epochs) {
+    PlannedCounts c = plan.counts;
+    c.finetune_epochs = finetune_epochs;
+    return predict_phase_seconds(in, plan.speeds, c);
+  };
+  const auto fits = [&](int finetune_epochs) {
+    const PhaseSeconds p = predicted(finetune_epochs);
+    return spent_seconds + (p.final_training + p.rest) / kPlanBudgetShare <= in.budget_seconds;
+  };
+  const int fewest = std::min(kPlanFewest.finetune_epochs, in.most.finetune_epochs);
+  int epochs = in.most.finetune_epochs;
+  while (epochs > fewest && !fits(epochs)) --epochs;
+  return {spent_seconds, winner_macs, epochs, predicted(epochs).final_training, fits(epochs)};
+}
+
 std::string describe_time_plan(const TimePlan& plan) {
   const PlannedCounts& c = plan.counts;
   const PhaseSeconds& p = plan.predicted;
@@ -134,38 +152,54 @@ std::string describe_time_plan(const TimePlan& plan) {
       plan.fits ? "" : " (over it even at the fewest counts)");
 }
 
+std::string describe_final_training_plan(const TimePlan& plan) {
+  const FinalTrainingPlan& f = *plan.final_training;
+  const int epochs =
+      plan.inputs.final_from_scratch ? plan.counts.supernet_epochs + f.finetune_epochs : f.finetune_epochs;
+  return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs): final training {} epochs "
+                     "({}){}",
+                     minutes(f.spent_seconds), f.winner_macs / 1e6, epochs, minutes(f.predicted_seconds),
+                     f.fits ? "" : ", over the budget even at one");
+}
+
 std::string TimePlan::to_json() const {
   const PhaseSpeeds& s = speeds;
-  const nlohmann::json j = {{"format", "tinynas-time-plan"},
-                            {"version", 1},
-                            {"budget_seconds", inputs.budget_seconds},
-                            {"spent_seconds", inputs.spent_seconds},
-                            {"most", counts_json(inputs.most)},
-                            {"population", inputs.population},
-                            {"final_from_scratch", inputs.final_from_scratch},
-                            {"supernet_trained", inputs.supernet_trained},
-                            {"mean_fitting_macs", inputs.mean_fitting_macs},
-                            {"child_macs", inputs.child_macs},
-                            {"winner_macs", inputs.winner_macs},
-                            {"speeds",
-                             {{"batches_per_epoch", s.batches_per_epoch},
-                              {"largest_batch_seconds", s.largest_batch_seconds},
-                              {"sandwich_batch_seconds", s.sandwich_batch_seconds},
-                              {"largest_train_macs", s.largest_train_macs},
-                              {"smallest_macs", s.smallest_macs},
-                              {"smallest_batch_seconds", s.smallest_batch_seconds},
-                              {"smallest_score_seconds", s.smallest_score_seconds},
-                              {"largest_macs", s.largest_macs},
-                              {"largest_score_seconds", s.largest_score_seconds},
-                              {"probe_seconds", s.probe_seconds}}},
-                            {"counts", counts_json(counts)},
-                            {"predicted_seconds",
-                             {{"supernet", predicted.supernet},
-                              {"stage2", predicted.stage2},
-                              {"final_training", predicted.final_training},
-                              {"rest", predicted.rest},
-                              {"total", predicted.total(inputs.spent_seconds)}}},
-                            {"fits", fits}};
+  nlohmann::json j = {{"format", "tinynas-time-plan"},
+                      {"version", 1},
+                      {"budget_seconds", inputs.budget_seconds},
+                      {"spent_seconds", inputs.spent_seconds},
+                      {"most", counts_json(inputs.most)},
+                      {"population", inputs.population},
+                      {"final_from_scratch", inputs.final_from_scratch},
+                      {"supernet_trained", inputs.supernet_trained},
+                      {"mean_fitting_macs", inputs.mean_fitting_macs},
+                      {"child_macs", inputs.child_macs},
+                      {"winner_macs", inputs.winner_macs},
+                      {"speeds",
+                       {{"batches_per_epoch", s.batches_per_epoch},
+                        {"largest_batch_seconds", s.largest_batch_seconds},
+                        {"sandwich_batch_seconds", s.sandwich_batch_seconds},
+                        {"largest_train_macs", s.largest_train_macs},
+                        {"smallest_macs", s.smallest_macs},
+                        {"smallest_batch_seconds", s.smallest_batch_seconds},
+                        {"smallest_score_seconds", s.smallest_score_seconds},
+                        {"largest_macs", s.largest_macs},
+                        {"largest_score_seconds", s.largest_score_seconds},
+                        {"probe_seconds", s.probe_seconds}}},
+                      {"counts", counts_json(counts)},
+                      {"predicted_seconds",
+                       {{"supernet", predicted.supernet},
+                        {"stage2", predicted.stage2},
+                        {"final_training", predicted.final_training},
+                        {"rest", predicted.rest},
+                        {"total", predicted.total(inputs.spent_seconds)}}},
+                      {"fits", fits}};
+  if (final_training)
+    j["final_training"] = {{"spent_seconds", final_training->spent_seconds},
+                           {"winner_macs", final_training->winner_macs},
+                           {"finetune_epochs", final_training->finetune_epochs},
+                           {"predicted_seconds", final_training->predicted_seconds},
+                           {"fits", final_training->fits}};
   return j.dump(2) + "\n";
 }
 
@@ -201,6 +235,16 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
     f.at("counts").fail("a count out of range");
   p.predicted = predict_phase_seconds(in, p.speeds, p.counts);
   p.fits = f.at("fits").as_bool();
+  if (f.has("final_training")) { // from when stage 2 ended
+    const json_util::Field t = f.at("final_training");
+    FinalTrainingPlan& ft = p.final_training.emplace();
+    ft.spent_seconds = t.get_double("spent_seconds");
+    ft.winner_macs = t.get_double("winner_macs");
+    ft.finetune_epochs = t.get_int("finetune_epochs");
+    if (ft.finetune_epochs < 1) t.fail("finetune_epochs must be at least 1");
+    ft.predicted_seconds = t.get_double("predicted_seconds");
+    ft.fits = t.at("fits").as_bool();
+  }
   return p;
 }
 

@@ -6,6 +6,7 @@
 // the plan gives. RUN/time_plan.json records the plan, so a continued run keeps it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tinynas {
@@ -58,12 +59,24 @@ struct PhaseSeconds {
   double total(double spent) const { return spent + supernet + stage2 + final_training + rest; }
 };
 
+// The final training planned again when stage 2 ends: the earlier phases' time is then measured, not predicted
+// (in timed 96 KB runs they took 14% and 24% over), and the winner's MACs are known where the first plan assumed
+// the largest of stage 1's fitting sample (the winner had up to 15% more).
+struct FinalTrainingPlan {
+  double spent_seconds = 0;     // the run's time when stage 2 ended
+  double winner_macs = 0;       // stage 2's winner
+  int finetune_epochs = 0;      // the fine-tuning epochs, or from scratch the epochs beyond the supernet's
+  double predicted_seconds = 0; // the final training's, at finetune_epochs
+  bool fits = true;             // false: even one epoch is predicted over the budget (the run does one)
+};
+
 struct TimePlan {
   TimePlanInputs inputs;
   PhaseSpeeds speeds;
-  PlannedCounts counts;   // what the run does
+  PlannedCounts counts;   // what the run does (the final training's epochs: final_training's, once planned)
   PhaseSeconds predicted; // for `counts`
   bool fits = true;       // false: even the fewest counts are predicted over the budget (the run uses them)
+  std::optional<FinalTrainingPlan> final_training; // planned again when stage 2 ended
 
   std::string to_json() const;
   // Error(kInvalidFile) naming `file` and the field.
@@ -89,7 +102,14 @@ inline constexpr double kPlanBudgetShare = 0.9;
 // time into what the factor's coarse steps left, never below kPlanFewest nor above in.most.
 TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds);
 
+// The most fine-tuning epochs (at most the options', at least kPlanFewest's) whose final training and the phases
+// after it are predicted to end within what is left of the budget after `spent_seconds`, at `winner_macs`. The
+// margin kPlanBudgetShare leaves is taken on the predicted time only: what was spent is known.
+FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds);
+
 // "supernet 7 epochs (~12 min), stage 2 10 generations (~14 min), final training 11 epochs (~9 min)".
 std::string describe_time_plan(const TimePlan& plan);
+// "planned again when stage 2 ended (~31 min spent, the winner 16.7M MACs): final training 9 epochs (~9 min)".
+std::string describe_final_training_plan(const TimePlan& plan);
 
 } // namespace tinynas

@@ -34,25 +34,23 @@ struct Unit {
   double scale;
 };
 
-// What a parser reads: its kind of value, how one is written (for the error), its units.
+// What a parser reads: its kind of value and how one is written (for the error), its units.
 struct UnitGrammar {
-  std::string_view kind;
-  std::string_view examples;
+  ValueWording wording;
   std::span<const Unit> units;
 };
 
 constexpr double kKiB = 1024.0, kMiB = kKiB * kKiB, kGiB = kMiB * kKiB;
 constexpr Unit kSizeUnits[] = {{"", 1},      {"b", 1},      {"k", kKiB}, {"kb", kKiB}, {"kib", kKiB}, {"m", kMiB},
                                {"mb", kMiB}, {"mib", kMiB}, {"g", kGiB}, {"gb", kGiB}, {"gib", kGiB}};
-constexpr UnitGrammar kSize{"size", "320K, 320KB, 320KiB, 1M, 1MB or a byte count", kSizeUnits};
+constexpr UnitGrammar kSize{{"size", "320K, 320KB, 320KiB, 1M, 1MB or a byte count"}, kSizeUnits};
 constexpr Unit kDurationUnits[] = {{"", 1}, {"ms", 1}, {"s", 1000}, {"us", 1e-3}};
-constexpr UnitGrammar kDuration{"duration", "500ms, 1.2s, 800us", kDurationUnits};
+constexpr UnitGrammar kDuration{{"duration", "500ms, 1.2s, 800us"}, kDurationUnits};
 constexpr Unit kRunTimeUnits[] = {{"", 60}, {"min", 60}, {"m", 60}, {"s", 1}, {"h", 3600}};
-constexpr UnitGrammar kRunTime{"time", "45min, 1.5h, 2700s", kRunTimeUnits};
 
 Error bad_value(const UnitGrammar& g, std::string_view text, std::string_view what, const std::string& why) {
-  return invalid_option(std::string(what), "\"" + std::string(text) + "\" is not a " + std::string(g.kind) + " (" +
-                                               why + "; use e.g. " + std::string(g.examples) + ")");
+  return invalid_option(std::string(what), "\"" + std::string(text) + "\" is not a " + std::string(g.wording.kind) +
+                                               " (" + why + "; use e.g. " + std::string(g.wording.examples) + ")");
 }
 
 // text's number times its unit's scale.
@@ -81,7 +79,9 @@ double parse_duration_ms(std::string_view text, std::string_view what) {
   return ms;
 }
 
-double parse_run_time_s(std::string_view text, std::string_view what) { return scaled_number(kRunTime, text, what); }
+double parse_run_time_s(std::string_view text, std::string_view what, const ValueWording& wording) {
+  return scaled_number(UnitGrammar{wording, kRunTimeUnits}, text, what);
+}
 
 std::string format_size(std::uint64_t bytes) {
   char buf[64];

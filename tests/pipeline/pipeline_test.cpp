@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -168,11 +169,23 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   // The options ask for 3 supernet epochs, 2 generations and 2 fine-tuning epochs; the fewest are 4, 3, 1.
   EXPECT_EQ(plan["counts"], (nlohmann::json{{"supernet_epochs", 3}, {"generations", 2}, {"finetune_epochs", 1}}));
   EXPECT_FALSE(plan["fits"].get<bool>());
+  // Planned again when stage 2 ended, from the time spent (over the budget: one epoch) and the winner's MACs.
+  const auto& final_plan = plan["final_training"];
+  EXPECT_EQ(final_plan["finetune_epochs"], 1);
+  EXPECT_FALSE(final_plan["fits"].get<bool>());
+  EXPECT_GT(final_plan["spent_seconds"].get<double>(), plan["spent_seconds"].get<double>());
+  const std::string winner = nlohmann::json::parse(test::read_text((run / "search/best.json").string()))["id"];
+  std::istringstream history(test::read_text((run / "search/history.jsonl").string()));
+  double winner_macs = -1;
+  for (std::string line; std::getline(history, line);)
+    if (const auto e = nlohmann::json::parse(line); e["id"] == winner) winner_macs = e["macs"].get<double>();
+  EXPECT_DOUBLE_EQ(final_plan["winner_macs"].get<double>(), winner_macs) << winner;
   EXPECT_GT(plan["speeds"]["largest_batch_seconds"].get<double>(), 0);
   EXPECT_GT(plan["speeds"]["largest_score_seconds"].get<double>(), 0);
   const std::string report = test::read_text(r.report);
   EXPECT_NE(report.find("from random weights for 4 epochs"), std::string::npos) << "3 + 1 epochs: " << report;
   EXPECT_NE(report.find("over it even at the fewest counts"), std::string::npos) << report;
+  EXPECT_NE(report.find("planned again when stage 2 ended"), std::string::npos) << report;
   EXPECT_NE(report.find("--finetune-epochs 1 --time-budget none"), std::string::npos)
       << "the reproduce command does the plan's counts: " << report;
   EXPECT_EQ(read_pipeline_options(run.string()).time_budget_seconds, 1);

@@ -148,6 +148,43 @@ TEST(TimePlan, NeverGoesBelowTheFewestCountsNorAboveTheGivenOnes) {
   EXPECT_EQ(plan_to_budget(few, speeds()).counts, (PlannedCounts{2, 1, 1}));
 }
 
+// When stage 2 ends, the final training is planned again from the time spent and the winner's MACs. From scratch
+// (10 supernet epochs + f) at 2M MACs an epoch costs 10 x 0.5 s + a 2 s validation = 7 s; the phases after it 90 s.
+// It fits when spent + ((10 + f) x 7 + 90) / 0.9 <= 740.
+TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
+  const TimePlan plan = plan_to_budget(inputs(740), speeds());
+  ASSERT_EQ(plan.counts, (PlannedCounts{10, 20, 5}));
+  FinalTrainingPlan f = plan_final_training(plan, 2e6, 500);
+  EXPECT_EQ(f.finetune_epochs, 5) << "time left for 8: the options' 5 at most";
+  EXPECT_DOUBLE_EQ(f.predicted_seconds, 15 * 7);
+  EXPECT_TRUE(f.fits);
+  f = plan_final_training(plan, 2e6, 530); // 4: 530 + 188 / 0.9 = 738.9; 5: 746.7
+  EXPECT_EQ(f.finetune_epochs, 4);
+  EXPECT_DOUBLE_EQ(f.predicted_seconds, 14 * 7);
+  EXPECT_TRUE(f.fits);
+  f = plan_final_training(plan, 2e6, 600);
+  EXPECT_EQ(f.finetune_epochs, 1) << "over the budget: the fewest";
+  EXPECT_FALSE(f.fits);
+  // A larger winner: 3M MACs, a batch 0.75 s and a validation 3 s, 10.5 s an epoch. 3: 480 + 226.5 / 0.9 = 731.7;
+  // 4: 743.3.
+  f = plan_final_training(plan, 3e6, 480);
+  EXPECT_EQ(f.finetune_epochs, 3);
+  EXPECT_DOUBLE_EQ(f.predicted_seconds, 13 * 10.5);
+  EXPECT_DOUBLE_EQ(f.winner_macs, 3e6);
+  EXPECT_DOUBLE_EQ(f.spent_seconds, 480);
+
+  TimePlanInputs in = inputs(740);
+  in.final_from_scratch = false; // fine-tuning: f x 7 s
+  const TimePlan finetune = plan_to_budget(in, speeds());
+  EXPECT_EQ(plan_final_training(finetune, 2e6, 600).finetune_epochs, 5) << "35 s + 90 s within 126 s";
+  EXPECT_EQ(plan_final_training(finetune, 2e6, 610).finetune_epochs, 3) << "21 s + 90 s within 117 s";
+
+  TimePlan replanned = plan;
+  replanned.final_training = plan_final_training(plan, 3e6, 480);
+  EXPECT_EQ(describe_final_training_plan(replanned),
+            "planned again when stage 2 ended (~8 min spent, the winner 3.0M MACs): final training 13 epochs (~2 min)");
+}
+
 TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
   const TimePlan plan = plan_to_budget(inputs(441), speeds());
   const TimePlan back = TimePlan::from_json(plan.to_json(), "time_plan.json");
@@ -167,6 +204,22 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
     EXPECT_NE(std::string(e.what()).find("run/time_plan.json"), std::string::npos) << e.what();
   }
   EXPECT_THROW(TimePlan::from_json("{\"format\": \"tinynas-pipeline\"}", "x.json"), Error);
+
+  // With the final training planned again.
+  TimePlan replanned = plan;
+  replanned.final_training = plan_final_training(plan, 3e6, 300);
+  const TimePlan again = TimePlan::from_json(replanned.to_json(), "time_plan.json");
+  ASSERT_TRUE(again.final_training);
+  EXPECT_EQ(again.final_training->finetune_epochs, replanned.final_training->finetune_epochs);
+  EXPECT_EQ(again.to_json(), replanned.to_json());
+  j = nlohmann::json::parse(replanned.to_json());
+  j["final_training"]["finetune_epochs"] = 0;
+  try {
+    TimePlan::from_json(j.dump(), "run/time_plan.json");
+    FAIL() << "a final training of no epochs was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("final_training"), std::string::npos) << e.what();
+  }
 }
 
 TEST(PhaseSpeedProbe, ATypicalBatchIsTheMeanWithoutFirstTouches) {
@@ -192,10 +245,17 @@ TEST(TimeBudget, ReadsAsUsersWriteIt) {
       FAIL() << bad;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("time_budget"), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("is not a time budget (use e.g. 45min, 1.5h, 2700s, or none)"),
-                std::string::npos)
+      EXPECT_NE(std::string(e.what()).find("is not a time budget ("), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("; use e.g. 45min, 1.5h, 2700s, or none)"), std::string::npos)
           << "says how to write one: " << e.what();
     }
+  }
+  try {
+    parse_time_budget("soon");
+    FAIL();
+  } catch (const Error& e) { // the parser's reason, worded as a budget that also takes "none"
+    EXPECT_EQ(std::string(e.what()),
+              "time_budget: \"soon\" is not a time budget (no number; use e.g. 45min, 1.5h, 2700s, or none)");
   }
   EXPECT_EQ(format_time_budget(2700), "45min");
   EXPECT_EQ(format_time_budget(90), "90s");

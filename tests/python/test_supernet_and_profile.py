@@ -250,7 +250,7 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
         plan = json.load(f)
     assert plan["budget_seconds"] == 45 * 60
     assert plan["counts"] == {"supernet_epochs": 2, "generations": 1, "finetune_epochs": 1}
-    with pytest.raises(ValueError, match=r"time_budget: \"soon\" is not a time budget \(use e.g. 45min"):
+    with pytest.raises(ValueError, match=r"time_budget: \"soon\" is not a time budget \(no number; use e.g. 45min"):
         tinynas.search("320K", "1M", space=tiny, data=(images, labels), out=str(tmp_path / "other"),
                        time_budget="soon", progress=False)
 

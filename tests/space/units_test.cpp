@@ -58,6 +58,13 @@ TEST(ParseRunTime, UnitsToSecondsWithMinutesByDefault) {
       EXPECT_EQ(e.field(), "deadline");
     }
   }
+  try {
+    parse_run_time_s("2 hours", "deadline", {"deadline", "1h or 30min"});
+    FAIL();
+  } catch (const Error& e) { // the caller's wording, the parser's reason
+    EXPECT_EQ(std::string(e.what()),
+              "deadline: \"2 hours\" is not a deadline (unknown unit \"hours\"; use e.g. 1h or 30min)");
+  }
 }
 
 TEST(FormatSize, HumanUnits) {

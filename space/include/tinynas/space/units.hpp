@@ -18,9 +18,18 @@ inline constexpr double kMaxSizeBytes = 1e15;
 // "500ms", "1.2s", "800us", "250" (milliseconds) -> milliseconds.
 double parse_duration_ms(std::string_view text, std::string_view what = "duration");
 
+// How an error names a kind of value and shows how to write one: "\"soon\" is not a time budget (no number;
+// use e.g. 45min, 1.5h, 2700s, or none)".
+struct ValueWording {
+  std::string_view kind;
+  std::string_view examples;
+};
+inline constexpr ValueWording kRunTimeWording{"time", "45min, 1.5h, 2700s"};
+
 // How long a run may take: "45min", "45m", "1.5h", "2700s", "45" (minutes) -> seconds. Zero is allowed
-// (a caller may read it as "no limit").
-double parse_run_time_s(std::string_view text, std::string_view what = "time");
+// (a caller may read it as "no limit"). A caller that also takes words of its own ("none") passes its wording.
+double parse_run_time_s(std::string_view text, std::string_view what = "time",
+                        const ValueWording& wording = kRunTimeWording);
 
 // 339968 -> "332.0 KiB"; below 1 KiB "812 B".
 std::string format_size(std::uint64_t bytes);

@@ -262,7 +262,6 @@ private:
       in.final_from_scratch = o_.final_training == FinalTraining::kScratch;
       in.supernet_trained = training_status_or_none(supernet_) == TrainingStatus::kFinished;
       in.mean_fitting_macs = pair.mean_macs;
-      in.child_macs = pair.p80_macs;
       // Evolution finds the winner at the top of the fitting subnets, even above stage 1's sample of them: at
       // 96 KB, winners of 12.2 to 16.7M MACs against the sample's 95th percentile of 11.7M and largest of 14.5M:
       // planned at the largest.

@@ -18,9 +18,19 @@ namespace {
 constexpr double kNewChildShareEarly = 0.7;
 constexpr int kEarlyGenerations = 10;
 constexpr double kNewChildShareLate = 0.45;
+// Evolution's children climb from the fitting subnets' mean MACs to about their largest, evenly over the first 8
+// generations, then stay there: in 96 KB searches (mean 8.3M, largest of stage 1's sample 14.5M) 8.9, 9.7, 10.2,
+// 11.1, 11.9 and 12.6M over generations 1 to 6; in another 10.0M at generation 1, 14.8M at 8, 14.0 to 15.2M after.
+constexpr int kChildClimbGenerations = 8;
 // Test accuracy (10,000 images, float and int8), export and the board: under a minute at 40 KB and about one
 // at 96 KB (docs/SEARCH.md).
 constexpr double kRestSeconds = 90;
+
+// The MACs of generation `generation`'s children (1 = the first children).
+double child_macs(const TimePlanInputs& in, int generation) {
+  const double climbed = std::min(1.0, static_cast<double>(generation) / kChildClimbGenerations);
+  return in.mean_fitting_macs + (in.winner_macs - in.mean_fitting_macs) * climbed;
+}
 
 PlannedCounts shrunk(const PlannedCounts& c, double factor) {
   const auto scale = [&](int count, int fewest) {
@@ -89,9 +99,11 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
     p.supernet = batches * (t.largest_epochs * s.largest_batch_seconds + t.elastic_epochs * s.sandwich_batch_seconds) +
                  c.supernet_epochs * (s.smallest_score_seconds + s.largest_score_seconds);
   }
-  const int early = std::min(c.generations, kEarlyGenerations);
-  const double children = in.population * (early * kNewChildShareEarly + (c.generations - early) * kNewChildShareLate);
-  p.stage2 = in.population * s.score_seconds(in.mean_fitting_macs) + children * s.score_seconds(in.child_macs);
+  p.stage2 = in.population * s.score_seconds(in.mean_fitting_macs);
+  for (int g = 1; g <= c.generations; ++g) {
+    const double new_children = in.population * (g <= kEarlyGenerations ? kNewChildShareEarly : kNewChildShareLate);
+    p.stage2 += new_children * s.score_seconds(child_macs(in, g));
+  }
   const int final_epochs = in.final_from_scratch ? c.supernet_epochs + c.finetune_epochs : c.finetune_epochs;
   p.final_training =
       final_epochs * (batches * s.subnet_batch_seconds(in.winner_macs) + s.score_seconds(in.winner_macs));
@@ -173,7 +185,6 @@ std::string TimePlan::to_json() const {
                       {"final_from_scratch", inputs.final_from_scratch},
                       {"supernet_trained", inputs.supernet_trained},
                       {"mean_fitting_macs", inputs.mean_fitting_macs},
-                      {"child_macs", inputs.child_macs},
                       {"winner_macs", inputs.winner_macs},
                       {"speeds",
                        {{"batches_per_epoch", s.batches_per_epoch},
@@ -216,7 +227,6 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
   in.final_from_scratch = f.at("final_from_scratch").as_bool();
   in.supernet_trained = f.at("supernet_trained").as_bool();
   in.mean_fitting_macs = f.get_double("mean_fitting_macs");
-  in.child_macs = f.get_double("child_macs");
   in.winner_macs = f.get_double("winner_macs");
   const json_util::Field s = f.at("speeds");
   PhaseSpeeds& v = p.speeds;

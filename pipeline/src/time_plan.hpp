@@ -45,11 +45,9 @@ struct TimePlanInputs {
   int population = 0;             // stage 2's subnets per generation
   bool final_from_scratch = true; // final training: supernet + fine-tuning epochs from scratch, else fine-tuning's
   bool supernet_trained = false;  // a supernet already in RUN: it costs nothing more and keeps its epochs
-  // Stage 1's fitting subnets of the chosen pair: their mean MACs (stage 2's first subnets), 80th percentile
-  // (its children, drawn toward the larger ones: 10.4M against 8.3M and 10.0M in a 96 KB search) and largest (the
-  // winner, for its final training).
+  // Stage 1's fitting subnets of the chosen pair: their mean MACs (stage 2's first subnets) and their largest (the
+  // winner, for its final training; stage 2's children climb from the mean to it over the first generations).
   double mean_fitting_macs = 0;
-  double child_macs = 0;
   double winner_macs = 0;
 };
 

@@ -233,6 +233,7 @@ private:
     }
     const DatasetSplits& data = training_data(chosen);
     note("data: " + describe_dataset(data));
+    supernet_trained_here_ = true;
     if (!train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks()).finished)
       stopped("supernet training", supernet_);
   }
@@ -293,10 +294,19 @@ private:
       return;
     }
     const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
-    plan_->final_training = plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent);
+    plan_->final_training =
+        plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent, supernet_training_pace());
     files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
     o_.finetune_epochs = plan_->final_training->finetune_epochs;
     note("time budget: " + describe_final_training_plan(*plan_));
+  }
+
+  // The supernet's taken seconds over its planned ones, when this process trained it all; else 1.
+  double supernet_training_pace() const {
+    if (!supernet_trained_here_ || plan_->predicted.supernet <= 0) return 1;
+    for (const PhaseTiming& t : timings_)
+      if (t.phase == "supernet" && t.seconds > 0) return t.seconds / plan_->predicted.supernet;
+    return 1;
   }
 
   // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
@@ -478,7 +488,8 @@ private:
 
   PipelineOptions o_; // with a time plan, its counts are the plan's
   std::optional<TimePlan> plan_;
-  bool plan_made_here_ = false; // by this process, which then knows the run's time since
+  bool plan_made_here_ = false;        // by this process, which then knows the run's time since
+  bool supernet_trained_here_ = false; // from its first epoch, by this process
   const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;

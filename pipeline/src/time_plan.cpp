@@ -131,22 +131,23 @@ TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
   return plan;
 }
 
-FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds) {
+FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds,
+                                      double training_pace) {
   TimePlanInputs in = plan.inputs;
   in.winner_macs = winner_macs;
-  const auto predicted = [&](int finetune_epochs) {
+  const double pace = std::clamp(training_pace, kFewestPace, kMostPace);
+  const auto final_seconds = [&](int finetune_epochs) {
     PlannedCounts c = plan.counts;
     c.finetune_epochs = finetune_epochs;
-    return predict_phase_seconds(in, plan.speeds, c);
+    return pace * predict_phase_seconds(in, plan.speeds, c).final_training;
   };
   const auto fits = [&](int finetune_epochs) {
-    const PhaseSeconds p = predicted(finetune_epochs);
-    return spent_seconds + (p.final_training + p.rest) / kPlanBudgetShare <= in.budget_seconds;
+    return spent_seconds + (final_seconds(finetune_epochs) + kRestSeconds) / kPlanBudgetShare <= in.budget_seconds;
   };
   const int fewest = std::min(kPlanFewest.finetune_epochs, in.most.finetune_epochs);
   int epochs = in.most.finetune_epochs;
   while (epochs > fewest && !fits(epochs)) --epochs;
-  return {spent_seconds, winner_macs, epochs, predicted(epochs).final_training, fits(epochs)};
+  return {spent_seconds, winner_macs, pace, epochs, final_seconds(epochs), fits(epochs)};
 }
 
 std::string describe_time_plan(const TimePlan& plan) {
@@ -168,10 +169,10 @@ std::string describe_final_training_plan(const TimePlan& plan) {
   const FinalTrainingPlan& f = *plan.final_training;
   const int epochs =
       plan.inputs.final_from_scratch ? plan.counts.supernet_epochs + f.finetune_epochs : f.finetune_epochs;
-  return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs): final training {} epochs "
-                     "({}){}",
-                     minutes(f.spent_seconds), f.winner_macs / 1e6, epochs, minutes(f.predicted_seconds),
-                     f.fits ? "" : ", over the budget even at one");
+  return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs, training at {:.2f} times "
+                     "the probe's time): final training {} epochs ({}){}",
+                     minutes(f.spent_seconds), f.winner_macs / 1e6, f.training_pace, epochs,
+                     minutes(f.predicted_seconds), f.fits ? "" : ", over the budget even at one");
 }
 
 std::string TimePlan::to_json() const {
@@ -206,11 +207,10 @@ std::string TimePlan::to_json() const {
                         {"total", predicted.total(inputs.spent_seconds)}}},
                       {"fits", fits}};
   if (final_training)
-    j["final_training"] = {{"spent_seconds", final_training->spent_seconds},
-                           {"winner_macs", final_training->winner_macs},
-                           {"finetune_epochs", final_training->finetune_epochs},
-                           {"predicted_seconds", final_training->predicted_seconds},
-                           {"fits", final_training->fits}};
+    j["final_training"] = {
+        {"spent_seconds", final_training->spent_seconds},         {"winner_macs", final_training->winner_macs},
+        {"training_pace", final_training->training_pace},         {"finetune_epochs", final_training->finetune_epochs},
+        {"predicted_seconds", final_training->predicted_seconds}, {"fits", final_training->fits}};
   return j.dump(2) + "\n";
 }
 
@@ -250,6 +250,9 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
     FinalTrainingPlan& ft = p.final_training.emplace();
     ft.spent_seconds = t.get_double("spent_seconds");
     ft.winner_macs = t.get_double("winner_macs");
+    ft.training_pace = t.get_double("training_pace", 1);
+    if (!(ft.training_pace >= kFewestPace && ft.training_pace <= kMostPace))
+      t.fail(fmt::format("training_pace must be in [{:g}, {:g}]", kFewestPace, kMostPace));
     ft.finetune_epochs = t.get_int("finetune_epochs");
     if (ft.finetune_epochs < 1) t.fail("finetune_epochs must be at least 1");
     ft.predicted_seconds = t.get_double("predicted_seconds");

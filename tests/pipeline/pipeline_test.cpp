@@ -174,6 +174,8 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   EXPECT_EQ(final_plan["finetune_epochs"], 1);
   EXPECT_FALSE(final_plan["fits"].get<bool>());
   EXPECT_GT(final_plan["spent_seconds"].get<double>(), plan["spent_seconds"].get<double>());
+  const double pace = final_plan["training_pace"].get<double>(); // the supernet's taken over planned seconds
+  EXPECT_TRUE(pace >= 0.5 && pace <= 2) << "held to the plan's bounds: " << pace;
   const std::string winner = nlohmann::json::parse(test::read_text((run / "search/best.json").string()))["id"];
   std::istringstream history(test::read_text((run / "search/history.jsonl").string()));
   double winner_macs = -1;

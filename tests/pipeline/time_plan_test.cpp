@@ -185,6 +185,15 @@ TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
   EXPECT_DOUBLE_EQ(f.winner_macs, 3e6);
   EXPECT_DOUBLE_EQ(f.spent_seconds, 480);
 
+  // Training at 1.5 times the probe's time (the supernet took that over its plan): 10.5 s an epoch at 2M, as the
+  // 3M winner above. A pace outside [0.5, 2] is held to it.
+  f = plan_final_training(plan, 2e6, 480, 1.5);
+  EXPECT_EQ(f.finetune_epochs, 3);
+  EXPECT_DOUBLE_EQ(f.predicted_seconds, 13 * 10.5);
+  EXPECT_DOUBLE_EQ(f.training_pace, 1.5);
+  EXPECT_DOUBLE_EQ(plan_final_training(plan, 2e6, 480, 5).training_pace, kMostPace);
+  EXPECT_DOUBLE_EQ(plan_final_training(plan, 2e6, 480, 0).training_pace, kFewestPace);
+
   TimePlanInputs in = inputs(740);
   in.final_from_scratch = false; // fine-tuning: f x 7 s
   const TimePlan finetune = plan_to_budget(in, speeds());
@@ -194,7 +203,8 @@ TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
   TimePlan replanned = plan;
   replanned.final_training = plan_final_training(plan, 3e6, 480);
   EXPECT_EQ(describe_final_training_plan(replanned),
-            "planned again when stage 2 ended (~8 min spent, the winner 3.0M MACs): final training 13 epochs (~2 min)");
+            "planned again when stage 2 ended (~8 min spent, the winner 3.0M MACs, training at 1.00 times the probe's "
+            "time): final training 13 epochs (~2 min)");
 }
 
 TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
@@ -221,12 +231,15 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
 
   // With the final training planned again.
   TimePlan replanned = plan;
-  replanned.final_training = plan_final_training(plan, 3e6, 300);
+  replanned.final_training = plan_final_training(plan, 3e6, 300, 1.25);
   const TimePlan again = TimePlan::from_json(replanned.to_json(), "time_plan.json");
   ASSERT_TRUE(again.final_training);
   EXPECT_EQ(again.final_training->finetune_epochs, replanned.final_training->finetune_epochs);
   EXPECT_EQ(again.to_json(), replanned.to_json());
   j = nlohmann::json::parse(replanned.to_json());
+  j["final_training"]["training_pace"] = 3;
+  EXPECT_THROW(TimePlan::from_json(j.dump(), "run/time_plan.json"), Error) << "a pace out of its bounds";
+  j["final_training"]["training_pace"] = 1.25;
   j["final_training"]["finetune_epochs"] = 0;
   try {
     TimePlan::from_json(j.dump(), "run/time_plan.json");

@@ -172,7 +172,7 @@ std::string describe_final_training_plan(const TimePlan& plan) {
   return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs, training at {:.2f} times "
                      "the probe's time): final training {} epochs ({}){}",
                      minutes(f.spent_seconds), f.winner_macs / 1e6, f.training_pace, epochs,
-                     minutes(f.predicted_seconds), f.fits ? "" : ", over the budget even at one");
+                     minutes(f.predicted_seconds), f.fits ? "" : ", over the budget even at the fewest");
 }
 
 std::string TimePlan::to_json() const {

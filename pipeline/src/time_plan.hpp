@@ -66,7 +66,8 @@ struct FinalTrainingPlan {
   double training_pace = 1;     // the supernet's training, taken over planned seconds (1: not measured)
   int finetune_epochs = 0;      // the fine-tuning epochs, or from scratch the epochs beyond the supernet's
   double predicted_seconds = 0; // the final training's, at finetune_epochs
-  bool fits = true;             // false: even one epoch is predicted over the budget (the run does one)
+  bool fits = true;             // false: even the fewest epochs (one more than the supernet's from scratch, else one)
+                                // are predicted over the budget; the run does them
 };
 
 struct TimePlan {

@@ -188,6 +188,7 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   EXPECT_NE(report.find("from random weights for 4 epochs"), std::string::npos) << "3 + 1 epochs: " << report;
   EXPECT_NE(report.find("over it even at the fewest counts"), std::string::npos) << report;
   EXPECT_NE(report.find("planned again when stage 2 ended"), std::string::npos) << report;
+  EXPECT_NE(report.find("over the budget even at the fewest"), std::string::npos) << report;
   EXPECT_NE(report.find("--finetune-epochs 1 --time-budget none"), std::string::npos)
       << "the reproduce command does the plan's counts: " << report;
   EXPECT_EQ(read_pipeline_options(run.string()).time_budget_seconds, 1);

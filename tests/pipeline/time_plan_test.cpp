@@ -205,6 +205,11 @@ TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
   EXPECT_EQ(describe_final_training_plan(replanned),
             "planned again when stage 2 ended (~8 min spent, the winner 3.0M MACs, training at 1.00 times the probe's "
             "time): final training 13 epochs (~2 min)");
+  replanned.final_training = plan_final_training(plan, 2e6, 600);
+  EXPECT_NE(describe_final_training_plan(replanned).find("final training 11 epochs (~1 min), over the budget even at "
+                                                         "the fewest"),
+            std::string::npos)
+      << describe_final_training_plan(replanned);
 }
 
 TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {

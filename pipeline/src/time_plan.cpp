@@ -26,6 +26,11 @@ constexpr int kChildClimbGenerations = 8;
 // at 96 KB (docs/SEARCH.md).
 constexpr double kRestSeconds = 90;
 
+// The final training's epochs: from scratch the supernet's and the fine-tuning's, else the fine-tuning's.
+int final_epochs(const TimePlanInputs& in, int supernet_epochs, int finetune_epochs) {
+  return in.final_from_scratch ? supernet_epochs + finetune_epochs : finetune_epochs;
+}
+
 // The MACs of generation `generation`'s children (1 = the first children).
 double child_macs(const TimePlanInputs& in, int generation) {
   const double climbed = std::min(1.0, static_cast<double>(generation) / kChildClimbGenerations);
@@ -104,9 +109,8 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
     const double new_children = in.population * (g <= kEarlyGenerations ? kNewChildShareEarly : kNewChildShareLate);
     p.stage2 += new_children * s.score_seconds(child_macs(in, g));
   }
-  const int final_epochs = in.final_from_scratch ? c.supernet_epochs + c.finetune_epochs : c.finetune_epochs;
-  p.final_training =
-      final_epochs * (batches * s.subnet_batch_seconds(in.winner_macs) + s.score_seconds(in.winner_macs));
+  p.final_training = final_epochs(in, c.supernet_epochs, c.finetune_epochs) *
+                     (batches * s.subnet_batch_seconds(in.winner_macs) + s.score_seconds(in.winner_macs));
   p.rest = kRestSeconds;
   return p;
 }
@@ -153,25 +157,23 @@ FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, 
 std::string describe_time_plan(const TimePlan& plan) {
   const PlannedCounts& c = plan.counts;
   const PhaseSeconds& p = plan.predicted;
-  const int final_epochs = plan.inputs.final_from_scratch ? c.supernet_epochs + c.finetune_epochs : c.finetune_epochs;
   std::string supernet = plan.inputs.supernet_trained
                              ? std::string("supernet already trained")
                              : fmt::format("supernet {} epochs ({})", c.supernet_epochs, minutes(p.supernet));
   return fmt::format(
       "{}, stage 2 {} generations ({}), final training {} epochs ({}); {} in all, planned within {:.0f}% of the {} "
       "budget{}",
-      supernet, c.generations, minutes(p.stage2), final_epochs, minutes(p.final_training),
-      minutes(p.total(plan.inputs.spent_seconds)), 100 * kPlanBudgetShare, minutes(plan.inputs.budget_seconds),
-      plan.fits ? "" : " (over it even at the fewest counts)");
+      supernet, c.generations, minutes(p.stage2), final_epochs(plan.inputs, c.supernet_epochs, c.finetune_epochs),
+      minutes(p.final_training), minutes(p.total(plan.inputs.spent_seconds)), 100 * kPlanBudgetShare,
+      minutes(plan.inputs.budget_seconds), plan.fits ? "" : " (over it even at the fewest counts)");
 }
 
 std::string describe_final_training_plan(const TimePlan& plan) {
   const FinalTrainingPlan& f = *plan.final_training;
-  const int epochs =
-      plan.inputs.final_from_scratch ? plan.counts.supernet_epochs + f.finetune_epochs : f.finetune_epochs;
   return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs, training at {:.2f} times "
                      "the probe's time): final training {} epochs ({}){}",
-                     minutes(f.spent_seconds), f.winner_macs / 1e6, f.training_pace, epochs,
+                     minutes(f.spent_seconds), f.winner_macs / 1e6, f.training_pace,
+                     final_epochs(plan.inputs, plan.counts.supernet_epochs, f.finetune_epochs),
                      minutes(f.predicted_seconds), f.fits ? "" : ", over the budget even at the fewest");
 }
 

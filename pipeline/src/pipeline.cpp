@@ -90,6 +90,7 @@ public:
     const Stage1Result stage1 = run_stage1_phase();
     time_plan_phase(stage1.chosen_pair());
     train_supernet_phase(stage1.chosen_pair());
+    stage2_plan_phase();
     const SearchResult search = run_search_phase();
     final_training_plan_phase(search.best());
     final_training_phase(search.best().arch);
@@ -233,9 +234,10 @@ private:
     }
     const DatasetSplits& data = training_data(chosen);
     note("data: " + describe_dataset(data));
-    supernet_trained_here_ = true;
+    const auto start = std::chrono::steady_clock::now();
     if (!train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks()).finished)
       stopped("supernet training", supernet_);
+    supernet_seconds_here_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   // The space the supernet trains and stage 2 searches: stage 1's width, the resolutions around its resolution.
@@ -278,9 +280,27 @@ private:
       files::write_file_atomic(path, plan_->to_json());
     }
     note("time budget " + format_time_budget(o_.time_budget_seconds) + ": " + describe_time_plan(*plan_));
-    o_.supernet_epochs = plan_->counts.supernet_epochs;
-    o_.search.generations = plan_->counts.generations;
-    o_.finetune_epochs = plan_->final_training ? plan_->final_training->finetune_epochs : plan_->counts.finetune_epochs;
+    adopt_planned_counts();
+  }
+
+  void adopt_planned_counts() {
+    const PlannedCounts c = plan_->counts_now();
+    o_.supernet_epochs = c.supernet_epochs;
+    o_.search.generations = c.generations;
+    o_.finetune_epochs = c.finetune_epochs;
+  }
+
+  // 2b. With a time budget: stage 2's generations and the final training's epochs planned again when the supernet
+  // has trained, from the time this run has taken and the pace it trained at, and recorded in time_plan.json before
+  // stage 2 starts, so that a continued stage 2 keeps them. Only when this process made the plan and trained the
+  // supernet: otherwise it knows neither the run's time nor the pace.
+  void stage2_plan_phase() {
+    if (!plan_ || plan_->stage2 || !plan_made_here_ || !supernet_seconds_here_) return;
+    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
+    plan_->stage2 = plan_stage2(*plan_, spent, supernet_training_pace());
+    files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
+    adopt_planned_counts();
+    note("time budget: " + describe_stage2_plan(*plan_));
   }
 
   // 3b. With a time budget: the final training's epochs planned again when stage 2 has ended, from the time this
@@ -297,16 +317,14 @@ private:
     plan_->final_training =
         plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent, supernet_training_pace());
     files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
-    o_.finetune_epochs = plan_->final_training->finetune_epochs;
+    adopt_planned_counts();
     note("time budget: " + describe_final_training_plan(*plan_));
   }
 
   // The supernet's taken seconds over its planned ones, when this process trained it all; else 1.
   double supernet_training_pace() const {
-    if (!supernet_trained_here_ || plan_->predicted.supernet <= 0) return 1;
-    for (const PhaseTiming& t : timings_)
-      if (t.phase == "supernet" && t.seconds > 0) return t.seconds / plan_->predicted.supernet;
-    return 1;
+    if (!supernet_seconds_here_ || plan_->predicted.supernet <= 0) return 1;
+    return *supernet_seconds_here_ / plan_->predicted.supernet;
   }
 
   // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
@@ -488,8 +506,8 @@ private:
 
   PipelineOptions o_; // with a time plan, its counts are the plan's
   std::optional<TimePlan> plan_;
-  bool plan_made_here_ = false;        // by this process, which then knows the run's time since
-  bool supernet_trained_here_ = false; // from its first epoch, by this process
+  bool plan_made_here_ = false;                 // by this process, which then knows the run's time since
+  std::optional<double> supernet_seconds_here_; // the supernet's training, when this process did all of it
   const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_;

@@ -199,9 +199,11 @@ ReportSection memory_section(const PipelineReport& r) {
 std::string predicted_seconds(const TimePlan& plan, const std::string& phase) {
   const PhaseSeconds& p = plan.predicted;
   if (phase == "supernet") return fmt::format("{:.1f}", p.supernet);
-  if (phase == "stage 2") return fmt::format("{:.1f}", p.stage2);
+  if (phase == "stage 2") return fmt::format("{:.1f}", plan.stage2 ? plan.stage2->stage2_seconds : p.stage2);
   if (phase == "final training")
-    return fmt::format("{:.1f}", plan.final_training ? plan.final_training->predicted_seconds : p.final_training);
+    return fmt::format("{:.1f}", plan.final_training ? plan.final_training->predicted_seconds
+                                 : plan.stage2       ? plan.stage2->final_seconds
+                                                     : p.final_training);
   return "";
 }
 
@@ -210,8 +212,9 @@ ReportSection time_section(const PipelineReport& r) {
   s.paragraphs.push_back(
       "This invocation's phases; a continued run reuses finished phases and times only what it did.");
   if (r.plan)
-    s.paragraphs.push_back(fmt::format("Time budget {}, planned from this machine's speed (`time_plan.json`): {}{}.",
+    s.paragraphs.push_back(fmt::format("Time budget {}, planned from this machine's speed (`time_plan.json`): {}{}{}.",
                                        format_time_budget(r.plan->inputs.budget_seconds), describe_time_plan(*r.plan),
+                                       r.plan->stage2 ? "; " + describe_stage2_plan(*r.plan) : "",
                                        r.plan->final_training ? "; " + describe_final_training_plan(*r.plan) : ""));
   ReportTable t{{"phase", "seconds"}, {}};
   if (r.plan) t.header.push_back("planned seconds");

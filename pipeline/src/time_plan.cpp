@@ -37,12 +37,12 @@ double child_macs(const TimePlanInputs& in, int generation) {
   return in.mean_fitting_macs + (in.winner_macs - in.mean_fitting_macs) * climbed;
 }
 
-PlannedCounts shrunk(const PlannedCounts& c, double factor) {
-  const auto scale = [&](int count, int fewest) {
-    return std::max(std::min(count, fewest), static_cast<int>(std::lround(count * factor)));
+PlannedCounts shrunk(const PlannedCounts& c, const PlannedCounts& fewest, double factor) {
+  const auto scale = [&](int count, int least) {
+    return std::max(std::min(count, least), static_cast<int>(std::lround(count * factor)));
   };
-  return {scale(c.supernet_epochs, kPlanFewest.supernet_epochs), scale(c.generations, kPlanFewest.generations),
-          scale(c.finetune_epochs, kPlanFewest.finetune_epochs)};
+  return {scale(c.supernet_epochs, fewest.supernet_epochs), scale(c.generations, fewest.generations),
+          scale(c.finetune_epochs, fewest.finetune_epochs)};
 }
 
 // The factor's steps are coarse (a supernet epoch is a tenth of the default count and a fifth of the run), so
@@ -65,6 +65,25 @@ PlannedCounts refilled(PlannedCounts c, const PlannedCounts& most, const Fits& f
   return c;
 }
 
+struct FittingCounts {
+  PlannedCounts counts;
+  bool fits = true;
+};
+
+// The largest counts `fits` takes, never above `most` nor below `fewest`: first stage 2's generations down to
+// kPlanGenerationsFirstCut (stage 2 has found nearly all it will by then), then all three counts shrunk by one factor
+// (in steps of 1%) and raised back one at a time into what the factor's coarse steps left.
+template <typename Fits>
+FittingCounts largest_fitting(const PlannedCounts& most, const PlannedCounts& fewest, const Fits& fits) {
+  PlannedCounts c = most;
+  while (!fits(c) && c.generations > std::min(most.generations, kPlanGenerationsFirstCut)) --c.generations;
+  if (fits(c)) return {c, true};
+  const PlannedCounts cut = c;
+  for (int percent = 99; percent >= 1 && !fits(c); --percent) c = shrunk(cut, fewest, percent / 100.0);
+  if (!fits(c)) return {c, false};
+  return {refilled(c, most, fits), true};
+}
+
 nlohmann::json counts_json(const PlannedCounts& c) {
   return {
       {"supernet_epochs", c.supernet_epochs}, {"generations", c.generations}, {"finetune_epochs", c.finetune_epochs}};
@@ -72,6 +91,20 @@ nlohmann::json counts_json(const PlannedCounts& c) {
 
 PlannedCounts counts_from(const json_util::Field& f) {
   return {f.get_int("supernet_epochs"), f.get_int("generations"), f.get_int("finetune_epochs")};
+}
+
+// A later plan's pace (1 in plans from before it was measured) and fine-tuning epochs.
+double read_pace(const json_util::Field& t) {
+  const double pace = t.get_double("training_pace", 1);
+  if (!(pace >= kFewestPace && pace <= kMostPace))
+    t.fail(fmt::format("training_pace must be in [{:g}, {:g}]", kFewestPace, kMostPace));
+  return pace;
+}
+
+int read_epochs(const json_util::Field& t) {
+  const int epochs = t.get_int("finetune_epochs");
+  if (epochs < 1) t.fail("finetune_epochs must be at least 1");
+  return epochs;
 }
 
 std::string minutes(double seconds) { return fmt::format("~{:.0f} min", seconds / 60); }
@@ -116,23 +149,41 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
 }
 
 TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds) {
-  TimePlan plan{in, speeds, in.most, {}, true, std::nullopt};
   const auto fits = [&](const PlannedCounts& c) {
     return predict_phase_seconds(in, speeds, c).total(in.spent_seconds) <= kPlanBudgetShare * in.budget_seconds;
   };
-  PlannedCounts c = in.most;
-  // Generations first: stage 2 has found nearly all it will by generation 10.
-  while (!fits(c) && c.generations > std::min(in.most.generations, kPlanGenerationsFirstCut)) --c.generations;
-  if (!fits(c)) {
-    PlannedCounts tried = c;
-    for (int percent = 99; percent >= 1 && !fits(tried); --percent) tried = shrunk(c, percent / 100.0);
-    plan.fits = fits(tried);
-    c = tried;
-    if (plan.fits) c = refilled(c, in.most, fits);
-  }
-  plan.counts = c;
-  plan.predicted = predict_phase_seconds(in, speeds, c);
+  const FittingCounts f = largest_fitting(in.most, kPlanFewest, fits);
+  TimePlan plan;
+  plan.inputs = in;
+  plan.speeds = speeds;
+  plan.counts = f.counts;
+  plan.predicted = predict_phase_seconds(in, speeds, f.counts);
+  plan.fits = f.fits;
   return plan;
+}
+
+PlannedCounts TimePlan::counts_now() const {
+  PlannedCounts c = counts;
+  if (stage2) c.generations = stage2->generations, c.finetune_epochs = stage2->finetune_epochs;
+  if (final_training) c.finetune_epochs = final_training->finetune_epochs;
+  return c;
+}
+
+StageTwoPlan plan_stage2(const TimePlan& plan, double spent_seconds, double training_pace) {
+  const double pace = std::clamp(training_pace, kFewestPace, kMostPace);
+  const int supernet_epochs = plan.counts.supernet_epochs; // trained: only the final training from scratch reads it
+  const PlannedCounts most{supernet_epochs, plan.inputs.most.generations, plan.inputs.most.finetune_epochs};
+  const PlannedCounts fewest{supernet_epochs, kPlanFewest.generations, kPlanFewest.finetune_epochs};
+  const auto predicted = [&](const PlannedCounts& c) { return predict_phase_seconds(plan.inputs, plan.speeds, c); };
+  const auto fits = [&](const PlannedCounts& c) {
+    const PhaseSeconds p = predicted(c);
+    return spent_seconds + (pace * (p.stage2 + p.final_training) + p.rest) / kPlanBudgetShare <=
+           plan.inputs.budget_seconds;
+  };
+  const FittingCounts f = largest_fitting(most, fewest, fits);
+  const PhaseSeconds p = predicted(f.counts);
+  return {spent_seconds,           pace,  f.counts.generations, f.counts.finetune_epochs, pace * p.stage2,
+          pace * p.final_training, f.fits};
 }
 
 FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds,
@@ -166,6 +217,15 @@ std::string describe_time_plan(const TimePlan& plan) {
       supernet, c.generations, minutes(p.stage2), final_epochs(plan.inputs, c.supernet_epochs, c.finetune_epochs),
       minutes(p.final_training), minutes(p.total(plan.inputs.spent_seconds)), 100 * kPlanBudgetShare,
       minutes(plan.inputs.budget_seconds), plan.fits ? "" : " (over it even at the fewest counts)");
+}
+
+std::string describe_stage2_plan(const TimePlan& plan) {
+  const StageTwoPlan& t = *plan.stage2;
+  return fmt::format("planned again when the supernet ended ({} spent, training at {:.2f} times the probe's time): "
+                     "stage 2 {} generations ({}), final training {} epochs ({}){}",
+                     minutes(t.spent_seconds), t.training_pace, t.generations, minutes(t.stage2_seconds),
+                     final_epochs(plan.inputs, plan.counts.supernet_epochs, t.finetune_epochs),
+                     minutes(t.final_seconds), t.fits ? "" : ", over the budget even at the fewest");
 }
 
 std::string describe_final_training_plan(const TimePlan& plan) {
@@ -208,6 +268,14 @@ std::string TimePlan::to_json() const {
                         {"rest", predicted.rest},
                         {"total", predicted.total(inputs.spent_seconds)}}},
                       {"fits", fits}};
+  if (stage2)
+    j["stage2"] = {{"spent_seconds", stage2->spent_seconds},
+                   {"training_pace", stage2->training_pace},
+                   {"generations", stage2->generations},
+                   {"finetune_epochs", stage2->finetune_epochs},
+                   {"stage2_seconds", stage2->stage2_seconds},
+                   {"final_seconds", stage2->final_seconds},
+                   {"fits", stage2->fits}};
   if (final_training)
     j["final_training"] = {
         {"spent_seconds", final_training->spent_seconds},         {"winner_macs", final_training->winner_macs},
@@ -247,16 +315,25 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
     f.at("counts").fail("a count out of range");
   p.predicted = predict_phase_seconds(in, p.speeds, p.counts);
   p.fits = f.at("fits").as_bool();
+  if (f.has("stage2")) { // from when the supernet ended
+    const json_util::Field t = f.at("stage2");
+    StageTwoPlan& st = p.stage2.emplace();
+    st.spent_seconds = t.get_double("spent_seconds");
+    st.training_pace = read_pace(t);
+    st.generations = t.get_int("generations");
+    if (st.generations < 0) t.fail("generations must not be negative");
+    st.finetune_epochs = read_epochs(t);
+    st.stage2_seconds = t.get_double("stage2_seconds");
+    st.final_seconds = t.get_double("final_seconds");
+    st.fits = t.at("fits").as_bool();
+  }
   if (f.has("final_training")) { // from when stage 2 ended
     const json_util::Field t = f.at("final_training");
     FinalTrainingPlan& ft = p.final_training.emplace();
     ft.spent_seconds = t.get_double("spent_seconds");
     ft.winner_macs = t.get_double("winner_macs");
-    ft.training_pace = t.get_double("training_pace", 1);
-    if (!(ft.training_pace >= kFewestPace && ft.training_pace <= kMostPace))
-      t.fail(fmt::format("training_pace must be in [{:g}, {:g}]", kFewestPace, kMostPace));
-    ft.finetune_epochs = t.get_int("finetune_epochs");
-    if (ft.finetune_epochs < 1) t.fail("finetune_epochs must be at least 1");
+    ft.training_pace = read_pace(t);
+    ft.finetune_epochs = read_epochs(t);
     ft.predicted_seconds = t.get_double("predicted_seconds");
     ft.fits = t.at("fits").as_bool();
   }

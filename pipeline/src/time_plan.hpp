@@ -70,13 +70,31 @@ struct FinalTrainingPlan {
                                 // are predicted over the budget; the run does them
 };
 
+// Stage 2 and the final training planned again when the supernet has trained: the time spent is then measured, and
+// so is the pace of this machine's training over a whole phase, where the first plan had the probe's few seconds
+// (two of three timed 96 KB probes read the machine 15% fast; every phase after ran over). Cutting generations then
+// costs less accuracy than cutting the final training at the end: stage 2 finds nearly all it will by generation 10.
+struct StageTwoPlan {
+  double spent_seconds = 0;  // the run's time when the supernet ended
+  double training_pace = 1;  // the supernet's taken over planned seconds, held to [kFewestPace, kMostPace]
+  int generations = 0;       // stage 2's
+  int finetune_epochs = 0;   // the final training's, until it is planned again when stage 2 ends
+  double stage2_seconds = 0; // predicted at the pace
+  double final_seconds = 0;  // predicted at the pace, at the first plan's winner MACs
+  bool fits = true;          // false: even the fewest are predicted over the budget; the run does them
+};
+
 struct TimePlan {
   TimePlanInputs inputs;
   PhaseSpeeds speeds;
-  PlannedCounts counts;   // what the run does (the final training's epochs: final_training's, once planned)
-  PhaseSeconds predicted; // for `counts`
-  bool fits = true;       // false: even the fewest counts are predicted over the budget (the run uses them)
+  PlannedCounts counts;               // the first plan's (made before the supernet)
+  PhaseSeconds predicted;             // for `counts`
+  bool fits = true;                   // false: even the fewest counts are predicted over the budget (the run uses them)
+  std::optional<StageTwoPlan> stage2; // planned again when the supernet ended
   std::optional<FinalTrainingPlan> final_training; // planned again when stage 2 ended
+
+  // What the run does: the first plan's counts, with the later plans' in their place once made.
+  PlannedCounts counts_now() const;
 
   std::string to_json() const;
   // Error(kInvalidFile) naming `file` and the field.
@@ -112,8 +130,18 @@ FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, 
                                       double training_pace = 1);
 inline constexpr double kFewestPace = 0.5, kMostPace = 2;
 
+// The most generations and fine-tuning epochs (at most the options', at least kPlanFewest's, cut as plan_to_budget
+// cuts them) whose stage 2, final training and the phases after them are predicted to end within what is left of the
+// budget after `spent_seconds`, at `training_pace` times the probe's speed (held within [kFewestPace, kMostPace]).
+// Scoring a subnet is BN recalibration and validation, forward passes as training's are: the supernet's pace is
+// taken for both. As in plan_final_training the margin is on the predicted time only. The supernet's epochs stay.
+StageTwoPlan plan_stage2(const TimePlan& plan, double spent_seconds, double training_pace);
+
 // "supernet 7 epochs (~12 min), stage 2 10 generations (~14 min), final training 11 epochs (~9 min)".
 std::string describe_time_plan(const TimePlan& plan);
+// "planned again when the supernet ended (~17 min spent, training at 1.14 times the probe's time): stage 2 5
+// generations (~12 min), final training 11 epochs (~10 min)".
+std::string describe_stage2_plan(const TimePlan& plan);
 // "planned again when stage 2 ended (~31 min spent, the winner 16.7M MACs): final training 9 epochs (~9 min)".
 std::string describe_final_training_plan(const TimePlan& plan);
 

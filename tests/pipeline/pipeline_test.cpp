@@ -169,24 +169,38 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   // The options ask for 3 supernet epochs, 2 generations and 2 fine-tuning epochs; the fewest are 4, 3, 1.
   EXPECT_EQ(plan["counts"], (nlohmann::json{{"supernet_epochs", 3}, {"generations", 2}, {"finetune_epochs", 1}}));
   EXPECT_FALSE(plan["fits"].get<bool>());
+  // Planned again when the supernet ended, from the time spent and the supernet's pace: still over the budget, so
+  // the fewest that the options allow (their 2 generations; one epoch), recorded before stage 2 did them.
+  const auto& stage2_plan = plan["stage2"];
+  EXPECT_EQ(stage2_plan["generations"], 2);
+  EXPECT_EQ(stage2_plan["finetune_epochs"], 1);
+  EXPECT_FALSE(stage2_plan["fits"].get<bool>());
+  EXPECT_GT(stage2_plan["spent_seconds"].get<double>(), plan["spent_seconds"].get<double>());
   // Planned again when stage 2 ended, from the time spent (over the budget: one epoch) and the winner's MACs.
   const auto& final_plan = plan["final_training"];
   EXPECT_EQ(final_plan["finetune_epochs"], 1);
   EXPECT_FALSE(final_plan["fits"].get<bool>());
-  EXPECT_GT(final_plan["spent_seconds"].get<double>(), plan["spent_seconds"].get<double>());
+  EXPECT_GT(final_plan["spent_seconds"].get<double>(), stage2_plan["spent_seconds"].get<double>());
+  EXPECT_DOUBLE_EQ(final_plan["training_pace"].get<double>(), stage2_plan["training_pace"].get<double>());
   const double pace = final_plan["training_pace"].get<double>(); // the supernet's taken over planned seconds
   EXPECT_TRUE(pace >= 0.5 && pace <= 2) << "held to the plan's bounds: " << pace;
   const std::string winner = nlohmann::json::parse(test::read_text((run / "search/best.json").string()))["id"];
   std::istringstream history(test::read_text((run / "search/history.jsonl").string()));
   double winner_macs = -1;
-  for (std::string line; std::getline(history, line);)
-    if (const auto e = nlohmann::json::parse(line); e["id"] == winner) winner_macs = e["macs"].get<double>();
+  int last_generation = -1;
+  for (std::string line; std::getline(history, line);) {
+    const auto e = nlohmann::json::parse(line);
+    if (e["id"] == winner) winner_macs = e["macs"].get<double>();
+    last_generation = std::max(last_generation, e["generation"].get<int>());
+  }
+  EXPECT_EQ(last_generation, 2) << "stage 2 did the second plan's generations";
   EXPECT_DOUBLE_EQ(final_plan["winner_macs"].get<double>(), winner_macs) << winner;
   EXPECT_GT(plan["speeds"]["largest_batch_seconds"].get<double>(), 0);
   EXPECT_GT(plan["speeds"]["largest_score_seconds"].get<double>(), 0);
   const std::string report = test::read_text(r.report);
   EXPECT_NE(report.find("from random weights for 4 epochs"), std::string::npos) << "3 + 1 epochs: " << report;
   EXPECT_NE(report.find("over it even at the fewest counts"), std::string::npos) << report;
+  EXPECT_NE(report.find("planned again when the supernet ended"), std::string::npos) << report;
   EXPECT_NE(report.find("planned again when stage 2 ended"), std::string::npos) << report;
   EXPECT_NE(report.find("over the budget even at the fewest"), std::string::npos) << report;
   EXPECT_NE(report.find("--finetune-epochs 1 --time-budget none"), std::string::npos)
@@ -198,6 +212,37 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   run_pipeline(options, hooks);
   EXPECT_EQ(test::read_text((run / "time_plan.json").string()), plan_file);
   for (const std::string& n : notes) EXPECT_EQ(n.find("timing a few"), std::string::npos) << n;
+}
+
+// Stopped in stage 2, a run continues with the generations its second plan recorded in time_plan.json (here
+// edited to 3, where the options ask for 2), not the first plan's nor the options'.
+TEST_F(PipelineTest, AStageTwoStoppedAndContinuedDoesItsSecondPlansGenerations) {
+  options.time_budget_seconds = 1;
+  bool in_stage2 = false;
+  PipelineHooks hooks;
+  hooks.on_phase = [&](const std::string& p) { in_stage2 = p == "stage 2"; };
+  hooks.should_stop = [&] { return in_stage2; };
+  try {
+    run_pipeline(options, hooks);
+    FAIL() << "the run was not stopped";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInterrupted) << e.what();
+  }
+  const fs::path run = options.search.out;
+  auto plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
+  ASSERT_TRUE(plan.contains("stage2")) << "recorded before stage 2 started";
+  ASSERT_FALSE(plan.contains("final_training"));
+  plan["stage2"]["generations"] = 3;
+  dir.write("run/time_plan.json", plan.dump(2));
+  run_pipeline(options);
+  std::istringstream history(test::read_text((run / "search/history.jsonl").string()));
+  int last_generation = -1;
+  for (std::string line; std::getline(history, line);)
+    last_generation = std::max(last_generation, nlohmann::json::parse(line)["generation"].get<int>());
+  EXPECT_EQ(last_generation, 3);
+  plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
+  EXPECT_EQ(plan["stage2"]["generations"], 3);
+  EXPECT_FALSE(plan.contains("final_training")) << "a continued run keeps its planned final epochs";
 }
 
 // A run recorded before the time budget existed continues without one.

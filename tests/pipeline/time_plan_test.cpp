@@ -113,6 +113,38 @@ TEST(TimePlan, GivesBackWhatTheFactorsStepsLeft) {
   EXPECT_DOUBLE_EQ(plan.predicted.total(5), 417);
 }
 
+// What a probe of a timed 96 KB / 256 KB run on Fashion-MNIST measured (docs/SEARCH.md).
+struct ProbedSeconds {
+  double largest_batch, sandwich_batch, smallest_batch, smallest_score, largest_score;
+};
+
+PhaseSpeeds timed_96k_speeds(const ProbedSeconds& p) {
+  PhaseSpeeds s;
+  s.batches_per_epoch = 429;
+  s.largest_batch_seconds = p.largest_batch;
+  s.sandwich_batch_seconds = p.sandwich_batch;
+  s.largest_train_macs = 21684600;
+  s.smallest_macs = 2959368;
+  s.smallest_batch_seconds = p.smallest_batch;
+  s.smallest_score_seconds = p.smallest_score;
+  s.largest_macs = 23751360;
+  s.largest_score_seconds = p.largest_score;
+  return s;
+}
+
+// The defaults' counts and the 45-minute budget, and stage 1's fitting subnets at 96 KB (mean 8.33M MACs, largest
+// 14.47M).
+TimePlanInputs timed_96k_inputs(double spent_seconds) {
+  TimePlanInputs in;
+  in.budget_seconds = kDefaultTimeBudgetSeconds;
+  in.spent_seconds = spent_seconds;
+  in.most = {10, 30, 5};
+  in.population = 100;
+  in.mean_fitting_macs = 8328351;
+  in.winner_macs = 14470336;
+  return in;
+}
+
 // The probe of the fourth timed 96 KB / 256 KB run on Fashion-MNIST (docs/SEARCH.md, 2 cores), and stage 1's
 // fitting subnets (mean 8.33M MACs, largest 14.47M). With the default counts and the 45-minute budget it planned 5
 // supernet epochs, 6 generations and 5 fine-tuning epochs, then took 938 s for the supernet (925 planned), 792 s for
@@ -121,23 +153,8 @@ TEST(TimePlan, GivesBackWhatTheFactorsStepsLeft) {
 // rest is that 81% of its children were new, where the plan counts 70% (other searches: 62 to 78% over their first
 // 10 generations).
 TEST(TimePlan, AMeasuredRunsSpeedsPlanWithinTheBudget) {
-  PhaseSpeeds s;
-  s.batches_per_epoch = 429;
-  s.largest_batch_seconds = 0.2073;
-  s.sandwich_batch_seconds = 0.4768;
-  s.largest_train_macs = 21684600;
-  s.smallest_macs = 2959368;
-  s.smallest_batch_seconds = 0.0410;
-  s.smallest_score_seconds = 0.490;
-  s.largest_macs = 23751360;
-  s.largest_score_seconds = 3.026;
-  TimePlanInputs in;
-  in.budget_seconds = kDefaultTimeBudgetSeconds;
-  in.spent_seconds = 34.6;
-  in.most = {10, 30, 5};
-  in.population = 100;
-  in.mean_fitting_macs = 8328351;
-  in.winner_macs = 14470336;
+  const PhaseSpeeds s = timed_96k_speeds({0.2073, 0.4768, 0.0410, 0.490, 3.026});
+  const TimePlanInputs in = timed_96k_inputs(34.6);
   const PhaseSeconds run = predict_phase_seconds(in, s, {5, 6, 5});
   EXPECT_NEAR(run.supernet, 925, 1);
   EXPECT_NEAR(run.stage2, 733, 1) << "the children climbing from 8.33M to 14.47M MACs over 8 generations";
@@ -212,6 +229,77 @@ TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
       << describe_final_training_plan(replanned);
 }
 
+// When the supernet has trained, stage 2 and the final training are planned again from the time spent and the
+// supernet's pace. From scratch with the supernet's 10 epochs: stage 2 20 s and 14 s a generation up to the 10th, 9 s
+// after; the final training (10 + f) x 7 s; the phases after 90 s. It fits when
+// spent + (pace x (stage 2 + final training) + 90) / 0.9 <= the budget.
+TEST(TimePlan, PlansStageTwoAgainFromTheSupernetsTimeAndPace) {
+  const TimePlan plan = plan_to_budget(inputs(740), speeds());
+  ASSERT_EQ(plan.counts, (PlannedCounts{10, 20, 5}));
+  // On plan (5 s + the supernet's 210): 250 + 105 at pace 1, 709.4 s in all.
+  StageTwoPlan t = plan_stage2(plan, 215, 1);
+  EXPECT_EQ(t.generations, 20);
+  EXPECT_EQ(t.finetune_epochs, 5);
+  EXPECT_DOUBLE_EQ(t.stage2_seconds, 250);
+  EXPECT_DOUBLE_EQ(t.final_seconds, 105);
+  EXPECT_TRUE(t.fits);
+  // Late and slow (250 s, pace 1.2): generations are cut first, 12 s a generation after the 10th; at 13,
+  // 250 + (1.2 x (187 + 105) + 90) / 0.9 = 739.3; at 14, 751.3.
+  t = plan_stage2(plan, 250, 1.2);
+  EXPECT_EQ(t.generations, 13);
+  EXPECT_EQ(t.finetune_epochs, 5);
+  EXPECT_DOUBLE_EQ(t.stage2_seconds, 1.2 * 187);
+  EXPECT_DOUBLE_EQ(t.final_seconds, 1.2 * 105);
+  EXPECT_DOUBLE_EQ(t.training_pace, 1.2);
+  EXPECT_DOUBLE_EQ(t.spent_seconds, 250);
+  // Later and slower (400 s, pace 1.5): within 340 s, 14 g + 7 f <= 54. From 10 generations and 5 epochs, shrunk by
+  // 29%: 3 and 1 (49); giving back an epoch (56) or a generation (63) would not fit. The supernet's epochs stay.
+  t = plan_stage2(plan, 400, 1.5);
+  EXPECT_EQ(t.generations, 3);
+  EXPECT_EQ(t.finetune_epochs, 1);
+  EXPECT_DOUBLE_EQ(t.stage2_seconds, 1.5 * (20 + 3 * 14));
+  EXPECT_DOUBLE_EQ(t.final_seconds, 1.5 * 11 * 7);
+  EXPECT_TRUE(t.fits);
+  t = plan_stage2(plan, 700, 1);
+  EXPECT_EQ(t.generations, kPlanFewest.generations);
+  EXPECT_EQ(t.finetune_epochs, kPlanFewest.finetune_epochs);
+  EXPECT_FALSE(t.fits);
+  EXPECT_DOUBLE_EQ(plan_stage2(plan, 215, 9).training_pace, kMostPace);
+
+  // A machine faster than the probe gives back what the first plan cut: within 670 s it planned 13 generations; at
+  // pace 0.8 on time, 215 + (0.8 x 355 + 90) / 0.9 = 630.6 s with all 20.
+  const TimePlan tight = plan_to_budget(inputs(670), speeds());
+  ASSERT_EQ(tight.counts, (PlannedCounts{10, 13, 5}));
+  EXPECT_EQ(plan_stage2(tight, 215, 0.8).generations, 20);
+
+  TimePlan replanned = plan;
+  replanned.stage2 = plan_stage2(plan, 250, 1.2);
+  EXPECT_EQ(replanned.counts_now(), (PlannedCounts{10, 13, 5}));
+  EXPECT_EQ(describe_stage2_plan(replanned),
+            "planned again when the supernet ended (~4 min spent, training at 1.20 times the probe's time): stage 2 13 "
+            "generations (~4 min), final training 15 epochs (~2 min)");
+  replanned.final_training = plan_final_training(replanned, 2e6, 530);
+  EXPECT_EQ(replanned.counts_now(), (PlannedCounts{10, 13, 4})) << "the last plan's epochs";
+}
+
+// The fifth timed 96 KB run (docs/SEARCH.md): its probe read the machine about 15% fast, so the first plan gave 6
+// supernet epochs, 6 generations and 5 fine-tuning epochs; the supernet took 1,143 s of the 999 planned and ended at
+// 1,173 s; stage 2 then took 886 s and the final training, cut to 7 epochs, 570 s: 45.3 min in all. Planned again when
+// the supernet ended, at its pace (1.14), a generation and a fine-tuning epoch go: 1,173 s + (633 + 632 + 90) / 0.9 =
+// 2,679 s of the 2,700. (Its stage 2 ran 16% over even at the pace: 81% of its children were new, not 70%.)
+TEST(TimePlan, TheFifthTimedRunPlannedAgainWhenItsSupernetEnded) {
+  const TimePlan plan =
+      plan_to_budget(timed_96k_inputs(30.6), timed_96k_speeds({0.17592, 0.42179, 0.04330, 0.40977, 2.79245}));
+  ASSERT_EQ(plan.counts, (PlannedCounts{6, 6, 5}));
+  EXPECT_NEAR(plan.predicted.supernet, 999.4, 0.5);
+  const StageTwoPlan t = plan_stage2(plan, 1173.3, 1142.7 / 999.4);
+  EXPECT_EQ(t.generations, 5);
+  EXPECT_EQ(t.finetune_epochs, 4);
+  EXPECT_NEAR(t.stage2_seconds, 633, 1);
+  EXPECT_NEAR(t.final_seconds, 632, 1);
+  EXPECT_TRUE(t.fits);
+}
+
 TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
   const TimePlan plan = plan_to_budget(inputs(441), speeds());
   const TimePlan back = TimePlan::from_json(plan.to_json(), "time_plan.json");
@@ -234,13 +322,24 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
   }
   EXPECT_THROW(TimePlan::from_json("{\"format\": \"tinynas-pipeline\"}", "x.json"), Error);
 
-  // With the final training planned again.
+  // With stage 2 and the final training planned again.
   TimePlan replanned = plan;
+  replanned.stage2 = plan_stage2(plan, 200, 1.1);
   replanned.final_training = plan_final_training(plan, 3e6, 300, 1.25);
   const TimePlan again = TimePlan::from_json(replanned.to_json(), "time_plan.json");
+  ASSERT_TRUE(again.stage2);
   ASSERT_TRUE(again.final_training);
+  EXPECT_EQ(again.stage2->generations, replanned.stage2->generations);
   EXPECT_EQ(again.final_training->finetune_epochs, replanned.final_training->finetune_epochs);
   EXPECT_EQ(again.to_json(), replanned.to_json());
+  j = nlohmann::json::parse(replanned.to_json());
+  j["stage2"]["generations"] = -1;
+  try {
+    TimePlan::from_json(j.dump(), "run/time_plan.json");
+    FAIL() << "a stage 2 of -1 generations was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stage2"), std::string::npos) << e.what();
+  }
   j = nlohmann::json::parse(replanned.to_json());
   j["final_training"]["training_pace"] = 3;
   EXPECT_THROW(TimePlan::from_json(j.dump(), "run/time_plan.json"), Error) << "a pace out of its bounds";

@@ -73,6 +73,15 @@ double typical_batch_seconds(std::vector<double> intervals) {
   return sum / kept;
 }
 
+double measure_subnet_batch_seconds(Supernet& supernet, const Arch& arch, const ImageSet& train,
+                                    const TrainingConfig& config, int batches) {
+  const int batch_size = std::max(1, std::min(config.batch_size, train.size()));
+  const ImageSet few = train.slice(0, std::min(train.size(), batches * batch_size));
+  BatchIntervals alone;
+  finetune_subnet(supernet, arch, few, 1, config.largest_lr, config, alone.callbacks());
+  return alone.typical_of(1, 0);
+}
+
 PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig& config, const DatasetSplits& data,
                                  const EstimatorOptions& scoring, const std::string& scratch, int batches) {
   const auto started = Clock::now();
@@ -118,11 +127,9 @@ PhaseSpeeds measure_phase_speeds(const SearchSpace& space, const TrainingConfig&
   s.largest_macs = subnet_macs(space, largest);
   s.largest_score_seconds = score_seconds(evaluator, largest);
 
-  // The smallest subnet trained alone, as the final training trains the winner (this changes the probe
-  // supernet's weights, which nothing reads afterwards).
-  BatchIntervals alone;
-  finetune_subnet(supernet, smallest, few.train, 1, config.largest_lr, config, alone.callbacks());
-  s.smallest_batch_seconds = alone.typical_of(1, 0);
+  // The smallest subnet trained alone, as the final training trains the winner (on the probe's supernet, which
+  // nothing reads afterwards).
+  s.smallest_batch_seconds = measure_subnet_batch_seconds(supernet, smallest, few.train, config, trained);
   s.probe_seconds = seconds_since(started);
   return s;
 }

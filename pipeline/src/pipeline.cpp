@@ -313,9 +313,14 @@ private:
       note("a continued run keeps the final training's planned epochs (the earlier processes' time is not known)");
       return;
     }
+    note("timing a few training batches of the winner for the time budget");
+    Supernet copy = Supernet::load(supernet_); // trained on by the timing; supernet_ stays as it is
+    const SearchSpace& space = copy.space();
+    const double batch = measure_subnet_batch_seconds(copy, winner.arch, training_data(space).train,
+                                                      supernet_config(space.width_mults.front()));
     const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
     plan_->final_training =
-        plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent, supernet_training_pace());
+        plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent, supernet_training_pace(), batch);
     files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
     adopt_planned_counts();
     note("time budget: " + describe_final_training_plan(*plan_));

@@ -31,6 +31,12 @@ int final_epochs(const TimePlanInputs& in, int supernet_epochs, int finetune_epo
   return in.final_from_scratch ? supernet_epochs + finetune_epochs : finetune_epochs;
 }
 
+// One epoch of the final training: its batches, of `batch_seconds` each, and a validation of the winner, predicted
+// at `score_pace` times the probe's time.
+double final_epoch_seconds(const PhaseSpeeds& s, double winner_macs, double batch_seconds, double score_pace) {
+  return s.batches_per_epoch * batch_seconds + score_pace * s.score_seconds(winner_macs);
+}
+
 // The MACs of generation `generation`'s children (1 = the first children).
 double child_macs(const TimePlanInputs& in, int generation) {
   const double climbed = std::min(1.0, static_cast<double>(generation) / kChildClimbGenerations);
@@ -143,7 +149,7 @@ PhaseSeconds predict_phase_seconds(const TimePlanInputs& in, const PhaseSpeeds& 
     p.stage2 += new_children * s.score_seconds(child_macs(in, g));
   }
   p.final_training = final_epochs(in, c.supernet_epochs, c.finetune_epochs) *
-                     (batches * s.subnet_batch_seconds(in.winner_macs) + s.score_seconds(in.winner_macs));
+                     final_epoch_seconds(s, in.winner_macs, s.subnet_batch_seconds(in.winner_macs), 1);
   p.rest = kRestSeconds;
   return p;
 }
@@ -187,14 +193,14 @@ StageTwoPlan plan_stage2(const TimePlan& plan, double spent_seconds, double trai
 }
 
 FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds,
-                                      double training_pace) {
-  TimePlanInputs in = plan.inputs;
-  in.winner_macs = winner_macs;
+                                      double training_pace, double winner_batch_seconds) {
+  const TimePlanInputs& in = plan.inputs;
   const double pace = std::clamp(training_pace, kFewestPace, kMostPace);
+  const double batch =
+      winner_batch_seconds > 0 ? winner_batch_seconds : pace * plan.speeds.subnet_batch_seconds(winner_macs);
+  const double epoch = final_epoch_seconds(plan.speeds, winner_macs, batch, pace);
   const auto final_seconds = [&](int finetune_epochs) {
-    PlannedCounts c = plan.counts;
-    c.finetune_epochs = finetune_epochs;
-    return pace * predict_phase_seconds(in, plan.speeds, c).final_training;
+    return final_epochs(in, plan.counts.supernet_epochs, finetune_epochs) * epoch;
   };
   const auto fits = [&](int finetune_epochs) {
     return spent_seconds + (final_seconds(finetune_epochs) + kRestSeconds) / kPlanBudgetShare <= in.budget_seconds;
@@ -202,7 +208,8 @@ FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, 
   const int fewest = std::min(kPlanFewest.finetune_epochs, in.most.finetune_epochs);
   int epochs = in.most.finetune_epochs;
   while (epochs > fewest && !fits(epochs)) --epochs;
-  return {spent_seconds, winner_macs, pace, epochs, final_seconds(epochs), fits(epochs)};
+  return {spent_seconds, winner_macs,           pace,        std::max(0.0, winner_batch_seconds),
+          epochs,        final_seconds(epochs), fits(epochs)};
 }
 
 std::string describe_time_plan(const TimePlan& plan) {
@@ -230,9 +237,12 @@ std::string describe_stage2_plan(const TimePlan& plan) {
 
 std::string describe_final_training_plan(const TimePlan& plan) {
   const FinalTrainingPlan& f = *plan.final_training;
-  return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs, training at {:.2f} times "
+  const std::string batch = f.winner_batch_seconds > 0
+                                ? fmt::format(", a batch of it measured at {:.3f} s", f.winner_batch_seconds)
+                                : std::string();
+  return fmt::format("planned again when stage 2 ended ({} spent, the winner {:.1f}M MACs{}, training at {:.2f} times "
                      "the probe's time): final training {} epochs ({}){}",
-                     minutes(f.spent_seconds), f.winner_macs / 1e6, f.training_pace,
+                     minutes(f.spent_seconds), f.winner_macs / 1e6, batch, f.training_pace,
                      final_epochs(plan.inputs, plan.counts.supernet_epochs, f.finetune_epochs),
                      minutes(f.predicted_seconds), f.fits ? "" : ", over the budget even at the fewest");
 }
@@ -277,10 +287,13 @@ std::string TimePlan::to_json() const {
                    {"final_seconds", stage2->final_seconds},
                    {"fits", stage2->fits}};
   if (final_training)
-    j["final_training"] = {
-        {"spent_seconds", final_training->spent_seconds},         {"winner_macs", final_training->winner_macs},
-        {"training_pace", final_training->training_pace},         {"finetune_epochs", final_training->finetune_epochs},
-        {"predicted_seconds", final_training->predicted_seconds}, {"fits", final_training->fits}};
+    j["final_training"] = {{"spent_seconds", final_training->spent_seconds},
+                           {"winner_macs", final_training->winner_macs},
+                           {"training_pace", final_training->training_pace},
+                           {"finetune_epochs", final_training->finetune_epochs},
+                           {"winner_batch_seconds", final_training->winner_batch_seconds},
+                           {"predicted_seconds", final_training->predicted_seconds},
+                           {"fits", final_training->fits}};
   return j.dump(2) + "\n";
 }
 
@@ -333,6 +346,8 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
     ft.spent_seconds = t.get_double("spent_seconds");
     ft.winner_macs = t.get_double("winner_macs");
     ft.training_pace = read_pace(t);
+    ft.winner_batch_seconds = t.get_double("winner_batch_seconds", 0);
+    if (!(ft.winner_batch_seconds >= 0)) t.fail("winner_batch_seconds must not be negative");
     ft.finetune_epochs = read_epochs(t);
     ft.predicted_seconds = t.get_double("predicted_seconds");
     ft.fits = t.at("fits").as_bool();

@@ -61,13 +61,14 @@ struct PhaseSeconds {
 // (in timed 96 KB runs they took 14% and 24% over), and the winner's MACs are known where the first plan assumed
 // the largest of stage 1's fitting sample (the winner had up to 15% more).
 struct FinalTrainingPlan {
-  double spent_seconds = 0;     // the run's time when stage 2 ended
-  double winner_macs = 0;       // stage 2's winner
-  double training_pace = 1;     // the supernet's training, taken over planned seconds (1: not measured)
-  int finetune_epochs = 0;      // the fine-tuning epochs, or from scratch the epochs beyond the supernet's
-  double predicted_seconds = 0; // the final training's, at finetune_epochs
-  bool fits = true;             // false: even the fewest epochs (one more than the supernet's from scratch, else one)
-                                // are predicted over the budget; the run does them
+  double spent_seconds = 0;        // the run's time when stage 2 ended
+  double winner_macs = 0;          // stage 2's winner
+  double training_pace = 1;        // the supernet's training, taken over planned seconds (1: not measured)
+  double winner_batch_seconds = 0; // a training batch of the winner alone, measured (0: not measured)
+  int finetune_epochs = 0;         // the fine-tuning epochs, or from scratch the epochs beyond the supernet's
+  double predicted_seconds = 0;    // the final training's, at finetune_epochs
+  bool fits = true; // false: even the fewest epochs (one more than the supernet's from scratch, else one)
+                    // are predicted over the budget; the run does them
 };
 
 // Stage 2 and the final training planned again when the supernet has trained: the time spent is then measured, and
@@ -126,8 +127,9 @@ TimePlan plan_to_budget(const TimePlanInputs& in, const PhaseSpeeds& speeds);
 // is predicted at `training_pace` times the probe's speed: the supernet's epochs are training batches too, and
 // over a whole phase they show what the probe's few seconds misread (in a timed 96 KB run, batches 15% slower
 // than probed). The pace is held within [kFewestPace, kMostPace].
+// The winner's batch is `winner_batch_seconds` when measured (> 0: measure_subnet_batch_seconds), which needs no pace.
 FinalTrainingPlan plan_final_training(const TimePlan& plan, double winner_macs, double spent_seconds,
-                                      double training_pace = 1);
+                                      double training_pace = 1, double winner_batch_seconds = 0);
 inline constexpr double kFewestPace = 0.5, kMostPace = 2;
 
 // The most generations and fine-tuning epochs (at most the options', at least kPlanFewest's, cut as plan_to_budget

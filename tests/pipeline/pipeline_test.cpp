@@ -184,6 +184,7 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   EXPECT_DOUBLE_EQ(final_plan["training_pace"].get<double>(), stage2_plan["training_pace"].get<double>());
   const double pace = final_plan["training_pace"].get<double>(); // the supernet's taken over planned seconds
   EXPECT_TRUE(pace >= 0.5 && pace <= 2) << "held to the plan's bounds: " << pace;
+  EXPECT_GT(final_plan["winner_batch_seconds"].get<double>(), 0) << "the winner's own batch, measured";
   const std::string winner = nlohmann::json::parse(test::read_text((run / "search/best.json").string()))["id"];
   std::istringstream history(test::read_text((run / "search/history.jsonl").string()));
   double winner_macs = -1;

@@ -208,6 +208,12 @@ TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
   EXPECT_EQ(f.finetune_epochs, 3);
   EXPECT_DOUBLE_EQ(f.predicted_seconds, 13 * 10.5);
   EXPECT_DOUBLE_EQ(f.training_pace, 1.5);
+  // The winner's batch measured at 0.8 s: taken as it is, the validation still at the pace: 10 x 0.8 + 1.5 x 2 = 11 s
+  // an epoch. 3: 480 + (13 x 11 + 90) / 0.9 = 738.9; 4: 751.1.
+  f = plan_final_training(plan, 2e6, 480, 1.5, 0.8);
+  EXPECT_EQ(f.finetune_epochs, 3);
+  EXPECT_DOUBLE_EQ(f.predicted_seconds, 13 * 11);
+  EXPECT_DOUBLE_EQ(f.winner_batch_seconds, 0.8);
   EXPECT_DOUBLE_EQ(plan_final_training(plan, 2e6, 480, 5).training_pace, kMostPace);
   EXPECT_DOUBLE_EQ(plan_final_training(plan, 2e6, 480, 0).training_pace, kFewestPace);
 
@@ -227,6 +233,10 @@ TEST(TimePlan, PlansTheFinalTrainingAgainFromTheTimeSpentAndTheWinner) {
                                                          "the fewest"),
             std::string::npos)
       << describe_final_training_plan(replanned);
+  replanned.final_training = plan_final_training(plan, 2e6, 480, 1.5, 0.8);
+  EXPECT_EQ(describe_final_training_plan(replanned),
+            "planned again when stage 2 ended (~8 min spent, the winner 2.0M MACs, a batch of it measured at 0.800 s, "
+            "training at 1.50 times the probe's time): final training 13 epochs (~2 min)");
 }
 
 // When the supernet has trained, stage 2 and the final training are planned again from the time spent and the
@@ -325,7 +335,7 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
   // With stage 2 and the final training planned again.
   TimePlan replanned = plan;
   replanned.stage2 = plan_stage2(plan, 200, 1.1);
-  replanned.final_training = plan_final_training(plan, 3e6, 300, 1.25);
+  replanned.final_training = plan_final_training(plan, 3e6, 300, 1.25, 0.6);
   const TimePlan again = TimePlan::from_json(replanned.to_json(), "time_plan.json");
   ASSERT_TRUE(again.stage2);
   ASSERT_TRUE(again.final_training);
@@ -344,6 +354,11 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
   j["final_training"]["training_pace"] = 3;
   EXPECT_THROW(TimePlan::from_json(j.dump(), "run/time_plan.json"), Error) << "a pace out of its bounds";
   j["final_training"]["training_pace"] = 1.25;
+  j["final_training"].erase("winner_batch_seconds"); // a plan from before the winner's batch was measured
+  EXPECT_DOUBLE_EQ(TimePlan::from_json(j.dump(), "time_plan.json").final_training->winner_batch_seconds, 0);
+  j["final_training"]["winner_batch_seconds"] = -1;
+  EXPECT_THROW(TimePlan::from_json(j.dump(), "run/time_plan.json"), Error) << "a negative batch time";
+  j["final_training"]["winner_batch_seconds"] = 0.6;
   j["final_training"]["finetune_epochs"] = 0;
   try {
     TimePlan::from_json(j.dump(), "run/time_plan.json");

@@ -94,12 +94,14 @@ SubnetEvaluator::~SubnetEvaluator() = default;
 
 int SubnetEvaluator::evaluation_images() const { return impl_->count; }
 
+int SubnetEvaluator::archs_at_once() { return std::max(1, tbb::this_task_arena::max_concurrency()); }
+
 std::vector<double> SubnetEvaluator::evaluate(const std::vector<Arch>& archs, const Progress& progress) {
   for (const Arch& a : archs) impl_->supernet.validate(a);
   std::vector<double> out(archs.size(), 0.0);
   // Archs run in parallel (each also parallel inside); progress is reported from this thread
   // between groups of as many archs as there are threads.
-  const auto group = static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  const auto group = static_cast<std::size_t>(archs_at_once());
   for (std::size_t start = 0; start < archs.size(); start += group) {
     const std::size_t end = std::min(archs.size(), start + group);
     tbb::parallel_for(start, end, [&](std::size_t i) {

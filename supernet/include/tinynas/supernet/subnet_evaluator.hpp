@@ -62,6 +62,8 @@ public:
   SubnetBnStats recalibrate(const Arch& arch);
   // Number of images accuracies are computed on.
   int evaluation_images() const;
+  // How many archs of one call run at once (the rest wait for them): the threads oneTBB gives this caller.
+  static int archs_at_once();
 
 private:
   struct Impl;

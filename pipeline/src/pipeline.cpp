@@ -69,7 +69,7 @@ public:
   Pipeline(const PipelineOptions& options, const PipelineHooks& hooks)
       : o_(options), hooks_(hooks), run_(options.search.out),
         supernet_((fs::path(run_) / "supernet.supernet").string()), search_dir_((fs::path(run_) / "search").string()),
-        model_((fs::path(run_) / "best.model").string()) {}
+        model_((fs::path(run_) / "best.model").string()), plan_file_((fs::path(run_) / "time_plan.json").string()) {}
 
   PipelineResult run() {
     o_.validate();
@@ -253,9 +253,8 @@ private:
   void time_plan_phase(const PairStats& pair) {
     if (o_.time_budget_seconds <= 0) return;
     phase("time plan");
-    const std::string path = (fs::path(run_) / "time_plan.json").string();
-    if (fs::exists(path)) {
-      plan_ = TimePlan::from_json(files::read_file(path, files::kMaxConfigFileBytes), path);
+    if (fs::exists(plan_file_)) {
+      plan_ = TimePlan::from_json(files::read_file(plan_file_, files::kMaxConfigFileBytes), plan_file_);
     } else {
       const SearchSpace chosen = chosen_space(pair);
       TimePlanInputs in;
@@ -274,10 +273,10 @@ private:
       scoring.eval_images = o_.search.eval_images;
       const PhaseSpeeds speeds = measure_phase_speeds(chosen, supernet_config(pair.width), training_data(chosen),
                                                       scoring, (fs::path(run_) / "probe.supernet").string());
-      in.spent_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
+      in.spent_seconds = run_seconds();
       plan_ = plan_to_budget(in, speeds);
       plan_made_here_ = true;
-      files::write_file_atomic(path, plan_->to_json());
+      files::write_file_atomic(plan_file_, plan_->to_json());
     }
     note("time budget " + format_time_budget(o_.time_budget_seconds) + ": " + describe_time_plan(*plan_));
     adopt_planned_counts();
@@ -290,17 +289,26 @@ private:
     o_.finetune_epochs = c.finetune_epochs;
   }
 
+  // A later plan: recorded before the phase it plans starts (so a continued run keeps it), then followed.
+  void record_replan(const std::string& description) {
+    files::write_file_atomic(plan_file_, plan_->to_json());
+    adopt_planned_counts();
+    note("time budget: " + description);
+  }
+
+  // This run's seconds so far, as this process knows them (from its start).
+  double run_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
+  }
+
   // 2b. With a time budget: stage 2's generations and the final training's epochs planned again when the supernet
   // has trained, from the time this run has taken and the pace it trained at, and recorded in time_plan.json before
   // stage 2 starts, so that a continued stage 2 keeps them. Only when this process made the plan and trained the
   // supernet: otherwise it knows neither the run's time nor the pace.
   void stage2_plan_phase() {
     if (!plan_ || plan_->stage2 || !plan_made_here_ || !supernet_seconds_here_) return;
-    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
-    plan_->stage2 = plan_stage2(*plan_, spent, supernet_training_pace());
-    files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
-    adopt_planned_counts();
-    note("time budget: " + describe_stage2_plan(*plan_));
+    plan_->stage2 = plan_stage2(*plan_, run_seconds(), supernet_training_pace());
+    record_replan(describe_stage2_plan(*plan_));
   }
 
   // 3b. With a time budget: the final training's epochs planned again when stage 2 has ended, from the time this
@@ -318,12 +326,9 @@ private:
     const SearchSpace& space = copy.space();
     const double batch = measure_subnet_batch_seconds(copy, winner.arch, training_data(space).train,
                                                       supernet_config(space.width_mults.front()));
-    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
-    plan_->final_training =
-        plan_final_training(*plan_, static_cast<double>(winner.cost.macs), spent, supernet_training_pace(), batch);
-    files::write_file_atomic((fs::path(run_) / "time_plan.json").string(), plan_->to_json());
-    adopt_planned_counts();
-    note("time budget: " + describe_final_training_plan(*plan_));
+    plan_->final_training = plan_final_training(*plan_, static_cast<double>(winner.cost.macs), run_seconds(),
+                                                supernet_training_pace(), batch);
+    record_replan(describe_final_training_plan(*plan_));
   }
 
   // The supernet's taken seconds over its planned ones, when this process trained it all; else 1.
@@ -515,7 +520,7 @@ private:
   std::optional<double> supernet_seconds_here_; // the supernet's training, when this process did all of it
   const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
-  std::string run_, supernet_, search_dir_, model_;
+  std::string run_, supernet_, search_dir_, model_, plan_file_;
   SearchSpace space_;
   std::optional<DatasetSplits> data_;   // training_data()
   std::optional<HilProfiler> profiler_; // --hil: the board, checked before stage 1

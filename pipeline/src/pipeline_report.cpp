@@ -197,13 +197,10 @@ ReportSection memory_section(const PipelineReport& r) {
 
 // A phase's predicted seconds in the time plan, "" for the phases it does not predict one by one.
 std::string predicted_seconds(const TimePlan& plan, const std::string& phase) {
-  const PhaseSeconds& p = plan.predicted;
+  const PhaseSeconds p = plan.seconds_now();
   if (phase == "supernet") return fmt::format("{:.1f}", p.supernet);
-  if (phase == "stage 2") return fmt::format("{:.1f}", plan.stage2 ? plan.stage2->stage2_seconds : p.stage2);
-  if (phase == "final training")
-    return fmt::format("{:.1f}", plan.final_training ? plan.final_training->predicted_seconds
-                                 : plan.stage2       ? plan.stage2->final_seconds
-                                                     : p.final_training);
+  if (phase == "stage 2") return fmt::format("{:.1f}", p.stage2);
+  if (phase == "final training") return fmt::format("{:.1f}", p.final_training);
   return "";
 }
 

@@ -175,6 +175,13 @@ PlannedCounts TimePlan::counts_now() const {
   return c;
 }
 
+PhaseSeconds TimePlan::seconds_now() const {
+  PhaseSeconds p = predicted;
+  if (stage2) p.stage2 = stage2->stage2_seconds, p.final_training = stage2->final_seconds;
+  if (final_training) p.final_training = final_training->predicted_seconds;
+  return p;
+}
+
 StageTwoPlan plan_stage2(const TimePlan& plan, double spent_seconds, double training_pace) {
   const double pace = std::clamp(training_pace, kFewestPace, kMostPace);
   const int supernet_epochs = plan.counts.supernet_epochs; // trained: only the final training from scratch reads it

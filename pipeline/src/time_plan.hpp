@@ -96,6 +96,10 @@ struct TimePlan {
 
   // What the run does: the first plan's counts, with the later plans' in their place once made.
   PlannedCounts counts_now() const;
+  // The phases' predicted seconds for counts_now(): each phase's from the last plan that predicted it (the supernet's
+  // from the first plan only; stage 2's from the second when made; the final training's from the third, else the
+  // second).
+  PhaseSeconds seconds_now() const;
 
   std::string to_json() const;
   // Error(kInvalidFile) naming `file` and the field.

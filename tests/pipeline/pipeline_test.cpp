@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -204,6 +205,17 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
   EXPECT_NE(report.find("planned again when the supernet ended"), std::string::npos) << report;
   EXPECT_NE(report.find("planned again when stage 2 ended"), std::string::npos) << report;
   EXPECT_NE(report.find("over the budget even at the fewest"), std::string::npos) << report;
+  // The time table's planned seconds are each phase's last plan's: stage 2's from the second, the final training's
+  // from the third.
+  const auto table_row = [&](const std::string& phase) {
+    const std::size_t at = report.find("| " + phase + " |");
+    return at == std::string::npos ? std::string() : report.substr(at, report.find('\n', at) - at);
+  };
+  EXPECT_TRUE(table_row("stage 2").ends_with(fmt::format("| {:.1f} |", stage2_plan["stage2_seconds"].get<double>())))
+      << table_row("stage 2");
+  EXPECT_TRUE(
+      table_row("final training").ends_with(fmt::format("| {:.1f} |", final_plan["predicted_seconds"].get<double>())))
+      << table_row("final training");
   EXPECT_NE(report.find("--finetune-epochs 1 --time-budget none"), std::string::npos)
       << "the reproduce command does the plan's counts: " << report;
   EXPECT_EQ(read_pipeline_options(run.string()).time_budget_seconds, 1);

@@ -285,11 +285,17 @@ TEST(TimePlan, PlansStageTwoAgainFromTheSupernetsTimeAndPace) {
   TimePlan replanned = plan;
   replanned.stage2 = plan_stage2(plan, 250, 1.2);
   EXPECT_EQ(replanned.counts_now(), (PlannedCounts{10, 13, 5}));
+  EXPECT_DOUBLE_EQ(plan.seconds_now().stage2, plan.predicted.stage2) << "only the first plan made";
+  EXPECT_DOUBLE_EQ(replanned.seconds_now().supernet, plan.predicted.supernet);
+  EXPECT_DOUBLE_EQ(replanned.seconds_now().stage2, replanned.stage2->stage2_seconds);
+  EXPECT_DOUBLE_EQ(replanned.seconds_now().final_training, replanned.stage2->final_seconds);
   EXPECT_EQ(describe_stage2_plan(replanned),
             "planned again when the supernet ended (~4 min spent, training at 1.20 times the probe's time): stage 2 13 "
             "generations (~4 min), final training 15 epochs (~2 min)");
   replanned.final_training = plan_final_training(replanned, 2e6, 530);
   EXPECT_EQ(replanned.counts_now(), (PlannedCounts{10, 13, 4})) << "the last plan's epochs";
+  EXPECT_DOUBLE_EQ(replanned.seconds_now().final_training, replanned.final_training->predicted_seconds);
+  EXPECT_DOUBLE_EQ(replanned.seconds_now().stage2, replanned.stage2->stage2_seconds);
 }
 
 // The fifth timed 96 KB run (docs/SEARCH.md): its probe read the machine about 15% fast, so the first plan gave 6

@@ -21,6 +21,9 @@ several seeds, and compares, trained the same way and measured the same way:
   auto       the pipeline with the search's default schedule (`--schedule auto`: in place where a subnet fits,
              else patch-based inference, MCUNetV2's), at the tighter budget only (where patches matter), run
              and measured by --auto-cli (the other rows run in place, as MCUNet compares); after every cell
+  S-MbV2, auto
+             its baseline: S-MbV2 as above, but the largest width and resolution that fit under `--schedule auto`
+             (patches let a larger resolution fit the same SRAM), trained and measured by --auto-cli in that plan
 
 and Kendall's tau between the inherited-weight accuracy stage 2 ranks by and the accuracy after
 fine-tuning, over subnets spread across the first cell's stage-2 history; then the same subnets
@@ -226,24 +229,28 @@ class Bench:
         measured["inherited_val"] = max(h["score"] for h in history)
         return measured
 
-    def scaled_mobilenetv2(self, cell: Path, budget, seed: int) -> dict:
+    def scaled_mobilenetv2(self, cell: Path, budget, seed: int, cli: str | None = None,
+                           schedule: list[str] | None = None) -> dict:
+        """In place, or the largest that fits in the plan `schedule` resolves to (`cli` trains and measures it)."""
         space = json.loads((ROOT / "configs" / "spaces" / f"{SPACE}.json").read_text())
+        tag = "smbv2" if schedule is None else "smbv2-" + schedule[-1]
         candidates = []
         for width in space["width_mults"]:
             for resolution in space["resolutions"]:
                 arch = {"format": "tinynas-arch", "space": SPACE, "width": width, "resolution": resolution,
                         "stages": [{"depth": max(s["depths"]), "kernels": [3] * max(s["depths"]),
                                     "expands": [6] * max(s["depths"])} for s in space["stages"]]}
-                path = cell / f"smbv2-w{width:g}-r{resolution}.json"
+                path = cell / f"{tag}-w{width:g}-r{resolution}.json"
                 path.write_text(json.dumps(arch))
                 cost = json.loads(self.run(["analyze", str(path), "--space", SPACE, "--board", self.board,
-                                            "--sram", budget[0], "--flash", budget[1], "--json"]))
+                                            "--sram", budget[0], "--flash", budget[1], "--json"] + (schedule or []),
+                                           cli))
                 if cost["fits"]:
                     candidates.append((cost["macs"], width, resolution, path))
         if not candidates:
             return {"infeasible": "no width and resolution of the space fit MobileNetV2 (expand 6, kernel 3, full depth)"}
         _, width, resolution, arch = max(candidates)
-        measured = self.from_scratch(arch, cell / "smbv2.model", budget, seed)
+        measured = self.from_scratch(arch, cell / f"{tag}.model", budget, seed, cli, schedule)
         measured.update({"width": width, "resolution": resolution})
         return measured
 
@@ -257,15 +264,17 @@ class Bench:
                  + (["--resume"] if model.exists() else []))
         return self.measure(str(model), str(arch), budget)
 
-    def from_scratch(self, arch: Path | str, model: Path, budget, seed: int) -> dict:
-        """Trains `arch` alone from random weights for the epochs the winner's weights saw (supernet + fine-tuning)."""
+    def from_scratch(self, arch: Path | str, model: Path, budget, seed: int, cli: str | None = None,
+                     schedule: list[str] | None = None) -> dict:
+        """Trains `arch` alone from random weights for the epochs the winner's weights saw (supernet + fine-tuning),
+        and measures it in place or in the plan `schedule` resolves to."""
         epochs = self.supernet_epochs + self.finetune_epochs
         args = ["finetune", str(arch), "--from-scratch", "--space", SPACE, "--data", DATA, "--epochs", str(epochs),
                 "--seed", str(seed), "--limit", str(self.scale["limit"]), "--out", str(model)]
         if model.exists():
             args.append("--resume")
-        self.run(args)
-        measured = self.measure(str(model), str(arch), budget)
+        self.run(args, cli)
+        measured = self.measure(str(model), str(arch), budget, cli, schedule)
         measured["epochs_from_scratch"] = epochs
         return measured
 
@@ -326,6 +335,19 @@ class Bench:
             return result
 
         return self.step(cell / "auto.json", f"{tag}: the pipeline with --schedule auto", run)
+
+    def auto_baseline(self, budget, seed: int) -> dict:
+        """The `auto` row's baseline: S-MbV2 at the largest width and resolution that fit under --schedule auto, so
+        the auto winner is compared with a MobileNetV2 that may use patches too."""
+        cell = self.cell_dir(budget, seed)
+        tag = f"{budget[0]}/{budget[1]} seed {seed}"
+
+        def run() -> dict:
+            result = self.scaled_mobilenetv2(cell, budget, seed, cli=self.auto_cli, schedule=AUTO)
+            result["product"] = source_commit(self.auto_cli)
+            return result
+
+        return self.step(cell / "smbv2_auto.json", f"{tag}: scaled MobileNetV2 under --schedule auto", run)
 
     def kendall_tau(self, cell: Path, count: int, budget, seed: int, history: str = "pipeline/search",
                     folder: str = "tau") -> dict:
@@ -438,7 +460,11 @@ VARIANTS = [("winner", "TinyNAS winner"),
             ("smbv2", "scaled MobileNetV2 (S-MbV2)"),
             ("random", "random search, its best trained as the winner"), ("no_stage1", "stage 2 without stage 1"),
             ("eq_latency", "TinyNAS at S-MbV2's latency"),
-            ("auto", "TinyNAS winner, `--schedule auto` (patches where in place does not fit)")]
+            ("auto", "TinyNAS winner, `--schedule auto` (patches where in place does not fit)"),
+            ("smbv2_auto", "scaled MobileNetV2 under `--schedule auto`")]
+
+
+AUTO_ROWS = ("auto", "smbv2_auto")  # run at the tighter budget by --auto-cli, in the plan auto resolves to
 
 
 def source_commit(cli: str) -> str:
@@ -483,7 +509,7 @@ def table(results: dict, meta: dict) -> str:
             ways = sorted({r["final_training"] for r in rows if "final_training" in r})
             if ways:
                 name += f" ({', '.join(ways)})"
-            if key == "auto" and rows:  # the plans the auto winners run
+            if key in AUTO_ROWS and rows:  # the plans the auto models run
                 name += ": " + ", ".join(sorted({f"{r['patch']['patches']}x{r['patch']['patches']} patches to block "
                                                  f"{r['patch']['split_block']}" if r.get("patch") else r["schedule"]
                                                  for r in rows}))
@@ -576,7 +602,7 @@ def main() -> int:
     parser.add_argument("--auto-cli", help="tinynas for the `auto` row (a build with --schedule auto; default --cli)")
     parser.add_argument("--keep", help="also keep every step's result here, and skip the steps it holds (commit it)")
     parser.add_argument("--only", help="run only these steps (result names: winner, smbv2, random, no_stage1, "
-                        "eq_latency, auto, tau, tau_retest, tau_random, winner_other), comma-separated; the others "
+                        "eq_latency, auto, smbv2_auto, tau, tau_retest, tau_random, winner_other), comma-separated; the others "
                         "are read where they exist. For a session that can fit one step but not the next")
     parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out (and --keep)")
     args = parser.parse_args()
@@ -593,9 +619,10 @@ def main() -> int:
     if not args.report:  # the auto row, at the tighter budget
         tighter = results["budgets"][f"{budgets[0][0]}/{budgets[0][1]}"]
         for s in seeds:
-            auto = bench.auto_schedule(budgets[0], s)
-            if auto is not None:
-                tighter[f"seed{s}"]["auto"] = auto
+            for key, row in (("auto", bench.auto_schedule), ("smbv2_auto", bench.auto_baseline)):
+                found = row(budgets[0], s)
+                if found is not None:
+                    tighter[f"seed{s}"][key] = found
     first_cell = bench.cell_dir(*first)
     tau = bench.load(first_cell / "tau.json")
     if tau is not None:
@@ -621,8 +648,9 @@ def main() -> int:
             "seeds": args.seeds,
             # The builds that ran the rows: --cli's, and the one each auto row names.
             "products": {"rows": source_commit(bench.cli),
-                         "auto": ", ".join(sorted({c["auto"]["product"] for cells in results["budgets"].values()
-                                                   for c in cells.values() if "product" in c.get("auto", {})}))},
+                         "auto": ", ".join(sorted({c[key]["product"] for cells in results["budgets"].values()
+                                                   for c in cells.values() for key in AUTO_ROWS
+                                                   if "product" in c.get(key, {})}))},
             "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
             "minutes": seconds / 60}
     results["meta"] = meta

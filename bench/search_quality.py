@@ -599,11 +599,11 @@ def main() -> int:
     parser.add_argument("--final-training", choices=["scratch", "finetune"],
                         help="the pipeline's --final-training (default: the product's)")
     parser.add_argument("--cli", default=str(ROOT / "build" / "bin" / "tinynas"))
-    parser.add_argument("--auto-cli", help="tinynas for the `auto` row (a build with --schedule auto; default --cli)")
+    parser.add_argument("--auto-cli", help="tinynas for the `auto` rows (a build with --schedule auto; default --cli)")
     parser.add_argument("--keep", help="also keep every step's result here, and skip the steps it holds (commit it)")
     parser.add_argument("--only", help="run only these steps (result names: winner, smbv2, random, no_stage1, "
-                        "eq_latency, auto, smbv2_auto, tau, tau_retest, tau_random, winner_other), comma-separated; the others "
-                        "are read where they exist. For a session that can fit one step but not the next")
+                        "eq_latency, auto, smbv2_auto, tau, tau_retest, tau_random, winner_other), comma-separated; "
+                        "the others are read where they exist. For a session that can fit one step but not the next")
     parser.add_argument("--report", action="store_true", help="only tabulate the results already in --out (and --keep)")
     args = parser.parse_args()
     bench = Bench(args)
@@ -616,7 +616,7 @@ def main() -> int:
         for s in seeds:
             tau = args.tau_subnets if (budget, s) == first else 0
             cells[f"seed{s}"] = bench.finished(budget, s) if args.report else bench.cell(budget, s, tau)
-    if not args.report:  # the auto row, at the tighter budget
+    if not args.report:  # the auto rows, at the tighter budget
         tighter = results["budgets"][f"{budgets[0][0]}/{budgets[0][1]}"]
         for s in seeds:
             for key, row in (("auto", bench.auto_schedule), ("smbv2_auto", bench.auto_baseline)):

@@ -224,20 +224,23 @@ private:
       note("reusing the trained supernet " + supernet_);
       return;
     }
+    TrainResult trained;
     if (status == TrainingStatus::kInProgress) {
       DatasetOptions d = training_dataset_options(supernet_);
       d.dir = o_.search.data_dir;
       d.load_test = false;
-      if (!resume_training(supernet_, load_dataset(d), training_callbacks()).finished)
-        stopped("supernet training", supernet_);
-      return;
+      trained = resume_training(supernet_, load_dataset(d), training_callbacks());
+    } else {
+      const DatasetSplits& data = training_data(chosen);
+      note("data: " + describe_dataset(data));
+      trained = train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks());
     }
-    const DatasetSplits& data = training_data(chosen);
-    note("data: " + describe_dataset(data));
-    const auto start = std::chrono::steady_clock::now();
-    if (!train_supernet(chosen, supernet_config(pair.width), data, supernet_, training_callbacks()).finished)
-      stopped("supernet training", supernet_);
-    supernet_seconds_here_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!trained.finished) stopped("supernet training", supernet_);
+    supernet_seconds_ = trained.seconds;
+    // A run continued since its plan was made counts on from here: the first plan's seconds (stage 1 and the
+    // probe) and the supernet's over every session; not the time between the processes, nor work a stop lost.
+    if (plan_ && !run_clock_)
+      run_clock_ = RunClock{std::chrono::steady_clock::now(), plan_->inputs.spent_seconds + trained.seconds};
   }
 
   // The space the supernet trains and stage 2 searches: stage 1's width, the resolutions around its resolution.
@@ -273,9 +276,9 @@ private:
       scoring.eval_images = o_.search.eval_images;
       const PhaseSpeeds speeds = measure_phase_speeds(chosen, supernet_config(pair.width), training_data(chosen),
                                                       scoring, (fs::path(run_) / "probe.supernet").string());
-      in.spent_seconds = run_seconds();
+      run_clock_ = RunClock{begun_, 0}; // the run began in this process
+      in.spent_seconds = *run_seconds();
       plan_ = plan_to_budget(in, speeds);
-      plan_made_here_ = true;
       files::write_file_atomic(plan_file_, plan_->to_json());
     }
     note("time budget " + format_time_budget(o_.time_budget_seconds) + ": " + describe_time_plan(*plan_));
@@ -296,29 +299,32 @@ private:
     note("time budget: " + description);
   }
 
-  // This run's seconds so far, as this process knows them (from its start).
-  double run_seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count();
+  // The run's seconds so far, over every process that worked on it, when this process knows them (run_clock_).
+  std::optional<double> run_seconds() const {
+    if (!run_clock_) return std::nullopt;
+    return run_clock_->seconds +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - run_clock_->at).count();
   }
 
   // 2b. With a time budget: stage 2's generations and the final training's epochs planned again when the supernet
   // has trained, from the time this run has taken and the pace it trained at, and recorded in time_plan.json before
-  // stage 2 starts, so that a continued stage 2 keeps them. Only when this process made the plan and trained the
-  // supernet: otherwise it knows neither the run's time nor the pace.
+  // stage 2 starts, so that a continued stage 2 keeps them. Only when this process trained the supernet or continued
+  // it: otherwise (a supernet already trained) it knows neither the run's time nor the pace.
   void stage2_plan_phase() {
-    if (!plan_ || plan_->stage2 || !plan_made_here_ || !supernet_seconds_here_) return;
-    plan_->stage2 = plan_stage2(*plan_, run_seconds(), supernet_training_pace());
+    if (!plan_ || plan_->stage2 || !supernet_seconds_ || !run_seconds()) return;
+    plan_->stage2 = plan_stage2(*plan_, *run_seconds(), supernet_training_pace());
     record_replan(describe_stage2_plan(*plan_));
   }
 
   // 3b. With a time budget: the final training's epochs planned again when stage 2 has ended, from the time this
   // run has taken and the winner's MACs, and recorded in time_plan.json before the training starts, so that a
-  // continued final training keeps them. A run continued since its plan was made keeps the planned epochs: it
-  // does not know how long the earlier processes took.
+  // continued final training keeps them. A run continued in stage 2 keeps the planned epochs: it does not know how
+  // long the earlier processes' stage 2 took.
   void final_training_plan_phase(const Evaluation& winner) {
     if (!plan_ || plan_->final_training || fs::exists(model_)) return;
-    if (!plan_made_here_) {
-      note("a continued run keeps the final training's planned epochs (the earlier processes' time is not known)");
+    if (!run_seconds()) {
+      note("a run continued in stage 2 keeps the final training's planned epochs (the earlier processes' time is "
+           "not known)");
       return;
     }
     note("timing a few training batches of the winner for the time budget");
@@ -326,15 +332,15 @@ private:
     const SearchSpace& space = copy.space();
     const double batch = measure_subnet_batch_seconds(copy, winner.arch, training_data(space).train,
                                                       supernet_config(space.width_mults.front()));
-    plan_->final_training = plan_final_training(*plan_, static_cast<double>(winner.cost.macs), run_seconds(),
+    plan_->final_training = plan_final_training(*plan_, static_cast<double>(winner.cost.macs), *run_seconds(),
                                                 supernet_training_pace(), batch);
     record_replan(describe_final_training_plan(*plan_));
   }
 
-  // The supernet's taken seconds over its planned ones, when this process trained it all; else 1.
+  // The supernet's taken seconds over its planned ones, when this process trained or continued it; else 1.
   double supernet_training_pace() const {
-    if (!supernet_seconds_here_ || plan_->predicted.supernet <= 0) return 1;
-    return *supernet_seconds_here_ / plan_->predicted.supernet;
+    if (!supernet_seconds_ || plan_->predicted.supernet <= 0) return 1;
+    return *supernet_seconds_ / plan_->predicted.supernet;
   }
 
   // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
@@ -516,8 +522,15 @@ private:
 
   PipelineOptions o_; // with a time plan, its counts are the plan's
   std::optional<TimePlan> plan_;
-  bool plan_made_here_ = false;                 // by this process, which then knows the run's time since
-  std::optional<double> supernet_seconds_here_; // the supernet's training, when this process did all of it
+  // The supernet's training seconds over every session, when this process trained or continued it.
+  std::optional<double> supernet_seconds_;
+  // The run's seconds at a moment this process knows them: 0 at its start when it made the time plan; when it
+  // trained or continued the supernet, at the supernet's end. Unset in a run continued in stage 2 or later.
+  struct RunClock {
+    std::chrono::steady_clock::time_point at;
+    double seconds = 0;
+  };
+  std::optional<RunClock> run_clock_;
   const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_, plan_file_;

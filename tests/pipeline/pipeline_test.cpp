@@ -8,10 +8,12 @@
 #include <cstring>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -59,6 +61,16 @@ protected:
     options.supernet_epochs = 3;
     options.finetune_epochs = 2;
     options.calibration_images = 40;
+  }
+
+  // Runs the pipeline, which `hooks` stop (an Error of kind kInterrupted).
+  void expect_stopped(const PipelineHooks& hooks) {
+    try {
+      run_pipeline(options, hooks);
+      FAIL() << "the run was not stopped";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInterrupted) << e.what();
+    }
   }
 };
 
@@ -235,12 +247,7 @@ TEST_F(PipelineTest, AStageTwoStoppedAndContinuedDoesItsSecondPlansGenerations) 
   PipelineHooks hooks;
   hooks.on_phase = [&](const std::string& p) { in_stage2 = p == "stage 2"; };
   hooks.should_stop = [&] { return in_stage2; };
-  try {
-    run_pipeline(options, hooks);
-    FAIL() << "the run was not stopped";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInterrupted) << e.what();
-  }
+  expect_stopped(hooks);
   const fs::path run = options.search.out;
   auto plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
   ASSERT_TRUE(plan.contains("stage2")) << "recorded before stage 2 started";
@@ -256,6 +263,42 @@ TEST_F(PipelineTest, AStageTwoStoppedAndContinuedDoesItsSecondPlansGenerations) 
   plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
   EXPECT_EQ(plan["stage2"]["generations"], 3);
   EXPECT_FALSE(plan.contains("final_training")) << "a continued run keeps its planned final epochs";
+}
+
+// Stopped in the supernet's first epoch, a run plans stage 2 and the final training again when it continues: the
+// run's time then counts the first plan's seconds and the supernet's over both processes (the stopped one slept at
+// least a second inside its first epoch), and the pace is the supernet's over both.
+TEST_F(PipelineTest, ASupernetStoppedAndContinuedPlansStageTwoAgainCountingTheEarlierSession) {
+  options.time_budget_seconds = 1;
+  bool in_supernet = false;
+  int polls = 0;
+  PipelineHooks hooks;
+  hooks.on_phase = [&](const std::string& p) { in_supernet = p == "supernet"; };
+  // The first poll is before the epoch, the second inside it after its first batch, the third after its second
+  // batch or before the next epoch.
+  hooks.should_stop = [&] {
+    if (!in_supernet) return false;
+    if (++polls == 4) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    return false;
+  };
+  expect_stopped(hooks);
+  const fs::path run = options.search.out;
+  auto plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
+  ASSERT_FALSE(plan.contains("stage2"));
+  std::vector<std::string> notes;
+  PipelineHooks continued;
+  continued.on_note = [&](const std::string& n) { notes.push_back(n); };
+  run_pipeline(options, continued);
+  plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
+  ASSERT_TRUE(plan.contains("stage2")) << "planned again by the continued run";
+  ASSERT_TRUE(plan.contains("final_training"));
+  const double first = plan["spent_seconds"].get<double>(), at_supernet = plan["stage2"]["spent_seconds"].get<double>();
+  EXPECT_GE(at_supernet - first, 1.0) << "the stopped process's supernet seconds count";
+  EXPECT_GT(plan["final_training"]["spent_seconds"].get<double>(), at_supernet);
+  EXPECT_DOUBLE_EQ(plan["final_training"]["training_pace"].get<double>(),
+                   plan["stage2"]["training_pace"].get<double>());
+  for (const std::string& n : notes) EXPECT_EQ(n.find("keeps the final training's"), std::string::npos) << n;
 }
 
 // A run recorded before the time budget existed continues without one.

@@ -318,13 +318,12 @@ private:
 
   // 3b. With a time budget: the final training's epochs planned again when stage 2 has ended, from the time this
   // run has taken and the winner's MACs, and recorded in time_plan.json before the training starts, so that a
-  // continued final training keeps them. A run continued in stage 2 keeps the planned epochs: it does not know how
-  // long the earlier processes' stage 2 took.
+  // continued final training keeps them. Only when the run's time is known (run_clock_), which a run continued
+  // without a second plan does not know.
   void final_training_plan_phase(const Evaluation& winner) {
     if (!plan_ || plan_->final_training || fs::exists(model_)) return;
     if (!run_seconds()) {
-      note("a run continued in stage 2 keeps the final training's planned epochs (the earlier processes' time is "
-           "not known)");
+      note("a continued run keeps the final training's planned epochs (the earlier processes' time is not known)");
       return;
     }
     note("timing a few training batches of the winner for the time budget");
@@ -337,10 +336,11 @@ private:
     record_replan(describe_final_training_plan(*plan_));
   }
 
-  // The supernet's taken seconds over its planned ones, when this process trained or continued it; else 1.
+  // The supernet's taken seconds over its planned ones: when this process trained or continued it, measured; else
+  // as the second plan recorded it (1 without one).
   double supernet_training_pace() const {
-    if (!supernet_seconds_ || plan_->predicted.supernet <= 0) return 1;
-    return *supernet_seconds_ / plan_->predicted.supernet;
+    if (supernet_seconds_ && plan_->predicted.supernet > 0) return *supernet_seconds_ / plan_->predicted.supernet;
+    return plan_->stage2 ? plan_->stage2->training_pace : 1;
   }
 
   // A supernet already in RUN (this run's, or one put there to be reused) must be the one this run
@@ -401,23 +401,42 @@ private:
     const auto poll = [&] {
       if (hooks_.should_stop && hooks_.should_stop()) stop = true;
     };
+    // Stage 2's seconds over every process, recorded in time_plan.json as they pass (the search's own files hold no
+    // timings: a continued search writes them byte for byte as an uninterrupted one).
+    const double earlier_seconds = plan_ && plan_->stage2 ? plan_->stage2->taken_seconds : 0;
+    const auto began = std::chrono::steady_clock::now();
+    const auto record_time = [&] {
+      if (!plan_ || !plan_->stage2) return;
+      plan_->stage2->taken_seconds =
+          earlier_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      files::write_file_atomic(plan_file_, plan_->to_json());
+    };
     SearchHooks hooks;
     hooks.stop = &stop;
     hooks.progress = [&](const EvolutionProgress& p) {
+      record_time();
       if (hooks_.on_generation) hooks_.on_generation(p);
       poll();
     };
     hooks.evaluating = [&](const EvaluationProgress& p) {
+      record_time();
       if (hooks_.on_evaluating) hooks_.on_evaluating(p);
       poll();
     };
+    SearchResult result;
     try {
-      return resuming ? resume_search(search_dir_, config, *estimator, hooks)
-                      : tinynas::run_search(config, *estimator, search_dir_, hooks);
+      result = resuming ? resume_search(search_dir_, config, *estimator, hooks)
+                        : tinynas::run_search(config, *estimator, search_dir_, hooks);
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kInterrupted) stopped("stage 2", search_dir_);
       throw;
     }
+    // A run continued in stage 2 counts on from here: the run's seconds when the supernet ended (the second plan's)
+    // and stage 2's over every process, as recorded after its last generation.
+    if (plan_ && plan_->stage2 && !run_clock_)
+      run_clock_ =
+          RunClock{std::chrono::steady_clock::now(), plan_->stage2->spent_seconds + plan_->stage2->taken_seconds};
+    return result;
   }
 
   // 4. The winner's deployed weights: trained from scratch, or its inherited weights fine-tuned.
@@ -525,7 +544,7 @@ private:
   // The supernet's training seconds over every session, when this process trained or continued it.
   std::optional<double> supernet_seconds_;
   // The run's seconds at a moment this process knows them: 0 at its start when it made the time plan; when it
-  // trained or continued the supernet, at the supernet's end. Unset in a run continued in stage 2 or later.
+  // trained or continued the supernet, at the supernet's end; when it continued stage 2, at stage 2's end.
   struct RunClock {
     std::chrono::steady_clock::time_point at;
     double seconds = 0;

@@ -292,7 +292,8 @@ std::string TimePlan::to_json() const {
                    {"finetune_epochs", stage2->finetune_epochs},
                    {"stage2_seconds", stage2->stage2_seconds},
                    {"final_seconds", stage2->final_seconds},
-                   {"fits", stage2->fits}};
+                   {"fits", stage2->fits},
+                   {"taken_seconds", stage2->taken_seconds}};
   if (final_training)
     j["final_training"] = {{"spent_seconds", final_training->spent_seconds},
                            {"winner_macs", final_training->winner_macs},
@@ -346,6 +347,8 @@ TimePlan TimePlan::from_json(const std::string& text, const std::string& file) {
     st.stage2_seconds = t.get_double("stage2_seconds");
     st.final_seconds = t.get_double("final_seconds");
     st.fits = t.at("fits").as_bool();
+    st.taken_seconds = t.get_double("taken_seconds", 0); // 0 in a plan from before it was recorded
+    if (!(st.taken_seconds >= 0)) t.at("taken_seconds").fail("must not be negative");
   }
   if (f.has("final_training")) { // from when stage 2 ended
     const json_util::Field t = f.at("final_training");

@@ -83,6 +83,9 @@ struct StageTwoPlan {
   double stage2_seconds = 0; // predicted at the pace
   double final_seconds = 0;  // predicted at the pace, at the first plan's winner MACs
   bool fits = true;          // false: even the fewest are predicted over the budget; the run does them
+  // Stage 2's time so far over every process that worked on it (not the time between them), recorded as it goes,
+  // after every chunk of subnets scored: what a run continued in stage 2 counts when it plans the final training.
+  double taken_seconds = 0;
 };
 
 struct TimePlan {

@@ -240,13 +240,19 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
 }
 
 // Stopped in stage 2, a run continues with the generations its second plan recorded in time_plan.json (here
-// edited to 3, where the options ask for 2), not the first plan's nor the options'.
+// edited to 3, where the options ask for 2), not the first plan's nor the options'. When stage 2 ends it plans the
+// final training, counting the stopped process's stage 2 (which slept a second before the stop, and recorded it).
 TEST_F(PipelineTest, AStageTwoStoppedAndContinuedDoesItsSecondPlansGenerations) {
   options.time_budget_seconds = 1;
   bool in_stage2 = false;
   PipelineHooks hooks;
   hooks.on_phase = [&](const std::string& p) { in_stage2 = p == "stage 2"; };
-  hooks.should_stop = [&] { return in_stage2; };
+  // Polled first after the first generation's only chunk of subnets is scored; the generation then ends, and its
+  // end records stage 2's time, the second included, before the stop is read.
+  hooks.should_stop = [&] {
+    if (in_stage2) std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    return in_stage2;
+  };
   expect_stopped(hooks);
   const fs::path run = options.search.out;
   auto plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
@@ -262,7 +268,13 @@ TEST_F(PipelineTest, AStageTwoStoppedAndContinuedDoesItsSecondPlansGenerations) 
   EXPECT_EQ(last_generation, 3);
   plan = nlohmann::json::parse(test::read_text((run / "time_plan.json").string()));
   EXPECT_EQ(plan["stage2"]["generations"], 3);
-  EXPECT_FALSE(plan.contains("final_training")) << "a continued run keeps its planned final epochs";
+  ASSERT_TRUE(plan.contains("final_training")) << "planned by the continued run";
+  EXPECT_GE(plan["stage2"]["taken_seconds"].get<double>(), 1.0) << "stage 2's seconds over both processes";
+  EXPECT_GE(plan["final_training"]["spent_seconds"].get<double>() - plan["stage2"]["spent_seconds"].get<double>(),
+            plan["stage2"]["taken_seconds"].get<double>())
+      << "the stopped process's stage 2 seconds count";
+  EXPECT_DOUBLE_EQ(plan["final_training"]["training_pace"].get<double>(), plan["stage2"]["training_pace"].get<double>())
+      << "the pace the second plan recorded";
 }
 
 // Stopped in the supernet's first epoch, a run plans stage 2 and the final training again when it continues: the

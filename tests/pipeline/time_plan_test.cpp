@@ -341,13 +341,25 @@ TEST(TimePlan, ItsFileReadsBackAndABadOneIsNamed) {
   // With stage 2 and the final training planned again.
   TimePlan replanned = plan;
   replanned.stage2 = plan_stage2(plan, 200, 1.1);
+  replanned.stage2->taken_seconds = 41.5;
   replanned.final_training = plan_final_training(plan, 3e6, 300, 1.25, 0.6);
   const TimePlan again = TimePlan::from_json(replanned.to_json(), "time_plan.json");
   ASSERT_TRUE(again.stage2);
   ASSERT_TRUE(again.final_training);
   EXPECT_EQ(again.stage2->generations, replanned.stage2->generations);
   EXPECT_EQ(again.final_training->finetune_epochs, replanned.final_training->finetune_epochs);
+  EXPECT_DOUBLE_EQ(again.stage2->taken_seconds, 41.5);
   EXPECT_EQ(again.to_json(), replanned.to_json());
+  j = nlohmann::json::parse(replanned.to_json());
+  j["stage2"].erase("taken_seconds"); // a plan from before stage 2's time was recorded
+  EXPECT_DOUBLE_EQ(TimePlan::from_json(j.dump(), "time_plan.json").stage2->taken_seconds, 0);
+  j["stage2"]["taken_seconds"] = -2;
+  try {
+    TimePlan::from_json(j.dump(), "run/time_plan.json");
+    FAIL() << "a negative stage 2 time was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/stage2/taken_seconds"), std::string::npos) << e.what();
+  }
   j = nlohmann::json::parse(replanned.to_json());
   j["stage2"]["generations"] = -1;
   try {

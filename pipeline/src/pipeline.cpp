@@ -64,6 +64,10 @@ void PipelineOptions::validate() const {
 
 namespace {
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 class Pipeline {
 public:
   Pipeline(const PipelineOptions& options, const PipelineHooks& hooks)
@@ -302,8 +306,7 @@ private:
   // The run's seconds so far, over every process that worked on it, when this process knows them (run_clock_).
   std::optional<double> run_seconds() const {
     if (!run_clock_) return std::nullopt;
-    return run_clock_->seconds +
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - run_clock_->at).count();
+    return run_clock_->seconds + seconds_since(run_clock_->at);
   }
 
   // 2b. With a time budget: stage 2's generations and the final training's epochs planned again when the supernet
@@ -407,8 +410,7 @@ private:
     const auto began = std::chrono::steady_clock::now();
     const auto record_time = [&] {
       if (!plan_ || !plan_->stage2) return;
-      plan_->stage2->taken_seconds =
-          earlier_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      plan_->stage2->taken_seconds = earlier_seconds + seconds_since(began);
       files::write_file_atomic(plan_file_, plan_->to_json());
     };
     SearchHooks hooks;

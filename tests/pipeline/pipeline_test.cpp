@@ -279,7 +279,7 @@ TEST_F(PipelineTest, AStageTwoStoppedAndContinuedDoesItsSecondPlansGenerations) 
 
 // Stopped in the supernet's first epoch, a run plans stage 2 and the final training again when it continues: the
 // run's time then counts the first plan's seconds and the supernet's over both processes (the stopped one slept at
-// least a second inside its first epoch), and the pace is the supernet's over both.
+// least a second inside its first epoch), and the final training takes the pace the second plan took.
 TEST_F(PipelineTest, ASupernetStoppedAndContinuedPlansStageTwoAgainCountingTheEarlierSession) {
   options.time_budget_seconds = 1;
   bool in_supernet = false;

@@ -8,6 +8,7 @@
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/quantile.hpp"
+#include "tinynas/space/stopwatch.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/supernet.hpp"
 #include "tinynas/supernet/trainer.hpp"
@@ -17,8 +18,6 @@ namespace tinynas {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Each epoch's batch times during a training: the intervals between consecutive progress reports within it (an
 // epoch's first batch is left out, its interval holding what came before it).

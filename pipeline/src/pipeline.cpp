@@ -22,6 +22,7 @@
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/net_spec.hpp"
+#include "tinynas/space/stopwatch.hpp"
 #include "tinynas/space/units.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/onnx_export.hpp"
@@ -63,10 +64,6 @@ void PipelineOptions::validate() const {
 }
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 class Pipeline {
 public:

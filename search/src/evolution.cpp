@@ -17,6 +17,7 @@
 #include "tinynas/search/pareto.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
+#include "tinynas/space/stopwatch.hpp"
 
 namespace tinynas {
 
@@ -272,10 +273,6 @@ private:
     if (hooks_.checkpoint) hooks_.checkpoint(state_, checkpointed_);
     checkpointed_ = state_.history.size();
     last_checkpoint_ = std::chrono::steady_clock::now();
-  }
-
-  static double seconds_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
   void note_best(std::size_t index) {

@@ -17,6 +17,7 @@
 #include "sgd.hpp"
 #include "step_runner.hpp"
 #include "supernet_impl.hpp"
+#include "tinynas/space/stopwatch.hpp"
 #include "tinynas/supernet/trainer.hpp"
 #include "training_pace.hpp"
 
@@ -88,11 +89,7 @@ template <class State>
 bool run_recorded_epoch(EpochLoop& loop, State& state, int total_epochs, const LrPhase& phase,
                         const EpochLoop::BatchStep& step, const TrainCallbacks& callbacks, TrainingPace& pace,
                         const std::function<void(EpochReport&)>& validate, const std::function<void()>& checkpoint) {
-  using Clock = std::chrono::steady_clock;
-  const auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  const auto started = Clock::now();
+  const auto started = std::chrono::steady_clock::now();
   const double earlier = state.epoch_start.seconds; // of this epoch, before a resume inside it
   TrainCallbacks paced = callbacks;
   paced.on_batch = [&](const BatchProgress& p) {
@@ -108,7 +105,7 @@ bool run_recorded_epoch(EpochLoop& loop, State& state, int total_epochs, const L
         checkpoint();
       });
   if (!r) return false;
-  const auto validating = Clock::now();
+  const auto validating = std::chrono::steady_clock::now();
   validate(*r);
   pace.validation_took(seconds_since(validating));
   r->seconds = earlier + seconds_since(started);

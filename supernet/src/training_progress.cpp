@@ -28,7 +28,7 @@ TrainingProgress parse_training_progress(const std::string& text, const std::str
   const json doc = json_util::parse(text, file);
   json_util::Field f(doc, file, "/training");
   TrainingProgress p;
-  p.config = TrainingConfig::from_json(doc.at("config").dump(), file);
+  p.config = TrainingConfig::from_json(f.at("config").value().dump(), file);
   p.epochs_done = f.get_int("epochs_done");
   p.channels_sorted = f.at("channels_sorted").as_bool();
   p.train_images = f.get_int("train_images");

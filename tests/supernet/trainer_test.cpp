@@ -406,6 +406,21 @@ TEST(TrainingProgressTest, ReadsCheckpointsWhoseReportsLackTheEpochCount) {
             R"("seconds_left":-1.0,"train_accuracy":0.5,"val_largest":0.625,"val_smallest":-1.0,"val_subnet":-1.0})");
 }
 
+// A checkpoint without its training config (damaged, or hand-edited) is refused as a file error naming the
+// field, not a JSON library's exception (it was: "[json.exception.out_of_range.403] key 'config' not found").
+TEST(TrainingProgressTest, AMissingConfigNamesItsPointer) {
+  const std::string bad = R"({"epochs_done":1,"channels_sorted":false,"train_images":256,"seconds":2.5,"epochs":[]})";
+  try {
+    parse_training_progress(bad, "bad.supernet");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.supernet"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/training"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("config"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TrainingProgressTest, AMissingReportFieldNamesItsPointer) {
   const std::string bad = R"({"config":)" + quick_config().to_json() +
                           R"(,"epochs_done":1,"channels_sorted":false,"train_images":256,"seconds":2.5,"epochs":[)"

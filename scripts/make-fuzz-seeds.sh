@@ -2,7 +2,8 @@
 # Regenerates the fuzz targets' seed corpus (tests/fuzz/corpus/<target>/seed-*) from the product itself, so the
 # seeds are files TinyNAS really reads and writes. The seeds are checked in; run this after a format changes:
 #   scripts/make-fuzz-seeds.sh [BUILD_DIR]      (default: build; needs build/bin/tinynas)
-# Inputs libFuzzer later finds interesting are not checked in (`make fuzz` keeps them in BUILD_DIR-fuzz).
+# Inputs libFuzzer later finds interesting are not checked in (`make fuzz` keeps them in BUILD_DIR-fuzz). The
+# findings that are (finding-*: inputs that once broke a loader, replayed by every build) stay: only seeds are remade.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD="${1:-build}"
@@ -13,8 +14,8 @@ C=tests/fuzz/corpus
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 for t in space arch netconfig board checkpoint dataset_description idx npy image supernet_file gdb_packet model_blob; do
-  rm -rf "${C:?}/$t"
   mkdir -p "$C/$t"
+  rm -f "${C:?}/$t"/seed-*
 done
 
 cp configs/spaces/mcunet.json "$C/space/seed-mcunet.json"
@@ -80,6 +81,10 @@ streams = {
     "stop": b"+" + frame(b"O48690a") + frame(b"T05thread:01;") + frame(b"W00"),
     "memory": b"\x07+" + frame(b"00112233aabbccdd") + frame(b"0* ") + frame(b"78563412") + frame(b"E01"),
     "nack": b"\x01-+" + b"$OK#00" + frame(b"S02") + b"$T05#b",
+    # qXfer:memory-map:read's answer (OpenOCD's: flash with its erase block size, RAM in decimal and quoted '')
+    "memory-map": b"\x10" + frame(b'<memory-map><memory type="flash" start="0x8000000" length="0x400">'
+                                   b'<property name="blocksize">0x100</property></memory>'
+                                   b"<memory type='ram' start='536870912' length='0x1000'/></memory-map>") + b"+",
 }
 for name, s in streams.items():
     open(f"{c}/gdb_packet/seed-{name}", "wb").write(s)

@@ -64,6 +64,26 @@ BAD_SUITES = [
     ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [7]}, "/models/0: expected a path"),
     ({"format": "tinynas-farm-suite", "boards": KINDS, "thresholds": {"latency_pct": -1}, "models": ["a.json"]},
      "/thresholds/latency_pct"),
+    # A field an entry does not take, or a path that is not a string: named, not a TypeError's traceback (they were),
+    # and a misspelt patch plan is not measured in place without a word (it was).
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"arch": FASHION_IDS[0], "space": "fashion_mnist",
+                                                                   "patchs": 4}]},
+     "/models/0: unknown field(s) patchs"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"model": "a.json", "colour": 1}]},
+     "/models/0: unknown field(s) colour"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"search": "runs/fm", "tops": 3}]},
+     "/models/0: unknown field(s) tops"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"model": 5}]}, "/models/0/model: expected a path"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"search": ["runs"]}]},
+     "/models/0/search: expected a path, got [\"runs\"]"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"accuracy": 5}]},
+     "/models/0/accuracy: expected a path, got 5"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"accuracy": "m.model", "data": 7}]},
+     "/models/0/data: expected a path, got 7"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"arch": FASHION_IDS[0], "space": 3}]},
+     "/models/0/space: expected a space's name, got 3"),
+    ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"search": "runs/fm", "top": True}]},
+     "/models/0/top: expected an integer"),
 ]
 
 
@@ -73,6 +93,17 @@ def test_bad_suite_is_refused_naming_the_field(cli, tmp_path, suite, phrase):
     done = farm_cli(cli, "run", str(tmp_path / "suite.json"), "--results", f"sqlite:///{tmp_path}/r.db")
     assert done.returncode == 2, done.stderr
     assert phrase in done.stderr, done.stderr
+
+
+def test_an_entrys_data_directory_is_a_path_or_none(tmp_path):
+    """`search --hil farm` writes "data": "" for a winner trained on the default dataset: none, as absent or null."""
+    from tinynas.farm.config import FarmConfigError
+    from tinynas.farm.jobs import _data_dir
+    for none in ({}, {"data": ""}, {"data": None}):
+        assert _data_dir(none, tmp_path, "suite/models/0") == ""
+    assert _data_dir({"data": "fm"}, tmp_path, "suite/models/0") == str((tmp_path / "fm").resolve())
+    with pytest.raises(FarmConfigError, match="suite/models/0/data: expected a path, got 7"):
+        _data_dir({"data": 7}, tmp_path, "suite/models/0")
 
 
 def test_suite_that_is_a_directory_or_not_json(cli, tmp_path):

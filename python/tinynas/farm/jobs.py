@@ -165,10 +165,8 @@ def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> l
     """{"accuracy": MODEL_FILE, "images": N, "split": "test", "data": DIR, "calibration_images": C} on each kind:
     the task is made here, once, from the model file and the dataset."""
     from .. import _core
-    unknown = set(entry) - {"accuracy", "images", "split", "data", "calibration_images"}
-    if unknown:
-        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    path = (base / entry["accuracy"]).resolve()
+    _refuse_unknown(entry, {"accuracy", "images", "split", "data", "calibration_images"}, where)
+    path = (base / _text_field(entry, "accuracy", where)).resolve()
     images, split = entry.get("images", 1000), entry.get("split", "test")
     calibration = entry.get("calibration_images", 500)
     if not isinstance(images, int) or isinstance(images, bool) or not 1 <= images <= 100000:
@@ -177,7 +175,7 @@ def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> l
         raise FarmConfigError(f"{where}/split: expected test or val")
     if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
         raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
-    data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
+    data = _data_dir(entry, base, where)
     try:
         model_id = _core._model_arch_id(str(path))
         task = _core.accuracy_task(str(path), split=split, limit=images, data_dir=data,
@@ -192,20 +190,15 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
     weights (quantised on C training images picked by S, as `tinynas export` and the pipeline do) on one test image
     of the data. Made here, once: the job carries them (the blob plus ~1 KB)."""
     from .. import _core
-    unknown = set(entry) - {"trained", "data", "calibration_images", "seed", *_PATCH_FIELDS}
-    if unknown:
-        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    _refuse_unknown(entry, {"trained", "data", "calibration_images", "seed", *_PATCH_FIELDS}, where)
     calibration = entry.get("calibration_images", 500)
     if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
         raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
     seed = entry.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
         raise FarmConfigError(f"{where}/seed: expected a non-negative integer")
-    for key in ("trained", "data"):
-        if key in entry and not isinstance(entry[key], str):
-            raise FarmConfigError(f"{where}/{key}: expected a path")
-    path = (base / entry["trained"]).resolve()
-    data = str((base / entry["data"]).resolve()) if entry.get("data") else ""
+    path = (base / _text_field(entry, "trained", where)).resolve()
+    data = _data_dir(entry, base, where)
     patches, split_block = patch_of(entry, where) or (0, -1)
     try:
         task = _core.trained_model_task(str(path), data_dir=data, calibration_images=calibration, seed=seed,
@@ -219,6 +212,33 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
 
 
 _PATCH_FIELDS = ("patches", "split_block")
+
+
+def _refuse_unknown(entry: dict, allowed: set, where: str) -> None:
+    """A suite entry's fields must all be known: a misspelt one ("patchs") would silently measure something else."""
+    unknown = set(entry) - allowed
+    if unknown:
+        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+
+
+def _text_field(entry: dict, key: str, where: str, what: str = "a path") -> str:
+    """entry[key], which must be a non-empty string (a path, an arch id, a space's name)."""
+    value = entry[key]
+    if not isinstance(value, str) or not value:
+        raise FarmConfigError(f"{where}/{key}: expected {what}, got {json.dumps(value)}")
+    return value
+
+
+def _data_dir(entry: dict, base: pathlib.Path, where: str) -> str:
+    """An entry's "data" directory, resolved against the suite's folder; "" when it names none (absent, null or "",
+    as `search --hil farm` writes it: the default dataset)."""
+    if entry.get("data") in (None, ""):
+        return ""
+    return str((base / _text_field(entry, "data", where)).resolve())
+
+
+def _space(entry: dict, where: str) -> str:
+    return _text_field(entry, "space", where, "a space's name") if "space" in entry else "mcunet"
 
 
 def patch_of(entry: dict, where: str) -> tuple:
@@ -350,9 +370,12 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
         if isinstance(entry, str):
             models.append(model_from(str(base / entry), "mcunet", at))
         elif isinstance(entry, dict) and "arch" in entry:
-            models.append(_with_patch(model_from(entry["arch"], entry.get("space", "mcunet"), at), patch_of(entry, at)))
+            _refuse_unknown(entry, {"arch", "space", *_PATCH_FIELDS}, at)
+            models.append(_with_patch(model_from(_text_field(entry, "arch", at, "an arch id or path"),
+                                                 _space(entry, at), at), patch_of(entry, at)))
         elif isinstance(entry, dict) and "model" in entry:
-            models.append(_with_patch(model_from(str(base / entry["model"]), entry.get("space", "mcunet"), at),
+            _refuse_unknown(entry, {"model", "space", *_PATCH_FIELDS}, at)
+            models.append(_with_patch(model_from(str(base / _text_field(entry, "model", at)), _space(entry, at), at),
                                       patch_of(entry, at)))
         elif isinstance(entry, dict) and "trained" in entry:
             models.append(trained_model(entry, base, at))
@@ -360,10 +383,11 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             accuracy.extend(accuracy_jobs(entry, base, kinds, at))
             continue
         elif isinstance(entry, dict) and "search" in entry:
+            _refuse_unknown(entry, {"search", "top"}, at)
             top = entry.get("top", 3)
-            if not isinstance(top, int) or not 1 <= top <= 100:
+            if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 100:
                 raise FarmConfigError(f"{at}/top: expected an integer in [1, 100]")
-            models.extend(_search_finalists(base / entry["search"], top, at))
+            models.extend(_search_finalists(base / _text_field(entry, "search", at), top, at))
         else:
             raise FarmConfigError(f"{at}: expected a path, {{\"arch\": ID, \"space\": S}}, {{\"model\": PATH}}, "
                                   "{\"trained\": MODEL}, {\"accuracy\": MODEL} or {\"search\": RUN, \"top\": K}")

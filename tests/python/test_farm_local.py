@@ -84,6 +84,8 @@ BAD_SUITES = [
      "/models/0/space: expected a space's name, got 3"),
     ({"format": "tinynas-farm-suite", "boards": KINDS, "models": [{"search": "runs/fm", "top": True}]},
      "/models/0/top: expected an integer"),
+    ({"format": "tinynas-farm-suite", "name": {"a": 1}, "boards": KINDS, "models": ["a.json"]},
+     "/name: expected the suite's name (a string), got {\"a\": 1}"),
 ]
 
 

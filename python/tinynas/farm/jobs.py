@@ -341,6 +341,8 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
     if unknown:
         raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     name = obj.get("name", path.stem if path else "suite")
+    if not isinstance(name, str) or not name:  # the runs table's suite column, and what reports are grouped by
+        raise FarmConfigError(f"{where}/name: expected the suite's name (a string), got {json.dumps(name)}")
     runs, seed = obj.get("runs", 3), obj.get("seed", 0)
     if not isinstance(runs, int) or isinstance(runs, bool) or not 1 <= runs <= 1000:
         raise FarmConfigError(f"{where}/runs: expected an integer in [1, 1000], got {json.dumps(runs)}")

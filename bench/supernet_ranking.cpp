@@ -25,6 +25,7 @@
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/parallelism.hpp"
 #include "tinynas/space/rng.hpp"
+#include "tinynas/space/stopwatch.hpp"
 #include "tinynas/supernet/subnet_evaluator.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
@@ -163,7 +164,7 @@ int main(int argc, char** argv) {
                    archs[i].id().c_str(), 100 * inherited[i], 100 * finetuned.back());
     }
     const double tau = kendall_tau_b(inherited, finetuned);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = seconds_since(started);
 
     nlohmann::json rows = nlohmann::json::array();
     for (std::size_t i = 0; i < archs.size(); ++i)

@@ -13,6 +13,7 @@
 #include "tinynas/profiler/board.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/parallelism.hpp"
+#include "tinynas/space/stopwatch.hpp"
 
 namespace tinynas::cli {
 
@@ -64,7 +65,7 @@ int run_eval(const EvalOptions& options) {
       std::fprintf(stderr, "\rint8 model: %d/%d images%s", done, total, done == total ? "\n" : "");
     };
   const SubnetAccuracy r = evaluate_subnet_accuracy(subnet.file, subnet.arch, o);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = seconds_since(started);
   spdlog::info("evaluated {} on {} {} images in {:.1f} s", r.arch_id, r.images, r.split, seconds);
 
   if (options.json) {

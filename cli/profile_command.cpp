@@ -17,6 +17,7 @@
 #include "tinynas/space/graph.hpp"
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/netconfig.hpp"
+#include "tinynas/space/stopwatch.hpp"
 #include "tinynas/space/units.hpp"
 
 namespace tinynas::cli {
@@ -122,8 +123,7 @@ int run_profile(const ProfileOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   HilProfiler profiler(board, po);
   const ProfileResult result = profiler.profile(graph);
-  spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)",
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+  spdlog::info("done in {:.2f} s (launch and boot {:.2f} s)", seconds_since(t0),
                std::chrono::duration<double>(profiler.startup_time()).count());
 
   if (options.json) std::cout << result.to_json(2) << "\n";

@@ -6,6 +6,7 @@
 
 #include "tinynas/deploy/quantized_accuracy.hpp"
 #include "tinynas/space/error.hpp"
+#include "tinynas/space/stopwatch.hpp"
 
 namespace tinynas {
 
@@ -48,7 +49,7 @@ BoardAccuracy measure_accuracy_on_board(HilProfiler& profiler, const BoardAccura
     r.host_correct += set.host_top1[i] == set.labels[i];
     r.identical_outputs += outputs[i] == set.host_out[i];
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.seconds = seconds_since(started);
   return r;
 }
 

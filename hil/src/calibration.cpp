@@ -9,6 +9,7 @@
 #include "tinynas/space/net_spec.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/space/search_space.hpp"
+#include "tinynas/space/stopwatch.hpp"
 
 namespace tinynas {
 
@@ -113,7 +114,7 @@ CalibrationReport calibrate(const Board& board, const CalibrationOptions& option
     models.push_back(std::move(m));
   }
   CalibrationReport report = fit_calibration(board, space.name, models, options.holdout);
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.seconds = seconds_since(t0);
   return report;
 }
 

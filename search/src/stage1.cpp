@@ -15,6 +15,7 @@
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/quantile.hpp"
 #include "tinynas/space/rng.hpp"
+#include "tinynas/space/stopwatch.hpp"
 #include "tinynas/space/units.hpp"
 
 namespace tinynas {
@@ -186,7 +187,7 @@ Stage1Result run_stage1(const SearchSpace& space, const Constraints& constraints
   });
   result.chosen = select_pair(result.pairs, options, &result.fallback);
   if (result.chosen < 0) throw_infeasible(space, constraints, result.pairs, options);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
 
   const PairStats& c = result.chosen_pair();
   if (result.fallback)

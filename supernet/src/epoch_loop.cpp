@@ -29,7 +29,7 @@ public:
   }
   double loss() const { return loss_sum_ / static_cast<double>(seen_); }
   double accuracy() const { return static_cast<double>(correct_) / static_cast<double>(seen_); }
-  double seconds() const { return earlier_seconds_ + std::chrono::duration<double>(Clock::now() - started_).count(); }
+  double seconds() const { return earlier_seconds_ + seconds_since(started_); }
   double images_per_second() const { return static_cast<double>(seen_) / std::max(1e-9, seconds()); }
   EpochStart resume_at(int batch) const { return {batch, loss_sum_, correct_, seen_, seconds()}; }
 
@@ -111,8 +111,7 @@ std::optional<EpochReport> EpochLoop::run(int epoch, int total_epochs, const LrP
     runner_.step(phase_lr(phase.peak_lr, warmup, it, phase_iterations), sgd_);
     tally.add(loss.loss, loss.correct, n);
     if (callbacks.on_batch) callbacks.on_batch(tally.progress(epoch + 1, total_epochs, phase.name, b + 1, batches_));
-    const bool due =
-        std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= callbacks.checkpoint_seconds;
+    const bool due = seconds_since(last_checkpoint) >= callbacks.checkpoint_seconds;
     if (checkpoint_inside && due && b + 1 < batches_) {
       checkpoint_inside(tally.resume_at(b + 1));
       last_checkpoint = Clock::now();

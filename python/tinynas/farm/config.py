@@ -94,6 +94,14 @@ def _board_kinds() -> set:
     return set(_core.list_boards())
 
 
+def refuse_unknown_fields(obj: dict, allowed: set, where: str) -> None:
+    """Every field of a farm.json or suite object must be known: a misspelt one ("patchs") would silently configure
+    something else."""
+    unknown = set(obj) - allowed
+    if unknown:
+        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+
+
 def _field(where: str, obj: dict, key: str, kind, default=None, required=False):
     if key not in obj:
         if required:
@@ -109,9 +117,7 @@ def _field(where: str, obj: dict, key: str, kind, default=None, required=False):
 def _board(where: str, obj, kinds: set) -> FarmBoard:
     if not isinstance(obj, dict):
         raise FarmConfigError(f"{where}: a board is an object with name, kind and link")
-    unknown = set(obj) - {"name", "kind", "link", "host", "tags"}
-    if unknown:
-        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(obj, {"name", "kind", "link", "host", "tags"}, where)
     name = _field(where, obj, "name", str, required=True)
     if not _NAME.match(name):
         raise FarmConfigError(f"{where}/name: {name!r} is not a board name (letters, digits, _.-; at most 64)")
@@ -122,9 +128,8 @@ def _board(where: str, obj, kinds: set) -> FarmBoard:
     link_type = _field(f"{where}/link", link, "type", str, required=True)
     if link_type not in LINK_TYPES:
         raise FarmConfigError(f"{where}/link/type: {link_type!r} is not one of {', '.join(LINK_TYPES)}")
-    unknown = set(link) - ({"type", "remote", "reset"} | ({"probe_serial"} if link_type == "openocd" else set()))
-    if unknown:
-        raise FarmConfigError(f"{where}/link: unknown field(s) {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(link, {"type", "remote", "reset"} | ({"probe_serial"} if link_type == "openocd" else set()),
+                          f"{where}/link")
     from .. import _core
     emulated = _core.Board.load(kind).emulated
     if emulated != (link_type == "qemu"):
@@ -151,9 +156,7 @@ def parse_farm(obj, path: Optional[pathlib.Path] = None) -> Farm:
     where = str(path) if path else "farm"
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise FarmConfigError(f"{where}: not a farm description (expected an object with \"format\": \"{FORMAT}\")")
-    unknown = set(obj) - {"format", "broker", "results", "visibility_timeout_s", "boards"}
-    if unknown:
-        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(obj, {"format", "broker", "results", "visibility_timeout_s", "boards"}, where)
     kinds = _board_kinds()
     boards_json = _field(where, obj, "boards", list, required=True)
     if not boards_json:

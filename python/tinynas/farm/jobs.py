@@ -29,7 +29,7 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .config import FarmConfigError, read_json_file
+from .config import FarmConfigError, read_json_file, refuse_unknown_fields
 
 SUITE_FORMAT = "tinynas-farm-suite"
 DEFAULT_THRESHOLDS = {"latency_pct": 2.0, "prediction_pct": 5.0}
@@ -165,7 +165,7 @@ def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> l
     """{"accuracy": MODEL_FILE, "images": N, "split": "test", "data": DIR, "calibration_images": C} on each kind:
     the task is made here, once, from the model file and the dataset."""
     from .. import _core
-    _refuse_unknown(entry, {"accuracy", "images", "split", "data", "calibration_images"}, where)
+    refuse_unknown_fields(entry, {"accuracy", "images", "split", "data", "calibration_images"}, where)
     path = (base / _text_field(entry, "accuracy", where)).resolve()
     images, split = entry.get("images", 1000), entry.get("split", "test")
     calibration = entry.get("calibration_images", 500)
@@ -190,7 +190,7 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
     weights (quantised on C training images picked by S, as `tinynas export` and the pipeline do) on one test image
     of the data. Made here, once: the job carries them (the blob plus ~1 KB)."""
     from .. import _core
-    _refuse_unknown(entry, {"trained", "data", "calibration_images", "seed", *_PATCH_FIELDS}, where)
+    refuse_unknown_fields(entry, {"trained", "data", "calibration_images", "seed", *_PATCH_FIELDS}, where)
     calibration = entry.get("calibration_images", 500)
     if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
         raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
@@ -212,13 +212,6 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
 
 
 _PATCH_FIELDS = ("patches", "split_block")
-
-
-def _refuse_unknown(entry: dict, allowed: set, where: str) -> None:
-    """A suite entry's fields must all be known: a misspelt one ("patchs") would silently measure something else."""
-    unknown = set(entry) - allowed
-    if unknown:
-        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
 
 
 def _text_field(entry: dict, key: str, where: str, what: str = "a path") -> str:
@@ -337,9 +330,7 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
     base = path.parent if path else pathlib.Path.cwd()
     if not isinstance(obj, dict) or obj.get("format") != SUITE_FORMAT:
         raise FarmConfigError(f"{where}: not a suite (expected an object with \"format\": \"{SUITE_FORMAT}\")")
-    unknown = set(obj) - {"format", "name", "runs", "seed", "boards", "models", "thresholds"}
-    if unknown:
-        raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(obj, {"format", "name", "runs", "seed", "boards", "models", "thresholds"}, where)
     name = obj.get("name", path.stem if path else "suite")
     if not isinstance(name, str) or not name:  # the runs table's suite column, and what reports are grouped by
         raise FarmConfigError(f"{where}/name: expected the suite's name (a string), got {json.dumps(name)}")
@@ -372,11 +363,11 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
         if isinstance(entry, str):
             models.append(model_from(str(base / entry), "mcunet", at))
         elif isinstance(entry, dict) and "arch" in entry:
-            _refuse_unknown(entry, {"arch", "space", *_PATCH_FIELDS}, at)
+            refuse_unknown_fields(entry, {"arch", "space", *_PATCH_FIELDS}, at)
             models.append(_with_patch(model_from(_text_field(entry, "arch", at, "an arch id or path"),
                                                  _space(entry, at), at), patch_of(entry, at)))
         elif isinstance(entry, dict) and "model" in entry:
-            _refuse_unknown(entry, {"model", "space", *_PATCH_FIELDS}, at)
+            refuse_unknown_fields(entry, {"model", "space", *_PATCH_FIELDS}, at)
             models.append(_with_patch(model_from(str(base / _text_field(entry, "model", at)), _space(entry, at), at),
                                       patch_of(entry, at)))
         elif isinstance(entry, dict) and "trained" in entry:
@@ -385,7 +376,7 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             accuracy.extend(accuracy_jobs(entry, base, kinds, at))
             continue
         elif isinstance(entry, dict) and "search" in entry:
-            _refuse_unknown(entry, {"search", "top"}, at)
+            refuse_unknown_fields(entry, {"search", "top"}, at)
             top = entry.get("top", 3)
             if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 100:
                 raise FarmConfigError(f"{at}/top: expected an integer in [1, 100]")

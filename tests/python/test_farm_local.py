@@ -108,6 +108,18 @@ def test_an_entrys_data_directory_is_a_path_or_none(tmp_path):
         _data_dir({"data": 7}, tmp_path, "suite/models/0")
 
 
+def test_an_arch_entrys_file_is_read_relative_to_the_suite(tmp_path, monkeypatch):
+    """Every path in a suite is relative to the suite file; an `arch` entry given a file was read from the cwd."""
+    from tinynas import _core
+    from tinynas.farm import jobs
+    (tmp_path / "suites" / "archs").mkdir(parents=True)
+    _core.Arch.from_id(FASHION_IDS[1], "fashion_mnist").save(str(tmp_path / "suites" / "archs" / "a.json"))
+    suite = write_suite(tmp_path / "suites" / "suite.json", KINDS[:1], FASHION_IDS[:1],
+                        extra=[{"arch": "archs/a.json", "space": "fashion_mnist"}])
+    monkeypatch.chdir(tmp_path)  # not the suite's folder: archs/a.json is not here
+    assert [job.model.model_id for job in jobs.load_suite(suite).jobs] == FASHION_IDS[:2]
+
+
 def test_suite_that_is_a_directory_or_not_json(cli, tmp_path):
     done = farm_cli(cli, "run", str(tmp_path))
     assert done.returncode == 2 and "is a directory" in done.stderr

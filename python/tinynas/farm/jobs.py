@@ -287,11 +287,16 @@ def file_sha256(path) -> str:
 firmware_build_id = file_sha256
 
 
+def _is_arch_id(text: str) -> bool:
+    """Whether `text` is written as an arch id (w1-r28-k3e3-...) rather than a path to a file."""
+    return text.startswith("w") and "/" not in text and not text.endswith(".json")
+
+
 def model_from(value, space: str = "mcunet", where: str = "model") -> Model:
     """A Model from a path to an arch file or net config, an Arch, a Net, or an arch id with its space."""
     from .. import _core
     try:
-        if isinstance(value, str) and value.startswith("w") and "/" not in value and not value.endswith(".json"):
+        if isinstance(value, str) and _is_arch_id(value):
             loaded = _core.Arch.from_id(value, space)
         elif isinstance(value, (str, pathlib.Path)):
             loaded = _core.load_arch(str(value), space)
@@ -364,8 +369,10 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             models.append(model_from(str(base / entry), "mcunet", at))
         elif isinstance(entry, dict) and "arch" in entry:
             refuse_unknown_fields(entry, {"arch", "space", *_PATCH_FIELDS}, at)
-            models.append(_with_patch(model_from(_text_field(entry, "arch", at, "an arch id or path"),
-                                                 _space(entry, at), at), patch_of(entry, at)))
+            arch = _text_field(entry, "arch", at, "an arch id or path")
+            if not _is_arch_id(arch):
+                arch = str(base / arch)  # a file, relative to the suite file as every path in a suite is
+            models.append(_with_patch(model_from(arch, _space(entry, at), at), patch_of(entry, at)))
         elif isinstance(entry, dict) and "model" in entry:
             refuse_unknown_fields(entry, {"model", "space", *_PATCH_FIELDS}, at)
             models.append(_with_patch(model_from(str(base / _text_field(entry, "model", at)), _space(entry, at), at),

@@ -70,7 +70,8 @@ std::vector<ProfileResult> measure_on_farm(const FarmHil& f, const std::string& 
   if (!results.is_array() || results.size() != models.size())
     throw Error(ErrorCode::kInternal, "not one measurement per model", answer);
   std::vector<ProfileResult> measured;
-  for (const nlohmann::json& r : results) measured.push_back(ProfileResult::from_json(r.dump(), answer));
+  for (std::size_t i = 0; i < results.size(); ++i)
+    measured.push_back(ProfileResult::from_json(results[i].dump(), answer, "/" + std::to_string(i)));
   return measured;
 }
 

@@ -10,6 +10,7 @@
 #include "elf_image.hpp"
 #include "firmware_images.hpp"
 #include "hil_link.hpp"
+#include "json_util.hpp"
 #include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/profiler/latency_table.hpp"
@@ -75,47 +76,51 @@ std::string ProfileResult::to_json(int indent) const {
   return j.dump(indent);
 }
 
-ProfileResult ProfileResult::from_json(const std::string& text, const std::string& file) {
-  using nlohmann::json;
-  const json j = json::parse(text, nullptr, false);
+ProfileResult ProfileResult::from_json(const std::string& text, const std::string& file, const std::string& pointer) {
+  const json_util::json doc = json_util::parse(text, file);
+  const json_util::Field j(doc, file, pointer);
+  if (!doc.is_object()) j.fail("not a measurement (a JSON object)");
+  // Fields later versions added are optional, with the value a row written before them means.
+  auto int64_or = [](const json_util::Field& f, const char* key, std::int64_t fallback) {
+    return f.has(key) ? f.at(key).as_int64() : fallback;
+  };
   ProfileResult r;
-  try {
-    if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::kInvalidFile, "not a measurement (a JSON object)");
-    r.board = j.at("board").get<std::string>();
-    r.firmware = j.value("firmware", "");
-    const json& lat = j.at("latency");
-    r.latency.value = lat.at("value").get<double>();
-    r.latency.unit = lat.at("unit").get<std::string>();
-    const std::string source = lat.at("source").get<std::string>();
-    bool known = false;
-    for (LatencySource s : {LatencySource::kDwtCycles, LatencySource::kQemuIcountTicks, LatencySource::kSystickCycles})
-      if (source == latency_source_name(s)) r.latency.source = s, known = true;
-    if (!known) throw Error(ErrorCode::kInvalidFile, "/latency/source: unknown source \"" + source + "\"");
-    r.instructions = lat.value("instructions", 0.0);
-    r.ticks_per_instruction = lat.value("ticks_per_instruction", 0.0);
-    r.latency_ms = lat.value("ms", 0.0);
-    r.runs_identical = j.value("runs_identical", false);
-    r.peak_sram_bytes_measured = j.at("peak_sram_bytes_measured").get<std::int64_t>();
-    r.peak_sram_bytes_predicted = j.at("peak_sram_bytes_predicted").get<std::int64_t>();
-    r.stack_bytes_measured = j.value("stack_bytes_measured", std::int64_t{0});
-    r.flash_bytes = j.value("flash_bytes", std::int64_t{0});
-    r.flash_bytes_predicted = j.value("flash_bytes_predicted", std::int64_t{0});
-    r.model_blob_bytes = j.value("model_blob_bytes", std::int64_t{0});
-    r.schedule = j.value("schedule", std::string(schedule_name(Schedule::kInplaceDw))); // rows before schedules
-    if (j.contains("patch")) {
-      r.patches = j.at("patch").at("patches").get<int>();
-      r.patch_split_block = j.at("patch").at("split_block").get<int>();
+  r.board = j.get_string("board");
+  r.firmware = j.get_string("firmware", "");
+  const json_util::Field lat = j.at("latency");
+  r.latency.value = lat.get_double("value");
+  r.latency.unit = lat.get_string("unit");
+  const std::string source = lat.get_string("source");
+  bool known = false;
+  for (LatencySource s : {LatencySource::kDwtCycles, LatencySource::kQemuIcountTicks, LatencySource::kSystickCycles})
+    if (source == latency_source_name(s)) r.latency.source = s, known = true;
+  if (!known) lat.at("source").fail("unknown source \"" + source + "\"");
+  r.instructions = lat.get_double("instructions", 0.0);
+  r.ticks_per_instruction = lat.get_double("ticks_per_instruction", 0.0);
+  r.latency_ms = lat.get_double("ms", 0.0);
+  if (j.has("runs"))
+    for (std::size_t i = 0; i < j.at("runs").size(); ++i) r.run_ticks.push_back(j.at("runs").at(i).as_uint64());
+  r.runs_identical = j.has("runs_identical") && j.at("runs_identical").as_bool();
+  r.peak_sram_bytes_measured = j.at("peak_sram_bytes_measured").as_int64();
+  r.peak_sram_bytes_predicted = j.at("peak_sram_bytes_predicted").as_int64();
+  r.stack_bytes_measured = int64_or(j, "stack_bytes_measured", 0);
+  r.flash_bytes = int64_or(j, "flash_bytes", 0);
+  r.flash_bytes_predicted = int64_or(j, "flash_bytes_predicted", 0);
+  r.model_blob_bytes = int64_or(j, "model_blob_bytes", 0);
+  r.schedule = j.get_string("schedule", schedule_name(Schedule::kInplaceDw)); // rows before schedules
+  if (j.has("patch")) {
+    r.patches = j.at("patch").get_int("patches");
+    r.patch_split_block = j.at("patch").get_int("split_block");
+  }
+  r.macs_predicted = int64_or(j, "macs_predicted", 0);
+  r.bit_exact = j.at("bit_exact").as_bool();
+  if (j.has("layers")) {
+    const json_util::Field layers = j.at("layers");
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const json_util::Field l = layers.at(i);
+      r.layers.push_back({l.get_int("op"), l.get_string("name"), l.get_string("type", ""),
+                          l.get_string("signature", ""), l.at("ticks").as_uint64(), int64_or(l, "macs", 0)});
     }
-    r.macs_predicted = j.value("macs_predicted", std::int64_t{0});
-    r.bit_exact = j.at("bit_exact").get<bool>();
-    for (const json& l : j.value("layers", json::array()))
-      r.layers.push_back({l.at("op").get<int>(), l.at("name").get<std::string>(), l.value("type", ""),
-                          l.value("signature", ""), l.at("ticks").get<std::uint64_t>(),
-                          l.value("macs", std::int64_t{0})});
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::kInvalidFile, std::string("not a measurement: ") + e.what(), file);
-  } catch (const Error& e) {
-    throw Error(e.code(), e.message(), file);
   }
   return r;
 }

@@ -80,9 +80,10 @@ struct ProfileResult {
   // The documented JSON (docs/HIL.md): latency{value,unit,source}, peak_sram_bytes_measured,
   // peak_sram_bytes_predicted, flash_bytes, bit_exact, board, layers, and the extra fields above.
   std::string to_json(int indent = 2) const;
-  // The inverse, for measurements made elsewhere (the board farm): Error(kInvalidFile) naming `file` when a field
-  // is missing or of the wrong type.
-  static ProfileResult from_json(const std::string& text, const std::string& file);
+  // The inverse, for measurements made elsewhere (the board farm): Error(kInvalidFile) naming `file` and the
+  // field's JSON Pointer (under `pointer`, where the measurement sits in its file) when a field is missing or of
+  // the wrong type.
+  static ProfileResult from_json(const std::string& text, const std::string& file, const std::string& pointer = "");
 };
 
 // What a fault-injection hook (tests) gets after the firmware booted and before the model is sent.

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "json_util.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -15,22 +16,22 @@ json optional_json(const std::optional<T>& v) {
   return v ? json(*v) : json();
 }
 
-// Reads the fields of one object, naming the file and the field in every error.
+// Reads the fields of "options" through json_util, so every error names the file and the field's pointer
+// ("RUN/pipeline.json: /options/population: expected an integer, found 1.5") and a number out of its type's range
+// is refused instead of converted.
 class Reader {
 public:
-  Reader(const json& j, const std::string& file) : j_(j), file_(file) {}
+  explicit Reader(const json_util::Field& options) : f_(options) {}
 
-  template <class T>
-  void get(const char* key, T& out) const {
-    try {
-      out = j_.at(key).get<T>();
-    } catch (const json::exception& e) {
-      throw Error(ErrorCode::kInvalidFile, std::string("options.") + key + ": " + e.what(), file_);
-    }
-  }
+  bool has(const char* key) const { return f_.has(key); }
+  void get(const char* key, std::string& out) const { out = f_.get_string(key); }
+  void get(const char* key, int& out) const { out = f_.get_int(key); }
+  void get(const char* key, std::uint64_t& out) const { out = f_.at(key).as_uint64(); }
+  void get(const char* key, double& out) const { out = f_.get_double(key); }
+  void get(const char* key, bool& out) const { out = f_.at(key).as_bool(); }
   template <class T>
   void get(const char* key, std::optional<T>& out) const {
-    if (!j_.contains(key) || j_.at(key).is_null()) {
+    if (!f_.has(key) || f_.at(key).value().is_null()) {
       out.reset();
       return;
     }
@@ -40,8 +41,7 @@ public:
   }
 
 private:
-  const json& j_;
-  const std::string& file_;
+  json_util::Field f_;
 };
 
 } // namespace
@@ -80,10 +80,11 @@ json pipeline_options_json(const PipelineOptions& o) {
 }
 
 PipelineOptions pipeline_options_from_json(std::string_view text, const std::string& file) {
-  const json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("options") || !doc.at("options").is_object())
-    throw Error(ErrorCode::kInvalidFile, "not a pipeline record (an object with \"options\")", file);
-  const Reader r(doc.at("options"), file);
+  const json doc = json_util::parse(text, file);
+  const json_util::Field root(doc, file);
+  if (!doc.is_object() || !doc.contains("options") || !doc.at("options").is_object())
+    root.fail("not a pipeline record (an object with \"options\")");
+  const Reader r(root.at("options"));
   PipelineOptions o;
   SearchOptions& s = o.search;
   r.get("sram", s.sram);
@@ -111,13 +112,13 @@ PipelineOptions pipeline_options_from_json(std::string_view text, const std::str
   r.get("supernet_epochs", o.supernet_epochs);
   r.get("finetune_epochs", o.finetune_epochs);
   std::string final_training = "finetune"; // what runs recorded before the choice existed did
-  if (doc.at("options").contains("final_training")) r.get("final_training", final_training);
+  if (r.has("final_training")) r.get("final_training", final_training);
   o.final_training = parse_final_training(final_training);
   r.get("train_limit", o.train_limit);
   r.get("classes_from_data", o.classes_from_data);
   r.get("calibration_images", o.calibration_images);
   o.time_budget_seconds = 0; // what runs recorded before the budget existed did
-  if (doc.at("options").contains("time_budget_seconds")) r.get("time_budget_seconds", o.time_budget_seconds);
+  if (r.has("time_budget_seconds")) r.get("time_budget_seconds", o.time_budget_seconds);
   if (doc.contains("hil") && doc.at("hil").is_string()) o.hil_board = doc.at("hil").get<std::string>();
   if (doc.contains("hil_farm") && doc.at("hil_farm").is_string()) o.hil_farm = doc.at("hil_farm").get<std::string>();
   return o;

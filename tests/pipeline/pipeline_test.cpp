@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "pipeline_options_json.hpp"
 #include "supernet/supernet_test_support.hpp"
 #include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/pipeline/pipeline.hpp"
@@ -368,14 +370,36 @@ TEST_F(PipelineTest, AMissingOrDamagedRunRecordIsRefusedNamingTheFile) {
     EXPECT_NE(std::string(e.what()).find("no pipeline run here"), std::string::npos) << e.what();
   }
   fs::create_directories(run);
-  dir.write("nothing/pipeline.json", R"({"options": {"board": 7}})");
-  try {
-    read_pipeline_options(run);
-    FAIL() << "a mistyped field";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
-    EXPECT_NE(std::string(e.what()).find("options.board"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("pipeline.json"), std::string::npos) << e.what();
+  // A record of the default options with one field damaged, the field's pointer and the phrase: mistyped, out of
+  // its type's range (a seed of -1 and a population of 2^40 were converted, not refused), a fraction where a count
+  // belongs; and records that are not one at all.
+  auto with = [](const char* key, nlohmann::json value) {
+    nlohmann::json record = pipeline_options_json(PipelineOptions{});
+    record[key] = std::move(value);
+    return nlohmann::json{{"options", record}}.dump();
+  };
+  const std::vector<std::array<std::string, 3>> damaged = {
+      {with("board", 7), "/options/board", "expected a string"},
+      {with("seed", -1), "/options/seed", "non-negative integer"},
+      {with("population", std::int64_t{1} << 40), "/options/population", "out of range"},
+      {with("patches", 2.5), "/options/patches", "expected an integer"},
+      {with("sram", 40), "/options/sram", "expected a string"},
+      {nlohmann::json{{"options", {{"board", "b"}}}}.dump(), "/options", "missing required field \"schedule\""},
+      {"[1, 2]", "/", "not a pipeline record"},
+      {R"({"options": )", "", "truncated"},
+  };
+  for (const auto& [text, pointer, phrase] : damaged) {
+    SCOPED_TRACE(text);
+    dir.write("nothing/pipeline.json", text);
+    try {
+      read_pipeline_options(run);
+      ADD_FAILURE() << "a damaged record was read";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
+      EXPECT_EQ(e.field(), pointer);
+      EXPECT_NE(e.message().find(phrase), std::string::npos) << e.what();
+      EXPECT_NE(e.file().find("pipeline.json"), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -13,7 +13,8 @@ C=tests/fuzz/corpus
 [[ -x "$TN" ]] || { echo "make-fuzz-seeds: $TN not built (make build)" >&2; exit 2; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-for t in space arch netconfig board checkpoint dataset_description idx npy image supernet_file gdb_packet model_blob; do
+for t in space arch netconfig board checkpoint dataset_description idx npy image supernet_file gdb_packet model_blob \
+  pipeline_record; do
   mkdir -p "$C/$t"
   rm -f "${C:?}/$t"/seed-*
 done
@@ -33,6 +34,19 @@ done
 "$TN" search --space fashion_mnist --sram 64K --flash 256K --population 6 --generations 2 --parents 3 \
   --samples 50 --out "$WORK/search" >/dev/null 2>&1
 cp "$WORK/search/checkpoint.json" "$C/checkpoint/seed-0.json"
+
+# A pipeline run's record (tiny space, 200 images, one epoch: 2 s), and the same with every optional field set.
+"$TN" search --space tests/data/supernet/tiny_space.json --data /usr/share/datasets/fashion-mnist --limit 200 \
+  --sram 320K --flash 1M --samples 20 --population 6 --parents 2 --generations 1 --supernet-epochs 1 \
+  --finetune-epochs 1 --time-budget none --out "$WORK/pipeline" >/dev/null 2>&1
+cp "$WORK/pipeline/pipeline.json" "$C/pipeline_record/seed-0.json"
+"$PY" - "$C/pipeline_record" <<'PY'
+import json, sys
+record = json.load(open(f"{sys.argv[1]}/seed-0.json"))
+record["hil"] = "qemu-mps2-an500"
+record["options"].update(latency="800ms", split_block=2, space="fashion_mnist", time_budget_seconds=2700.0, seed=7)
+json.dump(record, open(f"{sys.argv[1]}/seed-1.json", "w"), indent=2, sort_keys=True)
+PY
 
 cat >"$C/dataset_description/seed-0.json" <<'JSON'
 {"mean": [0.49, 0.48, 0.45], "std": [0.25, 0.24, 0.26], "flip": false,

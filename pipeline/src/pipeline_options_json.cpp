@@ -119,8 +119,10 @@ PipelineOptions pipeline_options_from_json(std::string_view text, const std::str
   r.get("calibration_images", o.calibration_images);
   o.time_budget_seconds = 0; // what runs recorded before the budget existed did
   if (r.has("time_budget_seconds")) r.get("time_budget_seconds", o.time_budget_seconds);
-  if (doc.contains("hil") && doc.at("hil").is_string()) o.hil_board = doc.at("hil").get<std::string>();
-  if (doc.contains("hil_farm") && doc.at("hil_farm").is_string()) o.hil_farm = doc.at("hil_farm").get<std::string>();
+  // The board the winner is measured on: null or absent for none (a mistyped one was dropped, and the run went on
+  // without its board).
+  if (root.has("hil") && !doc.at("hil").is_null()) o.hil_board = root.get_string("hil");
+  o.hil_farm = root.get_string("hil_farm", "");
   return o;
 }
 

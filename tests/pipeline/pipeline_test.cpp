@@ -372,7 +372,7 @@ TEST_F(PipelineTest, AMissingOrDamagedRunRecordIsRefusedNamingTheFile) {
   fs::create_directories(run);
   // A record of the default options with one field damaged, the field's pointer and the phrase: mistyped, out of
   // its type's range (a seed of -1 and a population of 2^40 were converted, not refused), a fraction where a count
-  // belongs; and records that are not one at all.
+  // belongs, a board that is not a name (it was dropped: the run went on unmeasured); and records that are not one.
   auto with = [](const char* key, nlohmann::json value) {
     nlohmann::json record = pipeline_options_json(PipelineOptions{});
     record[key] = std::move(value);
@@ -385,6 +385,8 @@ TEST_F(PipelineTest, AMissingOrDamagedRunRecordIsRefusedNamingTheFile) {
       {with("patches", 2.5), "/options/patches", "expected an integer"},
       {with("sram", 40), "/options/sram", "expected a string"},
       {nlohmann::json{{"options", {{"board", "b"}}}}.dump(), "/options", "missing required field \"schedule\""},
+      {nlohmann::json{{"options", pipeline_options_json(PipelineOptions{})}, {"hil", 5}}.dump(), "/hil",
+       "expected a string"},
       {"[1, 2]", "/", "not a pipeline record"},
       {R"({"options": )", "", "truncated"},
   };

@@ -41,7 +41,8 @@ continues interrupted ones (the product's own checkpoints), so a killed run lose
 step whose result is in DIR is not run again: point DIR into the repository and commit it, and the
 full scale (many hours) accumulates across machines and sessions whose OUT does not survive. A step
 that needs an earlier step's files (random search and the tau need the first pipeline's supernet)
-reruns that step's product command when its files are gone. --only STEPS runs just those steps (the rest are
+reruns that step's product command when its files are gone (random search only as far as it needs: the pipeline
+until its supernet has trained, stopped when stage 2 starts). --only STEPS runs just those steps (the rest are
 read where they exist): a session that can fit one step but not the next one in order uses it to finish a step.
 
   /usr/bin/python3 bench/search_quality.py --out bench-runs/sq --scale quick
@@ -58,9 +59,11 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -198,9 +201,11 @@ class Bench:
 
     # ---- the variants ----
 
-    def pipeline(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE, cli: str | None = None,
-                 schedule: list[str] | None = None) -> dict:
-        """`tinynas search --data` (`cli`, default --cli) in place, or in `schedule` (measured the same way)."""
+    def pipeline_args(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE,
+                      cli: str | None = None, schedule: list[str] | None = None) -> list[str]:
+        """The arguments of `tinynas search --data` into `run`: `--resume run` when it was started."""
+        if (run / "pipeline.json").exists():
+            return ["search", "--resume", str(run), "--json"]
         args = ["search", "--data", DATA, "--space", space, "--board", self.board, "--sram", budget[0],
                 "--flash", budget[1], "--seed", str(seed), "--supernet-epochs", str(self.supernet_epochs),
                 "--finetune-epochs", str(self.finetune_epochs), "--final-training", self.final_training,
@@ -211,8 +216,12 @@ class Bench:
         # them to fit it.
         if "--time-budget" in self.run(["search", "--help"], cli=cli):
             args += ["--time-budget", "none"]
-        if (run / "pipeline.json").exists():
-            args = ["search", "--resume", str(run), "--json"]
+        return args
+
+    def pipeline(self, run: Path, budget, seed: int, extra: list[str], space: str = SPACE, cli: str | None = None,
+                 schedule: list[str] | None = None) -> dict:
+        """`tinynas search --data` (`cli`, default --cli) in place, or in `schedule` (measured the same way)."""
+        args = self.pipeline_args(run, budget, seed, extra, space, cli, schedule)
         done = subprocess.run([cli or self.cli] + args, cwd=ROOT, capture_output=True, text=True)
         if done.returncode == 2 and "fits" in done.stderr:
             # "tinynas: error: no subnet of space ... fits ...: ...; the space's smallest subnet W needs SRAM X ..."
@@ -286,8 +295,32 @@ class Bench:
             self.pipeline(run, budget, seed, [])
         return run
 
+    def trained_supernet(self, cell: Path, budget, seed: int) -> Path:
+        """The cell's pipeline's supernet. When it is gone (a new machine), the pipeline runs again only until the
+        supernet has trained, that is until stage 2 starts (RUN/search appears), and is then stopped as Ctrl-C stops
+        it: random search needs nothing more, which saves stage 2 and the final training (about an hour at 96 KB),
+        and a step that needs the rest continues the run from there."""
+        run = cell / "pipeline"
+        if not (run / "search").exists():
+            log(f"  the pipeline's supernet is not in {run}: training it again (the pipeline, until stage 2 starts)")
+            self.run_until(self.pipeline_args(run, budget, seed, []), lambda: (run / "search").exists())
+        return run / "supernet.supernet"
+
+    def run_until(self, args: list[str], done) -> None:
+        """`tinynas ARGS` until `done()` holds, then interrupted (SIGINT: it checkpoints and exits 130)."""
+        with tempfile.TemporaryFile("w+") as err:
+            process = subprocess.Popen([self.cli] + args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, text=True)
+            while process.poll() is None and not done():
+                time.sleep(2)
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            code = process.wait()
+            if code not in (0, 130) or not done():
+                err.seek(0)
+                raise RuntimeError(f"tinynas {' '.join(args)} exited {code}:\n{err.read()[-3000:]}")
+
     def random_search(self, cell: Path, winner: dict, budget, seed: int) -> dict:
-        supernet = self.first_pipeline(cell, budget, seed) / "supernet.supernet"
+        supernet = self.trained_supernet(cell, budget, seed)
         out = cell / "random"
         n = winner["evaluated_subnets"]
         # Another seed than the evolution's: its initial population would otherwise be these draws' first.

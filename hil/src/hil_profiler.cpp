@@ -81,9 +81,6 @@ ProfileResult ProfileResult::from_json(const std::string& text, const std::strin
   const json_util::Field j(doc, file, pointer);
   if (!doc.is_object()) j.fail("not a measurement (a JSON object)");
   // Fields later versions added are optional, with the value a row written before them means.
-  auto int64_or = [](const json_util::Field& f, const char* key, std::int64_t fallback) {
-    return f.has(key) ? f.at(key).as_int64() : fallback;
-  };
   ProfileResult r;
   r.board = j.get_string("board");
   r.firmware = j.get_string("firmware", "");
@@ -98,28 +95,30 @@ ProfileResult ProfileResult::from_json(const std::string& text, const std::strin
   r.instructions = lat.get_double("instructions", 0.0);
   r.ticks_per_instruction = lat.get_double("ticks_per_instruction", 0.0);
   r.latency_ms = lat.get_double("ms", 0.0);
-  if (j.has("runs"))
-    for (std::size_t i = 0; i < j.at("runs").size(); ++i) r.run_ticks.push_back(j.at("runs").at(i).as_uint64());
-  r.runs_identical = j.has("runs_identical") && j.at("runs_identical").as_bool();
-  r.peak_sram_bytes_measured = j.at("peak_sram_bytes_measured").as_int64();
-  r.peak_sram_bytes_predicted = j.at("peak_sram_bytes_predicted").as_int64();
-  r.stack_bytes_measured = int64_or(j, "stack_bytes_measured", 0);
-  r.flash_bytes = int64_or(j, "flash_bytes", 0);
-  r.flash_bytes_predicted = int64_or(j, "flash_bytes_predicted", 0);
-  r.model_blob_bytes = int64_or(j, "model_blob_bytes", 0);
+  if (j.has("runs")) {
+    const json_util::Field runs = j.at("runs");
+    for (std::size_t i = 0; i < runs.size(); ++i) r.run_ticks.push_back(runs.at(i).as_uint64());
+  }
+  r.runs_identical = j.get_bool("runs_identical", false);
+  r.peak_sram_bytes_measured = j.get_int64("peak_sram_bytes_measured");
+  r.peak_sram_bytes_predicted = j.get_int64("peak_sram_bytes_predicted");
+  r.stack_bytes_measured = j.get_int64("stack_bytes_measured", 0);
+  r.flash_bytes = j.get_int64("flash_bytes", 0);
+  r.flash_bytes_predicted = j.get_int64("flash_bytes_predicted", 0);
+  r.model_blob_bytes = j.get_int64("model_blob_bytes", 0);
   r.schedule = j.get_string("schedule", schedule_name(Schedule::kInplaceDw)); // rows before schedules
   if (j.has("patch")) {
     r.patches = j.at("patch").get_int("patches");
     r.patch_split_block = j.at("patch").get_int("split_block");
   }
-  r.macs_predicted = int64_or(j, "macs_predicted", 0);
-  r.bit_exact = j.at("bit_exact").as_bool();
+  r.macs_predicted = j.get_int64("macs_predicted", 0);
+  r.bit_exact = j.get_bool("bit_exact");
   if (j.has("layers")) {
     const json_util::Field layers = j.at("layers");
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const json_util::Field l = layers.at(i);
       r.layers.push_back({l.get_int("op"), l.get_string("name"), l.get_string("type", ""),
-                          l.get_string("signature", ""), l.at("ticks").as_uint64(), int64_or(l, "macs", 0)});
+                          l.get_string("signature", ""), l.at("ticks").as_uint64(), l.get_int64("macs", 0)});
     }
   }
   return r;

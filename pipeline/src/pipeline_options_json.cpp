@@ -28,7 +28,7 @@ public:
   void get(const char* key, int& out) const { out = f_.get_int(key); }
   void get(const char* key, std::uint64_t& out) const { out = f_.at(key).as_uint64(); }
   void get(const char* key, double& out) const { out = f_.get_double(key); }
-  void get(const char* key, bool& out) const { out = f_.at(key).as_bool(); }
+  void get(const char* key, bool& out) const { out = f_.get_bool(key); }
   template <class T>
   void get(const char* key, std::optional<T>& out) const {
     if (!f_.has(key) || f_.at(key).value().is_null()) {

@@ -47,6 +47,12 @@ public:
 
   int get_int(const char* key) const { return at(key).as_int(); }
   int get_int(const char* key, int fallback) const { return has(key) ? at(key).as_int() : fallback; }
+  std::int64_t get_int64(const char* key) const { return at(key).as_int64(); }
+  std::int64_t get_int64(const char* key, std::int64_t fallback) const {
+    return has(key) ? at(key).as_int64() : fallback;
+  }
+  bool get_bool(const char* key) const { return at(key).as_bool(); }
+  bool get_bool(const char* key, bool fallback) const { return has(key) ? at(key).as_bool() : fallback; }
   double get_double(const char* key) const { return at(key).as_double(); }
   double get_double(const char* key, double fallback) const { return has(key) ? at(key).as_double() : fallback; }
   std::string get_string(const char* key) const { return at(key).as_string(); }

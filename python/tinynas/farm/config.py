@@ -114,6 +114,24 @@ def _field(where: str, obj: dict, key: str, kind, default=None, required=False):
     return value
 
 
+def integer_field(where: str, obj: dict, key: str, default: int, lo: int, hi: int, what: str = "") -> int:
+    """obj[key] (default when absent), an integer (not a bool, not 2.0) in [lo, hi]; `what` says what it is when
+    the range alone would not."""
+    value = obj.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise FarmConfigError(f"{where}/{key}: expected {what or f'an integer in [{lo}, {hi}]'}, "
+                              f"got {json.dumps(value)[:60]}")
+    return value
+
+
+def text_field(where: str, obj: dict, key: str, what: str = "a path") -> str:
+    """obj[key], which must be a non-empty string (a path, an arch id, a space's name)."""
+    value = obj[key]
+    if not isinstance(value, str) or not value:
+        raise FarmConfigError(f"{where}/{key}: expected {what}, got {json.dumps(value)[:60]}")
+    return value
+
+
 def _board(where: str, obj, kinds: set) -> FarmBoard:
     if not isinstance(obj, dict):
         raise FarmConfigError(f"{where}: a board is an object with name, kind and link")
@@ -171,9 +189,8 @@ def parse_farm(obj, path: Optional[pathlib.Path] = None) -> Farm:
         raise FarmConfigError(f"{where}/broker: {broker!r} is not a broker URL (redis://host:port/db)")
     results = _field(where, obj, "results", str, default="")
     results = results_url(results, path)
-    timeout = _field(where, obj, "visibility_timeout_s", int, default=DEFAULT_VISIBILITY_TIMEOUT_S)
-    if not 2 <= timeout <= 7 * 24 * 3600:
-        raise FarmConfigError(f"{where}/visibility_timeout_s: {timeout} is outside [2, 604800] seconds")
+    timeout = integer_field(where, obj, "visibility_timeout_s", DEFAULT_VISIBILITY_TIMEOUT_S, 2, 7 * 24 * 3600,
+                            "seconds in [2, 604800]")
     return Farm(path=path, boards=boards, broker=broker, results=results, visibility_timeout_s=timeout,
                 kinds=tuple(sorted({b.kind for b in boards})))
 

@@ -29,11 +29,12 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .config import FarmConfigError, read_json_file, refuse_unknown_fields
+from .config import FarmConfigError, integer_field, read_json_file, refuse_unknown_fields, text_field
 
 SUITE_FORMAT = "tinynas-farm-suite"
 DEFAULT_THRESHOLDS = {"latency_pct": 2.0, "prediction_pct": 5.0}
 MAX_MODELS = 10000
+MAX_SEED = 2**63 - 1  # the results database keeps it in a signed 64-bit column
 
 
 @dataclass(frozen=True)
@@ -166,15 +167,12 @@ def accuracy_jobs(entry: dict, base: pathlib.Path, kinds: list, where: str) -> l
     the task is made here, once, from the model file and the dataset."""
     from .. import _core
     refuse_unknown_fields(entry, {"accuracy", "images", "split", "data", "calibration_images"}, where)
-    path = (base / _text_field(entry, "accuracy", where)).resolve()
-    images, split = entry.get("images", 1000), entry.get("split", "test")
-    calibration = entry.get("calibration_images", 500)
-    if not isinstance(images, int) or isinstance(images, bool) or not 1 <= images <= 100000:
-        raise FarmConfigError(f"{where}/images: expected an integer in [1, 100000]")
+    path = (base / text_field(where, entry, "accuracy")).resolve()
+    images = integer_field(where, entry, "images", 1000, 1, 100000)
+    calibration = integer_field(where, entry, "calibration_images", 500, 1, 100000)
+    split = entry.get("split", "test")
     if split not in ("test", "val"):
         raise FarmConfigError(f"{where}/split: expected test or val")
-    if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
-        raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
     data = _data_dir(entry, base, where)
     try:
         model_id = _core._model_arch_id(str(path))
@@ -191,13 +189,9 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
     of the data. Made here, once: the job carries them (the blob plus ~1 KB)."""
     from .. import _core
     refuse_unknown_fields(entry, {"trained", "data", "calibration_images", "seed", *_PATCH_FIELDS}, where)
-    calibration = entry.get("calibration_images", 500)
-    if not isinstance(calibration, int) or isinstance(calibration, bool) or not 1 <= calibration <= 100000:
-        raise FarmConfigError(f"{where}/calibration_images: expected an integer in [1, 100000]")
-    seed = entry.get("seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise FarmConfigError(f"{where}/seed: expected a non-negative integer")
-    path = (base / _text_field(entry, "trained", where)).resolve()
+    calibration = integer_field(where, entry, "calibration_images", 500, 1, 100000)
+    seed = integer_field(where, entry, "seed", 0, 0, MAX_SEED, "a non-negative integer")
+    path = (base / text_field(where, entry, "trained")).resolve()
     data = _data_dir(entry, base, where)
     patches, split_block = patch_of(entry, where) or (0, -1)
     try:
@@ -214,24 +208,16 @@ def trained_model(entry: dict, base: pathlib.Path, where: str) -> Model:
 _PATCH_FIELDS = ("patches", "split_block")
 
 
-def _text_field(entry: dict, key: str, where: str, what: str = "a path") -> str:
-    """entry[key], which must be a non-empty string (a path, an arch id, a space's name)."""
-    value = entry[key]
-    if not isinstance(value, str) or not value:
-        raise FarmConfigError(f"{where}/{key}: expected {what}, got {json.dumps(value)}")
-    return value
-
-
 def _data_dir(entry: dict, base: pathlib.Path, where: str) -> str:
     """An entry's "data" directory, resolved against the suite's folder; "" when it names none (absent, null or "",
     as `search --hil farm` writes it: the default dataset)."""
     if entry.get("data") in (None, ""):
         return ""
-    return str((base / _text_field(entry, "data", where)).resolve())
+    return str((base / text_field(where, entry, "data")).resolve())
 
 
 def _space(entry: dict, where: str) -> str:
-    return _text_field(entry, "space", where, "a space's name") if "space" in entry else "mcunet"
+    return text_field(where, entry, "space", "a space's name") if "space" in entry else "mcunet"
 
 
 def patch_of(entry: dict, where: str) -> tuple:
@@ -241,11 +227,8 @@ def patch_of(entry: dict, where: str) -> tuple:
         if "split_block" in entry:
             raise FarmConfigError(f"{where}/split_block: only with \"patches\" (the patch schedule's grid)")
         return ()
-    patches, split = entry["patches"], entry.get("split_block", -1)
-    if not isinstance(patches, int) or isinstance(patches, bool) or not 1 <= patches <= 16:
-        raise FarmConfigError(f"{where}/patches: expected an integer in [1, 16] (an n x n grid)")
-    if not isinstance(split, int) or isinstance(split, bool) or split < -1:
-        raise FarmConfigError(f"{where}/split_block: expected a block index (0 or more)")
+    patches = integer_field(where, entry, "patches", 0, 1, 16, "an integer in [1, 16] (an n x n grid)")
+    split = integer_field(where, entry, "split_block", -1, -1, 1 << 20, "a block index (0 or more)")
     return patches, split
 
 
@@ -339,11 +322,8 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
     name = obj.get("name", path.stem if path else "suite")
     if not isinstance(name, str) or not name:  # the runs table's suite column, and what reports are grouped by
         raise FarmConfigError(f"{where}/name: expected the suite's name (a string), got {json.dumps(name)}")
-    runs, seed = obj.get("runs", 3), obj.get("seed", 0)
-    if not isinstance(runs, int) or isinstance(runs, bool) or not 1 <= runs <= 1000:
-        raise FarmConfigError(f"{where}/runs: expected an integer in [1, 1000], got {json.dumps(runs)}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise FarmConfigError(f"{where}/seed: expected a non-negative integer, got {json.dumps(seed)}")
+    runs = integer_field(where, obj, "runs", 3, 1, 1000)
+    seed = integer_field(where, obj, "seed", 0, 0, MAX_SEED, "a non-negative integer")
     from .. import _core
     kinds = obj.get("boards")
     if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
@@ -369,13 +349,13 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             models.append(model_from(str(base / entry), "mcunet", at))
         elif isinstance(entry, dict) and "arch" in entry:
             refuse_unknown_fields(entry, {"arch", "space", *_PATCH_FIELDS}, at)
-            arch = _text_field(entry, "arch", at, "an arch id or path")
+            arch = text_field(at, entry, "arch", "an arch id or path")
             if not _is_arch_id(arch):
                 arch = str(base / arch)  # a file, relative to the suite file as every path in a suite is
             models.append(_with_patch(model_from(arch, _space(entry, at), at), patch_of(entry, at)))
         elif isinstance(entry, dict) and "model" in entry:
             refuse_unknown_fields(entry, {"model", "space", *_PATCH_FIELDS}, at)
-            models.append(_with_patch(model_from(str(base / _text_field(entry, "model", at)), _space(entry, at), at),
+            models.append(_with_patch(model_from(str(base / text_field(at, entry, "model")), _space(entry, at), at),
                                       patch_of(entry, at)))
         elif isinstance(entry, dict) and "trained" in entry:
             models.append(trained_model(entry, base, at))
@@ -384,10 +364,8 @@ def parse_suite(obj, path: Optional[pathlib.Path] = None) -> Suite:
             continue
         elif isinstance(entry, dict) and "search" in entry:
             refuse_unknown_fields(entry, {"search", "top"}, at)
-            top = entry.get("top", 3)
-            if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 100:
-                raise FarmConfigError(f"{at}/top: expected an integer in [1, 100]")
-            models.extend(_search_finalists(base / _text_field(entry, "search", at), top, at))
+            top = integer_field(at, entry, "top", 3, 1, 100)
+            models.extend(_search_finalists(base / text_field(at, entry, "search"), top, at))
         else:
             raise FarmConfigError(f"{at}: expected a path, {{\"arch\": ID, \"space\": S}}, {{\"model\": PATH}}, "
                                   "{\"trained\": MODEL}, {\"accuracy\": MODEL} or {\"search\": RUN, \"top\": K}")

@@ -56,6 +56,15 @@ void warn_about_proxy(const AccuracyEstimator& estimator) {
              on, estimator.name(), estimator.score_unit(), off, estimator.score_unit());
 }
 
+// "300.48M", and under patches "300.48M (241.95M in the network + 58.53M recomputed in the patches' halos)".
+std::string macs_text(const SearchSpace& space, const Arch& arch, const CostSummary& cost) {
+  const std::int64_t recomputed = recomputed_macs(space, arch, cost);
+  const std::string total = fmt::format("{:.2f}M", static_cast<double>(cost.macs) / 1e6);
+  if (recomputed == 0) return total;
+  return fmt::format("{} ({:.2f}M in the network + {:.2f}M recomputed in the patches' halos)", total,
+                     static_cast<double>(cost.macs - recomputed) / 1e6, static_cast<double>(recomputed) / 1e6);
+}
+
 void print_result(const SearchResult& r) {
   const Evaluation& best = r.best();
   const Constraints& k = r.config.constraints;
@@ -67,7 +76,7 @@ void print_result(const SearchResult& r) {
   out += fmt::format("Best subnet: {}\n", best.id);
   out += fmt::format("  score        {}{}\n", score_text(best.score, r.evolution.score_unit),
                      r.evolution.proxy ? "  (a proxy, not accuracy)" : "");
-  out += fmt::format("  MACs         {:.2f}M\n", static_cast<double>(check.cost.macs) / 1e6);
+  out += fmt::format("  MACs         {}\n", macs_text(r.config.space, best.arch, check.cost));
   out += fmt::format("  params       {:.3f}M\n", static_cast<double>(check.cost.params) / 1e6);
   out += fmt::format("  peak SRAM    {} activations + scratch ({} with runtime; budget {})\n",
                      size(check.cost.peak_sram_bytes), size(check.cost.total_sram_bytes), format_size(k.sram_bytes));
@@ -76,9 +85,9 @@ void print_result(const SearchResult& r) {
   out += fmt::format("  latency      {:.1f} ms, {}{}\n", check.cost.latency_ms,
                      k.latency_table ? "predicted from the board's calibrated latency table" : "estimated",
                      k.latency_ms ? fmt::format(" (budget {:g} ms)", *k.latency_ms) : "");
-  out +=
-      fmt::format("  fits         {} ({}, board {}, schedule {})\n", check.fits ? "yes" : "NO",
-                  k.latency_ms ? "SRAM, flash and latency" : "SRAM and flash", k.board.name, schedule_name(k.schedule));
+  out += fmt::format("  runs         {}\n", run_plan_text(check.cost, k));
+  out += fmt::format("  fits         {} ({}, board {})\n", check.fits ? "yes" : "NO",
+                     k.latency_ms ? "SRAM, flash and latency" : "SRAM and flash", k.board.name);
   out += fmt::format("Stage 1 chose width {:g}, resolution {} ({} rule; fitting subnets: {:.1f}%, mean {:.2f}M MACs)\n",
                      pair.width, pair.resolution, stage1_rule_name(r.config.stage1.rule), pair.fit_fraction * 100,
                      pair.mean_macs / 1e6);

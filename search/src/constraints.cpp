@@ -67,4 +67,18 @@ FitCheck check_fit(const SearchSpace& space, const Arch& arch, const Constraints
   return check;
 }
 
+std::string run_plan_text(const CostSummary& cost, const Constraints& constraints) {
+  const bool automatic = constraints.schedule == Schedule::kAuto;
+  if (cost.patches > 0)
+    return fmt::format("patch {0}x{0} up to block {1}{2}", cost.patches, cost.patch_split_block,
+                       automatic ? " (auto's choice)" : "");
+  if (automatic) return fmt::format("in place ({}, auto's choice)", schedule_name(Schedule::kInplaceDw));
+  if (constraints.schedule == Schedule::kPatch) return "in place (no block boundary to split into patches)";
+  return schedule_name(constraints.schedule);
+}
+
+std::int64_t recomputed_macs(const SearchSpace& space, const Arch& arch, const CostSummary& cost) {
+  return cost.patches > 0 ? cost.macs - subnet_macs(space, arch) : 0;
+}
+
 } // namespace tinynas

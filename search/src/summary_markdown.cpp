@@ -65,7 +65,12 @@ std::string summary_markdown(const SearchResult& r) {
   md += fmt::format("`{}` (`best.json`, net config `best.netconfig.json`)\n\n", best.id);
   md += "| figure | value | budget |\n|---|---|---|\n";
   md += fmt::format("| score ({}) | {} | |\n", evo.score_unit, score_text(best.score, evo.score_unit));
-  md += fmt::format("| MACs | {} | |\n", macs_text(static_cast<double>(best.cost.macs)));
+  const std::int64_t recomputed = recomputed_macs(c.space, best.arch, best.cost);
+  md += fmt::format(
+      "| MACs | {}{} | |\n", macs_text(static_cast<double>(best.cost.macs)),
+      recomputed ? fmt::format(" ({} recomputed in the patches' halos)", macs_text(static_cast<double>(recomputed)))
+                 : "");
+  md += fmt::format("| runs | {} | |\n", run_plan_text(best.cost, k));
   md += fmt::format("| params | {:.3f}M | |\n", static_cast<double>(best.cost.params) / 1e6);
   md += fmt::format("| peak SRAM (activations + scratch) | {} | |\n", size_text(best.cost.peak_sram_bytes));
   md += fmt::format("| total SRAM (with runtime) | {} | {} |\n", size_text(best.cost.total_sram_bytes),

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -185,6 +186,38 @@ TEST(Cli, AnalyzeAndSearchShareBudgetsAndTheCalibratedTable) {
                         "256K", "--latency", "0.001"});
   ASSERT_EQ(slow.exit_code, 0) << describe(slow);
   EXPECT_TRUE(contains(slow.out, "latency over by")) << slow.out;
+}
+
+// A winner that fits only in patches must be deployed in them: the search's text and summary.md say which plan and
+// how many MACs its halo recomputes, and analyze of the same plan agrees. (Before, both said "schedule auto" only,
+// and "MACs" counted the halo without a word.)
+TEST(Cli, SearchSaysWhichPatchPlanItsWinnerNeeds) {
+  test::ScratchDir dir;
+  const std::string out = (dir.path() / "s").string();
+  RunResult s = run({"search", "--sram", "320K", "--flash", "1M", "--population", "12", "--generations", "2",
+                     "--samples", "50", "--parents", "4", "--out", out});
+  ASSERT_EQ(s.exit_code, 0) << describe(s);
+  std::smatch plan, macs;
+  ASSERT_TRUE(
+      std::regex_search(s.out, plan, std::regex(R"(\n  runs +patch (\d+)x\1 up to block (\d+) \(auto's choice\)\n)")))
+      << s.out; // this seed's winner needs patches at 320 KB
+  ASSERT_TRUE(std::regex_search(
+      s.out, macs,
+      std::regex(
+          R"(\n  MACs +([0-9.]+)M \(([0-9.]+)M in the network \+ ([0-9.]+)M recomputed in the patches' halos\))")))
+      << s.out;
+  RunResult a = run(
+      {"analyze", out + "/best.json", "--schedule", "patch", "--patches", plan[1], "--split-block", plan[2], "--json"});
+  ASSERT_EQ(a.exit_code, 0) << describe(a);
+  const json j = json::parse(a.out);
+  EXPECT_EQ(j["fits"], true);
+  EXPECT_NEAR(std::stod(macs[1]), j["macs"].get<double>() / 1e6, 0.005);
+  EXPECT_NEAR(std::stod(macs[3]), j["patch"]["extra_macs"].get<double>() / 1e6, 0.005);
+  EXPECT_NEAR(std::stod(macs[2]), (j["macs"].get<double>() - j["patch"]["extra_macs"].get<double>()) / 1e6, 0.005);
+  const std::string summary = test::read_text(out + "/summary.md");
+  const std::string row =
+      "| runs | patch " + plan[1].str() + "x" + plan[1].str() + " up to block " + plan[2].str() + " (auto's choice) |";
+  EXPECT_TRUE(contains(summary, row)) << summary;
 }
 
 TEST(Cli, AnalyzeBudgetOverrides) {

@@ -81,6 +81,32 @@ TEST(Constraints, CheckFitAgreesWithAFullAnalysis) {
   }
 }
 
+// The README's winner at 320 KB / 1 MB fits the F746 only in patches: what the search prints says so, and how many
+// MACs the halo adds, which analyze (patch.extra_macs) computes its own way.
+TEST(Constraints, TheRunPlanTextSaysWhetherAndHowTheSubnetRunsInPatches) {
+  const Arch patched = arch_from_id("w0.7-r224-k7777e6643-k7777e5666-k537e564-k777e566-k33e33-k3e3", mcunet());
+  const FitCheck check = check_fit(mcunet(), patched, testing::in3_budgets(Schedule::kAuto));
+  ASSERT_TRUE(check.fits);
+  EXPECT_EQ(run_plan_text(check.cost, testing::in3_budgets(Schedule::kAuto)),
+            "patch 4x4 up to block 2 (auto's choice)");
+  CostOptions same_plan;
+  same_plan.schedule = Schedule::kPatch;
+  same_plan.patch.patches = 4;
+  same_plan.patch.split_block = 2;
+  const CostReport report = analyze(lower_to_graph(lower_to_net(mcunet(), patched)), f746(), same_plan);
+  EXPECT_EQ(recomputed_macs(mcunet(), patched, check.cost), report.patch_extra_macs);
+  EXPECT_EQ(check.cost.macs - recomputed_macs(mcunet(), patched, check.cost), subnet_macs(mcunet(), patched));
+  EXPECT_EQ(run_plan_text(check.cost, testing::in3_budgets(Schedule::kPatch)), "patch 4x4 up to block 2");
+
+  const Arch small = arch_from_id("w0.3-r96-k33e33-k33e33-k33e33-k33e33-k33e33-k3e3", mcunet());
+  const FitCheck in_place = check_fit(mcunet(), small, testing::in3_budgets(Schedule::kAuto));
+  EXPECT_EQ(in_place.cost.patches, 0);
+  EXPECT_EQ(recomputed_macs(mcunet(), small, in_place.cost), 0);
+  EXPECT_EQ(run_plan_text(in_place.cost, testing::in3_budgets(Schedule::kAuto)),
+            "in place (inplace-dw, auto's choice)");
+  EXPECT_EQ(run_plan_text(in_place.cost, testing::in3_budgets(Schedule::kInplaceDw)), "inplace-dw");
+}
+
 TEST(Constraints, LatencyBudgetUsesTheBoardsCalibratedTable) {
   // configs/latency/qemu-mps2-an500.json ships with the repository (tinynas calibrate).
   const Board board = Board::load("qemu-mps2-an500");

@@ -85,6 +85,7 @@ TEST(SearchRun, WritesEveryOutputAndEveryReportedSubnetFits) {
   EXPECT_NE(summary.find("Ranked by a proxy"), std::string::npos);
   EXPECT_NE(summary.find(r.best().id), std::string::npos);
   EXPECT_NE(summary.find("Fits the budgets: **yes**"), std::string::npos);
+  EXPECT_NE(summary.find("| runs | inplace-dw |"), std::string::npos) << summary;
   const json result = json::parse(r.to_json());
   EXPECT_EQ(result["best"]["id"], r.best().id);
   EXPECT_EQ(result["best"]["fits"], true);

@@ -64,4 +64,11 @@ struct FitCheck {
 // Lowers `arch` (a valid arch of `space`) and summarises its cost once. Pure and thread-safe.
 FitCheck check_fit(const SearchSpace& space, const Arch& arch, const Constraints& constraints);
 
+// How a subnet with these costs runs, for people: "patch 4x4 up to block 5 (auto's choice)", "in place
+// (inplace-dw, auto's choice)", "inplace-dw". A winner that fits only in patches must be deployed that way.
+std::string run_plan_text(const CostSummary& cost, const Constraints& constraints);
+
+// The MACs `cost` counts beyond the network's own: the patch schedule's halo, recomputed in every patch; 0 in place.
+std::int64_t recomputed_macs(const SearchSpace& space, const Arch& arch, const CostSummary& cost);
+
 } // namespace tinynas

@@ -128,6 +128,25 @@ void print_totals(const CostReport& report, const Board& board) {
   std::cout << ".\n";
 }
 
+// A model `tinynas search` found under its default schedule (auto) may fit only in patches; analyzed in place (this
+// command's default) it does not fit, and the user should hear where it does rather than only that it does not.
+void print_where_auto_fits(const Graph& graph, const Board& board, const CostOptions& asked, const CostReport& report) {
+  if (report.fits || report.schedule_auto || !report.fits_flash) return;
+  CostOptions automatic = asked;
+  automatic.schedule = Schedule::kAuto;
+  automatic.per_layer = false;
+  const CostReport patched = analyze(graph, board, automatic);
+  if (!patched.fits) return;
+  if (patched.patches == 0) {
+    std::cout << "It fits under --schedule auto (the search's default), which runs it in place (inplace-dw).\n";
+    return;
+  }
+  std::cout << "It fits under --schedule auto (the search's default): patch " << patched.patches << "x"
+            << patched.patches << " up to block " << patched.patch_split_block << ", SRAM "
+            << size_text(patched.total_sram_bytes) << " with runtime, halo recomputation +"
+            << format_count(patched.patch_extra_macs) << " MACs. Add --schedule auto for its table.\n";
+}
+
 } // namespace
 
 int run_analyze(const AnalyzeOptions& options) {
@@ -158,6 +177,7 @@ int run_analyze(const AnalyzeOptions& options) {
             << (report.schedule_auto ? " (chosen by auto: it fits with the least latency)" : "") << "\n\n";
   print_layers(report);
   print_totals(report, board);
+  print_where_auto_fits(graph, board, cost, report);
   return 0;
 }
 

@@ -218,6 +218,17 @@ TEST(Cli, SearchSaysWhichPatchPlanItsWinnerNeeds) {
   const std::string row =
       "| runs | patch " + plan[1].str() + "x" + plan[1].str() + " up to block " + plan[2].str() + " (auto's choice) |";
   EXPECT_TRUE(contains(summary, row)) << summary;
+  // analyze's default is in place, where this winner does not fit: it says where it does.
+  RunResult in_place = run({"analyze", out + "/best.json"});
+  ASSERT_EQ(in_place.exit_code, 0) << describe(in_place);
+  EXPECT_TRUE(contains(in_place.out, "Does NOT fit stm32f746g-disco under inplace-dw")) << in_place.out;
+  EXPECT_TRUE(contains(in_place.out, "It fits under --schedule auto (the search's default): patch " + plan[1].str() +
+                                         "x" + plan[1].str() + " up to block " + plan[2].str()))
+      << in_place.out;
+  RunResult nowhere = run({"analyze", out + "/best.json", "--sram", "100K"});
+  EXPECT_FALSE(contains(nowhere.out, "It fits under")) << nowhere.out;
+  RunResult layerwise = run({"analyze", kIn3, "--schedule", "layerwise"}); // in3 fits 320 KB in place only
+  EXPECT_TRUE(contains(layerwise.out, "which runs it in place (inplace-dw)")) << layerwise.out;
 }
 
 TEST(Cli, AnalyzeBudgetOverrides) {

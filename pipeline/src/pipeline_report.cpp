@@ -8,6 +8,7 @@
 
 #include "report_document.hpp"
 #include "tinynas/hil/hil_check.hpp"
+#include "tinynas/space/units.hpp"
 
 namespace tinynas {
 
@@ -28,9 +29,9 @@ std::int64_t activation_budget(const CostReport& c) {
 std::string pipeline_command(const PipelineOptions& o, const Constraints& k, const std::string& space) {
   const SearchOptions& s = o.search;
   const SearchOptions defaults;
-  std::string cmd = fmt::format("tinynas search --data {} --space {} --board {} --sram {}B --flash {}B",
+  std::string cmd = fmt::format("tinynas search --data {} --space {} --board {} --sram {} --flash {}",
                                 s.data_dir.empty() ? "/usr/share/datasets/fashion-mnist" : s.data_dir, space,
-                                k.board.name, k.sram_bytes, k.flash_bytes);
+                                k.board.name, size_flag(k.sram_bytes), size_flag(k.flash_bytes));
   if (k.latency_ms) cmd += fmt::format(" --latency {}ms", *k.latency_ms);
   if (s.schedule != defaults.schedule) cmd += " --schedule " + s.schedule;
   cmd +=

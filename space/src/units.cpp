@@ -91,4 +91,12 @@ std::string format_size(std::uint64_t bytes) {
   return buf;
 }
 
+std::string size_flag(std::uint64_t bytes) {
+  constexpr std::uint64_t kKi = 1024;
+  if (bytes > 0 && bytes % (kKi * kKi * kKi) == 0) return std::to_string(bytes / (kKi * kKi * kKi)) + "G";
+  if (bytes > 0 && bytes % (kKi * kKi) == 0) return std::to_string(bytes / (kKi * kKi)) + "M";
+  if (bytes > 0 && bytes % kKi == 0) return std::to_string(bytes / kKi) + "K";
+  return std::to_string(bytes) + "B";
+}
+
 } // namespace tinynas

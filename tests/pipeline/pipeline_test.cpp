@@ -232,6 +232,7 @@ TEST_F(PipelineTest, ATimeBudgetCutsTheCountsAndAContinuedRunKeepsItsPlan) {
       << table_row("final training");
   EXPECT_NE(report.find("--finetune-epochs 1 --time-budget none"), std::string::npos)
       << "the reproduce command does the plan's counts: " << report;
+  EXPECT_NE(report.find(" --sram 320K --flash 1M "), std::string::npos) << "the budgets as typed: " << report;
   EXPECT_EQ(read_pipeline_options(run.string()).time_budget_seconds, 1);
 
   notes.clear();

@@ -73,6 +73,18 @@ TEST(FormatSize, HumanUnits) {
   EXPECT_EQ(format_size(3u * 1024 * 1024), "3.00 MiB");
 }
 
+// What a report's "reproduce" command writes for a budget: short, and exactly the bytes when read back.
+TEST(SizeFlag, IsTheShortestExactSpellingAndReadsBack) {
+  EXPECT_EQ(size_flag(98304), "96K");
+  EXPECT_EQ(size_flag(1048576), "1M");
+  EXPECT_EQ(size_flag(3ull << 30), "3G");
+  EXPECT_EQ(size_flag(1536ull * 1024), "1536K");
+  EXPECT_EQ(size_flag(98305), "98305B");
+  EXPECT_EQ(size_flag(0), "0B");
+  for (std::uint64_t bytes : {1ull, 1023ull, 1024ull, 98304ull, 98305ull, 262144ull, 1536ull * 1024, 1ull << 30})
+    EXPECT_EQ(parse_size(size_flag(bytes)), bytes) << size_flag(bytes);
+}
+
 TEST(ExitCode, BadInputIsTwo) {
   EXPECT_EQ(exit_code(ErrorCode::kInvalidFile), 2);
   EXPECT_EQ(exit_code(ErrorCode::kOutOfSpace), 2);

@@ -34,4 +34,8 @@ double parse_run_time_s(std::string_view text, std::string_view what = "time",
 // 339968 -> "332.0 KiB"; below 1 KiB "812 B".
 std::string format_size(std::uint64_t bytes);
 
+// A size as a person types it on a command line, exact (parse_size gives `bytes` back): 98304 -> "96K",
+// 1048576 -> "1M", 98305 -> "98305B".
+std::string size_flag(std::uint64_t bytes);
+
 } // namespace tinynas

@@ -168,6 +168,12 @@ TEST_F(PipelineTest, APatchScheduleWinnerIsExportedAndMeasuredWithItsPatchPlan) 
   EXPECT_NE(h.patch_plan, 0u) << "the exported blob carries the patch plan";
   EXPECT_NE(test::read_text((run / "export/tinynas_model.h").string()).find("outside the arena"), std::string::npos);
   EXPECT_FALSE(r.report.empty());
+  // The report says how the winner must run: the plan the board measured.
+  const std::string report = test::read_text(r.report);
+  EXPECT_NE(report.find(fmt::format("| runs | patch 2x2 up to block {} |", board["patch"]["split_block"].get<int>())),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("recomputed in the patches' halos) |"), std::string::npos) << report;
 }
 
 // A budget the run cannot meet: the counts fall to the fewest the plan gives (never above the options'), the

@@ -56,15 +56,6 @@ void warn_about_proxy(const AccuracyEstimator& estimator) {
              on, estimator.name(), estimator.score_unit(), off, estimator.score_unit());
 }
 
-// "300.48M", and under patches "300.48M (241.95M in the network + 58.53M recomputed in the patches' halos)".
-std::string macs_text(const SearchSpace& space, const Arch& arch, const CostSummary& cost) {
-  const std::int64_t recomputed = recomputed_macs(space, arch, cost);
-  const std::string total = fmt::format("{:.2f}M", static_cast<double>(cost.macs) / 1e6);
-  if (recomputed == 0) return total;
-  return fmt::format("{} ({:.2f}M in the network + {:.2f}M recomputed in the patches' halos)", total,
-                     static_cast<double>(cost.macs - recomputed) / 1e6, static_cast<double>(recomputed) / 1e6);
-}
-
 void print_result(const SearchResult& r) {
   const Evaluation& best = r.best();
   const Constraints& k = r.config.constraints;

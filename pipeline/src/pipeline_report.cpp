@@ -89,11 +89,7 @@ ReportSection winner_section(const PipelineReport& r) {
   ReportSection s("The winner");
   s.paragraphs.push_back(fmt::format("`{}`", best.id));
   ReportTable t{{"", "value"}, {}};
-  const std::int64_t recomputed = recomputed_macs(r.search.config.space, best.arch, best.cost);
-  t.rows.push_back({"MACs", fmt::format("{:.2f}M", static_cast<double>(best.cost.macs) / 1e6) +
-                                (recomputed ? fmt::format(" ({:.2f}M recomputed in the patches' halos)",
-                                                          static_cast<double>(recomputed) / 1e6)
-                                            : "")});
+  t.rows.push_back({"MACs", macs_text(r.search.config.space, best.arch, best.cost)});
   t.rows.push_back({"runs", run_plan_text(best.cost, k)});
   t.rows.push_back({"parameters", fmt::format("{:.1f}K", static_cast<double>(best.cost.params) / 1e3)});
   t.rows.push_back({"peak SRAM (activations + scratch)", kib(best.cost.peak_sram_bytes)});

@@ -81,4 +81,12 @@ std::int64_t recomputed_macs(const SearchSpace& space, const Arch& arch, const C
   return cost.patches > 0 ? cost.macs - subnet_macs(space, arch) : 0;
 }
 
+std::string macs_text(const SearchSpace& space, const Arch& arch, const CostSummary& cost) {
+  const std::int64_t recomputed = recomputed_macs(space, arch, cost);
+  const std::string total = fmt::format("{:.2f}M", static_cast<double>(cost.macs) / 1e6);
+  if (recomputed == 0) return total;
+  return fmt::format("{} ({:.2f}M in the network + {:.2f}M recomputed in the patches' halos)", total,
+                     static_cast<double>(cost.macs - recomputed) / 1e6, static_cast<double>(recomputed) / 1e6);
+}
+
 } // namespace tinynas

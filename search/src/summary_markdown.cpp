@@ -10,11 +10,11 @@ namespace {
 
 std::string size_text(std::int64_t bytes) { return format_size(static_cast<std::uint64_t>(bytes)); }
 
-std::string macs_text(double macs) { return fmt::format("{:.2f}M", macs / 1e6); }
+std::string millions(double macs) { return fmt::format("{:.2f}M", macs / 1e6); }
 
 // Scores in MACs read best in millions; accuracies and other units as they are.
 std::string score_text(double score, const std::string& unit) {
-  return unit == "MACs" ? macs_text(score) : fmt::format("{:.4g}", score);
+  return unit == "MACs" ? millions(score) : fmt::format("{:.4g}", score);
 }
 
 } // namespace
@@ -52,8 +52,8 @@ std::string summary_markdown(const SearchResult& r) {
                     r.stage1.fallback ? " (none did: the pairs with any fitting subnet competed)" : "");
   md += fmt::format("Chosen: **width {:g}, resolution {}**: {:.1f}% of samples fit; MACs of fitting subnets: mean {}, "
                     "median {}, p80 {}. Table and CDFs: `stage1.json`.\n\n",
-                    pair.width, pair.resolution, pair.fit_fraction * 100, macs_text(pair.mean_macs),
-                    macs_text(pair.median_macs), macs_text(pair.p80_macs));
+                    pair.width, pair.resolution, pair.fit_fraction * 100, millions(pair.mean_macs),
+                    millions(pair.median_macs), millions(pair.p80_macs));
 
   md += "## Stage 2: evolution\n\n";
   md += fmt::format("{} generations, population {}, parents {}, mutation probability {:g}; {} subnets evaluated "
@@ -65,11 +65,7 @@ std::string summary_markdown(const SearchResult& r) {
   md += fmt::format("`{}` (`best.json`, net config `best.netconfig.json`)\n\n", best.id);
   md += "| figure | value | budget |\n|---|---|---|\n";
   md += fmt::format("| score ({}) | {} | |\n", evo.score_unit, score_text(best.score, evo.score_unit));
-  const std::int64_t recomputed = recomputed_macs(c.space, best.arch, best.cost);
-  md += fmt::format(
-      "| MACs | {}{} | |\n", macs_text(static_cast<double>(best.cost.macs)),
-      recomputed ? fmt::format(" ({} recomputed in the patches' halos)", macs_text(static_cast<double>(recomputed)))
-                 : "");
+  md += fmt::format("| MACs | {} | |\n", macs_text(c.space, best.arch, best.cost));
   md += fmt::format("| runs | {} | |\n", run_plan_text(best.cost, k));
   md += fmt::format("| params | {:.3f}M | |\n", static_cast<double>(best.cost.params) / 1e6);
   md += fmt::format("| peak SRAM (activations + scratch) | {} | |\n", size_text(best.cost.peak_sram_bytes));

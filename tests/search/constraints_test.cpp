@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "search_test_support.hpp"
 #include "tinynas/search/constraints.hpp"
 #include "tinynas/space/error.hpp"
@@ -97,11 +99,15 @@ TEST(Constraints, TheRunPlanTextSaysWhetherAndHowTheSubnetRunsInPatches) {
   EXPECT_EQ(recomputed_macs(mcunet(), patched, check.cost), report.patch_extra_macs);
   EXPECT_EQ(check.cost.macs - recomputed_macs(mcunet(), patched, check.cost), subnet_macs(mcunet(), patched));
   EXPECT_EQ(run_plan_text(check.cost, testing::in3_budgets(Schedule::kPatch)), "patch 4x4 up to block 2");
+  EXPECT_EQ(macs_text(mcunet(), patched, check.cost),
+            "300.48M (241.95M in the network + 58.53M recomputed in the patches' halos)"); // as the README shows
 
   const Arch small = arch_from_id("w0.3-r96-k33e33-k33e33-k33e33-k33e33-k33e33-k3e3", mcunet());
   const FitCheck in_place = check_fit(mcunet(), small, testing::in3_budgets(Schedule::kAuto));
   EXPECT_EQ(in_place.cost.patches, 0);
   EXPECT_EQ(recomputed_macs(mcunet(), small, in_place.cost), 0);
+  EXPECT_EQ(macs_text(mcunet(), small, in_place.cost),
+            fmt::format("{:.2f}M", static_cast<double>(subnet_macs(mcunet(), small)) / 1e6));
   EXPECT_EQ(run_plan_text(in_place.cost, testing::in3_budgets(Schedule::kAuto)),
             "in place (inplace-dw, auto's choice)");
   EXPECT_EQ(run_plan_text(in_place.cost, testing::in3_budgets(Schedule::kInplaceDw)), "inplace-dw");

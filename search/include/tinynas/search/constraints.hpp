@@ -70,5 +70,7 @@ std::string run_plan_text(const CostSummary& cost, const Constraints& constraint
 
 // The MACs `cost` counts beyond the network's own: the patch schedule's halo, recomputed in every patch; 0 in place.
 std::int64_t recomputed_macs(const SearchSpace& space, const Arch& arch, const CostSummary& cost);
+// "14.57M" in place; under patches "300.48M (241.95M in the network + 58.53M recomputed in the patches' halos)".
+std::string macs_text(const SearchSpace& space, const Arch& arch, const CostSummary& cost);
 
 } // namespace tinynas

@@ -16,6 +16,8 @@ std::string SearchResult::to_json(int indent) const {
   json best_json = search_json::evaluation_to_json(b);
   best_json["arch"] = json::parse(arch_to_json(b.arch, config.space, -1));
   best_json["fits"] = fits(b.cost, config.constraints);
+  // As analyze's JSON has it: what the halo adds to "macs" (the network's own MACs are the difference).
+  if (best_json.contains("patch")) best_json["patch"]["extra_macs"] = recomputed_macs(config.space, b.arch, b.cost);
   j["best"] = std::move(best_json);
   j["estimator"] = {{"name", evolution.estimator}, {"proxy", evolution.proxy}, {"score_unit", evolution.score_unit}};
   j["space"] = config.space.name;

@@ -214,6 +214,13 @@ TEST(Cli, SearchSaysWhichPatchPlanItsWinnerNeeds) {
   EXPECT_NEAR(std::stod(macs[1]), j["macs"].get<double>() / 1e6, 0.005);
   EXPECT_NEAR(std::stod(macs[3]), j["patch"]["extra_macs"].get<double>() / 1e6, 0.005);
   EXPECT_NEAR(std::stod(macs[2]), (j["macs"].get<double>() - j["patch"]["extra_macs"].get<double>()) / 1e6, 0.005);
+  // The same search for a script: the plan and its halo exactly, as analyze's JSON gives them.
+  RunResult scripted = run({"search", "--sram", "320K", "--flash", "1M", "--population", "12", "--generations", "2",
+                            "--samples", "50", "--parents", "4", "--json"});
+  ASSERT_EQ(scripted.exit_code, 0) << describe(scripted);
+  const json best = json::parse(scripted.out)["best"];
+  EXPECT_EQ(best["patch"], j["patch"]) << best.dump();
+  EXPECT_EQ(best["macs"], j["macs"]);
   const std::string summary = test::read_text(out + "/summary.md");
   const std::string row =
       "| runs | patch " + plan[1].str() + "x" + plan[1].str() + " up to block " + plan[2].str() + " (auto's choice) |";

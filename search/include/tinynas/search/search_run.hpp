@@ -39,7 +39,8 @@ struct SearchResult {
   const Evaluation& best() const { return evolution.history.at(evolution.best); }
 
   // {"best":{"id":..,"arch":{arch file},"score":..,"macs":..,"params":..,"peak_sram_bytes":..,
-  //   "total_sram_bytes":..,"flash_bytes":..,"latency_ms":..,"fits":..},
+  //   "total_sram_bytes":..,"flash_bytes":..,"latency_ms":..,"fits":..,
+  //   "patch":{"patches":..,"split_block":..,"extra_macs":..} (only when it runs in patches)},
   //  "estimator":{"name":..,"proxy":..,"score_unit":..},"budgets":{..},
   //  "stage1":{"rule":..,"chosen":{..},"fallback":..},"evaluations":..,"generations":..,
   //  "pareto_size":..,"out_dir":..}

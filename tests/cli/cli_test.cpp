@@ -216,7 +216,7 @@ TEST(Cli, SearchSaysWhichPatchPlanItsWinnerNeeds) {
   EXPECT_NEAR(std::stod(macs[2]), (j["macs"].get<double>() - j["patch"]["extra_macs"].get<double>()) / 1e6, 0.005);
   // The same search for a script: the plan and its halo exactly, as analyze's JSON gives them.
   RunResult scripted = run({"search", "--sram", "320K", "--flash", "1M", "--population", "12", "--generations", "2",
-                            "--samples", "50", "--parents", "4", "--json"});
+                            "--samples", "50", "--parents", "4", "--out", out + "-json", "--json"});
   ASSERT_EQ(scripted.exit_code, 0) << describe(scripted);
   const json best = json::parse(scripted.out)["best"];
   EXPECT_EQ(best["patch"], j["patch"]) << best.dump();

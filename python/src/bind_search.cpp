@@ -300,7 +300,7 @@ latency vs peak SRAM), the best score per generation and the stage-1 result.
       .def("__repr__", [](const PySearchResult& r) {
         const Evaluation& b = r.result.best();
         return "<SearchResult best " + b.id + " score " + std::to_string(b.score) + " (" +
-               r.result.evolution.estimator + ")>";
+               r.result.evolution.estimator + "), runs " + run_plan_text(b.cost, r.result.config.constraints) + ">";
       });
 }
 

@@ -65,6 +65,14 @@ def test_every_reported_subnet_fits(tinynas):
                                  **({"patches": plan["patches"], "split_block": plan["split_block"]} if plan else {}))
         assert report.total_sram_bytes <= 256 * 1024 and report.flash_bytes <= 1024 * 1024
     assert result.best.id in {e["arch"].id for e in result.pareto}
+    # How the best runs, where a notebook shows it: the plan its evaluation records, and its halo in to_dict().
+    best = next(e for e in result.history if e["arch"].id == result.best.id)
+    plan = best.get("patch")
+    runs = f"patch {plan['patches']}x{plan['patches']} up to block {plan['split_block']}" if plan else "in place"
+    assert repr(result).endswith(f", runs {runs}" + (" (auto's choice)>" if plan else " (inplace-dw, auto's choice)>"))
+    if plan:
+        report = tinynas.analyze(result.best, schedule="patch", patches=plan["patches"], split_block=plan["split_block"])
+        assert result.to_dict()["best"]["patch"]["extra_macs"] == report.patch_extra_macs
 
 
 def test_estimator_exceptions_surface_unchanged(tinynas):

@@ -215,6 +215,7 @@ int run_pipeline_command(const SearchCommandOptions& o) {
     j["model"] = r.model;
     j["report"] = r.report;
     j["report_html"] = r.report_html;
+    j["winner"] = nlohmann::json::parse(r.winner_json);
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("{}", files::read_file(r.report));

@@ -48,7 +48,7 @@ py::dict evaluating_dict(const EvaluationProgress& e) {
 // "phase" (phase), "note" (text), "epoch" (the epoch report train() returns), "generation" (as
 // search()'s progress), "evaluating" (generation, generations, done, total, seconds, seconds_left:
 // within a generation, after every chunk of subnets). Ctrl-C stops it at the phase's last checkpoint. The
-// result dict: run, model, report, report_html, accuracy, board.
+// result dict: run, model, report, report_html, accuracy, winner, board.
 py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::function>& on_event) {
   std::atomic<bool> stop{false};
   const auto emit = [&](const char* event, py::dict d) {
@@ -93,6 +93,7 @@ py::dict pipeline_for_python(const PipelineOptions& p, const std::optional<py::f
   d["report"] = r.report;
   d["report_html"] = r.report_html;
   d["accuracy"] = json_to_python(files::read_file(r.accuracy_json));
+  d["winner"] = json_to_python(r.winner_json);
   const std::string board = r.run_dir + "/board.json";
   d["board"] = p.hil_board ? json_to_python(files::read_file(board)) : py::none();
   return d;

@@ -154,7 +154,8 @@ def search(sram: Size = _DEFAULTS.sram, flash: Size = _DEFAULTS.flash, *,
     ``generations``, ``done``, ``total``, ``seconds``, ``seconds_left`` in the generation: within one, after every
     20 subnets).
     Returns a dict: ``run``, ``model``, ``report``, ``report_html``, ``accuracy`` (as
-    :func:`evaluate` returns it) and ``board`` (the measurement, or None).
+    :func:`evaluate` returns it), ``winner`` (its id, arch, MACs, SRAM, flash, latency and, when it runs in
+    patches, its ``patch`` plan, as ``SearchResult.to_dict()["best"]``) and ``board`` (the measurement, or None).
     """
     arguments = dict(locals())
     if progress is True and (data is not None or (resume and _core._is_pipeline_run(resume))):

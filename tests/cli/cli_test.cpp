@@ -637,6 +637,11 @@ TEST(Cli, SearchWithDataRunsTheWholePipelineMeasuresTheWinnerAndItsReportRenders
   EXPECT_TRUE(j.contains("int8"));
   EXPECT_EQ(j["model"], run_dir + "/best.model");
   EXPECT_EQ(j["report_html"], run_dir + "/report.html");
+  // The winner's figures for a script, as `search --json` gives its best, the same subnet as the model's.
+  EXPECT_EQ(j["winner"]["id"], j["arch"]) << r.out;
+  EXPECT_EQ(j["winner"]["fits"], true);
+  EXPECT_GT(j["winner"]["macs"].get<double>(), 0);
+  EXPECT_LE(j["winner"]["total_sram_bytes"].get<double>(), 320 * 1024);
   EXPECT_TRUE(contains(r.err, "tinynas: final training")) << r.err;
   // The default final training: from random weights for the supernet's 4 and the fine-tuning's 3 epochs.
   EXPECT_TRUE(contains(r.err, "epoch 7/7")) << "training progress: " << r.err;

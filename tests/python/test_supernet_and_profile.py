@@ -235,6 +235,8 @@ def test_search_with_data_runs_the_whole_pipeline(tinynas, tmp_path):
     assert events.index(scored[0]) < events.index(generations[0])
     assert result["model"] == os.path.join(out, "best.model")
     assert result["accuracy"]["split"] == "test" and "int8" in result["accuracy"]
+    winner = result["winner"]  # the winner's figures, as the search's result gives its best
+    assert winner["id"] == result["accuracy"]["arch"] and winner["fits"] and winner["macs"] > 0
     assert os.path.exists(os.path.join(out, "export", "tinynas_model.c"))
     assert result["report_html"] == os.path.join(out, "report.html") and result["board"] is None
     # The same call again continues (here: reuses) the run.

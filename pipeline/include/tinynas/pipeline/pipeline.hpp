@@ -113,6 +113,9 @@ struct PipelineResult {
   std::string report_html;
   std::string model; // RUN/best.model
   std::string accuracy_json;
+  // The winner as `tinynas search --json` gives its best: id, arch, MACs, SRAM, flash, latency, fits and, when it
+  // runs in patches, its plan (JSON text).
+  std::string winner_json;
 };
 
 // Runs the phases that are not done yet in options.search.out. The options must be those the run

@@ -33,11 +33,6 @@ namespace {
 
 // ---- progress and output ----
 
-std::string score_text(double score, const std::string& unit) {
-  if (unit == "MACs") return fmt::format("{:.2f}M MACs", score / 1e6);
-  return fmt::format("{:.4g} ({})", score, unit);
-}
-
 // Within a generation (generation 0 of a large population can take half an hour): how far it is.
 std::string evaluating_text(const EvaluationProgress& p) {
   return fmt::format("generation {}/{}  {}/{} subnets scored  ~{:.0f} s left in it", p.generation, p.generations,

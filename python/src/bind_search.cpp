@@ -300,7 +300,7 @@ latency vs peak SRAM), the best score per generation and the stage-1 result.
       .def("to_dict", [](const PySearchResult& r) { return json_to_python(r.result.to_json(-1)); })
       .def("__repr__", [](const PySearchResult& r) {
         const Evaluation& b = r.result.best();
-        return "<SearchResult best " + b.id + " score " + std::to_string(b.score) + " (" +
+        return "<SearchResult best " + b.id + " score " + score_text(b.score, r.result.evolution.score_unit) + " (" +
                r.result.evolution.estimator + "), runs " + run_plan_text(b.cost, r.result.config.constraints) + ">";
       });
 }

@@ -9,6 +9,11 @@
 
 namespace tinynas {
 
+std::string score_text(double score, const std::string& unit) {
+  if (unit == "MACs") return fmt::format("{:.2f}M MACs", score / 1e6);
+  return fmt::format("{:.4g} ({})", score, unit);
+}
+
 std::vector<std::string> estimator_names() { return {"macs", "supernet"}; }
 
 std::unique_ptr<AccuracyEstimator> make_estimator(std::string_view name, const SearchSpace& space,

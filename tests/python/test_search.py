@@ -69,6 +69,7 @@ def test_every_reported_subnet_fits(tinynas):
     best = next(e for e in result.history if e["arch"].id == result.best.id)
     plan = best.get("patch")
     runs = f"patch {plan['patches']}x{plan['patches']} up to block {plan['split_block']}" if plan else "in place"
+    assert f" score {result.best_score / 1e6:.2f}M MACs (macs), " in repr(result), repr(result)
     assert repr(result).endswith(f", runs {runs}" + (" (auto's choice)>" if plan else " (inplace-dw, auto's choice)>"))
     if plan:
         report = tinynas.analyze(result.best, schedule="patch", patches=plan["patches"], split_block=plan["split_block"])

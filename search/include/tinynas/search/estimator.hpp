@@ -51,6 +51,9 @@ struct EstimatorOptions {
   int calibration_batches = 20; // "supernet": BN recalibration batches of 64 training images
 };
 
+// How a score reads to a person: "241.95M MACs" for the MACs proxy, "0.9312 (top-1 accuracy)" otherwise.
+std::string score_text(double score, const std::string& unit);
+
 // The estimators the `estimator` option accepts, in the order help texts list them.
 std::vector<std::string> estimator_names();
 

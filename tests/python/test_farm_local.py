@@ -108,8 +108,8 @@ SUITE_INTEGERS = [  # (where the field sits, field, a bad value, the range the m
     ("models/0/", "patches", 17, "an integer in [1, 16] (an n x n grid)"),
     ("models/0/", "split_block", -2, "a block index (0 or more)"),
 ]
-ENTRY_OF = {"top": {"search": "runs/fm"}, "images": {"accuracy": "m.model"}, "calibration_images": {"trained": "m.model"},
-            "seed": {"trained": "m.model"}, "patches": {"arch": FASHION_IDS[0], "space": "fashion_mnist"},
+ENTRY_OF = {"top": {"search": "runs/fm"}, "images": {"accuracy": "m.model"},
+            "calibration_images": {"trained": "m.model"}, "seed": {"trained": "m.model"}, "patches": {"arch": FASHION_IDS[0], "space": "fashion_mnist"},
             "split_block": {"arch": FASHION_IDS[0], "space": "fashion_mnist", "patches": 4}}
 
 

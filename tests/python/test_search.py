@@ -72,7 +72,8 @@ def test_every_reported_subnet_fits(tinynas):
     assert f" score {result.best_score / 1e6:.2f}M MACs (macs), " in repr(result), repr(result)
     assert repr(result).endswith(f", runs {runs}" + (" (auto's choice)>" if plan else " (inplace-dw, auto's choice)>"))
     if plan:
-        report = tinynas.analyze(result.best, schedule="patch", patches=plan["patches"], split_block=plan["split_block"])
+        report = tinynas.analyze(result.best, schedule="patch", patches=plan["patches"],
+                                 split_block=plan["split_block"])
         assert result.to_dict()["best"]["patch"]["extra_macs"] == report.patch_extra_macs
 
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "child_run.hpp"
+#include "int8_plan.hpp"
 #include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/deploy/app_project.hpp"
@@ -74,19 +75,8 @@ int run_deploy(const DeployOptions& options) {
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(subnet.file, subnet.arch, qo);
-  const PatchOptions patch = resolve_patch_plan(q.graph, board, requested);
-  warn_if_runs_in_place(q.arch_id, requested, patch);
-  const BlobSchedule plan{patch.patches, patch.split_block};
-  if (plan.patches > 0) q.blob = write_model_blob(q.graph, q.model, plan);
-  const std::int64_t sram_needed = q.blob.arena_bytes + static_cast<std::int64_t>(board.runtime_sram_bytes);
-  const auto sram_budget = static_cast<std::int64_t>(requested.budgets.value_or(board_budgets(board)).sram_bytes);
-  if (sram_needed > sram_budget)
-    throw Error(ErrorCode::kInfeasible,
-                fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), over the {} it may take; try "
-                            "--schedule patch or a smaller subnet",
-                            q.arch_id, format_bytes(sram_needed), board.name, format_bytes(q.blob.arena_bytes),
-                            format_bytes(static_cast<std::int64_t>(board.runtime_sram_bytes)),
-                            format_bytes(sram_budget)));
+  const PatchOptions plan = plan_int8_blob(q, options.schedule, &board);
+  check_blob_fits(q, options.schedule, board);
 
   AppProjectOptions ao;
   ao.name = options.name;

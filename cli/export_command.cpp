@@ -6,12 +6,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "int8_plan.hpp"
 #include "subnet_source.hpp"
 #include "text_output.hpp"
 #include "tinynas/dataset/dataset.hpp"
 #include "tinynas/deploy/model_blob.hpp"
 #include "tinynas/deploy/model_c_source.hpp"
 #include "tinynas/deploy/quantized_subnet.hpp"
+#include "tinynas/hil/hil_profiler.hpp"
 #include "tinynas/profiler/cost_model.hpp"
 #include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
@@ -41,12 +43,10 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(weights, arch, qo);
-  const CostOptions schedule = schedule_cost_options(options.schedule);
-  if (schedule.schedule == Schedule::kPatch) {
-    const PatchOptions patch = resolve_patch_split(q.graph, schedule.patch);
-    warn_if_runs_in_place(q.arch_id, schedule, patch);
-    if (patch.patches > 0) q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
-  }
+  const std::optional<Board> board =
+      options.board.empty() ? std::nullopt : std::optional<Board>(Board::load(options.board));
+  plan_int8_blob(q, options.schedule, board ? &*board : nullptr);
+  if (board) check_blob_fits(q, options.schedule, *board);
   const ModelBlob& blob = q.blob;
   std::cout << "int8 model of " << q.arch_id << ": blob " << format_bytes(static_cast<std::int64_t>(blob.bytes.size()))
             << " (flash), arena " << format_bytes(blob.arena_bytes) << " (SRAM), activation ranges from "
@@ -96,10 +96,15 @@ int run_export(const ExportOptions& options) {
     throw Error(ErrorCode::kInvalidArgument, "is not a directory: --c-source takes one, for NAME.h and NAME.c",
                 options.c_source);
   const Schedule schedule = schedule_cost_options(options.schedule).schedule;
-  if (schedule != Schedule::kInplaceDw && schedule != Schedule::kPatch)
-    throw invalid_option("schedule", "an exported blob runs inplace-dw or patch plans, not " +
-                                         std::string(schedule_name(schedule)) +
-                                         " (`tinynas analyze --schedule auto --board B` names the plan auto takes)");
+  check_firmware_schedule(schedule); // the blob runs on the firmware's runtime
+  if (schedule == Schedule::kAuto && options.board.empty())
+    throw invalid_option("board", "--schedule auto fits the plan to a board's SRAM: give --board B (and --sram, as "
+                                  "the search's)");
+  if (schedule != Schedule::kAuto && !options.board.empty())
+    throw invalid_option("board", "only with --schedule auto (the board whose SRAM the plan must fit)");
+  if (schedule != Schedule::kAuto && !options.schedule.auto_sram.empty())
+    throw invalid_option("sram", "only with --schedule auto (the SRAM the plan must fit)");
+  if (!options.board.empty()) Board::load(options.board); // a bad board before minutes of quantising
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
   if (!options.onnx.empty()) write_onnx(options, subnet.file, subnet.arch);

@@ -29,9 +29,11 @@ struct ExportOptions {
   std::string data;                   // dataset directory for calibration; "" = default_dataset_dir()
   int threads = 0;
   std::uint64_t seed = 0; // picks the BN calibration images
-  // int8: the memory plan the blob carries, inplace-dw or patch (--patches, --split-block; unset: the cost model's).
-  // auto depends on a board's SRAM: `tinynas analyze --schedule auto --board B` names the plan it takes.
+  // int8: the memory plan the blob carries, inplace-dw or patch (--patches, --split-block; unset: the cost model's),
+  // or auto: the plan that fits `board`'s SRAM (or --sram), as the search and `deploy` choose it (cli/int8_plan.hpp).
   ScheduleFlags schedule;
+  std::string
+      board; // --schedule auto only: the board the plan must fit, whose SRAM the blob's arena is checked against
 };
 int run_export(const ExportOptions& options);
 

@@ -360,7 +360,11 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--int8-blob", export_opts.int8_blob, "Output int8 model blob for the firmware's runtime");
   export_cmd->add_option("--c-source", export_opts.c_source, "Directory for NAME.h and NAME.c: the int8 blob as C");
   export_cmd->add_flag("--keep-bn", export_opts.keep_bn, "BatchNormalization nodes instead of folding BN");
-  add_schedule_flags(export_cmd, export_opts.schedule, "inplace-dw or patch (the plan the int8 blob carries)");
+  add_schedule_flags(export_cmd, export_opts.schedule,
+                     "inplace-dw, patch, or auto with --board (the plan the int8 blob carries)");
+  export_cmd->add_option("--board", export_opts.board,
+                         "--schedule auto: the board whose SRAM the plan must fit, as the search's --board");
+  add_auto_sram_flag(export_cmd, export_opts.schedule);
 
   cli::DeployOptions deploy_opts;
   CLI::App* deploy = app.add_subcommand(

@@ -4,6 +4,7 @@ with the host int8 runtime's, and the linked image's flash and SRAM with the cos
 import json
 import pathlib
 import shutil
+import struct
 import subprocess
 
 import pytest
@@ -89,6 +90,13 @@ def test_auto_fits_the_sram_the_search_was_given(cli, tinynas, tmp_path, trained
     assert result["arena_bytes"] == analyzed["peak_sram_bytes"]
     assert [result["patches"], result["split_block"]] == [analyzed["patch"]["patches"],
                                                            analyzed["patch"]["split_block"]]
+    # `tinynas export` with the same flags writes the blob deploy built in: the same plan, arena and size.
+    blob = tmp_path / "auto.tnm"
+    subprocess.run([cli, "export", "--model", str(trained_model), "--int8-blob", str(blob), "--schedule", "auto",
+                    "--board", "qemu-mps2-an500", "--sram", "16K"], capture_output=True, text=True, check=True)
+    # tn_blob_header: magic, version, total_bytes, crc32, op_count, ops_offset, arena_bytes, ...
+    _, _, total_bytes, _, _, _, arena_bytes = struct.unpack_from("<7I", blob.read_bytes())
+    assert (total_bytes, arena_bytes) == (result["blob_bytes"], result["arena_bytes"])
 
 
 @pytest.mark.parametrize("board", BUILD_ONLY)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -15,9 +16,11 @@
 #include "finetune_command.hpp"
 #include "supernet_test_support.hpp"
 #include "tinynas/deploy/model_blob.hpp"
+#include "tinynas/profiler/board.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/trainer.hpp"
+#include "tn/tn_model_format.h"
 #include "train_command.hpp"
 
 namespace tinynas::cli {
@@ -215,6 +218,51 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_EQ(run_blob_on_host(patch_blob, input).output, run_blob_on_host(blob, input).output);
   p.schedule.schedule = "auto";
   p.schedule.patches.reset();
+  try {
+    run_export(p);
+    ADD_FAILURE() << "--schedule auto without a board was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("give --board B"), std::string::npos) << e.what();
+  }
+
+  // --schedule auto with a board, as the search and deploy choose the plan: where the in-place arena fits, the
+  // in-place blob byte for byte; under an SRAM it does not fit, a patch plan whose arena does, computing the same.
+  const auto arena_of = [](const std::string& text) {
+    tn_blob_header h{};
+    std::memcpy(&h, text.data(), sizeof h);
+    return std::pair<std::uint32_t, std::uint32_t>{h.arena_bytes, h.patch_plan};
+  };
+  const Board f746 = Board::load("stm32f746g-disco");
+  p.board = f746.name;
+  p.int8_blob = (folder / "small-auto.tnm").string();
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_export(p), 0);
+  testing::internal::GetCapturedStdout();
+  EXPECT_EQ(test::read_text(p.int8_blob), blob_text) << "room for the arena: in place";
+  const std::uint32_t in_place_arena = arena_of(blob_text).first;
+  p.schedule.auto_sram = std::to_string(in_place_arena - 1 + f746.runtime_sram_bytes) + "B";
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_export(p), 0);
+  const std::string auto_printed = testing::internal::GetCapturedStdout();
+  const std::string auto_text = test::read_text(p.int8_blob);
+  const auto [auto_arena, auto_plan] = arena_of(auto_text);
+  EXPECT_NE(auto_plan, 0u) << auto_printed;
+  EXPECT_LT(auto_arena, in_place_arena) << auto_printed;
+  EXPECT_NE(auto_printed.find("patches up to op"), std::string::npos) << auto_printed;
+  const std::vector<std::uint8_t> auto_blob(auto_text.begin(), auto_text.end());
+  EXPECT_EQ(run_blob_on_host(auto_blob, input).output, run_blob_on_host(blob, input).output);
+  // An SRAM nothing fits is refused naming the board, and --board or --sram without auto are refused.
+  p.schedule.auto_sram = std::to_string(f746.runtime_sram_bytes + 16) + "B";
+  try {
+    run_export(p);
+    ADD_FAILURE() << "an arena over the SRAM given was exported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInfeasible) << e.what();
+    EXPECT_NE(e.message().find("of SRAM on stm32f746g-disco"), std::string::npos) << e.what();
+  }
+  p.schedule.schedule = "inplace-dw";
+  EXPECT_THROW(run_export(p), Error);
+  p.board.clear();
   EXPECT_THROW(run_export(p), Error);
 }
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -37,14 +38,13 @@ void write_onnx(const ExportOptions& options, const std::string& weights, const 
 }
 
 // The int8 model, quantised once for both the raw blob and the C source.
-void write_int8(const ExportOptions& options, const std::string& weights, const Arch& arch) {
+void write_int8(const ExportOptions& options, const std::string& weights, const Arch& arch,
+                const std::optional<Board>& board) {
   QuantizeSubnetOptions qo;
   qo.data_dir = options.data;
   qo.seed = options.seed;
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(weights, arch, qo);
-  const std::optional<Board> board =
-      options.board.empty() ? std::nullopt : std::optional<Board>(Board::load(options.board));
   plan_int8_blob(q, options.schedule, board ? &*board : nullptr);
   if (board) check_blob_fits(q, options.schedule, *board);
   const ModelBlob& blob = q.blob;
@@ -104,11 +104,13 @@ int run_export(const ExportOptions& options) {
     throw invalid_option("board", "only with --schedule auto (the board whose SRAM the plan must fit)");
   if (schedule != Schedule::kAuto && !options.schedule.auto_sram.empty())
     throw invalid_option("sram", "only with --schedule auto (the SRAM the plan must fit)");
-  if (!options.board.empty()) Board::load(options.board); // a bad board before minutes of quantising
+  // Loaded before minutes of quantising, so that a bad board is refused first.
+  const std::optional<Board> board =
+      options.board.empty() ? std::nullopt : std::optional<Board>(Board::load(options.board));
   ParallelismLimit threads(options.threads);
   const SubnetSource subnet = resolve_subnet(options.supernet, options.arch, options.model);
   if (!options.onnx.empty()) write_onnx(options, subnet.file, subnet.arch);
-  if (int8) write_int8(options, subnet.file, subnet.arch);
+  if (int8) write_int8(options, subnet.file, subnet.arch, board);
   return 0;
 }
 

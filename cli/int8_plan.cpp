@@ -27,10 +27,12 @@ void check_blob_fits(const QuantizedSubnet& q, const ScheduleFlags& flags, const
   const auto budget = static_cast<std::int64_t>(requested.budgets.value_or(board_budgets(board)).sram_bytes);
   if (needed > budget)
     throw Error(ErrorCode::kInfeasible,
-                fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), over the {} it may take; try "
-                            "--schedule patch or a smaller subnet",
-                            q.arch_id, format_bytes(needed), board.name, format_bytes(q.blob.arena_bytes),
-                            format_bytes(static_cast<std::int64_t>(board.runtime_sram_bytes)), format_bytes(budget)));
+                fmt::format("{} needs {} of SRAM on {} (arena {} + runtime {}), over the {} it may take; {}", q.arch_id,
+                            format_bytes(needed), board.name, format_bytes(q.blob.arena_bytes),
+                            format_bytes(static_cast<std::int64_t>(board.runtime_sram_bytes)), format_bytes(budget),
+                            requested.schedule == Schedule::kAuto
+                                ? "no plan auto takes fits it (in place or in patches): a smaller subnet"
+                                : "try --schedule auto (patches where in place does not fit) or a smaller subnet"));
 }
 
 } // namespace tinynas::cli

@@ -76,7 +76,6 @@ int run_deploy(const DeployOptions& options) {
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(subnet.file, subnet.arch, qo);
   const PatchOptions plan = plan_int8_blob(q, options.schedule, &board);
-  check_blob_fits(q, options.schedule, board);
 
   AppProjectOptions ao;
   ao.name = options.name;

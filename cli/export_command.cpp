@@ -46,7 +46,6 @@ void write_int8(const ExportOptions& options, const std::string& weights, const 
   qo.calibration_images = options.calibration_images;
   QuantizedSubnet q = quantize_trained_subnet(weights, arch, qo);
   plan_int8_blob(q, options.schedule, board ? &*board : nullptr);
-  if (board) check_blob_fits(q, options.schedule, *board);
   const ModelBlob& blob = q.blob;
   std::cout << "int8 model of " << q.arch_id << ": blob " << format_bytes(static_cast<std::int64_t>(blob.bytes.size()))
             << " (flash), arena " << format_bytes(blob.arena_bytes) << " (SRAM), activation ranges from "

@@ -9,21 +9,10 @@
 
 namespace tinynas::cli {
 
-PatchOptions plan_int8_blob(QuantizedSubnet& q, const ScheduleFlags& flags, const Board* board) {
-  const CostOptions requested = board ? schedule_cost_options(flags, *board) : schedule_cost_options(flags);
-  if (requested.schedule == Schedule::kAuto && !board) // the commands refuse it first, naming their flag
-    throw Error(ErrorCode::kInternal, "the auto schedule needs a board to fit");
-  const PatchOptions patch = board                                    ? resolve_patch_plan(q.graph, *board, requested)
-                             : requested.schedule == Schedule::kPatch ? resolve_patch_split(q.graph, requested.patch)
-                                                                      : PatchOptions{0, -1};
-  warn_if_runs_in_place(q.arch_id, requested, patch);
-  if (patch.patches > 0) q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
-  return patch;
-}
+namespace {
 
-void check_blob_fits(const QuantizedSubnet& q, const ScheduleFlags& flags, const Board& board) {
+void check_blob_fits(const QuantizedSubnet& q, const CostOptions& requested, const Board& board) {
   const std::int64_t needed = q.blob.arena_bytes + static_cast<std::int64_t>(board.runtime_sram_bytes);
-  const CostOptions requested = schedule_cost_options(flags, board);
   const auto budget = static_cast<std::int64_t>(requested.budgets.value_or(board_budgets(board)).sram_bytes);
   if (needed > budget)
     throw Error(ErrorCode::kInfeasible,
@@ -33,6 +22,21 @@ void check_blob_fits(const QuantizedSubnet& q, const ScheduleFlags& flags, const
                             requested.schedule == Schedule::kAuto
                                 ? "no plan auto takes fits it (in place or in patches): a smaller subnet"
                                 : "try --schedule auto (patches where in place does not fit) or a smaller subnet"));
+}
+
+} // namespace
+
+PatchOptions plan_int8_blob(QuantizedSubnet& q, const ScheduleFlags& flags, const Board* board) {
+  const CostOptions requested = board ? schedule_cost_options(flags, *board) : schedule_cost_options(flags);
+  if (requested.schedule == Schedule::kAuto && !board) // the commands refuse it first, naming their flag
+    throw Error(ErrorCode::kInternal, "the auto schedule needs a board to fit");
+  const PatchOptions patch = board                                    ? resolve_patch_plan(q.graph, *board, requested)
+                             : requested.schedule == Schedule::kPatch ? resolve_patch_split(q.graph, requested.patch)
+                                                                      : PatchOptions{0, -1};
+  warn_if_runs_in_place(q.arch_id, requested, patch);
+  if (patch.patches > 0) q.blob = write_model_blob(q.graph, q.model, {patch.patches, patch.split_block});
+  if (board) check_blob_fits(q, requested, *board);
+  return patch;
 }
 
 } // namespace tinynas::cli

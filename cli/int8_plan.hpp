@@ -1,6 +1,6 @@
 #pragma once
 // The memory plan an int8 blob carries, as `export` and `deploy` choose it from the schedule flags: the one place
-// that turns --schedule (and, for auto, the board and --sram) into the blob's plan and checks that it fits.
+// that turns --schedule (and, for auto, the board and --sram) into the blob's plan and checks that it fits the board.
 
 #include "schedule_flags.hpp"
 #include "tinynas/deploy/quantized_subnet.hpp"
@@ -12,10 +12,8 @@ namespace tinynas::cli {
 // split where none is; auto (which needs `board`) in place when the arena fits the board's SRAM or --sram, else the
 // patch plan the cost model takes, as the search costs it. Returns the plan (patches 0: in place). Auto without a
 // board is the caller's to refuse (export names its --board flag).
+// With a board: Error(kInfeasible) naming the model and the board when the blob's arena and the board's runtime
+// exceed the SRAM the model may take (--sram, else the board's).
 PatchOptions plan_int8_blob(QuantizedSubnet& q, const ScheduleFlags& flags, const Board* board);
-
-// Error(kInfeasible) naming the model and the board when the blob's arena and the board's runtime exceed the SRAM the
-// model may take (--sram, else the board's).
-void check_blob_fits(const QuantizedSubnet& q, const ScheduleFlags& flags, const Board& board);
 
 } // namespace tinynas::cli

@@ -109,12 +109,9 @@ public:
     const PipelineReport report{o_,        stage1, search,   winner, accuracy, board, board_elsewhere,
                                 supernet_, model_, timings_, plan_};
     const ReportFiles files = render_report(report);
-    PipelineResult result{run_,
-                          (fs::path(run_) / "report.md").string(),
-                          (fs::path(run_) / "report.html").string(),
-                          model_,
-                          (fs::path(run_) / "accuracy.json").string(),
-                          nlohmann::json::parse(search.to_json(-1)).at("best").dump()};
+    PipelineResult result{
+        run_,   (fs::path(run_) / "report.md").string(),     (fs::path(run_) / "report.html").string(),
+        model_, (fs::path(run_) / "accuracy.json").string(), search.best_to_json()};
     files::write_file_atomic(result.report, files.markdown);
     files::write_file_atomic(result.report_html, files.html);
     return result;

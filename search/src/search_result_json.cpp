@@ -10,15 +10,19 @@ namespace tinynas {
 
 using nlohmann::json;
 
-std::string SearchResult::to_json(int indent) const {
+std::string SearchResult::best_to_json(int indent) const {
   const Evaluation& b = best();
-  json j;
   json best_json = search_json::evaluation_to_json(b);
   best_json["arch"] = json::parse(arch_to_json(b.arch, config.space, -1));
   best_json["fits"] = fits(b.cost, config.constraints);
   // As analyze's JSON has it: what the halo adds to "macs" (the network's own MACs are the difference).
   if (best_json.contains("patch")) best_json["patch"]["extra_macs"] = recomputed_macs(config.space, b.arch, b.cost);
-  j["best"] = std::move(best_json);
+  return best_json.dump(indent);
+}
+
+std::string SearchResult::to_json(int indent) const {
+  json j;
+  j["best"] = json::parse(best_to_json());
   j["estimator"] = {{"name", evolution.estimator}, {"proxy", evolution.proxy}, {"score_unit", evolution.score_unit}};
   j["space"] = config.space.name;
   j["budgets"] = search_json::budgets_to_json(config.constraints);

@@ -102,6 +102,11 @@ def refuse_unknown_fields(obj: dict, allowed: set, where: str) -> None:
         raise FarmConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
 
 
+def _expected(where: str, key: str, what: str, value) -> FarmConfigError:
+    """The one shape of a bad field's message: where, what it should be, what it is (shortened)."""
+    return FarmConfigError(f"{where}/{key}: expected {what}, got {json.dumps(value)[:60]}")
+
+
 def _field(where: str, obj: dict, key: str, kind, default=None, required=False):
     if key not in obj:
         if required:
@@ -109,8 +114,8 @@ def _field(where: str, obj: dict, key: str, kind, default=None, required=False):
         return default
     value = obj[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise FarmConfigError(f"{where}/{key}: expected {names}, got {json.dumps(value)[:60]}")
+        raise _expected(where, key, kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind),
+                        value)
     return value
 
 
@@ -119,8 +124,7 @@ def integer_field(where: str, obj: dict, key: str, default: int, lo: int, hi: in
     the range alone would not."""
     value = obj.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise FarmConfigError(f"{where}/{key}: expected {what or f'an integer in [{lo}, {hi}]'}, "
-                              f"got {json.dumps(value)[:60]}")
+        raise _expected(where, key, what or f"an integer in [{lo}, {hi}]", value)
     return value
 
 
@@ -128,7 +132,7 @@ def text_field(where: str, obj: dict, key: str, what: str = "a path") -> str:
     """obj[key], which must be a non-empty string (a path, an arch id, a space's name)."""
     value = obj[key]
     if not isinstance(value, str) or not value:
-        raise FarmConfigError(f"{where}/{key}: expected {what}, got {json.dumps(value)[:60]}")
+        raise _expected(where, key, what, value)
     return value
 
 

@@ -45,6 +45,8 @@ struct SearchResult {
   //  "stage1":{"rule":..,"chosen":{..},"fallback":..},"evaluations":..,"generations":..,
   //  "pareto_size":..,"out_dir":..}
   std::string to_json(int indent = 2) const;
+  // to_json()'s "best" alone.
+  std::string best_to_json(int indent = -1) const;
 };
 
 // Runs a new search. `estimator` must be the one config.estimator names. With `out_dir` non-empty

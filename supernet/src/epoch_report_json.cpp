@@ -55,4 +55,25 @@ engine::EpochStart epoch_start_from_json(const json_util::Field& state, bool unf
   return start;
 }
 
+void put_epoch_loop(nlohmann::json& state, const EpochLoopProgress& p) {
+  state["epochs_done"] = p.epochs_done;
+  state["train_images"] = p.train_images;
+  state["seconds"] = p.seconds;
+  state["epochs"] = nlohmann::json::array();
+  for (const auto& r : p.reports) state["epochs"].push_back(nlohmann::json::parse(r.to_json()));
+  put_epoch_start(state, p.epoch_start);
+}
+
+EpochLoopProgress epoch_loop_from_json(const json_util::Field& state, int total_epochs) {
+  EpochLoopProgress p;
+  p.epochs_done = state.get_int("epochs_done");
+  p.train_images = state.get_int("train_images");
+  p.seconds = state.get_double("seconds");
+  const json_util::Field epochs = state.at("epochs");
+  for (std::size_t i = 0; i < epochs.size(); ++i)
+    p.reports.push_back(epoch_report_from_json(epochs.at(i), total_epochs));
+  p.epoch_start = epoch_start_from_json(state, p.epochs_done < total_epochs);
+  return p;
+}
+
 } // namespace tinynas

@@ -15,12 +15,7 @@ std::string finetune_progress_to_json(const FinetuneProgress& p) {
   j["finetune"] = {{"epochs", p.epochs},     {"lr", p.lr},
                    {"distill", p.distill},   {"from_scratch", p.from_scratch},
                    {"supernet", p.supernet}, {"supernet_crc32", p.supernet_crc32}};
-  j["epochs_done"] = p.epochs_done;
-  j["train_images"] = p.train_images;
-  j["seconds"] = p.seconds;
-  j["epochs"] = json::array();
-  for (const auto& r : p.reports) j["epochs"].push_back(json::parse(r.to_json()));
-  put_epoch_start(j, p.epoch_start);
+  put_epoch_loop(j, p);
   return j.dump();
 }
 
@@ -38,12 +33,7 @@ FinetuneProgress parse_finetune_progress(const std::string& text, const std::str
   const std::uint64_t crc = s.at("supernet_crc32").as_uint64();
   if (crc > 0xffffffffu) s.at("supernet_crc32").fail("must fit in 32 bits");
   p.supernet_crc32 = static_cast<std::uint32_t>(crc);
-  p.epochs_done = f.get_int("epochs_done");
-  p.train_images = f.get_int("train_images");
-  p.seconds = f.get_double("seconds");
-  json_util::Field epochs = f.at("epochs");
-  for (std::size_t i = 0; i < epochs.size(); ++i) p.reports.push_back(epoch_report_from_json(epochs.at(i), p.epochs));
-  p.epoch_start = epoch_start_from_json(f, p.epochs_done < p.epochs);
+  static_cast<EpochLoopProgress&>(p) = epoch_loop_from_json(f, p.epochs);
   return p;
 }
 

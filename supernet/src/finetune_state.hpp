@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "epoch_start.hpp"
+#include "epoch_loop_progress.hpp"
 #include "tinynas/supernet/finetune.hpp"
 #include "tinynas/supernet/training_config.hpp"
 
 namespace tinynas {
 
-struct FinetuneProgress {
+struct FinetuneProgress : EpochLoopProgress { // of `epochs`
   TrainingConfig config;
   int epochs = 0;
   double lr = 0; // resolved: never the 0 of FinetuneOptions
@@ -23,11 +23,6 @@ struct FinetuneProgress {
   bool from_scratch = false;
   std::string supernet;             // the path it started from (for people; resuming checks the checksum)
   std::uint32_t supernet_crc32 = 0; // of the supernet's weights
-  int epochs_done = 0;
-  int train_images = 0; // resuming checks the data has as many
-  double seconds = 0;   // of the finished epochs
-  std::vector<EpochReport> reports;
-  engine::EpochStart epoch_start; // epoch epochs_done + 1 from its first batch, or where a checkpoint inside it was
 };
 
 std::string finetune_progress_to_json(const FinetuneProgress& progress);

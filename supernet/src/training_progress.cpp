@@ -14,13 +14,8 @@ using nlohmann::json;
 std::string training_progress_to_json(const TrainingProgress& p) {
   json j;
   j["config"] = json::parse(p.config.to_json());
-  j["epochs_done"] = p.epochs_done;
   j["channels_sorted"] = p.channels_sorted;
-  j["train_images"] = p.train_images;
-  j["seconds"] = p.seconds;
-  j["epochs"] = json::array();
-  for (const auto& r : p.reports) j["epochs"].push_back(json::parse(r.to_json()));
-  put_epoch_start(j, p.epoch_start);
+  put_epoch_loop(j, p);
   return j.dump();
 }
 
@@ -29,14 +24,8 @@ TrainingProgress parse_training_progress(const std::string& text, const std::str
   json_util::Field f(doc, file, "/training");
   TrainingProgress p;
   p.config = TrainingConfig::from_json(f.at("config").value().dump(), file);
-  p.epochs_done = f.get_int("epochs_done");
+  static_cast<EpochLoopProgress&>(p) = epoch_loop_from_json(f, p.config.total_epochs());
   p.channels_sorted = f.at("channels_sorted").as_bool();
-  p.train_images = f.get_int("train_images");
-  p.seconds = f.get_double("seconds");
-  json_util::Field epochs = f.at("epochs");
-  for (std::size_t i = 0; i < epochs.size(); ++i)
-    p.reports.push_back(epoch_report_from_json(epochs.at(i), p.config.total_epochs()));
-  p.epoch_start = epoch_start_from_json(f, p.epochs_done < p.config.total_epochs());
   return p;
 }
 

@@ -5,19 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "epoch_start.hpp"
+#include "epoch_loop_progress.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas {
 
-struct TrainingProgress {
+struct TrainingProgress : EpochLoopProgress { // of config.total_epochs()
   TrainingConfig config;
-  int epochs_done = 0;
   bool channels_sorted = false; // the mid channels were sorted for the elastic phase
-  int train_images = 0;         // resuming checks the data has as many
-  double seconds = 0;           // training time over all sessions, of the finished epochs
-  std::vector<EpochReport> reports;
-  engine::EpochStart epoch_start; // epoch epochs_done + 1 from its first batch, or where a checkpoint inside it was
 };
 
 std::string training_progress_to_json(const TrainingProgress& progress);

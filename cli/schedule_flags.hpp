@@ -1,6 +1,7 @@
 #pragma once
-// --schedule, --patches and --split-block, as `analyze` and `profile` take them: one parser (the library's), so
-// both commands and the Python bindings accept and refuse the same values with the same words.
+// --schedule, --patches and --split-block (and --sram for auto), as `analyze`, `profile`, `export` and `deploy` take
+// them: one parser (the library's), so every command and the Python bindings accept and refuse the same values with the
+// same words.
 
 #include <optional>
 #include <string>
@@ -16,7 +17,7 @@ struct ScheduleFlags {
   std::string schedule = "inplace-dw";
   std::optional<int> patches;     // patch schedule only
   std::optional<int> split_block; // patch schedule only
-  // `profile` and `deploy`: the SRAM `auto` must fit (--sram, e.g. the search's budget); "" = the board's.
+  // `profile`, `export` and `deploy`: the SRAM `auto` must fit (--sram, e.g. the search's budget); "" = the board's.
   std::string auto_sram;
 };
 

@@ -99,10 +99,8 @@ int run_export(const ExportOptions& options) {
   if (schedule == Schedule::kAuto && options.board.empty())
     throw invalid_option("board", "--schedule auto fits the plan to a board's SRAM: give --board B (and --sram, as "
                                   "the search's)");
-  if (schedule != Schedule::kAuto && !options.board.empty())
-    throw invalid_option("board", "only with --schedule auto (the board whose SRAM the plan must fit)");
-  if (schedule != Schedule::kAuto && !options.schedule.auto_sram.empty())
-    throw invalid_option("sram", "only with --schedule auto (the SRAM the plan must fit)");
+  if (options.board.empty() && !options.schedule.auto_sram.empty())
+    throw invalid_option("sram", "needs --board B (the board whose runtime takes its share of the SRAM)");
   // Loaded before minutes of quantising, so that a bad board is refused first.
   const std::optional<Board> board =
       options.board.empty() ? std::nullopt : std::optional<Board>(Board::load(options.board));

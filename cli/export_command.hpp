@@ -32,8 +32,9 @@ struct ExportOptions {
   // int8: the memory plan the blob carries, inplace-dw or patch (--patches, --split-block; unset: the cost model's),
   // or auto: the plan that fits `board`'s SRAM (or --sram), as the search and `deploy` choose it (cli/int8_plan.hpp).
   ScheduleFlags schedule;
-  std::string
-      board; // --schedule auto only: the board the plan must fit, whose SRAM the blob's arena is checked against
+  // The board the blob must fit: its arena and the board's runtime within its SRAM, or --sram (schedule.auto_sram,
+  // which needs a board). Required by auto; "": no check (the blob for any board).
+  std::string board;
 };
 int run_export(const ExportOptions& options);
 

@@ -80,10 +80,14 @@ CLI::Option* add_optional(CLI::App* app, const std::string& name, std::optional<
       name, [&target](const T& value) { target = value; }, help);
 }
 
-// --sram for `auto` (profile, deploy): the SRAM the model may take, e.g. the search's budget.
-void add_auto_sram_flag(CLI::App* command, cli::ScheduleFlags& flags) {
+// --sram: the SRAM the model may take, e.g. the search's budget. `profile` takes it for `auto` only; `export` and
+// `deploy` also refuse a blob over it under any schedule.
+void add_sram_flag(CLI::App* command, cli::ScheduleFlags& flags, bool blob_refused_over_it) {
   command->add_option("--sram", flags.auto_sram,
-                      "--schedule auto: the SRAM the model may take, as the search's --sram (default: the board's)");
+                      blob_refused_over_it ? "The SRAM the model may take, as the search's --sram (default: the "
+                                             "board's): auto fits its plan to it, and a blob over it is refused"
+                                           : "--schedule auto: the SRAM the model may take, as the search's --sram "
+                                             "(default: the board's)");
 }
 
 // The subnet and its int8 quantisation, as `export` and `deploy` take them (the same fields in both options).
@@ -363,8 +367,9 @@ int main(int argc, char** argv) {
   add_schedule_flags(export_cmd, export_opts.schedule,
                      "inplace-dw, patch, or auto with --board (the plan the int8 blob carries)");
   export_cmd->add_option("--board", export_opts.board,
-                         "--schedule auto: the board whose SRAM the plan must fit, as the search's --board");
-  add_auto_sram_flag(export_cmd, export_opts.schedule);
+                         "The board the blob must fit (its SRAM, or --sram), as the search's --board; --schedule auto "
+                         "fits the plan to it");
+  add_sram_flag(export_cmd, export_opts.schedule, true);
 
   cli::DeployOptions deploy_opts;
   CLI::App* deploy = app.add_subcommand(
@@ -374,7 +379,7 @@ int main(int argc, char** argv) {
   deploy->add_option("--out", deploy_opts.out, "The project's directory (created)")->required();
   add_schedule_flags(deploy, deploy_opts.schedule,
                      "auto (in place when it fits the board, else patches), inplace-dw or patch");
-  add_auto_sram_flag(deploy, deploy_opts.schedule);
+  add_sram_flag(deploy, deploy_opts.schedule, true);
   deploy->add_flag("!--no-build", deploy_opts.build, "Only write the project (no CMake build, no size check)");
   deploy->add_flag("--flash", deploy_opts.flash, "Program the board through OpenOCD after the build (a real board)");
   deploy->add_flag("--json", deploy_opts.json, "Print deploy.json (with the linked sizes) instead of text");
@@ -440,7 +445,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   profile->add_flag("--json", profile_opts.json, "Print the measurements as JSON");
   add_schedule_flags(profile, profile_opts.schedule, "inplace-dw, patch or auto (the plans the firmware runs)");
-  add_auto_sram_flag(profile, profile_opts.schedule);
+  add_sram_flag(profile, profile_opts.schedule, false);
 
   // ---- calibrate ----
   cli::CalibrateOptions calibrate_opts;

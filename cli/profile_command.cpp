@@ -105,6 +105,9 @@ int run_profile(const ProfileOptions& options) {
   if (options.runs < 1) throw Error(ErrorCode::kInvalidArgument, "--runs must be at least 1");
   if (options.timeout_ms < 1) throw Error(ErrorCode::kInvalidArgument, "--timeout must be positive");
   if (options.retries < 0) throw Error(ErrorCode::kInvalidArgument, "--retries must not be negative");
+  if (schedule_cost_options(options.schedule).schedule != Schedule::kAuto && !options.schedule.auto_sram.empty())
+    throw invalid_option("sram", "only with --schedule auto (the SRAM its plan must fit); profile measures the plan "
+                                 "asked, whatever SRAM it takes");
   const Board board = Board::load(options.board);
   const LoadedModel model = profiled_model(options);
   const Graph graph = lower_to_graph(model.net);

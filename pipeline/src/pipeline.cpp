@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -147,29 +148,61 @@ private:
   }
 
   // RUN/pipeline.json: what this run is. A second call must ask for the same run: the same search,
-  // data and training (how the options were spelled, and the board measured on, may differ).
-  void record_options(const std::string& now) {
+  // data and training (how the options were spelled, and the board measured on, may differ). The board,
+  // its latency table and the space count by name: the run keeps the ones it recorded, as a resumed search
+  // keeps its checkpoint's, so configs/ changing under it (a recalibrated table, a newer TinyNAS's files)
+  // does not stop it.
+  void record_options(const std::string& now_text) {
     const std::string path = (fs::path(run_) / "pipeline.json").string();
-    if (fs::exists(path)) {
-      const auto identity = [](nlohmann::json j) {
-        j.erase("options");
-        j.erase("hil");
-        j.erase("hil_farm");
-        if (!j.contains("final_training")) j["final_training"] = "finetune";    // runs from before the choice
-        if (!j.contains("time_budget_seconds")) j["time_budget_seconds"] = 0.0; // runs from before the budget
-        return j;
-      };
-      const nlohmann::json before = json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path);
-      if (identity(before) != identity(nlohmann::json::parse(now)))
-        throw invalid_option("resume", "run directory " + run_ +
-                                           " holds a pipeline started with other options (see its pipeline.json); "
-                                           "give the same options, --resume " +
-                                           run_ + " alone, or another --out");
-      note("continuing the run in " + run_);
-      if (before != nlohmann::json::parse(now)) files::write_file_atomic(path, now);
+    nlohmann::json now = nlohmann::json::parse(now_text);
+    if (!fs::exists(path)) {
+      files::write_file_atomic(path, now_text);
       return;
     }
-    files::write_file_atomic(path, now);
+    const nlohmann::json before = json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path);
+    const std::string difference = json_util::first_difference(run_identity(before), run_identity(now), "the run");
+    if (!difference.empty())
+      throw invalid_option("resume", "run directory " + run_ + " holds a pipeline started with other options (" +
+                                         difference + "; see its pipeline.json); give the same options, --resume " +
+                                         run_ + " alone, or another --out");
+    note("continuing the run in " + run_);
+    if (before.contains("search") && before["search"] != now["search"]) {
+      recorded_search_ =
+          json_util::load_embedded(json_util::Field(before, path).at("search"), "search", search_config_from_json);
+      note("it keeps the board, latency table and space it recorded, which differ from configs/ now (" +
+           json_util::first_difference(before["search"], now["search"], "the run") + ")");
+      now["search"] = before["search"];
+    }
+    if (before != now) files::write_file_atomic(path, now.dump(2) + "\n");
+  }
+
+  // What must be the same for a run to continue: the record without how the options were spelled, the board the
+  // winner is measured on, and the contents of the board, latency table and space files (their names stay).
+  static nlohmann::json run_identity(nlohmann::json j) {
+    j.erase("options");
+    j.erase("hil");
+    j.erase("hil_farm");
+    if (!j.contains("final_training")) j["final_training"] = "finetune";    // runs from before the choice
+    if (!j.contains("time_budget_seconds")) j["time_budget_seconds"] = 0.0; // runs from before the budget
+    if (!j.contains("search") || !j["search"].is_object()) return j;
+    nlohmann::json& search = j["search"];
+    if (search.contains("space") && search["space"].is_object()) search["space"] = search["space"].value("name", "");
+    if (search.contains("constraints") && search["constraints"].is_object()) {
+      nlohmann::json& k = search["constraints"];
+      k.erase("board_config"); // "board", its name, stays
+      if (k.contains("latency_table")) k["latency_table"] = !k["latency_table"].is_null();
+    }
+    return j;
+  }
+
+  // A search configuration of this run: the options', with the board and latency table (and for stage 1 the space)
+  // the run recorded when it continues after they changed.
+  SearchConfig run_search_config(const SearchOptions& s, bool recorded_space) const {
+    SearchConfig config = make_search_config(s);
+    if (!recorded_search_) return config;
+    config.constraints = recorded_search_->constraints;
+    if (recorded_space) config.space = recorded_search_->space;
+    return config;
   }
 
   std::string options_json() const {
@@ -202,7 +235,7 @@ private:
     s.out.clear();
     s.estimator = "macs";
     s.supernet.clear();
-    SearchConfig config = make_search_config(s);
+    SearchConfig config = run_search_config(s, true);
     if (o_.classes_from_data) {
       // Stage 1 costs the classifier too: with the data's class count, not the space file's (1000
       // for mcunet). Reading the data first also finds a bad --data before any work.
@@ -392,7 +425,11 @@ private:
     s.out = resuming ? "" : search_dir_;
     s.resume = resuming ? search_dir_ : "";
     s.overwrite = false;
-    SearchConfig config = make_search_config(s);
+    // Continued: every option applied to the checkpoint's configuration but the board, whose file (and latency table)
+    // the search keeps as the run recorded them.
+    std::set<std::string> given = search_option_names();
+    given.erase("board");
+    SearchConfig config = resuming ? make_search_config(s, given) : run_search_config(s, false);
     const std::unique_ptr<AccuracyEstimator> estimator =
         make_estimator(config.estimator, config.space, config.estimator_options);
     adopt_estimator(config, *estimator);
@@ -550,6 +587,9 @@ private:
     double seconds = 0;
   };
   std::optional<RunClock> run_clock_;
+  // The search section of the run's record, when the run continues with a board, latency table or space that have
+  // changed in configs/ since it started (record_options).
+  std::optional<SearchConfig> recorded_search_;
   const std::chrono::steady_clock::time_point begun_ = std::chrono::steady_clock::now();
   PipelineHooks hooks_;
   std::string run_, supernet_, search_dir_, model_, plan_file_;

@@ -93,15 +93,7 @@ std::string search_config_difference(const SearchConfig& checkpoint, const Searc
   json b = search_json::config_to_json(now);
   a["evolution"].erase("generations");
   b["evolution"].erase("generations");
-  const json fa = a.flatten();
-  const json fb = b.flatten();
-  for (const auto& [key, value] : fa.items()) {
-    if (!fb.contains(key)) return key + ": " + value.dump() + " in the checkpoint, absent now";
-    if (fb.at(key) != value) return key + ": " + value.dump() + " in the checkpoint, " + fb.at(key).dump() + " now";
-  }
-  for (const auto& [key, value] : fb.items())
-    if (!fa.contains(key)) return key + ": absent in the checkpoint, " + value.dump() + " now";
-  return {};
+  return json_util::first_difference(a, b, "the checkpoint");
 }
 
 } // namespace tinynas

@@ -38,7 +38,8 @@ SearchSpace space_of(const SearchOptions& o) {
 }
 
 // Re-made only when an option changes them, so a resumed search keeps the board and the calibrated
-// latency table its checkpoint embeds even after configs/ changed.
+// latency table its checkpoint embeds even after configs/ changed; the table goes with the board, so
+// only giving the board again loads them anew (a budget given again keeps both).
 void apply_constraints(const SearchOptions& o, const Applies& applies, Constraints& k) {
   bool changed = false;
   auto apply = [&](const char* option) {
@@ -46,7 +47,9 @@ void apply_constraints(const SearchOptions& o, const Applies& applies, Constrain
     changed = true;
     return true;
   };
-  if (apply("board")) k.board = Board::load(o.board);
+  const bool new_board = apply("board");
+  if (new_board) k.board = Board::load(o.board);
+  const std::shared_ptr<const LatencyTable> board_table = k.latency_table;
   std::optional<std::uint64_t> sram = k.sram_bytes, flash = k.flash_bytes;
   if (apply("sram")) sram = o.sram ? std::optional(parse_size(*o.sram, "sram")) : std::nullopt;
   if (apply("flash")) flash = o.flash ? std::optional(parse_size(*o.flash, "flash")) : std::nullopt;
@@ -63,6 +66,7 @@ void apply_constraints(const SearchOptions& o, const Applies& applies, Constrain
   if (apply("split_block")) k.patch.split_block = o.split_block.value_or(PatchOptions{}.split_block);
   if (!changed) return;
   k = make_constraints(k.board, sram, flash, k.latency_ms, k.schedule, k.patch);
+  if (!new_board) k.latency_table = board_table;
   if (k.sram_bytes > k.board.sram_bytes || k.flash_bytes > k.board.flash_bytes)
     spdlog::warn("the budgets ({}) exceed what board {} has (SRAM {}, flash {})", k.describe(), k.board.name,
                  format_size(k.board.sram_bytes), format_size(k.board.flash_bytes));

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace tinynas::json_util {
 
 namespace {
@@ -31,6 +33,18 @@ json parse(std::string_view text, std::string_view file) {
     // it escaped as an internal error before.
     throw Error(ErrorCode::kInvalidFile, "malformed JSON: " + without_exception_id(e.what()), std::string(file));
   }
+}
+
+std::string first_difference(const json& recorded, const json& now, std::string_view recorded_as) {
+  const json a = recorded.flatten(), b = now.flatten();
+  const std::string in = fmt::format(" in {}", recorded_as);
+  for (const auto& [key, value] : a.items()) {
+    if (!b.contains(key)) return fmt::format("{}: {}{}, absent now", key, value.dump(), in);
+    if (b.at(key) != value) return fmt::format("{}: {}{}, {} now", key, value.dump(), in, b.at(key).dump());
+  }
+  for (const auto& [key, value] : b.items())
+    if (!a.contains(key)) return fmt::format("{}: absent{}, {} now", key, in, value.dump());
+  return {};
 }
 
 namespace {

@@ -20,6 +20,10 @@ using nlohmann::json;
 // "truncated?" when the text ends before the JSON does).
 json parse(std::string_view text, std::string_view file);
 
+// "" when the documents are equal, else the first value they disagree on, by JSON Pointer:
+// "/constraints/sram_bytes: 327680 in the checkpoint, 262144 now" (`recorded_as`: "the checkpoint").
+std::string first_difference(const json& recorded, const json& now, std::string_view recorded_as);
+
 // A cursor on a JSON value that knows its file and pointer, so every accessor can complain
 // precisely: Field(j, "x.json").at("stages").at(3).get_int("kernel").
 class Field {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -320,6 +321,53 @@ TEST_F(PipelineTest, ASupernetStoppedAndContinuedPlansStageTwoAgainCountingTheEa
   EXPECT_DOUBLE_EQ(plan["final_training"]["training_pace"].get<double>(),
                    plan["stage2"]["training_pace"].get<double>());
   for (const std::string& n : notes) EXPECT_EQ(n.find("keeps the final training's"), std::string::npos) << n;
+}
+
+// The board, its latency table and the space count by name: a run continued after their files changed under it (a
+// recalibrated latency table, a newer TinyNAS's configs) keeps the ones it recorded, as a resumed search keeps its
+// checkpoint's, and says so. Before, it was refused as "started with other options", even with --resume RUN alone.
+// An option that differs is refused, naming the field.
+TEST_F(PipelineTest, AContinuedRunKeepsTheBoardItRecordedAndNamesAnOptionThatDiffers) {
+  options.time_budget_seconds = 0;
+  bool in_supernet = false;
+  PipelineHooks stop;
+  stop.on_phase = [&](const std::string& p) { in_supernet = p == "supernet"; };
+  stop.should_stop = [&] { return in_supernet; };
+  expect_stopped(stop);
+  const fs::path run = options.search.out;
+  const std::string record_file = (run / "pipeline.json").string();
+  auto record = nlohmann::json::parse(test::read_text(record_file));
+  const auto clock = record["search"]["constraints"]["board_config"]["clock_mhz"].get<double>();
+  record["search"]["constraints"]["board_config"]["clock_mhz"] = clock * 2; // what the board file said back then
+  dir.write("run/pipeline.json", record.dump(2));
+
+  auto other = record;
+  other["search"]["constraints"]["sram_bytes"] = 1000;
+  dir.write("run/pipeline.json", other.dump(2));
+  try {
+    run_pipeline(options);
+    FAIL() << "a run recorded with another SRAM budget was continued";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "resume");
+    EXPECT_NE(e.message().find("started with other options (/search/constraints/sram_bytes: 1000 in the run, 327680 "
+                               "now; see its pipeline.json)"),
+              std::string::npos)
+        << e.what();
+  }
+  dir.write("run/pipeline.json", record.dump(2));
+
+  std::vector<std::string> notes;
+  PipelineHooks continued;
+  continued.on_note = [&](const std::string& n) { notes.push_back(n); };
+  run_pipeline(read_pipeline_options(run.string()), continued);
+  const std::string said = fmt::format("it keeps the board, latency table and space it recorded, which differ from "
+                                       "configs/ now (/constraints/board_config/clock_mhz: {} in the run, {} now)",
+                                       nlohmann::json(clock * 2).dump(), nlohmann::json(clock).dump());
+  EXPECT_NE(std::find(notes.begin(), notes.end(), said), notes.end()) << fmt::format("{}", fmt::join(notes, "\n"));
+  const auto checkpoint = nlohmann::json::parse(test::read_text((run / "search/checkpoint.json").string()));
+  EXPECT_EQ(checkpoint["config"]["constraints"]["board_config"]["clock_mhz"], clock * 2) << "stage 2 ran on it";
+  record = nlohmann::json::parse(test::read_text(record_file));
+  EXPECT_EQ(record["search"]["constraints"]["board_config"]["clock_mhz"], clock * 2) << "the record keeps it";
 }
 
 // A run recorded before the time budget existed continues without one.

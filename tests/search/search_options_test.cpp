@@ -240,6 +240,40 @@ TEST(SearchOptions, ResumingKeepsTheEmbeddedBoardUnlessTheBoardIsGiven) {
   EXPECT_NE(e.message().find("/constraints/board_config/clock_mhz: 100"), std::string::npos) << e.what();
 }
 
+// The calibrated latency table goes with the board: resumed with a budget given again (the pipeline gives every
+// option but the board), the search keeps its checkpoint's table after configs/latency was recalibrated. Before,
+// the budget rebuilt the constraints, which loaded the table anew, and the search was refused as another one.
+TEST(SearchOptions, ResumingKeepsTheEmbeddedLatencyTableUnlessTheBoardIsGiven) {
+  const std::string dir = scratch_dir();
+  SearchOptions o = small_options(dir);
+  o.space = "fashion_mnist";
+  o.board = "qemu-mps2-an500";
+  o.sram = "96K";
+  o.flash = "256K";
+  SearchConfig started = make_search_config(o);
+  ASSERT_TRUE(started.constraints.latency_table) << "the board has a calibrated table";
+  MacsProxyEstimator estimator(started.space);
+  adopt_estimator(started, estimator);
+  run_search(started, estimator, dir);
+  const std::string path = (std::filesystem::path(dir) / kCheckpointFile).string();
+  json checkpoint = json::parse(testing::read_text(path));
+  json& entries = checkpoint["config"]["constraints"]["latency_table"]["entries"];
+  ASSERT_FALSE(entries.empty());
+  const std::string entry = entries.begin().key();
+  entries[entry]["ticks"] = entries[entry]["ticks"].get<double>() * 2; // as the table was when the search started
+  std::ofstream(path, std::ios::binary) << checkpoint.dump();
+
+  SearchOptions again;
+  again.resume = dir;
+  again.sram = "96K";
+  const SearchConfig resumed = make_search_config(again, {"sram"});
+  EXPECT_EQ(search_config_difference(read_search_config(dir), resumed), "");
+  again.board = "qemu-mps2-an500";
+  const Error e = error_of(again, {"board", "sram"});
+  EXPECT_EQ(e.field(), "resume");
+  EXPECT_NE(e.message().find("/constraints/latency_table/entries/" + entry + "/ticks"), std::string::npos) << e.what();
+}
+
 TEST(SearchOptions, AdoptingAnEstimatorRecordsItsNameAndWidth) {
   SearchConfig config = make_search_config(SearchOptions{});
   config.estimator = "something else";

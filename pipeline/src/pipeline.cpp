@@ -69,7 +69,7 @@ namespace {
 class Pipeline {
 public:
   Pipeline(const PipelineOptions& options, const PipelineHooks& hooks)
-      : o_(options), hooks_(hooks), run_(options.search.out),
+      : o_(with_absolute_paths(options)), hooks_(hooks), run_(o_.search.out),
         supernet_((fs::path(run_) / "supernet.supernet").string()), search_dir_((fs::path(run_) / "search").string()),
         model_((fs::path(run_) / "best.model").string()), plan_file_((fs::path(run_) / "time_plan.json").string()) {}
 
@@ -159,7 +159,8 @@ private:
       files::write_file_atomic(path, now_text);
       return;
     }
-    const nlohmann::json before = json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path);
+    const nlohmann::json before =
+        absolute_record_paths(json_util::parse(files::read_file(path, files::kMaxConfigFileBytes), path));
     const std::string difference = json_util::first_difference(run_identity(before), run_identity(now), "the run");
     if (!difference.empty())
       throw invalid_option("resume", "run directory " + run_ + " holds a pipeline started with other options (" +
@@ -167,13 +168,31 @@ private:
                                          run_ + " alone, or another --out");
     note("continuing the run in " + run_);
     if (before.contains("search") && before["search"] != now["search"]) {
-      recorded_search_ =
-          json_util::load_embedded(json_util::Field(before, path).at("search"), "search", search_config_from_json);
+      recorded_search_ = json_util::load_embedded(json_util::Field(before["search"], path, "/search"), "search",
+                                                  search_config_from_json);
       note("it keeps the board, latency table and space it recorded, which differ from configs/ now (" +
            json_util::first_difference(before["search"], now["search"], "the run") + ")");
       now["search"] = before["search"];
     }
     if (before != now) files::write_file_atomic(path, now.dump(2) + "\n");
+  }
+
+  // Paths as a run uses them: absolute, so that it continues from any directory however its path is spelt.
+  static PipelineOptions with_absolute_paths(PipelineOptions o) {
+    o.search.out = files::absolute_path(o.search.out);
+    o.search.data_dir = files::absolute_path(o.search.data_dir);
+    return o;
+  }
+  // The same in a record (from before paths were recorded absolute, they are as given, relative to the directory the
+  // run started in; the options section, which says how they were given, stays).
+  static nlohmann::json absolute_record_paths(nlohmann::json j) {
+    if (j.contains("data") && j["data"].is_string()) j["data"] = files::absolute_path(j["data"].get<std::string>());
+    if (!j.contains("search") || !j["search"].contains("estimator_options")) return j;
+    nlohmann::json& estimator = j["search"]["estimator_options"];
+    for (const char* key : {"data_dir", "supernet"})
+      if (estimator.contains(key) && estimator[key].is_string())
+        estimator[key] = files::absolute_path(estimator[key].get<std::string>());
+    return j;
   }
 
   // What must be the same for a run to continue: the record without how the options were spelled, the board the

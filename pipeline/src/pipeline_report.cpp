@@ -39,8 +39,9 @@ std::string pipeline_command(const PipelineOptions& o, const Constraints& k, con
   if (o.final_training != PipelineOptions{}.final_training)
     cmd += fmt::format(" --final-training {}", final_training_name(o.final_training));
   if (o.train_limit > 0) cmd += fmt::format(" --limit {}", o.train_limit);
-  // A run with a time budget did its plan's counts (the ones above): the same counts, not planned again.
-  if (o.time_budget_seconds > 0) cmd += " --time-budget none";
+  // A run with a time budget did its plan's counts (the ones above), one without did the counts given: either way
+  // those counts, not a plan of the default budget's.
+  cmd += " --time-budget none";
   if (s.eval_images != defaults.eval_images) cmd += fmt::format(" --eval-images {}", s.eval_images);
   if (s.population != defaults.population) cmd += fmt::format(" --population {}", s.population);
   if (s.generations != defaults.generations) cmd += fmt::format(" --generations {}", s.generations);

@@ -4,6 +4,7 @@
 
 #include "constraints_json.hpp"
 #include "search_config_json.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -89,11 +90,16 @@ SearchConfig search_config_from_json(std::string_view text, const std::string& f
 }
 
 std::string search_config_difference(const SearchConfig& checkpoint, const SearchConfig& now) {
-  json a = search_json::config_to_json(checkpoint);
-  json b = search_json::config_to_json(now);
-  a["evolution"].erase("generations");
-  b["evolution"].erase("generations");
-  return json_util::first_difference(a, b, "the checkpoint");
+  // Files by where they are, not how their path was spelt (checkpoints from before paths were recorded absolute
+  // hold them as given, relative to the directory the search ran in).
+  const auto comparable = [](SearchConfig c) {
+    c.estimator_options.supernet = files::absolute_path(c.estimator_options.supernet);
+    c.estimator_options.data_dir = files::absolute_path(c.estimator_options.data_dir);
+    json j = search_json::config_to_json(c);
+    j["evolution"].erase("generations");
+    return j;
+  };
+  return json_util::first_difference(comparable(checkpoint), comparable(now), "the checkpoint");
 }
 
 } // namespace tinynas

@@ -7,6 +7,7 @@
 
 #include "supernet_estimator.hpp"
 #include "tinynas/search/checkpoint.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/units.hpp"
 
@@ -89,8 +90,9 @@ void apply_search_options(const SearchOptions& o, const Applies& applies, Search
   if (applies("space")) c.space = space_of(o);
   apply_constraints(o, applies, c.constraints);
   if (applies("estimator")) c.estimator = estimator_of(o);
-  if (applies("supernet")) c.estimator_options.supernet = o.supernet;
-  if (applies("data_dir")) c.estimator_options.data_dir = o.data_dir;
+  // Recorded absolute, so that a resumed search finds them from any directory.
+  if (applies("supernet")) c.estimator_options.supernet = files::absolute_path(o.supernet);
+  if (applies("data_dir")) c.estimator_options.data_dir = files::absolute_path(o.data_dir);
   if (applies("eval_images")) {
     if (o.eval_images < 0)
       throw invalid_option("eval_images", fmt::format("must be 0 (the whole split) or more, found {}", o.eval_images));

@@ -130,4 +130,14 @@ void make_directory(const std::string& dir) {
   if (error) throw Error(ErrorCode::kIo, "cannot create directory: " + error.message(), dir);
 }
 
+std::string absolute_path(const std::string& path) {
+  if (path.empty()) return path;
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) throw Error(ErrorCode::kIo, "cannot make the path absolute: " + error.message(), path);
+  std::string normal = absolute.lexically_normal().string();
+  if (normal.size() > 1 && normal.back() == '/') normal.pop_back(); // "run/" as "run"
+  return normal;
+}
+
 } // namespace tinynas::files

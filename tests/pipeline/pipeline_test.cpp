@@ -370,6 +370,29 @@ TEST_F(PipelineTest, AContinuedRunKeepsTheBoardItRecordedAndNamesAnOptionThatDif
   EXPECT_EQ(record["search"]["constraints"]["board_config"]["clock_mhz"], clock * 2) << "the record keeps it";
 }
 
+// A run continues however its directory is spelt (relative, absolute, "./run/") and from any working directory: it
+// records its paths absolute. Before, stage 2 refused to continue a run started with a relative --out when the
+// directory was given otherwise, since its checkpoint named the supernet by the path as given.
+TEST_F(PipelineTest, ARunContinuesUnderAnySpellingOfItsDirectory) {
+  options.time_budget_seconds = 0;
+  options.search.out = fs::relative(dir.path() / "run", fs::current_path()).string();
+  options.search.data_dir = fs::relative(dir.path() / "data", fs::current_path()).string();
+  ASSERT_TRUE(fs::path(options.search.out).is_relative());
+  bool in_stage2 = false;
+  PipelineHooks stop;
+  stop.on_phase = [&](const std::string& p) { in_stage2 = p == "stage 2"; };
+  stop.should_stop = [&] { return in_stage2; };
+  expect_stopped(stop);
+  ASSERT_TRUE(fs::exists(dir.path() / "run/search/checkpoint.json"));
+  EXPECT_EQ(read_pipeline_options((dir.path() / "run").string()).search.data_dir, (dir.path() / "data").string());
+
+  PipelineOptions again = options;
+  again.search.out = (dir.path() / "." / "run").string() + "/";
+  const PipelineResult r = run_pipeline(again);
+  EXPECT_EQ(r.run_dir, (dir.path() / "run").string());
+  EXPECT_TRUE(fs::exists(dir.path() / "run/report.md"));
+}
+
 // A run recorded before the time budget existed continues without one.
 TEST_F(PipelineTest, ARunFromBeforeTheTimeBudgetContinuesWithoutOne) {
   options.time_budget_seconds = 0;
@@ -387,6 +410,10 @@ TEST_F(PipelineTest, ARunFromBeforeTheTimeBudgetContinuesWithoutOne) {
   run_pipeline(recorded, hooks);
   EXPECT_EQ(std::count(phases.begin(), phases.end(), "time plan"), 0);
   EXPECT_FALSE(fs::exists(fs::path(options.search.out) / "time_plan.json"));
+  // Its report's reproduce command does the same counts: without --time-budget none it would plan the default
+  // budget's (before, a run without a budget was reproduced so).
+  const std::string report = test::read_text((fs::path(options.search.out) / "report.md").string());
+  EXPECT_NE(report.find("--finetune-epochs 2 --time-budget none"), std::string::npos) << report;
 }
 
 // A supernet put in RUN is reused only if it is the one the run would train.

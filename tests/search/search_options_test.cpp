@@ -16,6 +16,7 @@
 #include "tinynas/search/macs_estimator.hpp"
 #include "tinynas/search/search_options.hpp"
 #include "tinynas/search/search_run.hpp"
+#include "tinynas/space/atomic_file.hpp"
 #include "tinynas/space/error.hpp"
 
 namespace tinynas {
@@ -106,8 +107,8 @@ TEST(SearchOptions, EveryOptionLandsInTheConfiguration) {
   EXPECT_EQ(c.constraints.patch.patches, 3);
   EXPECT_EQ(c.constraints.patch.split_block, 2);
   EXPECT_EQ(c.estimator, "mine");
-  EXPECT_EQ(c.estimator_options.supernet, "s.supernet");
-  EXPECT_EQ(c.estimator_options.data_dir, "data");
+  EXPECT_EQ(c.estimator_options.supernet, (std::filesystem::current_path() / "s.supernet").string()); // absolute
+  EXPECT_EQ(c.estimator_options.data_dir, (std::filesystem::current_path() / "data").string());
   EXPECT_EQ(c.estimator_options.eval_images, 9);
   EXPECT_EQ(c.stage1.seed, 11u);
   EXPECT_EQ(c.evolution.seed, 11u);
@@ -131,7 +132,7 @@ TEST(SearchOptions, ASupernetRanksByItsAccuracyUnlessAnotherEstimatorIsNamed) {
   EXPECT_EQ(make_search_config(o).estimator, "macs");
   o.supernet = "s.supernet";
   EXPECT_EQ(make_search_config(o).estimator, "supernet");
-  EXPECT_EQ(make_search_config(o).estimator_options.supernet, "s.supernet");
+  EXPECT_EQ(make_search_config(o).estimator_options.supernet, files::absolute_path("s.supernet"));
   o.estimator = "mine"; // a caller's own estimator may search the supernet's space
   EXPECT_EQ(make_search_config(o).estimator, "mine");
   o.estimator = "macs";
@@ -272,6 +273,23 @@ TEST(SearchOptions, ResumingKeepsTheEmbeddedLatencyTableUnlessTheBoardIsGiven) {
   const Error e = error_of(again, {"board", "sram"});
   EXPECT_EQ(e.field(), "resume");
   EXPECT_NE(e.message().find("/constraints/latency_table/entries/" + entry + "/ticks"), std::string::npos) << e.what();
+}
+
+// The data and the supernet are recorded absolute, so a search resumed from another directory finds them; a
+// checkpoint from before, which holds them as given, is the same search when they name the same files from here.
+TEST(SearchOptions, PathsAreRecordedAbsoluteAndComparedByWhereTheyLead) {
+  SearchOptions o;
+  o.data_dir = "data/./fm/";
+  const SearchConfig c = make_search_config(o);
+  EXPECT_EQ(c.estimator_options.data_dir, (std::filesystem::current_path() / "data/fm").string());
+  SearchConfig as_given = c;
+  as_given.estimator_options.data_dir = "data/fm";
+  EXPECT_EQ(search_config_difference(as_given, c), "");
+  as_given.estimator_options.data_dir = "other";
+  EXPECT_NE(search_config_difference(as_given, c)
+                .find("/estimator_options/data_dir: \"" + files::absolute_path("other") + "\" in the checkpoint"),
+            std::string::npos)
+      << search_config_difference(as_given, c);
 }
 
 TEST(SearchOptions, AdoptingAnEstimatorRecordsItsNameAndWidth) {

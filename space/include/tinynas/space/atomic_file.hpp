@@ -30,5 +30,8 @@ inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{16} << 20; // 16 
 std::string read_file(const std::string& path, std::size_t max_bytes = kMaxFileBytes);
 // Creates the directory (and parents); Error(kIo) on failure.
 void make_directory(const std::string& dir);
+// `path` made absolute against the working directory and normalised ("run", "./run/" and "/home/u/run" alike); ""
+// stays "". What a run records of the files it uses, so it continues from any directory, however its path is spelt.
+std::string absolute_path(const std::string& path);
 
 } // namespace tinynas::files

@@ -1,7 +1,8 @@
 #pragma once
-// --schedule, --patches and --split-block (and --sram for auto), as `analyze`, `profile`, `export` and `deploy` take
-// them: one parser (the library's), so every command and the Python bindings accept and refuse the same values with the
-// same words.
+// --schedule, --patches and --split-block, as `analyze`, `profile`, `export` and `deploy` take them (the last three
+// with
+// --sram): one parser (the library's), so every command and the Python bindings accept and refuse the same values with
+// the same words.
 
 #include <optional>
 #include <string>
@@ -17,7 +18,8 @@ struct ScheduleFlags {
   std::string schedule = "inplace-dw";
   std::optional<int> patches;     // patch schedule only
   std::optional<int> split_block; // patch schedule only
-  // `profile`, `export` and `deploy`: the SRAM `auto` must fit (--sram, e.g. the search's budget); "" = the board's.
+  // --sram, e.g. the search's budget; "" = the board's. The SRAM `auto` fits its plan to (`profile`: only that), and
+  // for `export` and `deploy` the SRAM any blob must fit.
   std::string auto_sram;
 };
 

@@ -23,12 +23,7 @@ protected:
   Supernet supernet{space, 1.0, 21};
   ImageSet train = test::pattern_images(200, 3, 3);
   ImageSet val = test::pattern_images(120, 3, 4);
-  std::vector<Arch> archs = [this] {
-    std::vector<Arch> v{supernet.largest(), supernet.smallest()};
-    Rng rng(6);
-    for (int i = 0; i < 4; ++i) v.push_back(sample_arch(space, rng, 1.0, 0));
-    return v;
-  }();
+  std::vector<Arch> archs = test::largest_smallest_and_four(supernet, space, 6);
 };
 
 TEST_F(EvaluatorTest, AccuracyDependsOnTheArchOnly) {

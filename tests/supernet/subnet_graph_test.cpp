@@ -22,12 +22,7 @@ protected:
   Supernet supernet{space, 1.0, 5};
   ImageSet train = test::pattern_images(96, 3, 1);
   ImageSet val = test::pattern_images(12, 3, 2);
-  std::vector<Arch> archs = [this] {
-    std::vector<Arch> v{supernet.largest(), supernet.smallest()};
-    Rng rng(17);
-    for (int i = 0; i < 4; ++i) v.push_back(sample_arch(space, rng, 1.0, 0));
-    return v;
-  }();
+  std::vector<Arch> archs = test::largest_smallest_and_four(supernet, space, 17);
   SubnetEvaluator evaluator{supernet, train, val, [] {
                               EvaluatorOptions o;
                               o.calibration_batches = 2;

@@ -14,6 +14,7 @@
 #include "tinynas/space/error.hpp"
 #include "tinynas/space/rng.hpp"
 #include "tinynas/space/search_space.hpp"
+#include "tinynas/supernet/supernet.hpp"
 #include "tinynas/supernet/trainer.hpp"
 
 namespace tinynas::test {
@@ -38,6 +39,15 @@ inline ImageSet pattern_images(int count, int classes, std::uint64_t seed, int r
       }
   }
   return set;
+}
+
+// The archs a test runs over: the supernet's largest and smallest subnets and four more drawn at width 1.
+inline std::vector<Arch> largest_smallest_and_four(const Supernet& supernet, const SearchSpace& space,
+                                                   std::uint64_t seed) {
+  std::vector<Arch> archs{supernet.largest(), supernet.smallest()};
+  Rng rng(seed);
+  for (int i = 0; i < 4; ++i) archs.push_back(sample_arch(space, rng, 1.0, 0));
+  return archs;
 }
 
 // The sum of a run's epoch times, in order: a run's time is made of its epochs' (validation included,

@@ -251,16 +251,19 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_NE(auto_printed.find("patches up to op"), std::string::npos) << auto_printed;
   const std::vector<std::uint8_t> auto_blob(auto_text.begin(), auto_text.end());
   EXPECT_EQ(run_blob_on_host(auto_blob, input).output, run_blob_on_host(blob, input).output);
-  // An SRAM nothing fits is refused naming the board.
-  p.schedule.auto_sram = std::to_string(f746.runtime_sram_bytes + 16) + "B";
-  try {
-    run_export(p);
-    ADD_FAILURE() << "an arena over the SRAM given was exported";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInfeasible) << e.what();
-    EXPECT_NE(e.message().find("of SRAM on stm32f746g-disco"), std::string::npos) << e.what();
-    EXPECT_NE(e.message().find("no plan auto takes fits it"), std::string::npos) << e.what();
-  }
+  // A blob over the SRAM given is refused, naming the board and what to try for the schedule asked.
+  const auto expect_over_sram = [&p](const std::string& advice) {
+    try {
+      run_export(p);
+      ADD_FAILURE() << "an arena over the SRAM given was exported (" << p.schedule.schedule << ")";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInfeasible) << e.what();
+      EXPECT_NE(e.message().find("of SRAM on stm32f746g-disco"), std::string::npos) << e.what();
+      EXPECT_NE(e.message().find(advice), std::string::npos) << e.what();
+    }
+  };
+  p.schedule.auto_sram = std::to_string(f746.runtime_sram_bytes + 16) + "B"; // nothing fits
+  expect_over_sram("no plan auto takes fits it");
   // Under any schedule a board (and --sram) is the SRAM the blob must fit, as deploy checks it: in place, the blob
   // without a board byte for byte where its arena fits, refused one byte under, pointing at auto.
   p.schedule.schedule = "inplace-dw";
@@ -269,15 +272,8 @@ TEST_F(CliCommandsTest, TrainEvalExport) {
   EXPECT_EQ(run_export(p), 0);
   testing::internal::GetCapturedStdout();
   EXPECT_EQ(test::read_text(p.int8_blob), blob_text);
-  p.schedule.auto_sram = std::to_string(in_place_arena - 1 + f746.runtime_sram_bytes) + "B";
-  try {
-    run_export(p);
-    ADD_FAILURE() << "an in-place arena one byte over --sram was exported";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInfeasible) << e.what();
-    EXPECT_NE(e.message().find("of SRAM on stm32f746g-disco"), std::string::npos) << e.what();
-    EXPECT_NE(e.message().find("try --schedule auto"), std::string::npos) << e.what();
-  }
+  p.schedule.auto_sram = std::to_string(in_place_arena - 1 + f746.runtime_sram_bytes) + "B"; // one byte over
+  expect_over_sram("try --schedule auto");
   p.board.clear(); // --sram needs the board whose runtime shares the SRAM
   EXPECT_THROW(run_export(p), Error);
 }

@@ -23,11 +23,13 @@ std::string checkpoint_path(const std::string& dir) { return (std::filesystem::p
 
 } // namespace
 
-std::string checkpoint_to_json(const SearchConfig& config, double width, int resolution, const EvolutionState& s) {
+std::string checkpoint_to_json(const SearchConfig& config, const std::string& fingerprint, double width, int resolution,
+                               const EvolutionState& s) {
   json j;
   j["format"] = "tinynas-search-checkpoint";
   j["version"] = kCheckpointVersion;
   j["config"] = search_json::config_to_json(config);
+  if (!fingerprint.empty()) j["fingerprint"] = fingerprint;
   j["chosen"] = {{"width", width}, {"resolution", resolution}};
   json& state = j["state"];
   state["generation"] = s.generation;
@@ -55,6 +57,7 @@ Checkpoint checkpoint_from_json(std::string_view text, const std::string& file) 
                 file, "/version");
   Checkpoint c;
   c.config = search_json::config_from_json(root.at("config"));
+  c.fingerprint = root.get_string("fingerprint", "");
   const json_util::Field chosen = root.at("chosen");
   c.width = chosen.get_double("width");
   c.resolution = chosen.get_int("resolution");
@@ -72,9 +75,9 @@ Checkpoint checkpoint_from_json(std::string_view text, const std::string& file) 
 
 bool has_checkpoint(const std::string& dir) { return std::filesystem::exists(checkpoint_path(dir)); }
 
-void write_checkpoint(const std::string& dir, const SearchConfig& config, double width, int resolution,
-                      const EvolutionState& state) {
-  files::write_file_atomic(checkpoint_path(dir), checkpoint_to_json(config, width, resolution, state));
+void write_checkpoint(const std::string& dir, const SearchConfig& config, const std::string& fingerprint, double width,
+                      int resolution, const EvolutionState& state) {
+  files::write_file_atomic(checkpoint_path(dir), checkpoint_to_json(config, fingerprint, width, resolution, state));
 }
 
 void refuse_existing_checkpoint(const std::string& out_dir, bool overwrite) {
@@ -84,12 +87,22 @@ void refuse_existing_checkpoint(const std::string& out_dir, bool overwrite) {
                                             out_dir, out_dir));
 }
 
-void require_resumable(const Checkpoint& checkpoint, const SearchConfig& config, const std::string& dir) {
-  const std::string difference = search_config_difference(checkpoint.config, config);
+void require_resumable(const Checkpoint& checkpoint, const SearchConfig& config, const std::string& dir,
+                       const std::optional<std::string>& fingerprint) {
+  SearchConfig compared = config;
+  if (!checkpoint.fingerprint.empty()) // the supernet counts by its weights, wherever it is now
+    compared.estimator_options.supernet = checkpoint.config.estimator_options.supernet;
+  const std::string difference = search_config_difference(checkpoint.config, compared);
   if (!difference.empty())
     throw invalid_option("resume", fmt::format("the search checkpointed in {} differs from this one ({}); resume "
                                                "with the same options (only `generations` may grow)",
                                                dir, difference));
+  if (fingerprint && !checkpoint.fingerprint.empty() && *fingerprint != checkpoint.fingerprint)
+    throw invalid_option("supernet", fmt::format("{} is not the supernet the search checkpointed in {} scored with "
+                                                 "({}, the checkpoint's {}): resume with that supernet, or start a "
+                                                 "new search",
+                                                 config.estimator_options.supernet, dir,
+                                                 fingerprint->empty() ? "none" : *fingerprint, checkpoint.fingerprint));
   if (config.evolution.generations < checkpoint.state.generation)
     throw invalid_option("generations",
                          fmt::format("{} is too few: the checkpoint in {} has already done {} generations",

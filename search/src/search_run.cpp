@@ -33,10 +33,10 @@ void require_estimator(const SearchConfig& config, const AccuracyEstimator& esti
 // stage 1) is there from the moment it can be seen: a kill at any instant leaves either no directory
 // or one `resume` continues. A new directory is staged beside it and renamed into place; in an
 // existing one (overwrite) the new checkpoint replaces the old before the old results go.
-void start_directory(const std::string& dir, const SearchConfig& config) {
+void start_directory(const std::string& dir, const SearchConfig& config, const std::string& fingerprint) {
   namespace fs = std::filesystem;
   if (fs::exists(dir)) {
-    write_checkpoint(dir, config, 0, 0, {});
+    write_checkpoint(dir, config, fingerprint, 0, 0, {});
     outputs::remove_previous_results(dir);
     return;
   }
@@ -44,7 +44,7 @@ void start_directory(const std::string& dir, const SearchConfig& config) {
   std::error_code ec;
   fs::remove_all(staging, ec); // a killed start's
   files::make_directory(staging);
-  write_checkpoint(staging, config, 0, 0, {});
+  write_checkpoint(staging, config, fingerprint, 0, 0, {});
   fs::rename(staging, dir, ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create the search directory: " + ec.message(), dir);
 }
@@ -65,7 +65,7 @@ SearchResult evolve(const SearchConfig& config, Stage1Result stage1, AccuracyEst
     // older than the history, and a resume rewrites the history from the checkpoint.
     evolution_hooks.checkpoint = [&](const EvolutionState& s, std::size_t first_new) {
       outputs::append_history(dir, s.history, first_new);
-      write_checkpoint(dir, config, width, resolution, s);
+      write_checkpoint(dir, config, estimator.fingerprint(), width, resolution, s);
     };
   }
   EvolutionResult evolution = run_evolution(config.space, config.constraints, width, resolution, estimator,
@@ -86,12 +86,13 @@ SearchResult run_search(const SearchConfig& config, AccuracyEstimator& estimator
   validate(config);
   require_estimator(config, estimator);
   refuse_existing_checkpoint(out_dir, overwrite);
-  if (!out_dir.empty()) start_directory(out_dir, config);
+  if (!out_dir.empty()) start_directory(out_dir, config, estimator.fingerprint());
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);
   if (!out_dir.empty()) {
     outputs::write_stage1(out_dir, stage1);
     outputs::rewrite_history(out_dir, {});
-    write_checkpoint(out_dir, config, stage1.chosen_pair().width, stage1.chosen_pair().resolution, {});
+    write_checkpoint(out_dir, config, estimator.fingerprint(), stage1.chosen_pair().width,
+                     stage1.chosen_pair().resolution, {});
   }
   return evolve(config, std::move(stage1), estimator, out_dir, hooks, {});
 }
@@ -103,7 +104,7 @@ SearchResult resume_search(const std::string& dir, const SearchConfig& config, A
   validate(config);
   require_estimator(config, estimator);
   Checkpoint checkpoint = read_checkpoint(dir);
-  require_resumable(checkpoint, config, dir);
+  require_resumable(checkpoint, config, dir, estimator.fingerprint());
   // Stage 1 is recomputed rather than stored: it is deterministic and takes about a second. It must
   // choose the pair the checkpoint evolved in, or the cost model changed under the checkpoint.
   Stage1Result stage1 = run_stage1(config.space, config.constraints, config.stage1);

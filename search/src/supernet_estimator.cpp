@@ -17,16 +17,20 @@ class SupernetEstimator final : public AccuracyEstimator {
 public:
   // The evaluator copies the calibration and validation images it needs: `data` can go afterwards.
   SupernetEstimator(Supernet supernet, const DatasetSplits& data, const EvaluatorOptions& options)
-      : supernet_(std::move(supernet)), evaluator_(supernet_, data.train, data.val, options) {}
+      : supernet_(std::move(supernet)),
+        fingerprint_(fmt::format("supernet weights crc32 {:08x}", supernet_.weights_crc32())),
+        evaluator_(supernet_, data.train, data.val, options) {}
 
   std::vector<double> evaluate(const std::vector<Arch>& archs) override { return evaluator_.evaluate(archs); }
   std::string name() const override { return "supernet"; }
   bool is_proxy() const override { return false; }
   std::string score_unit() const override { return "top-1 accuracy"; }
   double required_width() const override { return supernet_.width(); }
+  std::string fingerprint() const override { return fingerprint_; }
 
 private:
   Supernet supernet_; // declared before the evaluator, which refers to it
+  std::string fingerprint_;
   SubnetEvaluator evaluator_;
 };
 

@@ -183,7 +183,7 @@ TrainResult finetune_model(const std::string& supernet_path, const Arch& arch, c
   p.distill = options.distill;
   p.from_scratch = options.from_scratch;
   p.supernet = supernet_path;
-  p.supernet_crc32 = engine::weights_crc32(supernet.impl());
+  p.supernet_crc32 = supernet.weights_crc32();
   p.train_images = data.train.size();
 
   Supernet model = options.from_scratch ? Supernet(supernet.space(), supernet.width(), stream_seed(options.seed, 0),
@@ -241,7 +241,7 @@ TrainResult resume_finetune(const std::string& supernet_path, const std::string&
       throw invalid_option("supernet",
                            "the model in " + out + " was trained without a supernet: resume it without one");
     supernet.emplace(std::move(read_supernet_not_model(supernet_path).supernet));
-    if (engine::weights_crc32(supernet->impl()) != p.supernet_crc32)
+    if (supernet->weights_crc32() != p.supernet_crc32)
       throw Error(ErrorCode::kInvalidArgument,
                   "was fine-tuned from another supernet (" + p.supernet + ") than " + supernet_path +
                       ": its weights differ",

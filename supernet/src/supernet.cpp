@@ -96,6 +96,8 @@ void Supernet::set_class_names(std::vector<std::string> names) {
 
 std::int64_t Supernet::parameter_count() const { return impl_->layout.total; }
 
+std::uint32_t Supernet::weights_crc32() const { return engine::weights_crc32(*impl_); }
+
 std::vector<ParameterInfo> Supernet::parameters() const {
   std::vector<ParameterInfo> out;
   for (const auto& p : impl_->layout.params) out.push_back({p.name, p.shape, p.size});

@@ -75,6 +75,14 @@ protected:
       EXPECT_EQ(e.code(), ErrorCode::kInterrupted) << e.what();
     }
   }
+  // Runs the pipeline until `phase` starts, where it stops (as Ctrl-C stops it).
+  void stop_when_starting(const std::string& phase) {
+    bool started = false;
+    PipelineHooks stop;
+    stop.on_phase = [&](const std::string& p) { started = p == phase; };
+    stop.should_stop = [&] { return started; };
+    expect_stopped(stop);
+  }
 };
 
 TEST_F(PipelineTest, FromDataToAFineTunedMeasuredExportedModelAndResumes) {
@@ -329,11 +337,7 @@ TEST_F(PipelineTest, ASupernetStoppedAndContinuedPlansStageTwoAgainCountingTheEa
 // An option that differs is refused, naming the field.
 TEST_F(PipelineTest, AContinuedRunKeepsTheBoardItRecordedAndNamesAnOptionThatDiffers) {
   options.time_budget_seconds = 0;
-  bool in_supernet = false;
-  PipelineHooks stop;
-  stop.on_phase = [&](const std::string& p) { in_supernet = p == "supernet"; };
-  stop.should_stop = [&] { return in_supernet; };
-  expect_stopped(stop);
+  stop_when_starting("supernet");
   const fs::path run = options.search.out;
   const std::string record_file = (run / "pipeline.json").string();
   auto record = nlohmann::json::parse(test::read_text(record_file));
@@ -378,11 +382,7 @@ TEST_F(PipelineTest, ARunContinuesUnderAnySpellingOfItsDirectory) {
   options.search.out = fs::relative(dir.path() / "run", fs::current_path()).string();
   options.search.data_dir = fs::relative(dir.path() / "data", fs::current_path()).string();
   ASSERT_TRUE(fs::path(options.search.out).is_relative());
-  bool in_stage2 = false;
-  PipelineHooks stop;
-  stop.on_phase = [&](const std::string& p) { in_stage2 = p == "stage 2"; };
-  stop.should_stop = [&] { return in_stage2; };
-  expect_stopped(stop);
+  stop_when_starting("stage 2");
   ASSERT_TRUE(fs::exists(dir.path() / "run/search/checkpoint.json"));
   EXPECT_EQ(read_pipeline_options((dir.path() / "run").string()).search.data_dir, (dir.path() / "data").string());
 
@@ -391,6 +391,21 @@ TEST_F(PipelineTest, ARunContinuesUnderAnySpellingOfItsDirectory) {
   const PipelineResult r = run_pipeline(again);
   EXPECT_EQ(r.run_dir, (dir.path() / "run").string());
   EXPECT_TRUE(fs::exists(dir.path() / "run/report.md"));
+}
+
+// A run moved (or copied to another host) continues from where it is now: its supernet is the one in it.
+TEST_F(PipelineTest, ARunMovedToAnotherDirectoryContinuesThere) {
+  options.time_budget_seconds = 0;
+  stop_when_starting("stage 2");
+  ASSERT_TRUE(fs::exists(dir.path() / "run/search/checkpoint.json"));
+  fs::rename(dir.path() / "run", dir.path() / "moved");
+
+  PipelineOptions again = options;
+  again.search.out = (dir.path() / "moved").string();
+  const PipelineResult r = run_pipeline(again);
+  EXPECT_EQ(r.run_dir, (dir.path() / "moved").string());
+  EXPECT_TRUE(fs::exists(dir.path() / "moved/report.md"));
+  EXPECT_FALSE(fs::exists(dir.path() / "run"));
 }
 
 // A run recorded before the time budget existed continues without one.

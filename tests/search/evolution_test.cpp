@@ -148,7 +148,7 @@ TEST(Evolution, ResumingFromACheckpointAfterAStopEqualsTheUninterruptedRun) {
     std::string saved; // the checkpoint as it would be on disk
     EvolutionHooks hooks;
     hooks.checkpoint = [&](const EvolutionState& s, std::size_t) {
-      saved = checkpoint_to_json(testing::small_config(), in3_pair().width, in3_pair().resolution, s);
+      saved = checkpoint_to_json(testing::small_config(), "", in3_pair().width, in3_pair().resolution, s);
     };
     hooks.progress = [&](const EvolutionProgress& p) { stop = p.generation == stop_after; };
     hooks.stop = &stop;
@@ -199,7 +199,7 @@ TEST(Evolution, AStopWithinAGenerationResumesToTheUninterruptedRun) {
     hooks.chunk = 7;
     hooks.checkpoint_seconds = 1e9; // only the stop checkpoints mid-generation
     hooks.checkpoint = [&](const EvolutionState& s, std::size_t) {
-      saved = checkpoint_to_json(testing::small_config(), in3_pair().width, in3_pair().resolution, s);
+      saved = checkpoint_to_json(testing::small_config(), "", in3_pair().width, in3_pair().resolution, s);
       scored = s.history.size();
     };
     hooks.evaluating = [&](const EvaluationProgress& p) {
@@ -391,7 +391,7 @@ TEST(Evolution, WithAResolutionWindowStage2SearchesTheResolutionsAroundStage1s) 
   std::string saved;
   EvolutionHooks hooks;
   hooks.checkpoint = [&](const EvolutionState& s, std::size_t) {
-    saved = checkpoint_to_json(testing::small_config(), in3_pair().width, in3_pair().resolution, s);
+    saved = checkpoint_to_json(testing::small_config(), "", in3_pair().width, in3_pair().resolution, s);
   };
   hooks.progress = [&](const EvolutionProgress& p) { stop = p.generation == 2; };
   hooks.stop = &stop;

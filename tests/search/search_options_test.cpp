@@ -292,6 +292,37 @@ TEST(SearchOptions, PathsAreRecordedAbsoluteAndComparedByWhereTheyLead) {
       << search_config_difference(as_given, c);
 }
 
+// A checkpoint with a fingerprint knows its supernet by content: at another path it is the same search, checked
+// against the estimator's fingerprint once there is one; a checkpoint from before knows it by path only.
+TEST(SearchOptions, AFingerprintedCheckpointTakesItsSupernetFromAnyPath) {
+  Checkpoint checkpoint;
+  checkpoint.config = make_search_config(SearchOptions{});
+  checkpoint.config.estimator = "supernet";
+  checkpoint.config.estimator_options.supernet = files::absolute_path("run/supernet.supernet");
+  checkpoint.fingerprint = "supernet weights crc32 0badcafe";
+  SearchConfig moved = checkpoint.config;
+  moved.estimator_options.supernet = files::absolute_path("moved/supernet.supernet");
+  EXPECT_NO_THROW(require_resumable(checkpoint, moved, "moved"));
+  EXPECT_NO_THROW(require_resumable(checkpoint, moved, "moved", checkpoint.fingerprint));
+  try {
+    require_resumable(checkpoint, moved, "moved", std::string("supernet weights crc32 12345678"));
+    FAIL() << "other weights were taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "supernet");
+    EXPECT_NE(e.message().find("(supernet weights crc32 12345678, the checkpoint's supernet weights crc32 0badcafe)"),
+              std::string::npos)
+        << e.what();
+  }
+  checkpoint.fingerprint.clear();
+  try {
+    require_resumable(checkpoint, moved, "moved", std::string("supernet weights crc32 12345678"));
+    FAIL() << "a checkpoint without a fingerprint took another path";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "resume");
+    EXPECT_NE(e.message().find("/estimator_options/supernet"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SearchOptions, AdoptingAnEstimatorRecordsItsNameAndWidth) {
   SearchConfig config = make_search_config(SearchOptions{});
   config.estimator = "something else";

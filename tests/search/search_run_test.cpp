@@ -309,7 +309,8 @@ TEST(Checkpoint, RoundTripsAndRejectsCorruptFiles) {
   EXPECT_EQ(search_config_difference(c.config, config), "");
   EXPECT_EQ(c.state.generation, 2);
   EXPECT_EQ(c.state.history.size(), r.evolution.history.size());
-  EXPECT_EQ(checkpoint_to_json(c.config, c.width, c.resolution, c.state), read_text(file(dir, "checkpoint.json")));
+  EXPECT_EQ(checkpoint_to_json(c.config, c.fingerprint, c.width, c.resolution, c.state),
+            read_text(file(dir, "checkpoint.json")));
 
   for (const std::string& bad :
        {std::string("{"), std::string("{\"format\":\"tinynas-search-checkpoint\",\"version\":7}"), std::string("[]")}) {

@@ -5,9 +5,13 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "search_test_support.hpp"
 #include "tinynas/dataset/dataset.hpp"
+#include "tinynas/search/checkpoint.hpp"
 #include "tinynas/search/estimator.hpp"
+#include "tinynas/search/search_options.hpp"
 #include "tinynas/search/search_run.hpp"
 #include "tinynas/space/error.hpp"
 #include "tinynas/supernet/supernet.hpp"
@@ -75,21 +79,27 @@ TEST(SupernetEstimator, RefusesASupernetOfAnotherSpace) {
   }
 }
 
-TEST(SupernetEstimator, SearchStaysAtTheSupernetsWidth) {
-  if (!dataset_installed()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const std::string dir = scratch_dir();
+// A small search over the fashion_mnist space scored by the supernet at `supernet` (one generation).
+SearchConfig small_supernet_search(const std::string& supernet) {
   SearchConfig config;
   config.space = SearchSpace::load("fashion_mnist");
   config.constraints =
       make_constraints(testing::f746(), parse_size("96K"), parse_size("512K"), {}, Schedule::kInplaceDw);
   config.estimator = "supernet";
-  config.estimator_options.supernet = saved_supernet(dir);
+  config.estimator_options.supernet = supernet;
   config.estimator_options.eval_images = 50;
   config.estimator_options.calibration_batches = 1;
   config.stage1.samples = 20;
   config.evolution.population = 6;
   config.evolution.parents = 2;
   config.evolution.generations = 1;
+  return config;
+}
+
+TEST(SupernetEstimator, SearchStaysAtTheSupernetsWidth) {
+  if (!dataset_installed()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string dir = scratch_dir();
+  SearchConfig config = small_supernet_search(saved_supernet(dir));
   auto estimator = make_estimator(config.estimator, config.space, config.estimator_options);
 
   // Without the width restriction the search refuses to start.
@@ -103,6 +113,41 @@ TEST(SupernetEstimator, SearchStaysAtTheSupernetsWidth) {
   SearchConfig stored = read_search_config(dir + "/run");
   EXPECT_EQ(stored.estimator_options.supernet, config.estimator_options.supernet);
   EXPECT_DOUBLE_EQ(stored.stage1.fixed_width, config.stage1.fixed_width);
+}
+
+// A resumed search knows its supernet by its weights: moved to another path it continues; other weights at the
+// same path are refused, naming the file (scores of two supernets would be ranked together otherwise).
+TEST(SupernetEstimator, AResumedSearchKnowsItsSupernetByItsWeights) {
+  if (!dataset_installed()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  namespace fs = std::filesystem;
+  const std::string dir = scratch_dir();
+  SearchConfig config = small_supernet_search(saved_supernet(dir));
+  auto estimator = make_estimator(config.estimator, config.space, config.estimator_options);
+  adopt_estimator(config, *estimator);
+  run_search(config, *estimator, dir + "/run");
+  const std::uint32_t crc = Supernet::load(config.estimator_options.supernet).weights_crc32();
+  EXPECT_EQ(read_checkpoint(dir + "/run").fingerprint, fmt::format("supernet weights crc32 {:08x}", crc));
+
+  SearchConfig moved = config;
+  moved.estimator_options.supernet = dir + "/moved.supernet";
+  fs::rename(config.estimator_options.supernet, moved.estimator_options.supernet);
+  moved.evolution.generations = 2;
+  auto moved_estimator = make_estimator(moved.estimator, moved.space, moved.estimator_options);
+  const SearchResult continued = resume_search(dir + "/run", moved, *moved_estimator);
+  EXPECT_EQ(continued.evolution.generations, 2);
+  EXPECT_EQ(read_search_config(dir + "/run").estimator_options.supernet, moved.estimator_options.supernet);
+
+  Supernet(config.space, config.stage1.fixed_width, /*seed=*/4).save(moved.estimator_options.supernet);
+  moved.evolution.generations = 3;
+  auto other_estimator = make_estimator(moved.estimator, moved.space, moved.estimator_options);
+  try {
+    resume_search(dir + "/run", moved, *other_estimator);
+    FAIL() << "a supernet with other weights was taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "supernet");
+    EXPECT_NE(std::string(e.what()).find(moved.estimator_options.supernet + " is not the supernet"), std::string::npos)
+        << e.what();
+  }
 }
 
 } // namespace

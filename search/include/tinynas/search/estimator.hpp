@@ -41,6 +41,11 @@ public:
   // > 0 when the estimator scores only subnets of this width multiplier (a supernet is trained at
   // one width): the search must then restrict stage 1 to it (Stage1Options::fixed_width).
   virtual double required_width() const { return 0; }
+  // What the scores depend on beyond the search configuration, known by content: for a supernet, its weights'
+  // CRC-32. A checkpoint records it, so that a resumed search knows its supernet wherever the file is now (a run
+  // moved to another directory or host) and refuses another one at the same path. Empty when the configuration
+  // says it all (the MACs proxy, a Python callable).
+  virtual std::string fingerprint() const { return {}; }
 };
 
 // What the estimators other than the MACs proxy need; part of the search configuration.

@@ -72,6 +72,9 @@ public:
 
   std::int64_t parameter_count() const;
   std::vector<ParameterInfo> parameters() const;
+  // CRC-32 (zlib's) of the weights: which supernet this is, wherever its file is (a fine-tuned model and a search
+  // checkpoint record it to know their supernet again).
+  std::uint32_t weights_crc32() const;
 
   // Throws Error(kOutOfSpace) naming the field if `arch` is not a subnet of this supernet: not in
   // the space, or of another width multiplier than the supernet's.

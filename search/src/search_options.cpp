@@ -1,6 +1,7 @@
 #include "tinynas/search/search_options.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -147,6 +148,11 @@ SearchConfig make_search_config(const SearchOptions& o, const std::set<std::stri
   const Checkpoint checkpoint = read_checkpoint(o.resume);
   SearchConfig c = checkpoint.config;
   apply_search_options(o, applies, c);
+  const std::string& supernet = c.estimator_options.supernet;
+  if (!applies("supernet") && !supernet.empty() && !std::filesystem::exists(supernet))
+    throw invalid_option("supernet", fmt::format("{}, the supernet the search checkpointed in {} was scored with, is "
+                                                 "not there any more: give `supernet` where it is now",
+                                                 supernet, o.resume));
   require_resumable(checkpoint, c, o.resume);
   return c;
 }

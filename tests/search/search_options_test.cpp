@@ -323,6 +323,25 @@ TEST(SearchOptions, AFingerprintedCheckpointTakesItsSupernetFromAnyPath) {
   }
 }
 
+// A search resumed after its supernet moved says so and how to go on, rather than "cannot open" the old path.
+TEST(SearchOptions, AResumedSearchWhoseSupernetMovedAsksWhereItIsNow) {
+  const std::string dir = testing::scratch_dir();
+  SearchOptions o;
+  o.space = "fashion_mnist";
+  o.supernet = dir + "/moved-away.supernet";
+  write_checkpoint(dir, make_search_config(o), "supernet weights crc32 0badcafe", 0, 0, {});
+  SearchOptions again;
+  again.resume = dir;
+  const Error e = error_of(again, {});
+  EXPECT_EQ(e.field(), "supernet");
+  EXPECT_NE(e.message().find(o.supernet + ", the supernet the search checkpointed in " + dir +
+                             " was scored with, is not there any more: give `supernet` where it is now"),
+            std::string::npos)
+      << e.what();
+  again.supernet = dir + "/here.supernet"; // read when the estimator is made, not here
+  EXPECT_EQ(make_search_config(again, {"supernet"}).estimator_options.supernet, again.supernet);
+}
+
 TEST(SearchOptions, AdoptingAnEstimatorRecordsItsNameAndWidth) {
   SearchConfig config = make_search_config(SearchOptions{});
   config.estimator = "something else";

@@ -40,6 +40,7 @@ cp "$WORK/search/checkpoint.json" "$C/checkpoint/seed-0.json"
   --sram 320K --flash 1M --samples 20 --population 6 --parents 2 --generations 1 --supernet-epochs 1 \
   --finetune-epochs 1 --time-budget none --out "$WORK/pipeline" >/dev/null 2>&1
 cp "$WORK/pipeline/pipeline.json" "$C/pipeline_record/seed-0.json"
+cp "$WORK/pipeline/search/checkpoint.json" "$C/checkpoint/seed-1.json" # scored by a supernet: with a fingerprint
 "$PY" - "$C/pipeline_record" <<'PY'
 import json, sys
 record = json.load(open(f"{sys.argv[1]}/seed-0.json"))

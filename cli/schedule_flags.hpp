@@ -1,8 +1,7 @@
 #pragma once
-// --schedule, --patches and --split-block, as `analyze`, `profile`, `export` and `deploy` take them (the last three
-// with
-// --sram): one parser (the library's), so every command and the Python bindings accept and refuse the same values with
-// the same words.
+// --schedule, --patches and --split-block as `analyze`, `profile`, `export` and `deploy` take them (the last three
+// with --sram): one parser (the library's), so every command and the Python bindings accept and refuse the same
+// values with the same words.
 
 #include <optional>
 #include <string>
